@@ -1,0 +1,1 @@
+"""Retention analytics engine: pure Python, never imports streamlit."""
