@@ -1,0 +1,40 @@
+# Two commands for a fresh machine with Python 3.11 and make:
+#   make run    install into .venv and start the dashboard on the demo data
+#   make test   install into .venv and run every test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test test-all bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(BIN)/python -m analytics demo --if-empty
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: $(VENV)/.dev browser
+	$(BIN)/python -m pytest
+
+test-all: $(VENV)/.dev browser
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data/retention.duckdb data/retention.duckdb.wal

@@ -1,0 +1,147 @@
+"""Command line: python -m analytics demo|load|rejects|summary|report.
+
+Exit 0 on success, 2 on bad input (message on stderr, database unchanged).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+from . import store
+from .errors import RetentionError
+
+
+def _mapping(pairs: Sequence[str]) -> dict[str, dict[str, str]]:
+    """--map employees.employee_id="Staff Number" -> {"employees": {"employee_id": "Staff Number"}}."""
+    out: dict[str, dict[str, str]] = {}
+    for pair in pairs:
+        target, sep, header = pair.partition("=")
+        table, dot, column = target.partition(".")
+        if not (sep and dot and table in ("employees", "mentorships") and column):
+            raise RetentionError(f"--map must look like employees.employee_id='Staff ID', but was {pair!r}")
+        out.setdefault(table, {})[column] = header
+    return out
+
+
+def _print_load(report: dict) -> None:
+    for table in ("employees", "mentorships"):
+        part = report[table]
+        print(f"{table}: {part['loaded']} rows loaded from {part['file']}, {part['rejected']} set aside")
+    for item in report["rejects_by_reason"]:
+        print(f"  {item['rows']:>5} {item['table']} rows: {item['reason']}")
+    for item in report["reason_mapping"]:
+        if item["given"] != item["mapped_to"]:
+            print(f"  termination reason {item['given']!r} read as {item['mapped_to']} ({item['rows']} rows)")
+    if any(r["rows"] for r in report["rejects_by_reason"]):
+        print("Rows set aside are kept: python -m analytics rejects --out rejects.csv")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    con = store.connect(args.db)
+    try:
+        if args.if_empty and store.data_facts(con)["n_employees"]:
+            print("the database already holds data; left as it is")
+            return 0
+        report = store.load_demo(con, n_employees=args.employees, seed=args.seed)
+    finally:
+        con.close()
+    _print_load(report)
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    mapping = _mapping(args.map or [])
+    con = store.connect(args.db)
+    try:
+        report = store.load_files(con, args.employees, args.mentorships, mapping=mapping)
+    finally:
+        con.close()
+    _print_load(report)
+    return 0
+
+
+def cmd_rejects(args: argparse.Namespace) -> int:
+    con = store.connect(args.db)
+    try:
+        table = store.rejects(con)
+    finally:
+        con.close()
+    if args.out:
+        table.to_csv(args.out, index=False)
+        print(f"{len(table)} rows set aside written to {args.out}")
+    else:
+        table.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from .summary import briefing, summarise
+
+    con = store.connect(args.db)
+    try:
+        result = summarise(con, as_of=args.as_of, event=args.event)
+    finally:
+        con.close()
+    print(json.dumps(result, indent=2) if args.json else briefing(result))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    con = store.connect(args.db)
+    try:
+        path = write_report(con, args.format, args.out, as_of=args.as_of, event=args.event)
+    finally:
+        con.close()
+    print(f"report written to {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.add_argument("--db", default=None, help=f"database file (default {store.default_db_path()})")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("demo", cmd_demo, "load the demo company")
+    p.add_argument("--employees", type=int, default=5000, help="number of employees (default 5000)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the demo's fixed seed)")
+    p.add_argument("--if-empty", action="store_true", help="only when the database holds no data yet")
+    p = add("load", cmd_load, "load employees and mentorships files (CSV, Parquet or Excel)")
+    p.add_argument("--employees", required=True, help="employees file")
+    p.add_argument("--mentorships", required=True, help="mentorships file")
+    p.add_argument("--map", action="append", metavar="TABLE.COLUMN=HEADER",
+                   help="map a header by hand, e.g. employees.employee_id='Staff Number'")
+    p = add("rejects", cmd_rejects, "write the rows set aside by the last load as CSV")
+    p.add_argument("--out", help="CSV file (default: standard output)")
+    for name, func, help in (("summary", cmd_summary, "headline figures"),
+                             ("report", cmd_report, "write the one-pager (html) or deck (pptx)")):
+        p = add(name, func, help)
+        p.add_argument("--as-of", default=None, help="snapshot date YYYY-MM-DD (default: latest in the data)")
+        p.add_argument("--event", choices=store.EVENTS, default=None,
+                       help="voluntary exits (default when reasons exist) or all exits")
+        if name == "summary":
+            p.add_argument("--json", action="store_true", help="print one JSON object")
+        else:
+            p.add_argument("--format", choices=("html", "pptx"), required=True)
+            p.add_argument("--out", required=True, help="output file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "employees", None) is not None and args.command == "demo" and args.employees < 1:
+        print("error: --employees must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except RetentionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,273 @@
+"""The DuckDB store: tables, derived views, transactional loads and the follow-up query.
+
+All SQL of the product lives here; user values reach it only as bound parameters.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import duckdb
+import pandas as pd
+
+from .errors import EmptyDataError, RetentionError
+from .ingest import LoadPlan, prepare_load
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "retention.duckdb"
+EVENTS = ("voluntary", "all")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS employees (
+    employee_id VARCHAR NOT NULL, hire_date DATE NOT NULL, termination_date DATE,
+    termination_reason VARCHAR, department VARCHAR, job_level VARCHAR, location VARCHAR,
+    gender VARCHAR, birth_year INTEGER, manager_id VARCHAR, salary DOUBLE, performance_rating DOUBLE);
+CREATE TABLE IF NOT EXISTS mentorships (
+    mentorship_id INTEGER NOT NULL, mentee_id VARCHAR NOT NULL, start_date DATE NOT NULL,
+    mentor_id VARCHAR, program_type VARCHAR, end_date DATE, meetings INTEGER);
+CREATE TABLE IF NOT EXISTS rejects (
+    table_name VARCHAR, source_file VARCHAR, row_number INTEGER, column_name VARCHAR,
+    reason VARCHAR, raw VARCHAR);
+CREATE TABLE IF NOT EXISTS load_history (
+    load_id INTEGER, loaded_at TIMESTAMP, source VARCHAR, employees_file VARCHAR,
+    mentorships_file VARCHAR, employees_loaded INTEGER, mentorships_loaded INTEGER,
+    rows_rejected INTEGER, report VARCHAR);
+CREATE TABLE IF NOT EXISTS metadata (key VARCHAR NOT NULL, value VARCHAR);
+
+CREATE OR REPLACE VIEW employee_facts AS
+SELECT e.*,
+    CASE WHEN birth_year BETWEEN 1946 AND 1964 THEN 'Boomer'
+         WHEN birth_year BETWEEN 1965 AND 1980 THEN 'Gen X'
+         WHEN birth_year BETWEEN 1981 AND 1996 THEN 'Millennial'
+         WHEN birth_year BETWEEN 1997 AND 2012 THEN 'Gen Z' END AS generation,
+    year(hire_date) AS hire_year
+FROM employees e;
+
+CREATE OR REPLACE VIEW mentorship_facts AS
+SELECT m.*,
+    mentor.employee_id IS NOT NULL AS mentor_is_employee,
+    coalesce(m.mentor_id = mentee.manager_id, FALSE) AS mentor_is_manager,
+    CASE WHEN mentor.generation IS NULL OR mentee.generation IS NULL THEN NULL
+         ELSE mentor.generation <> mentee.generation END AS cross_generation,
+    CASE WHEN mentor.birth_year IS NULL OR mentee.birth_year IS NULL THEN NULL
+         ELSE mentor.birth_year > mentee.birth_year END AS reverse_pair
+FROM mentorships m
+JOIN employee_facts mentee ON mentee.employee_id = m.mentee_id
+LEFT JOIN employee_facts mentor ON mentor.employee_id = m.mentor_id;
+"""
+
+# One row per employee hired on or before the as-of date: follow-up, event flags and the
+# first mentorship that began during employment (before hire counts from hire; one that
+# begins on or after the end of follow-up gives no mentored time and is ignored).
+EPISODES_SQL = """
+WITH emp AS (
+    SELECT f.*,
+        (f.termination_date IS NOT NULL AND f.termination_date <= $as_of) AS exited,
+        CASE WHEN f.termination_date IS NOT NULL AND f.termination_date <= $as_of
+             THEN f.termination_date ELSE CAST($as_of AS DATE) END AS followup_end
+    FROM employee_facts f WHERE f.hire_date <= $as_of
+), during AS (
+    SELECT m.*, greatest(m.start_date, e.hire_date) AS exposed_from,
+        row_number() OVER (PARTITION BY m.mentee_id ORDER BY m.start_date, m.mentorship_id) AS k
+    FROM mentorship_facts m JOIN emp e ON e.employee_id = m.mentee_id
+    WHERE m.start_date < e.followup_end
+), firsts AS (
+    SELECT mentee_id, exposed_from, program_type, mentor_id, mentor_is_manager, reverse_pair,
+        cross_generation FROM during WHERE k = 1
+), totals AS (
+    SELECT mentee_id, count(*) AS n_mentorships, sum(meetings) AS meetings FROM during GROUP BY mentee_id
+)
+SELECT e.employee_id, e.department, e.job_level, e.location, e.gender, e.birth_year,
+    e.generation, e.hire_year, e.manager_id, e.salary, e.performance_rating,
+    e.hire_date, e.followup_end, date_diff('day', e.hire_date, e.followup_end) AS duration_days,
+    e.exited, CASE WHEN e.exited THEN e.termination_reason END AS exit_reason,
+    CASE WHEN NOT e.exited THEN FALSE
+         WHEN $event = 'all' THEN TRUE
+         ELSE coalesce(e.termination_reason = 'voluntary', FALSE) END AS event,
+    date_diff('day', e.hire_date, f.exposed_from) AS mentored_from_day,
+    f.exposed_from IS NOT NULL AS mentored,
+    f.program_type, f.mentor_id, f.mentor_is_manager, f.reverse_pair, f.cross_generation,
+    coalesce(t.n_mentorships, 0) AS n_mentorships, t.meetings
+FROM emp e
+LEFT JOIN firsts f ON f.mentee_id = e.employee_id
+LEFT JOIN totals t ON t.mentee_id = e.employee_id
+ORDER BY e.employee_id
+"""
+
+DATA_FACTS_SQL = """
+SELECT
+    (SELECT count(*) FROM employees) AS n_employees,
+    (SELECT count(*) FROM mentorships) AS n_mentorships,
+    (SELECT count(*) FROM rejects) AS n_rejects,
+    (SELECT count(termination_reason) FROM employees) AS n_with_reason,
+    (SELECT min(hire_date) FROM employees) AS first_hire,
+    (SELECT greatest(max(hire_date), max(termination_date)) FROM employees) AS last_employee_date,
+    (SELECT max(start_date) FROM mentorships) AS last_mentorship_start
+"""
+
+IGNORED_MENTORSHIPS_SQL = """
+SELECT count(*) FROM mentorships m JOIN employees e ON e.employee_id = m.mentee_id
+WHERE e.hire_date <= $as_of
+  AND m.start_date >= CASE WHEN e.termination_date IS NOT NULL AND e.termination_date <= $as_of
+                           THEN e.termination_date ELSE CAST($as_of AS DATE) END
+"""
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("RETENTION_DB", DEFAULT_DB))
+
+
+def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store at `path`, or an in-memory one for ':memory:'."""
+    target = str(path or default_db_path())
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only and Path(target).exists())
+    except duckdb.Error as exc:
+        raise RetentionError(f"cannot open the database {target!r}: {exc}") from None
+    if not read_only:
+        con.execute(SCHEMA)
+    return con
+
+
+def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "files",
+              metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Replace the store's contents with a validated plan, all in one transaction."""
+    report = plan.report()
+    mentorships = plan.mentorships.frame.copy()
+    mentorships.insert(0, "mentorship_id", range(1, len(mentorships) + 1))
+    con.begin()
+    try:
+        for name in ("employees", "mentorships", "rejects", "metadata"):
+            con.execute(f"DELETE FROM {name}")
+        _insert(con, "employees", plan.employees.frame)
+        _insert(con, "mentorships", mentorships)
+        _insert(con, "rejects", plan.rejects)
+        for key, value in (metadata or {}).items():
+            con.execute("INSERT INTO metadata VALUES (?, ?)", [key, json.dumps(value, default=str)])
+        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_history").fetchone()[0]
+        con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            load_id, datetime.now(timezone.utc).replace(tzinfo=None), source, plan.employees.file,
+            plan.mentorships.file, len(plan.employees.frame), len(mentorships), len(plan.rejects),
+            json.dumps(report, default=str)])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return report
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("_incoming", frame)
+    try:
+        columns = ", ".join(frame.columns)
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def load_files(con: duckdb.DuckDBPyConnection, employees: Any, mentorships: Any,
+               mapping: Mapping[str, Mapping[str, str]] | None = None, **names: str) -> dict[str, Any]:
+    """Validate both files, then load them; a file-level error leaves the store untouched."""
+    plan = prepare_load(employees, mentorships, mapping=mapping, **names)
+    return load_plan(con, plan, source="files")
+
+
+def load_demo(con: duckdb.DuckDBPyConnection, n_employees: int = 5000, seed: int | None = None) -> dict[str, Any]:
+    """Generate the demo company and load it through the same validation as files."""
+    from .demo import DemoConfig, generate
+    from .ingest import plan_from_frames
+
+    config = DemoConfig(n_employees=n_employees) if seed is None else DemoConfig(n_employees=n_employees, seed=seed)
+    demo = generate(config)
+    plan = plan_from_frames(demo.employees, demo.mentorships)
+    return load_plan(con, plan, source="demo",
+                     metadata={"demo_truth": demo.truth, "as_of": str(config.as_of)})
+
+
+def ensure_demo(path: str | Path | None = None) -> bool:
+    """Build the demo database if the store is empty; True when it built one."""
+    con = connect(path)
+    try:
+        if con.execute("SELECT count(*) FROM employees").fetchone()[0]:
+            return False
+        load_demo(con)
+        return True
+    finally:
+        con.close()
+
+
+def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """A stored table as a frame, in a stable order."""
+    order = {"employees": "employee_id", "mentorships": "mentorship_id", "rejects": "table_name, row_number",
+             "load_history": "load_id", "metadata": "key"}
+    if table not in order:
+        raise RetentionError(f"table must be one of {sorted(order)}, but was {table!r}")
+    return con.execute(f"SELECT * FROM {table} ORDER BY {order[table]}").df()
+
+
+def rejects(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return frame(con, "rejects")
+
+
+def metadata(con: duckdb.DuckDBPyConnection, key: str) -> Any:
+    row = con.execute("SELECT value FROM metadata WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def data_facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    return con.execute(DATA_FACTS_SQL).df().iloc[0].to_dict()
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection) -> date:
+    """The snapshot date: the demo's stated one, else the latest hire, exit or mentorship start."""
+    stated = metadata(con, "as_of")
+    if stated:
+        return date.fromisoformat(stated)
+    facts = data_facts(con)
+    latest = [d for d in (facts["last_employee_date"], facts["last_mentorship_start"]) if pd.notna(d)]
+    if not latest:
+        raise EmptyDataError("no data loaded yet: load employees and mentorships, or run the demo")
+    return pd.Timestamp(max(latest)).date()
+
+
+def resolve_event(con: duckdb.DuckDBPyConnection, event: str | None) -> str:
+    """'voluntary' when the data has termination reasons, else 'all' (DESIGN: Definitions)."""
+    if event is not None and event not in EVENTS:
+        raise RetentionError(f"event must be one of {EVENTS}, but was {event!r}")
+    has_reasons = data_facts(con)["n_with_reason"] > 0
+    if event == "voluntary" and not has_reasons:
+        return "all"
+    return event or ("voluntary" if has_reasons else "all")
+
+
+def episodes(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
+             event: str | None = None) -> pd.DataFrame:
+    """One row per employee in follow-up at `as_of`, with event flags and first mentored day."""
+    as_of = _as_date(as_of) if as_of is not None else default_as_of(con)
+    event = resolve_event(con, event)
+    out = con.execute(EPISODES_SQL, {"as_of": as_of, "event": event}).df()
+    out.attrs.update(as_of=as_of, event=event)
+    return out
+
+
+def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> int:
+    """Mentorships that began on or after the mentee's exit (or the as-of date): not counted."""
+    as_of = _as_date(as_of) if as_of is not None else default_as_of(con)
+    return int(con.execute(IGNORED_MENTORSHIPS_SQL, {"as_of": as_of}).fetchone()[0])
+
+
+def _as_date(value: date | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise RetentionError(f"as_of must be a YYYY-MM-DD date, but was {value!r}") from None
