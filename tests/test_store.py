@@ -1,0 +1,152 @@
+"""Derived fields computed in the store (DESIGN.md: Definitions) and the load CLI."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics import store
+from analytics.cli import main
+from tests.builders import employees_table, mentorships_table, write
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EMPLOYEES = pd.DataFrame([
+    # id, hire, exit, reason, birth_year, manager
+    ("M", "2018-01-01", "", "", "1950", ""),
+    ("A", "2020-01-01", "2021-01-01", "resigned", "1990", "M"),
+    ("B", "2020-01-01", "", "", "2000", "M"),
+    ("C", "2020-01-01", "2020-06-01", "laid off", "1970", "M"),
+    ("D", "2020-01-01", "2020-06-01", "quit", "1940", "M"),
+    ("F", "2023-01-01", "", "", "1985", "M"),  # hired after the as-of date used below
+], columns=["employee_id", "hire_date", "termination_date", "termination_reason", "birth_year", "manager_id"])
+
+MENTORSHIPS = pd.DataFrame([
+    ("A", "M", "2020-03-01", "traditional"),   # mentor is A's manager, 60 days after hire
+    ("A", "B", "2020-05-01", "lateral"),       # a second one: the first counts
+    ("B", "A", "2019-12-01", "reverse"),       # before hire: exposed from day 0; mentor A (1990) older than B (2000)
+    ("C", "", "2020-07-01", "external"),       # after C left: ignored
+    ("D", "M", "2020-06-01", "group"),         # on D's exit day: no mentored time
+], columns=["mentee_id", "mentor_id", "start_date", "program_type"])
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = store.connect(tmp_path / "r.duckdb")
+    store.load_files(c, write(EMPLOYEES, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
+    yield c
+    c.close()
+
+
+def test_generation_follows_pew_boundaries(con):
+    gens = con.execute("SELECT employee_id, generation FROM employee_facts ORDER BY employee_id").fetchall()
+    assert dict(gens) == {"A": "Millennial", "B": "Gen Z", "C": "Gen X", "D": None, "F": "Millennial", "M": "Boomer"}
+
+
+def test_pair_fields(con):
+    facts = con.execute("SELECT mentee_id, mentor_id, mentor_is_manager, reverse_pair, cross_generation, "
+                        "mentor_is_employee FROM mentorship_facts ORDER BY mentorship_id").df()
+    assert facts["mentor_is_manager"].tolist() == [True, False, False, False, True]
+    # A (1990) mentored by B (2000): younger mentor; B mentored by A: older mentor
+    assert facts["reverse_pair"].tolist()[:3] == [False, True, False]
+    assert facts["cross_generation"].tolist()[:3] == [True, True, True]
+    assert facts["mentor_is_employee"].tolist() == [True, True, True, False, True]
+
+
+def test_episodes_follow_the_definitions(con):
+    ep = store.episodes(con, as_of="2022-12-31", event="voluntary").set_index("employee_id")
+    assert "F" not in ep.index  # hired after the as-of date
+    assert ep.loc["A", "duration_days"] == 366 and ep.loc["A", "event"]
+    assert ep.loc["A", "mentored_from_day"] == 60 and ep.loc["A", "program_type"] == "traditional"
+    assert ep.loc["A", "mentor_is_manager"] and ep.loc["A", "n_mentorships"] == 2
+    assert ep.loc["B", "mentored_from_day"] == 0 and not ep.loc["B", "exited"]
+    assert ep.loc["B", "followup_end"] == pd.Timestamp("2022-12-31")
+    assert not ep.loc["C", "mentored"] and not ep.loc["C", "event"]  # involuntary exit is censored
+    assert not ep.loc["D", "mentored"] and ep.loc["D", "event"]      # mentorship on the exit day
+    assert store.ignored_mentorships(con, "2022-12-31") == 2
+    every = store.episodes(con, as_of="2022-12-31", event="all").set_index("employee_id")
+    assert every.loc["C", "event"]
+
+
+def test_as_of_censors_later_exits(con):
+    ep = store.episodes(con, as_of="2020-09-01").set_index("employee_id")
+    assert not ep.loc["A", "exited"] and ep.loc["A", "duration_days"] == (date(2020, 9, 1) - date(2020, 1, 1)).days
+    assert ep.attrs == {"as_of": date(2020, 9, 1), "event": "voluntary"}
+
+
+def test_default_as_of_is_the_latest_date_in_the_data(con):
+    assert store.default_as_of(con) == date(2023, 1, 1)
+
+
+def test_event_falls_back_to_all_exits_without_reasons(tmp_path):
+    c = store.connect(tmp_path / "r.duckdb")
+    emp = EMPLOYEES.drop(columns=["termination_reason"])
+    store.load_files(c, write(emp, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
+    assert store.resolve_event(c, None) == "all"
+    assert store.resolve_event(c, "voluntary") == "all"
+    assert store.episodes(c, "2022-12-31").attrs["event"] == "all"
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"event": "quits"}, "event must be one of"),
+    ({"as_of": "31/12/2022"}, "as_of must be a YYYY-MM-DD date"),
+])
+def test_bad_settings_are_named(con, bad, match):
+    with pytest.raises(ValueError, match=match):
+        store.episodes(con, **bad)
+
+
+# ------------------------------------------------------------ the CLI
+
+def test_cli_load_bad_file_exits_2_and_leaves_the_database(tmp_path, capsys):
+    emp = employees_table()
+    men = mentorships_table(emp)
+    db = str(tmp_path / "r.duckdb")
+    assert main(["load", "--db", db, "--employees", str(write(emp, tmp_path / "e.csv")),
+                 "--mentorships", str(write(men, tmp_path / "m.csv"))]) == 0
+    out = capsys.readouterr().out
+    assert "employees: 40 rows loaded from e.csv, 0 set aside" in out
+    bad = write(emp.drop(columns=["employee_id"]), tmp_path / "bad.csv")
+    assert main(["load", "--db", db, "--employees", str(bad), "--mentorships", str(tmp_path / "m.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: file 'bad.csv', column 'employee_id': required column missing")
+    con = store.connect(db)
+    assert store.data_facts(con)["n_employees"] == 40
+
+
+def test_cli_rejects_round_trip(tmp_path, capsys):
+    emp = employees_table()
+    men = mentorships_table(emp)
+    emp.loc[30, "hire_date"] = "2021/01/01"
+    db = str(tmp_path / "r.duckdb")
+    main(["load", "--db", db, "--employees", str(write(emp, tmp_path / "e.csv")),
+          "--mentorships", str(write(men, tmp_path / "m.csv"))])
+    assert "1 employees rows: hire_date" in capsys.readouterr().out
+    assert main(["rejects", "--db", db, "--out", str(tmp_path / "rej.csv")]) == 0
+    back = pd.read_csv(tmp_path / "rej.csv")
+    assert back[["row_number", "column_name"]].values.tolist() == [[32, "hire_date"]]
+
+
+def test_cli_map_option(tmp_path):
+    emp = employees_table().rename(columns={"employee_id": "Staff Number"})
+    men = mentorships_table(employees_table())
+    db = str(tmp_path / "r.duckdb")
+    args = ["load", "--db", db, "--employees", str(write(emp, tmp_path / "e.csv")),
+            "--mentorships", str(write(men, tmp_path / "m.csv"))]
+    assert main(args) == 2
+    assert main(args + ["--map", "employees.employee_id=Staff Number"]) == 0
+    assert main(args + ["--map", "employee_id=Staff Number"]) == 2
+
+
+def test_python_dash_m_runs_as_a_program(tmp_path):
+    """The module entry point really exits 2 with the message on stderr."""
+    run = subprocess.run([sys.executable, "-m", "analytics", "load", "--db", str(tmp_path / "r.duckdb"),
+                          "--employees", str(tmp_path / "none.csv"), "--mentorships", str(tmp_path / "none.csv")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 2
+    assert run.stderr.strip() == "error: file 'none.csv': file not found"
+    assert run.stdout == ""
