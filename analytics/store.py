@@ -14,7 +14,9 @@ import duckdb
 import pandas as pd
 
 from .errors import EmptyDataError, RetentionError
+from .cohorts import Cohort
 from .ingest import LoadPlan, prepare_load
+from .schema import EMPLOYEES, MENTORSHIPS
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "retention.duckdb"
 EVENTS = ("voluntary", "all")
@@ -61,13 +63,20 @@ LEFT JOIN employee_facts mentor ON mentor.employee_id = m.mentor_id;
 # One row per employee hired on or before the as-of date: follow-up, event flags and the
 # first mentorship that began during employment (before hire counts from hire; one that
 # begins on or after the end of follow-up gives no mentored time and is ignored).
-EPISODES_SQL = """
+EPISODES_BASE = """
 WITH emp AS (
     SELECT f.*,
         (f.termination_date IS NOT NULL AND f.termination_date <= $as_of) AS exited,
         CASE WHEN f.termination_date IS NOT NULL AND f.termination_date <= $as_of
              THEN f.termination_date ELSE CAST($as_of AS DATE) END AS followup_end
-    FROM employee_facts f WHERE f.hire_date <= $as_of
+    FROM employee_facts f
+    WHERE f.hire_date <= $as_of
+      AND (len($department) = 0 OR list_contains($department, f.department))
+      AND (len($job_level) = 0 OR list_contains($job_level, f.job_level))
+      AND (len($location) = 0 OR list_contains($location, f.location))
+      AND (len($gender) = 0 OR list_contains($gender, f.gender))
+      AND (len($generation) = 0 OR list_contains($generation, f.generation))
+      AND f.hire_year BETWEEN $hire_year_from AND $hire_year_to
 ), during AS (
     SELECT m.*, greatest(m.start_date, e.hire_date) AS exposed_from,
         row_number() OVER (PARTITION BY m.mentee_id ORDER BY m.start_date, m.mentorship_id) AS k
@@ -78,7 +87,7 @@ WITH emp AS (
         cross_generation FROM during WHERE k = 1
 ), totals AS (
     SELECT mentee_id, count(*) AS n_mentorships, sum(meetings) AS meetings FROM during GROUP BY mentee_id
-)
+), episodes AS (
 SELECT e.employee_id, e.department, e.job_level, e.location, e.gender, e.birth_year,
     e.generation, e.hire_year, e.manager_id, e.salary, e.performance_rating,
     e.hire_date, e.followup_end, date_diff('day', e.hire_date, e.followup_end) AS duration_days,
@@ -93,7 +102,23 @@ SELECT e.employee_id, e.department, e.job_level, e.location, e.gender, e.birth_y
 FROM emp e
 LEFT JOIN firsts f ON f.mentee_id = e.employee_id
 LEFT JOIN totals t ON t.mentee_id = e.employee_id
-ORDER BY e.employee_id
+)
+"""
+
+EPISODES_SQL = EPISODES_BASE + "SELECT * FROM episodes ORDER BY employee_id"
+
+# Counting-process rows: (0, m] unmentored then (m, T] mentored; one row when never mentored
+# or mentored from day 0. Employees with no follow-up time (T = 0) have no rows.
+COUNTING_SQL = EPISODES_BASE + """
+SELECT employee_id, 0 AS start,
+    CASE WHEN mentored_from_day > 0 THEN mentored_from_day ELSE duration_days END AS stop,
+    CASE WHEN mentored_from_day > 0 THEN FALSE ELSE event END AS event,
+    coalesce(mentored_from_day = 0, FALSE) AS mentored
+FROM episodes WHERE duration_days > 0
+UNION ALL
+SELECT employee_id, mentored_from_day AS start, duration_days AS stop, event, TRUE AS mentored
+FROM episodes WHERE mentored_from_day > 0
+ORDER BY employee_id, start
 """
 
 DATA_FACTS_SQL = """
@@ -246,13 +271,27 @@ def resolve_event(con: duckdb.DuckDBPyConnection, event: str | None) -> str:
     return event or ("voluntary" if has_reasons else "all")
 
 
-def episodes(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
-             event: str | None = None) -> pd.DataFrame:
-    """One row per employee in follow-up at `as_of`, with event flags and first mentored day."""
+def _params(con: duckdb.DuckDBPyConnection, as_of: date | str | None, event: str | None,
+            cohort: Cohort | None) -> dict[str, Any]:
     as_of = _as_date(as_of) if as_of is not None else default_as_of(con)
-    event = resolve_event(con, event)
-    out = con.execute(EPISODES_SQL, {"as_of": as_of, "event": event}).df()
-    out.attrs.update(as_of=as_of, event=event)
+    return {"as_of": as_of, "event": resolve_event(con, event), **(cohort or Cohort()).sql_params()}
+
+
+def episodes(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
+             event: str | None = None, cohort: Cohort | None = None) -> pd.DataFrame:
+    """One row per employee in follow-up at `as_of`, with event flags and first mentored day."""
+    params = _params(con, as_of, event, cohort)
+    out = con.execute(EPISODES_SQL, params).df()
+    out.attrs.update(as_of=params["as_of"], event=params["event"])
+    return out
+
+
+def counting_rows(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
+                  event: str | None = None, cohort: Cohort | None = None) -> pd.DataFrame:
+    """Counting-process rows (start, stop] with the time-varying mentored flag."""
+    params = _params(con, as_of, event, cohort)
+    out = con.execute(COUNTING_SQL, params).df()
+    out.attrs.update(as_of=params["as_of"], event=params["event"])
     return out
 
 
@@ -271,3 +310,22 @@ def _as_date(value: date | str) -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise RetentionError(f"as_of must be a YYYY-MM-DD date, but was {value!r}") from None
+
+
+def missing_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Empty cells per column of both tables: what the data can and cannot answer."""
+    rows = []
+    for table, columns in (("employees", EMPLOYEES.names), ("mentorships", MENTORSHIPS.names)):
+        total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        counts = con.execute(f"SELECT {', '.join(f'count({c})' for c in columns)} FROM {table}").fetchone()
+        rows += [(table, c, total, total - n) for c, n in zip(columns, counts)]
+    out = pd.DataFrame(rows, columns=["table", "column", "rows", "missing"])
+    out["missing_pct"] = (100 * out["missing"] / out["rows"].where(out["rows"] > 0)).round(1)
+    return out
+
+
+def exits_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("""
+        SELECT coalesce(termination_reason, 'not given') AS reason, count(*) AS exits
+        FROM employees WHERE termination_date IS NOT NULL GROUP BY 1 ORDER BY exits DESC""").df()
+

@@ -150,3 +150,31 @@ def test_python_dash_m_runs_as_a_program(tmp_path):
     assert run.returncode == 2
     assert run.stderr.strip() == "error: file 'none.csv': file not found"
     assert run.stdout == ""
+
+
+def test_counting_process_rows(con):
+    rows = store.counting_rows(con, as_of="2022-12-31", event="voluntary")
+    got = {k: g[["start", "stop", "event", "mentored"]].values.tolist() for k, g in rows.groupby("employee_id")}
+    assert got["A"] == [[0, 60, False, False], [60, 366, True, True]]   # (0, m] then (m, T]
+    assert got["B"] == [[0, 1095, False, True]]                         # mentored from day 0: one row
+    assert got["C"] == [[0, 152, False, False]]                         # involuntary exit censored
+    assert got["D"] == [[0, 152, True, False]]                          # mentorship on exit day: none
+    assert got["M"] == [[0, 1825, False, False]]
+
+
+def test_zero_follow_up_has_no_rows(con):
+    rows = store.counting_rows(con, as_of="2023-01-01")
+    assert "F" not in set(rows["employee_id"])  # hired on the as-of date: no time at risk
+    assert "F" in set(store.episodes(con, as_of="2023-01-01")["employee_id"])
+
+
+def test_cohort_filters_are_bound_parameters(con):
+    from analytics.cohorts import Cohort
+
+    young = store.episodes(con, "2022-12-31", cohort=Cohort(generation=("Gen Z", "Millennial")))
+    assert sorted(young["employee_id"]) == ["A", "B"]
+    hostile = Cohort(department=("x' OR 1=1 --",))
+    assert store.episodes(con, "2022-12-31", cohort=hostile).empty
+    assert sorted(store.episodes(con, "2022-12-31", cohort=Cohort(hire_year_from=2019))["employee_id"]) == ["A", "B", "C", "D"]
+    with pytest.raises(ValueError, match="department must be a tuple of names"):
+        Cohort(department="Sales")
