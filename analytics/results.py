@@ -1,0 +1,102 @@
+"""Small immutable result types for the survival statistics, and the domain errors.
+
+Every statistic comes back as one of these, never as a bare tuple, and each knows how to
+become a JSON-ready dict (`to_dict`) and a table row (`as_row`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .errors import RetentionError
+
+
+class SurvivalDataError(RetentionError):
+    """The survival data given to an estimator is malformed (names the parameter)."""
+
+
+class EstimationError(RetentionError):
+    """The data are well formed but the statistic cannot be estimated from them."""
+
+
+def _number(value: float | None) -> float | None:
+    """A plain float for JSON, or None for a missing / NaN / infinite value."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a two-sided confidence interval at `level`."""
+
+    estimate: float
+    lower: float
+    upper: float
+    level: float = 0.95
+    n: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "estimate": _number(self.estimate),
+            "lower": _number(self.lower),
+            "upper": _number(self.upper),
+        }
+
+    def as_row(self, label: str) -> dict:
+        return {"label": label, **self.to_dict(), "level": self.level, "n": self.n}
+
+
+@dataclass(frozen=True)
+class HazardRatio:
+    """A hazard ratio with its confidence interval and the Wald p-value of its log."""
+
+    estimate: float
+    lower: float
+    upper: float
+    p: float
+    level: float = 0.95
+    n: int | None = None
+    events: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "estimate": _number(self.estimate),
+            "lower": _number(self.lower),
+            "upper": _number(self.upper),
+            "p": _number(self.p),
+        }
+
+    def as_row(self, label: str) -> dict:
+        return {
+            "label": label,
+            **self.to_dict(),
+            "level": self.level,
+            "n": self.n,
+            "events": self.events,
+        }
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A chi-square type test: statistic, degrees of freedom, p-value and the test's name."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    statistic: float
+    df: int
+    p: float
+    name: str
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "statistic": _number(self.statistic),
+            "df": int(self.df),
+            "p": _number(self.p),
+        }
+
+    def as_row(self, label: str | None = None) -> dict:
+        return {"label": label or self.name, **self.to_dict()}
