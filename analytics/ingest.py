@@ -97,8 +97,7 @@ def read_source(source: Any, spec: TableSpec, name: str | None = None,
                 mapping: Mapping[str, str] | None = None) -> SourceTable:
     """Read a CSV, Parquet or Excel file and match its headers to the contract."""
     file = _source_name(source, name)
-    raw = _read_frame(source, file)
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = read_raw(source, file)
     header_map = _match_headers(raw.columns, spec, file, mapping or {})
     frame = pd.DataFrame({col: raw[header].to_numpy(dtype=object) for col, header in header_map.items()})
     ignored = [c for c in raw.columns if c not in header_map.values()]
@@ -118,7 +117,7 @@ def _match_headers(headers: list[str], spec: TableSpec, file: str, mapping: Mapp
                                            f"(headers: {list(headers)})", column=col)
             found[col] = mapping[col]
             continue
-        matches = [h for h in headers if normalise_header(h) == normalise_header(col)]
+        matches = _matches(headers, col)
         if len(matches) > 1:
             raise InputFileError(file, f"headers {matches} all match; keep one or map it by hand", column=col)
         if matches:
@@ -128,6 +127,27 @@ def _match_headers(headers: list[str], spec: TableSpec, file: str, mapping: Mapp
         raise InputFileError(file, f"required column missing (headers found: {list(headers)})",
                              column=missing[0])
     return found
+
+
+def _matches(headers: list[str], column: str) -> list[str]:
+    return [h for h in headers if normalise_header(h) == normalise_header(column)]
+
+
+def suggest_mapping(headers: list[str], spec: TableSpec) -> dict[str, str | None]:
+    """For each contract column, the one header that matches it, or None (for the mapping form)."""
+    out: dict[str, str | None] = {}
+    for col in spec.names:
+        matches = _matches(list(headers), col)
+        out[col] = matches[0] if len(matches) == 1 else None
+    return out
+
+
+def read_raw(source: Any, name: str | None = None) -> pd.DataFrame:
+    """A file as read, every column kept: for previews and the header-mapping form."""
+    file = _source_name(source, name)
+    raw = _read_frame(source, file)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw
 
 
 # ---------------------------------------------------------------- cell parsing

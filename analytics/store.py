@@ -63,6 +63,13 @@ LEFT JOIN employee_facts mentor ON mentor.employee_id = m.mentor_id;
 # One row per employee hired on or before the as-of date: follow-up, event flags and the
 # first mentorship that began during employment (before hire counts from hire; one that
 # begins on or after the end of follow-up gives no mentored time and is ignored).
+COHORT_FILTER = """(len($department) = 0 OR list_contains($department, f.department))
+      AND (len($job_level) = 0 OR list_contains($job_level, f.job_level))
+      AND (len($location) = 0 OR list_contains($location, f.location))
+      AND (len($gender) = 0 OR list_contains($gender, f.gender))
+      AND (len($generation) = 0 OR list_contains($generation, f.generation))
+      AND f.hire_year BETWEEN $hire_year_from AND $hire_year_to"""
+
 EPISODES_BASE = """
 WITH emp AS (
     SELECT f.*,
@@ -70,13 +77,7 @@ WITH emp AS (
         CASE WHEN f.termination_date IS NOT NULL AND f.termination_date <= $as_of
              THEN f.termination_date ELSE CAST($as_of AS DATE) END AS followup_end
     FROM employee_facts f
-    WHERE f.hire_date <= $as_of
-      AND (len($department) = 0 OR list_contains($department, f.department))
-      AND (len($job_level) = 0 OR list_contains($job_level, f.job_level))
-      AND (len($location) = 0 OR list_contains($location, f.location))
-      AND (len($gender) = 0 OR list_contains($gender, f.gender))
-      AND (len($generation) = 0 OR list_contains($generation, f.generation))
-      AND f.hire_year BETWEEN $hire_year_from AND $hire_year_to
+    WHERE f.hire_date <= $as_of AND """ + COHORT_FILTER + """
 ), during AS (
     SELECT m.*, greatest(m.start_date, e.hire_date) AS exposed_from,
         row_number() OVER (PARTITION BY m.mentee_id ORDER BY m.start_date, m.mentorship_id) AS k
@@ -87,6 +88,11 @@ WITH emp AS (
         cross_generation FROM during WHERE k = 1
 ), totals AS (
     SELECT mentee_id, count(*) AS n_mentorships, sum(meetings) AS meetings FROM during GROUP BY mentee_id
+), as_mentor AS (
+    SELECT m.mentor_id, min(m.start_date) AS first_as_mentor
+    FROM mentorships m JOIN emp e ON e.employee_id = m.mentor_id
+    WHERE m.start_date >= e.hire_date AND m.start_date < e.followup_end
+    GROUP BY m.mentor_id
 ), episodes AS (
 SELECT e.employee_id, e.department, e.job_level, e.location, e.gender, e.birth_year,
     e.generation, e.hire_year, e.manager_id, e.salary, e.performance_rating,
@@ -98,28 +104,33 @@ SELECT e.employee_id, e.department, e.job_level, e.location, e.gender, e.birth_y
     date_diff('day', e.hire_date, f.exposed_from) AS mentored_from_day,
     f.exposed_from IS NOT NULL AS mentored,
     f.program_type, f.mentor_id, f.mentor_is_manager, f.reverse_pair, f.cross_generation,
-    coalesce(t.n_mentorships, 0) AS n_mentorships, t.meetings
+    coalesce(t.n_mentorships, 0) AS n_mentorships, t.meetings,
+    date_diff('day', e.hire_date, am.first_as_mentor) AS mentor_from_day
 FROM emp e
 LEFT JOIN firsts f ON f.mentee_id = e.employee_id
 LEFT JOIN totals t ON t.mentee_id = e.employee_id
+LEFT JOIN as_mentor am ON am.mentor_id = e.employee_id
 )
 """
 
 EPISODES_SQL = EPISODES_BASE + "SELECT * FROM episodes ORDER BY employee_id"
 
 # Counting-process rows: (0, m] unmentored then (m, T] mentored; one row when never mentored
-# or mentored from day 0. Employees with no follow-up time (T = 0) have no rows.
-COUNTING_SQL = EPISODES_BASE + """
+# or mentored from day 0. Employees with no follow-up time (T = 0) have no rows. The same
+# split serves the mentors' own retention, on the day they first mentored someone.
+SPLIT_COLUMNS = {"mentee": "mentored_from_day", "mentor": "mentor_from_day"}
+COUNTING_TEMPLATE = """
 SELECT employee_id, 0 AS start,
-    CASE WHEN mentored_from_day > 0 THEN mentored_from_day ELSE duration_days END AS stop,
-    CASE WHEN mentored_from_day > 0 THEN FALSE ELSE event END AS event,
-    coalesce(mentored_from_day = 0, FALSE) AS mentored
+    CASE WHEN {day} > 0 THEN {day} ELSE duration_days END AS stop,
+    CASE WHEN {day} > 0 THEN FALSE ELSE event END AS event,
+    coalesce({day} = 0, FALSE) AS mentored
 FROM episodes WHERE duration_days > 0
 UNION ALL
-SELECT employee_id, mentored_from_day AS start, duration_days AS stop, event, TRUE AS mentored
-FROM episodes WHERE mentored_from_day > 0
+SELECT employee_id, {day} AS start, duration_days AS stop, event, TRUE AS mentored
+FROM episodes WHERE {day} > 0
 ORDER BY employee_id, start
 """
+COUNTING_SQL = {who: EPISODES_BASE + COUNTING_TEMPLATE.format(day=day) for who, day in SPLIT_COLUMNS.items()}
 
 DATA_FACTS_SQL = """
 SELECT
@@ -287,12 +298,23 @@ def episodes(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
 
 
 def counting_rows(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
-                  event: str | None = None, cohort: Cohort | None = None) -> pd.DataFrame:
-    """Counting-process rows (start, stop] with the time-varying mentored flag."""
+                  event: str | None = None, cohort: Cohort | None = None,
+                  split_on: str = "mentee") -> pd.DataFrame:
+    """Counting-process rows (start, stop] with the time-varying flag: mentored, or (for
+    split_on="mentor") having mentored someone."""
+    if split_on not in COUNTING_SQL:
+        raise RetentionError(f"split_on must be one of {sorted(COUNTING_SQL)}, but was {split_on!r}")
     params = _params(con, as_of, event, cohort)
-    out = con.execute(COUNTING_SQL, params).df()
+    out = con.execute(COUNTING_SQL[split_on], params).df()
     out.attrs.update(as_of=params["as_of"], event=params["event"])
     return out
+
+
+def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
+    """People in the cohort hired after the as-of date: excluded from every analysis."""
+    params = {"as_of": _as_date(as_of), **(cohort or Cohort()).sql_params()}
+    sql = "SELECT count(*) FROM employee_facts f WHERE f.hire_date > $as_of AND " + COHORT_FILTER
+    return int(con.execute(sql, params).fetchone()[0])
 
 
 def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> int:

@@ -1,0 +1,407 @@
+"""Mentored vs unmentored: the analyses every page, the CLI and the notebook share.
+
+Each function takes a FollowUp (a cohort's episodes and counting-process rows from the
+store) and returns small result objects. Definitions: DESIGN.md; methods: docs/methods.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import store
+from .cohorts import Cohort
+from .competing import cumulative_incidence, cumulative_incidence_at
+from .cox import CoxResult, fit_cox, ph_test
+from .errors import RetentionError
+from .km import KaplanMeier, logrank, rmst_difference
+from .results import Estimate, EstimationError, HazardRatio, TestResult
+
+DAYS_PER_MONTH = 30.4375
+MIN_GROUP_SIZE = 5       # privacy: smaller groups are suppressed everywhere
+MIN_SUBGROUP_EXITS = 10  # privacy and stability: a subgroup HR needs at least this many exits
+CATEGORICAL = ("department", "job_level", "location", "gender", "generation", "hire_year")
+NUMERIC = ("performance_rating", "log_salary")
+MAX_MISSING_SHARE = 0.5
+SMALL_LEVEL = 20         # categorical levels with fewer people are pooled for model stability
+CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
+
+
+class NotEnoughData(RetentionError):
+    """A group is too small to report (privacy minimums) or to estimate."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A cohort's follow-up: one row per employee and the counting-process rows."""
+
+    episodes: pd.DataFrame
+    rows: pd.DataFrame
+    as_of: date
+    event: str
+    cohort: Cohort = field(default_factory=Cohort)
+
+    @property
+    def n_employees(self) -> int:
+        return len(self.episodes)
+
+    @property
+    def n_mentored(self) -> int:
+        return int(self.episodes["mentored"].sum())
+
+    @property
+    def n_events(self) -> int:
+        return int(self.episodes["event"].sum())
+
+
+def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None,
+              event: str | None = None) -> FollowUp:
+    """Read a cohort's episodes and counting-process rows from the store."""
+    cohort = cohort or Cohort()
+    episodes = store.episodes(con, as_of, event, cohort)
+    rows = store.counting_rows(con, as_of, event, cohort)
+    covariates = episodes.drop(columns=["event", "mentored"])
+    rows = rows.merge(covariates, on="employee_id", how="left", validate="many_to_one")
+    for frame in (episodes, rows):
+        frame["event"] = frame["event"].astype(bool)
+        frame["mentored"] = frame["mentored"].astype(bool)
+    return FollowUp(episodes, rows, episodes.attrs["as_of"], episodes.attrs["event"], cohort)
+
+
+def _require(fu: FollowUp, what: str) -> None:
+    if fu.n_employees < MIN_GROUP_SIZE:
+        raise NotEnoughData(f"not enough data for {what}: {fu.n_employees} people in scope "
+                            f"(at least {MIN_GROUP_SIZE} needed)")
+    if fu.n_events == 0:
+        raise NotEnoughData(f"not enough data for {what}: no exits in scope")
+
+
+# ---------------------------------------------------------------- covariates
+
+@dataclass(frozen=True)
+class Design:
+    X: pd.DataFrame
+    used: tuple[str, ...]
+    dropped: dict[str, str]
+
+
+def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=()) -> Design:
+    """Dummy-coded covariates (reference: the largest group); unusable ones dropped with a reason."""
+    data = frame.assign(log_salary=np.log(frame["salary"].astype(float)))
+    people = data.drop_duplicates("employee_id")
+    columns, used, dropped = [], [], {}
+    for name in covariates:
+        if name in exclude:
+            continue
+        missing = people[name].isna().mean()
+        if missing > MAX_MISSING_SHARE:
+            dropped[name] = f"missing for {missing:.0%} of people"
+            continue
+        if people[name].nunique(dropna=True) < 2:
+            dropped[name] = "the same for everyone"
+            continue
+        block = _categorical(data, people, name) if name in CATEGORICAL else _numeric(data, name)
+        if block.shape[1] == 0:
+            dropped[name] = "only one group large enough"
+            continue
+        columns.append(block)
+        used.append(name)
+    X = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=frame.index)
+    return Design(X, tuple(used), dropped)
+
+
+def _categorical(data: pd.DataFrame, people: pd.DataFrame, name: str) -> pd.DataFrame:
+    values = data[name].astype("string").fillna("(not recorded)")
+    sizes = people[name].astype("string").fillna("(not recorded)").value_counts()
+    small = sizes[sizes < SMALL_LEVEL].index
+    values = values.where(~values.isin(small), "(small groups)")
+    reference = values.value_counts().index[0]
+    levels = [v for v in sorted(values.unique()) if v != reference]
+    return pd.DataFrame({f"{name}={v}": (values == v).astype(float) for v in levels}, index=data.index)
+
+
+def _numeric(data: pd.DataFrame, name: str) -> pd.DataFrame:
+    values = data[name].astype(float)
+    out = pd.DataFrame({name: values.fillna(values.median())}, index=data.index)
+    if values.isna().any():
+        out[f"{name} not recorded"] = values.isna().astype(float)
+    return out
+
+
+# ---------------------------------------------------------------- Cox models
+
+@dataclass(frozen=True)
+class ModelFit:
+    """One Cox model of the mentoring effect."""
+
+    name: str
+    hazard_ratio: HazardRatio
+    result: CoxResult
+    covariates: tuple[str, ...] = ()
+    dropped: dict[str, str] = field(default_factory=dict)
+    strata: str | None = None
+
+    def to_dict(self) -> dict:
+        out = self.hazard_ratio.to_dict()
+        if self.name == "adjusted":
+            out.update(covariates=list(self.covariates), dropped=dict(self.dropped), strata=self.strata)
+        return out
+
+
+def naive_model(fu: FollowUp) -> ModelFit:
+    """'Ever mentored' as a fixed attribute from hire: what a naive report claims."""
+    _require(fu, "the naive model")
+    ep = fu.episodes[fu.episodes["duration_days"] > 0]
+    X = pd.DataFrame({"mentored": ep["mentored"].astype(float).to_numpy()})
+    result = fit_cox(np.zeros(len(ep)), ep["duration_days"], ep["event"], X)
+    return ModelFit("naive", result.hazard_ratio("mentored"), result)
+
+
+def time_varying_model(fu: FollowUp) -> ModelFit:
+    """Mentored from the first mentorship's start onward; unadjusted."""
+    _require(fu, "the time-varying model")
+    r = fu.rows
+    X = pd.DataFrame({"mentored": r["mentored"].astype(float).to_numpy()})
+    result = fit_cox(r["start"], r["stop"], r["event"], X)
+    return ModelFit("time_varying", result.hazard_ratio("mentored"), result)
+
+
+def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame | None = None,
+                   effect: str = "mentored") -> ModelFit:
+    """Time-varying mentoring plus every usable covariate; optional strata."""
+    _require(fu, "the adjusted model")
+    r = fu.rows.reset_index(drop=True)
+    design = design_matrix(r, exclude=(strata,) if strata else ())
+    base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
+    X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
+    groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
+    result = fit_cox(r["start"], r["stop"], r["event"], X, strata=groups)
+    return ModelFit("adjusted", result.hazard_ratio(effect), result, design.used, design.dropped, strata)
+
+
+# ---------------------------------------------------------------- curves and summaries
+
+@dataclass(frozen=True)
+class GroupCurves:
+    """Extended (Simon-Makuch) Kaplan-Meier curves: mentored intervals enter at m."""
+
+    mentored: KaplanMeier
+    unmentored: KaplanMeier
+
+
+def extended_km(fu: FollowUp) -> GroupCurves:
+    _require(fu, "retention curves")
+    r = fu.rows
+    fits = {}
+    for flag, name in ((True, "mentored"), (False, "unmentored")):
+        part = r[r["mentored"] == flag]
+        if part["employee_id"].nunique() < MIN_GROUP_SIZE:
+            raise NotEnoughData(f"not enough data for retention curves: fewer than {MIN_GROUP_SIZE} {name} people")
+        fits[name] = KaplanMeier().fit(part["start"], part["stop"], part["event"])
+    return GroupCurves(**fits)
+
+
+def retention_at(curves: GroupCurves, horizon_days: float) -> dict[str, Estimate]:
+    return {name: getattr(curves, name).survival_at(horizon_days) for name in ("mentored", "unmentored")}
+
+
+def rmst(curves: GroupCurves, tau_days: float) -> dict[str, Estimate]:
+    """Restricted mean tenure to tau; the difference treats the groups as independent (approximate)."""
+    return {"mentored": curves.mentored.rmst(tau_days), "unmentored": curves.unmentored.rmst(tau_days),
+            "difference": rmst_difference(curves.mentored, curves.unmentored, tau_days)}
+
+
+def logrank_test(fu: FollowUp) -> TestResult:
+    r = fu.rows
+    return logrank(r["start"], r["stop"], r["event"], r["mentored"].map({True: "mentored", False: "unmentored"}))
+
+
+def overall_km(fu: FollowUp) -> KaplanMeier:
+    ep = fu.episodes[fu.episodes["duration_days"] > 0]
+    return KaplanMeier().fit(np.zeros(len(ep)), ep["duration_days"], ep["event"])
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """Still employed at L; mentored by L or not; followed from L."""
+
+    landmark_days: float
+    curves: GroupCurves
+    hazard_ratio: HazardRatio
+    n_mentored: int
+    n_unmentored: int
+
+
+def landmark(fu: FollowUp, landmark_days: float = 6 * DAYS_PER_MONTH) -> Landmark:
+    ep = fu.episodes
+    at_l = ep[ep["duration_days"] > landmark_days]
+    by_l = (at_l["mentored_from_day"] <= landmark_days).fillna(False).to_numpy(dtype=bool)
+    stop = at_l["duration_days"].to_numpy(float) - landmark_days
+    event = at_l["event"].to_numpy(bool)
+    if min(by_l.sum(), (~by_l).sum()) < MIN_GROUP_SIZE or event.sum() == 0:
+        raise NotEnoughData(f"not enough data for a landmark at {landmark_days / DAYS_PER_MONTH:.0f} months")
+    zero = np.zeros(len(stop))
+    curves = GroupCurves(KaplanMeier().fit(zero[by_l], stop[by_l], event[by_l]),
+                         KaplanMeier().fit(zero[~by_l], stop[~by_l], event[~by_l]))
+    result = fit_cox(zero, stop, event, pd.DataFrame({"mentored": by_l.astype(float)}))
+    return Landmark(landmark_days, curves, result.hazard_ratio("mentored"), int(by_l.sum()), int((~by_l).sum()))
+
+
+def exit_causes(fu: FollowUp) -> dict[str, pd.DataFrame]:
+    """Cumulative incidence of voluntary, involuntary and other exits (competing risks)."""
+    ep = fu.episodes[fu.episodes["duration_days"] > 0]
+    cause = np.where(ep["exited"], ep["exit_reason"].map(CAUSES).fillna(3), 0).astype(int)
+    tables = cumulative_incidence(np.zeros(len(ep)), ep["duration_days"], cause, causes=[1, 2, 3])
+    return {name: tables[code] for name, code in (("voluntary", 1), ("involuntary", 2), ("other", 3))}
+
+
+def exit_causes_at(tables: dict[str, pd.DataFrame], t: float) -> dict[str, Estimate]:
+    return {name: cumulative_incidence_at(table, t) for name, table in tables.items()}
+
+
+def proportional_hazards(fit: ModelFit) -> pd.DataFrame:
+    """Grambsch-Therneau test per covariate (dummies of one variable tested jointly) and globally."""
+    names = list(fit.result.params_.index)
+    terms: dict[str, list[str]] = {}
+    for name in names:
+        terms.setdefault(name.split("=")[0].replace(" not recorded", ""), []).append(name)
+    return ph_test(fit.result, terms=terms)
+
+
+# ---------------------------------------------------------------- subgroups
+
+@dataclass(frozen=True)
+class SubgroupEffect:
+    """The mentoring HR in one group, or the reason there is none."""
+
+    dimension: str
+    group: str
+    people: int | None
+    exits: int | None
+    hazard_ratio: HazardRatio | None
+    note: str | None = None
+
+    def as_row(self) -> dict:
+        hr = self.hazard_ratio.to_dict() if self.hazard_ratio else {"estimate": None, "lower": None,
+                                                                     "upper": None, "p": None}
+        return {"dimension": self.dimension, "group": self.group, "people": self.people,
+                "exits": self.exits, **hr, "note": self.note}
+
+
+def _suppressed(dimension: str, group: str, people: int, exits: int, why: str) -> SubgroupEffect:
+    shown_people = people if people >= MIN_GROUP_SIZE else None
+    shown_exits = exits if people >= MIN_GROUP_SIZE and exits >= MIN_GROUP_SIZE else None
+    return SubgroupEffect(dimension, group, shown_people, shown_exits, None, f"not enough data: {why}")
+
+
+def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[SubgroupEffect]:
+    """Each kind of mentoring its own time-varying indicator against the unmentored, adjusted."""
+    r = fu.rows.reset_index(drop=True)
+    labels = labels.reset_index(drop=True).astype("string").fillna("not recorded")
+    kinds = sorted(labels[r["mentored"]].unique())
+    out, columns = [], {}
+    for kind in kinds:
+        on = r["mentored"] & (labels == kind)
+        people = r.loc[on, "employee_id"].nunique()
+        exits = int(r.loc[on, "event"].sum())
+        if people < MIN_GROUP_SIZE or exits < MIN_SUBGROUP_EXITS:
+            why = (f"{people if people >= MIN_GROUP_SIZE else f'fewer than {MIN_GROUP_SIZE}'} people, "
+                   f"{exits} exits (at least {MIN_SUBGROUP_EXITS} needed)") if people >= MIN_GROUP_SIZE else \
+                f"fewer than {MIN_GROUP_SIZE} people"
+            out.append(_suppressed(dimension, kind, people, exits, why))
+            columns[f"other mentoring ({kind})"] = on.astype(float)
+        else:
+            columns[kind] = on.astype(float)
+            out.append(SubgroupEffect(dimension, kind, people, exits, None))
+    small = [c for c in columns if c.startswith("other mentoring")]
+    X = pd.DataFrame({k: v for k, v in columns.items() if k not in small})
+    if small:
+        X["other mentoring"] = sum(columns[c] for c in small)
+    if X.shape[1] == 0:
+        return out
+    fit = adjusted_model(fu, extra=X, effect=X.columns[0])
+    return [e if e.note else SubgroupEffect(dimension, e.group, e.people, e.exits, fit.result.hazard_ratio(e.group))
+            for e in out]
+
+
+def programme_effects(fu: FollowUp) -> list[SubgroupEffect]:
+    return _indicator_effects(fu, "programme type", fu.rows["program_type"].fillna("unspecified"))
+
+
+def mentor_manager_effects(fu: FollowUp) -> list[SubgroupEffect]:
+    labels = fu.rows["mentor_is_manager"].map({True: "mentor is the line manager", False: "mentor is not the line manager"})
+    return _indicator_effects(fu, "mentor is manager", labels)
+
+
+def reverse_pair_effects(fu: FollowUp) -> list[SubgroupEffect]:
+    labels = fu.rows["reverse_pair"].map({True: "younger mentor", False: "older or same-age mentor"})
+    return _indicator_effects(fu, "reverse pairs", labels.fillna("ages not recorded"))
+
+
+def meetings_effects(fu: FollowUp) -> list[SubgroupEffect]:
+    """Dose-response by meetings held; meetings pile up while people stay, so this leans optimistic."""
+    m = fu.rows["meetings"]
+    bands = pd.cut(m, [-1, 5, 11, np.inf], labels=["0-5 meetings", "6-11 meetings", "12+ meetings"])
+    return _indicator_effects(fu, "meetings", bands.astype("string").fillna("meetings not recorded"))
+
+
+def group_effects(fu: FollowUp, dimension: str) -> tuple[list[SubgroupEffect], TestResult | None]:
+    """HR within each group of a dimension, and the LR test of the mentoring-by-group interaction."""
+    r = fu.rows
+    labels = r[dimension].astype("string").fillna("not recorded")
+    out = []
+    for group in sorted(labels.unique()):
+        part = r[labels == group]
+        people, exits = part["employee_id"].nunique(), int(part["event"].sum())
+        mentored = part.loc[part["mentored"], "employee_id"].nunique()
+        if people < MIN_GROUP_SIZE or exits < MIN_SUBGROUP_EXITS or min(mentored, people - mentored) < MIN_GROUP_SIZE:
+            out.append(_suppressed(dimension, group, people, exits,
+                                   f"needs {MIN_GROUP_SIZE}+ people mentored and not, and {MIN_SUBGROUP_EXITS}+ exits"))
+            continue
+        sub = FollowUp(fu.episodes[fu.episodes[dimension].astype("string").fillna("not recorded") == group],
+                       part, fu.as_of, fu.event, fu.cohort)
+        try:
+            fit = adjusted_model(sub)
+        except EstimationError as exc:
+            out.append(_suppressed(dimension, group, people, exits, str(exc)))
+            continue
+        out.append(SubgroupEffect(dimension, group, people, exits, fit.hazard_ratio))
+    return out, _interaction_test(fu, dimension, labels)
+
+
+def _interaction_test(fu: FollowUp, dimension: str, labels: pd.Series) -> TestResult | None:
+    r = fu.rows.reset_index(drop=True)
+    labels = labels.reset_index(drop=True)
+    sizes = labels.value_counts()
+    keep = sizes[sizes >= SMALL_LEVEL].index
+    if len(keep) < 2:
+        return None
+    reference = sizes.index[0]
+    mentored = r["mentored"].astype(float)
+    inter = pd.DataFrame({f"mentored x {g}": mentored * (labels == g) for g in keep if g != reference})
+    try:
+        base = adjusted_model(fu)
+        full = adjusted_model(fu, extra=pd.concat([mentored.rename("mentored"), inter], axis=1))
+    except EstimationError:
+        return None
+    stat = max(0.0, 2 * (full.result.loglik_ - base.result.loglik_))
+    df = inter.shape[1]
+    return TestResult(stat, df, float(stats.chi2.sf(stat, df)), f"mentoring x {dimension} interaction")
+
+
+# ---------------------------------------------------------------- mentors' own retention
+
+def mentor_own_effect(con, fu: FollowUp) -> ModelFit:
+    """Having mentored someone, as a time-varying covariate of the mentor's own exits (adjusted)."""
+    rows = store.counting_rows(con, fu.as_of, fu.event, fu.cohort, split_on="mentor")
+    rows = rows.merge(fu.episodes.drop(columns=["event", "mentored"]), on="employee_id", how="left")
+    rows["event"] = rows["event"].astype(bool)
+    if rows.loc[rows["mentored"].astype(bool), "employee_id"].nunique() < MIN_GROUP_SIZE:
+        raise NotEnoughData(f"not enough data: fewer than {MIN_GROUP_SIZE} mentors in scope")
+    sub = FollowUp(fu.episodes, rows.rename(columns={"mentored": "has_mentored"}).assign(
+        mentored=rows["mentored"].astype(bool)), fu.as_of, fu.event, fu.cohort)
+    extra = pd.DataFrame({"has mentored": sub.rows["mentored"].astype(float)})
+    return adjusted_model(sub, extra=extra, effect="has mentored")
