@@ -331,14 +331,23 @@ def programme_effects(fu: FollowUp) -> list[SubgroupEffect]:
     return _indicator_effects(fu, "programme type", fu.rows["program_type"].fillna("unspecified"))
 
 
+PAIR_LABELS = {
+    "mentor_is_manager": {True: "mentor is the line manager", False: "mentor is not the line manager"},
+    "reverse_pair": {True: "younger mentor", False: "older or same-age mentor"},
+}
+
+
+def pair_labels(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Boolean pair fields in words; missing ages read 'ages not recorded'."""
+    return frame[column].map(PAIR_LABELS[column]).astype("string").fillna("ages not recorded")
+
+
 def mentor_manager_effects(fu: FollowUp) -> list[SubgroupEffect]:
-    labels = fu.rows["mentor_is_manager"].map({True: "mentor is the line manager", False: "mentor is not the line manager"})
-    return _indicator_effects(fu, "mentor is manager", labels)
+    return _indicator_effects(fu, "mentor is manager", pair_labels(fu.rows, "mentor_is_manager"))
 
 
 def reverse_pair_effects(fu: FollowUp) -> list[SubgroupEffect]:
-    labels = fu.rows["reverse_pair"].map({True: "younger mentor", False: "older or same-age mentor"})
-    return _indicator_effects(fu, "reverse pairs", labels.fillna("ages not recorded"))
+    return _indicator_effects(fu, "reverse pairs", pair_labels(fu.rows, "reverse_pair"))
 
 
 def meetings_effects(fu: FollowUp) -> list[SubgroupEffect]:

@@ -3,17 +3,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 
 from . import store
 from .business import (BusinessCase, BusinessCaseInputs, Input, MissingInputError, business_case,
                        from_data)
 from .cohorts import Cohort
 from .errors import RetentionError
-from .models import (DAYS_PER_MONTH, FollowUp, GroupCurves, ModelFit, adjusted_model, extended_km,
-                     follow_up, logrank_test, naive_model, retention_at, rmst, time_varying_model)
+from .cox import scaled_schoenfeld
+from .km import KaplanMeier
+from .models import (DAYS_PER_MONTH, MIN_GROUP_SIZE, PAIR_LABELS, FollowUp, GroupCurves, ModelFit,
+                     adjusted_model, exit_causes, extended_km, follow_up, group_effects, landmark,
+                     logrank_test, meetings_effects, mentor_manager_effects, mentor_own_effect, naive_model,
+                     pair_labels, programme_effects, proportional_hazards, retention_at, reverse_pair_effects,
+                     rmst, time_varying_model)
 from .results import Estimate, TestResult
 
 HORIZON_DAYS = 365
@@ -35,36 +41,54 @@ class Assumptions:
 
 @dataclass(frozen=True)
 class Headline:
-    """Everything the executive screen says, computed once."""
+    """Everything the executive screen says, computed once. A figure the data cannot give
+    is None, with the reason in `missing`."""
 
     follow_up: FollowUp
-    naive: ModelFit
-    time_varying: ModelFit
-    adjusted: ModelFit
-    curves: GroupCurves
-    retention: dict[str, Estimate]
-    rmst: dict[str, Estimate]
-    logrank: TestResult
+    naive: ModelFit | None
+    time_varying: ModelFit | None
+    adjusted: ModelFit | None
+    curves: GroupCurves | None
+    retention: dict[str, Estimate] | None
+    rmst: dict[str, Estimate] | None
+    logrank: TestResult | None
     business: BusinessCase | None
-    business_note: str | None = None
+    missing: dict[str, str] = field(default_factory=dict)
     horizon_days: int = HORIZON_DAYS
     tau_days: int = TAU_DAYS
     notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args: Any) -> Any:
+    """Run one analysis; a cohort it cannot be done for leaves None and the reason."""
+    if any(arg is None for arg in args):
+        missing[key] = "not available: " + next(iter(missing.values()), "not enough data")
+        return None
+    try:
+        return func(*args)
+    except RetentionError as exc:
+        missing[key] = str(exc)
+        return None
 
 
 def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None, event: str | None = None,
              assumptions: Assumptions = Assumptions(), horizon_days: int = HORIZON_DAYS,
              tau_days: int = TAU_DAYS) -> Headline:
     fu = follow_up(con, cohort, as_of, event)
-    naive, tv = naive_model(fu), time_varying_model(fu)
-    adjusted = adjusted_model(fu)
-    curves = extended_km(fu)
-    retention = retention_at(curves, horizon_days)
-    case, note = _business(fu, retention, adjusted, naive, assumptions)
+    missing: dict[str, str] = {}
+    naive = _attempt(missing, "naive", naive_model, fu)
+    tv = _attempt(missing, "time_varying", time_varying_model, fu)
+    adjusted = _attempt(missing, "adjusted", adjusted_model, fu)
+    curves = _attempt(missing, "curves", extended_km, fu)
+    retention = _attempt(missing, "retention", retention_at, curves, horizon_days)
+    restricted = _attempt(missing, "rmst", rmst, curves, tau_days)
+    test = _attempt(missing, "logrank", logrank_test, fu) if curves else None
+    case = _attempt(missing, "business_case", _business, fu, retention, adjusted, naive, assumptions)
     notes = {"ignored_mentorships": store.ignored_mentorships(con, fu.as_of),
-             "hired_after_as_of": store.hired_after(con, fu.as_of, cohort)}
-    return Headline(fu, naive, tv, adjusted, curves, retention, rmst(curves, tau_days), logrank_test(fu),
-                    case, note, horizon_days, tau_days, notes)
+             "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
+             "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
+    return Headline(fu, naive, tv, adjusted, curves, retention, restricted, test, case, missing,
+                    horizon_days, tau_days, notes)
 
 
 def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: ModelFit, naive: ModelFit,
@@ -100,27 +124,29 @@ def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: Mode
         naive_hazard_ratio_lower=nv.lower, naive_hazard_ratio_upper=nv.upper)
 
 
-def _business(fu, retention, adjusted, naive, assumptions) -> tuple[BusinessCase | None, str | None]:
-    try:
-        return business_case(business_inputs(fu, retention, adjusted, naive, assumptions)), None
-    except RetentionError as exc:
-        return None, str(exc)
+def _business(fu, retention, adjusted, naive, assumptions) -> BusinessCase:
+    return business_case(business_inputs(fu, retention, adjusted, naive, assumptions))
 
 
 # ---------------------------------------------------------------- JSON and words
 
+def _dicts(values: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: (values[k].to_dict() if values else None) for k in keys}
+
+
 def to_json(h: Headline) -> dict[str, Any]:
     fu = h.follow_up
+    test = h.logrank
     return {
         "as_of": fu.as_of.isoformat(), "event": fu.event, "cohort": fu.cohort.describe(),
         "n_employees": fu.n_employees, "n_mentored": fu.n_mentored, "n_events": fu.n_events,
-        "hazard_ratio": {"naive": h.naive.to_dict(), "time_varying": h.time_varying.to_dict(),
-                         "adjusted": h.adjusted.to_dict()},
-        "retention": {"horizon_days": h.horizon_days,
-                      **{k: v.to_dict() for k, v in h.retention.items()}},
-        "rmst": {"tau_days": h.tau_days, **{k: v.to_dict() for k, v in h.rmst.items()}},
-        "logrank": {"chisq": float(h.logrank.statistic), "df": int(h.logrank.df), "p": float(h.logrank.p)},
-        "business_case": h.business.to_dict() if h.business else {"unavailable": h.business_note},
+        "hazard_ratio": {k: (getattr(h, k).to_dict() if getattr(h, k) else None)
+                         for k in ("naive", "time_varying", "adjusted")},
+        "retention": {"horizon_days": h.horizon_days, **_dicts(h.retention, ("mentored", "unmentored"))},
+        "rmst": {"tau_days": h.tau_days, **_dicts(h.rmst, ("mentored", "unmentored", "difference"))},
+        "logrank": {"chisq": float(test.statistic), "df": int(test.df), "p": float(test.p)} if test else None,
+        "business_case": h.business.to_dict() if h.business else None,
+        "not_available": dict(h.missing),
         "notes": h.notes,
     }
 
@@ -155,32 +181,36 @@ def _money(x: float | None) -> str:
 
 def briefing(result: dict[str, Any]) -> str:
     """The summary as a short briefing: one sentence per headline figure with its range."""
-    hr = result["hazard_ratio"]
+    hr, gaps = result["hazard_ratio"], result["not_available"]
     words = "voluntary exits" if result["event"] == "voluntary" else "exits"
-    covariates = ", ".join(hr["adjusted"]["covariates"]).replace("_", " ") or "nothing"
-    lines = [
-        f"As of {result['as_of']}: {result['n_employees']:,} people ({result['cohort']}), "
-        f"{result['n_mentored']:,} mentored during their employment, {result['n_events']:,} {words}.",
-        f"Mentored employees were {less_likely(hr['adjusted'])} to leave in any given month, "
-        f"counting only the time after mentoring began and adjusting for {covariates}.",
-        f"Without the adjustment the figure is {less_likely(hr['time_varying'])}.",
-        f"A naive report comparing ever-mentored with never-mentored people would claim "
-        f"{less_likely(hr['naive'])}: it credits mentoring with the months before it began and "
-        f"with the kind of people who get mentored.",
-    ]
+    lines = [f"As of {result['as_of']}: {result['n_employees']:,} people ({result['cohort']}), "
+             f"{result['n_mentored']:,} mentored during their employment, {result['n_events']:,} {words}."]
+    if hr["adjusted"]:
+        covariates = ", ".join(hr["adjusted"]["covariates"]).replace("_", " ") or "nothing"
+        lines.append(f"Mentored employees were {less_likely(hr['adjusted'])} to leave in any given month, "
+                     f"counting only the time after mentoring began and adjusting for {covariates}.")
+    else:
+        lines.append(f"No honest estimate of the mentoring effect: {gaps.get('adjusted')}.")
+    if hr["time_varying"]:
+        lines.append(f"Without the adjustment the figure is {less_likely(hr['time_varying'])}.")
+    if hr["naive"]:
+        lines.append(f"A naive report comparing ever-mentored with never-mentored people would claim "
+                     f"{less_likely(hr['naive'])}: it credits mentoring with the months before it began "
+                     f"and with the kind of people who get mentored.")
     ret, r = result["retention"], result["rmst"]
-    months = ret["horizon_days"] / DAYS_PER_MONTH
-    lines.append(f"{months:.0f} months after hire, {_pct(ret['mentored'])} of mentored employees were still "
-                 f"employed, against {_pct(ret['unmentored'])} of unmentored ones.")
+    if ret["mentored"]:
+        lines.append(f"{ret['horizon_days'] / DAYS_PER_MONTH:.0f} months after hire, {_pct(ret['mentored'])} of "
+                     f"mentored employees were still employed, against {_pct(ret['unmentored'])} of unmentored ones.")
     diff = r["difference"]
-    if diff["estimate"] is not None:
+    if diff and diff["estimate"] is not None:
         lines.append(f"Over their first {r['tau_days'] / DAYS_PER_MONTH:.0f} months, mentored employees stayed "
                      f"{diff['estimate'] / DAYS_PER_MONTH:.1f} months longer on average "
                      f"({diff['lower'] / DAYS_PER_MONTH:.1f} to {diff['upper'] / DAYS_PER_MONTH:.1f}).")
-    lines.append(f"Log-rank test: chi-square {result['logrank']['chisq']:.1f}, p = {result['logrank']['p']:.2g}.")
+    if result["logrank"]:
+        lines.append(f"Log-rank test: chi-square {result['logrank']['chisq']:.1f}, p = {result['logrank']['p']:.2g}.")
     case = result["business_case"]
-    if "unavailable" in case:
-        lines.append(f"Business case not computed: {case['unavailable']}.")
+    if case is None:
+        lines.append(f"Business case not computed: {gaps.get('business_case')}.")
     else:
         cur = case["current"]
         lines.append(f"Business case (the programme as it is, {case['horizon_years']:.0f} year): about "
@@ -188,3 +218,94 @@ def briefing(result: dict[str, Any]) -> str:
                      f"to {cur['avoided_exits']['high']:.0f}), net benefit {_money(cur['net_benefit']['estimate'])} "
                      f"(range {_money(cur['net_benefit']['low'])} to {_money(cur['net_benefit']['high'])}).")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the analysts' pages
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """What the Methods page shows, each None with a reason when the cohort cannot give it."""
+
+    headline: Headline
+    ph_test: Any
+    schoenfeld: Any
+    landmarks: dict[int, Any]
+    exit_causes: dict[str, Any] | None
+    mentors: ModelFit | None
+    meetings: list | None
+    missing: dict[str, str]
+
+
+def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = None,
+                event: str | None = None, landmark_months: tuple[int, ...] = (3, 6, 12)) -> Diagnostics:
+    h = headline(con, cohort, as_of, event)
+    fu, missing = h.follow_up, dict(h.missing)
+    ph = _attempt(missing, "ph_test", proportional_hazards, h.adjusted)
+    resid = _attempt(missing, "schoenfeld", lambda fit: scaled_schoenfeld(fit.result), h.adjusted)
+    marks = {m: _attempt(missing, f"landmark_{m}", landmark, fu, m * DAYS_PER_MONTH) for m in landmark_months}
+    causes = _attempt(missing, "exit_causes", exit_causes, fu)
+    mentors = _attempt(missing, "mentors", mentor_own_effect, con, fu)
+    meetings = _attempt(missing, "meetings", meetings_effects, fu)
+    return Diagnostics(h, ph, resid, marks, causes, mentors, meetings, missing)
+
+
+COHORT_DIMENSIONS = {
+    "department": "Department", "job_level": "Job level", "location": "Location", "generation": "Generation",
+    "gender": "Gender", "hire_year": "Hire-year cohort", "program_type": "Programme type",
+    "mentor_is_manager": "Mentor is the line manager", "reverse_pair": "Reverse pairs (younger mentor)",
+}
+MENTORING_DIMENSIONS = ("program_type", "mentor_is_manager", "reverse_pair")
+
+
+@dataclass(frozen=True)
+class CohortComparison:
+    dimension: str
+    curves: dict[str, Any]          # group -> KaplanMeier (groups under the minimum left out)
+    table: Any                      # DataFrame: group, people, exits, retention, RMST
+    effects: list
+    interaction: TestResult | None
+    suppressed: list[str]
+
+
+def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: date | str | None = None,
+                    event: str | None = None, horizon_days: int = HORIZON_DAYS,
+                    tau_days: int = TAU_DAYS) -> CohortComparison:
+    """Retention by group of a dimension, and the mentoring effect within each group."""
+    if dimension not in COHORT_DIMENSIONS:
+        raise RetentionError(f"dimension must be one of {sorted(COHORT_DIMENSIONS)}, but was {dimension!r}")
+    fu = follow_up(con, cohort, as_of, event)
+    if dimension in MENTORING_DIMENSIONS:
+        # mentored time enters at the mentoring start (extended KM), never from hire
+        data = fu.rows
+        labels = pair_labels(data, dimension) if dimension in PAIR_LABELS else \
+            data[dimension].astype("string").fillna("unspecified")
+        labels = labels.where(data["mentored"], "not mentored")
+    else:
+        data = fu.episodes[fu.episodes["duration_days"] > 0].assign(start=0, stop=lambda d: d["duration_days"])
+        labels = data[dimension].astype("string").fillna("not recorded")
+    curves, rows, suppressed = {}, [], []
+    for group in sorted(labels.unique()):
+        part = data[labels == group]
+        people = part["employee_id"].nunique()
+        if people < MIN_GROUP_SIZE:
+            suppressed.append(group)
+            continue
+        km = KaplanMeier().fit(part["start"], part["stop"], part["event"])
+        curves[group] = km
+        at_horizon = km.survival_at(horizon_days)
+        mentored = part.loc[part["mentored"], "employee_id"].nunique()
+        rows.append({"group": group, "people": people, "exits": int(part["event"].sum()),
+                     "mentored": mentored if mentored >= MIN_GROUP_SIZE or mentored == 0 else None,
+                     "retention": at_horizon.estimate, "retention_lower": at_horizon.lower,
+                     "retention_upper": at_horizon.upper,
+                     "rmst_months": km.rmst(tau_days).estimate / DAYS_PER_MONTH})
+    missing: dict[str, str] = {}
+    special = {"program_type": programme_effects, "mentor_is_manager": mentor_manager_effects,
+               "reverse_pair": reverse_pair_effects}
+    interaction = None
+    if dimension in special:
+        effects = _attempt(missing, "effects", special[dimension], fu) or []
+    else:
+        both = _attempt(missing, "effects", group_effects, fu, dimension)
+        effects, interaction = both if both else ([], None)
+    return CohortComparison(dimension, curves, pd.DataFrame(rows), effects, interaction, suppressed)

@@ -1,0 +1,186 @@
+"""Plotly figure builders shared by the pages and the exports (no streamlit here)."""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .km import KaplanMeier
+from .models import DAYS_PER_MONTH, MIN_GROUP_SIZE, SubgroupEffect
+from .results import HazardRatio
+
+COLOURS = {"mentored": "#1f6f8b", "unmentored": "#c8553d", "naive": "#9aa5b1", "time_varying": "#e0a458",
+           "adjusted": "#1f6f8b"}
+PALETTE = ["#1f6f8b", "#c8553d", "#e0a458", "#588157", "#6d597a", "#9aa5b1", "#2a9d8f", "#bc4749"]
+FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13, color="#1d2733")
+
+
+def _layout(fig: go.Figure, height: int = 420, **kw) -> go.Figure:
+    fig.update_layout(template="plotly_white", font=FONT, height=height, margin=dict(l=60, r=20, t=40, b=50),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0), **kw)
+    return fig
+
+
+def _step(table: pd.DataFrame, column: str, until: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A right-continuous step function as plotted points, starting at (0, 1)."""
+    t = np.r_[0.0, table["time"].to_numpy(float)]
+    y = np.r_[1.0, table[column].to_numpy(float)]
+    if until is not None:
+        y = np.r_[y, y[-1]]
+        t = np.r_[t, until]
+    x = np.repeat(t, 2)[1:]
+    yy = np.repeat(y, 2)[:-1]
+    return x / DAYS_PER_MONTH, yy
+
+
+def at_risk_table(curves: Mapping[str, KaplanMeier], months: Iterable[float]) -> pd.DataFrame:
+    """People at risk per group at each month; groups below the privacy minimum show as None."""
+    days = np.asarray(list(months), float) * DAYS_PER_MONTH
+    out = {}
+    for name, km in curves.items():
+        counts = km.at_risk_at(days)
+        out[name] = [int(c) if c >= MIN_GROUP_SIZE else None for c in counts]
+    return pd.DataFrame(out, index=[f"{m:g}" for m in months]).T
+
+
+def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | None = None,
+                    max_months: float | None = None, title: str | None = None,
+                    y_title: str = "Still employed", height: int = 460) -> go.Figure:
+    """Survival curves with 95% CI bands, at-risk counts under the chart and the horizon marked."""
+    fig = go.Figure()
+    last = max(km.table_["time"].max() for km in curves.values()) if curves else 0
+    until = max_months * DAYS_PER_MONTH if max_months else last
+    for i, (name, km) in enumerate(curves.items()):
+        table = km.table_[km.table_["time"] <= until]
+        table = table[table["at_risk"] >= MIN_GROUP_SIZE]  # privacy: no curve where fewer remain
+        if table.empty:
+            continue
+        colour = COLOURS.get(name, PALETTE[i % len(PALETTE)])
+        lo_col, up_col = [c for c in table.columns if c.startswith(("lower_", "upper_"))]
+        x, lo = _step(table, lo_col)
+        _, up = _step(table, up_col)
+        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[up, lo[::-1]], fill="toself", fillcolor=colour,
+                                 opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False,
+                                 name=f"{name} 95% CI"))
+        x, y = _step(table, "survival")
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=colour, width=2.5), name=name,
+                                 hovertemplate="%{x:.0f} months: %{y:.1%}<extra>" + name + "</extra>"))
+    months_max = until / DAYS_PER_MONTH
+    step = 6 if months_max <= 48 else 12
+    ticks = np.arange(0, months_max + 1e-9, step)
+    if horizon_days:
+        fig.add_vline(x=horizon_days / DAYS_PER_MONTH, line=dict(color="#555", dash="dot", width=1),
+                      annotation_text=f"{horizon_days / DAYS_PER_MONTH:.0f} months", annotation_position="top")
+    risk = at_risk_table(curves, ticks)
+    rows = [f"<b>{name}</b>" for name in risk.index]
+    text = "At risk:  " + "<br>".join(rows)
+    n_rows = len(risk)
+    for j, m in enumerate(ticks):
+        col = "<br>".join("–" if v is None or pd.isna(v) else f"{int(v):,}" for v in risk.iloc[:, j])
+        fig.add_annotation(x=m, y=0, yref="paper", yshift=-58, text=col, showarrow=False,
+                           font=dict(size=11, color="#444"), align="center", yanchor="top")
+    fig.add_annotation(x=0, xref="paper", y=0, yref="paper", yshift=-58, xshift=-8, text=text,
+                       showarrow=False, font=dict(size=11, color="#444"), align="right", xanchor="right",
+                       yanchor="top")
+    _layout(fig, height=height + 18 * n_rows, title=title)
+    fig.update_layout(margin=dict(l=140, r=20, t=50, b=80 + 18 * n_rows))
+    fig.update_xaxes(title_text="Months since hire", tickvals=ticks, range=[0, months_max * 1.01])
+    fig.update_yaxes(title_text=y_title, tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def hazard_ratio_figure(estimates: Mapping[str, HazardRatio | None], title: str | None = None,
+                        height: int = 300) -> go.Figure:
+    """Naive vs honest: each HR as '% less likely to leave' with its 95% CI."""
+    labels, est, lo, hi, colours = [], [], [], [], []
+    for i, (label, hr) in enumerate(estimates.items()):
+        if hr is None:
+            continue
+        labels.append(label)
+        est.append(1 - hr.estimate)
+        lo.append((1 - hr.estimate) - (1 - hr.upper))
+        hi.append((1 - hr.lower) - (1 - hr.estimate))
+        colours.append(PALETTE[[5, 2, 0][i % 3]])
+    fig = go.Figure(go.Bar(
+        x=est, y=labels, orientation="h", marker_color=colours,
+        error_x=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color="#333", thickness=1.5),
+        text=[f"{v:.0%}" for v in est], textposition="inside", insidetextanchor="start",
+        hovertemplate="%{y}: %{x:.0%} less likely to leave<extra></extra>"))
+    _layout(fig, height=height, title=title, showlegend=False)
+    fig.update_xaxes(title_text="How much less likely to leave in any given month (95% CI)", tickformat=".0%",
+                     range=[min(0, min(est, default=0) - 0.1), 1])
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(margin=dict(l=230, r=20, t=40, b=50))
+    return fig
+
+
+def forest_figure(effects: list[SubgroupEffect], title: str | None = None) -> go.Figure:
+    """Hazard ratio per group with its 95% CI, on a log scale; suppressed groups are labelled."""
+    shown = [e for e in effects if e.hazard_ratio is not None]
+    labels = [f"{e.group} (n={e.people:,})" for e in shown]
+    hr = [e.hazard_ratio.estimate for e in shown]
+    fig = go.Figure(go.Scatter(
+        x=hr, y=labels, mode="markers", marker=dict(size=10, color=PALETTE[0], symbol="square"),
+        error_x=dict(type="data", symmetric=False, array=[e.hazard_ratio.upper - e.hazard_ratio.estimate for e in shown],
+                     arrayminus=[e.hazard_ratio.estimate - e.hazard_ratio.lower for e in shown], color="#333"),
+        hovertemplate="%{y}: HR %{x:.2f}<extra></extra>"))
+    fig.add_vline(x=1, line=dict(color="#888", dash="dash"))
+    _layout(fig, height=120 + 42 * max(len(shown), 1), title=title, showlegend=False)
+    fig.update_xaxes(type="log", title_text="Hazard ratio, mentored vs not (below 1 = fewer exits)")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(margin=dict(l=260, r=20, t=40, b=50))
+    return fig
+
+
+def incidence_figure(tables: Mapping[str, pd.DataFrame], max_months: float | None = None,
+                     height: int = 380) -> go.Figure:
+    """Cumulative incidence of each kind of exit (competing risks)."""
+    fig = go.Figure()
+    for i, (name, table) in enumerate(tables.items()):
+        t = table[table["at_risk"] >= MIN_GROUP_SIZE] if "at_risk" in table else table
+        if max_months:
+            t = t[t["time"] <= max_months * DAYS_PER_MONTH]
+        x = np.r_[0, t["time"].to_numpy(float)] / DAYS_PER_MONTH
+        y = np.r_[0, t["cif"].to_numpy(float)]
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line_shape="hv", name=f"{name} exits",
+                                 line=dict(color=PALETTE[i], width=2.5)))
+    _layout(fig, height=height)
+    fig.update_xaxes(title_text="Months since hire")
+    fig.update_yaxes(title_text="Share who have left", tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def schoenfeld_figure(residuals: pd.DataFrame, covariate: str, height: int = 320) -> go.Figure:
+    """Scaled Schoenfeld residuals over time with a smooth trend: flat means proportional hazards."""
+    x = residuals["time"].to_numpy(float) / DAYS_PER_MONTH
+    y = residuals[covariate].to_numpy(float)
+    order = np.argsort(x)
+    window = max(len(x) // 15, 5)
+    trend = pd.Series(y[order]).rolling(window, center=True, min_periods=1).mean()
+    fig = go.Figure([
+        go.Scatter(x=x, y=y, mode="markers", marker=dict(size=4, color="#9aa5b1", opacity=0.5), name="residual"),
+        go.Scatter(x=x[order], y=trend, mode="lines", line=dict(color=PALETTE[1], width=2.5), name="trend"),
+    ])
+    _layout(fig, height=height, title=f"Effect of {covariate} over time")
+    fig.update_xaxes(title_text="Months since hire")
+    fig.update_yaxes(title_text="log hazard ratio, beta(t)")
+    return fig
+
+
+def scenario_figure(scenarios: pd.DataFrame, currency: str = "$", height: int = 360) -> go.Figure:
+    """Net benefit by coverage with the range from the HR's CI."""
+    x = scenarios["coverage"].to_numpy(float)
+    fig = go.Figure([
+        go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[scenarios["net_benefit_high"], scenarios["net_benefit_low"][::-1]],
+                   fill="toself", fillcolor=PALETTE[0], opacity=0.15, line=dict(width=0), name="range (95% CI)",
+                   hoverinfo="skip"),
+        go.Scatter(x=x, y=scenarios["net_benefit"], mode="lines+markers", line=dict(color=PALETTE[0], width=2.5),
+                   name="net benefit", hovertemplate="%{x:.0%} mentored: %{y:,.0f}<extra></extra>"),
+    ])
+    fig.add_hline(y=0, line=dict(color="#888", dash="dash"))
+    _layout(fig, height=height)
+    fig.update_xaxes(title_text="Share of people mentored", tickformat=".0%")
+    fig.update_yaxes(title_text=f"Net benefit per year ({currency})", tickformat=",.0f")
+    return fig

@@ -1,0 +1,73 @@
+"""Business case: what the honest effect is worth under the programme owner's assumptions."""
+import streamlit as st
+
+import ui
+from analytics import figures
+from analytics.business import GALLUP, coverage_scenarios, sensitivity
+from analytics.summary import Assumptions
+
+st.title("Business case")
+base = ui.current_headline()
+
+with st.container(border=True):
+    st.markdown("**Your assumptions**")
+    cols = st.columns(4)
+    target = cols[0].slider("Target share mentored", 0, 100, 76, format="%d%%", key="bc_target") / 100
+    replacement = cols[1].slider("Replacement cost, % of salary", 20, 200, 50, step=5, format="%d%%",
+                                 key="bc_replacement", help=GALLUP) / 100
+    cost = cols[2].number_input("Programme cost per mentee per year", 0, 100_000, 1500, step=100, key="bc_cost")
+    years = cols[3].selectbox("Horizon (years)", [1, 2, 3], key="bc_years")
+    has_salary = base.follow_up.episodes["salary"].notna().any()
+    salary = None
+    if not has_salary:
+        salary = st.number_input("Average annual salary (not in your data)", 1_000, 1_000_000, 60_000, step=1000,
+                                 key="bc_salary")
+
+h = ui.current_headline(Assumptions(coverage_target=target, replacement_cost_pct=replacement,
+                                    programme_cost_per_mentee=float(cost), horizon_years=years,
+                                    average_salary=salary, cost_source="your input"))
+case = h.business
+if case is None:
+    st.warning(f"No business case for this group: {h.missing.get('business_case')}", icon=":material/info:")
+    st.stop()
+
+cur, tgt = case.current, case.target
+period = "per year" if years == 1 else f"over {years} years"
+st.subheader("The programme as it is")
+with st.container(horizontal=True):
+    st.metric(f"Exits avoided {period}", f"{cur.avoided_exits.estimate:,.0f}", border=True,
+              help=f"Range {cur.avoided_exits.low:,.0f} to {cur.avoided_exits.high:,.0f}")
+    st.metric("Savings", ui.money(cur.savings.estimate), border=True,
+              help=f"Range {ui.money(cur.savings.low)} to {ui.money(cur.savings.high)}")
+    st.metric("Programme cost", ui.money(cur.programme_cost.estimate), border=True)
+    st.metric("Net benefit", ui.money(cur.net_benefit.estimate), border=True,
+              help=f"Range {ui.money(cur.net_benefit.low)} to {ui.money(cur.net_benefit.high)}")
+    roi = cur.roi.estimate
+    st.metric("Return on investment", "–" if roi is None else f"{roi:.0%}", border=True,
+              help="Range " + " to ".join("–" if v is None else f"{v:.0%}" for v in (cur.roi.low, cur.roi.high)))
+st.caption(f"Ranges come from the 95% range of the honest effect. {case.inputs.people_in_scope:,} people "
+           f"employed now, {case.inputs.coverage_now:.0%} mentored.")
+if cur.net_benefit.low is not None and cur.net_benefit.low < 0:
+    st.warning("At the cautious end of the range the programme costs more than it saves.", icon=":material/warning:")
+
+st.subheader(f"If {target:.0%} were mentored")
+with st.container(horizontal=True):
+    st.metric("More mentees", f"{tgt.mentees:,.0f}", border=True)
+    st.metric(f"Extra exits avoided {period}", f"{tgt.avoided_exits.estimate:,.0f}", border=True)
+    st.metric("Extra net benefit", ui.money(tgt.net_benefit.estimate), border=True,
+              help=f"Range {ui.money(tgt.net_benefit.low)} to {ui.money(tgt.net_benefit.high)}")
+st.plotly_chart(figures.scenario_figure(coverage_scenarios(case.inputs)), config={"displaylogo": False})
+
+if case.naive_current is not None:
+    st.info(f"A naive report would claim a net benefit of {ui.money(case.naive_current.net_benefit.estimate)} "
+            f"for the programme as it is: it uses the overstated effect.", icon=":material/report:")
+
+st.subheader("Sensitivity: return on investment")
+grid = sensitivity(case.inputs)
+st.dataframe(grid.style.format("{:.0%}", na_rep="–"), column_config={"_index": "replacement cost"})
+
+st.subheader("Inputs and where they came from")
+table = case.table()
+st.dataframe(table, hide_index=True, height=320)
+st.download_button("Download the business case (CSV)", table.to_csv(index=False), file_name="business_case.csv",
+                   mime="text/csv")

@@ -1,0 +1,48 @@
+"""Cohorts: retention and the mentoring effect by group."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from analytics import figures
+from analytics.summary import COHORT_DIMENSIONS
+
+st.title("Cohorts")
+dimension = st.selectbox("Compare by", list(COHORT_DIMENSIONS), format_func=COHORT_DIMENSIONS.get,
+                         key="cohort_dimension")
+c = ui.current_comparison(dimension)
+
+if c.curves:
+    st.plotly_chart(figures.survival_figure(c.curves, horizon_days=365, max_months=60, height=420),
+                    config={"displaylogo": False})
+if dimension in ("program_type", "mentor_is_manager", "reverse_pair"):
+    st.caption("Mentored people enter their group at the start of their first mentorship; "
+               "'not mentored' is everyone's time before mentoring.")
+if c.suppressed:
+    st.info(f"Not shown (fewer than 5 people): {', '.join(c.suppressed)}.", icon=":material/visibility_off:")
+
+if not c.table.empty:
+    st.subheader("Retention and tenure")
+    table = c.table.assign(retention=c.table["retention"].map(ui.pct),
+                           range=[f"{ui.pct(lo)}–{ui.pct(hi)}" for lo, hi in
+                                  zip(c.table["retention_lower"], c.table["retention_upper"])])
+    st.dataframe(table[["group", "people", "mentored", "exits", "retention", "range", "rmst_months"]],
+                 hide_index=True, column_config={
+                     "retention": "still here at 12 months", "range": "95% range",
+                     "rmst_months": st.column_config.NumberColumn("average months of first 24", format="%.1f")})
+
+st.subheader("Mentoring effect by group")
+shown = [e for e in c.effects if e.hazard_ratio]
+if shown:
+    st.plotly_chart(figures.forest_figure(c.effects), config={"displaylogo": False})
+if c.effects:
+    st.dataframe(pd.DataFrame([e.as_row() for e in c.effects]).drop(columns=["dimension"]), hide_index=True,
+                 column_config={"estimate": st.column_config.NumberColumn("hazard ratio", format="%.2f"),
+                                "lower": st.column_config.NumberColumn(format="%.2f"),
+                                "upper": st.column_config.NumberColumn(format="%.2f"),
+                                "p": st.column_config.NumberColumn(format="%.2g")})
+if c.interaction:
+    t = c.interaction
+    st.caption(f"Does the effect differ between groups? Likelihood-ratio test of the interaction: "
+               f"chi-square {t.statistic:.1f} on {t.df} df, p = {t.p:.2g}.")
+st.caption("A group's hazard ratio needs at least 10 exits and 5 people mentored and not; smaller groups "
+           "are suppressed to protect privacy and because their estimates would be noise.")

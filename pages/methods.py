@@ -1,0 +1,92 @@
+"""Methods: naive vs honest estimates, the adjusted model, its checks and sensitivity analyses."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from analytics import figures
+from analytics.models import DAYS_PER_MONTH
+
+st.title("Methods and model checks")
+d = ui.current_diagnostics()
+h = d.headline
+
+st.subheader("Three ways to measure the same thing")
+st.markdown(
+    "- **Naive**: people ever mentored vs never mentored, from hire. It credits mentoring with the months "
+    "before it began (*immortal time*: you must stay to be mentored) and with who gets mentored.\n"
+    "- **From mentoring start**: each person counts as unmentored until their first mentorship begins, then "
+    "as mentored (a time-varying Cox model).\n"
+    "- **Honest (adjusted)**: the same, comparing like with like on every usable characteristic.")
+fits = {"Naive (overstated)": h.naive, "From mentoring start": h.time_varying, "Adjusted (honest)": h.adjusted}
+rows = [fit.hazard_ratio.as_row(label) for label, fit in fits.items() if fit]
+if rows:
+    st.dataframe(pd.DataFrame(rows)[["label", "estimate", "lower", "upper", "p", "n", "events"]]
+                 .rename(columns={"label": "model", "estimate": "hazard ratio", "n": "rows"}),
+                 hide_index=True, column_config={"p": st.column_config.NumberColumn(format="%.2g"),
+                                                 "hazard ratio": st.column_config.NumberColumn(format="%.3f"),
+                                                 "lower": st.column_config.NumberColumn(format="%.3f"),
+                                                 "upper": st.column_config.NumberColumn(format="%.3f")})
+    st.plotly_chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}),
+                    config={"displaylogo": False})
+for key, why in h.missing.items():
+    st.caption(f"{key.replace('_', ' ')}: {why}")
+
+if h.adjusted:
+    st.subheader("The adjusted model")
+    table = h.adjusted.result.summary_.drop(columns=["z"])
+    st.dataframe(table, hide_index=True, height=300,
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:-1]}
+                 | {"p": st.column_config.NumberColumn(format="%.2g")})
+    if h.adjusted.dropped:
+        st.caption("Left out: " + "; ".join(f"{k.replace('_', ' ')} ({v})" for k, v in h.adjusted.dropped.items()))
+    lr = h.adjusted.result.likelihood_ratio_test()
+    st.caption(f"Likelihood-ratio test of the model: chi-square {lr.statistic:.1f} on {lr.df} df, p = {lr.p:.2g}. "
+               f"Efron ties; risk sets as R's survival package.")
+
+if d.ph_test is not None:
+    st.subheader("Does the effect hold over time? (proportional hazards)")
+    st.dataframe(d.ph_test, hide_index=True,
+                 column_config={"chisq": st.column_config.NumberColumn(format="%.2f"),
+                                "p": st.column_config.NumberColumn(format="%.3f")})
+    flagged = [t for t, p in zip(d.ph_test["term"], d.ph_test["p"]) if t != "GLOBAL" and p < 0.05]
+    shown = ["mentored"] + [t for t in flagged if t != "mentored"]
+    st.caption("Grambsch-Therneau test on scaled Schoenfeld residuals (R's cox.zph, KM transform). "
+               + (f"Flagged at 5%: {', '.join(flagged)}." if flagged else "Nothing is flagged at 5%."))
+    if d.schoenfeld is not None:
+        cols = st.columns(min(len(shown), 2))
+        for i, term in enumerate(shown[:4]):
+            column = next((c for c in d.schoenfeld.columns if c == term or c.startswith(term + "=")), None)
+            if column:
+                cols[i % len(cols)].plotly_chart(figures.schoenfeld_figure(d.schoenfeld, column),
+                                                 config={"displaylogo": False})
+
+st.subheader("Landmark check")
+marks = [(m, lm) for m, lm in d.landmarks.items() if lm]
+if marks:
+    st.dataframe(pd.DataFrame([lm.hazard_ratio.as_row(f"{m} months") | {"mentored by then": lm.n_mentored,
+                                                                        "not mentored": lm.n_unmentored}
+                               for m, lm in marks]).drop(columns=["level", "n"]),
+                 hide_index=True)
+    st.caption("People still employed at the landmark, grouped by whether they were mentored by then, "
+               "followed from the landmark on. Unadjusted; a check on the time-varying estimate.")
+
+if d.exit_causes:
+    st.subheader("Voluntary and involuntary exits (competing risks)")
+    st.plotly_chart(figures.incidence_figure(d.exit_causes, max_months=60), config={"displaylogo": False})
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Mentors' own retention")
+    if d.mentors:
+        st.metric("Having mentored someone", ui.hr_words(d.mentors.hazard_ratio) + " to leave", border=True)
+        st.caption("Being a mentor as a time-varying covariate of the mentor's own exits, adjusted.")
+    else:
+        st.caption(d.missing.get("mentors", "not available"))
+with right:
+    st.subheader("Meetings (dose-response)")
+    if d.meetings:
+        st.dataframe(pd.DataFrame([e.as_row() for e in d.meetings]).drop(columns=["dimension"]), hide_index=True)
+        st.caption("Meetings pile up the longer people stay, so people who left early had fewer: "
+                   "a rising benefit with more meetings is partly that, not proof of a dose effect.")
+    else:
+        st.caption(d.missing.get("meetings", "not available"))

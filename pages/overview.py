@@ -1,0 +1,70 @@
+"""Overview: is mentoring keeping people, by how much, what is it worth, how sure are we."""
+import streamlit as st
+
+import ui
+from analytics import figures
+
+st.title("Is mentoring keeping people?")
+h = ui.current_headline()
+fu = h.follow_up
+if fu.n_employees == 0:
+    st.info("Nobody is in scope. Widen the filters in the sidebar, or load data on the Data page.")
+    st.stop()
+
+words = "voluntarily" if fu.event == "voluntary" else "for any reason"
+st.caption(f"{fu.cohort.describe().capitalize()} · data as of {fu.as_of:%d %B %Y} · "
+           f"leaving means leaving {words}")
+
+with st.container(horizontal=True):
+    st.metric("People in scope", f"{fu.n_employees:,}", border=True,
+              help="Everyone hired on or before the as-of date who matches the filters.")
+    st.metric("Ever mentored", ui.pct(fu.n_mentored / fu.n_employees), border=True,
+              help=f"{fu.n_mentored:,} people had a mentorship begin while they were employed.")
+    if h.retention:
+        months = h.horizon_days / 30.4375
+        st.metric(f"Still here after {months:.0f} months: mentored", ui.ci_text(h.retention["mentored"]),
+                  border=True, help="Share of mentored employees still employed, with its 95% range.")
+        st.metric(f"Still here after {months:.0f} months: not mentored", ui.ci_text(h.retention["unmentored"]),
+                  border=True)
+    if h.business:
+        net = h.business.current.net_benefit
+        st.metric("Estimated yearly value", ui.money(net.estimate), border=True,
+                  help=f"Net of programme cost; range {ui.money(net.low)} to {ui.money(net.high)}. "
+                       "Assumptions on the Business case page.")
+
+if h.adjusted:
+    hr = h.adjusted.hazard_ratio
+    st.success(f"**Mentored employees were {ui.hr_words(hr)} to leave in any given month** than comparable "
+               f"colleagues who were not (yet) mentored.", icon=":material/verified:")
+    if hr.upper >= 1:
+        st.warning("The range includes no effect at all: the data cannot rule out that mentoring makes no "
+                   "difference here.", icon=":material/help:")
+else:
+    st.warning(f"No honest estimate for this group: {h.missing.get('adjusted')}", icon=":material/info:")
+
+if h.curves:
+    st.subheader("Who is still here, by months since hire")
+    fig = figures.survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
+                                  horizon_days=h.horizon_days, max_months=60)
+    st.plotly_chart(fig, config={"displaylogo": False})
+    st.caption("Mentored people count as mentored from the day their mentoring began, not from hire. "
+               "Shaded bands are 95% ranges. Counts under the chart are people still followed at that month.")
+
+with st.container(border=True):
+    st.subheader("How we know")
+    if h.naive and h.adjusted:
+        st.markdown(
+            f"- A simple report comparing people who were *ever* mentored with those who never were would say "
+            f"mentored people are **{ui.hr_words(h.naive.hazard_ratio)}** to leave. That overstates it.\n"
+            f"- It counts the months *before* mentoring began as mentored time: someone mentored in month 10 "
+            f"had to stay 10 months to be mentored at all. Counting mentoring only from its start gives "
+            f"**{ui.hr_words(h.time_varying.hazard_ratio)}**.\n"
+            f"- Mentoring also tends to go to people who were likely to stay (better rated, more senior). "
+            f"Comparing like with like ({', '.join(h.adjusted.covariates).replace('_', ' ')}) gives the honest "
+            f"figure: **{ui.hr_words(h.adjusted.hazard_ratio)}**.")
+        st.plotly_chart(figures.hazard_ratio_figure({
+            "Naive report (overstated)": h.naive.hazard_ratio,
+            "From mentoring start": h.time_varying.hazard_ratio,
+            "Honest: like with like": h.adjusted.hazard_ratio}), config={"displaylogo": False})
+    else:
+        st.write("Not enough data in scope to compare the estimates.")

@@ -1,0 +1,170 @@
+"""Streamlit-only helpers: the cached connection and results, the shared sidebar, number formats.
+
+Pages import from here and from analytics/; nothing in analytics/ imports this.
+"""
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Any, Callable, Iterator
+
+import duckdb
+import streamlit as st
+
+from analytics import store, summary
+from analytics.cohorts import Cohort
+from analytics.errors import RetentionError
+
+GENERATION_ORDER = ("Boomer", "Gen X", "Millennial", "Gen Z")
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _connection() -> duckdb.DuckDBPyConnection:
+    store.ensure_demo()
+    return store.connect()
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor of the shared connection: one per script run, safe across sessions' threads."""
+    return _connection().cursor()
+
+
+def data_version() -> int:
+    """Changes whenever a load replaces the data; part of every cache key."""
+    row = cursor().execute("SELECT coalesce(max(load_id), 0) FROM load_history").fetchone()
+    return int(row[0])
+
+
+def clear_caches() -> None:
+    st.cache_data.clear()
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
+def filter_options(version: int) -> dict[str, list[str]]:
+    con = cursor()
+    out = {}
+    for dim in ("department", "job_level", "location", "gender"):
+        out[dim] = [r[0] for r in con.execute(
+            f"SELECT DISTINCT {dim} FROM employee_facts WHERE {dim} IS NOT NULL ORDER BY 1").fetchall()]
+    present = {r[0] for r in con.execute("SELECT DISTINCT generation FROM employee_facts").fetchall()}
+    out["generation"] = [g for g in GENERATION_ORDER if g in present]
+    years = con.execute("SELECT min(hire_year), max(hire_year) FROM employee_facts").fetchone()
+    out["hire_years"] = [int(y) for y in years] if years[0] is not None else []
+    return out
+
+
+def settings() -> tuple[date | None, str | None]:
+    """The as-of date and event definition chosen on the Data page (None = the defaults)."""
+    return st.session_state.get("as_of"), st.session_state.get("event")
+
+
+def sidebar() -> Cohort:
+    """The shared filters; every page works on the cohort they describe."""
+    options = filter_options(data_version())
+    with st.sidebar:
+        st.subheader("Who is in scope")
+        labels = {"department": "Department", "job_level": "Job level", "location": "Location",
+                  "generation": "Generation"}
+        chosen = {dim: tuple(st.multiselect(label, options.get(dim, []), key=f"filter_{dim}",
+                                            placeholder="All"))
+                  for dim, label in labels.items()}
+        years = options.get("hire_years") or []
+        lo = hi = None
+        if len(years) == 2 and years[0] < years[1]:
+            lo, hi = st.slider("Hire year", years[0], years[1], (years[0], years[1]), key="filter_hire_years")
+            if (lo, hi) == tuple(years):
+                lo = hi = None
+        cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
+        as_of, event = settings()
+        in_scope = people_in_scope(data_version(), cohort, as_of)
+        st.caption(f"**{in_scope:,}** people in scope · {cohort.describe()}")
+    return cohort
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def people_in_scope(version: int, cohort: Cohort, as_of: date | None) -> int:
+    con = cursor()
+    try:
+        return len(store.episodes(con, as_of=as_of, cohort=cohort))
+    except RetentionError:
+        return 0
+
+
+@contextlib.contextmanager
+def friendly_errors() -> Iterator[None]:
+    """One error boundary: a user-caused problem becomes a clear message, never a traceback."""
+    try:
+        yield
+    except RetentionError as exc:
+        st.error(str(exc), icon=":material/error:")
+    except Exception as exc:  # anything unexpected still ends in words, not a stack trace
+        st.error(f"Something went wrong and nothing was changed: {type(exc).__name__}: {exc}",
+                 icon=":material/error:")
+
+
+def cached(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Bounded result cache keyed on the data version and the arguments."""
+    return st.cache_data(ttl=3600, max_entries=64, show_spinner=False)(func)
+
+
+def pct(x: float | None, digits: int = 0) -> str:
+    return "–" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def money(x: float | None) -> str:
+    if x is None:
+        return "–"
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    if x >= 1e6:
+        return f"{sign}${x / 1e6:.1f}M"
+    if x >= 1e3:
+        return f"{sign}${x / 1e3:.0f}k"
+    return f"{sign}${x:,.0f}"
+
+
+@st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
+def headline(version: int, cohort: Cohort, as_of: date | None, event: str | None,
+             assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:
+    """The shared headline for a cohort; results are immutable, so they are shared, not copied."""
+    return summary.headline(cursor(), cohort, as_of, event, assumptions)
+
+
+def current_headline(assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:
+    as_of, event = settings()
+    with st.spinner("Fitting the survival models…"):
+        return headline(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, assumptions)
+
+
+def hr_words(hr) -> str:
+    """'25% less likely (range 15% to 33%)'."""
+    return summary.less_likely(hr.to_dict())
+
+
+def ci_text(est, digits: int = 0) -> str:
+    if est is None or est.estimate != est.estimate:
+        return "–"
+    return f"{pct(est.estimate, digits)} ({pct(est.lower, digits)}–{pct(est.upper, digits)})"
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def _diagnostics(version: int, cohort: Cohort, as_of: date | None, event: str | None) -> summary.Diagnostics:
+    return summary.diagnostics(cursor(), cohort, as_of, event)
+
+
+def current_diagnostics() -> summary.Diagnostics:
+    as_of, event = settings()
+    with st.spinner("Running the model checks…"):
+        return _diagnostics(data_version(), st.session_state.get("cohort", Cohort()), as_of, event)
+
+
+@st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
+def _comparison(version: int, cohort: Cohort, as_of: date | None, event: str | None,
+                dimension: str) -> summary.CohortComparison:
+    return summary.compare_cohorts(cursor(), dimension, cohort, as_of, event)
+
+
+def current_comparison(dimension: str) -> summary.CohortComparison:
+    as_of, event = settings()
+    with st.spinner("Comparing groups…"):
+        return _comparison(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, dimension)
