@@ -214,12 +214,14 @@ def load_files(con: duckdb.DuckDBPyConnection, employees: Any, mentorships: Any,
     return load_plan(con, plan, source="files")
 
 
-def load_demo(con: duckdb.DuckDBPyConnection, n_employees: int = 5000, seed: int | None = None) -> dict[str, Any]:
+def load_demo(con: duckdb.DuckDBPyConnection, n_employees: int = 5000, seed: int | None = None,
+              config: Any = None) -> dict[str, Any]:
     """Generate the demo company and load it through the same validation as files."""
     from .demo import DemoConfig, generate
     from .ingest import plan_from_frames
 
-    config = DemoConfig(n_employees=n_employees) if seed is None else DemoConfig(n_employees=n_employees, seed=seed)
+    if config is None:
+        config = DemoConfig(n_employees=n_employees) if seed is None else DemoConfig(n_employees=n_employees, seed=seed)
     demo = generate(config)
     plan = plan_from_frames(demo.employees, demo.mentorships)
     return load_plan(con, plan, source="demo",
