@@ -12,6 +12,11 @@ Three statsmodels traps are handled here (each has a test):
   tie correction, so `baseline_cumulative_hazard_` is computed here (R basehaz(centered=
   FALSE) for an Efron fit).
 
+Speed: PHReg's efron_loglike/gradient/hessian loop in Python over every event time and
+its constructor loops over every row, so fits use `_EfronPHReg`, a PHReg whose
+derivatives are vectorised (see its docstring); statsmodels still runs Newton and the
+inference.  Same numbers as PHReg to rounding (tests/test_cox_speed.py).
+
 The proportional-hazards test follows R >= 3.0 cox.zph: a score test for adding
 x * g(t) at the fitted beta.  Methods and sources: docs/methods.md.
 """
@@ -19,11 +24,13 @@ x * g(t) at the fitted beta.  Methods and sources: docs/methods.md.
 from __future__ import annotations
 
 import warnings
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.duration.hazard_regression import PHReg
+from scipy import sparse, stats
+from statsmodels.base.model import LikelihoodModel
+from statsmodels.duration.hazard_regression import PHReg, PHSurvivalTime
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from analytics.km import (
@@ -109,7 +116,9 @@ def _efron_event_terms(start, stop, event, X, eta, strata):
 
     Returns a dict with event-time arrays `time`, `stratum`, `deaths` and `score`
     (T, p), `info` (T, p, p), plus per-death Schoenfeld residuals and their times.
-    Efron's ties as in R's coxph / zph1.c.
+    Efron's ties as in R's coxph / zph1.c: the k-th of d tied deaths (k = 1..d) sees
+    den_k = S0 - (1 - k/d) D0 and xbar_k = (S1 - (1 - k/d) D1) / den_k.  Memory is
+    O(n p + T p^2): sum_i w_i x_i x_i' over risk sets is built one column at a time.
     """
     p = X.shape[1]
     risk = np.exp(eta)
@@ -118,36 +127,63 @@ def _efron_event_terms(start, stop, event, X, eta, strata):
     for s in np.unique(strata):
         rows = strata == s
         st, sp, ev, x, w = start[rows], stop[rows], event[rows], X[rows], risk[rows]
-        times = np.unique(sp[ev == 1])
+        died = ev == 1
+        times = np.unique(sp[died])
         if times.size == 0:
             continue
-        xw = x * w[:, None]
-        xxw = np.einsum("ni,nj,n->nij", x, x, w)
-        s0 = _risk_sums(st, sp, w, times)
-        s1 = _risk_sums(st, sp, xw, times)
-        s2 = _risk_sums(st, sp, xxw, times)
-        died = ev == 1
+        n_times = times.size
+        # Row i is at risk at event-time indices lo..hi (start < t <= stop).  As in
+        # _EfronPHReg, one sparse product gives the risk-set increments of w * values
+        # (suffix-summed into risk-set sums) and their sums over the deaths.
+        hi = np.searchsorted(times, sp, side="right") - 1
+        lo = np.searchsorted(times, st, side="right")
         slot = np.searchsorted(times, sp[died])
-        d = np.bincount(slot, minlength=times.size).astype(float)
-        d0 = np.bincount(slot, weights=w[died], minlength=times.size)
-        d1 = np.zeros((times.size, p))
-        np.add.at(d1, slot, xw[died])
-        d2 = np.zeros((times.size, p, p))
-        np.add.at(d2, slot, xxw[died])
-        xsum = np.zeros((times.size, p))
+        live = np.flatnonzero(lo <= hi)
+        enter = live[lo[live] > 0]
+        incidence = sparse.csr_matrix(
+            (
+                np.concatenate([w[live], -w[enter], w[died]]),
+                (
+                    np.concatenate([hi[live], lo[enter] - 1, n_times + slot]),
+                    np.concatenate([live, enter, np.flatnonzero(died)]),
+                ),
+            ),
+            shape=(2 * n_times, len(sp)),
+        )
+
+        def sums(values):
+            out = incidence @ values
+            return np.cumsum(out[:n_times][::-1], axis=0)[::-1], out[n_times:]
+
+        at_risk, dying = sums(np.column_stack([np.ones(len(sp)), x]))
+        s0, s1, d0, d1 = at_risk[:, 0], at_risk[:, 1:], dying[:, 0], dying[:, 1:]
+        s2 = np.empty((n_times, p, p))  # one column at a time: no n x p x p array
+        d2 = np.empty((n_times, p, p))
+        for c in range(p):
+            s2[:, c, :], d2[:, c, :] = sums(x * x[:, [c]])
+        d = np.bincount(slot, minlength=n_times)
+        # One entry per death: its time slot and Efron fraction k/d, k = 1..d.
+        k_slot = np.repeat(np.arange(n_times), d)
+        frac = (np.arange(k_slot.size) - np.repeat(np.cumsum(d) - d, d) + 1) / d[k_slot]
+        den = s0[k_slot] - d0[k_slot] + frac * d0[k_slot]
+
+        def per_time(values):
+            return np.bincount(k_slot, weights=values, minlength=n_times)
+
+        a1, af = per_time(1 / den), per_time(frac / den)
+        c11, c1f, cff = per_time(1 / den**2), per_time(frac / den**2), per_time(frac**2 / den**2)
+        u = s1 - d1  # xbar_k = (u + frac d1) / den
+        mean_sum = u * a1[:, None] + d1 * af[:, None]
+        info = (s2 - d2) * a1[:, None, None] + d2 * af[:, None, None]
+        info -= np.einsum("ti,tj->tij", u, u) * c11[:, None, None]
+        cross = np.einsum("ti,tj->tij", u, d1) * c1f[:, None, None]
+        info -= cross + cross.transpose(0, 2, 1)
+        info -= np.einsum("ti,tj->tij", d1, d1) * cff[:, None, None]
+        xsum = np.zeros((n_times, p))
         np.add.at(xsum, slot, x[died])
-        mean_sum = np.zeros((times.size, p))
-        info = np.zeros((times.size, p, p))
-        for k in range(int(d.max())):
-            live = d > k
-            f = ((k + 1) / d[live])  # Efron: the tied deaths count 1/d, 2/d, ..., 1
-            den = s0[live] - d0[live] + f * d0[live]
-            xbar = (s1[live] - d1[live] + f[:, None] * d1[live]) / den[:, None]
-            second = (s2[live] - d2[live] + f[:, None, None] * d2[live]) / den[:, None, None]
-            mean_sum[live] += xbar
-            info[live] += second - xbar[:, :, None] * xbar[:, None, :]
+        d = d.astype(float)
         terms["time"].append(times)
-        terms["stratum"].append(np.full(times.size, s))
+        terms["stratum"].append(np.full(n_times, s))
         terms["deaths"].append(d)
         terms["score"].append(xsum - mean_sum)
         terms["info"].append(info)
@@ -159,6 +195,185 @@ def _efron_event_terms(start, stop, event, X, eta, strata):
     out["resid_time"] = np.concatenate(resid_time)
     out["resid_stratum"] = np.concatenate(resid_stratum)
     return out
+
+
+# ---------------------------------------------------------------------------
+# PHReg with vectorised Efron derivatives
+# ---------------------------------------------------------------------------
+
+
+def _segment_cumsum(values, bounds, reverse=False):
+    """Cumulative sums along axis 0 restarting in each segment [bounds[i], bounds[i+1])."""
+    out = np.empty_like(values)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if reverse:
+            out[a:b] = np.cumsum(values[a:b][::-1], axis=0)[::-1]
+        else:
+            np.cumsum(values[a:b], axis=0, out=out[a:b])
+    return out
+
+
+class _EfronPHReg(PHReg):
+    """statsmodels PHReg, ties="efron", with vectorised loglike, score and hessian.
+
+    Same model and risk sets as PHReg (at risk at t when entry <= t <= time; fit_cox
+    passes rank-coded times, so that is R's start < t <= stop).  Per stratum, with the
+    distinct event times t_k and d_k deaths at t_k, and j = 0..d_k-1, f = j/d_k:
+    den = S0 - f D0 and xbar = (S1 - f D1)/den, where S are sums of exp(eta) (x) over
+    the risk set (suffix sums over event-time indices) and D the same over the deaths.
+    Then loglike = sum_deaths eta - sum log den, score = sum_deaths x - sum xbar and
+    information = X' diag(v) X - sum xbar xbar' with
+    v_i = w_i * (sum over event times at which row i is at risk of sum_j 1/den)
+          - [row i dies at t_k] w_i * sum_j f/den,
+    which is sum_t sum_j (S2 - f D2)/den without any n x p x p or T x p x p array.
+    X is centred (nothing changes mathematically).  The three are computed together
+    once per params vector and cached, as Newton asks for them at the same params.
+
+    The constructor is PHReg's without its Python loop over rows (PHSurvivalTime,
+    seconds at 10^5 rows): `surv`, which statsmodels' own efron_*, residual and
+    baseline-hazard methods use, is built on first access.
+    """
+
+    def __init__(self, endog, exog, status, entry=None, strata=None, offset=None):
+        # PHReg.__init__ (statsmodels 0.14/0.15) minus PHSurvivalTime; hasconst=False
+        # skips a rank check for an implicit constant (a Cox model has no intercept).
+        LikelihoodModel.__init__(self, endog, exog, status=status, entry=entry, strata=strata,
+                                 offset=offset, missing="drop", hasconst=False)
+        for name in ("status", "entry", "strata", "offset"):
+            if getattr(self, name) is not None:
+                setattr(self, name, np.asarray(getattr(self, name)))
+        self.nobs = len(self.endog)
+        self.groups = None
+        self.missing = "drop"
+        rank = np.linalg.matrix_rank(self.exog)
+        self.df_resid = float(self.exog.shape[0] - rank)
+        self.df_model = float(rank)
+        self.ties = "efron"
+        self._prepare()
+        self._cached = None
+
+    @cached_property
+    def surv(self):
+        return PHSurvivalTime(self.endog, self.status, self.exog, self.strata, self.entry, self.offset)
+
+    def _prepare(self):
+        """Index arrays that do not depend on params."""
+        n = len(self.endog)
+        time = np.asarray(self.endog, dtype=float)
+        entry = np.zeros(n) if self.entry is None else self.entry.astype(float)
+        if np.any(entry > time):
+            raise ValueError("entry times may not occur after event or censoring times")
+        dead = self.status == 1
+        codes = np.zeros(n, dtype=int) if self.strata is None else np.unique(self.strata, return_inverse=True)[1]
+        order = np.argsort(codes, kind="stable")
+        cuts = np.cumsum(np.bincount(codes))
+        rows, hi, lo, first = [], [], [], []
+        time_bounds, row_bounds = [0], [0]
+        for members in np.split(order, cuts[:-1]):
+            if not dead[members].any():
+                continue  # a stratum without events adds nothing
+            times = np.unique(time[members][dead[members]])
+            last = np.searchsorted(times, time[members], side="right") - 1  # last t <= time
+            start = np.searchsorted(times, entry[members], side="left")     # first t >= entry
+            keep = np.flatnonzero(start <= last)  # rows never at risk at an event time add nothing
+            keep = keep[np.argsort(last[keep], kind="stable")]  # memory order of the sums below
+            rows.append(members[keep])
+            hi.append(last[keep] + time_bounds[-1])
+            lo.append(start[keep] + time_bounds[-1])
+            first.append(start[keep] == 0)
+            time_bounds.append(time_bounds[-1] + times.size)
+            row_bounds.append(row_bounds[-1] + keep.size)
+        rows, hi, lo, first = (np.concatenate(a) for a in (rows, hi, lo, first))
+        n_times = time_bounds[-1]
+        x = np.asarray(self.exog, dtype=float)[rows]
+        self._x1 = np.empty((rows.size, x.shape[1] + 1))  # [1, centred x]
+        self._x1[:, 0] = 1.0
+        self._x1[:, 1:] = x - x.mean(axis=0)
+        self._x = self._x1[:, 1:]
+        self._offset = None if self.offset is None else self.offset[rows].astype(float)
+        self._time_bounds = np.array(time_bounds)
+        self._row_starts = np.array(row_bounds[:-1])
+        self._row_counts = np.diff(row_bounds)
+        self._hi = hi
+        self._lo_before = np.where(first, n_times, lo - 1)  # n_times: "nothing before"
+        died = np.flatnonzero(dead[rows])
+        self._died = died
+        self._died_slot = hi[died]
+        self._died_x_sum = self._x[died].sum(axis=0)
+        # Efron: each death, in event-time order, gets one j = 0..d-1 at its time.
+        d = np.bincount(self._died_slot, minlength=n_times)
+        self._slot = np.repeat(np.arange(n_times), d)
+        j = np.arange(self._slot.size) - np.repeat(np.cumsum(d) - d, d)
+        self._frac = j / d[self._slot]
+        # One sparse product, incidence(w) @ [1, x], gives per event time the risk-set
+        # increments of w and w x (rows ending there, minus rows whose entry is just
+        # after it) and the sums over the deaths.  Its values are +-w of the row.
+        enter = np.flatnonzero(~first)
+        n_rows = rows.size
+        self._incidence = sparse.csr_matrix(
+            (
+                np.concatenate([np.ones(n_rows), -np.ones(enter.size), np.ones(died.size)]),
+                (
+                    np.concatenate([hi, lo[enter] - 1, n_times + self._died_slot]),
+                    np.concatenate([np.arange(n_rows), enter, died]),
+                ),
+            ),
+            shape=(2 * n_times, n_rows),
+        )
+        self._incidence.sum_duplicates()  # canonical now, so scipy never reorders .data
+        self._incidence_sign = self._incidence.data.copy()
+        self._incidence_row = self._incidence.indices.copy()  # .data[j] = sign[j] * w[row[j]]
+        self._n_times = n_times
+
+    def _terms(self, params, hessian=False):
+        params = np.asarray(params, dtype=float)
+        key = params.tobytes()
+        if self._cached is None or self._cached["key"] != key:
+            self._cached = {"key": key, **self._first_order(params)}
+        if hessian and "hessian" not in self._cached:
+            self._cached["hessian"] = self._second_order(self._cached)
+        return self._cached
+
+    def _first_order(self, params):
+        x = self._x
+        eta = x @ params
+        if self._offset is not None:
+            eta = eta + self._offset
+        eta -= np.repeat(np.maximum.reduceat(eta, self._row_starts), self._row_counts)
+        w = np.exp(eta)
+        np.multiply(self._incidence_sign, w[self._incidence_row], out=self._incidence.data)
+        sums = self._incidence @ self._x1
+        risk = _segment_cumsum(sums[: self._n_times], self._time_bounds, reverse=True)
+        dying = sums[self._n_times:]
+        k, f = self._slot, self._frac
+        den = risk[k, 0] - f * dying[k, 0]
+        xbar = (risk[k, 1:] - f[:, None] * dying[k, 1:]) / den[:, None]
+        return {
+            "loglike": float(eta[self._died].sum() - np.log(den).sum()),
+            "score": self._died_x_sum - xbar.sum(axis=0),
+            "w": w,
+            "den": den,
+            "xbar": xbar,
+        }
+
+    def _second_order(self, c):
+        k, f, den, w, x = self._slot, self._frac, c["den"], c["w"], self._x
+        a = np.bincount(k, weights=1.0 / den, minlength=self._n_times)
+        b = np.bincount(k, weights=f / den, minlength=self._n_times)
+        cum_a = np.append(_segment_cumsum(a, self._time_bounds), 0.0)
+        v = w * (cum_a[self._hi] - cum_a[self._lo_before])
+        v[self._died] -= w[self._died] * b[self._died_slot]
+        info = x.T @ (x * v[:, None]) - c["xbar"].T @ c["xbar"]
+        return -(info + info.T) / 2
+
+    def loglike(self, params):
+        return self._terms(params)["loglike"]
+
+    def score(self, params):
+        return self._terms(params)["score"].copy()
+
+    def hessian(self, params):
+        return self._terms(params, hessian=True)["hessian"].copy()
 
 
 # ---------------------------------------------------------------------------
@@ -261,8 +476,13 @@ class CoxResult:
         return pd.concat(frames, ignore_index=True)
 
 
-def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.95) -> CoxResult:
-    """Cox model with Efron ties and R's (start, stop] risk sets, via statsmodels PHReg."""
+def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.95,
+            start_params=None) -> CoxResult:
+    """Cox model with Efron ties and R's (start, stop] risk sets, via statsmodels PHReg.
+
+    `start_params` (log hazard ratios, e.g. from a simpler model) only shortens the Newton
+    iterations; the optimum and its convergence check do not depend on it.
+    """
     start, stop, event = check_counting_process(start, stop, event)
     level = check_level(level)
     covariates = _check_covariates(X, len(stop))
@@ -271,18 +491,11 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
         raise EstimationError("a Cox model needs at least one event, but event had none")
     labels = None if strata is None else pd.unique(check_labels(strata, "strata", len(stop)))
     entry_rank, stop_rank = rank_coded_times(start, stop)
-    model = PHReg(
-        stop_rank,
-        covariates.to_numpy(),
-        status=event,
-        entry=entry_rank,
-        strata=codes,
-        ties="efron",
-    )
+    model = _EfronPHReg(stop_rank, covariates.to_numpy(), status=event, entry=entry_rank, strata=codes)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
-            fitted = model.fit(method="newton", maxiter=100)
+            fitted = model.fit(method="newton", maxiter=100, start_params=start_params)
         except (ConvergenceWarning, np.linalg.LinAlgError) as exc:
             raise EstimationError(f"the Cox model did not converge ({exc})") from None
     params = np.asarray(fitted.params)

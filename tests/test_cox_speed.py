@@ -1,0 +1,237 @@
+"""The vectorised Efron derivatives (analytics.cox._EfronPHReg) against statsmodels' own.
+
+_EfronPHReg must be PHReg with faster arithmetic: the same log partial likelihood, score
+and Hessian as PHReg.efron_* on the same data (heavy ties, delayed entry at event times,
+strata), and fit_cox must give the same fit as with a plain PHReg.  The event-time terms
+of the cox.zph test are checked against the direct (n x p x p) computation, and neither
+a fit nor the test may allocate anything near n x p x p.  Timings: benchmarks/cox_fit.py.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.duration.hazard_regression import PHReg
+
+from analytics import cox
+from analytics.cox import _EfronPHReg, fit_cox, ph_test, rank_coded_times, scaled_schoenfeld
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+REL = 1e-8
+
+
+def assert_close(ours, theirs, rel=REL):
+    """Equal up to rel times the largest magnitude (elements near 0 of a score vector
+    cannot be compared one by one on a relative scale)."""
+    ours, theirs = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    assert ours.shape == theirs.shape
+    scale = max(np.max(np.abs(theirs)), 1e-300)
+    assert np.max(np.abs(ours - theirs)) <= rel * scale, (ours, theirs)
+
+
+def tied_rows(n_people: int, p: int, seed: int):
+    """Counting-process rows with heavy ties (integer times 1..12), left truncation at
+    integer times (so entries coincide with other people's exits), half the people split
+    into two rows at an integer time, a time-varying binary first covariate, 3 strata."""
+    rng = np.random.default_rng(seed)
+    stop = rng.integers(1, 13, n_people).astype(float)
+    event = (rng.random(n_people) < 0.6).astype(int)
+    entry = np.where(rng.random(n_people) < 0.3, np.floor(rng.random(n_people) * stop), 0.0)
+    base = rng.normal(size=(n_people, p))
+    stratum = rng.choice(["a", "b", "c"], n_people)
+    cut = np.floor(entry + rng.random(n_people) * (stop - entry))
+    split = (rng.random(n_people) < 0.5) & (cut > entry)
+    start, end, ev, x, st = [], [], [], [], []
+    for i in range(n_people):
+        pieces = [(entry[i], cut[i], 0, 0.0), (cut[i], stop[i], event[i], 1.0)] if split[i] else \
+            [(entry[i], stop[i], event[i], float(rng.integers(0, 2)))]
+        for a, b, e, flag in pieces:
+            start.append(a)
+            end.append(b)
+            ev.append(e)
+            x.append(np.concatenate([[flag], base[i, 1:]]))
+            st.append(stratum[i])
+    X = pd.DataFrame(np.array(x), columns=[f"x{j}" for j in range(p)])
+    return np.array(start), np.array(end), np.array(ev), X, np.array(st)
+
+
+def both_models(start, stop, event, X, strata):
+    entry_rank, stop_rank = rank_coded_times(start, stop)
+    codes = pd.factorize(strata)[0]
+    fast = _EfronPHReg(stop_rank, X.to_numpy(), status=event, entry=entry_rank, strata=codes)
+    slow = PHReg(stop_rank, X.to_numpy(), status=event, entry=entry_rank, strata=codes, ties="efron")
+    return fast, slow
+
+
+@pytest.mark.parametrize("p", [1, 10])
+@pytest.mark.parametrize("stratified", [False, True], ids=["one-stratum", "strata"])
+def test_derivatives_equal_statsmodels_efron(p, stratified):
+    start, stop, event, X, strata = tied_rows(300, p, seed=p)
+    if not stratified:
+        strata = np.zeros(len(stop))
+    assert pd.Series(stop[event == 1]).value_counts().max() >= 5  # heavy ties
+    assert np.isin(start[start > 0], stop[event == 1]).mean() > 0.5  # entries at event times
+    fast, slow = both_models(start, stop, event, X, strata)
+    rng = np.random.default_rng(100 + p)
+    for params in (np.zeros(p), 0.3 * rng.normal(size=p), 2.0 * rng.normal(size=p)):
+        assert_close(fast.loglike(params), slow.efron_loglike(params))
+        assert_close(fast.score(params), slow.efron_gradient(params))
+        assert_close(fast.hessian(params), slow.efron_hessian(params))
+
+
+def test_derivatives_equal_statsmodels_on_raw_times():
+    """Not rank-coded: entries equal to event times, a stratum without events, rows that
+    end before the first event or start after the last one.  PHReg's own risk sets
+    (entry <= t <= time) apply, as for any PHReg."""
+    start, stop, event, X, strata = tied_rows(200, 3, seed=5)
+    stop = np.append(stop, [3.0, 4.0, 0.5, 12.0])
+    start = np.append(start, [0.0, 1.0, 0.0, 11.5])
+    event = np.append(event, [0, 0, 0, 0])
+    strata = np.append(strata, ["none", "none", "a", "a"])
+    X = pd.concat([X, pd.DataFrame(np.ones((4, 3)), columns=X.columns)], ignore_index=True)
+    codes = pd.factorize(strata)[0]
+    fast = _EfronPHReg(stop, X.to_numpy(), status=event, entry=start, strata=codes)
+    slow = PHReg(stop, X.to_numpy(), status=event, entry=start, strata=codes, ties="efron")
+    params = np.array([0.5, -0.2, 0.1])
+    assert_close(fast.loglike(params), slow.efron_loglike(params))
+    assert_close(fast.score(params), slow.efron_gradient(params))
+    assert_close(fast.hessian(params), slow.efron_hessian(params))
+
+
+def test_cache_follows_params_and_hands_out_copies():
+    start, stop, event, X, strata = tied_rows(150, 4, seed=3)
+    fast, slow = both_models(start, stop, event, X, strata)
+    a, b = np.full(4, 0.2), np.full(4, -0.4)
+    fast.loglike(a)
+    assert_close(fast.hessian(b), slow.efron_hessian(b))
+    assert_close(fast.score(a), slow.efron_gradient(a))
+    hess = fast.hessian(a)
+    hess[0, 0] += 1.0  # statsmodels' Newton adds its ridge in place
+    assert_close(fast.hessian(a), slow.efron_hessian(a))
+    # statsmodels' own loop-based methods still work on the subclass (surv built lazily)
+    assert_close(fast.efron_loglike(a), fast.loglike(a))
+
+
+def test_fit_does_not_build_statsmodels_survival_index(monkeypatch):
+    """PHSurvivalTime loops over every row in Python; fitting must not need it."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("PHSurvivalTime built during fit_cox")
+
+    monkeypatch.setattr(cox, "PHSurvivalTime", refuse)
+    start, stop, event, X, strata = tied_rows(200, 2, seed=4)
+    fit_cox(start, stop, event, X, strata=strata)
+
+
+@pytest.mark.parametrize("p", [1, 10])
+def test_fit_cox_equals_the_statsmodels_path(p, monkeypatch):
+    start, stop, event, X, strata = tied_rows(400, p, seed=20 + p)
+    fast = fit_cox(start, stop, event, X, strata=strata)
+    monkeypatch.setattr(cox, "_EfronPHReg", lambda *args, **kwargs: PHReg(*args, ties="efron", **kwargs))
+    slow = fit_cox(start, stop, event, X, strata=strata)
+    assert_close(fast.params_.to_numpy(), slow.params_.to_numpy())
+    assert_close(fast.cov_.to_numpy(), slow.cov_.to_numpy())
+    assert fast.loglik_ == pytest.approx(slow.loglik_, rel=REL)
+    assert fast.loglik_null_ == pytest.approx(slow.loglik_null_, rel=REL)
+    pd.testing.assert_frame_equal(fast.baseline_cumulative_hazard_, slow.baseline_cumulative_hazard_, rtol=REL)
+    pd.testing.assert_frame_equal(fast.summary_, slow.summary_, rtol=1e-7)
+
+
+def test_memory_stays_far_below_n_p_p():
+    """130,000 rows x 35 covariates must not need an n x p x p array (about 1 GB): peak
+    allocations of a fit and of the cox.zph test at 20,000 rows x 30 covariates stay
+    under a third of n p^2 doubles (an n x p x p array alone would be 145 MB)."""
+    start, stop, event, X, strata = tied_rows(15_000, 30, seed=9)
+    n_p_p_bytes = len(stop) * 30 * 30 * 8
+    tracemalloc.start()
+    try:
+        fit = fit_cox(start, stop, event, X, strata=strata)
+        _, fit_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        ph_test(fit)
+        _, ph_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert fit_peak < n_p_p_bytes / 3
+    assert ph_peak < n_p_p_bytes / 3
+
+
+# ---------------------------------------------------------------------------
+# Event-time terms of the proportional-hazards test (cox.zph)
+# ---------------------------------------------------------------------------
+
+
+def einsum_event_terms(start, stop, event, X, eta, strata):
+    """The former analytics.cox._efron_event_terms, kept as a reference: direct but
+    builds n x p x p arrays (about 1 GB at 130,000 rows x 35 covariates)."""
+    p = X.shape[1]
+    risk = np.exp(eta)
+    terms = {"time": [], "stratum": [], "deaths": [], "score": [], "info": []}
+    resid_rows, resid_time, resid_stratum = [], [], []
+    for s in np.unique(strata):
+        rows = strata == s
+        st, sp, ev, x, w = start[rows], stop[rows], event[rows], X[rows], risk[rows]
+        times = np.unique(sp[ev == 1])
+        if times.size == 0:
+            continue
+        xw = x * w[:, None]
+        xxw = np.einsum("ni,nj,n->nij", x, x, w)
+        s0 = cox._risk_sums(st, sp, w, times)
+        s1 = cox._risk_sums(st, sp, xw, times)
+        s2 = cox._risk_sums(st, sp, xxw, times)
+        died = ev == 1
+        slot = np.searchsorted(times, sp[died])
+        d = np.bincount(slot, minlength=times.size).astype(float)
+        d0 = np.bincount(slot, weights=w[died], minlength=times.size)
+        d1 = np.zeros((times.size, p))
+        np.add.at(d1, slot, xw[died])
+        d2 = np.zeros((times.size, p, p))
+        np.add.at(d2, slot, xxw[died])
+        xsum = np.zeros((times.size, p))
+        np.add.at(xsum, slot, x[died])
+        mean_sum = np.zeros((times.size, p))
+        info = np.zeros((times.size, p, p))
+        for k in range(int(d.max())):
+            live = d > k
+            f = ((k + 1) / d[live])  # Efron: the tied deaths count 1/d, 2/d, ..., 1
+            den = s0[live] - d0[live] + f * d0[live]
+            xbar = (s1[live] - d1[live] + f[:, None] * d1[live]) / den[:, None]
+            second = (s2[live] - d2[live] + f[:, None, None] * d2[live]) / den[:, None, None]
+            mean_sum[live] += xbar
+            info[live] += second - xbar[:, :, None] * xbar[:, None, :]
+        terms["time"].append(times)
+        terms["stratum"].append(np.full(times.size, s))
+        terms["deaths"].append(d)
+        terms["score"].append(xsum - mean_sum)
+        terms["info"].append(info)
+        resid_rows.append(x[died] - (mean_sum / d[:, None])[slot])
+        resid_time.append(sp[died])
+        resid_stratum.append(np.full(int(died.sum()), s))
+    out = {key: np.concatenate(value) for key, value in terms.items()}
+    out["resid"] = np.concatenate(resid_rows)
+    out["resid_time"] = np.concatenate(resid_time)
+    out["resid_stratum"] = np.concatenate(resid_stratum)
+    return out
+
+
+
+@pytest.mark.parametrize("p", [1, 10])
+def test_event_terms_equal_the_direct_computation(p):
+    start, stop, event, X, strata = tied_rows(300, p, seed=40 + p)
+    fit = fit_cox(start, stop, event, X, strata=strata)
+    d = fit._data
+    x = d["X"] - d["X"].mean(axis=0)
+    eta = x @ fit.params_.to_numpy()
+    ours = cox._efron_event_terms(d["start"], d["stop"], d["event"], x, eta, d["strata"])
+    direct = einsum_event_terms(d["start"], d["stop"], d["event"], x, eta, d["strata"])
+    assert ours.keys() == direct.keys()
+    for key in ("time", "stratum", "deaths", "resid_time", "resid_stratum"):
+        np.testing.assert_array_equal(ours[key], direct[key])
+    for key in ("score", "resid"):
+        assert_close(ours[key], direct[key], rel=1e-10)
+    for t in range(len(ours["time"])):
+        assert_close(ours["info"][t], direct["info"][t], rel=1e-10)
+    # and what uses them: the cox.zph test and the scaled Schoenfeld residuals run
+    assert np.isfinite(ph_test(fit)["chisq"]).all()
+    assert len(scaled_schoenfeld(fit)) == event.sum()
