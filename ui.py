@@ -5,6 +5,7 @@ Pages import from here and from analytics/; nothing in analytics/ imports this.
 from __future__ import annotations
 
 import contextlib
+import os
 from datetime import date
 from typing import Any, Callable, Iterator
 
@@ -20,7 +21,8 @@ GENERATION_ORDER = ("Boomer", "Gen X", "Millennial", "Gen Z")
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _connection() -> duckdb.DuckDBPyConnection:
-    store.ensure_demo()
+    if os.environ.get("RETENTION_AUTO_DEMO", "1") != "0":  # first run: open on the demo company
+        store.ensure_demo()
     return store.connect()
 
 
@@ -58,8 +60,23 @@ def settings() -> tuple[date | None, str | None]:
     return st.session_state.get("as_of"), st.session_state.get("event")
 
 
+def has_data() -> bool:
+    return bool(cursor().execute("SELECT count(*) FROM employees").fetchone()[0])
+
+
+def require_data() -> None:
+    """Analysis pages on an empty store: say what to do instead of failing."""
+    if not has_data():
+        st.info("No data is loaded yet. Load your employees and mentorships files, or restore the demo "
+                "company, on the Data page.", icon=":material/database:")
+        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/arrow_forward:")
+        st.stop()
+
+
 def sidebar() -> Cohort:
     """The shared filters; every page works on the cohort they describe."""
+    if not has_data():
+        return Cohort()
     options = filter_options(data_version())
     with st.sidebar:
         st.subheader("Who is in scope")

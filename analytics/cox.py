@@ -404,11 +404,15 @@ class CoxResult:
 
     def _summary(self) -> pd.DataFrame:
         coef = self.params_.to_numpy()
-        se = np.sqrt(np.diag(self.cov_.to_numpy()))
+        variance = np.diag(self.cov_.to_numpy())
+        # a covariate the data cannot pin down (e.g. a group with no exits) gets an unbounded
+        # interval, not an overflow; callers decide whether that coefficient matters
+        se = np.sqrt(np.where(variance > 0, variance, np.nan))
         z = coef / se
         zq = z_value(self.level)
         low_name, up_name = ci_column_names(self.level)
-        return pd.DataFrame(
+        with np.errstate(over="ignore"):
+            return pd.DataFrame(
             {
                 "covariate": self.params_.index,
                 "coef": coef,
@@ -419,7 +423,7 @@ class CoxResult:
                 "z": z,
                 "p": 2 * stats.norm.sf(np.abs(z)),
             }
-        )
+            )
 
     def hazard_ratio(self, name: str) -> HazardRatio:
         rows = self.summary_[self.summary_["covariate"] == name]

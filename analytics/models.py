@@ -157,7 +157,7 @@ def naive_model(fu: FollowUp) -> ModelFit:
     ep = fu.episodes[fu.episodes["duration_days"] > 0]
     X = pd.DataFrame({"mentored": ep["mentored"].astype(float).to_numpy()})
     result = fit_cox(np.zeros(len(ep)), ep["duration_days"], ep["event"], X)
-    return ModelFit("naive", result.hazard_ratio("mentored"), result)
+    return ModelFit("naive", _identified(result, "mentored"), result)
 
 
 def time_varying_model(fu: FollowUp) -> ModelFit:
@@ -166,7 +166,7 @@ def time_varying_model(fu: FollowUp) -> ModelFit:
     r = fu.rows
     X = pd.DataFrame({"mentored": r["mentored"].astype(float).to_numpy()})
     result = fit_cox(r["start"], r["stop"], r["event"], X)
-    return ModelFit("time_varying", result.hazard_ratio("mentored"), result)
+    return ModelFit("time_varying", _identified(result, "mentored"), result)
 
 
 def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame | None = None,
@@ -179,7 +179,20 @@ def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame 
     X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
     result = fit_cox(r["start"], r["stop"], r["event"], X, strata=groups)
-    return ModelFit("adjusted", result.hazard_ratio(effect), result, design.used, design.dropped, strata)
+    return ModelFit("adjusted", _identified(result, effect), result, design.used, design.dropped, strata)
+
+
+MAX_LOG_SE = 5.0  # an effect known only to within a factor of e^10 either way is not an estimate
+
+
+def _identified(result: CoxResult, effect: str) -> HazardRatio:
+    """The effect's HR, or EstimationError when the data cannot separate it from the covariates."""
+    hr = result.hazard_ratio(effect)
+    se = result.summary_.set_index("covariate").loc[effect, "se"]
+    if not (np.isfinite(se) and se < MAX_LOG_SE and np.isfinite(hr.lower) and np.isfinite(hr.upper)):
+        raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
+                              "in this group (too few exits in some combination)")
+    return hr
 
 
 # ---------------------------------------------------------------- curves and summaries
@@ -323,8 +336,14 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
     if X.shape[1] == 0:
         return out
     fit = adjusted_model(fu, extra=X, effect=X.columns[0])
-    return [e if e.note else SubgroupEffect(dimension, e.group, e.people, e.exits, fit.result.hazard_ratio(e.group))
-            for e in out]
+    return [e if e.note else _effect_or_note(fit.result, e) for e in out]
+
+
+def _effect_or_note(result: CoxResult, e: SubgroupEffect) -> SubgroupEffect:
+    try:
+        return SubgroupEffect(e.dimension, e.group, e.people, e.exits, _identified(result, e.group))
+    except EstimationError as exc:
+        return SubgroupEffect(e.dimension, e.group, e.people, e.exits, None, f"not enough data: {exc}")
 
 
 def programme_effects(fu: FollowUp) -> list[SubgroupEffect]:

@@ -7,6 +7,7 @@ from analytics.business import GALLUP, coverage_scenarios, sensitivity
 from analytics.summary import Assumptions
 
 st.title("Business case")
+ui.require_data()
 base = ui.current_headline()
 
 with st.container(border=True):

@@ -7,6 +7,7 @@ from analytics import figures
 from analytics.summary import COHORT_DIMENSIONS
 
 st.title("Cohorts")
+ui.require_data()
 dimension = st.selectbox("Compare by", list(COHORT_DIMENSIONS), format_func=COHORT_DIMENSIONS.get,
                          key="cohort_dimension")
 c = ui.current_comparison(dimension)

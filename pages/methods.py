@@ -7,6 +7,7 @@ from analytics import figures
 from analytics.models import DAYS_PER_MONTH
 
 st.title("Methods and model checks")
+ui.require_data()
 d = ui.current_diagnostics()
 h = d.headline
 

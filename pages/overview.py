@@ -5,6 +5,7 @@ import ui
 from analytics import figures
 
 st.title("Is mentoring keeping people?")
+ui.require_data()
 h = ui.current_headline()
 fu = h.follow_up
 if fu.n_employees == 0:

@@ -1,0 +1,177 @@
+"""Edge cases of the definitions and the headline (issue: survival engine, edge cases)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import models, store
+from analytics.cli import main
+from analytics.summary import briefing, summarise
+from tests.builders import write
+
+
+def company(n=40, mentored=None, exits=None, reasons=True, seed=3):
+    """n people hired 2020-01-01 + i days; `mentored` maps index -> mentorship start day
+    (relative to hire); `exits` maps index -> exit day (relative to hire)."""
+    rng = np.random.default_rng(seed)
+    hire = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n), unit="D")
+    exits = exits if exits is not None else {i: int(d) for i, d in enumerate(rng.integers(50, 900, n)) if i % 3 == 0}
+    emp = pd.DataFrame({
+        "employee_id": [f"P{i:03d}" for i in range(n)],
+        "hire_date": hire.strftime("%Y-%m-%d"),
+        "termination_date": [(hire[i] + pd.Timedelta(days=exits[i])).strftime("%Y-%m-%d") if i in exits else ""
+                             for i in range(n)],
+        "termination_reason": ["resigned" if i in exits else "" for i in range(n)],
+        "department": ["A" if i % 4 < 2 else "B" for i in range(n)],  # not aligned with who is mentored
+        "salary": 50_000 + 100 * np.arange(n),
+    })
+    if not reasons:
+        emp = emp.drop(columns=["termination_reason"])
+    mentored = mentored if mentored is not None else {}
+    men = pd.DataFrame({
+        "mentee_id": [f"P{i:03d}" for i in mentored],
+        "start_date": [(hire[i] + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for i, d in mentored.items()],
+    }, columns=["mentee_id", "start_date"])
+    return emp, men
+
+
+def load(tmp_path, emp, men):
+    con = store.connect(tmp_path / "r.duckdb")
+    store.load_files(con, write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv"))
+    return con
+
+
+AS_OF = "2023-12-31"
+
+
+def test_mentorship_on_the_hire_day_is_mentored_from_day_zero(tmp_path):
+    con = load(tmp_path, *company(mentored={0: 0, 1: 30}))
+    rows = store.counting_rows(con, AS_OF)
+    assert rows[rows["employee_id"] == "P000"][["start", "mentored"]].values.tolist() == [[0, True]]
+    assert rows[rows["employee_id"] == "P001"][["start", "mentored"]].values.tolist() == [[0, False], [30, True]]
+
+
+def test_mentorship_before_hire_counts_from_hire_and_after_exit_is_ignored(tmp_path):
+    emp, men = company(exits={0: 100, 1: 100})
+    men = pd.DataFrame({"mentee_id": ["P000", "P001", "P002"],
+                        "start_date": ["2019-11-01", "2020-06-01", "2020-01-03"]})  # P001 left 2020-04-10
+    con = load(tmp_path, emp, men)
+    ep = store.episodes(con, AS_OF).set_index("employee_id")
+    assert ep.loc["P000", "mentored_from_day"] == 0
+    assert not ep.loc["P001", "mentored"]
+    assert ep.loc["P002", "mentored_from_day"] == 0  # P002 hired 2020-01-03: mentored on the hire day
+    assert store.ignored_mentorships(con, AS_OF) == 1
+
+
+def test_mentorship_on_the_exit_day_gives_no_mentored_time(tmp_path):
+    con = load(tmp_path, *company(exits={0: 100}, mentored={0: 100}))
+    rows = store.counting_rows(con, AS_OF)
+    assert rows[rows["employee_id"] == "P000"][["start", "stop", "event", "mentored"]].values.tolist() == \
+        [[0, 100, True, False]]
+
+
+def test_nobody_mentored(tmp_path):
+    con = load(tmp_path, *company())
+    result = summarise(con, AS_OF)
+    assert result["n_mentored"] == 0
+    assert result["hazard_ratio"] == {"naive": None, "time_varying": None, "adjusted": None}
+    assert "X column 'mentored' is the same for every row" in result["not_available"]["naive"] or \
+        "mentored" in result["not_available"]["naive"]
+    assert result["retention"]["mentored"] is None
+    assert "No honest estimate" in briefing(result)
+
+
+def test_everybody_mentored_from_hire(tmp_path):
+    con = load(tmp_path, *company(mentored={i: 0 for i in range(40)}))
+    result = summarise(con, AS_OF)
+    assert result["n_mentored"] == 40
+    assert result["hazard_ratio"]["adjusted"] is None
+    assert result["retention"]["unmentored"] is None
+
+
+def test_no_exits(tmp_path):
+    con = load(tmp_path, *company(exits={}, mentored={i: 20 for i in range(0, 40, 2)}))
+    result = summarise(con, AS_OF)
+    assert result["n_events"] == 0
+    assert result["hazard_ratio"]["adjusted"] is None
+    assert "no exits in scope" in result["not_available"]["adjusted"]
+    fu = models.follow_up(con, as_of=AS_OF)
+    assert models.overall_km(fu).survival_at(365).estimate == 1.0
+
+
+def test_a_single_employee(tmp_path):
+    emp, men = company(n=1, exits={0: 10})
+    con = load(tmp_path, emp, men)
+    result = summarise(con, AS_OF)
+    assert result["n_employees"] == 1 and result["n_events"] == 1
+    assert "1 people in scope (at least 5 needed)" in result["not_available"]["naive"]
+    assert json.dumps(result)  # still one valid JSON object
+
+
+def test_all_exits_on_one_day(tmp_path):
+    """Everyone at risk leaves on the same day: Efron's partial likelihood is then maximised at
+    beta = 0 (d log S0 against the sum of eta), so the HR is exactly 1 by symmetry."""
+    n = 30
+    hire = {i: 0 for i in range(n)}
+    emp, men = company(n=n, exits={i: 400 - i for i in range(n)}, mentored={i: 10 for i in range(0, n, 2)})
+    emp["hire_date"] = "2020-01-01"
+    emp["termination_date"] = "2021-01-01"
+    men["start_date"] = "2020-01-11"
+    con = load(tmp_path, emp, men)
+    assert len(hire) == n
+    fu = models.follow_up(con, as_of=AS_OF)
+    assert fu.n_events == n and fu.episodes["duration_days"].nunique() == 1
+    fit = models.time_varying_model(fu)
+    assert fit.hazard_ratio.estimate == pytest.approx(1.0, abs=1e-6)
+
+
+def test_termination_reasons_absent_counts_every_exit(tmp_path):
+    emp, men = company(reasons=False, mentored={i: 30 for i in range(0, 40, 2)})
+    con = load(tmp_path, emp, men)
+    result = summarise(con, AS_OF, event="voluntary")
+    assert result["event"] == "all"
+    assert result["n_events"] == int((emp["termination_date"] != "").sum())
+
+
+def test_hires_after_the_as_of_date_are_excluded_and_counted(tmp_path):
+    con = load(tmp_path, *company(mentored={i: 30 for i in range(0, 40, 2)}))
+    result = summarise(con, "2020-01-20")
+    assert result["n_employees"] == 20
+    assert result["notes"]["hired_after_as_of"] == 20
+
+
+def test_cli_summary_json_and_briefing(tmp_path, capsys):
+    emp, men = company(n=60, mentored={i: 30 for i in range(0, 60, 2)})
+    load(tmp_path, emp, men).close()
+    db = str(tmp_path / "r.duckdb")
+    assert main(["summary", "--db", db, "--as-of", AS_OF, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("as_of", "event", "n_employees", "n_mentored", "n_events", "hazard_ratio", "retention",
+                "rmst", "logrank", "business_case"):
+        assert key in result
+    assert set(result["hazard_ratio"]["adjusted"]) >= {"estimate", "lower", "upper", "p", "covariates"}
+    assert result["retention"]["horizon_days"] == 365 and result["rmst"]["tau_days"] == 730
+    assert main(["summary", "--db", db, "--as-of", AS_OF]) == 0
+    assert capsys.readouterr().out.startswith(f"As of {AS_OF}: 60 people")
+    assert main(["summary", "--db", db, "--as-of", "31/12/2023"]) == 2
+    assert "as_of must be a YYYY-MM-DD date" in capsys.readouterr().err
+
+
+def test_summary_on_an_empty_database_is_a_clear_error(tmp_path, capsys):
+    assert main(["summary", "--db", str(tmp_path / "empty.duckdb")]) == 2
+    assert "no data loaded yet" in capsys.readouterr().err
+
+
+def test_effect_that_cannot_be_separated_is_reported_not_estimated(tmp_path):
+    """Department A is never mentored and nobody leaves before mentoring starts in B: the data
+    cannot tell mentoring from department, so the adjusted model must not report a number."""
+    emp, men = company(n=60, mentored={i: 30 for i in range(0, 60, 2)})
+    emp["department"] = ["B" if i % 2 == 0 else "A" for i in range(60)]
+    con = load(tmp_path, emp, men)
+    result = summarise(con, AS_OF)
+    assert result["hazard_ratio"]["adjusted"] is None
+    assert "cannot be separated" in result["not_available"]["adjusted"]
+    assert result["hazard_ratio"]["time_varying"] is not None
