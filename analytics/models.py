@@ -178,7 +178,11 @@ def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame 
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
     X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
-    result = fit_cox(r["start"], r["stop"], r["event"], X, strata=groups)
+    try:
+        result = fit_cox(r["start"], r["stop"], r["event"], X, strata=groups)
+    except EstimationError as exc:
+        raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
+                              f"in this group ({exc})") from None
     return ModelFit("adjusted", _identified(result, effect), result, design.used, design.dropped, strata)
 
 
