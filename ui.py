@@ -19,22 +19,22 @@ from analytics.errors import RetentionError
 GENERATION_ORDER = ("Boomer", "Gen X", "Millennial", "Gen Z")
 
 
-@st.cache_resource(show_spinner="Opening the database…")
-def _connection() -> duckdb.DuckDBPyConnection:
+@st.cache_resource(show_spinner="Opening the database…", max_entries=4)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
     if os.environ.get("RETENTION_AUTO_DEMO", "1") != "0":  # first run: open on the demo company
-        store.ensure_demo()
-    return store.connect()
+        store.ensure_demo(path)
+    return store.connect(path)
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the shared connection: one per script run, safe across sessions' threads."""
-    return _connection().cursor()
+    return _connection(str(store.default_db_path())).cursor()
 
 
-def data_version() -> int:
-    """Changes whenever a load replaces the data; part of every cache key."""
-    row = cursor().execute("SELECT coalesce(max(load_id), 0) FROM load_history").fetchone()
-    return int(row[0])
+def data_version() -> str:
+    """Changes whenever a load replaces the data (or the database file); part of every cache key."""
+    row = cursor().execute("SELECT max(load_id), max(loaded_at) FROM load_history").fetchone()
+    return f"{store.default_db_path()}#{row[0]}@{row[1]}"
 
 
 def clear_caches() -> None:
@@ -42,7 +42,7 @@ def clear_caches() -> None:
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
-def filter_options(version: int) -> dict[str, list[str]]:
+def filter_options(version: str) -> dict[str, list[str]]:
     con = cursor()
     out = {}
     for dim in ("department", "job_level", "location", "gender"):
@@ -99,7 +99,7 @@ def sidebar() -> Cohort:
 
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def people_in_scope(version: int, cohort: Cohort, as_of: date | None) -> int:
+def people_in_scope(version: str, cohort: Cohort, as_of: date | None) -> int:
     con = cursor()
     try:
         return len(store.episodes(con, as_of=as_of, cohort=cohort))
@@ -141,7 +141,7 @@ def money(x: float | None) -> str:
 
 
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
-def headline(version: int, cohort: Cohort, as_of: date | None, event: str | None,
+def headline(version: str, cohort: Cohort, as_of: date | None, event: str | None,
              assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:
     """The shared headline for a cohort; results are immutable, so they are shared, not copied."""
     return summary.headline(cursor(), cohort, as_of, event, assumptions)
@@ -165,7 +165,7 @@ def ci_text(est, digits: int = 0) -> str:
 
 
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
-def _diagnostics(version: int, cohort: Cohort, as_of: date | None, event: str | None) -> summary.Diagnostics:
+def _diagnostics(version: str, cohort: Cohort, as_of: date | None, event: str | None) -> summary.Diagnostics:
     return summary.diagnostics(cursor(), cohort, as_of, event)
 
 
@@ -176,7 +176,7 @@ def current_diagnostics() -> summary.Diagnostics:
 
 
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
-def _comparison(version: int, cohort: Cohort, as_of: date | None, event: str | None,
+def _comparison(version: str, cohort: Cohort, as_of: date | None, event: str | None,
                 dimension: str) -> summary.CohortComparison:
     return summary.compare_cohorts(cursor(), dimension, cohort, as_of, event)
 

@@ -137,11 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "employees", None) is not None and args.command == "demo" and args.employees < 1:
-        print("error: --employees must be at least 1", file=sys.stderr)
-        return 2
     try:
         return args.func(args)
-    except RetentionError as exc:
+    except ValueError as exc:  # RetentionError and every other domain error are ValueErrors
         print(f"error: {exc}", file=sys.stderr)
         return 2

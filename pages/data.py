@@ -90,7 +90,7 @@ history = store.frame(con, "load_history")
 with st.container(horizontal=True):
     st.metric("Employees", f"{facts['n_employees']:,}", border=True)
     st.metric("Mentorships", f"{facts['n_mentorships']:,}", border=True)
-    st.metric("Rows set aside", f"{facts['n_rejects']:,}", border=True)
+    st.metric("Set aside by the last load", f"{facts['n_rejects']:,}", border=True)
     if facts["n_employees"]:
         st.metric("Hires from", f"{pd.Timestamp(facts['first_hire']):%Y-%m-%d}", border=True)
         st.metric("Latest date", f"{pd.Timestamp(facts['last_employee_date']):%Y-%m-%d}", border=True)

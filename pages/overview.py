@@ -13,7 +13,8 @@ if fu.n_employees == 0:
     st.stop()
 
 words = "voluntarily" if fu.event == "voluntary" else "for any reason"
-st.caption(f"{fu.cohort.describe().capitalize()} · data as of {fu.as_of:%d %B %Y} · "
+scope = fu.cohort.describe()
+st.caption(f"{scope[:1].upper()}{scope[1:]} · data as of {fu.as_of:%d %B %Y} · "
            f"leaving means leaving {words}")
 
 with st.container(horizontal=True):

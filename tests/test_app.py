@@ -1,0 +1,141 @@
+"""Every page renders through streamlit's AppTest, on the demo data and on an empty store."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import store
+from tests.builders import employees_table, mentorships_table
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {
+    "pages/overview.py": "Is mentoring keeping people?",
+    "pages/business_case.py": "Business case",
+    "pages/cohorts.py": "Cohorts",
+    "pages/methods.py": "Methods and model checks",
+    "pages/data.py": "Data",
+}
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("app") / "demo.duckdb"
+    con = store.connect(path)
+    store.load_demo(con)
+    con.close()
+    return path
+
+
+def open_app(monkeypatch, db: Path, page: str | None = None, auto_demo: bool = True,
+             state: dict | None = None) -> AppTest:
+    """The app on `db`. AppTest reruns (and switch_page) execute only the page script, not the
+    frame in app.py, so the sidebar is checked on the first run and in the browser tests."""
+    monkeypatch.setenv("RETENTION_DB", str(db))
+    monkeypatch.setenv("RETENTION_AUTO_DEMO", "1" if auto_demo else "0")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_on_demo_data(monkeypatch, demo_db, page):
+    at = open_app(monkeypatch, demo_db, page)
+    assert_clean(at)
+    assert at.title[0].value == PAGES[page]
+
+
+def test_sidebar_shows_the_filters_and_who_is_in_scope(monkeypatch, demo_db):
+    at = open_app(monkeypatch, demo_db)
+    assert [m.key for m in at.sidebar.multiselect] == [
+        "filter_department", "filter_job_level", "filter_location", "filter_generation"]
+    assert any("5,000** people in scope" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_on_an_empty_store(monkeypatch, tmp_path, page):
+    at = open_app(monkeypatch, tmp_path / "empty.duckdb", page, auto_demo=False)
+    assert_clean(at)
+    if page != "pages/data.py":
+        assert "No data is loaded yet" in at.info[0].value
+
+
+def test_overview_shows_the_honest_and_the_naive_figure(monkeypatch, demo_db):
+    at = open_app(monkeypatch, demo_db)
+    labels = [m.label for m in at.metric]
+    assert "People in scope" in labels and "Estimated yearly value" in labels
+    assert "less likely" in at.success[0].value
+    assert any("simple report" in m.value for m in at.markdown)
+
+
+def test_filter_change_rerenders(monkeypatch, demo_db):
+    at = open_app(monkeypatch, demo_db)
+    everyone = next(m.value for m in at.metric if m.label == "People in scope")
+    at = open_app(monkeypatch, demo_db, state={"filter_department": ["Sales"]})
+    assert_clean(at)
+    assert at.sidebar.multiselect(key="filter_department").value == ["Sales"]
+    sales = next(m.value for m in at.metric if m.label == "People in scope")
+    assert int(sales.replace(",", "")) < int(everyone.replace(",", ""))
+    assert "Department: Sales" in at.caption[0].value
+
+
+def test_cohort_dimension_change(monkeypatch, demo_db):
+    at = open_app(monkeypatch, demo_db, "pages/cohorts.py")
+    at.selectbox(key="cohort_dimension").set_value("program_type").run()
+    assert_clean(at)
+    assert any("traditional" in str(df.value) for df in at.dataframe)
+
+
+def test_business_case_assumptions_change_the_result(monkeypatch, demo_db):
+    at = open_app(monkeypatch, demo_db, "pages/business_case.py")
+    before = next(m.value for m in at.metric if m.label == "Savings")
+    at.slider(key="bc_replacement").set_value(150).run()
+    assert_clean(at)
+    after = next(m.value for m in at.metric if m.label == "Savings")
+    assert before != after
+
+
+def _upload(at: AppTest, employees: bytes, mentorships: bytes) -> None:
+    at.file_uploader(key="upload_employees").set_value(("staff.csv", employees, "text/csv"))
+    at.file_uploader(key="upload_mentorships").set_value(("mentoring.csv", mentorships, "text/csv"))
+    at.run()
+
+
+def test_upload_a_good_file(monkeypatch, tmp_path):
+    db = tmp_path / "upload.duckdb"
+    at = open_app(monkeypatch, db, "pages/data.py", auto_demo=False)
+    emp = employees_table(60)
+    men = mentorships_table(emp, 20)
+    emp.loc[5, "hire_date"] = "05/06/2021"
+    _upload(at, emp.to_csv(index=False).encode(), men.to_csv(index=False).encode())
+    assert_clean(at)
+    at.button[0].click().run()  # check the files
+    assert_clean(at)
+    ready = {m.label: m.value for m in at.metric}
+    assert ready["Employees ready"] == "59" and ready["Rows set aside"] == "2"  # the row and its mentorship
+    next(b for b in at.button if b.label == "Load into the dashboard").click().run()
+    assert_clean(at)
+    con = store.connect(db)  # the app holds a read-write connection in this process
+    assert store.data_facts(con)["n_employees"] == 59
+
+
+def test_upload_a_bad_file_names_file_and_column(monkeypatch, tmp_path):
+    db = tmp_path / "upload.duckdb"
+    at = open_app(monkeypatch, db, "pages/data.py", auto_demo=False)
+    emp = employees_table(20).drop(columns=["hire_date"])
+    men = mentorships_table(employees_table(20), 5)
+    _upload(at, emp.to_csv(index=False).encode(), men.to_csv(index=False).encode())
+    at.button[0].click().run()
+    assert not at.exception
+    assert "file 'staff.csv', column 'hire_date': required column missing" in at.error[0].value
