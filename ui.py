@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 import duckdb
 import streamlit as st
 
-from analytics import store, summary
+from analytics import report, store, summary
 from analytics.cohorts import Cohort
 from analytics.errors import RetentionError
 
@@ -185,3 +185,17 @@ def current_comparison(dimension: str) -> summary.CohortComparison:
     as_of, event = settings()
     with st.spinner("Comparing groups…"):
         return _comparison(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, dimension)
+
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def _exports(version: str, cohort: Cohort, as_of: date | None, event: str | None,
+             assumptions: summary.Assumptions) -> dict[str, bytes]:
+    h = headline(version, cohort, as_of, event, assumptions)
+    return {"deck": report.deck_pptx(h), "html": report.one_pager_html(h).encode("utf-8"),
+            "csv": report.tables_zip(h)}
+
+
+def exports(assumptions: summary.Assumptions) -> dict[str, bytes]:
+    as_of, event = settings()
+    with st.spinner("Preparing the deck, the one-pager and the tables…"):
+        return _exports(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, assumptions)

@@ -24,9 +24,10 @@ with st.container(border=True):
         salary = st.number_input("Average annual salary (not in your data)", 1_000, 1_000_000, 60_000, step=1000,
                                  key="bc_salary")
 
-h = ui.current_headline(Assumptions(coverage_target=target, replacement_cost_pct=replacement,
-                                    programme_cost_per_mentee=float(cost), horizon_years=years,
-                                    average_salary=salary, cost_source="your input"))
+assumptions = Assumptions(coverage_target=target, replacement_cost_pct=replacement,
+                          programme_cost_per_mentee=float(cost), horizon_years=years,
+                          average_salary=salary, cost_source="your input")
+h = ui.current_headline(assumptions)
 case = h.business
 if case is None:
     st.warning(f"No business case for this group: {h.missing.get('business_case')}", icon=":material/info:")
@@ -68,7 +69,15 @@ grid = sensitivity(case.inputs)
 st.dataframe(grid.style.format("{:.0%}", na_rep="–"), column_config={"_index": "replacement cost"})
 
 st.subheader("Inputs and where they came from")
-table = case.table()
-st.dataframe(table, hide_index=True, height=320)
-st.download_button("Download the business case (CSV)", table.to_csv(index=False), file_name="business_case.csv",
-                   mime="text/csv")
+st.dataframe(case.table(), hide_index=True, height=320)
+
+st.subheader("Take it into the room")
+files = ui.exports(assumptions)
+with st.container(horizontal=True):
+    st.download_button("Slides (PowerPoint)", files["deck"], file_name="mentoring_business_case.pptx",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       icon=":material/slideshow:", type="primary", key="download_deck")
+    st.download_button("One-pager (HTML, prints to PDF)", files["html"], file_name="mentoring_one_pager.html",
+                       mime="text/html", icon=":material/description:", key="download_html")
+    st.download_button("Every table (CSV, zipped)", files["csv"], file_name="mentoring_tables.zip",
+                       mime="application/zip", icon=":material/table:", key="download_csv")
