@@ -1,0 +1,165 @@
+"""End to end in a real headless Chromium (Debian's package, driven by Playwright).
+
+The test starts the dashboard on a free local port with its own database, visits every
+page at two screen sizes, changes a filter, downloads the deck, and saves screenshots to
+artifacts/screenshots/ for a person to look at.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PAGES = {"": "Is mentoring keeping people?", "business_case": "Business case", "cohorts": "Cohorts",
+         "methods": "Methods and model checks", "data": "Data"}
+SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080)}
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("chromium is required in CI: scripts/ensure-chromium.sh installs it")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
+    log = open(log_path, "wb")
+    env = dict(os.environ, RETENTION_DB=str(tmp_path_factory.mktemp("e2e") / "e2e.duckdb"),
+               OPENBLAS_NUM_THREADS="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        log.close()
+        pytest.fail("the dashboard did not start: " + log_path.read_text(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _settle(page) -> None:
+    """Wait until the script has finished running and nothing is still loading."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.wait_for_timeout(500)
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')
+                              && !document.querySelector('[data-testid="stSpinner"]')""", timeout=120_000)
+    page.wait_for_timeout(800)
+
+
+def _no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_page_renders(server, browser, size):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    width, height = SIZES[size]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    for path, title in PAGES.items():
+        page.goto(f"{server}/{path}")
+        _settle(page)
+        expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
+        _no_errors(page)
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("people in scope").count() == 1
+        page.screenshot(path=str(SHOTS / f"{path or 'overview'}_{size}.png"), full_page=True)
+    page.close()
+
+
+def test_filter_change_and_deck_download(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page.goto(server)
+    _settle(page)
+    people = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
+    everyone = int(people.inner_text().replace(",", ""))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').first.click()
+    page.get_by_role("option", name="Sales").click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_text("Department: Sales").first).to_be_visible(timeout=60_000)
+    _settle(page)
+    assert int(people.inner_text().replace(",", "")) < everyone
+    _no_errors(page)
+    page.screenshot(path=str(SHOTS / "overview_sales_1366x768.png"), full_page=True)
+
+    page.goto(f"{server}/business_case")
+    _settle(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Slides (PowerPoint)").click()
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    from pptx import Presentation
+
+    assert target.name == "mentoring_business_case.pptx"
+    assert len(Presentation(str(target)).slides) == 6
+    page.close()
+
+
+def test_one_pager_opens_with_no_network(browser):
+    """The exported HTML renders its charts from a file with every network request refused."""
+    page_file = ROOT / "artifacts" / "demo_one_pager.html"
+    if not page_file.exists():  # written by tests/test_report.py; build it here when run alone
+        from analytics import report, store
+        from analytics.summary import headline
+
+        con = store.connect(":memory:")
+        store.load_demo(con)
+        page_file.parent.mkdir(exist_ok=True)
+        page_file.write_text(report.one_pager_html(headline(con)), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    attempted = []
+
+    def refuse(route):
+        attempted.append(route.request.url)
+        route.abort()
+
+    page.route(lambda url: not url.startswith("file:"), refuse)
+    page.goto(page_file.as_uri())
+    page.wait_for_selector(".main-svg", timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() == 3
+    page.screenshot(path=str(SHOTS / "one_pager.png"), full_page=True)
+    page.pdf(path=str(SHOTS.parent / "one_pager.pdf"), format="A4", print_background=True)  # how it prints
+    assert attempted == []
+    page.close()
