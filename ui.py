@@ -199,3 +199,14 @@ def exports(assumptions: summary.Assumptions) -> dict[str, bytes]:
     as_of, event = settings()
     with st.spinner("Preparing the deck, the one-pager and the tables…"):
         return _exports(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, assumptions)
+
+
+def range_delta(text: str) -> dict:
+    """A metric's range shown under its value, grey and without an arrow."""
+    return {"delta": f"range {text}", "delta_color": "off", "delta_arrow": "off"}
+
+
+HR_COLUMNS = {"estimate": st.column_config.NumberColumn("hazard ratio", format="%.2f"),
+              "lower": st.column_config.NumberColumn(format="%.2f"),
+              "upper": st.column_config.NumberColumn(format="%.2f"),
+              "p": st.column_config.NumberColumn(format="%.2g")}

@@ -72,20 +72,21 @@ def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | Non
     ticks = np.arange(0, months_max + 1e-9, step)
     if horizon_days:
         fig.add_vline(x=horizon_days / DAYS_PER_MONTH, line=dict(color="#555", dash="dot", width=1),
-                      annotation_text=f"{horizon_days / DAYS_PER_MONTH:.0f} months", annotation_position="top")
+                      annotation_text=f"{horizon_days / DAYS_PER_MONTH:.0f} months",
+                      annotation_position="bottom right")
     risk = at_risk_table(curves, ticks)
-    rows = [f"<b>{name}</b>" for name in risk.index]
-    text = "At risk:  " + "<br>".join(rows)
     n_rows = len(risk)
+    lines = lambda cells: "<br>".join(cells)  # noqa: E731
     for j, m in enumerate(ticks):
-        col = "<br>".join("–" if v is None or pd.isna(v) else f"{int(v):,}" for v in risk.iloc[:, j])
-        fig.add_annotation(x=m, y=0, yref="paper", yshift=-58, text=col, showarrow=False,
+        cells = ["–" if v is None or pd.isna(v) else f"{int(v):,}" for v in risk.iloc[:, j]]
+        fig.add_annotation(x=m, y=0, yref="paper", yshift=-58, text=lines([""] + cells), showarrow=False,
                            font=dict(size=11, color="#444"), align="center", yanchor="top")
-    fig.add_annotation(x=0, xref="paper", y=0, yref="paper", yshift=-58, xshift=-8, text=text,
-                       showarrow=False, font=dict(size=11, color="#444"), align="right", xanchor="right",
-                       yanchor="top")
-    _layout(fig, height=height + 18 * n_rows, title=title)
-    fig.update_layout(margin=dict(l=140, r=20, t=50, b=80 + 18 * n_rows))
+    label_width = 7 * max([len(str(name)) for name in risk.index] + [8])
+    fig.add_annotation(x=0, xref="paper", y=0, yref="paper", yshift=-58, xshift=-34,
+                       text=lines(["<b>At risk</b>"] + [str(name) for name in risk.index]), showarrow=False,
+                       font=dict(size=11, color="#444"), align="right", xanchor="right", yanchor="top")
+    _layout(fig, height=height + 16 * n_rows, title=title)
+    fig.update_layout(margin=dict(l=50 + label_width, r=20, t=50, b=96 + 16 * n_rows))
     fig.update_xaxes(title_text="Months since hire", tickvals=ticks, range=[0, months_max * 1.01])
     fig.update_yaxes(title_text=y_title, tickformat=".0%", rangemode="tozero")
     return fig
@@ -163,7 +164,7 @@ def schoenfeld_figure(residuals: pd.DataFrame, covariate: str, height: int = 320
         go.Scatter(x=x, y=y, mode="markers", marker=dict(size=4, color="#9aa5b1", opacity=0.5), name="residual"),
         go.Scatter(x=x[order], y=trend, mode="lines", line=dict(color=PALETTE[1], width=2.5), name="trend"),
     ])
-    _layout(fig, height=height, title=f"Effect of {covariate} over time")
+    _layout(fig, height=height)
     fig.update_xaxes(title_text="Months since hire")
     fig.update_yaxes(title_text="log hazard ratio, beta(t)")
     return fig

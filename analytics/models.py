@@ -376,8 +376,9 @@ def reverse_pair_effects(fu: FollowUp) -> list[SubgroupEffect]:
 def meetings_effects(fu: FollowUp) -> list[SubgroupEffect]:
     """Dose-response by meetings held; meetings pile up while people stay, so this leans optimistic."""
     m = fu.rows["meetings"]
-    bands = pd.cut(m, [-1, 5, 11, np.inf], labels=["0-5 meetings", "6-11 meetings", "12+ meetings"])
-    return _indicator_effects(fu, "meetings", bands.astype("string").fillna("meetings not recorded"))
+    names = ["0-5 meetings", "6-11 meetings", "12+ meetings", "meetings not recorded"]
+    bands = pd.cut(m, [-1, 5, 11, np.inf], labels=names[:3]).astype("string").fillna(names[3])
+    return sorted(_indicator_effects(fu, "meetings", bands), key=lambda e: names.index(e.group))
 
 
 def group_effects(fu: FollowUp, dimension: str) -> tuple[list[SubgroupEffect], TestResult | None]:

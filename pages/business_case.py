@@ -38,15 +38,14 @@ period = "per year" if years == 1 else f"over {years} years"
 st.subheader("The programme as it is")
 with st.container(horizontal=True):
     st.metric(f"Exits avoided {period}", f"{cur.avoided_exits.estimate:,.0f}", border=True,
-              help=f"Range {cur.avoided_exits.low:,.0f} to {cur.avoided_exits.high:,.0f}")
+              **ui.range_delta(f"{cur.avoided_exits.low:,.0f}–{cur.avoided_exits.high:,.0f}"))
     st.metric("Savings", ui.money(cur.savings.estimate), border=True,
-              help=f"Range {ui.money(cur.savings.low)} to {ui.money(cur.savings.high)}")
+              **ui.range_delta(f"{ui.money(cur.savings.low)} to {ui.money(cur.savings.high)}"))
     st.metric("Programme cost", ui.money(cur.programme_cost.estimate), border=True)
     st.metric("Net benefit", ui.money(cur.net_benefit.estimate), border=True,
-              help=f"Range {ui.money(cur.net_benefit.low)} to {ui.money(cur.net_benefit.high)}")
-    roi = cur.roi.estimate
-    st.metric("Return on investment", "–" if roi is None else f"{roi:.0%}", border=True,
-              help="Range " + " to ".join("–" if v is None else f"{v:.0%}" for v in (cur.roi.low, cur.roi.high)))
+              **ui.range_delta(f"{ui.money(cur.net_benefit.low)} to {ui.money(cur.net_benefit.high)}"))
+    st.metric("Return on investment", ui.pct(cur.roi.estimate), border=True,
+              **ui.range_delta(f"{ui.pct(cur.roi.low)} to {ui.pct(cur.roi.high)}"))
 st.caption(f"Ranges come from the 95% range of the honest effect. {case.inputs.people_in_scope:,} people "
            f"employed now, {case.inputs.coverage_now:.0%} mentored.")
 if cur.net_benefit.low is not None and cur.net_benefit.low < 0:
@@ -57,7 +56,7 @@ with st.container(horizontal=True):
     st.metric("More mentees", f"{tgt.mentees:,.0f}", border=True)
     st.metric(f"Extra exits avoided {period}", f"{tgt.avoided_exits.estimate:,.0f}", border=True)
     st.metric("Extra net benefit", ui.money(tgt.net_benefit.estimate), border=True,
-              help=f"Range {ui.money(tgt.net_benefit.low)} to {ui.money(tgt.net_benefit.high)}")
+              **ui.range_delta(f"{ui.money(tgt.net_benefit.low)} to {ui.money(tgt.net_benefit.high)}"))
 st.plotly_chart(figures.scenario_figure(coverage_scenarios(case.inputs)), config={"displaylogo": False})
 
 if case.naive_current is not None:
@@ -66,7 +65,11 @@ if case.naive_current is not None:
 
 st.subheader("Sensitivity: return on investment")
 grid = sensitivity(case.inputs)
-st.dataframe(grid.style.format("{:.0%}", na_rep="–"), column_config={"_index": "replacement cost"})
+grid.index = [f"replace at {r:.0%} of salary" for r in grid.index]
+grid.columns = [f"${c:,.0f} per mentee" for c in grid.columns]
+st.dataframe(grid.style.format("{:.0%}", na_rep="–"))
+st.caption("Return on investment for each replacement cost (rows) and programme cost (columns), "
+           "at the honest effect's point estimate.")
 
 st.subheader("Inputs and where they came from")
 st.dataframe(case.table(), hide_index=True, height=320)

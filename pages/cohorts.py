@@ -36,11 +36,8 @@ shown = [e for e in c.effects if e.hazard_ratio]
 if shown:
     st.plotly_chart(figures.forest_figure(c.effects), config={"displaylogo": False})
 if c.effects:
-    st.dataframe(pd.DataFrame([e.as_row() for e in c.effects]).drop(columns=["dimension"]), hide_index=True,
-                 column_config={"estimate": st.column_config.NumberColumn("hazard ratio", format="%.2f"),
-                                "lower": st.column_config.NumberColumn(format="%.2f"),
-                                "upper": st.column_config.NumberColumn(format="%.2f"),
-                                "p": st.column_config.NumberColumn(format="%.2g")})
+    st.dataframe(pd.DataFrame([e.as_row() for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""}),
+                 hide_index=True, column_config=ui.HR_COLUMNS)
 if c.interaction:
     t = c.interaction
     st.caption(f"Does the effect differ between groups? Likelihood-ratio test of the interaction: "

@@ -19,6 +19,7 @@ with st.container(horizontal=True):
     if facts["n_employees"]:
         default_as_of = store.default_as_of(con)
         chosen = st.date_input("As-of date (data snapshot)", value=st.session_state.get("as_of") or default_as_of,
+                               format="YYYY-MM-DD",
                                help="Everyone still employed is followed up to this date. "
                                     f"Default: {default_as_of:%Y-%m-%d}, the latest date in the data.")
         st.session_state["as_of"] = None if chosen == default_as_of else chosen

@@ -58,6 +58,7 @@ if d.ph_test is not None:
         for i, term in enumerate(shown[:4]):
             column = next((c for c in d.schoenfeld.columns if c == term or c.startswith(term + "=")), None)
             if column:
+                cols[i % len(cols)].markdown(f"**Effect of {column} over time** (flat = proportional)")
                 cols[i % len(cols)].plotly_chart(figures.schoenfeld_figure(d.schoenfeld, column),
                                                  config={"displaylogo": False})
 
@@ -67,7 +68,7 @@ if marks:
     st.dataframe(pd.DataFrame([lm.hazard_ratio.as_row(f"{m} months") | {"mentored by then": lm.n_mentored,
                                                                         "not mentored": lm.n_unmentored}
                                for m, lm in marks]).drop(columns=["level", "n"]),
-                 hide_index=True)
+                 hide_index=True, column_config=ui.HR_COLUMNS)
     st.caption("People still employed at the landmark, grouped by whether they were mentored by then, "
                "followed from the landmark on. Unadjusted; a check on the time-varying estimate.")
 
@@ -79,14 +80,16 @@ left, right = st.columns(2)
 with left:
     st.subheader("Mentors' own retention")
     if d.mentors:
-        st.metric("Having mentored someone", ui.hr_words(d.mentors.hazard_ratio) + " to leave", border=True)
+        st.markdown(f"After they first mentored someone, mentors were **{ui.hr_words(d.mentors.hazard_ratio)}** "
+                    "to leave than comparable colleagues who had not (yet) mentored.")
         st.caption("Being a mentor as a time-varying covariate of the mentor's own exits, adjusted.")
     else:
         st.caption(d.missing.get("mentors", "not available"))
 with right:
     st.subheader("Meetings (dose-response)")
     if d.meetings:
-        st.dataframe(pd.DataFrame([e.as_row() for e in d.meetings]).drop(columns=["dimension"]), hide_index=True)
+        st.dataframe(pd.DataFrame([e.as_row() for e in d.meetings]).drop(columns=["dimension", "note"]),
+                     hide_index=True, column_config=ui.HR_COLUMNS)
         st.caption("Meetings pile up the longer people stay, so people who left early had fewer: "
                    "a rising benefit with more meetings is partly that, not proof of a dose effect.")
     else:

@@ -24,15 +24,16 @@ with st.container(horizontal=True):
               help=f"{fu.n_mentored:,} people had a mentorship begin while they were employed.")
     if h.retention:
         months = h.horizon_days / 30.4375
-        st.metric(f"Still here after {months:.0f} months: mentored", ui.ci_text(h.retention["mentored"]),
-                  border=True, help="Share of mentored employees still employed, with its 95% range.")
-        st.metric(f"Still here after {months:.0f} months: not mentored", ui.ci_text(h.retention["unmentored"]),
-                  border=True)
+        for name, label in (("mentored", "mentored"), ("unmentored", "not mentored")):
+            est = h.retention[name]
+            st.metric(f"Still here at {months:.0f} months, {label}", ui.pct(est.estimate), **ui.range_delta(
+                f"{ui.pct(est.lower)}–{ui.pct(est.upper)}"), border=True,
+                help="Share still employed that long after hire, with its 95% range.")
     if h.business:
         net = h.business.current.net_benefit
-        st.metric("Estimated yearly value", ui.money(net.estimate), border=True,
-                  help=f"Net of programme cost; range {ui.money(net.low)} to {ui.money(net.high)}. "
-                       "Assumptions on the Business case page.")
+        st.metric("Estimated yearly value", ui.money(net.estimate),
+                  **ui.range_delta(f"{ui.money(net.low)} to {ui.money(net.high)}"), border=True,
+                  help="Net of programme cost. Assumptions on the Business case page.")
 
 if h.adjusted:
     hr = h.adjusted.hazard_ratio

@@ -79,13 +79,32 @@ def browser():
         b.close()
 
 
+READY = """() => {
+    const q = (s) => document.querySelectorAll(s);
+    const charts = [...q('[data-testid="stPlotlyChart"]')];
+    return q('[data-testid="stAppViewContainer"] h1').length > 0
+        && q('[data-testid="stSpinner"]').length === 0
+        && q('[data-testid="stSkeleton"]').length === 0
+        && charts.every((c) => c.querySelector('.main-svg'));
+}"""
+
+
 def _settle(page) -> None:
-    """Wait until the script has finished running and nothing is still loading."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    page.wait_for_timeout(500)
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')
-                              && !document.querySelector('[data-testid="stSpinner"]')""", timeout=120_000)
-    page.wait_for_timeout(800)
+    """Wait until the script has finished and every chart has drawn (twice, to be sure it stays so)."""
+    for _ in range(2):
+        page.wait_for_timeout(1500)
+        page.wait_for_function(READY, timeout=180_000)
+
+
+def _screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main area, so grow the viewport to fit it."""
+    size = page.viewport_size
+    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stSidebarContent"]')].map((e) => e.scrollHeight))""")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height) + 40)})
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
 
 
 def _no_errors(page) -> None:
@@ -104,7 +123,8 @@ def test_every_page_renders(server, browser, size):
         expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
         _no_errors(page)
         assert page.locator('[data-testid="stSidebar"]').get_by_text("people in scope").count() == 1
-        page.screenshot(path=str(SHOTS / f"{path or 'overview'}_{size}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{path or 'overview'}_{size}_screen.png"))  # what fits on screen
+        _screenshot(page, SHOTS / f"{path or 'overview'}_{size}.png")
     page.close()
 
 
@@ -114,15 +134,16 @@ def test_filter_change_and_deck_download(server, browser, tmp_path):
     _settle(page)
     people = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
     everyone = int(people.inner_text().replace(",", ""))
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.locator('[data-testid="stMultiSelect"]').first.click()
+    department = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    department.click()
     page.get_by_role("option", name="Sales").click()
     page.keyboard.press("Escape")
-    expect(page.get_by_text("Department: Sales").first).to_be_visible(timeout=60_000)
+    expect(department.get_by_text("Sales")).to_be_visible(timeout=30_000)  # the chip in the box
+    expect(page.get_by_text("Department: Sales").first).to_be_visible(timeout=120_000)
     _settle(page)
     assert int(people.inner_text().replace(",", "")) < everyone
     _no_errors(page)
-    page.screenshot(path=str(SHOTS / "overview_sales_1366x768.png"), full_page=True)
+    _screenshot(page, SHOTS / "overview_sales_1366x768.png")
 
     page.goto(f"{server}/business_case")
     _settle(page)
