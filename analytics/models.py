@@ -114,13 +114,21 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
 
 
 def _categorical(data: pd.DataFrame, people: pd.DataFrame, name: str) -> pd.DataFrame:
-    values = data[name].astype("string").fillna("(not recorded)")
-    sizes = people[name].astype("string").fillna("(not recorded)").value_counts()
-    small = sizes[sizes < SMALL_LEVEL].index
-    values = values.where(~values.isin(small), "(small groups)")
-    reference = values.value_counts().index[0]
-    levels = [v for v in sorted(values.unique()) if v != reference]
-    return pd.DataFrame({f"{name}={v}": (values == v).astype(float) for v in levels}, index=data.index)
+    values = _labels(data[name])
+    sizes = pd.Series(_labels(people[name])).value_counts()
+    small = set(sizes[sizes < SMALL_LEVEL].index)
+    if small:
+        values = np.where(np.isin(values, list(small)), "(small groups)", values)
+    codes, levels = pd.factorize(values, sort=True)
+    counts = np.bincount(codes, minlength=len(levels))
+    reference = int(np.argmax(counts))
+    return pd.DataFrame({f"{name}={level}": (codes == k).astype(float)
+                         for k, level in enumerate(levels) if k != reference}, index=data.index)
+
+
+def _labels(column: pd.Series) -> np.ndarray:
+    """Category labels as plain strings, missing ones named."""
+    return column.astype(object).where(column.notna(), "(not recorded)").astype(str).to_numpy()
 
 
 def _numeric(data: pd.DataFrame, name: str) -> pd.DataFrame:

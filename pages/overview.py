@@ -17,23 +17,23 @@ scope = fu.cohort.describe()
 st.caption(f"{scope[:1].upper()}{scope[1:]} · data as of {fu.as_of:%d %B %Y} · "
            f"leaving means leaving {words}")
 
-with st.container(horizontal=True):
-    st.metric("People in scope", f"{fu.n_employees:,}", border=True,
-              help="Everyone hired on or before the as-of date who matches the filters.")
-    st.metric("Ever mentored", ui.pct(fu.n_mentored / fu.n_employees), border=True,
-              help=f"{fu.n_mentored:,} people had a mentorship begin while they were employed.")
-    if h.retention:
-        months = h.horizon_days / 30.4375
-        for name, label in (("mentored", "mentored"), ("unmentored", "not mentored")):
-            est = h.retention[name]
-            st.metric(f"Still here at {months:.0f} months, {label}", ui.pct(est.estimate), **ui.range_delta(
-                f"{ui.pct(est.lower)}–{ui.pct(est.upper)}"), border=True,
-                help="Share still employed that long after hire, with its 95% range.")
-    if h.business:
-        net = h.business.current.net_benefit
-        st.metric("Estimated yearly value", ui.money(net.estimate),
-                  **ui.range_delta(f"{ui.money(net.low)} to {ui.money(net.high)}"), border=True,
-                  help="Net of programme cost. Assumptions on the Business case page.")
+kpi = iter(st.columns(5))
+next(kpi).metric("People in scope", f"{fu.n_employees:,}", border=True,
+                 help="Everyone hired on or before the as-of date who matches the filters.")
+next(kpi).metric("Ever mentored", ui.pct(fu.n_mentored / fu.n_employees), border=True,
+                 help=f"{fu.n_mentored:,} people had a mentorship begin while they were employed.")
+if h.retention:
+    months = h.horizon_days / 30.4375
+    for name, label in (("mentored", "mentored"), ("unmentored", "not mentored")):
+        est = h.retention[name]
+        next(kpi).metric(f"Here at {months:.0f} months, {label}", ui.pct(est.estimate), border=True,
+                         **ui.range_delta(f"{ui.pct(est.lower)}–{ui.pct(est.upper)}"),
+                         help="Share still employed that long after hire, with its 95% range.")
+if h.business:
+    net = h.business.current.net_benefit
+    next(kpi).metric("Yearly value", ui.money(net.estimate), border=True,
+                     **ui.range_delta(f"{ui.money(net.low)} to {ui.money(net.high)}"),
+                     help="Net of programme cost. Assumptions on the Business case page.")
 
 if h.adjusted:
     hr = h.adjusted.hazard_ratio

@@ -74,7 +74,7 @@ def test_page_on_an_empty_store(monkeypatch, tmp_path, page):
 def test_overview_shows_the_honest_and_the_naive_figure(monkeypatch, demo_db):
     at = open_app(monkeypatch, demo_db)
     labels = [m.label for m in at.metric]
-    assert "People in scope" in labels and "Estimated yearly value" in labels
+    assert "People in scope" in labels and "Yearly value" in labels
     assert "less likely" in at.success[0].value
     assert any("simple report" in m.value for m in at.markdown)
 
