@@ -130,6 +130,7 @@ h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 18px 0 6p
 .naive { font-size: 13px; color: #52606d; } table { border-collapse: collapse; font-size: 12px; }
 td, th { border-bottom: 1px solid #e4e7eb; padding: 3px 8px; text-align: left; }
 .chart { page-break-inside: avoid; }
+@page { size: A4; margin: 14mm; }
 @media print { body { padding: 0; max-width: none; } .pagebreak { page-break-before: always; } }
 """
 
@@ -171,7 +172,7 @@ def one_pager_html(h: Headline) -> str:
                                               "From mentoring start": h.time_varying.hazard_ratio,
                                               "Honest: like with like": h.adjusted.hazard_ratio}, height=260))]
     if h.business:
-        parts += ["<h2>What it is worth</h2>", f"<p>{html.escape(msg.get('value', ''))}</p>",
+        parts += ["<h2 class='pagebreak'>What it is worth</h2>", f"<p>{html.escape(msg.get('value', ''))}</p>",
                   _chart(scenario_figure(coverage_scenarios(h.business.inputs), height=300)),
                   "<h2>Assumptions</h2>", _assumptions_table(h)]
     body = "\n".join(parts)
@@ -182,7 +183,7 @@ def one_pager_html(h: Headline) -> str:
 
 
 def _assumptions_table(h: Headline) -> str:
-    rows = "".join(f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td>{html.escape(_fmt(name, value))}</td>"
+    rows = "".join(f"<tr><td>{html.escape(INPUT_LABELS[name])}</td><td>{html.escape(_fmt(name, value))}</td>"
                    f"<td>{html.escape(source)}</td></tr>"
                    for name, value, source in _inputs(h))
     return f"<table><tr><th>input</th><th>value</th><th>source</th></tr>{rows}</table>"
@@ -195,6 +196,12 @@ def _inputs(h: Headline) -> list[tuple[str, Any, str]]:
     return [(n, getattr(x, n), x.sources.get(n, "")) for n in names]
 
 
+INPUT_LABELS = {
+    "people_in_scope": "People employed now", "p0": "Chance an unmentored employee leaves within a year",
+    "hazard_ratio": "Honest effect (hazard ratio)", "coverage_now": "Share mentored today",
+    "coverage_target": "Target share mentored", "average_salary": "Average salary",
+    "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
+    "programme_cost_per_mentee": "Programme cost per mentee per year", "horizon_years": "Horizon (years)"}
 SHARES = ("p0", "coverage_now", "coverage_target", "replacement_cost_pct")
 
 
@@ -212,7 +219,7 @@ def deck_pptx(h: Headline) -> bytes:
     """About six slides with native, editable charts."""
     from pptx import Presentation
     from pptx.chart.data import CategoryChartData
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
     from pptx.util import Inches, Pt
 
     msg = key_messages(h)
@@ -243,8 +250,9 @@ def deck_pptx(h: Headline) -> bytes:
         c.has_legend = legend
         if legend:
             c.legend.position, c.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
-        c.value_axis.tick_labels.number_format = "0%" if percent else '#,##0'
+        c.value_axis.tick_labels.number_format = "0%" if percent else '"$"#,##0'
         c.value_axis.tick_labels.number_format_is_linked = False
+        c.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # below negative bars too
         c.font.size = Pt(14)
         return c
 
@@ -261,6 +269,7 @@ def deck_pptx(h: Headline) -> bytes:
             data.add_series(name, [None if pd.isna(v) else float(v) for v in curves[name]])
         c = chart(s, XL_CHART_TYPE.LINE, data, top=1.3, height=5.2)
         c.category_axis.tick_labels.font.size = Pt(11)
+        c.value_axis.minimum_scale, c.value_axis.maximum_scale = 0.0, 1.0
         text(s, ["Mentored people count from the day their mentoring began. Months since hire across the bottom."],
              6.6, size=13, height=0.6)
 
@@ -310,7 +319,7 @@ def deck_pptx(h: Headline) -> bytes:
              (", ".join(h.adjusted.covariates).replace("_", " ") if h.adjusted else "nothing") + ".",
              "Groups under 5 people are never shown; ranges are 95% confidence intervals."]
     if h.business:
-        lines += [f"{name.replace('_', ' ')}: {_fmt(name, value)} ({source})" for name, value, source in _inputs(h)]
+        lines += [f"{INPUT_LABELS[name]}: {_fmt(name, value)} ({source})" for name, value, source in _inputs(h)]
     text(s, lines, 1.4, size=14, height=5.6)
 
     out = io.BytesIO()

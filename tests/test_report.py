@@ -70,8 +70,8 @@ def test_deck_charts_are_native_with_the_expected_series(deck, demo):
 
 def test_deck_states_its_assumptions_with_sources(deck):
     method = " ".join(shape.text_frame.text for shape in list(deck.slides)[5].shapes if shape.has_text_frame)
-    assert "replacement cost pct: 50% (assumption: Gallup estimates 0.5-2x salary)" in method
-    assert "average salary" in method and "from your data (n = " in method
+    assert "Cost of replacing a leaver (share of salary): 50% (assumption: Gallup estimates 0.5-2x salary)" in method
+    assert "Average salary" in method and "from your data (n = " in method
 
 
 class _References(HTMLParser):
