@@ -128,16 +128,7 @@ def pct(x: float | None, digits: int = 0) -> str:
     return "–" if x is None else f"{100 * x:.{digits}f}%"
 
 
-def money(x: float | None) -> str:
-    if x is None:
-        return "–"
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    if x >= 1e6:
-        return f"{sign}${x / 1e6:.1f}M"
-    if x >= 1e3:
-        return f"{sign}${x / 1e3:.0f}k"
-    return f"{sign}${x:,.0f}"
+money = report.money
 
 
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)

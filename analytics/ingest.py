@@ -286,10 +286,7 @@ def validate_employees(src: SourceTable) -> ValidatedTable:
         if i not in problems:
             first_seen[ids[i]] = i
     keep = [i for i in range(n) if i not in problems]
-    frame = pd.DataFrame(index=range(len(keep)))
-    for col in EMPLOYEES.columns:
-        values = [parsed[col.name][i] for i in keep] if col.name in parsed else [None] * len(keep)
-        frame[col.name] = _typed(values, col.kind)
+    frame = _kept(parsed, keep, EMPLOYEES)
     mapping = Counter()
     if "termination_reason" in parsed:
         mapped = [map_reason(reasons_in[i]) if reasons_in[i] is not None else None for i in keep]
@@ -342,13 +339,19 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable) -> Validat
             seen[key] = i
     keep = [i for i in range(n) if i not in problems]
     parsed["program_type"] = programs
-    frame = pd.DataFrame(index=range(len(keep)))
-    for col in MENTORSHIPS.columns:
-        values = [parsed[col.name][i] for i in keep] if col.name in parsed else [None] * len(keep)
-        frame[col.name] = _typed(values, col.kind)
+    frame = _kept(parsed, keep, MENTORSHIPS)
     notes = {"ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "external_mentors": int(sum(1 for i in keep if mentor[i] is None or mentor[i] not in known))}
     return ValidatedTable("mentorships", src.file, frame, _reject_frame(src, "mentorships", problems), notes)
+
+
+def _kept(parsed: dict[str, list[Any]], keep: list[int], spec: TableSpec) -> pd.DataFrame:
+    """The rows that passed, every contract column typed (absent optional columns empty)."""
+    frame = pd.DataFrame(index=range(len(keep)))
+    for col in spec.columns:
+        values = [parsed[col.name][i] for i in keep] if col.name in parsed else [None] * len(keep)
+        frame[col.name] = _typed(values, col.kind)
+    return frame
 
 
 def _typed(values: list[Any], kind: str) -> pd.Series:

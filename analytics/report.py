@@ -29,7 +29,8 @@ CURVE_MONTHS = 60
 
 # ---------------------------------------------------------------- shared words and tables
 
-def _money(x: float | None) -> str:
+def money(x: float | None) -> str:
+    """$1.2M, $262k, -$585k: amounts as executives read them."""
     if x is None:
         return "–"
     sign = "-" if x < 0 else ""
@@ -69,8 +70,8 @@ def key_messages(h: Headline) -> dict[str, str]:
         cur = h.business.current
         out["value"] = (f"The programme as it is avoids about {cur.avoided_exits.estimate:,.0f} exits a year "
                         f"(range {cur.avoided_exits.low:,.0f}–{cur.avoided_exits.high:,.0f}), worth a net "
-                        f"{_money(cur.net_benefit.estimate)} (range {_money(cur.net_benefit.low)} to "
-                        f"{_money(cur.net_benefit.high)}).")
+                        f"{money(cur.net_benefit.estimate)} (range {money(cur.net_benefit.low)} to "
+                        f"{money(cur.net_benefit.high)}).")
     return out
 
 
@@ -158,7 +159,7 @@ def one_pager_html(h: Headline) -> str:
             kpis.append(_kpi(f"Still here at 12 months: {name}", _pct(e.estimate), f"{_pct(e.lower)}–{_pct(e.upper)}"))
     if h.business:
         net = h.business.current.net_benefit
-        kpis.append(_kpi("Estimated yearly value", _money(net.estimate), f"{_money(net.low)} to {_money(net.high)}"))
+        kpis.append(_kpi("Estimated yearly value", money(net.estimate), f"{money(net.low)} to {money(net.high)}"))
     parts = [f"<h1>Is mentoring keeping people?</h1><div class='scope'>{html.escape(msg['scope'])}</div>",
              f"<div class='headline'>{html.escape(msg['effect'])}</div>", f"<div class='kpis'>{''.join(kpis)}</div>"]
     if h.curves:
@@ -310,8 +311,8 @@ def deck_pptx(h: Headline) -> bytes:
         chart(s, XL_CHART_TYPE.LINE, data, top=1.3, height=4.6, percent=False)
         tgt = h.business.target
         text(s, [f"{tgt.mentees:,.0f} more mentees would avoid about {tgt.avoided_exits.estimate:,.0f} more exits, "
-                 f"net {_money(tgt.net_benefit.estimate)} (range {_money(tgt.net_benefit.low)} to "
-                 f"{_money(tgt.net_benefit.high)})."], 6.1, size=15, height=0.9)
+                 f"net {money(tgt.net_benefit.estimate)} (range {money(tgt.net_benefit.low)} to "
+                 f"{money(tgt.net_benefit.high)})."], 6.1, size=15, height=0.9)
 
     s = slide("Method and assumptions")
     lines = ["Survival analysis of time from hire to leaving; mentoring counts from its first day (time-varying Cox "
