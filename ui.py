@@ -33,7 +33,7 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 def data_version() -> str:
     """Changes whenever a load replaces the data (or the database file); part of every cache key."""
-    row = cursor().execute("SELECT max(load_id), max(loaded_at) FROM load_history").fetchone()
+    row = store.first_row(cursor(), "SELECT max(load_id), max(loaded_at) FROM load_history")
     return f"{store.default_db_path()}#{row[0]}@{row[1]}"
 
 
@@ -50,7 +50,7 @@ def filter_options(version: str) -> dict[str, list[str]]:
             f"SELECT DISTINCT {dim} FROM employee_facts WHERE {dim} IS NOT NULL ORDER BY 1").fetchall()]
     present = {r[0] for r in con.execute("SELECT DISTINCT generation FROM employee_facts").fetchall()}
     out["generation"] = [g for g in GENERATION_ORDER if g in present]
-    years = con.execute("SELECT min(hire_year), max(hire_year) FROM employee_facts").fetchone()
+    years = store.first_row(con, "SELECT min(hire_year), max(hire_year) FROM employee_facts")
     out["hire_years"] = [int(y) for y in years] if years[0] is not None else []
     return out
 
@@ -61,7 +61,7 @@ def settings() -> tuple[date | None, str | None]:
 
 
 def has_data() -> bool:
-    return bool(cursor().execute("SELECT count(*) FROM employees").fetchone()[0])
+    return bool(store.first_row(cursor(), "SELECT count(*) FROM employees")[0])
 
 
 def require_data() -> None:

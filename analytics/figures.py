@@ -79,7 +79,7 @@ def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | Non
     lines = lambda cells: "<br>".join(cells)  # noqa: E731
     for j, m in enumerate(ticks):
         cells = ["–" if v is None or pd.isna(v) else f"{int(v):,}" for v in risk.iloc[:, j]]
-        fig.add_annotation(x=m, y=0, yref="paper", yshift=-58, text=lines([""] + cells), showarrow=False,
+        fig.add_annotation(x=m, y=0, yref="paper", yshift=-58, text=lines(["\u00a0"] + cells), showarrow=False,
                            font=dict(size=11, color="#444"), align="center", yanchor="top")
     label_width = 7 * max([len(str(name)) for name in risk.index] + [8])
     fig.add_annotation(x=0, xref="paper", y=0, yref="paper", yshift=-58, xshift=-34,

@@ -62,9 +62,7 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
     """Read a cohort's episodes and counting-process rows from the store."""
     cohort = cohort or Cohort()
     episodes = store.episodes(con, as_of, event, cohort)
-    rows = store.counting_rows(con, as_of, event, cohort)
-    covariates = episodes.drop(columns=["event", "mentored"])
-    rows = rows.merge(covariates, on="employee_id", how="left", validate="many_to_one")
+    rows = store.split_episodes(con, episodes)
     for frame in (episodes, rows):
         frame["event"] = frame["event"].astype(bool)
         frame["mentored"] = frame["mentored"].astype(bool)
@@ -437,12 +435,11 @@ def _interaction_test(fu: FollowUp, dimension: str, labels: pd.Series) -> TestRe
 
 def mentor_own_effect(con, fu: FollowUp) -> ModelFit:
     """Having mentored someone, as a time-varying covariate of the mentor's own exits (adjusted)."""
-    rows = store.counting_rows(con, fu.as_of, fu.event, fu.cohort, split_on="mentor")
-    rows = rows.merge(fu.episodes.drop(columns=["event", "mentored"]), on="employee_id", how="left")
+    rows = store.split_episodes(con, fu.episodes, split_on="mentor")
     rows["event"] = rows["event"].astype(bool)
-    if rows.loc[rows["mentored"].astype(bool), "employee_id"].nunique() < MIN_GROUP_SIZE:
+    rows["mentored"] = rows["mentored"].astype(bool)  # here: has mentored someone by then
+    if rows.loc[rows["mentored"], "employee_id"].nunique() < MIN_GROUP_SIZE:
         raise NotEnoughData(f"not enough data: fewer than {MIN_GROUP_SIZE} mentors in scope")
-    sub = FollowUp(fu.episodes, rows.rename(columns={"mentored": "has_mentored"}).assign(
-        mentored=rows["mentored"].astype(bool)), fu.as_of, fu.event, fu.cohort)
-    extra = pd.DataFrame({"has mentored": sub.rows["mentored"].astype(float)})
+    sub = FollowUp(fu.episodes, rows, fu.as_of, fu.event, fu.cohort)
+    extra = pd.DataFrame({"has mentored": rows["mentored"].astype(float)})
     return adjusted_model(sub, extra=extra, effect="has mentored")

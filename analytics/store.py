@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -132,6 +133,20 @@ ORDER BY employee_id, start
 """
 COUNTING_SQL = {who: EPISODES_BASE + COUNTING_TEMPLATE.format(day=day) for who, day in SPLIT_COLUMNS.items()}
 
+# The same split over episodes already read (every covariate carried along), so a cohort's
+# follow-up is read from the tables once.
+SPLIT_TEMPLATE = """
+SELECT * EXCLUDE (event, mentored), 0 AS start,
+    CASE WHEN {day} > 0 THEN {day} ELSE duration_days END AS stop,
+    CASE WHEN {day} > 0 THEN FALSE ELSE event END AS event,
+    coalesce({day} = 0, FALSE) AS mentored
+FROM {table} WHERE duration_days > 0
+UNION ALL
+SELECT * EXCLUDE (event, mentored), {day} AS start, duration_days AS stop, event, TRUE AS mentored
+FROM {table} WHERE {day} > 0
+ORDER BY employee_id, start
+"""
+
 DATA_FACTS_SQL = """
 SELECT
     (SELECT count(*) FROM employees) AS n_employees,
@@ -184,7 +199,7 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
         _insert(con, "rejects", plan.rejects)
         for key, value in (metadata or {}).items():
             con.execute("INSERT INTO metadata VALUES (?, ?)", [key, json.dumps(value, default=str)])
-        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_history").fetchone()[0]
+        load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM load_history")[0]
         con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             load_id, datetime.now(timezone.utc).replace(tzinfo=None), source, plan.employees.file,
             plan.mentorships.file, len(plan.employees.frame), len(mentorships), len(plan.rejects),
@@ -232,12 +247,20 @@ def ensure_demo(path: str | Path | None = None) -> bool:
     """Build the demo database if the store is empty; True when it built one."""
     con = connect(path)
     try:
-        if con.execute("SELECT count(*) FROM employees").fetchone()[0]:
+        if first_row(con, "SELECT count(*) FROM employees")[0]:
             return False
         load_demo(con)
         return True
     finally:
         con.close()
+
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple | None:
+    """The first row of a query, with the result read to the end (no unfinished result is left on
+    the connection, which would block registering frames on it afterwards)."""
+    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+    return rows[0] if rows else None
 
 
 def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
@@ -254,7 +277,7 @@ def rejects(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def metadata(con: duckdb.DuckDBPyConnection, key: str) -> Any:
-    row = con.execute("SELECT value FROM metadata WHERE key = ?", [key]).fetchone()
+    row = first_row(con, "SELECT value FROM metadata WHERE key = ?", [key])
     return json.loads(row[0]) if row else None
 
 
@@ -312,17 +335,30 @@ def counting_rows(con: duckdb.DuckDBPyConnection, as_of: date | str | None = Non
     return out
 
 
+def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
+                   split_on: str = "mentee") -> pd.DataFrame:
+    """Counting-process rows from an episodes frame, with its covariates on every row."""
+    if split_on not in SPLIT_COLUMNS:
+        raise RetentionError(f"split_on must be one of {sorted(SPLIT_COLUMNS)}, but was {split_on!r}")
+    name = f"_episodes_{uuid.uuid4().hex}"
+    con.register(name, episodes)
+    try:
+        return con.execute(SPLIT_TEMPLATE.format(day=SPLIT_COLUMNS[split_on], table=name)).df()
+    finally:
+        con.unregister(name)
+
+
 def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
     """People in the cohort hired after the as-of date: excluded from every analysis."""
     params = {"as_of": _as_date(as_of), **(cohort or Cohort()).sql_params()}
     sql = "SELECT count(*) FROM employee_facts f WHERE f.hire_date > $as_of AND " + COHORT_FILTER
-    return int(con.execute(sql, params).fetchone()[0])
+    return int(first_row(con, sql, params)[0])
 
 
 def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> int:
     """Mentorships that began on or after the mentee's exit (or the as-of date): not counted."""
     as_of = _as_date(as_of) if as_of is not None else default_as_of(con)
-    return int(con.execute(IGNORED_MENTORSHIPS_SQL, {"as_of": as_of}).fetchone()[0])
+    return int(first_row(con, IGNORED_MENTORSHIPS_SQL, {"as_of": as_of})[0])
 
 
 def _as_date(value: date | str) -> date:
@@ -340,8 +376,8 @@ def missing_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Empty cells per column of both tables: what the data can and cannot answer."""
     rows = []
     for table, columns in (("employees", EMPLOYEES.names), ("mentorships", MENTORSHIPS.names)):
-        total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        counts = con.execute(f"SELECT {', '.join(f'count({c})' for c in columns)} FROM {table}").fetchone()
+        total = first_row(con, f"SELECT count(*) FROM {table}")[0]
+        counts = first_row(con, f"SELECT {', '.join(f'count({c})' for c in columns)} FROM {table}")
         rows += [(table, c, total, total - n) for c, n in zip(columns, counts)]
     out = pd.DataFrame(rows, columns=["table", "column", "rows", "missing"])
     out["missing_pct"] = (100 * out["missing"] / out["rows"].where(out["rows"] > 0)).round(1)

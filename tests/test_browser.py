@@ -133,13 +133,15 @@ def test_filter_change_and_deck_download(server, browser, tmp_path):
     page.goto(server)
     _settle(page)
     people = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
-    everyone = int(people.inner_text().replace(",", ""))
+    everyone_text = people.inner_text()
+    everyone = int(everyone_text.replace(",", ""))
     department = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
     department.click()
     page.get_by_role("option", name="Sales").click()
     page.keyboard.press("Escape")
     expect(department.get_by_text("Sales")).to_be_visible(timeout=30_000)  # the chip in the box
     expect(page.get_by_text("Department: Sales").first).to_be_visible(timeout=120_000)
+    expect(people).not_to_have_text(everyone_text, timeout=120_000)  # the KPI row has re-rendered
     _settle(page)
     assert int(people.inner_text().replace(",", "")) < everyone
     _no_errors(page)

@@ -178,3 +178,22 @@ def test_cohort_filters_are_bound_parameters(con):
     assert sorted(store.episodes(con, "2022-12-31", cohort=Cohort(hire_year_from=2019))["employee_id"]) == ["A", "B", "C", "D"]
     with pytest.raises(ValueError, match="department must be a tuple of names"):
         Cohort(department="Sales")
+
+
+@pytest.mark.parametrize("who", ["mentee", "mentor"])
+def test_split_of_read_episodes_equals_the_split_in_the_store(con, who):
+    direct = store.counting_rows(con, "2022-12-31", split_on=who)
+    split = store.split_episodes(con, store.episodes(con, "2022-12-31"), split_on=who)
+    columns = ["employee_id", "start", "stop", "event", "mentored"]
+    pd.testing.assert_frame_equal(direct[columns], split[columns])
+    assert "department" in split.columns
+
+
+def test_a_single_row_lookup_leaves_the_connection_free_for_later_work(con):
+    # A lookup of one figure (people hired after the as-of date) must not leave a half-read result
+    # that blocks registering the episodes frame for the split right after it.
+    episodes = store.episodes(con, "2022-12-31")
+    assert store.hired_after(con, "2022-12-31") >= 0
+    assert len(store.split_episodes(con, episodes)) > 0
+    assert store.missing_values(con)["rows"].gt(0).all()
+    assert len(store.split_episodes(con, episodes, split_on="mentor")) > 0
