@@ -31,7 +31,7 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError("chromium is required in CI: scripts/ensure-chromium.sh installs it")
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright  # noqa: E402
 
 
 def _free_port() -> int:
@@ -128,6 +128,26 @@ def test_every_page_renders(server, browser, size):
     page.close()
 
 
+def _pick(page, multiselect, option: str) -> None:
+    """Choose an option the way a person does; try again if the list closed under a rerun."""
+    for _ in range(3):
+        multiselect.click()
+        choice = page.get_by_role("option", name=option)
+        try:
+            choice.wait_for(state="visible", timeout=10_000)
+            choice.click()
+        except PlaywrightError:
+            continue
+        finally:
+            page.keyboard.press("Escape")
+        try:
+            expect(multiselect.get_by_text(option)).to_be_visible(timeout=10_000)  # the chip in the box
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"could not choose {option!r} in the filter")
+
+
 def test_filter_change_and_deck_download(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     page.goto(server)
@@ -136,10 +156,7 @@ def test_filter_change_and_deck_download(server, browser, tmp_path):
     everyone_text = people.inner_text()
     everyone = int(everyone_text.replace(",", ""))
     department = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
-    department.click()
-    page.get_by_role("option", name="Sales").click()
-    page.keyboard.press("Escape")
-    expect(department.get_by_text("Sales")).to_be_visible(timeout=30_000)  # the chip in the box
+    _pick(page, department, "Sales")
     expect(page.get_by_text("Department: Sales").first).to_be_visible(timeout=120_000)
     expect(people).not_to_have_text(everyone_text, timeout=120_000)  # the KPI row has re-rendered
     _settle(page)
