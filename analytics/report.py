@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from .business import coverage_scenarios, sensitivity
+from .business import BusinessCaseInputs, coverage_scenarios, sensitivity
 from .errors import RetentionError
 from .figures import hazard_ratio_figure, scenario_figure, survival_figure
 from .models import DAYS_PER_MONTH, MIN_GROUP_SIZE
@@ -184,17 +184,24 @@ def one_pager_html(h: Headline) -> str:
 
 
 def _assumptions_table(h: Headline) -> str:
-    rows = "".join(f"<tr><td>{html.escape(INPUT_LABELS[name])}</td><td>{html.escape(_fmt(name, value))}</td>"
-                   f"<td>{html.escape(source)}</td></tr>"
-                   for name, value, source in _inputs(h))
+    rows = "".join(f"<tr><td>{html.escape(r.input)}</td><td>{html.escape(r.value)}</td>"
+                   f"<td>{html.escape(r.source)}</td></tr>"
+                   for r in assumptions_frame(h.business.inputs).itertuples())
     return f"<table><tr><th>input</th><th>value</th><th>source</th></tr>{rows}</table>"
 
 
-def _inputs(h: Headline) -> list[tuple[str, Any, str]]:
-    x = h.business.inputs
-    names = ("people_in_scope", "p0", "hazard_ratio", "coverage_now", "coverage_target", "average_salary",
-             "replacement_cost_pct", "programme_cost_per_mentee", "horizon_years")
-    return [(n, getattr(x, n), x.sources.get(n, "")) for n in names]
+def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
+    """The business case's inputs as people read them: label, value, 95% range where there is one,
+    and where each came from."""
+    rows = []
+    for name, label in INPUT_LABELS.items():
+        value = getattr(x, name)
+        if value is None:
+            continue
+        low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if name == "hazard_ratio" else (None, None)
+        span = f"{_fmt(name, low)}–{_fmt(name, high)}" if low is not None and high is not None else ""
+        rows.append((label, _fmt(name, value), span, x.sources.get(name, "")))
+    return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
 
 
 INPUT_LABELS = {
@@ -204,6 +211,7 @@ INPUT_LABELS = {
     "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
     "programme_cost_per_mentee": "Programme cost per mentee per year", "horizon_years": "Horizon (years)"}
 SHARES = ("p0", "coverage_now", "coverage_target", "replacement_cost_pct")
+AMOUNTS = ("average_salary", "programme_cost_per_mentee")
 
 
 def _fmt(name: str, value: Any) -> str:
@@ -211,6 +219,8 @@ def _fmt(name: str, value: Any) -> str:
         return f"{value:.0%}"
     if name == "hazard_ratio":
         return f"{value:.2f}"
+    if name in AMOUNTS:
+        return f"${value:,.0f}"
     return f"{value:,.0f}"
 
 
@@ -320,7 +330,7 @@ def deck_pptx(h: Headline) -> bytes:
              (", ".join(h.adjusted.covariates).replace("_", " ") if h.adjusted else "nothing") + ".",
              "Groups under 5 people are never shown; ranges are 95% confidence intervals."]
     if h.business:
-        lines += [f"{INPUT_LABELS[name]}: {_fmt(name, value)} ({source})" for name, value, source in _inputs(h)]
+        lines += [f"{r.input}: {r.value} ({r.source})" for r in assumptions_frame(h.business.inputs).itertuples()]
     text(s, lines, 1.4, size=14, height=5.6)
 
     out = io.BytesIO()

@@ -2,7 +2,7 @@
 import streamlit as st
 
 import ui
-from analytics import figures
+from analytics import figures, report
 from analytics.business import GALLUP, coverage_scenarios, sensitivity
 from analytics.summary import Assumptions
 
@@ -72,7 +72,8 @@ st.caption("Return on investment for each replacement cost (rows) and programme 
            "at the honest effect's point estimate.")
 
 st.subheader("Inputs and where they came from")
-st.dataframe(case.table(), hide_index=True, height=320)
+st.dataframe(report.assumptions_frame(case.inputs), hide_index=True)
+st.caption("Every output above, with its range and the overstated naive version, is in the CSV download.")
 
 st.subheader("Take it into the room")
 files = ui.exports(assumptions)

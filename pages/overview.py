@@ -17,18 +17,19 @@ scope = fu.cohort.describe()
 st.caption(f"{scope[:1].upper()}{scope[1:]} · data as of {fu.as_of:%d %B %Y} · "
            f"leaving means leaving {words}")
 
-kpi = iter(st.columns(5))
-next(kpi).metric("People in scope", f"{fu.n_employees:,}", border=True,
+kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
+next(kpi).metric("In scope", f"{fu.n_employees:,}", border=True,
                  help="Everyone hired on or before the as-of date who matches the filters.")
 next(kpi).metric("Ever mentored", ui.pct(fu.n_mentored / fu.n_employees), border=True,
                  help=f"{fu.n_mentored:,} people had a mentorship begin while they were employed.")
 if h.retention:
     months = h.horizon_days / 30.4375
-    for name, label in (("mentored", "mentored"), ("unmentored", "not mentored")):
+    for name, label in (("mentored", "Mentored"), ("unmentored", "Unmentored")):
         est = h.retention[name]
-        next(kpi).metric(f"Here at {months:.0f} months, {label}", ui.pct(est.estimate), border=True,
+        next(kpi).metric(f"{label}: {months:.0f} mo", ui.pct(est.estimate), border=True,
                          **ui.range_delta(f"{ui.pct(est.lower)}–{ui.pct(est.upper)}"),
-                         help="Share still employed that long after hire, with its 95% range.")
+                         help=f"{label} people still employed {months:.0f} months after hire, "
+                              "with its 95% range.")
 if h.business:
     net = h.business.current.net_benefit
     next(kpi).metric("Yearly value", ui.money(net.estimate), border=True,

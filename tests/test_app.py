@@ -74,18 +74,18 @@ def test_page_on_an_empty_store(monkeypatch, tmp_path, page):
 def test_overview_shows_the_honest_and_the_naive_figure(monkeypatch, demo_db):
     at = open_app(monkeypatch, demo_db)
     labels = [m.label for m in at.metric]
-    assert "People in scope" in labels and "Yearly value" in labels
+    assert "In scope" in labels and "Yearly value" in labels
     assert "less likely" in at.success[0].value
     assert any("simple report" in m.value for m in at.markdown)
 
 
 def test_filter_change_rerenders(monkeypatch, demo_db):
     at = open_app(monkeypatch, demo_db)
-    everyone = next(m.value for m in at.metric if m.label == "People in scope")
+    everyone = next(m.value for m in at.metric if m.label == "In scope")
     at = open_app(monkeypatch, demo_db, state={"filter_department": ["Sales"]})
     assert_clean(at)
     assert at.sidebar.multiselect(key="filter_department").value == ["Sales"]
-    sales = next(m.value for m in at.metric if m.label == "People in scope")
+    sales = next(m.value for m in at.metric if m.label == "In scope")
     assert int(sales.replace(",", "")) < int(everyone.replace(",", ""))
     assert "Department: Sales" in at.caption[0].value
 

@@ -82,11 +82,22 @@ def browser():
 READY = """() => {
     const q = (s) => document.querySelectorAll(s);
     const charts = [...q('[data-testid="stPlotlyChart"]')];
-    return q('[data-testid="stAppViewContainer"] h1').length > 0
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && q('[data-testid="stAppViewContainer"] h1').length > 0
         && q('[data-testid="stSpinner"]').length === 0
         && q('[data-testid="stSkeleton"]').length === 0
         && charts.every((c) => c.querySelector('.main-svg'));
 }"""
+
+
+# Text that the page shortens with an ellipsis because it does not fit its box (metric labels, tabs).
+TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stMain"] *')].filter((e) => {
+    if (getComputedStyle(e).textOverflow !== 'ellipsis' || !e.innerText.trim()) return false;
+    const text = document.createRange();
+    text.selectNodeContents(e);
+    return text.getBoundingClientRect().width > e.clientWidth + 1;
+}).map((e) => e.innerText)"""
 
 
 def _settle(page) -> None:
@@ -123,6 +134,7 @@ def test_every_page_renders(server, browser, size):
         expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
         _no_errors(page)
         assert page.locator('[data-testid="stSidebar"]').get_by_text("people in scope").count() == 1
+        assert page.evaluate(TRUNCATED) == [], f"text cut off on {path or 'overview'} at {size}"
         page.screenshot(path=str(SHOTS / f"{path or 'overview'}_{size}_screen.png"))  # what fits on screen
         _screenshot(page, SHOTS / f"{path or 'overview'}_{size}.png")
     page.close()
