@@ -76,7 +76,7 @@ if d.exit_causes:
     st.subheader("Voluntary and involuntary exits (competing risks)")
     st.plotly_chart(figures.incidence_figure(d.exit_causes, max_months=60), config={"displaylogo": False})
 
-left, right = st.columns(2)
+left, right = st.columns([2, 3])
 with left:
     st.subheader("Mentors' own retention")
     if d.mentors:
@@ -88,7 +88,9 @@ with left:
 with right:
     st.subheader("Meetings (dose-response)")
     if d.meetings:
-        st.dataframe(pd.DataFrame([e.as_row() for e in d.meetings]).drop(columns=["dimension", "note"]),
+        dose = pd.DataFrame([e.as_row() for e in d.meetings])
+        dose["95% range"] = [f"{lo:.2f}–{hi:.2f}" if lo == lo else "–" for lo, hi in zip(dose["lower"], dose["upper"])]
+        st.dataframe(dose[["group", "people", "exits", "estimate", "95% range", "p"]],
                      hide_index=True, column_config=ui.HR_COLUMNS)
         st.caption("Meetings pile up the longer people stay, so people who left early had fewer: "
                    "a rising benefit with more meetings is partly that, not proof of a dose effect.")
