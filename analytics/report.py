@@ -184,7 +184,8 @@ def one_pager_html(h: Headline) -> str:
 
 
 def _assumptions_table(h: Headline) -> str:
-    rows = "".join(f"<tr><td>{html.escape(r.input)}</td><td>{html.escape(r.value)}</td>"
+    rows = "".join(f"<tr><td>{html.escape(r.input)}</td>"
+                   f"<td>{html.escape(r.value + (f' ({r.range})' if r.range else ''))}</td>"
                    f"<td>{html.escape(r.source)}</td></tr>"
                    for r in assumptions_frame(h.business.inputs).itertuples())
     return f"<table><tr><th>input</th><th>value</th><th>source</th></tr>{rows}</table>"
@@ -330,7 +331,8 @@ def deck_pptx(h: Headline) -> bytes:
              (", ".join(h.adjusted.covariates).replace("_", " ") if h.adjusted else "nothing") + ".",
              "Groups under 5 people are never shown; ranges are 95% confidence intervals."]
     if h.business:
-        lines += [f"{r.input}: {r.value} ({r.source})" for r in assumptions_frame(h.business.inputs).itertuples()]
+        lines += [f"{r.input}: {r.value}{f', range {r.range}' if r.range else ''} ({r.source})"
+                  for r in assumptions_frame(h.business.inputs).itertuples()]
     text(s, lines, 1.4, size=14, height=5.6)
 
     out = io.BytesIO()
