@@ -101,7 +101,7 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
         if people[name].nunique(dropna=True) < 2:
             dropped[name] = "the same for everyone"
             continue
-        block = _categorical(data, people, name) if name in CATEGORICAL else _numeric(data, name)
+        block = _categorical(data, name) if name in CATEGORICAL else _numeric(data, name)
         if block.shape[1] == 0:
             dropped[name] = "only one group large enough"
             continue
@@ -111,22 +111,21 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
     return Design(X, tuple(used), dropped)
 
 
-def _categorical(data: pd.DataFrame, people: pd.DataFrame, name: str) -> pd.DataFrame:
-    values = _labels(data[name])
-    sizes = pd.Series(_labels(people[name])).value_counts()
-    small = set(sizes[sizes < SMALL_LEVEL].index)
-    if small:
-        values = np.where(np.isin(values, list(small)), "(small groups)", values)
-    codes, levels = pd.factorize(values, sort=True)
-    counts = np.bincount(codes, minlength=len(levels))
-    reference = int(np.argmax(counts))
-    return pd.DataFrame({f"{name}={level}": (codes == k).astype(float)
-                         for k, level in enumerate(levels) if k != reference}, index=data.index)
-
-
-def _labels(column: pd.Series) -> np.ndarray:
-    """Category labels as plain strings, missing ones named."""
-    return column.astype(object).where(column.notna(), "(not recorded)").astype(str).to_numpy()
+def _categorical(data: pd.DataFrame, name: str) -> pd.DataFrame:
+    # Factorize once and work on integer codes: string operations over every row are slow at 10^5 rows.
+    codes, uniques = pd.factorize(data[name])
+    names = np.array([str(u) for u in uniques] + ["(not recorded)"], dtype=object)
+    codes = np.where(codes < 0, len(uniques), codes)
+    person_codes = codes[~data["employee_id"].duplicated().to_numpy()]
+    sizes = np.bincount(person_codes, minlength=len(names))
+    names[(sizes > 0) & (sizes < SMALL_LEVEL)] = "(small groups)"
+    levels, final = np.unique(names, return_inverse=True)  # sorted level names, as labels in order
+    row_codes = final[codes]
+    counts = np.bincount(row_codes, minlength=len(levels))
+    present = np.flatnonzero(counts)
+    reference = int(present[np.argmax(counts[present])])
+    return pd.DataFrame({f"{name}={level}": (row_codes == k).astype(float)
+                         for k, level in enumerate(levels) if k != reference and counts[k]}, index=data.index)
 
 
 def _numeric(data: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .errors import EmptyDataError, RetentionError
@@ -133,18 +134,18 @@ ORDER BY employee_id, start
 """
 COUNTING_SQL = {who: EPISODES_BASE + COUNTING_TEMPLATE.format(day=day) for who, day in SPLIT_COLUMNS.items()}
 
-# The same split over episodes already read (every covariate carried along), so a cohort's
-# follow-up is read from the tables once.
+# The same split over episodes already read: only the timing columns go through DuckDB, and the
+# covariates are carried along by row position, so a cohort's follow-up is read from the tables once.
 SPLIT_TEMPLATE = """
-SELECT * EXCLUDE (event, mentored), 0 AS start,
-    CASE WHEN {day} > 0 THEN {day} ELSE duration_days END AS stop,
-    CASE WHEN {day} > 0 THEN FALSE ELSE event END AS event,
-    coalesce({day} = 0, FALSE) AS mentored
+SELECT row, 0 AS start,
+    CASE WHEN day > 0 THEN day ELSE duration_days END AS stop,
+    CASE WHEN day > 0 THEN FALSE ELSE event END AS event,
+    coalesce(day = 0, FALSE) AS mentored
 FROM {table} WHERE duration_days > 0
 UNION ALL
-SELECT * EXCLUDE (event, mentored), {day} AS start, duration_days AS stop, event, TRUE AS mentored
-FROM {table} WHERE {day} > 0
-ORDER BY employee_id, start
+SELECT row, day AS start, duration_days AS stop, event, TRUE AS mentored
+FROM {table} WHERE day > 0
+ORDER BY row, start
 """
 
 DATA_FACTS_SQL = """
@@ -337,15 +338,21 @@ def counting_rows(con: duckdb.DuckDBPyConnection, as_of: date | str | None = Non
 
 def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
                    split_on: str = "mentee") -> pd.DataFrame:
-    """Counting-process rows from an episodes frame, with its covariates on every row."""
+    """Counting-process rows from an episodes frame (in its order), with its covariates on every row."""
     if split_on not in SPLIT_COLUMNS:
         raise RetentionError(f"split_on must be one of {sorted(SPLIT_COLUMNS)}, but was {split_on!r}")
+    timing = pd.DataFrame({"row": np.arange(len(episodes)),
+                           "duration_days": episodes["duration_days"].to_numpy(),
+                           "day": episodes[SPLIT_COLUMNS[split_on]].astype("Int64").array,  # missing = NULL
+                           "event": episodes["event"].to_numpy()})
     name = f"_episodes_{uuid.uuid4().hex}"
-    con.register(name, episodes)
+    con.register(name, timing)
     try:
-        return con.execute(SPLIT_TEMPLATE.format(day=SPLIT_COLUMNS[split_on], table=name)).df()
+        split = con.execute(SPLIT_TEMPLATE.format(table=name)).df()
     finally:
         con.unregister(name)
+    rows = episodes.drop(columns=["event", "mentored"]).iloc[split["row"].to_numpy()].reset_index(drop=True)
+    return rows.assign(start=split["start"], stop=split["stop"], event=split["event"], mentored=split["mentored"])
 
 
 def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:

@@ -186,7 +186,9 @@ def test_split_of_read_episodes_equals_the_split_in_the_store(con, who):
     split = store.split_episodes(con, store.episodes(con, "2022-12-31"), split_on=who)
     columns = ["employee_id", "start", "stop", "event", "mentored"]
     pd.testing.assert_frame_equal(direct[columns], split[columns])
-    assert "department" in split.columns
+    episodes = store.episodes(con, "2022-12-31").set_index("employee_id")
+    carried = episodes.loc[split["employee_id"], ["department", "hire_date"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(split[["department", "hire_date"]], carried)  # each row keeps its person's covariates
 
 
 def test_a_single_row_lookup_leaves_the_connection_free_for_later_work(con):
