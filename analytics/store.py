@@ -256,7 +256,6 @@ def ensure_demo(path: str | Path | None = None) -> bool:
         con.close()
 
 
-
 def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple | None:
     """The first row of a query, with the result read to the end (no unfinished result is left on
     the connection, which would block registering frames on it afterwards)."""
