@@ -15,6 +15,7 @@ import streamlit as st
 from analytics import report, store, summary
 from analytics.cohorts import Cohort
 from analytics.errors import RetentionError
+from analytics.models import FollowUp, follow_up
 
 GENERATION_ORDER = ("Boomer", "Gen X", "Millennial", "Gen Z")
 
@@ -131,11 +132,19 @@ def pct(x: float | None, digits: int = 0) -> str:
 money = report.money
 
 
+@st.cache_resource(ttl=3600, max_entries=4, show_spinner=False)
+def base_follow_up(version: str, as_of: date | None, event: str | None) -> FollowUp:
+    """The base data: everyone's follow-up, read once per data version and settings; each cohort
+    the filters pick is cut out of it in memory."""
+    return follow_up(cursor(), Cohort(), as_of, event)
+
+
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
 def headline(version: str, cohort: Cohort, as_of: date | None, event: str | None,
              assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:
     """The shared headline for a cohort; results are immutable, so they are shared, not copied."""
-    return summary.headline(cursor(), cohort, as_of, event, assumptions)
+    return summary.headline(cursor(), cohort, as_of, event, assumptions,
+                            base=base_follow_up(version, as_of, event))
 
 
 def current_headline(assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:
@@ -157,7 +166,7 @@ def ci_text(est, digits: int = 0) -> str:
 
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
 def _diagnostics(version: str, cohort: Cohort, as_of: date | None, event: str | None) -> summary.Diagnostics:
-    return summary.diagnostics(cursor(), cohort, as_of, event)
+    return summary.diagnostics(cursor(), cohort, as_of, event, base=base_follow_up(version, as_of, event))
 
 
 def current_diagnostics() -> summary.Diagnostics:
@@ -169,7 +178,8 @@ def current_diagnostics() -> summary.Diagnostics:
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
 def _comparison(version: str, cohort: Cohort, as_of: date | None, event: str | None,
                 dimension: str) -> summary.CohortComparison:
-    return summary.compare_cohorts(cursor(), dimension, cohort, as_of, event)
+    return summary.compare_cohorts(cursor(), dimension, cohort, as_of, event,
+                                   base=base_follow_up(version, as_of, event))
 
 
 def current_comparison(dimension: str) -> summary.CohortComparison:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numpy as np
+
 from .errors import RetentionError
 
 FILTER_DIMENSIONS = ("department", "job_level", "location", "gender", "generation")
@@ -37,6 +39,18 @@ class Cohort:
         params["hire_year_from"] = self.hire_year_from if self.hire_year_from is not None else -9999
         params["hire_year_to"] = self.hire_year_to if self.hire_year_to is not None else 9999
         return params
+
+    def mask(self, frame) -> np.ndarray:
+        """Which rows of a frame with the filter columns are in the cohort: the store's cohort filter
+        (COHORT_FILTER) applied in memory, for cutting a cohort out of everyone's follow-up."""
+        keep = np.ones(len(frame), dtype=bool)
+        for name in FILTER_DIMENSIONS:
+            values = getattr(self, name)
+            if values:
+                keep &= frame[name].isin(values).to_numpy(dtype=bool)
+        params = self.sql_params()
+        keep &= frame["hire_year"].between(params["hire_year_from"], params["hire_year_to"]).to_numpy(dtype=bool)
+        return keep
 
     def is_everyone(self) -> bool:
         return self == Cohort()

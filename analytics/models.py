@@ -56,17 +56,39 @@ class FollowUp:
     def n_events(self) -> int:
         return int(self.episodes["event"].sum())
 
+    def subset(self, cohort: Cohort) -> "FollowUp":
+        """The follow-up of a cohort within this one, cut out in memory (same rows as reading it)."""
+        if cohort == self.cohort:
+            return self
+        if not self.cohort.is_everyone():
+            raise RetentionError("a cohort can only be cut out of everyone's follow-up")
+        episodes = self.episodes[cohort.mask(self.episodes)].reset_index(drop=True)
+        rows = self.rows[cohort.mask(self.rows)].reset_index(drop=True)
+        episodes.attrs.update(self.episodes.attrs)
+        return FollowUp(episodes, rows, self.as_of, self.event, cohort)
+
 
 def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None,
-              event: str | None = None) -> FollowUp:
-    """Read a cohort's episodes and counting-process rows from the store."""
+              event: str | None = None, base: FollowUp | None = None) -> FollowUp:
+    """Read a cohort's episodes and counting-process rows from the store.
+
+    `base`, everyone's follow-up read earlier for the same as-of date and event definition
+    (a dashboard keeps it cached), lets a cohort be cut out of it in memory instead of read again.
+    """
     cohort = cohort or Cohort()
+    if base is not None and _same_follow_up(base, as_of, event):
+        return base.subset(cohort)
     episodes = store.episodes(con, as_of, event, cohort)
     rows = store.split_episodes(con, episodes)
     for frame in (episodes, rows):
         frame["event"] = frame["event"].astype(bool)
         frame["mentored"] = frame["mentored"].astype(bool)
     return FollowUp(episodes, rows, episodes.attrs["as_of"], episodes.attrs["event"], cohort)
+
+
+def _same_follow_up(base: FollowUp, as_of: date | str | None, event: str | None) -> bool:
+    return (base.cohort.is_everyone() and (as_of is None or store.as_date(as_of) == base.as_of)
+            and (event is None or event == base.event))
 
 
 def _require(fu: FollowUp, what: str) -> None:

@@ -309,7 +309,7 @@ def resolve_event(con: duckdb.DuckDBPyConnection, event: str | None) -> str:
 
 def _params(con: duckdb.DuckDBPyConnection, as_of: date | str | None, event: str | None,
             cohort: Cohort | None) -> dict[str, Any]:
-    as_of = _as_date(as_of) if as_of is not None else default_as_of(con)
+    as_of = as_date(as_of) if as_of is not None else default_as_of(con)
     return {"as_of": as_of, "event": resolve_event(con, event), **(cohort or Cohort()).sql_params()}
 
 
@@ -356,18 +356,18 @@ def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
 
 def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
     """People in the cohort hired after the as-of date: excluded from every analysis."""
-    params = {"as_of": _as_date(as_of), **(cohort or Cohort()).sql_params()}
+    params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
     sql = "SELECT count(*) FROM employee_facts f WHERE f.hire_date > $as_of AND " + COHORT_FILTER
     return int(first_row(con, sql, params)[0])
 
 
 def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> int:
     """Mentorships that began on or after the mentee's exit (or the as-of date): not counted."""
-    as_of = _as_date(as_of) if as_of is not None else default_as_of(con)
+    as_of = as_date(as_of) if as_of is not None else default_as_of(con)
     return int(first_row(con, IGNORED_MENTORSHIPS_SQL, {"as_of": as_of})[0])
 
 
-def _as_date(value: date | str) -> date:
+def as_date(value: date | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -73,8 +73,9 @@ def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args:
 
 def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None, event: str | None = None,
              assumptions: Assumptions = Assumptions(), horizon_days: int = HORIZON_DAYS,
-             tau_days: int = TAU_DAYS) -> Headline:
-    fu = follow_up(con, cohort, as_of, event)
+             tau_days: int = TAU_DAYS, base: FollowUp | None = None) -> Headline:
+    """Every headline figure for a cohort; `base`: everyone's follow-up already read (see follow_up)."""
+    fu = follow_up(con, cohort, as_of, event, base)
     missing: dict[str, str] = {}
     naive = _attempt(missing, "naive", naive_model, fu)
     tv = _attempt(missing, "time_varying", time_varying_model, fu)
@@ -237,8 +238,9 @@ class Diagnostics:
 
 
 def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = None,
-                event: str | None = None, landmark_months: tuple[int, ...] = (3, 6, 12)) -> Diagnostics:
-    h = headline(con, cohort, as_of, event)
+                event: str | None = None, landmark_months: tuple[int, ...] = (3, 6, 12),
+                base: FollowUp | None = None) -> Diagnostics:
+    h = headline(con, cohort, as_of, event, base=base)
     fu, missing = h.follow_up, dict(h.missing)
     ph = _attempt(missing, "ph_test", proportional_hazards, h.adjusted)
     resid = _attempt(missing, "schoenfeld", lambda fit: scaled_schoenfeld(fit.result), h.adjusted)
@@ -269,11 +271,11 @@ class CohortComparison:
 
 def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: date | str | None = None,
                     event: str | None = None, horizon_days: int = HORIZON_DAYS,
-                    tau_days: int = TAU_DAYS) -> CohortComparison:
+                    tau_days: int = TAU_DAYS, base: FollowUp | None = None) -> CohortComparison:
     """Retention by group of a dimension, and the mentoring effect within each group."""
     if dimension not in COHORT_DIMENSIONS:
         raise RetentionError(f"dimension must be one of {sorted(COHORT_DIMENSIONS)}, but was {dimension!r}")
-    fu = follow_up(con, cohort, as_of, event)
+    fu = follow_up(con, cohort, as_of, event, base)
     if dimension in MENTORING_DIMENSIONS:
         # mentored time enters at the mentoring start (extended KM), never from hire
         data = fu.rows
