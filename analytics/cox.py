@@ -400,7 +400,11 @@ class CoxResult:
         self.events = int(data["event"].sum())
         self._data = data
         self.summary_ = self._summary()
-        self.baseline_cumulative_hazard_ = self._baseline_cumulative_hazard()
+
+    @cached_property
+    def baseline_cumulative_hazard_(self) -> pd.DataFrame:
+        """Computed on first use: most callers only want the hazard ratios."""
+        return self._baseline_cumulative_hazard()
 
     def _summary(self) -> pd.DataFrame:
         coef = self.params_.to_numpy()
