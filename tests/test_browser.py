@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,4 +215,45 @@ def test_one_pager_opens_with_no_network(browser):
     page.screenshot(path=str(SHOTS / "one_pager.png"), full_page=True)
     page.pdf(path=str(SHOTS.parent / "one_pager.pdf"), format="A4", print_background=True)  # how it prints
     assert attempted == []
+    page.close()
+
+
+def test_upload_check_load_and_restore(server, browser, tmp_path):
+    """A user's own export with one bad row: checked, loaded, shown on the Overview; then the demo back."""
+    employees = pd.read_csv(ROOT / "data" / "sample_employees.csv", dtype=str)
+    mentioned = set(pd.read_csv(ROOT / "data" / "sample_mentorships.csv", dtype=str)[["mentee_id", "mentor_id"]]
+                    .stack()) | set(employees["manager_id"].dropna())
+    bad = next(i for i, e in enumerate(employees["employee_id"]) if e not in mentioned)  # nobody refers to them
+    employees.loc[bad, "hire_date"] = "31/02/2019"
+    emp_file = tmp_path / "hr_export.csv"
+    employees.to_csv(emp_file, index=False)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{server}/data")
+    _settle(page)
+    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploaders.nth(0).set_input_files(str(emp_file))
+    uploaders.nth(1).set_input_files(str(ROOT / "data" / "sample_mentorships.csv"))
+    page.get_by_role("button", name="Check files").click()
+    set_aside = page.locator('[data-testid="stMetric"]').filter(has_text="Rows set aside")
+    expect(set_aside.locator('[data-testid="stMetricValue"]')).to_have_text("1", timeout=120_000)
+    _settle(page)
+    _no_errors(page)
+    _screenshot(page, SHOTS / "data_upload_checked_1366x768.png")
+
+    page.get_by_role("button", name="Load into the dashboard").click()
+    expect(page.get_by_text("Loaded. Every page now shows your data.")).to_be_visible(timeout=120_000)
+    loaded = page.locator('[data-testid="stMetric"]').filter(has_text="Employees").last
+    expect(loaded.locator('[data-testid="stMetricValue"]')).to_have_text(f"{len(employees) - 1:,}")
+
+    page.goto(server)
+    _settle(page)
+    _no_errors(page)
+    in_scope = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
+    assert 0 < int(in_scope.inner_text().replace(",", "")) <= len(employees) - 1
+    _screenshot(page, SHOTS / "overview_uploaded_1366x768.png")
+
+    page.goto(f"{server}/data")
+    _settle(page)
+    page.get_by_role("button", name="Restore demo data").click()
+    expect(page.get_by_text("Demo data restored.")).to_be_visible(timeout=180_000)
     page.close()
