@@ -110,10 +110,11 @@ def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: Mode
     coverage_now = float(current["mentored"].mean()) if len(current) else 0.0
     hr, nv = adjusted.hazard_ratio, naive.hazard_ratio
     n_unmentored = int((~fu.rows["mentored"]).sum())
+    people = int(fu.rows["employee_id"].nunique())  # the model's people, not its counting-process rows
     return BusinessCaseInputs(
         people_in_scope=Input(len(current), from_data(len(current))),
         p0=Input(1 - survival, from_data(n_unmentored)),
-        hazard_ratio=Input(hr.estimate, f"adjusted model, {from_data(hr.n)}"),
+        hazard_ratio=Input(hr.estimate, f"adjusted model, {from_data(people)}"),
         hazard_ratio_lower=hr.lower, hazard_ratio_upper=hr.upper,
         coverage_now=Input(coverage_now, from_data(len(current))),
         coverage_target=Input(max(assumptions.coverage_target, coverage_now), "your input"),

@@ -74,6 +74,13 @@ def test_deck_states_its_assumptions_with_sources(deck):
     assert "Average salary" in method and "from your data (n = " in method
 
 
+def test_the_effects_source_counts_people_not_model_rows(demo):
+    """The demo's 5,000 employees make more counting-process rows (one more per mentored person)."""
+    people = demo.follow_up.rows["employee_id"].nunique()
+    assert len(demo.follow_up.rows) > people
+    assert demo.business.inputs.sources["hazard_ratio"] == f"adjusted model, from your data (n = {people:,})"
+
+
 class _References(HTMLParser):
     def __init__(self):
         super().__init__()
