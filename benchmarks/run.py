@@ -63,8 +63,13 @@ def overview_100k(tmp: Path) -> None:
         show("engine: same, cut from the base data", timed(lambda: headline(con, cohort, base=base), repeat=2))
     con.close()
 
+    import logging
+
     from streamlit.testing.v1 import AppTest
 
+    # clearing a cache outside a script run warns once per call; the figures are what matter here
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage())
     os.environ["RETENTION_DB"] = str(db)
     app = str(ROOT / "app.py")
     at = AppTest.from_file(app, default_timeout=300)
