@@ -22,25 +22,12 @@ from .business import BusinessCaseInputs, coverage_scenarios, sensitivity
 from .errors import RetentionError
 from .figures import hazard_ratio_figure, scenario_figure, survival_figure
 from .models import DAYS_PER_MONTH, MIN_GROUP_SIZE
-from .summary import Assumptions, Headline, headline, less_likely
+from .summary import Assumptions, Headline, headline, less_likely, money
 
 CURVE_MONTHS = 60
 
 
 # ---------------------------------------------------------------- shared words and tables
-
-def money(x: float | None) -> str:
-    """$1.2M, $262k, -$585k: amounts as executives read them."""
-    if x is None:
-        return "–"
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    if x >= 1e6:
-        return f"{sign}${x / 1e6:.1f}M"
-    if x >= 1e3:
-        return f"{sign}${x / 1e3:.0f}k"
-    return f"{sign}${x:,.0f}"
-
 
 def _pct(x: float | None) -> str:
     return "–" if x is None or x != x else f"{x:.0%}"

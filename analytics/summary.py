@@ -177,8 +177,17 @@ def _pct(ci: dict[str, float | None]) -> str:
     return f"{ci['estimate']:.0%} ({ci['lower']:.0%} to {ci['upper']:.0%})"
 
 
-def _money(x: float | None) -> str:
-    return "–" if x is None else f"{x:,.0f}"
+def money(x: float | None) -> str:
+    """$1.2M, $262k, -$585k: amounts as executives read them (pages, exports and the briefing)."""
+    if x is None:
+        return "–"
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    if x >= 1e6:
+        return f"{sign}${x / 1e6:.1f}M"
+    if x >= 1e3:
+        return f"{sign}${x / 1e3:.0f}k"
+    return f"{sign}${x:,.0f}"
 
 
 def briefing(result: dict[str, Any]) -> str:
@@ -217,8 +226,8 @@ def briefing(result: dict[str, Any]) -> str:
         cur = case["current"]
         lines.append(f"Business case (the programme as it is, {case['horizon_years']:.0f} year): about "
                      f"{cur['avoided_exits']['estimate']:.0f} exits avoided (range {cur['avoided_exits']['low']:.0f} "
-                     f"to {cur['avoided_exits']['high']:.0f}), net benefit {_money(cur['net_benefit']['estimate'])} "
-                     f"(range {_money(cur['net_benefit']['low'])} to {_money(cur['net_benefit']['high'])}).")
+                     f"to {cur['avoided_exits']['high']:.0f}), net benefit {money(cur['net_benefit']['estimate'])} "
+                     f"(range {money(cur['net_benefit']['low'])} to {money(cur['net_benefit']['high'])}).")
     return "\n".join(lines)
 
 

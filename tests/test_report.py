@@ -120,3 +120,21 @@ def test_report_cli(tmp_path, capsys):
     assert len(Presentation(str(tmp_path / "d.pptx")).slides) == 6
     assert main(["report", "--db", db, "--format", "html", "--out", str(tmp_path / "nowhere" / "x.html")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("amount, words", [(None, "–"), (950, "$950"), (261_799, "$262k"), (-585_022, "-$585k"),
+                                           (1_027_729, "$1.0M")])
+def test_money_reads_as_executives_read_amounts(amount, words):
+    assert report.money(amount) == words
+
+
+def test_briefing_states_the_business_case_in_the_same_money_words(demo, capsys, tmp_path):
+    """The CLI briefing quotes the net benefit as the pages and exports do."""
+    net = demo.business.current.net_benefit
+    db = tmp_path / "demo.duckdb"
+    con = store.connect(db)
+    store.load_demo(con)
+    con.close()
+    assert main(["summary", "--db", str(db)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert f"net benefit {report.money(net.estimate)} (range {report.money(net.low)} to {report.money(net.high)})" in last
