@@ -73,7 +73,10 @@ if plan is not None and all(uploads.values()):
         st.metric("Rows set aside", f"{len(plan.rejects):,}", border=True)
     if len(plan.rejects):
         st.dataframe(pd.DataFrame(report["rejects_by_reason"]), hide_index=True)
-        st.dataframe(plan.rejects.drop(columns=["raw"]), hide_index=True, height=220)
+        # as tall as its rows, up to about six of them, then it scrolls
+        st.dataframe(plan.rejects.drop(columns=["raw"]), hide_index=True, height=min(220, 38 + 35 * len(plan.rejects)),
+                     column_config={"table_name": "table", "source_file": "file", "row_number": "row",
+                                    "column_name": "column", "reason": st.column_config.TextColumn("reason", width="large")})
         st.download_button("Download rows set aside (CSV)", plan.rejects.to_csv(index=False),
                            file_name="rows_set_aside.csv", mime="text/csv")
     if st.button("Load into the dashboard", type="primary"):
