@@ -88,9 +88,21 @@ def _read_csv(source: Any) -> pd.DataFrame:
             break
         except UnicodeDecodeError:
             continue
+    else:
+        raise ValueError("its text is neither UTF-8 nor Windows-1252")
     if "\x00" in text:
         raise ValueError("it contains binary data")
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    return pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=str, keep_default_na=False,
+                       skipinitialspace=True)
+
+
+def _separator(text: str) -> str:
+    """Comma, unless the header line is plainly split by another mark (spreadsheets in many locales
+    save ';'-separated 'CSV'; some HR systems export tab- or pipe-separated text)."""
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
 
 
 def read_source(source: Any, spec: TableSpec, name: str | None = None,

@@ -197,6 +197,32 @@ def test_excel_and_parquet_load_the_same_rows_as_csv(good, suffix):
     assert where == [["employees", 5], ["mentorships", 5]]  # E0003 and then its mentorship
 
 
+@pytest.mark.parametrize("sep", [";", "\t", "|"], ids=["semicolon", "tab", "pipe"])
+def test_other_separators_load_the_same_rows_as_commas(good, sep):
+    """Spreadsheets in many locales save ';'-separated CSV; some HR systems export tabs or pipes."""
+    emp, men, tmp = good
+    emp.loc[3, "hire_date"] = "03/04/2021"
+    from_commas = _plan(emp, men, tmp)
+    emp.to_csv(tmp / "employees_sep.csv", index=False, sep=sep)
+    men.to_csv(tmp / "mentorships_sep.csv", index=False, sep=sep)
+    other = prepare_load(tmp / "employees_sep.csv", tmp / "mentorships_sep.csv")
+    pd.testing.assert_frame_equal(from_commas.employees.frame, other.employees.frame)
+    pd.testing.assert_frame_equal(from_commas.mentorships.frame, other.mentorships.frame)
+    assert other.rejects["row_number"].tolist() == from_commas.rejects["row_number"].tolist() == [5, 5]
+
+
+def test_windows_1252_text_is_read_and_other_bytes_are_named(good):
+    emp, men, tmp = good
+    emp["department"] = "Sales – EMEA"  # an en dash, as Excel on Windows saves it
+    (tmp / "employees.csv").write_bytes(emp.to_csv(index=False).encode("cp1252"))
+    plan = prepare_load(tmp / "employees.csv", write(men, tmp / "mentorships.csv"))
+    assert set(plan.employees.frame["department"]) == {"Sales – EMEA"}
+    (tmp / "employees.csv").write_bytes(emp.to_csv(index=False).encode("cp1252") + b"\x81\x8d")
+    with pytest.raises(InputFileError, match="^file 'employees.csv': cannot be read as csv: its text is "
+                                             "neither UTF-8 nor Windows-1252$"):
+        prepare_load(tmp / "employees.csv", tmp / "mentorships.csv")
+
+
 def test_excel_date_cells_are_dates(good):
     emp, men, tmp = good
     typed = emp.assign(hire_date=pd.to_datetime(emp["hire_date"]), salary=emp["salary"].astype(int))
