@@ -333,7 +333,7 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable) -> Validat
             problems[i] = ("mentee_id", "required value is empty")
         elif start[i] is None:
             problems[i] = ("start_date", "required value is empty")
-        elif mentee[i] in set_aside:
+        elif mentee[i] in set_aside and mentee[i] not in known:  # a duplicate id keeps its first row
             problems[i] = ("mentee_id", f"{mentee[i]!r} was set aside in employees (row {set_aside[mentee[i]]})")
         elif mentee[i] not in known:
             problems[i] = ("mentee_id", f"{mentee[i]!r} is not in employees")

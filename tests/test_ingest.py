@@ -143,6 +143,16 @@ def test_bad_row_is_set_aside_with_row_and_reason(good, mutate, table, row, reas
     assert len(loaded) + len(rejects) == len(emp if table == "employees" else men)
 
 
+def test_a_duplicate_ids_mentorships_stay_with_the_row_kept(good):
+    """The second E0001 is set aside; E0001's first row loads, and so does E0001's mentorship."""
+    emp, men, tmp = good
+    emp.loc[5, "employee_id"] = "E0001"
+    plan = _plan(emp, men, tmp)
+    assert plan.rejects.query("table_name == 'employees'")["row_number"].tolist() == [7]
+    assert "E0001" in set(plan.mentorships.frame["mentee_id"])
+    assert plan.rejects.query("table_name == 'mentorships'")["reason"].tolist() == ["mentee_id: 'E0005' is not in employees"]
+
+
 # ------------------------------------------------------------ values the contract maps
 
 def test_termination_reasons_map_common_hris_wording(good):
