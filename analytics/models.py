@@ -99,6 +99,18 @@ def _require(fu: FollowUp, what: str) -> None:
         raise NotEnoughData(f"not enough data for {what}: no exits in scope")
 
 
+def _require_comparison(fu: FollowUp, what: str) -> None:
+    """A mentoring effect needs both mentored and unmentored time to compare."""
+    _require(fu, what)
+    mentored = fu.rows["mentored"]
+    if not mentored.any():
+        raise NotEnoughData(f"not enough data for {what}: nobody in scope was mentored during their "
+                            "employment, so there is no one to compare")
+    if mentored.all():
+        raise NotEnoughData(f"not enough data for {what}: everyone in scope was mentored from their first "
+                            "day, so there is no unmentored time to compare with")
+
+
 # ---------------------------------------------------------------- covariates
 
 @dataclass(frozen=True)
@@ -180,7 +192,7 @@ class ModelFit:
 
 def naive_model(fu: FollowUp) -> ModelFit:
     """'Ever mentored' as a fixed attribute from hire: what a naive report claims."""
-    _require(fu, "the naive model")
+    _require_comparison(fu, "the naive model")
     ep = fu.episodes[fu.episodes["duration_days"] > 0]
     X = pd.DataFrame({"mentored": ep["mentored"].astype(float).to_numpy()})
     result = fit_cox(np.zeros(len(ep)), ep["duration_days"], ep["event"], X)
@@ -189,7 +201,7 @@ def naive_model(fu: FollowUp) -> ModelFit:
 
 def time_varying_model(fu: FollowUp) -> ModelFit:
     """Mentored from the first mentorship's start onward; unadjusted."""
-    _require(fu, "the time-varying model")
+    _require_comparison(fu, "the time-varying model")
     r = fu.rows
     X = pd.DataFrame({"mentored": r["mentored"].astype(float).to_numpy()})
     result = fit_cox(r["start"], r["stop"], r["event"], X)
@@ -199,7 +211,7 @@ def time_varying_model(fu: FollowUp) -> ModelFit:
 def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame | None = None,
                    effect: str = "mentored") -> ModelFit:
     """Time-varying mentoring plus every usable covariate; optional strata."""
-    _require(fu, "the adjusted model")
+    _require_comparison(fu, "the adjusted model")
     r = fu.rows.reset_index(drop=True)
     design = design_matrix(r, exclude=(strata,) if strata else ())
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})

@@ -62,7 +62,7 @@ class Headline:
 def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args: Any) -> Any:
     """Run one analysis; a cohort it cannot be done for leaves None and the reason."""
     if any(arg is None for arg in args):
-        missing[key] = "not available: " + next(iter(missing.values()), "not enough data")
+        missing[key] = next(iter(missing.values()), "not enough data")  # the first reason is the root one
         return None
     try:
         return func(*args)

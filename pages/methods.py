@@ -89,8 +89,8 @@ with right:
     st.subheader("Meetings (dose-response)")
     if d.meetings:
         dose = pd.DataFrame([e.as_row() for e in d.meetings])
-        dose["95% range"] = [f"{lo:.2f}–{hi:.2f}" if lo == lo else "–" for lo, hi in zip(dose["lower"], dose["upper"])]
-        st.dataframe(dose[["group", "people", "exits", "estimate", "95% range", "p"]],
+        dose["95% range"] = [f"{lo:.2f}–{hi:.2f}" if pd.notna(lo) else "–" for lo, hi in zip(dose["lower"], dose["upper"])]
+        st.dataframe(dose[["group", "people", "exits", "estimate", "95% range", "p"] + (["note"] if dose["note"].notna().any() else [])],
                      hide_index=True, column_config=ui.HR_COLUMNS)
         st.caption("Meetings pile up the longer people stay, so people who left early had fewer: "
                    "a rising benefit with more meetings is partly that, not proof of a dose effect.")

@@ -112,6 +112,47 @@ def _upload(at: AppTest, employees: bytes, mentorships: bytes) -> None:
     at.run()
 
 
+def _small_store(tmp_path, emp, men) -> Path:
+    from analytics.ingest import prepare_load
+    from tests.builders import write
+    db = tmp_path / "small.duckdb"
+    con = store.connect(db)
+    store.load_plan(con, prepare_load(write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv")))
+    con.close()
+    return db
+
+
+def _forty():
+    emp = employees_table(40)
+    return emp, mentorships_table(emp, 15)
+
+
+def _nobody_mentored():
+    emp = employees_table(200)
+    return emp, mentorships_table(emp, 0)
+
+
+def _no_exits():
+    emp = employees_table(200).assign(termination_date="", termination_reason="")
+    return emp, mentorships_table(emp, 60)
+
+
+def _required_columns_only():
+    emp = employees_table(200)
+    return emp[["employee_id", "hire_date", "termination_date"]], mentorships_table(emp, 60)[["mentee_id", "start_date"]]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("data", [_forty, _nobody_mentored, _no_exits, _required_columns_only],
+                         ids=["forty-people", "nobody-mentored", "no-exits", "required-columns-only"])
+def test_page_on_a_small_or_sparse_store(monkeypatch, tmp_path, page, data):
+    """Data a real organisation may have: every page says what it cannot show, and nothing breaks."""
+    at = open_app(monkeypatch, _small_store(tmp_path, *data()), page, auto_demo=False)
+    assert_clean(at)
+    shown = " ".join(str(x.value) for x in [*at.warning, *at.info, *at.caption, *at.markdown])
+    assert "X column" not in shown and "Traceback" not in shown  # no engine internals in the words
+
+
 def test_upload_a_good_file(monkeypatch, tmp_path):
     db = tmp_path / "upload.duckdb"
     at = open_app(monkeypatch, db, "pages/data.py", auto_demo=False)

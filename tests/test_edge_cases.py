@@ -78,8 +78,8 @@ def test_nobody_mentored(tmp_path):
     result = summarise(con, AS_OF)
     assert result["n_mentored"] == 0
     assert result["hazard_ratio"] == {"naive": None, "time_varying": None, "adjusted": None}
-    assert "X column 'mentored' is the same for every row" in result["not_available"]["naive"] or \
-        "mentored" in result["not_available"]["naive"]
+    assert result["not_available"]["naive"] == ("not enough data for the naive model: nobody in scope was "
+                                                "mentored during their employment, so there is no one to compare")
     assert result["retention"]["mentored"] is None
     assert "No honest estimate" in briefing(result)
 
@@ -90,6 +90,7 @@ def test_everybody_mentored_from_hire(tmp_path):
     assert result["n_mentored"] == 40
     assert result["hazard_ratio"]["adjusted"] is None
     assert result["retention"]["unmentored"] is None
+    assert "everyone in scope was mentored from their first day" in result["not_available"]["adjusted"]
 
 
 def test_no_exits(tmp_path):
