@@ -15,7 +15,7 @@ import streamlit as st
 from analytics import report, store, summary
 from analytics.cohorts import Cohort
 from analytics.errors import RetentionError
-from analytics.models import FollowUp, follow_up
+from analytics.models import MIN_GROUP_SIZE, FollowUp, count_words, follow_up, shown_count, shown_share
 
 GENERATION_ORDER = ("Boomer", "Gen X", "Millennial", "Gen Z")
 
@@ -66,11 +66,19 @@ def has_data() -> bool:
 
 
 def require_data() -> None:
-    """Analysis pages on an empty store: say what to do instead of failing."""
+    """Analysis pages on an empty store or an empty or too small cohort: say what to do instead."""
     if not has_data():
         st.info("No data is loaded yet. Load your employees and mentorships files, or restore the demo "
                 "company, on the Data page.", icon=":material/database:")
         st.page_link("pages/data.py", label="Go to the Data page", icon=":material/arrow_forward:")
+        st.stop()
+    n = people_in_scope(data_version(), st.session_state.get("cohort", Cohort()), settings()[0])
+    if n == 0:
+        st.info("Nobody is in scope. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
+        st.stop()
+    if shown_count(n) is None:
+        st.info(f"Fewer than {MIN_GROUP_SIZE} people are in scope, so nothing is shown, to protect their "
+                "privacy. Widen the filters in the sidebar.", icon=":material/visibility_off:")
         st.stop()
 
 
@@ -95,7 +103,7 @@ def sidebar() -> Cohort:
         cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
         as_of, event = settings()
         in_scope = people_in_scope(data_version(), cohort, as_of)
-        st.caption(f"**{in_scope:,}** people in scope · {cohort.describe()}")
+        st.caption(f"**{count_words(in_scope)}** people in scope · {cohort.describe()}")
     return cohort
 
 

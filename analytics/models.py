@@ -30,6 +30,24 @@ SMALL_LEVEL = 20         # categorical levels with fewer people are pooled for m
 CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
 
 
+def shown_count(n: int) -> int | None:
+    """A count as it may be shown: None for a group of 1 to MIN_GROUP_SIZE - 1 people (privacy)."""
+    return None if 0 < n < MIN_GROUP_SIZE else int(n)
+
+
+def count_words(n: int | None) -> str:
+    """'1,234', or 'fewer than 5' for a suppressed count (None or too small)."""
+    shown = None if n is None else shown_count(n)
+    return f"fewer than {MIN_GROUP_SIZE}" if shown is None else f"{shown:,}"
+
+
+def shown_share(part: int, whole: int) -> float | None:
+    """part / whole, unless either side of the split is a group too small to show."""
+    if not whole or shown_count(part) is None or shown_count(whole - part) is None:
+        return None
+    return part / whole
+
+
 class NotEnoughData(RetentionError):
     """A group is too small to report (privacy minimums) or to estimate."""
 
@@ -93,8 +111,8 @@ def _same_follow_up(base: FollowUp, as_of: date | str | None, event: str | None)
 
 def _require(fu: FollowUp, what: str) -> None:
     if fu.n_employees < MIN_GROUP_SIZE:
-        raise NotEnoughData(f"not enough data for {what}: {fu.n_employees} people in scope "
-                            f"(at least {MIN_GROUP_SIZE} needed)")
+        who = "nobody" if fu.n_employees == 0 else f"fewer than {MIN_GROUP_SIZE} people"  # no exact small count
+        raise NotEnoughData(f"not enough data for {what}: {who} in scope")
     if fu.n_events == 0:
         raise NotEnoughData(f"not enough data for {what}: no exits in scope")
 
@@ -364,9 +382,8 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
         people = r.loc[on, "employee_id"].nunique()
         exits = int(r.loc[on, "event"].sum())
         if people < MIN_GROUP_SIZE or exits < MIN_SUBGROUP_EXITS:
-            why = (f"{people if people >= MIN_GROUP_SIZE else f'fewer than {MIN_GROUP_SIZE}'} people, "
-                   f"{exits} exits (at least {MIN_SUBGROUP_EXITS} needed)") if people >= MIN_GROUP_SIZE else \
-                f"fewer than {MIN_GROUP_SIZE} people"
+            why = (f"{people:,} people, {count_words(exits)} exits (at least {MIN_SUBGROUP_EXITS} needed)"
+                   if people >= MIN_GROUP_SIZE else f"fewer than {MIN_GROUP_SIZE} people")
             out.append(_suppressed(dimension, kind, people, exits, why))
             columns[f"other mentoring ({kind})"] = on.astype(float)
         else:

@@ -21,7 +21,7 @@ from plotly.offline import get_plotlyjs
 from .business import BusinessCaseInputs, coverage_scenarios, sensitivity
 from .errors import RetentionError
 from .figures import hazard_ratio_figure, scenario_figure, survival_figure
-from .models import DAYS_PER_MONTH, MIN_GROUP_SIZE
+from .models import DAYS_PER_MONTH, MIN_GROUP_SIZE, count_words, shown_share
 from .summary import Assumptions, Headline, headline, less_likely, money
 
 CURVE_MONTHS = 60
@@ -36,8 +36,8 @@ def _pct(x: float | None) -> str:
 def key_messages(h: Headline) -> dict[str, str]:
     """The sentences every export repeats, from one place."""
     fu = h.follow_up
-    out = {"scope": f"{fu.n_employees:,} people ({fu.cohort.describe()}), data as of {fu.as_of:%d %B %Y}; "
-                    f"{fu.n_mentored:,} mentored, {fu.n_events:,} "
+    out = {"scope": f"{count_words(fu.n_employees)} people ({fu.cohort.describe()}), data as of "
+                    f"{fu.as_of:%d %B %Y}; {count_words(fu.n_mentored)} mentored, {count_words(fu.n_events)} "
                     f"{'voluntary exits' if fu.event == 'voluntary' else 'exits'}."}
     if h.adjusted:
         out["effect"] = (f"Mentored employees were {less_likely(h.adjusted.hazard_ratio.to_dict())} to leave "
@@ -138,8 +138,8 @@ def one_pager_html(h: Headline) -> str:
     """Self-contained HTML: inline CSS and plotly.js, no external references; prints to PDF."""
     msg = key_messages(h)
     fu = h.follow_up
-    kpis = [_kpi("People in scope", f"{fu.n_employees:,}"),
-            _kpi("Ever mentored", _pct(fu.n_mentored / fu.n_employees) if fu.n_employees else "–")]
+    kpis = [_kpi("People in scope", count_words(fu.n_employees)),
+            _kpi("Ever mentored", _pct(shown_share(fu.n_mentored, fu.n_employees)))]
     if h.retention:
         for name in ("mentored", "unmentored"):
             e = h.retention[name]

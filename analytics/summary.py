@@ -16,7 +16,7 @@ from .errors import RetentionError
 from .cox import scaled_schoenfeld
 from .km import KaplanMeier
 from .models import (DAYS_PER_MONTH, MIN_GROUP_SIZE, PAIR_LABELS, FollowUp, GroupCurves, ModelFit,
-                     adjusted_model, exit_causes, extended_km, follow_up, group_effects, landmark,
+                     adjusted_model, count_words, shown_count, exit_causes, extended_km, follow_up, group_effects, landmark,
                      logrank_test, meetings_effects, mentor_manager_effects, mentor_own_effect, naive_model,
                      pair_labels, programme_effects, proportional_hazards, retention_at, reverse_pair_effects,
                      rmst, time_varying_model)
@@ -59,10 +59,12 @@ class Headline:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args: Any) -> Any:
-    """Run one analysis; a cohort it cannot be done for leaves None and the reason."""
+def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args: Any,
+             needs: tuple[str, ...] = ()) -> Any:
+    """Run one analysis; a cohort it cannot be done for leaves None and the reason. `needs`: the
+    earlier results among `args`, whose reason is this one's when they are missing."""
     if any(arg is None for arg in args):
-        missing[key] = next(iter(missing.values()), "not enough data")  # the first reason is the root one
+        missing[key] = next((missing[k] for k in needs if k in missing), "not enough data")
         return None
     try:
         return func(*args)
@@ -81,10 +83,11 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     tv = _attempt(missing, "time_varying", time_varying_model, fu)
     adjusted = _attempt(missing, "adjusted", adjusted_model, fu)
     curves = _attempt(missing, "curves", extended_km, fu)
-    retention = _attempt(missing, "retention", retention_at, curves, horizon_days)
-    restricted = _attempt(missing, "rmst", rmst, curves, tau_days)
+    retention = _attempt(missing, "retention", retention_at, curves, horizon_days, needs=("curves",))
+    restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))
     test = _attempt(missing, "logrank", logrank_test, fu) if curves else None
-    case = _attempt(missing, "business_case", _business, fu, retention, adjusted, naive, assumptions)
+    case = _attempt(missing, "business_case", _business, fu, retention, adjusted, naive, assumptions,
+                    needs=("adjusted", "retention", "naive"))
     notes = {"ignored_mentorships": store.ignored_mentorships(con, fu.as_of),
              "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
@@ -141,7 +144,9 @@ def to_json(h: Headline) -> dict[str, Any]:
     test = h.logrank
     return {
         "as_of": fu.as_of.isoformat(), "event": fu.event, "cohort": fu.cohort.describe(),
-        "n_employees": fu.n_employees, "n_mentored": fu.n_mentored, "n_events": fu.n_events,
+        # privacy: a count of 1-4 people is null (DESIGN: groups under the minimum are suppressed)
+        "n_employees": shown_count(fu.n_employees), "n_mentored": shown_count(fu.n_mentored),
+        "n_events": shown_count(fu.n_events),
         "hazard_ratio": {k: (getattr(h, k).to_dict() if getattr(h, k) else None)
                          for k in ("naive", "time_varying", "adjusted")},
         "retention": {"horizon_days": h.horizon_days, **_dicts(h.retention, ("mentored", "unmentored"))},
@@ -194,8 +199,9 @@ def briefing(result: dict[str, Any]) -> str:
     """The summary as a short briefing: one sentence per headline figure with its range."""
     hr, gaps = result["hazard_ratio"], result["not_available"]
     words = "voluntary exits" if result["event"] == "voluntary" else "exits"
-    lines = [f"As of {result['as_of']}: {result['n_employees']:,} people ({result['cohort']}), "
-             f"{result['n_mentored']:,} mentored during their employment, {result['n_events']:,} {words}."]
+    lines = [f"As of {result['as_of']}: {count_words(result['n_employees'])} people ({result['cohort']}), "
+             f"{count_words(result['n_mentored'])} mentored during their employment, "
+             f"{count_words(result['n_events'])} {words}."]
     if hr["adjusted"]:
         covariates = ", ".join(hr["adjusted"]["covariates"]).replace("_", " ") or "nothing"
         lines.append(f"Mentored employees were {less_likely(hr['adjusted'])} to leave in any given month, "
@@ -252,8 +258,8 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
                 base: FollowUp | None = None) -> Diagnostics:
     h = headline(con, cohort, as_of, event, base=base)
     fu, missing = h.follow_up, dict(h.missing)
-    ph = _attempt(missing, "ph_test", proportional_hazards, h.adjusted)
-    resid = _attempt(missing, "schoenfeld", lambda fit: scaled_schoenfeld(fit.result), h.adjusted)
+    ph = _attempt(missing, "ph_test", proportional_hazards, h.adjusted, needs=("adjusted",))
+    resid = _attempt(missing, "schoenfeld", lambda fit: scaled_schoenfeld(fit.result), h.adjusted, needs=("adjusted",))
     marks = {m: _attempt(missing, f"landmark_{m}", landmark, fu, m * DAYS_PER_MONTH) for m in landmark_months}
     causes = _attempt(missing, "exit_causes", exit_causes, fu)
     mentors = _attempt(missing, "mentors", mentor_own_effect, con, fu)

@@ -8,9 +8,6 @@ st.title("Is mentoring keeping people?")
 ui.require_data()
 h = ui.current_headline()
 fu = h.follow_up
-if fu.n_employees == 0:
-    st.info("Nobody is in scope. Widen the filters in the sidebar, or load data on the Data page.")
-    st.stop()
 
 words = "voluntarily" if fu.event == "voluntary" else "for any reason"
 scope = fu.cohort.describe()
@@ -20,8 +17,9 @@ st.caption(f"{scope[:1].upper()}{scope[1:]} · data as of {fu.as_of:%d %B %Y} ·
 kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
 next(kpi).metric("In scope", f"{fu.n_employees:,}", border=True,
                  help="Everyone hired on or before the as-of date who matches the filters.")
-next(kpi).metric("Ever mentored", ui.pct(fu.n_mentored / fu.n_employees), border=True,
-                 help=f"{fu.n_mentored:,} people had a mentorship begin while they were employed.")
+next(kpi).metric("Ever mentored", ui.pct(ui.shown_share(fu.n_mentored, fu.n_employees)), border=True,
+                 help=f"{ui.count_words(fu.n_mentored)} people had a mentorship begin while they were employed "
+                      f"(shares of fewer than {ui.MIN_GROUP_SIZE} people are not shown).")
 if h.retention:
     months = h.horizon_days / 30.4375
     for name, label in (("mentored", "Mentored"), ("unmentored", "Unmentored")):

@@ -90,6 +90,19 @@ def test_filter_change_rerenders(monkeypatch, demo_db):
     assert "Department: Sales" in at.caption[0].value
 
 
+def test_a_filter_down_to_three_people_shows_no_count(monkeypatch, demo_db):
+    """DESIGN.md, Privacy: a group under 5 people is suppressed in every count (3 such people in the demo)."""
+    tiny = {"filter_department": ["Finance"], "filter_job_level": ["L4"], "filter_generation": ["Boomer"]}
+    at = open_app(monkeypatch, demo_db, state=tiny)
+    assert_clean(at)
+    assert any("fewer than 5** people in scope" in c.value for c in at.sidebar.caption)
+    assert not at.metric and "Fewer than 5 people are in scope" in at.info[0].value
+    for page in ("pages/business_case.py", "pages/methods.py", "pages/cohorts.py"):
+        at.switch_page(page).run()
+        assert_clean(at)
+        assert not at.metric and "Fewer than 5 people are in scope" in at.info[0].value
+
+
 def test_cohort_dimension_change(monkeypatch, demo_db):
     at = open_app(monkeypatch, demo_db, "pages/cohorts.py")
     at.selectbox(key="cohort_dimension").set_value("program_type").run()

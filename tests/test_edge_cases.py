@@ -107,8 +107,10 @@ def test_a_single_employee(tmp_path):
     emp, men = company(n=1, exits={0: 10})
     con = load(tmp_path, emp, men)
     result = summarise(con, AS_OF)
-    assert result["n_employees"] == 1 and result["n_events"] == 1
-    assert "1 people in scope (at least 5 needed)" in result["not_available"]["naive"]
+    # privacy: a group of 1-4 people is never counted (DESIGN.md, Privacy)
+    assert result["n_employees"] is None and result["n_mentored"] == 0 and result["n_events"] is None
+    assert result["not_available"]["naive"] == "not enough data for the naive model: fewer than 5 people in scope"
+    assert briefing(result).startswith(f"As of {AS_OF}: fewer than 5 people (everyone), 0 mentored")
     assert json.dumps(result)  # still one valid JSON object
 
 
@@ -176,3 +178,13 @@ def test_effect_that_cannot_be_separated_is_reported_not_estimated(tmp_path):
     assert result["hazard_ratio"]["adjusted"] is None
     assert "cannot be separated" in result["not_available"]["adjusted"]
     assert result["hazard_ratio"]["time_varying"] is not None
+
+
+def test_a_missing_figure_gives_its_own_reason(tmp_path):
+    """Retention needs the curves, the business case the models: each says why in its own words."""
+    emp, men = company(n=40)  # nobody mentored: no mentored curve, no mentoring effect
+    con = load(tmp_path, emp, men)
+    gaps = summarise(con, AS_OF)["not_available"]
+    assert gaps["retention"] == gaps["rmst"] == gaps["curves"]
+    assert gaps["curves"].startswith("not enough data for retention curves")
+    assert gaps["business_case"] == gaps["adjusted"]

@@ -55,3 +55,33 @@ def test_mentors_own_retention_is_unchanged_as_in_the_truth(con):
     """Generator truth: being a mentor has no effect on the mentor's own exits (HR 1)."""
     hr = models.mentor_own_effect(con, models.follow_up(con)).hazard_ratio
     assert hr.lower < 1 < hr.upper
+
+
+@pytest.mark.parametrize("n, shown, words", [(0, 0, "0"), (1, None, "fewer than 5"), (4, None, "fewer than 5"),
+                                             (5, 5, "5"), (1234, 1234, "1,234")])
+def test_counts_of_one_to_four_people_are_never_shown(n, shown, words):
+    assert models.shown_count(n) == shown and models.count_words(n) == words
+
+
+@pytest.mark.parametrize("part, whole, share", [(3, 100, None), (97, 100, None), (5, 100, 0.05), (0, 100, 0.0),
+                                                (50, 0, None)], ids=["few-mentored", "few-unmentored", "five",
+                                                                     "nobody", "empty"])
+def test_a_share_is_hidden_when_either_side_is_a_small_group(part, whole, share):
+    """3 of 100 mentored would name a group of 3; so would 97 of 100 (3 not mentored)."""
+    assert models.shown_share(part, whole) == share
+
+
+TINY = Cohort(department=("Finance",), job_level=("L4",), generation=("Boomer",))  # 3 people in the demo
+
+
+def test_a_tiny_cohorts_summary_and_exports_show_no_count(con):
+    from analytics import report
+    from analytics.summary import briefing, headline, to_json
+    h = headline(con, TINY)
+    assert 0 < h.follow_up.n_employees < models.MIN_GROUP_SIZE
+    result = to_json(h)
+    assert result["n_employees"] is None and result["n_events"] is None
+    assert briefing(result).split(":", 1)[1].startswith(" fewer than 5 people")
+    assert report.key_messages(h)["scope"].startswith("fewer than 5 people")
+    page = report.one_pager_html(h)
+    assert "fewer than 5" in page and f">{h.follow_up.n_employees}<" not in page
