@@ -210,9 +210,9 @@ def exports(assumptions: summary.Assumptions) -> dict[str, bytes]:
         return _exports(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, assumptions)
 
 
-def range_delta(text: str) -> dict:
-    """A metric's range shown under its value, grey and without an arrow."""
-    return {"delta": f"range {text}", "delta_color": "off", "delta_arrow": "off"}
+def range_delta(text: str, prefix: str = "range ") -> dict:
+    """A metric's range (or a short note, prefix="") shown under its value, grey and without an arrow."""
+    return {"delta": f"{prefix}{text}", "delta_color": "off", "delta_arrow": "off"}
 
 
 HR_COLUMNS = {"estimate": st.column_config.NumberColumn("hazard ratio", format="%.2f"),

@@ -54,12 +54,21 @@ def key_messages(h: Headline) -> dict[str, str]:
                             f"employees were still here ({_pct(m.lower)}–{_pct(m.upper)}), against "
                             f"{_pct(u.estimate)} of those not mentored ({_pct(u.lower)}–{_pct(u.upper)}).")
     if h.business:
-        cur = h.business.current
-        out["value"] = (f"The programme as it is avoids about {cur.avoided_exits.estimate:,.0f} exits a year "
+        cur, years = h.business.current, h.business.inputs.horizon_years
+        period = "a year" if years == 1 else f"over {years:g} years"
+        out["value"] = (f"The programme as it is avoids about {cur.avoided_exits.estimate:,.0f} exits {period} "
                         f"(range {cur.avoided_exits.low:,.0f}–{cur.avoided_exits.high:,.0f}), worth a net "
                         f"{money(cur.net_benefit.estimate)} (range {money(cur.net_benefit.low)} to "
-                        f"{money(cur.net_benefit.high)}).")
+                        f"{money(cur.net_benefit.high)}). {payback_words(cur.payback_months)}")
     return out
+
+
+def payback_words(payback) -> str:
+    """The payback Range in a sentence; `high` is the slow end, None when it never pays back."""
+    if payback.estimate is None:
+        return "At the honest estimate it saves nothing, so it does not pay back its cost."
+    slow = "never" if payback.high is None else f"{payback.high:,.0f} months"
+    return f"It pays back its cost in about {payback.estimate:,.0f} months (range {payback.low:,.0f} months to {slow})."
 
 
 def curve_table(h: Headline, months: int = CURVE_MONTHS) -> pd.DataFrame:

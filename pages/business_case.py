@@ -36,16 +36,22 @@ if case is None:
 cur, tgt = case.current, case.target
 period = "per year" if years == 1 else f"over {years} years"
 st.subheader("The programme as it is")
-with st.container(horizontal=True):
-    st.metric(f"Exits avoided {period}", f"{cur.avoided_exits.estimate:,.0f}", border=True,
-              **ui.range_delta(f"{cur.avoided_exits.low:,.0f}–{cur.avoided_exits.high:,.0f}"))
-    st.metric("Savings", ui.money(cur.savings.estimate), border=True,
-              **ui.range_delta(f"{ui.money(cur.savings.low)} to {ui.money(cur.savings.high)}"))
-    st.metric("Programme cost", ui.money(cur.programme_cost.estimate), border=True)
-    st.metric("Net benefit", ui.money(cur.net_benefit.estimate), border=True,
-              **ui.range_delta(f"{ui.money(cur.net_benefit.low)} to {ui.money(cur.net_benefit.high)}"))
-    st.metric("Return on investment", ui.pct(cur.roi.estimate), border=True,
-              **ui.range_delta(f"{ui.pct(cur.roi.low)} to {ui.pct(cur.roi.high)}"))
+pay = cur.payback_months
+first, second = st.columns(3), st.columns(3)  # two even rows of three: each range fits under its figure
+first[0].metric(f"Exits avoided {period}", f"{cur.avoided_exits.estimate:,.0f}", border=True,
+                **ui.range_delta(f"{cur.avoided_exits.low:,.0f}–{cur.avoided_exits.high:,.0f}"))
+first[1].metric("Savings", ui.money(cur.savings.estimate), border=True,
+                **ui.range_delta(f"{ui.money(cur.savings.low)} to {ui.money(cur.savings.high)}"))
+first[2].metric("Programme cost", ui.money(cur.programme_cost.estimate), border=True,
+                **ui.range_delta("from your cost per mentee", prefix=""))
+second[0].metric("Net benefit", ui.money(cur.net_benefit.estimate), border=True,
+                 **ui.range_delta(f"{ui.money(cur.net_benefit.low)} to {ui.money(cur.net_benefit.high)}"))
+second[1].metric("Return on investment", ui.pct(cur.roi.estimate), border=True,
+                 **ui.range_delta(f"{ui.pct(cur.roi.low)} to {ui.pct(cur.roi.high)}"))
+second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.estimate:,.0f} months", border=True,
+                 **(ui.range_delta("no savings at the estimate", prefix="") if pay.estimate is None else
+                    ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
+                 help="Months of the estimated savings it takes to cover the programme's cost.")
 st.caption(f"Ranges come from the 95% range of the honest effect. {case.inputs.people_in_scope:,} people "
            f"employed now, {case.inputs.coverage_now:.0%} mentored.")
 if cur.net_benefit.low is not None and cur.net_benefit.low < 0:

@@ -117,6 +117,8 @@ def test_business_case_assumptions_change_the_result(monkeypatch, demo_db):
     assert_clean(at)
     after = next(m.value for m in at.metric if m.label == "Savings")
     assert before != after
+    payback = next(m for m in at.metric if m.label == "Pays back in")
+    assert payback.value.endswith(" months") and payback.delta.startswith("range ")
 
 
 def _upload(at: AppTest, employees: bytes, mentorships: bytes) -> None:

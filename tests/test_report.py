@@ -138,3 +138,25 @@ def test_briefing_states_the_business_case_in_the_same_money_words(demo, capsys,
     assert main(["summary", "--db", str(db)]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert f"net benefit {report.money(net.estimate)} (range {report.money(net.low)} to {report.money(net.high)})" in last
+
+
+def test_value_sentence_names_the_horizon_and_the_payback(demo):
+    from analytics.summary import Assumptions
+    assert "exits a year" in report.key_messages(demo)["value"]
+    con = store.connect(":memory:")
+    store.load_demo(con)
+    three = headline(con, assumptions=Assumptions(horizon_years=3))
+    value = report.key_messages(three)["value"]
+    pay = three.business.current.payback_months
+    assert "exits over 3 years" in value and "a year" not in value
+    assert value.endswith(report.payback_words(pay)) and f"in about {pay.estimate:,.0f} months" in value
+
+
+@pytest.mark.parametrize("estimate, low, high, words", [
+    (14.2, 9.6, 30.1, "It pays back its cost in about 14 months (range 10 months to 30 months)."),
+    (14.2, 9.6, None, "It pays back its cost in about 14 months (range 10 months to never)."),
+    (None, 20.0, None, "At the honest estimate it saves nothing, so it does not pay back its cost."),
+], ids=["ranged", "slow-end-never", "no-savings"])
+def test_payback_words(estimate, low, high, words):
+    from analytics.business import Range
+    assert report.payback_words(Range(estimate, low, high)) == words
