@@ -155,12 +155,37 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
             continue
         block = _categorical(data, name) if name in CATEGORICAL else _numeric(data, name)
         if block.shape[1] == 0:
-            dropped[name] = "only one group large enough"
+            dropped[name] = "only one group large enough, or no exits outside one group"
             continue
         columns.append(block)
         used.append(name)
     X = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=frame.index)
     return Design(X, tuple(used), dropped)
+
+
+def _has_events(data: pd.DataFrame, codes: np.ndarray, n_levels: int) -> np.ndarray:
+    """Which levels have at least one exit (all of them when the frame carries no events)."""
+    if "event" not in data:
+        return np.ones(n_levels, dtype=bool)
+    return np.bincount(codes, weights=data["event"].to_numpy(float), minlength=n_levels) > 0
+
+
+def independent_columns(X: pd.DataFrame, protected: int = 0) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Drop columns that are linear combinations of earlier ones or of a constant (e.g. two
+    covariates missing for exactly the same people); the first `protected` columns are kept.
+    Works on the p x p cross-product, so it costs one pass over the rows."""
+    M = X.to_numpy(float)
+    sums = M.sum(axis=0)
+    G = np.block([[np.array([[float(len(M))]]), sums[None, :]], [sums[:, None], M.T @ M]])  # [1, X]'[1, X]
+    keep, dropped = [0], {}
+    for j in range(1, G.shape[0]):
+        g, b = G[np.ix_(keep, keep)], G[keep, j]
+        residual = G[j, j] - b @ np.linalg.lstsq(g, b, rcond=None)[0]
+        if j > protected and residual <= 1e-9 * max(G[j, j], 1e-300):
+            dropped[X.columns[j - 1]] = "carries the same information as other characteristics"
+        else:
+            keep.append(j)
+    return X[[X.columns[j - 1] for j in keep[1:]]], dropped
 
 
 def _categorical(data: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -174,17 +199,23 @@ def _categorical(data: pd.DataFrame, name: str) -> pd.DataFrame:
     levels, final = np.unique(names, return_inverse=True)  # sorted level names, as labels in order
     row_codes = final[codes]
     counts = np.bincount(row_codes, minlength=len(levels))
-    present = np.flatnonzero(counts)
+    # A group without exits would push its coefficient to minus infinity (and one without exits
+    # as reference, every other to plus infinity): such groups join the reference, the largest
+    # group that has exits.
+    events = _has_events(data, row_codes, len(levels))
+    present = np.flatnonzero(counts * events) if events.any() else np.flatnonzero(counts)
     reference = int(present[np.argmax(counts[present])])
     return pd.DataFrame({f"{name}={level}": (row_codes == k).astype(float)
-                         for k, level in enumerate(levels) if k != reference and counts[k]}, index=data.index)
+                         for k, level in enumerate(levels) if k != reference and counts[k] and events[k]},
+                        index=data.index)
 
 
 def _numeric(data: pd.DataFrame, name: str) -> pd.DataFrame:
     values = data[name].astype(float)
     out = pd.DataFrame({name: values.fillna(values.median())}, index=data.index)
-    if values.isna().any():
-        out[f"{name} not recorded"] = values.isna().astype(float)
+    unrecorded = values.isna().to_numpy()
+    if unrecorded.any() and _has_events(data, unrecorded.astype(int), 2)[1]:  # no exits: no indicator (as above)
+        out[f"{name} not recorded"] = unrecorded.astype(float)
     return out
 
 
@@ -234,13 +265,15 @@ def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame 
     design = design_matrix(r, exclude=(strata,) if strata else ())
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
     X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
+    X, collinear = independent_columns(X, protected=base.shape[1])
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
     try:
         result = fit_cox(r["start"], r["stop"], r["event"], X, strata=groups)
     except EstimationError as exc:
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
                               f"in this group ({exc})") from None
-    return ModelFit("adjusted", _identified(result, effect), result, design.used, design.dropped, strata)
+    return ModelFit("adjusted", _identified(result, effect), result, design.used, {**design.dropped, **collinear},
+                    strata)
 
 
 MAX_LOG_SE = 5.0  # an effect known only to within a factor of e^10 either way is not an estimate

@@ -160,11 +160,11 @@ SELECT
 """
 
 IGNORED_MENTORSHIPS_SQL = """
-SELECT count(*) FROM mentorships m JOIN employees e ON e.employee_id = m.mentee_id
-WHERE e.hire_date <= $as_of
-  AND m.start_date >= CASE WHEN e.termination_date IS NOT NULL AND e.termination_date <= $as_of
-                           THEN e.termination_date ELSE CAST($as_of AS DATE) END
-"""
+SELECT count(*) FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
+WHERE f.hire_date <= $as_of
+  AND m.start_date >= CASE WHEN f.termination_date IS NOT NULL AND f.termination_date <= $as_of
+                           THEN f.termination_date ELSE CAST($as_of AS DATE) END
+  AND """
 
 
 def default_db_path() -> Path:
@@ -361,10 +361,13 @@ def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohor
     return int(first_row(con, sql, params)[0])
 
 
-def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> int:
-    """Mentorships that began on or after the mentee's exit (or the as-of date): not counted."""
+def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
+                        cohort: Cohort | None = None) -> int:
+    """Mentorships of the cohort's people that began on or after the mentee's exit (or the as-of
+    date): not counted."""
     as_of = as_date(as_of) if as_of is not None else default_as_of(con)
-    return int(first_row(con, IGNORED_MENTORSHIPS_SQL, {"as_of": as_of})[0])
+    params = {"as_of": as_of, **(cohort or Cohort()).sql_params()}
+    return int(first_row(con, IGNORED_MENTORSHIPS_SQL + COHORT_FILTER, params)[0])
 
 
 def as_date(value: date | str) -> date:

@@ -88,7 +88,7 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     test = _attempt(missing, "logrank", logrank_test, fu) if curves else None
     case = _attempt(missing, "business_case", _business, fu, retention, adjusted, naive, assumptions,
                     needs=("adjusted", "retention", "naive"))
-    notes = {"ignored_mentorships": store.ignored_mentorships(con, fu.as_of),
+    notes = {"ignored_mentorships": store.ignored_mentorships(con, fu.as_of, cohort),
              "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
     return Headline(fu, naive, tv, adjusted, curves, retention, restricted, test, case, missing,

@@ -69,6 +69,9 @@ def test_episodes_follow_the_definitions(con):
     assert not ep.loc["C", "mentored"] and not ep.loc["C", "event"]  # involuntary exit is censored
     assert not ep.loc["D", "mentored"] and ep.loc["D", "event"]      # mentorship on the exit day
     assert store.ignored_mentorships(con, "2022-12-31") == 2
+    # counted within the cohort: C (born 1970) is Gen X, D (born 1940) has no Pew generation
+    assert store.ignored_mentorships(con, "2022-12-31", Cohort(generation=("Gen X",))) == 1
+    assert store.ignored_mentorships(con, "2022-12-31", Cohort(generation=("Millennial",))) == 0
     every = store.episodes(con, as_of="2022-12-31", event="all").set_index("employee_id")
     assert every.loc["C", "event"]
 
