@@ -97,6 +97,8 @@ def tables(h: Headline) -> dict[str, pd.DataFrame]:
         out["retention_at_horizon"] = pd.DataFrame([v.as_row(k) for k, v in h.retention.items()])
     if h.rmst:
         out["restricted_mean_tenure_days"] = pd.DataFrame([v.as_row(k) for k, v in h.rmst.items()])
+    if h.median_tenure:  # blank estimate or bound: not reached within follow-up
+        out["median_tenure_days"] = pd.DataFrame([v.as_row(k) for k, v in h.median_tenure.items()])
     if h.business:
         out["business_case"] = h.business.table()
         out["coverage_scenarios"] = coverage_scenarios(h.business.inputs)

@@ -57,6 +57,7 @@ class Headline:
     horizon_days: int = HORIZON_DAYS
     tau_days: int = TAU_DAYS
     notes: dict[str, Any] = field(default_factory=dict)
+    median_tenure: dict[str, Estimate] | None = None  # days; NaN where the curve never reaches half
 
 
 def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args: Any,
@@ -85,6 +86,7 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     curves = _attempt(missing, "curves", extended_km, fu)
     retention = _attempt(missing, "retention", retention_at, curves, horizon_days, needs=("curves",))
     restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))
+    medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
     test = _attempt(missing, "logrank", logrank_test, fu) if curves else None
     case = _attempt(missing, "business_case", _business, fu, retention, adjusted, naive, assumptions,
                     needs=("adjusted", "retention", "naive"))
@@ -92,7 +94,12 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
              "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
     return Headline(fu, naive, tv, adjusted, curves, retention, restricted, test, case, missing,
-                    horizon_days, tau_days, notes)
+                    horizon_days, tau_days, notes, medians)
+
+
+def median_tenure(curves: GroupCurves) -> dict[str, Estimate]:
+    """Median months-since-hire of each extended Kaplan-Meier curve, with its CI (R's print.survfit)."""
+    return {name: getattr(curves, name).median_() for name in ("mentored", "unmentored")}
 
 
 def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: ModelFit, naive: ModelFit,
@@ -151,6 +158,8 @@ def to_json(h: Headline) -> dict[str, Any]:
                          for k in ("naive", "time_varying", "adjusted")},
         "retention": {"horizon_days": h.horizon_days, **_dicts(h.retention, ("mentored", "unmentored"))},
         "rmst": {"tau_days": h.tau_days, **_dicts(h.rmst, ("mentored", "unmentored", "difference"))},
+        # days; null estimate: more than half still employed at the end of follow-up (not reached)
+        "median_tenure_days": _dicts(h.median_tenure, ("mentored", "unmentored")),
         "logrank": {"chisq": float(test.statistic), "df": int(test.df), "p": float(test.p)} if test else None,
         "business_case": h.business.to_dict() if h.business else None,
         "not_available": dict(h.missing),
@@ -195,6 +204,15 @@ def money(x: float | None) -> str:
     return f"{sign}${x:,.0f}"
 
 
+def _months(median: dict[str, float | None]) -> str:
+    """A median tenure in months with its range; a bound that is not reached says so."""
+    def words(days: float | None) -> str:
+        return "not reached" if days is None else f"{days / DAYS_PER_MONTH:.0f}"
+    if median["estimate"] is None:
+        return "not reached (more than half are still employed)"
+    return f"{words(median['estimate'])} months ({words(median['lower'])} to {words(median['upper'])})"
+
+
 def briefing(result: dict[str, Any]) -> str:
     """The summary as a short briefing: one sentence per headline figure with its range."""
     hr, gaps = result["hazard_ratio"], result["not_available"]
@@ -223,6 +241,10 @@ def briefing(result: dict[str, Any]) -> str:
         lines.append(f"Over their first {r['tau_days'] / DAYS_PER_MONTH:.0f} months, mentored employees stayed "
                      f"{diff['estimate'] / DAYS_PER_MONTH:.1f} months longer on average "
                      f"({diff['lower'] / DAYS_PER_MONTH:.1f} to {diff['upper'] / DAYS_PER_MONTH:.1f}).")
+    medians = result["median_tenure_days"]
+    if medians["mentored"]:
+        lines.append("Median tenure: " + "; ".join(f"{name} {_months(medians[name])}"
+                                                   for name in ("mentored", "unmentored")) + ".")
     if result["logrank"]:
         lines.append(f"Log-rank test: chi-square {result['logrank']['chisq']:.1f}, p = {result['logrank']['p']:.2g}.")
     case = result["business_case"]
@@ -230,7 +252,8 @@ def briefing(result: dict[str, Any]) -> str:
         lines.append(f"Business case not computed: {gaps.get('business_case')}.")
     else:
         cur = case["current"]
-        lines.append(f"Business case (the programme as it is, {case['horizon_years']:.0f} year): about "
+        years = case["horizon_years"]
+        lines.append(f"Business case (the programme as it is, {years:g} year{'s' if years != 1 else ''}): about "
                      f"{cur['avoided_exits']['estimate']:.0f} exits avoided (range {cur['avoided_exits']['low']:.0f} "
                      f"to {cur['avoided_exits']['high']:.0f}), net benefit {money(cur['net_benefit']['estimate'])} "
                      f"(range {money(cur['net_benefit']['low'])} to {money(cur['net_benefit']['high'])}).")

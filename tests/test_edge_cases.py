@@ -188,3 +188,18 @@ def test_a_missing_figure_gives_its_own_reason(tmp_path):
     assert gaps["retention"] == gaps["rmst"] == gaps["curves"]
     assert gaps["curves"].startswith("not enough data for retention curves")
     assert gaps["business_case"] == gaps["adjusted"]
+
+
+def test_median_tenure_in_the_summary_is_the_extended_curves_median(tmp_path):
+    """Medians follow R's print.survfit rule (pinned on the lung data in test_reference_r.py); here
+    the summary must carry each extended curve's median, null where more than half stay."""
+    from analytics.summary import headline, to_json
+    emp, men = company(n=60, exits={i: 100 + 5 * i for i in range(1, 60, 2)}, mentored={i: 30 for i in range(0, 60, 4)})
+    con = load(tmp_path, emp, men)
+    h = headline(con, as_of=AS_OF)
+    result = to_json(h)["median_tenure_days"]
+    for name in ("mentored", "unmentored"):
+        expected = getattr(h.curves, name).median_().to_dict()
+        assert result[name] == expected
+    assert result["unmentored"]["estimate"] is not None
+    assert "Median tenure: " in briefing(to_json(h))

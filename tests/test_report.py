@@ -107,8 +107,10 @@ def test_csv_tables(demo):
     with zipfile.ZipFile(io.BytesIO(report.tables_zip(demo))) as z:
         names = set(z.namelist())
         assert {"hazard_ratios.csv", "adjusted_model.csv", "retention_curves.csv", "business_case.csv",
-                "coverage_scenarios.csv", "sensitivity_roi.csv"} <= names
+                "coverage_scenarios.csv", "sensitivity_roi.csv", "median_tenure_days.csv"} <= names
         hrs = pd.read_csv(z.open("hazard_ratios.csv"))
+        medians = pd.read_csv(z.open("median_tenure_days.csv")).set_index("label")
+    assert medians.loc["unmentored", "estimate"] == demo.median_tenure["unmentored"].estimate
     assert list(hrs["label"]) == ["naive (overstated)", "time-varying", "adjusted (honest)"]
     assert hrs.loc[2, "estimate"] == pytest.approx(demo.adjusted.hazard_ratio.estimate)
 
