@@ -9,6 +9,8 @@ import json
 import sys
 from typing import Callable, Sequence
 
+import duckdb
+
 from . import store
 from .errors import RetentionError
 
@@ -52,10 +54,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    mapping = _mapping(args.map or [])
-    con = store.connect(args.db)
+    from .ingest import prepare_load
+
+    plan = prepare_load(args.employees, args.mentorships, mapping=_mapping(args.map or []))
+    con = store.connect(args.db)  # only once the files passed: a refused load creates no database
     try:
-        report = store.load_files(con, args.employees, args.mentorships, mapping=mapping)
+        report = store.load_plan(con, plan, source="files")
     finally:
         con.close()
     _print_load(report)
@@ -141,4 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ValueError as exc:  # RetentionError and every other domain error are ValueErrors
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder that cannot be read or written
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        print(f"error: the database {store.default_db_path() if args.db is None else args.db} cannot be "
+              f"used: {exc}", file=sys.stderr)
         return 2

@@ -24,6 +24,8 @@ from .schema import EMPLOYEES, MENTORSHIPS, PROGRAM_TYPES, TableSpec, map_progra
 READERS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 REJECT_COLUMNS = ["table_name", "source_file", "row_number", "column_name", "reason", "raw"]
+MAX_SALARY = 1e8      # an annual salary above this is a typo or a unit error
+MAX_MEETINGS = 10_000  # sessions in one relationship
 
 
 @dataclass
@@ -34,8 +36,11 @@ class SourceTable:
     raw: pd.DataFrame            # every column the user gave, as read
     ignored_columns: list[str]
     header_map: dict[str, str]   # contract name -> header as found in the file
+    row_numbers: np.ndarray | None = None  # spreadsheet row of each kept row (blank rows are skipped)
 
     def row_number(self, position: int) -> int:
+        if self.row_numbers is not None:
+            return int(self.row_numbers[position])
         return position + 2  # header is row 1
 
 
@@ -92,8 +97,9 @@ def _read_csv(source: Any) -> pd.DataFrame:
         raise ValueError("its text is neither UTF-8 nor Windows-1252")
     if "\x00" in text:
         raise ValueError("it contains binary data")
+    # blank lines are kept (then skipped as blank rows) so row numbers match what a spreadsheet shows
     return pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=str, keep_default_na=False,
-                       skipinitialspace=True)
+                       skipinitialspace=True, skip_blank_lines=False)
 
 
 def _separator(text: str) -> str:
@@ -111,9 +117,25 @@ def read_source(source: Any, spec: TableSpec, name: str | None = None,
     file = _source_name(source, name)
     raw = read_raw(source, file)
     header_map = _match_headers(raw.columns, spec, file, mapping or {})
+    positions = np.flatnonzero(~_blank_rows(raw))  # a wholly blank row is no record: skipped, not set aside
+    raw = raw.iloc[positions].reset_index(drop=True)
     frame = pd.DataFrame({col: raw[header].to_numpy(dtype=object) for col, header in header_map.items()})
     ignored = [c for c in raw.columns if c not in header_map.values()]
-    return SourceTable(file, frame, raw, ignored, header_map)
+    return SourceTable(file, frame, raw, ignored, header_map, positions + 2)
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows with no value in any column (stops early: most files have none)."""
+    blank = np.ones(len(raw), dtype=bool)
+    for column in raw.columns:
+        values = raw[column]
+        empty = values.isna().to_numpy(dtype=bool)
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            empty |= values.astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+        blank &= empty
+        if not blank.any():
+            break
+    return blank
 
 
 def _match_headers(headers: list[str], spec: TableSpec, file: str, mapping: Mapping[str, str]) -> dict[str, str]:
@@ -164,12 +186,18 @@ def read_raw(source: Any, name: str | None = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- cell parsing
 
+# Words HR exports and spreadsheets put in an empty cell ("NA" is left alone: it is North America too).
+MISSING_MARKERS = frozenset({"n/a", "#n/a", "null", "none", "nan", "nat", "<na>"})
+
+
 def _is_empty(v: Any) -> bool:
-    if v is None or v is pd.NaT:
+    if v is None or v is pd.NaT or v is pd.NA:
         return True
-    if isinstance(v, float) and np.isnan(v):
+    if isinstance(v, (float, np.floating)) and np.isnan(v):
         return True
-    return isinstance(v, str) and v.strip() == ""
+    if isinstance(v, np.datetime64) and np.isnat(v):
+        return True
+    return isinstance(v, str) and (v.strip() == "" or v.strip().lower() in MISSING_MARKERS)
 
 
 def _text(v: Any) -> str | None:
@@ -180,17 +208,28 @@ def _text(v: Any) -> str | None:
     return str(v).strip()
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # outside these a date is a placeholder (9999-12-31) or a typo
+
+
 def _date(v: Any) -> pd.Timestamp | None:
     """A date, or raise ValueError; strings must be ISO YYYY-MM-DD, never guessed."""
-    if isinstance(v, (datetime, date, np.datetime64)):
-        return pd.Timestamp(v).normalize()
-    text = str(v).strip()
-    if not ISO_DATE.match(text):
-        raise ValueError(f"{text!r} is not a date in YYYY-MM-DD form")
-    try:
-        return pd.Timestamp(datetime.strptime(text[:10], "%Y-%m-%d"))
-    except ValueError:
-        raise ValueError(f"{text!r} is not a real calendar date") from None
+    if isinstance(v, (datetime, date)):
+        day = date(v.year, v.month, v.day)  # the calendar day as written, time zone or not
+    elif isinstance(v, np.datetime64):
+        day = pd.Timestamp(v).date()
+    else:
+        text = str(v).strip()
+        if not ISO_DATE.match(text):
+            raise ValueError(f"{text!r} is not a date in YYYY-MM-DD form")
+        try:
+            day = datetime.strptime(text[:10], "%Y-%m-%d").date()
+        except ValueError:
+            raise ValueError(f"{text!r} is not a real calendar date") from None
+    if day.year == 9999:  # the "high date" many HR systems write for "no end date yet"
+        return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{day.isoformat()} is not a plausible date (years {FIRST_YEAR}-{LAST_YEAR})")
+    return pd.Timestamp(day)
 
 
 def _number(v: Any) -> float:
@@ -242,7 +281,9 @@ def _parse_table(src: SourceTable, spec: TableSpec) -> tuple[dict[str, list[Any]
         kind = spec.column(col).kind
         values, errors = _parse_column(src.frame[col].to_numpy(dtype=object), kind)
         non_empty = sum(v is not None for v in values) + len(errors)
-        if errors and len(errors) == non_empty:
+        if non_empty == 0 and spec.column(col).required and len(values):
+            raise InputFileError(src.file, "required column has no values", column=col)
+        if errors and len(errors) == non_empty and non_empty >= 2:  # one odd cell is a bad row, not a bad column
             pos = min(errors)
             raise InputFileError(src.file, f"no value in this column is a valid {kind}, "
                                            f"e.g. {errors[pos]}", column=col, row=src.row_number(pos))
@@ -293,11 +334,17 @@ def validate_employees(src: SourceTable) -> ValidatedTable:
             problems[i] = ("termination_reason", f"{reasons_in[i]!r} given but termination_date is empty")
         elif parsed.get("salary") and parsed["salary"][i] is not None and parsed["salary"][i] <= 0:
             problems[i] = ("salary", f"{parsed['salary'][i]:g} is not a positive amount")
+        elif parsed.get("salary") and parsed["salary"][i] is not None and parsed["salary"][i] > MAX_SALARY:
+            problems[i] = ("salary", f"{parsed['salary'][i]:g} is not a plausible annual salary")
         elif parsed.get("birth_year") and parsed["birth_year"][i] is not None and not 1900 <= parsed["birth_year"][i] <= 2100:
             problems[i] = ("birth_year", f"{parsed['birth_year'][i]} is not a plausible birth year")
         if i not in problems:
             first_seen[ids[i]] = i
     keep = [i for i in range(n) if i not in problems]
+    if not keep:  # loading would empty the dashboard: refuse, as for a file-level problem
+        first = min(problems)
+        raise InputFileError(src.file, f"every row would be set aside, e.g. {problems[first][0]}: "
+                                       f"{problems[first][1]}", column=problems[first][0], row=src.row_number(first))
     frame = _kept(parsed, keep, EMPLOYEES)
     mapping = Counter()
     if "termination_reason" in parsed:
@@ -345,6 +392,8 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable) -> Validat
             problems[i] = ("program_type", f"{programs_in[i]!r} is not one of {', '.join(PROGRAM_TYPES)}")
         elif meetings[i] is not None and meetings[i] < 0:
             problems[i] = ("meetings", f"{meetings[i]} is negative")
+        elif meetings[i] is not None and meetings[i] > MAX_MEETINGS:
+            problems[i] = ("meetings", f"{meetings[i]} is not a plausible number of meetings")
         elif key in seen:
             problems[i] = ("mentee_id", f"duplicate of row {src.row_number(seen[key])} (same mentee, mentor and start_date)")
         if i not in problems:

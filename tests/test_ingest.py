@@ -53,6 +53,10 @@ FILE_LEVEL = [
     pytest.param(lambda e, m: (e.assign(**{"Employee ID": e["employee_id"]}), m), "employees.csv",
                  ", column 'employee_id': headers ['employee_id', 'Employee ID'] all match", id="two-id-headers"),
     pytest.param(lambda e, m: (e.iloc[:0], m), "employees.csv", ": has a header but no data rows", id="empty-employees"),
+    pytest.param(_set("e", "hire_date", ""), "employees.csv", ", column 'hire_date': required column has no values", id="hire-date-all-empty"),
+    pytest.param(lambda e, m: (e.assign(termination_date="2000-01-01", termination_reason="quit"), m), "employees.csv",
+                 ", column 'termination_date', row 2: every row would be set aside, e.g. termination_date: 2000-01-01 is before",
+                 id="every-row-bad"),
 ]
 
 
@@ -114,6 +118,9 @@ ROW_LEVEL = [
     pytest.param(_cell("e", 6, "birth_year", "1980.5"), "employees", 8, "birth_year: '1980.5' is not a whole number", id="fractional-year"),
     pytest.param(_cell("e", 6, "birth_year", "1801"), "employees", 8, "birth_year: 1801 is not a plausible birth year", id="implausible-year"),
     pytest.param(_cell("e", 6, "performance_rating", "great"), "employees", 8, "performance_rating: 'great' is not a number", id="rating-text"),
+    pytest.param(_cell("e", 6, "salary", "1e12"), "employees", 8, "salary: 1e+12 is not a plausible annual salary", id="salary-typo"),
+    pytest.param(_cell("e", 3, "hire_date", "1600-01-01"), "employees", 5, "hire_date: 1600-01-01 is not a plausible date (years 1900-2100)", id="date-out-of-range"),
+    pytest.param(_cell("m", 1, "meetings", "10000000000"), "mentorships", 3, "meetings: 10000000000 is not a plausible number of meetings", id="meetings-typo"),
     pytest.param(_cell("m", 1, "mentee_id", "E9999"), "mentorships", 3, "mentee_id: 'E9999' is not in employees", id="unknown-mentee"),
     pytest.param(_cell("m", 1, "mentee_id", ""), "mentorships", 3, "mentee_id: required value is empty", id="empty-mentee"),
     pytest.param(_cell("m", 1, "start_date", ""), "mentorships", 3, "start_date: required value is empty", id="empty-start"),
@@ -231,6 +238,65 @@ def test_windows_1252_text_is_read_and_other_bytes_are_named(good):
     with pytest.raises(InputFileError, match="^file 'employees.csv': cannot be read as csv: its text is "
                                              "neither UTF-8 nor Windows-1252$"):
         prepare_load(tmp / "employees.csv", tmp / "mentorships.csv")
+
+
+def test_parquet_with_nullable_types_reads_empty_as_empty(good):
+    """pandas' nullable dtypes (and pyarrow-backed ones) write missing values that read back as pd.NA."""
+    emp, men, tmp = good
+    from_csv = _plan(emp, men, tmp)
+    typed = pd.read_csv(write(emp, tmp / "e.csv"), parse_dates=["hire_date", "termination_date"]).convert_dtypes()
+    typed.to_parquet(tmp / "employees.parquet", index=False)
+    men.replace("", None).convert_dtypes().to_parquet(tmp / "mentorships.parquet", index=False)
+    plan = prepare_load(tmp / "employees.parquet", tmp / "mentorships.parquet")
+    assert plan.rejects.empty
+    pd.testing.assert_frame_equal(from_csv.employees.frame, plan.employees.frame)
+
+
+def test_time_zone_dates_keep_their_calendar_day(good):
+    """A London summer date stored with its zone is that day, not the UTC day before."""
+    emp, men, tmp = good
+    emp["termination_date"], emp["termination_reason"] = "", ""
+    emp = emp[emp["hire_date"] < "2021-06-01"].reset_index(drop=True)
+    emp.loc[0, "termination_date"], emp.loc[0, "termination_reason"] = "2021-07-01", "quit"
+    frame = emp.assign(hire_date=pd.to_datetime(emp["hire_date"]).dt.tz_localize("Europe/London"),
+                       termination_date=pd.to_datetime(emp["termination_date"]).dt.tz_localize("Europe/London"))
+    frame.to_parquet(tmp / "employees.parquet", index=False)
+    plan = prepare_load(tmp / "employees.parquet", write(men, tmp / "mentorships.csv"))
+    assert plan.employees.frame.loc[0, "termination_date"] == pd.Timestamp("2021-07-01")
+    assert list(plan.employees.frame["hire_date"]) == list(pd.to_datetime(emp["hire_date"]))
+
+
+def test_high_date_and_missing_markers_mean_empty(good):
+    """9999-12-31 is many HR systems' 'no end date'; N/A and NULL are spreadsheets' empty cells."""
+    emp, men, tmp = good
+    plain = _plan(emp, men, tmp)
+    open_ended = (emp["termination_date"] == "")
+    emp.loc[open_ended, "termination_date"] = "9999-12-31"
+    emp["performance_rating"] = emp["performance_rating"].where(emp.index % 5 > 0, "N/A")
+    men["end_date"] = "NULL"
+    plan = _plan(emp, men, tmp)
+    assert plan.rejects.empty
+    assert plan.employees.frame["termination_date"].isna().sum() == open_ended.sum()
+    assert plan.employees.frame["performance_rating"].isna().sum() == (emp.index % 5 == 0).sum()
+    pd.testing.assert_frame_equal(plan.mentorships.frame, plain.mentorships.frame)
+
+
+def test_one_odd_cell_in_an_optional_column_is_a_bad_row_not_a_bad_file(good):
+    emp, men, tmp = good
+    emp["performance_rating"] = ""
+    emp.loc[4, "performance_rating"] = "excellent"
+    plan = _plan(emp, men, tmp)
+    assert plan.rejects[["row_number", "reason"]].values.tolist()[0] == [6, "performance_rating: 'excellent' is not a number"]
+
+
+def test_blank_lines_keep_the_row_numbers_a_spreadsheet_shows(good):
+    emp, men, tmp = good
+    emp.loc[9, "hire_date"] = "03/04/2021"  # row 11 in the file, 12 once a blank line is above it
+    lines = emp.to_csv(index=False).splitlines()
+    (tmp / "employees.csv").write_text("\n".join(lines[:5] + [""] + lines[5:] + ["", ""]) + "\n")
+    plan = prepare_load(tmp / "employees.csv", write(men, tmp / "mentorships.csv"))
+    assert plan.rejects.query("table_name == 'employees'")["row_number"].tolist() == [12]
+    assert len(plan.employees.frame) == len(emp) - 1  # blank lines are no records, not rows set aside
 
 
 def test_excel_date_cells_are_dates(good):

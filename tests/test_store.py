@@ -122,6 +122,26 @@ def test_cli_load_bad_file_exits_2_and_leaves_the_database(tmp_path, capsys):
     assert store.data_facts(con)["n_employees"] == 40
 
 
+def test_cli_refused_load_creates_no_database(tmp_path, capsys):
+    emp = employees_table().drop(columns=["hire_date"])
+    men = mentorships_table(employees_table())
+    db = tmp_path / "new.duckdb"
+    assert main(["load", "--db", str(db), "--employees", str(write(emp, tmp_path / "e.csv")),
+                 "--mentorships", str(write(men, tmp_path / "m.csv"))]) == 2
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("args", [["rejects", "--out", "{missing}/rejects.csv"],
+                                  ["report", "--format", "html", "--out", "{missing}/one_pager.html"]],
+                         ids=["rejects", "report"])
+def test_cli_unwritable_output_exits_2_with_a_message(con, tmp_path, capsys, args):
+    con.close()
+    argv = [a.format(missing=tmp_path / "no such folder") for a in args] + ["--db", str(tmp_path / "r.duckdb")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no such folder" in err and "Traceback" not in err
+
+
 def test_cli_rejects_round_trip(tmp_path, capsys):
     emp = employees_table()
     men = mentorships_table(emp)
