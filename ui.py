@@ -134,7 +134,44 @@ def cached(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def pct(x: float | None, digits: int = 0) -> str:
-    return "–" if x is None else f"{100 * x:.{digits}f}%"
+    return "–" if x is None or x != x else f"{100 * x:.{digits}f}%"
+
+
+# The business case's assumptions, kept while the user moves between pages (streamlit forgets
+# a widget's value when its page is left, so each is saved under its own key as it changes).
+ASSUMPTION_DEFAULTS = {"bc_target": 76, "bc_replacement": 50, "bc_cost": 1500, "bc_years": 1, "bc_salary": 60_000}
+
+
+def remembered(key: str, lowest: float | None = None) -> dict:
+    """Keyword arguments for a widget whose value outlives its page (pass no default value)."""
+    saved = f"saved_{key}"
+    st.session_state.setdefault(saved, ASSUMPTION_DEFAULTS[key])
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state[saved]
+    if lowest is not None and st.session_state[key] < lowest:
+        st.session_state[key] = st.session_state[saved] = lowest
+    return {"key": key, "on_change": _save_widget, "args": (key,)}
+
+
+def _save_widget(key: str) -> None:
+    st.session_state[f"saved_{key}"] = st.session_state[key]
+
+
+def assumptions() -> summary.Assumptions:
+    """The business-case assumptions as last set on the Business case page (defaults before)."""
+    value = {k: st.session_state.get(f"saved_{k}", v) for k, v in ASSUMPTION_DEFAULTS.items()}
+    changed = value["bc_cost"] != ASSUMPTION_DEFAULTS["bc_cost"]
+    return summary.Assumptions(
+        coverage_target=value["bc_target"] / 100, replacement_cost_pct=value["bc_replacement"] / 100,
+        programme_cost_per_mentee=float(value["bc_cost"]), horizon_years=int(value["bc_years"]),
+        # the salary input exists only when the data has no salary column (the Business case page says)
+        average_salary=float(value["bc_salary"]) if st.session_state.get("salary_needed") else None,
+        cost_source="your input" if changed else summary.Assumptions().cost_source)
+
+
+def value_label(years: int) -> str:
+    years = int(years)
+    return "Yearly value" if years == 1 else f"Value over {years} years"
 
 
 money = report.money

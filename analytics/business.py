@@ -458,6 +458,8 @@ def _checked_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
 
 
 def _default_costs(x: BusinessCaseInputs) -> list[float]:
+    if x.programme_cost_per_mentee == 0:  # a free programme: show what costs would do to it
+        return [0.0, 750.0, 1500.0, 2250.0, 3000.0]
     return sorted({k * x.programme_cost_per_mentee for k in (0.5, 1.0, 1.5, 2.0)})
 
 

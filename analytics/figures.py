@@ -110,8 +110,11 @@ def hazard_ratio_figure(estimates: Mapping[str, HazardRatio | None], title: str 
         text=[f"{v:.0%}" for v in est], textposition="inside", insidetextanchor="start",
         hovertemplate="%{y}: %{x:.0%} less likely to leave<extra></extra>"))
     _layout(fig, height=height, title=title, showlegend=False)
-    fig.update_xaxes(title_text="How much less likely to leave in any given month (95% CI)", tickformat=".0%",
-                     range=[min(0, min(est, default=0) - 0.1), 1])
+    # left of 0 is "more likely to leave": the axis reaches as far as the widest range does
+    left = min([0.0] + [e - m for e, m in zip(est, lo)])
+    fig.update_xaxes(title_text="How much less likely to leave in any given month (95% CI; below 0: more likely)",
+                     tickformat=".0%", range=[left - 0.05 if left < 0 else 0, 1], zeroline=True,
+                     zerolinecolor="#888")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(margin=dict(l=230, r=20, t=40, b=50))
     return fig
@@ -129,7 +132,10 @@ def forest_figure(effects: list[SubgroupEffect], title: str | None = None) -> go
         hovertemplate="%{y}: HR %{x:.2f}<extra></extra>"))
     fig.add_vline(x=1, line=dict(color="#888", dash="dash"))
     _layout(fig, height=120 + 42 * max(len(shown), 1), title=title, showlegend=False)
-    fig.update_xaxes(type="log", title_text="Hazard ratio, mentored vs not (below 1 = fewer exits)")
+    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10)
+             if min([1.0] + [e.hazard_ratio.lower for e in shown]) / 1.3 <= t <= max([1.0] + [e.hazard_ratio.upper for e in shown]) * 1.3]
+    fig.update_xaxes(type="log", title_text="Hazard ratio, mentored vs not (below 1 = fewer exits)",
+                     tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(margin=dict(l=260, r=20, t=40, b=50))
     return fig
@@ -170,7 +176,7 @@ def schoenfeld_figure(residuals: pd.DataFrame, covariate: str, height: int = 320
     return fig
 
 
-def scenario_figure(scenarios: pd.DataFrame, currency: str = "$", height: int = 360) -> go.Figure:
+def scenario_figure(scenarios: pd.DataFrame, currency: str = "$", height: int = 360, years: int = 1) -> go.Figure:
     """Net benefit by coverage with the range from the HR's CI."""
     x = scenarios["coverage"].to_numpy(float)
     fig = go.Figure([
@@ -183,5 +189,6 @@ def scenario_figure(scenarios: pd.DataFrame, currency: str = "$", height: int = 
     fig.add_hline(y=0, line=dict(color="#888", dash="dash"))
     _layout(fig, height=height)
     fig.update_xaxes(title_text="Share of people mentored", tickformat=".0%")
-    fig.update_yaxes(title_text=f"Net benefit per year ({currency})", tickformat=",.0f")
+    period = "per year" if years == 1 else f"over {years} years"
+    fig.update_yaxes(title_text=f"Net benefit {period} ({currency})", tickformat=",.0f")
     return fig

@@ -157,7 +157,9 @@ def one_pager_html(h: Headline) -> str:
             kpis.append(_kpi(f"Still here at 12 months: {name}", _pct(e.estimate), f"{_pct(e.lower)}–{_pct(e.upper)}"))
     if h.business:
         net = h.business.current.net_benefit
-        kpis.append(_kpi("Estimated yearly value", money(net.estimate), f"{money(net.low)} to {money(net.high)}"))
+        years = int(h.business.inputs.horizon_years)
+        label = "Estimated yearly value" if years == 1 else f"Estimated value over {years} years"
+        kpis.append(_kpi(label, money(net.estimate), f"{money(net.low)} to {money(net.high)}"))
     parts = [f"<h1>Is mentoring keeping people?</h1><div class='scope'>{html.escape(msg['scope'])}</div>",
              f"<div class='headline'>{html.escape(msg['effect'])}</div>", f"<div class='kpis'>{''.join(kpis)}</div>"]
     if h.curves:
@@ -172,7 +174,8 @@ def one_pager_html(h: Headline) -> str:
                                               "Honest: like with like": h.adjusted.hazard_ratio}, height=260))]
     if h.business:
         parts += ["<h2 class='pagebreak'>What it is worth</h2>", f"<p>{html.escape(msg.get('value', ''))}</p>",
-                  _chart(scenario_figure(coverage_scenarios(h.business.inputs), height=300)),
+                  _chart(scenario_figure(coverage_scenarios(h.business.inputs), height=300,
+                                         years=int(h.business.inputs.horizon_years))),
                   "<h2>Assumptions</h2>", _assumptions_table(h)]
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Mentoring and retention</title>"

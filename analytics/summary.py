@@ -130,7 +130,8 @@ def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: Mode
         coverage_target=Input(max(assumptions.coverage_target, coverage_now), "your input"),
         average_salary=salary_input,
         programme_cost_per_mentee=Input(assumptions.programme_cost_per_mentee, assumptions.cost_source),
-        replacement_cost_pct=assumptions.replacement_cost_pct,
+        replacement_cost_pct=(assumptions.replacement_cost_pct if assumptions.replacement_cost_pct == 0.5
+                              else Input(assumptions.replacement_cost_pct, "your input")),
         horizon_years=assumptions.horizon_years,
         naive_hazard_ratio=Input(nv.estimate, "naive model (overstated)"),
         naive_hazard_ratio_lower=nv.lower, naive_hazard_ratio_upper=nv.upper)

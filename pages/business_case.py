@@ -4,29 +4,33 @@ import streamlit as st
 import ui
 from analytics import figures, report
 from analytics.business import GALLUP, coverage_scenarios, sensitivity
-from analytics.summary import Assumptions
 
 st.title("Business case")
 ui.require_data()
 base = ui.current_headline()
 
+coverage_now = base.business.inputs.coverage_now if base.business else 0.0
 with st.container(border=True):
-    st.markdown("**Your assumptions**")
+    st.markdown("**Your assumptions** (kept while you look at other pages)")
     cols = st.columns(4)
-    target = cols[0].slider("Target share mentored", 0, 100, 76, format="%d%%", key="bc_target") / 100
-    replacement = cols[1].slider("Replacement cost, % of salary", 20, 200, 50, step=5, format="%d%%",
-                                 key="bc_replacement", help=GALLUP) / 100
-    cost = cols[2].number_input("Programme cost per mentee per year", 0, 100_000, 1500, step=100, key="bc_cost")
-    years = cols[3].selectbox("Horizon (years)", [1, 2, 3], key="bc_years")
-    has_salary = base.follow_up.episodes["salary"].notna().any()
-    salary = None
-    if not has_salary:
-        salary = st.number_input("Average annual salary (not in your data)", 1_000, 1_000_000, 60_000, step=1000,
-                                 key="bc_salary")
+    lowest = min(100, round(100 * coverage_now))  # the scenario adds mentees; it cannot take any away
+    if lowest < 100:
+        cols[0].slider("Target share mentored", lowest, 100, format="%d%%",
+                       help=f"Today {coverage_now:.0%} of the people employed now have been mentored.",
+                       **ui.remembered("bc_target", lowest=lowest))
+    cols[1].slider("Replacement cost, % of salary", 20, 200, step=5, format="%d%%", help=GALLUP,
+                   **ui.remembered("bc_replacement"))
+    cols[2].number_input("Cost per mentee per year", 0, 100_000, step=100,
+                         help="Programme cost per mentee per year: mentor time, training, administration.",
+                         **ui.remembered("bc_cost"))
+    cols[3].selectbox("Horizon (years)", [1, 2, 3], **ui.remembered("bc_years"))
+    st.session_state["salary_needed"] = not base.follow_up.episodes["salary"].notna().any()
+    if st.session_state["salary_needed"]:
+        st.number_input("Average annual salary (not in your data)", 1_000, 1_000_000, step=1000,
+                        **ui.remembered("bc_salary"))
 
-assumptions = Assumptions(coverage_target=target, replacement_cost_pct=replacement,
-                          programme_cost_per_mentee=float(cost), horizon_years=years,
-                          average_salary=salary, cost_source="your input")
+assumptions = ui.assumptions()
+years = assumptions.horizon_years
 h = ui.current_headline(assumptions)
 case = h.business
 if case is None:
@@ -47,7 +51,8 @@ first[2].metric("Programme cost", ui.money(cur.programme_cost.estimate), border=
 second[0].metric("Net benefit", ui.money(cur.net_benefit.estimate), border=True,
                  **ui.range_delta(f"{ui.money(cur.net_benefit.low)} to {ui.money(cur.net_benefit.high)}"))
 second[1].metric("Return on investment", ui.pct(cur.roi.estimate), border=True,
-                 **ui.range_delta(f"{ui.pct(cur.roi.low)} to {ui.pct(cur.roi.high)}"))
+                 **(ui.range_delta(f"{ui.pct(cur.roi.low)} to {ui.pct(cur.roi.high)}") if cur.roi.estimate is not None
+                    else ui.range_delta("no cost, so no ratio", prefix="")))
 second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.estimate:,.0f} months", border=True,
                  **(ui.range_delta("no savings at the estimate", prefix="") if pay.estimate is None else
                     ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
@@ -57,13 +62,13 @@ st.caption(f"Ranges come from the 95% range of the honest effect. {case.inputs.p
 if cur.net_benefit.low is not None and cur.net_benefit.low < 0:
     st.warning("At the cautious end of the range the programme costs more than it saves.", icon=":material/warning:")
 
-st.subheader(f"If {target:.0%} were mentored")
+st.subheader(f"If {case.inputs.coverage_target:.0%} were mentored")
 with st.container(horizontal=True):
     st.metric("More mentees", f"{tgt.mentees:,.0f}", border=True)
     st.metric(f"Extra exits avoided {period}", f"{tgt.avoided_exits.estimate:,.0f}", border=True)
     st.metric("Extra net benefit", ui.money(tgt.net_benefit.estimate), border=True,
               **ui.range_delta(f"{ui.money(tgt.net_benefit.low)} to {ui.money(tgt.net_benefit.high)}"))
-st.plotly_chart(figures.scenario_figure(coverage_scenarios(case.inputs)), config={"displaylogo": False})
+st.plotly_chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years), config={"displaylogo": False})
 
 if case.naive_current is not None:
     st.info(f"A naive report would claim a net benefit of {ui.money(case.naive_current.net_benefit.estimate)} "

@@ -6,7 +6,7 @@ from analytics import figures
 
 st.title("Is mentoring keeping people?")
 ui.require_data()
-h = ui.current_headline()
+h = ui.current_headline(ui.assumptions())  # the Business case page's assumptions, as last set
 fu = h.follow_up
 
 words = "voluntarily" if fu.event == "voluntary" else "for any reason"
@@ -30,14 +30,15 @@ if h.retention:
                               "with its 95% range.")
 if h.business:
     net = h.business.current.net_benefit
-    next(kpi).metric("Yearly value", ui.money(net.estimate), border=True,
+    next(kpi).metric(ui.value_label(h.business.inputs.horizon_years), ui.money(net.estimate), border=True,
                      **ui.range_delta(f"{ui.money(net.low)} to {ui.money(net.high)}"),
                      help="Net of programme cost. Assumptions on the Business case page.")
 
 if h.adjusted:
     hr = h.adjusted.hazard_ratio
-    st.success(f"**Mentored employees were {ui.hr_words(hr)} to leave in any given month** than comparable "
-               f"colleagues who were not (yet) mentored.", icon=":material/verified:")
+    sure = st.success if hr.upper < 1 else st.info  # green only when the whole range is a benefit
+    sure(f"**Mentored employees were {ui.hr_words(hr)} to leave in any given month** than comparable "
+         f"colleagues who were not (yet) mentored.", icon=":material/verified:" if hr.upper < 1 else ":material/info:")
     if hr.upper >= 1:
         st.warning("The range includes no effect at all: the data cannot rule out that mentoring makes no "
                    "difference here.", icon=":material/help:")

@@ -121,6 +121,23 @@ def test_business_case_assumptions_change_the_result(monkeypatch, demo_db):
     assert payback.value.endswith(" months") and payback.delta.startswith("range ")
 
 
+def test_assumptions_follow_the_user_between_pages(monkeypatch, demo_db):
+    """Set on the Business case page, the assumptions stay there and the Overview uses them."""
+    at = open_app(monkeypatch, demo_db, "pages/business_case.py")
+    assert at.slider(key="bc_target").min == 45  # today's coverage (45%): the scenario only adds mentees
+    at.selectbox(key="bc_years").set_value(3).run()
+    at.slider(key="bc_replacement").set_value(100).run()
+    assert_clean(at)
+    assert not at.warning or all("Session State" not in w.value for w in at.warning)
+    three_years = next(m.value for m in at.metric if m.label == "Net benefit")
+    at.switch_page("pages/overview.py").run()
+    assert next(m.value for m in at.metric if m.label == "Value over 3 years") == three_years
+    at.switch_page("pages/business_case.py").run()
+    assert at.selectbox(key="bc_years").value == 3 and at.slider(key="bc_replacement").value == 100
+    sources = at.dataframe[-1].value.set_index("input")["source"]
+    assert sources["Cost of replacing a leaver (share of salary)"] == "your input"
+
+
 def _upload(at: AppTest, employees: bytes, mentorships: bytes) -> None:
     at.file_uploader(key="upload_employees").set_value(("staff.csv", employees, "text/csv"))
     at.file_uploader(key="upload_mentorships").set_value(("mentoring.csv", mentorships, "text/csv"))
