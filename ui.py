@@ -61,6 +61,12 @@ def settings() -> tuple[date | None, str | None]:
     return st.session_state.get("as_of"), st.session_state.get("event")
 
 
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def default_as_of(version: str) -> date:
+    """The data's own snapshot date (the latest date in it, or the demo's stated one)."""
+    return store.default_as_of(cursor())
+
+
 def has_data() -> bool:
     return bool(store.first_row(cursor(), "SELECT count(*) FROM employees")[0])
 
@@ -72,9 +78,19 @@ def require_data() -> None:
                 "company, on the Data page.", icon=":material/database:")
         st.page_link("pages/data.py", label="Go to the Data page", icon=":material/arrow_forward:")
         st.stop()
-    n = people_in_scope(data_version(), st.session_state.get("cohort", Cohort()), settings()[0])
+    cohort, (as_of, _) = st.session_state.get("cohort", Cohort()), settings()
+    latest = default_as_of(data_version())
+    if as_of is not None and as_of > latest:
+        st.warning(f"The as-of date, {as_of:%d %B %Y}, is after the latest date in the data ({latest:%d %B %Y}): "
+                   "everyone still employed is counted as staying until then. Use the data's own date unless "
+                   "you know nobody left in between (Data page).", icon=":material/event_busy:")
+    n = people_in_scope(data_version(), cohort, as_of)
     if n == 0:
-        st.info("Nobody is in scope. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
+        if cohort.is_everyone():
+            st.info(f"Nobody had been hired by the as-of date, {as_of or latest:%d %B %Y}. Choose a later date "
+                    "on the Data page.", icon=":material/event_busy:")
+        else:
+            st.info("Nobody is in scope. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
         st.stop()
     if shown_count(n) is None:
         st.info(f"Fewer than {MIN_GROUP_SIZE} people are in scope, so nothing is shown, to protect their "

@@ -505,15 +505,19 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
         try:
             fitted = model.fit(method="newton", maxiter=100, start_params=start_params)
         except (ConvergenceWarning, np.linalg.LinAlgError) as exc:
-            raise EstimationError(f"the Cox model did not converge ({exc})") from None
+            # plain words for the pages; the optimiser's own message means nothing to a reader
+            raise EstimationError("the model could not be estimated: too few exits to tell the groups apart "
+                                  f"({type(exc).__name__ if isinstance(exc, np.linalg.LinAlgError) else 'no convergence'})") from None
     params = np.asarray(fitted.params)
     cov = np.asarray(fitted.cov_params())
     if not np.all(np.isfinite(params)) or not np.all(np.isfinite(cov)):
-        raise EstimationError("the Cox model did not converge (non-finite estimates)")
+        raise EstimationError("the model could not be estimated: too few exits to tell the groups apart "
+                              "(non-finite estimates)")
     score = model.score(params)
     decrement = float(score @ cov @ score)  # Newton decrement: scale-free distance to the optimum
     if not decrement < 1e-8:
-        raise EstimationError(f"the Cox model did not converge (Newton decrement {decrement:.3g} at the estimate)")
+        raise EstimationError("the model could not be estimated: too few exits to tell the groups apart "
+                              f"(no convergence, Newton decrement {decrement:.2g})")
     data = {
         "start": start,
         "stop": stop,

@@ -269,9 +269,9 @@ def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame 
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
     try:
         result = fit_cox(r["start"], r["stop"], r["event"], X, strata=groups)
-    except EstimationError as exc:
+    except EstimationError:
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
-                              f"in this group ({exc})") from None
+                              "in this group (too few exits in some combination)") from None
     return ModelFit("adjusted", _identified(result, effect), result, design.used, {**design.dropped, **collinear},
                     strata)
 

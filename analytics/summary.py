@@ -336,7 +336,7 @@ def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: da
         curves[group] = km
         at_horizon = km.survival_at(horizon_days)
         mentored = part.loc[part["mentored"], "employee_id"].nunique()
-        rows.append({"group": group, "people": people, "exits": int(part["event"].sum()),
+        rows.append({"group": group, "people": people, "exits": shown_count(int(part["event"].sum())),
                      "mentored": mentored if mentored >= MIN_GROUP_SIZE or mentored == 0 else None,
                      "retention": at_horizon.estimate, "retention_lower": at_horizon.lower,
                      "retention_upper": at_horizon.upper,

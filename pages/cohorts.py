@@ -24,8 +24,10 @@ if c.suppressed:
 if not c.table.empty:
     st.subheader("Retention and tenure")
     table = c.table.assign(retention=c.table["retention"].map(ui.pct),
-                           range=[f"{ui.pct(lo)}–{ui.pct(hi)}" for lo, hi in
-                                  zip(c.table["retention_lower"], c.table["retention_upper"])])
+                           range=[f"{ui.pct(lo)}–{ui.pct(hi)}" if lo == lo and hi == hi else "–" for lo, hi in
+                                  zip(c.table["retention_lower"], c.table["retention_upper"])],
+                           **{k: c.table[k].map(lambda v: ui.count_words(None if v != v else v))
+                              for k in ("people", "mentored", "exits")})
     st.dataframe(table[["group", "people", "mentored", "exits", "retention", "range", "rmst_months"]],
                  hide_index=True, column_config={
                      "retention": "still here at 12 months", "range": "95% range",
@@ -37,7 +39,8 @@ if shown:
     st.plotly_chart(figures.forest_figure(c.effects), config={"displaylogo": False})
 if c.effects:
     st.dataframe(pd.DataFrame([e.as_row() for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""}),
-                 hide_index=True, column_config=ui.HR_COLUMNS)
+                 hide_index=True, column_config={**ui.HR_COLUMNS, "people": st.column_config.NumberColumn(format="localized"),
+                                                 "note": st.column_config.TextColumn(width="large")})
 if c.interaction:
     t = c.interaction
     st.caption(f"Does the effect differ between groups? Likelihood-ratio test of the interaction: "

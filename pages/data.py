@@ -1,5 +1,6 @@
 """Data: upload and map files, validate, load; data quality; as-of date and event settings."""
 import json
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +11,8 @@ from analytics.ingest import prepare_load, read_raw, suggest_mapping
 from analytics.schema import EMPLOYEES, MENTORSHIPS, REASON_SYNONYMS
 
 st.title("Data")
+if "flash" in st.session_state:  # what the last action did, said once after the page redrew
+    st.success(st.session_state.pop("flash"), icon=":material/check_circle:")
 con = ui.cursor()
 
 # ---------------------------------------------------------------- settings
@@ -19,10 +22,13 @@ with st.container(horizontal=True):
     if facts["n_employees"]:
         default_as_of = store.default_as_of(con)
         chosen = st.date_input("As-of date (data snapshot)", value=st.session_state.get("as_of") or default_as_of,
-                               format="YYYY-MM-DD",
+                               format="YYYY-MM-DD", max_value=max(default_as_of, date.today()),
                                help="Everyone still employed is followed up to this date. "
                                     f"Default: {default_as_of:%Y-%m-%d}, the latest date in the data.")
-        st.session_state["as_of"] = None if chosen == default_as_of else chosen
+        chosen = None if chosen == default_as_of else chosen
+        if chosen != st.session_state.get("as_of"):
+            st.session_state["as_of"] = chosen
+            st.rerun()  # the sidebar above was drawn with the old date
     events = {"voluntary": "Voluntary exits", "all": "All exits"}
     current = st.session_state.get("event") or (store.resolve_event(con, None) if facts["n_employees"] else "voluntary")
     event = st.radio("What counts as leaving", list(events), format_func=events.get,
@@ -30,6 +36,8 @@ with st.container(horizontal=True):
                      help="Voluntary exits are the default when the data has termination reasons; "
                           "other exits are then treated as follow-up ending, not as leaving.")
     st.session_state["event"] = event
+    if event != current:
+        st.rerun()
 if facts["n_employees"] and facts["n_with_reason"] == 0 and event == "voluntary":
     st.info("The data has no termination reasons, so every exit counts as leaving.")
 
@@ -85,7 +93,8 @@ if plan is not None and all(uploads.values()):
             del st.session_state["plan"]
             st.session_state.pop("as_of", None)
             ui.clear_caches()
-            st.success("Loaded. Every page now shows your data.")
+            st.session_state["flash"] = "Loaded. Every page now shows your data."
+            st.rerun()  # redraw the sidebar, the settings and the figures below with the new data
 
 # ---------------------------------------------------------------- quality
 st.subheader("What is loaded")
@@ -132,4 +141,5 @@ if st.button("Restore demo data"):
         store.load_demo(con)
         st.session_state.pop("as_of", None)
         ui.clear_caches()
-        st.success("Demo data restored.")
+        st.session_state["flash"] = "Demo data restored."
+        st.rerun()

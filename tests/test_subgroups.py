@@ -85,3 +85,12 @@ def test_a_tiny_cohorts_summary_and_exports_show_no_count(con):
     assert report.key_messages(h)["scope"].startswith("fewer than 5 people")
     page = report.one_pager_html(h)
     assert "fewer than 5" in page and f">{h.follow_up.n_employees}<" not in page
+
+
+def test_the_cohort_table_counts_no_group_of_one_to_four(con):
+    """Hired in 2024, level L5: 39 people of whom 1-4 left (demo data); that count is not shown."""
+    table = compare_cohorts(con, "job_level", Cohort(hire_year_from=2024)).table.set_index("group")
+    assert table.loc["L5", "exits"] is None or table.loc["L5", "exits"] != table.loc["L5", "exits"]
+    for column in ("people", "mentored", "exits"):
+        shown = table[column].dropna()
+        assert ((shown == 0) | (shown >= models.MIN_GROUP_SIZE)).all(), column

@@ -367,7 +367,7 @@ def test_ph_test_with_strata_and_grouped_terms():
 def test_cox_with_an_infinite_coefficient_is_not_estimable():
     """Monotone likelihood: every x=1 row exits before any x=0 row, so the MLE of beta is
     +infinity (R warns and prints a huge coefficient); we refuse rather than report it."""
-    with pytest.raises(EstimationError, match="converge"):
+    with pytest.raises(EstimationError, match="^the model could not be estimated: too few exits to tell the groups apart"):
         fit_cox(None, [1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 1, 0, 0, 0, 0], pd.DataFrame({"x": [1, 1, 1, 1, 0, 0, 0, 0]}))
 
 
