@@ -105,6 +105,7 @@ def sidebar() -> Cohort:
     options = filter_options(data_version())
     with st.sidebar:
         st.subheader("Who is in scope")
+        scope_line = st.empty()  # filled below, once the filters are read: seen without scrolling
         labels = {"department": "Department", "job_level": "Job level", "location": "Location",
                   "generation": "Generation"}
         chosen = {dim: tuple(st.multiselect(label, options.get(dim, []), key=f"filter_{dim}",
@@ -119,7 +120,7 @@ def sidebar() -> Cohort:
         cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
         as_of, event = settings()
         in_scope = people_in_scope(data_version(), cohort, as_of)
-        st.caption(f"**{count_words(in_scope)}** people in scope · {cohort.describe()}")
+        scope_line.caption(f"**{count_words(in_scope)}** people in scope · {cohort.describe()}")
     return cohort
 
 
