@@ -286,7 +286,8 @@ def data_facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection) -> date:
-    """The snapshot date: the demo's stated one, else the latest hire, exit or mentorship start."""
+    """The snapshot date: the demo's stated one, else the latest hire, exit or mentorship start, but
+    never after today (a future hire or a scheduled exit in an HR export is not yet data)."""
     stated = metadata(con, "as_of")
     if stated:
         return date.fromisoformat(stated)
@@ -294,7 +295,7 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> date:
     latest = [d for d in (facts["last_employee_date"], facts["last_mentorship_start"]) if pd.notna(d)]
     if not latest:
         raise EmptyDataError("no data loaded yet: load employees and mentorships, or run the demo")
-    return pd.Timestamp(max(latest)).date()
+    return min(pd.Timestamp(max(latest)).date(), date.today())
 
 
 def resolve_event(con: duckdb.DuckDBPyConnection, event: str | None) -> str:

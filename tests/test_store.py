@@ -86,6 +86,22 @@ def test_default_as_of_is_the_latest_date_in_the_data(con):
     assert store.default_as_of(con) == date(2023, 1, 1)
 
 
+def test_default_as_of_is_never_after_today(tmp_path):
+    """A scheduled exit or a hire next year in the export: the snapshot stays today, the hire is
+    excluded and counted, the exit not yet an exit."""
+    from datetime import timedelta
+    future = (date.today() + timedelta(days=400)).isoformat()
+    emp = EMPLOYEES.copy()
+    emp.loc[emp["employee_id"] == "F", "hire_date"] = future
+    emp.loc[emp["employee_id"] == "B", ["termination_date", "termination_reason"]] = [future, "resigned"]
+    c = store.connect(tmp_path / "f.duckdb")
+    store.load_files(c, write(emp, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
+    assert store.default_as_of(c) == date.today()
+    assert store.hired_after(c, store.default_as_of(c)) == 1
+    assert not store.episodes(c).set_index("employee_id").loc["B", "event"]
+    c.close()
+
+
 def test_event_falls_back_to_all_exits_without_reasons(tmp_path):
     c = store.connect(tmp_path / "r.duckdb")
     emp = EMPLOYEES.drop(columns=["termination_reason"])
