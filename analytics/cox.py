@@ -506,8 +506,9 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
             fitted = model.fit(method="newton", maxiter=100, start_params=start_params)
         except (ConvergenceWarning, np.linalg.LinAlgError) as exc:
             # plain words for the pages; the optimiser's own message means nothing to a reader
+            why = "singular matrix" if isinstance(exc, np.linalg.LinAlgError) else "no convergence"
             raise EstimationError("the model could not be estimated: too few exits to tell the groups apart "
-                                  f"({type(exc).__name__ if isinstance(exc, np.linalg.LinAlgError) else 'no convergence'})") from None
+                                  f"({why})") from None
     params = np.asarray(fitted.params)
     cov = np.asarray(fitted.cov_params())
     if not np.all(np.isfinite(params)) or not np.all(np.isfinite(cov)):

@@ -132,8 +132,9 @@ def forest_figure(effects: list[SubgroupEffect], title: str | None = None) -> go
         hovertemplate="%{y}: HR %{x:.2f}<extra></extra>"))
     fig.add_vline(x=1, line=dict(color="#888", dash="dash"))
     _layout(fig, height=120 + 42 * max(len(shown), 1), title=title, showlegend=False)
-    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10)
-             if min([1.0] + [e.hazard_ratio.lower for e in shown]) / 1.3 <= t <= max([1.0] + [e.hazard_ratio.upper for e in shown]) * 1.3]
+    low = min([1.0] + [e.hazard_ratio.lower for e in shown]) / 1.3
+    high = max([1.0] + [e.hazard_ratio.upper for e in shown]) * 1.3
+    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10) if low <= t <= high]
     fig.update_xaxes(type="log", title_text="Hazard ratio, mentored vs not (below 1 = fewer exits)",
                      tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     fig.update_yaxes(autorange="reversed")

@@ -16,10 +16,10 @@ from .errors import RetentionError
 from .cox import scaled_schoenfeld
 from .km import KaplanMeier
 from .models import (DAYS_PER_MONTH, MIN_GROUP_SIZE, PAIR_LABELS, FollowUp, GroupCurves, ModelFit,
-                     adjusted_model, count_words, shown_count, exit_causes, extended_km, follow_up, group_effects, landmark,
+                     adjusted_model, count_words, exit_causes, extended_km, follow_up, group_effects, landmark,
                      logrank_test, meetings_effects, mentor_manager_effects, mentor_own_effect, naive_model,
                      pair_labels, programme_effects, proportional_hazards, retention_at, reverse_pair_effects,
-                     rmst, time_varying_model)
+                     rmst, shown_count, time_varying_model)
 from .results import Estimate, TestResult
 
 HORIZON_DAYS = 365
