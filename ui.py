@@ -156,7 +156,11 @@ def pct(x: float | None, digits: int = 0) -> str:
 
 # The business case's assumptions, kept while the user moves between pages (streamlit forgets
 # a widget's value when its page is left, so each is saved under its own key as it changes).
-ASSUMPTION_DEFAULTS = {"bc_target": 76, "bc_replacement": 50, "bc_cost": 1500, "bc_years": 1, "bc_salary": 60_000}
+_DEFAULT = summary.Assumptions()
+ASSUMPTION_DEFAULTS = {"bc_target": round(100 * _DEFAULT.coverage_target),
+                       "bc_replacement": round(100 * _DEFAULT.replacement_cost_pct),
+                       "bc_cost": round(_DEFAULT.programme_cost_per_mentee), "bc_years": _DEFAULT.horizon_years,
+                       "bc_salary": 60_000}  # the salary asked for only when the data has none
 
 
 def remembered(key: str, lowest: float | None = None) -> dict:
@@ -183,7 +187,7 @@ def assumptions() -> summary.Assumptions:
         programme_cost_per_mentee=float(value["bc_cost"]), horizon_years=int(value["bc_years"]),
         # the salary input exists only when the data has no salary column (the Business case page says)
         average_salary=float(value["bc_salary"]) if st.session_state.get("salary_needed") else None,
-        cost_source="your input" if changed else summary.Assumptions().cost_source)
+        cost_source="your input" if changed else _DEFAULT.cost_source)
 
 
 def value_label(years: int) -> str:

@@ -457,6 +457,11 @@ def _checked_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
         raise InvalidInputError(name, f"one of {allowed}", value)
 
 
+def period_words(years: float) -> str:
+    """'per year' or 'over 3 years': how every page and chart names the horizon."""
+    return "per year" if years == 1 else f"over {years:g} years"
+
+
 def _default_costs(x: BusinessCaseInputs) -> list[float]:
     if x.programme_cost_per_mentee == 0:  # a free programme: show what costs would do to it
         return [0.0, 750.0, 1500.0, 2250.0, 3000.0]

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .business import period_words
 from .km import KaplanMeier
 from .models import DAYS_PER_MONTH, MIN_GROUP_SIZE, SubgroupEffect
 from .results import HazardRatio
@@ -190,6 +191,5 @@ def scenario_figure(scenarios: pd.DataFrame, currency: str = "$", height: int = 
     fig.add_hline(y=0, line=dict(color="#888", dash="dash"))
     _layout(fig, height=height)
     fig.update_xaxes(title_text="Share of people mentored", tickformat=".0%")
-    period = "per year" if years == 1 else f"over {years} years"
-    fig.update_yaxes(title_text=f"Net benefit {period} ({currency})", tickformat=",.0f")
+    fig.update_yaxes(title_text=f"Net benefit {period_words(years)} ({currency})", tickformat=",.0f")
     return fig

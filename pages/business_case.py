@@ -3,7 +3,7 @@ import streamlit as st
 
 import ui
 from analytics import figures, report
-from analytics.business import GALLUP, coverage_scenarios, sensitivity
+from analytics.business import GALLUP, coverage_scenarios, period_words, sensitivity
 
 st.title("Business case")
 ui.require_data()
@@ -38,7 +38,7 @@ if case is None:
     st.stop()
 
 cur, tgt = case.current, case.target
-period = "per year" if years == 1 else f"over {years} years"
+period = period_words(years)
 st.subheader("The programme as it is")
 pay = cur.payback_months
 first, second = st.columns(3), st.columns(3)  # two even rows of three: each range fits under its figure

@@ -20,7 +20,7 @@ st.subheader("Analysis settings")
 facts = store.data_facts(con)
 with st.container(horizontal=True):
     if facts["n_employees"]:
-        default_as_of = store.default_as_of(con)
+        default_as_of = ui.default_as_of(ui.data_version())
         chosen = st.date_input("As-of date (data snapshot)", value=st.session_state.get("as_of") or default_as_of,
                                format="YYYY-MM-DD", max_value=max(default_as_of, date.today()),
                                help="Everyone still employed is followed up to this date. "
