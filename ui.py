@@ -1,10 +1,11 @@
-"""Streamlit-only helpers: the cached connection and results, the shared sidebar, number formats.
+"""Streamlit-only helpers: the cached connection and results, the shared sidebar, the error boundary.
 
 Pages import from here and from analytics/; nothing in analytics/ imports this.
 """
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from datetime import date
 from typing import Any, Callable, Iterator
@@ -12,12 +13,13 @@ from typing import Any, Callable, Iterator
 import duckdb
 import streamlit as st
 
-from analytics import report, store, summary
+from analytics import report, store, summary, wording
 from analytics.cohorts import Cohort
 from analytics.errors import RetentionError
-from analytics.models import MIN_GROUP_SIZE, FollowUp, count_words, follow_up, shown_count, shown_share
+from analytics.models import FollowUp, follow_up
+from analytics.policy import MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, count_words, shown_count
 
-GENERATION_ORDER = ("Boomer", "Gen X", "Millennial", "Gen Z")
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner="Opening the database…", max_entries=4)
@@ -34,8 +36,7 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 def data_version() -> str:
     """Changes whenever a load replaces the data (or the database file); part of every cache key."""
-    row = store.first_row(cursor(), "SELECT max(load_id), max(loaded_at) FROM load_history")
-    return f"{store.default_db_path()}#{row[0]}@{row[1]}"
+    return f"{store.default_db_path()}#{store.data_version(cursor())}"
 
 
 def clear_caches() -> None:
@@ -43,32 +44,23 @@ def clear_caches() -> None:
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
-def filter_options(version: str) -> dict[str, list[str]]:
-    con = cursor()
-    out = {}
-    for dim in ("department", "job_level", "location", "gender"):
-        out[dim] = [r[0] for r in con.execute(
-            f"SELECT DISTINCT {dim} FROM employee_facts WHERE {dim} IS NOT NULL ORDER BY 1").fetchall()]
-    present = {r[0] for r in con.execute("SELECT DISTINCT generation FROM employee_facts").fetchall()}
-    out["generation"] = [g for g in GENERATION_ORDER if g in present]
-    years = store.first_row(con, "SELECT min(hire_year), max(hire_year) FROM employee_facts")
-    out["hire_years"] = [int(y) for y in years] if years[0] is not None else []
-    return out
+def filter_options(version: str) -> dict[str, list]:
+    return store.filter_options(cursor())
 
 
-def settings() -> tuple[date | None, str | None]:
-    """The as-of date and event definition chosen on the Data page (None = the defaults)."""
-    return st.session_state.get("as_of"), st.session_state.get("event")
+@st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
+def _snapshot(version: str, as_of: date | None, event: str | None) -> store.Snapshot:
+    return store.snapshot(cursor(), as_of, event)
 
 
-@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def default_as_of(version: str) -> date:
-    """The data's own snapshot date (the latest date in it, or the demo's stated one)."""
-    return store.default_as_of(cursor())
+def settings() -> store.Snapshot:
+    """The as-of date and event definition every page uses: as chosen on the Data page, else as the
+    data gives them (store.snapshot settles both, for the CLI too)."""
+    return _snapshot(data_version(), st.session_state.get("as_of"), st.session_state.get("event"))
 
 
 def has_data() -> bool:
-    return bool(store.first_row(cursor(), "SELECT count(*) FROM employees")[0])
+    return store.has_data(cursor())
 
 
 def require_data() -> None:
@@ -78,16 +70,16 @@ def require_data() -> None:
                 "company, on the Data page.", icon=":material/database:")
         st.page_link("pages/data.py", label="Go to the Data page", icon=":material/arrow_forward:")
         st.stop()
-    cohort, (as_of, _) = st.session_state.get("cohort", Cohort()), settings()
-    latest = default_as_of(data_version())
-    if as_of is not None and as_of > latest:
+    cohort, settled = st.session_state.get("cohort", Cohort()), settings()
+    as_of, latest = settled.as_of, settled.data_as_of
+    if as_of > latest:
         st.warning(f"The as-of date, {as_of:%d %B %Y}, is after the latest date in the data ({latest:%d %B %Y}): "
                    "everyone still employed is counted as staying until then. Use the data's own date unless "
                    "you know nobody left in between (Data page).", icon=":material/event_busy:")
     n = people_in_scope(data_version(), cohort, as_of)
     if n == 0:
         if cohort.is_everyone():
-            st.info(f"Nobody had been hired by the as-of date, {as_of or latest:%d %B %Y}. Choose a later date "
+            st.info(f"Nobody had been hired by the as-of date, {as_of:%d %B %Y}. Choose a later date "
                     "on the Data page.", icon=":material/event_busy:")
         else:
             st.info("Nobody is in scope. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
@@ -98,6 +90,9 @@ def require_data() -> None:
         st.stop()
 
 
+SIDEBAR_FILTERS = ("department", "job_level", "location", "generation")
+
+
 def sidebar() -> Cohort:
     """The shared filters; every page works on the cohort they describe."""
     if not has_data():
@@ -106,11 +101,9 @@ def sidebar() -> Cohort:
     with st.sidebar:
         st.subheader("Who is in scope")
         scope_line = st.empty()  # filled below, once the filters are read: seen without scrolling
-        labels = {"department": "Department", "job_level": "Job level", "location": "Location",
-                  "generation": "Generation"}
-        chosen = {dim: tuple(st.multiselect(label, options.get(dim, []), key=f"filter_{dim}",
-                                            placeholder="All"))
-                  for dim, label in labels.items()}
+        chosen = {dim: tuple(st.multiselect(wording.DIMENSION_LABELS[dim], options.get(dim, []),
+                                            key=f"filter_{dim}", placeholder="All"))
+                  for dim in SIDEBAR_FILTERS}
         years = options.get("hire_years") or []
         lo = hi = None
         if len(years) == 2 and years[0] < years[1]:
@@ -118,14 +111,13 @@ def sidebar() -> Cohort:
             if (lo, hi) == tuple(years):
                 lo = hi = None
         cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
-        as_of, event = settings()
-        in_scope = people_in_scope(data_version(), cohort, as_of)
+        in_scope = people_in_scope(data_version(), cohort, settings().as_of)
         scope_line.caption(f"**{count_words(in_scope)}** people in scope · {cohort.describe()}")
     return cohort
 
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def people_in_scope(version: str, cohort: Cohort, as_of: date | None) -> int:
+def people_in_scope(version: str, cohort: Cohort, as_of: date) -> int:
     con = cursor()
     try:
         return len(store.episodes(con, as_of=as_of, cohort=cohort))
@@ -140,7 +132,8 @@ def friendly_errors() -> Iterator[None]:
         yield
     except RetentionError as exc:
         st.error(str(exc), icon=":material/error:")
-    except Exception as exc:  # anything unexpected still ends in words, not a stack trace
+    except Exception as exc:  # anything unexpected still ends in words on the page; the log keeps the trace
+        log.exception("unexpected error on a page")
         st.error(f"Something went wrong and nothing was changed: {type(exc).__name__}: {exc}",
                  icon=":material/error:")
 
@@ -150,17 +143,13 @@ def cached(func: Callable[..., Any]) -> Callable[..., Any]:
     return st.cache_data(ttl=3600, max_entries=64, show_spinner=False)(func)
 
 
-def pct(x: float | None, digits: int = 0) -> str:
-    return "–" if x is None or x != x else f"{100 * x:.{digits}f}%"
-
-
 # The business case's assumptions, kept while the user moves between pages (streamlit forgets
 # a widget's value when its page is left, so each is saved under its own key as it changes).
 _DEFAULT = summary.Assumptions()
 ASSUMPTION_DEFAULTS = {"bc_target": round(100 * _DEFAULT.coverage_target),
                        "bc_replacement": round(100 * _DEFAULT.replacement_cost_pct),
                        "bc_cost": round(_DEFAULT.programme_cost_per_mentee), "bc_years": _DEFAULT.horizon_years,
-                       "bc_salary": 60_000}  # the salary asked for only when the data has none
+                       "bc_salary": SALARY_IF_NOT_IN_DATA}  # asked for only when the data has none
 
 
 def remembered(key: str, lowest: float | None = None) -> dict:
@@ -187,26 +176,18 @@ def assumptions() -> summary.Assumptions:
         programme_cost_per_mentee=float(value["bc_cost"]), horizon_years=int(value["bc_years"]),
         # the salary input exists only when the data has no salary column (the Business case page says)
         average_salary=float(value["bc_salary"]) if st.session_state.get("salary_needed") else None,
-        cost_source="your input" if changed else _DEFAULT.cost_source)
-
-
-def value_label(years: int) -> str:
-    years = int(years)
-    return "Yearly value" if years == 1 else f"Value over {years} years"
-
-
-money = report.money
+        cost_source=wording.YOUR_INPUT if changed else _DEFAULT.cost_source)
 
 
 @st.cache_resource(ttl=3600, max_entries=4, show_spinner=False)
-def base_follow_up(version: str, as_of: date | None, event: str | None) -> FollowUp:
+def base_follow_up(version: str, as_of: date, event: str) -> FollowUp:
     """The base data: everyone's follow-up, read once per data version and settings; each cohort
     the filters pick is cut out of it in memory."""
     return follow_up(cursor(), Cohort(), as_of, event)
 
 
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
-def headline(version: str, cohort: Cohort, as_of: date | None, event: str | None,
+def headline(version: str, cohort: Cohort, as_of: date, event: str,
              assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:
     """The shared headline for a cohort; results are immutable, so they are shared, not copied."""
     return summary.headline(cursor(), cohort, as_of, event, assumptions,
@@ -214,48 +195,37 @@ def headline(version: str, cohort: Cohort, as_of: date | None, event: str | None
 
 
 def current_headline(assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:
-    as_of, event = settings()
+    s = settings()
     with st.spinner("Fitting the survival models…"):
-        return headline(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, assumptions)
-
-
-def hr_words(hr) -> str:
-    """'25% less likely (range 15% to 33%)'."""
-    return summary.less_likely(hr.to_dict())
-
-
-def ci_text(est, digits: int = 0) -> str:
-    if est is None or est.estimate != est.estimate:
-        return "–"
-    return f"{pct(est.estimate, digits)} ({pct(est.lower, digits)}–{pct(est.upper, digits)})"
+        return headline(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
 
 
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
-def _diagnostics(version: str, cohort: Cohort, as_of: date | None, event: str | None) -> summary.Diagnostics:
+def _diagnostics(version: str, cohort: Cohort, as_of: date, event: str) -> summary.Diagnostics:
     return summary.diagnostics(cursor(), cohort, as_of, event, base=base_follow_up(version, as_of, event))
 
 
 def current_diagnostics() -> summary.Diagnostics:
-    as_of, event = settings()
+    s = settings()
     with st.spinner("Running the model checks…"):
-        return _diagnostics(data_version(), st.session_state.get("cohort", Cohort()), as_of, event)
+        return _diagnostics(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event)
 
 
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
-def _comparison(version: str, cohort: Cohort, as_of: date | None, event: str | None,
+def _comparison(version: str, cohort: Cohort, as_of: date, event: str,
                 dimension: str) -> summary.CohortComparison:
     return summary.compare_cohorts(cursor(), dimension, cohort, as_of, event,
                                    base=base_follow_up(version, as_of, event))
 
 
 def current_comparison(dimension: str) -> summary.CohortComparison:
-    as_of, event = settings()
+    s = settings()
     with st.spinner("Comparing groups…"):
-        return _comparison(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, dimension)
+        return _comparison(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, dimension)
 
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def _exports(version: str, cohort: Cohort, as_of: date | None, event: str | None,
+def _exports(version: str, cohort: Cohort, as_of: date, event: str,
              assumptions: summary.Assumptions) -> dict[str, bytes]:
     h = headline(version, cohort, as_of, event, assumptions)
     return {"deck": report.deck_pptx(h), "html": report.one_pager_html(h).encode("utf-8"),
@@ -263,9 +233,9 @@ def _exports(version: str, cohort: Cohort, as_of: date | None, event: str | None
 
 
 def exports(assumptions: summary.Assumptions) -> dict[str, bytes]:
-    as_of, event = settings()
+    s = settings()
     with st.spinner("Preparing the deck, the one-pager and the tables…"):
-        return _exports(data_version(), st.session_state.get("cohort", Cohort()), as_of, event, assumptions)
+        return _exports(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
 
 
 def range_delta(text: str, prefix: str = "range ") -> dict:

@@ -1,4 +1,4 @@
-"""The business case: what the honest mentoring effect is worth (DESIGN.md, Business case).
+"""The business case: what the honest mentoring effect is worth (docs/design.md, Business case).
 
 Plain arithmetic on numbers the caller passes in; no data access, no streamlit.
 
@@ -36,40 +36,12 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from analytics.errors import RetentionError
+from .errors import InvalidInputError, MissingInputError
+from .policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, REPLACEMENT_COST_PCT, REPLACEMENT_COST_RANGE,
+                     SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS)
+from .wording import GALLUP, MISSING_SALARY, NAIVE_LABEL, YOUR_INPUT, pct
 
-YOUR_INPUT = "your input"
-GALLUP = "assumption: Gallup estimates 0.5-2x salary"
-NAIVE_LABEL = "naive (overstated)"
-CALCULATED = "calculated; range from the hazard ratio's 95% CI"
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")
-
-
-def from_data(n: int) -> str:
-    """Source string of an input measured on the user's data."""
-    return f"from your data (n = {n:,})"
-
-
-# ------------------------------------------------------------------ errors
-
-class BusinessCaseError(RetentionError):
-    """An input of the business case is unusable; the message names it."""
-
-
-class InvalidInputError(BusinessCaseError):
-    def __init__(self, name: str, allowed: str, value: Any):
-        self.name, self.allowed, self.value = name, allowed, value
-        super().__init__(f"{name} must be {allowed}, but was {_show(value)}")
-
-
-class MissingInputError(BusinessCaseError):
-    def __init__(self, name: str, hint: str = ""):
-        self.name = name
-        super().__init__(f"{name} is required, but was None{hint}")
-
-
-def _show(value: Any) -> str:
-    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 # ------------------------------------------------------------------ inputs
@@ -94,7 +66,7 @@ class BusinessCaseInputs:
     coverage_target: float
     average_salary: float | None
     programme_cost_per_mentee: float
-    replacement_cost_pct: float = 0.50
+    replacement_cost_pct: float = REPLACEMENT_COST_PCT
     horizon_years: float = 1
     naive_hazard_ratio: float | None = None
     naive_hazard_ratio_lower: float | None = None
@@ -119,15 +91,18 @@ class BusinessCaseInputs:
 
 _INPUT_NAMES = tuple(n for n in BusinessCaseInputs.__dataclass_fields__ if n != "sources")
 _DEFAULT_SOURCES = {"replacement_cost_pct": GALLUP}
-_HINTS = {"average_salary": ": the data has no salary column, so enter the average annual salary"}
+_HINTS = {"average_salary": MISSING_SALARY}
+_LOW_PCT, _HIGH_PCT = REPLACEMENT_COST_RANGE
+_FIRST_YEAR, _LAST_YEAR = HORIZON_YEARS_RANGE
 _RULES: dict[str, tuple[Callable[[float], bool], str]] = {
     "p0": (lambda x: 0 <= x < 1, "in [0, 1)"),
     "coverage_now": (lambda x: 0 <= x <= 1, "in [0, 1]"),
     "coverage_target": (lambda x: 0 <= x <= 1, "in [0, 1]"),
     "average_salary": (lambda x: x > 0, "> 0"),
     "programme_cost_per_mentee": (lambda x: x >= 0, ">= 0"),
-    "replacement_cost_pct": (lambda x: 0.2 <= x <= 2.0, "in [0.2, 2] (20-200% of salary)"),
-    "horizon_years": (lambda x: 1 <= x <= 3, "in [1, 3]"),
+    "replacement_cost_pct": (lambda x: _LOW_PCT <= x <= _HIGH_PCT,
+                             f"in [{_LOW_PCT:g}, {_HIGH_PCT:g}] ({100 * _LOW_PCT:g}-{pct(_HIGH_PCT)} of salary)"),
+    "horizon_years": (lambda x: _FIRST_YEAR <= x <= _LAST_YEAR, f"in [{_FIRST_YEAR}, {_LAST_YEAR}]"),
 }
 
 
@@ -315,12 +290,6 @@ class BusinessCase:
         return {"label": NAIVE_LABEL, "exit_probability_mentored": self.naive_exit_probability_mentored.to_dict(),
                 "current": self.naive_current.to_dict(), "target": self.naive_target.to_dict()}
 
-    def table(self) -> pd.DataFrame:
-        """Inputs with their sources, then every output with its range, labelled in HR words."""
-        rows = _input_rows(self.inputs) + _probability_rows(self) + _case_rows(self)
-        frame = pd.DataFrame(rows, columns=["section", "measure", "estimate", "low", "high", "source"])
-        return frame.astype({"estimate": float, "low": float, "high": float})
-
 
 def business_case(inputs: BusinessCaseInputs) -> BusinessCase:
     """Compute the business case (see the module docstring for the formulas)."""
@@ -344,76 +313,6 @@ def _inputs_dict(x: BusinessCaseInputs) -> dict[str, dict[str, Any]]:
     return {name: {"value": getattr(x, name), "source": source} for name, source in x.sources.items()}
 
 
-# ------------------------------------------------------------------ tables in HR words
-
-_INPUT_LABELS = {
-    "people_in_scope": "People in scope",
-    "p0": "Chance an unmentored employee leaves within 12 months",
-    "hazard_ratio": "Exit rate of mentored vs unmentored (adjusted hazard ratio)",
-    "naive_hazard_ratio": f"Exit rate of ever vs never mentored, {NAIVE_LABEL}: naive hazard ratio",
-    "coverage_now": "Share of people mentored today",
-    "coverage_target": "Target share mentored",
-    "average_salary": "Average annual salary",
-    "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
-    "programme_cost_per_mentee": "Programme cost per mentee per year",
-    "horizon_years": "Years counted",
-}
-
-
-def _period(years: float) -> str:
-    return "per year" if years == 1 else f"over {years:g} years"
-
-
-def measure_labels(years: float = 1) -> dict[str, str]:
-    """HR words for each output measure."""
-    period = _period(years)
-    return {"avoided_exits": f"Exits avoided {period}", "savings": f"Replacement costs saved {period}",
-            "programme_cost": f"Programme cost {period}", "net_benefit": f"Net benefit {period} (saved minus cost)",
-            "roi": "Return on investment (net benefit / cost)", "payback_months": "Months to pay back the cost"}
-
-
-def _input_rows(x: BusinessCaseInputs) -> list[tuple]:
-    rows = []
-    for name, label in _INPUT_LABELS.items():
-        value = getattr(x, name)
-        if value is not None:
-            low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if "hazard" in name else (None, None)
-            rows.append(("Inputs", label, value, low, high, x.sources[name]))
-    return rows
-
-
-def _probability_rows(case: BusinessCase) -> list[tuple]:
-    years = f"{case.inputs.horizon_years * 12:g} months"
-    section = "Chance of leaving"
-    rows = [(section, f"Unmentored, within {years}", case.exit_probability_unmentored, None, None, "calculated"),
-            (section, f"Mentored, within {years}", *_values(case.exit_probability_mentored), CALCULATED)]
-    if case.naive_exit_probability_mentored is not None:
-        rows.append((section, f"Mentored, within {years}, {NAIVE_LABEL}",
-                     *_values(case.naive_exit_probability_mentored), CALCULATED))
-    return rows
-
-
-def _values(e: Range) -> tuple:
-    return e.estimate, e.low, e.high
-
-
-def _case_rows(case: BusinessCase) -> list[tuple]:
-    x = case.inputs
-    now = f"Programme as it is ({x.coverage_now:.0%} mentored)"
-    more = f"{case.target.mentees:,.0f} more mentees"
-    target = f"Target: from {x.coverage_now:.0%} to {x.coverage_target:.0%} mentored ({more})"
-    sections = [(now, case.current), (target, case.target)]
-    if case.naive_current is not None:
-        sections += [(f"{now}, {NAIVE_LABEL}", case.naive_current), (f"{target}, {NAIVE_LABEL}", case.naive_target)]
-    return [row for section, outcome in sections for row in _outcome_rows(section, outcome, x.horizon_years)]
-
-
-def _outcome_rows(section: str, outcome: Outcome, years: float) -> list[tuple]:
-    labels = measure_labels(years)
-    return [(section, labels[m], *_values(getattr(outcome, m)), "calculated" if m == "programme_cost" else CALCULATED)
-            for m in MEASURES]
-
-
 # ------------------------------------------------------------------ scenarios and sensitivity
 
 def coverage_scenarios(inputs: BusinessCaseInputs, coverages: Iterable[float] | None = None) -> pd.DataFrame:
@@ -426,7 +325,7 @@ def coverage_scenarios(inputs: BusinessCaseInputs, coverages: Iterable[float] | 
 
 
 def _coverage_grid(x: BusinessCaseInputs) -> list[float]:
-    return [float(c) for c in np.unique(np.linspace(x.coverage_now, x.coverage_target, 11))]
+    return [float(c) for c in np.unique(np.linspace(x.coverage_now, x.coverage_target, SCENARIO_STEPS))]
 
 
 def _scenario_row(coverage: float, o: Outcome) -> dict[str, float]:
@@ -437,7 +336,7 @@ def _scenario_row(coverage: float, o: Outcome) -> dict[str, float]:
             "net_benefit_low": o.net_benefit.low, "net_benefit_high": o.net_benefit.high}
 
 
-def sensitivity(inputs: BusinessCaseInputs, replacement_pcts: Iterable[float] = (0.2, 0.5, 1.0, 1.5, 2.0),
+def sensitivity(inputs: BusinessCaseInputs, replacement_pcts: Iterable[float] = SENSITIVITY_REPLACEMENT_PCTS,
                 costs: Iterable[float] | None = None, measure: str = "roi",
                 scenario: str = "current") -> pd.DataFrame:
     """Grid of ROI (or net benefit) at the adjusted HR: rows replacement cost share, columns
@@ -457,15 +356,10 @@ def _checked_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
         raise InvalidInputError(name, f"one of {allowed}", value)
 
 
-def period_words(years: float) -> str:
-    """'per year' or 'over 3 years': how every page and chart names the horizon."""
-    return "per year" if years == 1 else f"over {years:g} years"
-
-
 def _default_costs(x: BusinessCaseInputs) -> list[float]:
     if x.programme_cost_per_mentee == 0:  # a free programme: show what costs would do to it
-        return [0.0, 750.0, 1500.0, 2250.0, 3000.0]
-    return sorted({k * x.programme_cost_per_mentee for k in (0.5, 1.0, 1.5, 2.0)})
+        return list(FREE_PROGRAMME_COSTS)
+    return sorted({k * x.programme_cost_per_mentee for k in SENSITIVITY_COST_FACTORS})
 
 
 def _grid_value(x: BusinessCaseInputs, measure: str, scenario: str) -> float:

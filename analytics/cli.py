@@ -5,9 +5,10 @@ Exit 0 on success, 2 on bad input (message on stderr, database unchanged).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import duckdb
 
@@ -40,15 +41,21 @@ def _print_load(report: dict) -> None:
         print("Rows set aside are kept: python -m analytics rejects --out rejects.csv")
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+@contextlib.contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection]:
     con = store.connect(args.db)
     try:
-        if args.if_empty and store.data_facts(con)["n_employees"]:
+        yield con
+    finally:
+        con.close()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    with _opened(args) as con:
+        if args.if_empty and store.has_data(con):
             print("the database already holds data; left as it is")
             return 0
         report = store.load_demo(con, n_employees=args.employees, seed=args.seed)
-    finally:
-        con.close()
     _print_load(report)
     return 0
 
@@ -57,21 +64,15 @@ def cmd_load(args: argparse.Namespace) -> int:
     from .ingest import prepare_load
 
     plan = prepare_load(args.employees, args.mentorships, mapping=_mapping(args.map or []))
-    con = store.connect(args.db)  # only once the files passed: a refused load creates no database
-    try:
+    with _opened(args) as con:  # only once the files passed: a refused load creates no database
         report = store.load_plan(con, plan, source="files")
-    finally:
-        con.close()
     _print_load(report)
     return 0
 
 
 def cmd_rejects(args: argparse.Namespace) -> int:
-    con = store.connect(args.db)
-    try:
+    with _opened(args) as con:
         table = store.rejects(con)
-    finally:
-        con.close()
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"{len(table)} rows set aside written to {args.out}")
@@ -81,13 +82,12 @@ def cmd_rejects(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from .summary import briefing, summarise
+    from .summary import summarise
+    from .wording import briefing
 
-    con = store.connect(args.db)
-    try:
-        result = summarise(con, as_of=args.as_of, event=args.event)
-    finally:
-        con.close()
+    with _opened(args) as con:
+        settled = store.snapshot(con, args.as_of, args.event)
+        result = summarise(con, as_of=settled.as_of, event=settled.event)
     print(json.dumps(result, indent=2) if args.json else briefing(result))
     return 0
 
@@ -95,11 +95,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
-    con = store.connect(args.db)
-    try:
-        path = write_report(con, args.format, args.out, as_of=args.as_of, event=args.event)
-    finally:
-        con.close()
+    with _opened(args) as con:
+        settled = store.snapshot(con, args.as_of, args.event)
+        path = write_report(con, args.format, args.out, as_of=settled.as_of, event=settled.event)
     print(f"report written to {path}")
     return 0
 
@@ -143,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as exc:  # RetentionError and every other domain error are ValueErrors
+    except RetentionError as exc:  # the project's own errors: bad input, said in words (a bug is not one)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a file or folder that cannot be read or written

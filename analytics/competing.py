@@ -23,7 +23,8 @@ from analytics.km import (
     number_at_risk,
     z_value,
 )
-from analytics.results import Estimate, SurvivalDataError
+from analytics.errors import SurvivalDataError
+from analytics.results import Estimate
 
 
 def _check_cause(cause, stop: np.ndarray) -> np.ndarray:

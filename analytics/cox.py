@@ -41,7 +41,8 @@ from analytics.km import (
     ci_column_names,
     z_value,
 )
-from analytics.results import EstimationError, HazardRatio, SurvivalDataError, TestResult
+from analytics.errors import EstimationError, SurvivalDataError
+from analytics.results import HazardRatio, TestResult
 
 TRANSFORMS = ("km", "rank", "identity", "log")
 

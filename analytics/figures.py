@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .business import period_words
 from .km import KaplanMeier
-from .models import DAYS_PER_MONTH, MIN_GROUP_SIZE, SubgroupEffect
+from .models import SubgroupEffect
+from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE
 from .results import HazardRatio
+from .wording import CURRENCY, months, pct, per_period
 
 COLOURS = {"mentored": "#1f6f8b", "unmentored": "#c8553d", "naive": "#9aa5b1", "time_varying": "#e0a458",
            "adjusted": "#1f6f8b"}
@@ -73,7 +74,7 @@ def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | Non
     ticks = np.arange(0, months_max + 1e-9, step)
     if horizon_days:
         fig.add_vline(x=horizon_days / DAYS_PER_MONTH, line=dict(color="#555", dash="dot", width=1),
-                      annotation_text=f"{horizon_days / DAYS_PER_MONTH:.0f} months",
+                      annotation_text=f"{months(horizon_days)} months",
                       annotation_position="bottom right")
     risk = at_risk_table(curves, ticks)
     n_rows = len(risk)
@@ -108,7 +109,7 @@ def hazard_ratio_figure(estimates: Mapping[str, HazardRatio | None], title: str 
     fig = go.Figure(go.Bar(
         x=est, y=labels, orientation="h", marker_color=colours,
         error_x=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color="#333", thickness=1.5),
-        text=[f"\u2002{v:.0%}" for v in est], textposition="inside", insidetextanchor="start",  # clear of the labels
+        text=["\u2002" + pct(v) for v in est], textposition="inside", insidetextanchor="start",  # clear of the labels
         hovertemplate="%{y}: %{x:.0%} less likely to leave<extra></extra>"))
     _layout(fig, height=height, title=title, showlegend=False)
     # left of 0 is "more likely to leave": the axis reaches as far as the widest range does
@@ -178,7 +179,7 @@ def schoenfeld_figure(residuals: pd.DataFrame, covariate: str, height: int = 320
     return fig
 
 
-def scenario_figure(scenarios: pd.DataFrame, currency: str = "$", height: int = 360, years: int = 1) -> go.Figure:
+def scenario_figure(scenarios: pd.DataFrame, currency: str = CURRENCY, height: int = 360, years: int = 1) -> go.Figure:
     """Net benefit by coverage with the range from the HR's CI."""
     x = scenarios["coverage"].to_numpy(float)
     fig = go.Figure([
@@ -191,5 +192,5 @@ def scenario_figure(scenarios: pd.DataFrame, currency: str = "$", height: int = 
     fig.add_hline(y=0, line=dict(color="#888", dash="dash"))
     _layout(fig, height=height)
     fig.update_xaxes(title_text="Share of people mentored", tickformat=".0%")
-    fig.update_yaxes(title_text=f"Net benefit {period_words(years)} ({currency})", tickformat=",.0f")
+    fig.update_yaxes(title_text=f"Net benefit {per_period(years)} ({currency})", tickformat=",.0f")
     return fig

@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputFileError
+from .policy import FIRST_YEAR, HIGH_DATE_YEAR, LAST_YEAR, MAX_MEETINGS, MAX_SALARY
 from .schema import EMPLOYEES, MENTORSHIPS, PROGRAM_TYPES, TableSpec, map_program, map_reason, normalise_header
 
 READERS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 REJECT_COLUMNS = ["table_name", "source_file", "row_number", "column_name", "reason", "raw"]
-MAX_SALARY = 1e8      # an annual salary above this is a typo or a unit error
-MAX_MEETINGS = 10_000  # sessions in one relationship
 
 
 @dataclass
@@ -208,9 +207,6 @@ def _text(v: Any) -> str | None:
     return str(v).strip()
 
 
-FIRST_YEAR, LAST_YEAR = 1900, 2100  # outside these a date is a placeholder (9999-12-31) or a typo
-
-
 def _date(v: Any) -> pd.Timestamp | None:
     """A date, or raise ValueError; strings must be ISO YYYY-MM-DD, never guessed."""
     if isinstance(v, (datetime, date)):
@@ -225,7 +221,7 @@ def _date(v: Any) -> pd.Timestamp | None:
             day = datetime.strptime(text[:10], "%Y-%m-%d").date()
         except ValueError:
             raise ValueError(f"{text!r} is not a real calendar date") from None
-    if day.year == 9999:  # the "high date" many HR systems write for "no end date yet"
+    if day.year == HIGH_DATE_YEAR:  # what many HR systems write for "no end date yet"
         return None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ValueError(f"{day.isoformat()} is not a plausible date (years {FIRST_YEAR}-{LAST_YEAR})")
@@ -336,7 +332,7 @@ def validate_employees(src: SourceTable) -> ValidatedTable:
             problems[i] = ("salary", f"{parsed['salary'][i]:g} is not a positive amount")
         elif parsed.get("salary") and parsed["salary"][i] is not None and parsed["salary"][i] > MAX_SALARY:
             problems[i] = ("salary", f"{parsed['salary'][i]:g} is not a plausible annual salary")
-        elif parsed.get("birth_year") and parsed["birth_year"][i] is not None and not 1900 <= parsed["birth_year"][i] <= 2100:
+        elif parsed.get("birth_year") and parsed["birth_year"][i] is not None and not FIRST_YEAR <= parsed["birth_year"][i] <= LAST_YEAR:
             problems[i] = ("birth_year", f"{parsed['birth_year'][i]} is not a plausible birth year")
         if i not in problems:
             first_seen[ids[i]] = i

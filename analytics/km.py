@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analytics.results import Estimate, EstimationError, SurvivalDataError, TestResult
+from analytics.errors import EstimationError, SurvivalDataError
+from analytics.results import Estimate, TestResult
 
 CONF_TYPES = ("log-log", "log", "plain")
 # R's all.equal tolerance, used by print.survfit to spot a curve sitting exactly at 0.5.

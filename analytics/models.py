@@ -1,7 +1,7 @@
 """Mentored vs unmentored: the analyses every page, the CLI and the notebook share.
 
 Each function takes a FollowUp (a cohort's episodes and counting-process rows from the
-store) and returns small result objects. Definitions: DESIGN.md; methods: docs/methods.md.
+store) and returns small result objects. Definitions: docs/design.md; methods: docs/methods.md.
 """
 from __future__ import annotations
 
@@ -16,40 +16,16 @@ from . import store
 from .cohorts import Cohort
 from .competing import cumulative_incidence, cumulative_incidence_at
 from .cox import CoxResult, fit_cox, ph_test
-from .errors import RetentionError
+from .errors import EstimationError, NotEnoughData, RetentionError
 from .km import KaplanMeier, logrank, rmst_difference
-from .results import Estimate, EstimationError, HazardRatio, TestResult
+from .policy import (DAYS_PER_MONTH, LANDMARK_DEFAULT_MONTHS, MAX_LOG_SE, MAX_MISSING_SHARE, MEETING_BANDS,
+                     MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, SMALL_LEVEL, count_words)
+from .results import Estimate, HazardRatio, TestResult
+from .wording import months, pct
 
-DAYS_PER_MONTH = 30.4375
-MIN_GROUP_SIZE = 5       # privacy: smaller groups are suppressed everywhere
-MIN_SUBGROUP_EXITS = 10  # privacy and stability: a subgroup HR needs at least this many exits
 CATEGORICAL = ("department", "job_level", "location", "gender", "generation", "hire_year")
 NUMERIC = ("performance_rating", "log_salary")
-MAX_MISSING_SHARE = 0.5
-SMALL_LEVEL = 20         # categorical levels with fewer people are pooled for model stability
 CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
-
-
-def shown_count(n: int) -> int | None:
-    """A count as it may be shown: None for a group of 1 to MIN_GROUP_SIZE - 1 people (privacy)."""
-    return None if 0 < n < MIN_GROUP_SIZE else int(n)
-
-
-def count_words(n: int | None) -> str:
-    """'1,234', or 'fewer than 5' for a suppressed count (None or too small)."""
-    shown = None if n is None else shown_count(n)
-    return f"fewer than {MIN_GROUP_SIZE}" if shown is None else f"{shown:,}"
-
-
-def shown_share(part: int, whole: int) -> float | None:
-    """part / whole, unless either side of the split is a group too small to show."""
-    if not whole or shown_count(part) is None or shown_count(whole - part) is None:
-        return None
-    return part / whole
-
-
-class NotEnoughData(RetentionError):
-    """A group is too small to report (privacy minimums) or to estimate."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +58,12 @@ class FollowUp:
             raise RetentionError("a cohort can only be cut out of everyone's follow-up")
         episodes = self.episodes[cohort.mask(self.episodes)].reset_index(drop=True)
         rows = self.rows[cohort.mask(self.rows)].reset_index(drop=True)
-        episodes.attrs.update(self.episodes.attrs)
         return FollowUp(episodes, rows, self.as_of, self.event, cohort)
+
+    def read_at(self, as_of: date | str | None, event: str | None) -> bool:
+        """Whether this is everyone's follow-up at these settings (None: whatever the data gives)."""
+        return (self.cohort.is_everyone() and (as_of is None or store.as_date(as_of) == self.as_of)
+                and (event is None or event == self.event))
 
 
 def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None,
@@ -94,19 +74,15 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
     (a dashboard keeps it cached), lets a cohort be cut out of it in memory instead of read again.
     """
     cohort = cohort or Cohort()
-    if base is not None and _same_follow_up(base, as_of, event):
+    if base is not None and base.read_at(as_of, event):
         return base.subset(cohort)
-    episodes = store.episodes(con, as_of, event, cohort)
+    settled = store.snapshot(con, as_of, event)
+    episodes = store.episodes(con, settled.as_of, settled.event, cohort)
     rows = store.split_episodes(con, episodes)
     for frame in (episodes, rows):
         frame["event"] = frame["event"].astype(bool)
         frame["mentored"] = frame["mentored"].astype(bool)
-    return FollowUp(episodes, rows, episodes.attrs["as_of"], episodes.attrs["event"], cohort)
-
-
-def _same_follow_up(base: FollowUp, as_of: date | str | None, event: str | None) -> bool:
-    return (base.cohort.is_everyone() and (as_of is None or store.as_date(as_of) == base.as_of)
-            and (event is None or event == base.event))
+    return FollowUp(episodes, rows, settled.as_of, settled.event, cohort)
 
 
 def _require(fu: FollowUp, what: str) -> None:
@@ -148,7 +124,7 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
             continue
         missing = people[name].isna().mean()
         if missing > MAX_MISSING_SHARE:
-            dropped[name] = f"missing for {missing:.0%} of people"
+            dropped[name] = f"missing for {pct(missing)} of people"
             continue
         if people[name].nunique(dropna=True) < 2:
             dropped[name] = "the same for everyone"
@@ -276,9 +252,6 @@ def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame 
                     strata)
 
 
-MAX_LOG_SE = 5.0  # an effect known only to within a factor of e^10 either way is not an estimate
-
-
 def _identified(result: CoxResult, effect: str) -> HazardRatio:
     """The effect's HR, or EstimationError when the data cannot separate it from the covariates."""
     hr = result.hazard_ratio(effect)
@@ -342,14 +315,14 @@ class Landmark:
     n_unmentored: int
 
 
-def landmark(fu: FollowUp, landmark_days: float = 6 * DAYS_PER_MONTH) -> Landmark:
+def landmark(fu: FollowUp, landmark_days: float = LANDMARK_DEFAULT_MONTHS * DAYS_PER_MONTH) -> Landmark:
     ep = fu.episodes
     at_l = ep[ep["duration_days"] > landmark_days]
     by_l = (at_l["mentored_from_day"] <= landmark_days).fillna(False).to_numpy(dtype=bool)
     stop = at_l["duration_days"].to_numpy(float) - landmark_days
     event = at_l["event"].to_numpy(bool)
     if min(by_l.sum(), (~by_l).sum()) < MIN_GROUP_SIZE or event.sum() == 0:
-        raise NotEnoughData(f"not enough data for a landmark at {landmark_days / DAYS_PER_MONTH:.0f} months")
+        raise NotEnoughData(f"not enough data for a landmark at {months(landmark_days)} months")
     zero = np.zeros(len(stop))
     curves = GroupCurves(KaplanMeier().fit(zero[by_l], stop[by_l], event[by_l]),
                          KaplanMeier().fit(zero[~by_l], stop[~by_l], event[~by_l]))
@@ -465,8 +438,10 @@ def reverse_pair_effects(fu: FollowUp) -> list[SubgroupEffect]:
 def meetings_effects(fu: FollowUp) -> list[SubgroupEffect]:
     """Dose-response by meetings held; meetings pile up while people stay, so this leans optimistic."""
     m = fu.rows["meetings"]
-    names = ["0-5 meetings", "6-11 meetings", "12+ meetings", "meetings not recorded"]
-    bands = pd.cut(m, [-1, 5, 11, np.inf], labels=names[:3]).astype("string").fillna(names[3])
+    names = [f"{lo}-{hi} meetings" if hi is not None else f"{lo}+ meetings" for lo, hi in MEETING_BANDS]
+    edges = [MEETING_BANDS[0][0] - 1] + [hi if hi is not None else np.inf for _, hi in MEETING_BANDS]
+    bands = pd.cut(m, edges, labels=names).astype("string").fillna("meetings not recorded")
+    names.append("meetings not recorded")
     return sorted(_indicator_effects(fu, "meetings", bands), key=lambda e: names.index(e.group))
 
 

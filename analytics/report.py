@@ -18,58 +18,16 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from .business import BusinessCaseInputs, coverage_scenarios, sensitivity
+from . import wording
+from .business import coverage_scenarios, sensitivity
 from .errors import RetentionError
 from .figures import hazard_ratio_figure, scenario_figure, survival_figure
-from .models import DAYS_PER_MONTH, MIN_GROUP_SIZE, count_words, shown_share
-from .summary import Assumptions, Headline, headline, less_likely, money
-
-CURVE_MONTHS = 60
-
-
-# ---------------------------------------------------------------- shared words and tables
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None or x != x else f"{x:.0%}"
+from .policy import CURVE_MONTHS, DAYS_PER_MONTH, MIN_GROUP_SIZE, count_words, shown_share
+from .summary import Assumptions, Headline, headline
+from .wording import key_messages, money, pct, pct_range
 
 
-def key_messages(h: Headline) -> dict[str, str]:
-    """The sentences every export repeats, from one place."""
-    fu = h.follow_up
-    out = {"scope": f"{count_words(fu.n_employees)} people ({fu.cohort.describe()}), data as of "
-                    f"{fu.as_of:%d %B %Y}; {count_words(fu.n_mentored)} mentored, {count_words(fu.n_events)} "
-                    f"{'voluntary exits' if fu.event == 'voluntary' else 'exits'}."}
-    if h.adjusted:
-        out["effect"] = (f"Mentored employees were {less_likely(h.adjusted.hazard_ratio.to_dict())} to leave "
-                         f"in any given month than comparable colleagues who were not (yet) mentored.")
-    else:
-        out["effect"] = f"No honest estimate for this group: {h.missing.get('adjusted')}."
-    if h.naive:
-        out["naive"] = (f"A naive report comparing ever-mentored with never-mentored people would claim "
-                        f"{less_likely(h.naive.hazard_ratio.to_dict())}: it credits mentoring with the months "
-                        f"before it began and with who gets mentored.")
-    if h.retention:
-        m, u = h.retention["mentored"], h.retention["unmentored"]
-        out["retention"] = (f"{h.horizon_days / DAYS_PER_MONTH:.0f} months after hire, {_pct(m.estimate)} of mentored "
-                            f"employees were still here ({_pct(m.lower)}–{_pct(m.upper)}), against "
-                            f"{_pct(u.estimate)} of those not mentored ({_pct(u.lower)}–{_pct(u.upper)}).")
-    if h.business:
-        cur, years = h.business.current, h.business.inputs.horizon_years
-        period = "a year" if years == 1 else f"over {years:g} years"
-        out["value"] = (f"The programme as it is avoids about {cur.avoided_exits.estimate:,.0f} exits {period} "
-                        f"(range {cur.avoided_exits.low:,.0f}–{cur.avoided_exits.high:,.0f}), worth a net "
-                        f"{money(cur.net_benefit.estimate)} (range {money(cur.net_benefit.low)} to "
-                        f"{money(cur.net_benefit.high)}). {payback_words(cur.payback_months)}")
-    return out
-
-
-def payback_words(payback) -> str:
-    """The payback Range in a sentence; `high` is the slow end, None when it never pays back."""
-    if payback.estimate is None:
-        return "At the honest estimate it saves nothing, so it does not pay back its cost."
-    slow = "never" if payback.high is None else f"{payback.high:,.0f} months"
-    return f"It pays back its cost in about {payback.estimate:,.0f} months (range {payback.low:,.0f} months to {slow})."
-
+# ---------------------------------------------------------------- tables
 
 def curve_table(h: Headline, months: int = CURVE_MONTHS) -> pd.DataFrame:
     """Monthly retention of both groups; months with fewer than the privacy minimum at risk are blank."""
@@ -100,7 +58,7 @@ def tables(h: Headline) -> dict[str, pd.DataFrame]:
     if h.median_tenure:  # blank estimate or bound: not reached within follow-up
         out["median_tenure_days"] = pd.DataFrame([v.as_row(k) for k, v in h.median_tenure.items()])
     if h.business:
-        out["business_case"] = h.business.table()
+        out["business_case"] = wording.business_case_table(h.business)
         out["coverage_scenarios"] = coverage_scenarios(h.business.inputs)
         out["sensitivity_roi"] = sensitivity(h.business.inputs).reset_index()
     return out
@@ -150,16 +108,16 @@ def one_pager_html(h: Headline) -> str:
     msg = key_messages(h)
     fu = h.follow_up
     kpis = [_kpi("People in scope", count_words(fu.n_employees)),
-            _kpi("Ever mentored", _pct(shown_share(fu.n_mentored, fu.n_employees)))]
+            _kpi("Ever mentored", pct(shown_share(fu.n_mentored, fu.n_employees)))]
     if h.retention:
         for name in ("mentored", "unmentored"):
             e = h.retention[name]
-            kpis.append(_kpi(f"Still here at 12 months: {name}", _pct(e.estimate), f"{_pct(e.lower)}–{_pct(e.upper)}"))
+            kpis.append(_kpi(f"Still here at {wording.months(h.horizon_days)} months: {name}", pct(e.estimate),
+                             pct_range(e.lower, e.upper)))
     if h.business:
         net = h.business.current.net_benefit
-        years = int(h.business.inputs.horizon_years)
-        label = "Estimated yearly value" if years == 1 else f"Estimated value over {years} years"
-        kpis.append(_kpi(label, money(net.estimate), f"{money(net.low)} to {money(net.high)}"))
+        label = wording.value_label(h.business.inputs.horizon_years)
+        kpis.append(_kpi(f"Estimated {label[:1].lower()}{label[1:]}", money(net.estimate), wording.money_range(net)))
     parts = [f"<h1>Is mentoring keeping people?</h1><div class='scope'>{html.escape(msg['scope'])}</div>",
              f"<div class='headline'>{html.escape(msg['effect'])}</div>", f"<div class='kpis'>{''.join(kpis)}</div>"]
     if h.curves:
@@ -169,9 +127,7 @@ def one_pager_html(h: Headline) -> str:
     if "naive" in msg:
         parts += ["<h2>How we know</h2>", f"<p class='naive'>{html.escape(msg['naive'])} We count mentoring only "
                   "from the day it began and compare like with like.</p>",
-                  _chart(hazard_ratio_figure({"Naive report (overstated)": h.naive.hazard_ratio,
-                                              "From mentoring start": h.time_varying.hazard_ratio,
-                                              "Honest: like with like": h.adjusted.hazard_ratio}, height=260))]
+                  _chart(hazard_ratio_figure(wording.model_effects(h), height=260))]
     if h.business:
         parts += ["<h2 class='pagebreak'>What it is worth</h2>", f"<p>{html.escape(msg.get('value', ''))}</p>",
                   _chart(scenario_figure(coverage_scenarios(h.business.inputs), height=300,
@@ -180,74 +136,42 @@ def one_pager_html(h: Headline) -> str:
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Mentoring and retention</title>"
             f"<style>{PAGE_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>"
-            f"<body>{body}<p class='scope'>Generated {date.today():%d %B %Y}. Survival analysis with "
-            f"time-varying, adjusted Cox models; ranges are 95% confidence intervals.</p></body></html>")
+            f"<body>{body}<p class='scope'>{wording.generated_on(date.today())}</p></body></html>")
 
 
 def _assumptions_table(h: Headline) -> str:
     rows = "".join(f"<tr><td>{html.escape(r.input)}</td>"
                    f"<td>{html.escape(r.value + (f' ({r.range})' if r.range else ''))}</td>"
                    f"<td>{html.escape(r.source)}</td></tr>"
-                   for r in assumptions_frame(h.business.inputs).itertuples())
+                   for r in wording.assumptions_frame(h.business.inputs).itertuples())
     return f"<table><tr><th>input</th><th>value</th><th>source</th></tr>{rows}</table>"
-
-
-def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
-    """The business case's inputs as people read them: label, value, 95% range where there is one,
-    and where each came from."""
-    rows = []
-    for name, label in INPUT_LABELS.items():
-        value = getattr(x, name)
-        if value is None:
-            continue
-        low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if name == "hazard_ratio" else (None, None)
-        span = f"{_fmt(name, low)}–{_fmt(name, high)}" if low is not None and high is not None else ""
-        rows.append((label, _fmt(name, value), span, x.sources.get(name, "")))
-    return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
-
-
-INPUT_LABELS = {
-    "people_in_scope": "People employed now", "p0": "Chance an unmentored employee leaves within a year",
-    "hazard_ratio": "Honest effect (hazard ratio)", "coverage_now": "Share mentored today",
-    "coverage_target": "Target share mentored", "average_salary": "Average salary",
-    "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
-    "programme_cost_per_mentee": "Programme cost per mentee per year", "horizon_years": "Horizon (years)"}
-SHARES = ("p0", "coverage_now", "coverage_target", "replacement_cost_pct")
-AMOUNTS = ("average_salary", "programme_cost_per_mentee")
-
-
-def _fmt(name: str, value: Any) -> str:
-    if name in SHARES:
-        return f"{value:.0%}"
-    if name == "hazard_ratio":
-        return f"{value:.2f}"
-    if name in AMOUNTS:
-        return f"${value:,.0f}"
-    return f"{value:,.0f}"
 
 
 # ---------------------------------------------------------------- the deck
 
-def deck_pptx(h: Headline) -> bytes:
-    """About six slides with native, editable charts."""
-    from pptx import Presentation
-    from pptx.chart.data import CategoryChartData
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
-    from pptx.util import Inches, Pt
+class _Deck:
+    """A 16:9 deck of blank slides, each a title, text boxes and native (editable) charts."""
 
-    msg = key_messages(h)
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
-    blank = prs.slide_layouts[6]
+    def __init__(self):
+        from pptx import Presentation
+        from pptx.util import Inches
 
-    def slide(title: str):
-        s = prs.slides.add_slide(blank)
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = Inches(13.333), Inches(7.5)
+
+    def slide(self, title: str):
+        from pptx.util import Inches, Pt
+
+        s = self.prs.slides.add_slide(self.prs.slide_layouts[6])  # blank
         box = s.shapes.add_textbox(Inches(0.6), Inches(0.35), Inches(12.1), Inches(0.9))
         p = box.text_frame.paragraphs[0]
         p.text, p.font.size, p.font.bold = title, Pt(30), True
         return s
 
+    @staticmethod
     def text(s, lines: list[str], top: float, size: int = 18, height: float = 1.5):
+        from pptx.util import Inches, Pt
+
         box = s.shapes.add_textbox(Inches(0.6), Inches(top), Inches(12.1), Inches(height))
         tf = box.text_frame
         tf.word_wrap = True
@@ -257,88 +181,126 @@ def deck_pptx(h: Headline) -> bytes:
             p.space_after = Pt(8)
         return box
 
+    @staticmethod
     def chart(s, kind, data, top=2.0, height=5.0, percent=True, legend=True):
+        from pptx.enum.chart import XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+        from pptx.util import Inches, Pt
+
         frame = s.shapes.add_chart(kind, Inches(0.6), Inches(top), Inches(12.1), Inches(height), data)
         c = frame.chart
         c.has_legend = legend
         if legend:
             c.legend.position, c.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
-        c.value_axis.tick_labels.number_format = "0%" if percent else '"$"#,##0'
+        c.value_axis.tick_labels.number_format = wording.PPTX_PERCENT if percent else wording.PPTX_MONEY
         c.value_axis.tick_labels.number_format_is_linked = False
         c.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # below negative bars too
         c.font.size = Pt(14)
         return c
 
-    s = slide("Is mentoring keeping people?")
-    text(s, [msg["effect"]], 1.5, size=26, height=1.6)
-    text(s, [msg[k] for k in ("retention", "value") if k in msg] + [msg["scope"]], 3.4, size=18, height=3.5)
+    def bytes(self) -> bytes:
+        out = io.BytesIO()
+        self.prs.save(out)
+        return out.getvalue()
 
-    if h.curves:
-        s = slide("Who is still here, by months since hire")
-        curves = curve_table(h)
-        data = CategoryChartData()
-        data.categories = [str(m) for m in curves["month"]]
-        for name in ("mentored", "unmentored"):
-            data.add_series(name, [None if pd.isna(v) else float(v) for v in curves[name]])
-        c = chart(s, XL_CHART_TYPE.LINE, data, top=1.3, height=5.2)
-        c.category_axis.tick_labels.font.size = Pt(11)
-        c.value_axis.minimum_scale, c.value_axis.maximum_scale = 0.0, 1.0
-        text(s, ["Mentored people count from the day their mentoring began. Months since hire across the bottom."],
-             6.6, size=13, height=0.6)
 
-    fits = [("Naive report (overstated)", h.naive), ("From mentoring start", h.time_varying),
-            ("Honest: like with like", h.adjusted)]
-    fits = [(label, f) for label, f in fits if f]
-    if fits:
-        s = slide("The honest figure vs what a naive report claims")
-        data = CategoryChartData()
-        data.categories = [label for label, _ in fits]
-        data.add_series("Less likely to leave in any given month", [1 - f.hazard_ratio.estimate for _, f in fits])
-        data.add_series("Cautious end of the range", [1 - f.hazard_ratio.upper for _, f in fits])
-        chart(s, XL_CHART_TYPE.BAR_CLUSTERED, data, top=1.3, height=3.9)
-        text(s, [msg.get("naive", ""), "We count mentoring only from the day it began, and compare people "
-                 "with the same department, level, generation, performance and pay."], 5.3, size=15, height=1.9)
+def _chart_data(categories, series: dict[str, list]):
+    from pptx.chart.data import CategoryChartData
 
-    if h.business:
-        cur = h.business.current
-        s = slide("What the programme is worth, with its range")
-        data = CategoryChartData()
-        data.categories = ["Savings", "Programme cost", "Net benefit"]
-        for label, pick in (("cautious", "low"), ("estimate", "estimate"), ("optimistic", "high")):
-            data.add_series(label, [getattr(cur.savings, pick), cur.programme_cost.estimate,
-                                    getattr(cur.net_benefit, pick)])
-        chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED, data, top=1.3, height=4.2, percent=False)
-        roi = cur.roi
-        text(s, [msg.get("value", ""), f"Return on investment {_pct(roi.estimate)} (range {_pct(roi.low)} to "
-                 f"{_pct(roi.high)}); ranges come from the 95% range of the honest effect."], 5.6, size=15, height=1.6)
+    data = CategoryChartData()
+    data.categories = categories
+    for name, values in series.items():
+        data.add_series(name, values)
+    return data
 
-        scen = coverage_scenarios(h.business.inputs)
-        s = slide(f"If {h.business.inputs.coverage_target:.0%} were mentored instead of "
-                  f"{h.business.inputs.coverage_now:.0%}")
-        data = CategoryChartData()
-        data.categories = [f"{c:.0%}" for c in scen["coverage"]]
-        for label, col in (("cautious", "net_benefit_low"), ("estimate", "net_benefit"),
-                           ("optimistic", "net_benefit_high")):
-            data.add_series(label, [float(v) for v in scen[col]])
-        chart(s, XL_CHART_TYPE.LINE, data, top=1.3, height=4.6, percent=False)
-        tgt = h.business.target
-        text(s, [f"{tgt.mentees:,.0f} more mentees would avoid about {tgt.avoided_exits.estimate:,.0f} more exits, "
-                 f"net {money(tgt.net_benefit.estimate)} (range {money(tgt.net_benefit.low)} to "
-                 f"{money(tgt.net_benefit.high)})."], 6.1, size=15, height=0.9)
 
-    s = slide("Method and assumptions")
+def _title_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
+    s = deck.slide("Is mentoring keeping people?")
+    deck.text(s, [msg["effect"]], 1.5, size=26, height=1.6)
+    deck.text(s, [msg[k] for k in ("retention", "value") if k in msg] + [msg["scope"]], 3.4, size=18, height=3.5)
+
+
+def _curves_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Pt
+
+    s = deck.slide("Who is still here, by months since hire")
+    curves = curve_table(h)
+    data = _chart_data([str(m) for m in curves["month"]],
+                       {name: [None if pd.isna(v) else float(v) for v in curves[name]]
+                        for name in ("mentored", "unmentored")})
+    c = deck.chart(s, XL_CHART_TYPE.LINE, data, top=1.3, height=5.2)
+    c.category_axis.tick_labels.font.size = Pt(11)
+    c.value_axis.minimum_scale, c.value_axis.maximum_scale = 0.0, 1.0
+    deck.text(s, ["Mentored people count from the day their mentoring began. Months since hire across the bottom."],
+              6.6, size=13, height=0.6)
+
+
+def _effects_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    fits = [(label, hr) for label, hr in wording.model_effects(h).items() if hr]
+    s = deck.slide("The honest figure vs what a naive report claims")
+    data = _chart_data([label for label, _ in fits],
+                       {"Less likely to leave in any given month": [1 - hr.estimate for _, hr in fits],
+                        "Cautious end of the range": [1 - hr.upper for _, hr in fits]})
+    deck.chart(s, XL_CHART_TYPE.BAR_CLUSTERED, data, top=1.3, height=3.9)
+    deck.text(s, [msg.get("naive", ""), "We count mentoring only from the day it began, and compare people "
+                  "with the same department, level, generation, performance and pay."], 5.3, size=15, height=1.9)
+
+
+def _value_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    cur = h.business.current
+    s = deck.slide("What the programme is worth, with its range")
+    data = _chart_data(["Savings", "Programme cost", "Net benefit"],
+                       {label: [getattr(cur.savings, pick), cur.programme_cost.estimate, getattr(cur.net_benefit, pick)]
+                        for label, pick in (("cautious", "low"), ("estimate", "estimate"), ("optimistic", "high"))})
+    deck.chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED, data, top=1.3, height=4.2, percent=False)
+    roi = cur.roi
+    deck.text(s, [msg.get("value", ""), f"Return on investment {pct(roi.estimate)} (range {pct(roi.low)} to "
+                  f"{pct(roi.high)}); ranges come from the 95% range of the honest effect."], 5.6, size=15, height=1.6)
+
+
+def _scenario_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    x = h.business.inputs
+    scen = coverage_scenarios(x)
+    s = deck.slide(f"If {pct(x.coverage_target)} were mentored instead of {pct(x.coverage_now)}")
+    data = _chart_data([pct(c) for c in scen["coverage"]],
+                       {label: [float(v) for v in scen[col]] for label, col in
+                        (("cautious", "net_benefit_low"), ("estimate", "net_benefit"), ("optimistic", "net_benefit_high"))})
+    deck.chart(s, XL_CHART_TYPE.LINE, data, top=1.3, height=4.6, percent=False)
+    tgt = h.business.target
+    deck.text(s, [f"{tgt.mentees:,.0f} more mentees would avoid about {tgt.avoided_exits.estimate:,.0f} more exits, "
+                  f"net {money(tgt.net_benefit.estimate)} (range {wording.money_range(tgt.net_benefit)})."],
+              6.1, size=15, height=0.9)
+
+
+def _method_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
+    s = deck.slide("Method and assumptions")
     lines = ["Survival analysis of time from hire to leaving; mentoring counts from its first day (time-varying Cox "
              "model, Efron ties, as R's survival package), adjusted for " +
-             (", ".join(h.adjusted.covariates).replace("_", " ") if h.adjusted else "nothing") + ".",
-             "Groups under 5 people are never shown; ranges are 95% confidence intervals."]
+             (wording.covariate_words(h.adjusted.covariates) if h.adjusted else "nothing") + ".",
+             f"Groups under {MIN_GROUP_SIZE} people are never shown; ranges are 95% confidence intervals."]
     if h.business:
         lines += [f"{r.input}: {r.value}{f', range {r.range}' if r.range else ''} ({r.source})"
-                  for r in assumptions_frame(h.business.inputs).itertuples()]
-    text(s, lines, 1.4, size=14, height=5.6)
+                  for r in wording.assumptions_frame(h.business.inputs).itertuples()]
+    deck.text(s, lines, 1.4, size=14, height=5.6)
 
-    out = io.BytesIO()
-    prs.save(out)
-    return out.getvalue()
+
+def deck_pptx(h: Headline) -> bytes:
+    """About six slides with native, editable charts; a slide whose figures the cohort cannot give
+    is left out."""
+    msg = key_messages(h)
+    deck = _Deck()
+    slides = [(_title_slide, True), (_curves_slide, h.curves), (_effects_slide, h.naive or h.time_varying or h.adjusted),
+              (_value_slide, h.business), (_scenario_slide, h.business), (_method_slide, True)]
+    for make, shown in slides:
+        if shown:
+            make(deck, h, msg)
+    return deck.bytes()
 
 
 # ---------------------------------------------------------------- CLI entry

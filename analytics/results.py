@@ -1,4 +1,4 @@
-"""Small immutable result types for the survival statistics, and the domain errors.
+"""Small immutable result types for the survival statistics.
 
 Every statistic comes back as one of these, never as a bare tuple, and each knows how to
 become a JSON-ready dict (`to_dict`) and a table row (`as_row`).
@@ -8,16 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from .errors import RetentionError
-
-
-class SurvivalDataError(RetentionError):
-    """The survival data given to an estimator is malformed (names the parameter)."""
-
-
-class EstimationError(RetentionError):
-    """The data are well formed but the statistic cannot be estimated from them."""
 
 
 def _number(value: float | None) -> float | None:

@@ -1,4 +1,4 @@
-"""The input data contract: columns, header matching, value vocabularies (DESIGN.md)."""
+"""The input data contract: columns, header matching, value vocabularies (docs/design.md)."""
 from __future__ import annotations
 
 import re

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -15,10 +16,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .cohorts import FILTER_DIMENSIONS, Cohort
 from .errors import EmptyDataError, RetentionError
-from .cohorts import Cohort
 from .ingest import LoadPlan, prepare_load
-from .schema import EMPLOYEES, MENTORSHIPS
+from .schema import EMPLOYEES, GENERATIONS, MENTORSHIPS
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "retention.duckdb"
 EVENTS = ("voluntary", "all")
@@ -42,10 +43,7 @@ CREATE TABLE IF NOT EXISTS metadata (key VARCHAR NOT NULL, value VARCHAR);
 
 CREATE OR REPLACE VIEW employee_facts AS
 SELECT e.*,
-    CASE WHEN birth_year BETWEEN 1946 AND 1964 THEN 'Boomer'
-         WHEN birth_year BETWEEN 1965 AND 1980 THEN 'Gen X'
-         WHEN birth_year BETWEEN 1981 AND 1996 THEN 'Millennial'
-         WHEN birth_year BETWEEN 1997 AND 2012 THEN 'Gen Z' END AS generation,
+    CASE {generation_bands} END AS generation,
     year(hire_date) AS hire_year
 FROM employees e;
 
@@ -60,26 +58,24 @@ SELECT m.*,
 FROM mentorships m
 JOIN employee_facts mentee ON mentee.employee_id = m.mentee_id
 LEFT JOIN employee_facts mentor ON mentor.employee_id = m.mentor_id;
-"""
+""".format(generation_bands=" ".join(f"WHEN birth_year BETWEEN {lo} AND {hi} THEN '{name}'"
+                                     for name, lo, hi in GENERATIONS))
+
+# The filters every page applies, as bound parameters: an empty list means no filter.
+COHORT_FILTER = " AND ".join(f"(len(${d}) = 0 OR list_contains(${d}, f.{d}))" for d in FILTER_DIMENSIONS) + \
+    " AND f.hire_year BETWEEN $hire_year_from AND $hire_year_to"
+# Follow-up ends at the exit, or at the as-of date for everyone still employed then.
+EXITED = "(f.termination_date IS NOT NULL AND f.termination_date <= $as_of)"
+FOLLOWUP_END = f"CASE WHEN {EXITED} THEN f.termination_date ELSE CAST($as_of AS DATE) END"
 
 # One row per employee hired on or before the as-of date: follow-up, event flags and the
 # first mentorship that began during employment (before hire counts from hire; one that
 # begins on or after the end of follow-up gives no mentored time and is ignored).
-COHORT_FILTER = """(len($department) = 0 OR list_contains($department, f.department))
-      AND (len($job_level) = 0 OR list_contains($job_level, f.job_level))
-      AND (len($location) = 0 OR list_contains($location, f.location))
-      AND (len($gender) = 0 OR list_contains($gender, f.gender))
-      AND (len($generation) = 0 OR list_contains($generation, f.generation))
-      AND f.hire_year BETWEEN $hire_year_from AND $hire_year_to"""
-
-EPISODES_BASE = """
+EPISODES_SQL = f"""
 WITH emp AS (
-    SELECT f.*,
-        (f.termination_date IS NOT NULL AND f.termination_date <= $as_of) AS exited,
-        CASE WHEN f.termination_date IS NOT NULL AND f.termination_date <= $as_of
-             THEN f.termination_date ELSE CAST($as_of AS DATE) END AS followup_end
+    SELECT f.*, {EXITED} AS exited, {FOLLOWUP_END} AS followup_end
     FROM employee_facts f
-    WHERE f.hire_date <= $as_of AND """ + COHORT_FILTER + """
+    WHERE f.hire_date <= $as_of AND {COHORT_FILTER}
 ), during AS (
     SELECT m.*, greatest(m.start_date, e.hire_date) AS exposed_from,
         row_number() OVER (PARTITION BY m.mentee_id ORDER BY m.start_date, m.mentorship_id) AS k
@@ -113,29 +109,15 @@ LEFT JOIN firsts f ON f.mentee_id = e.employee_id
 LEFT JOIN totals t ON t.mentee_id = e.employee_id
 LEFT JOIN as_mentor am ON am.mentor_id = e.employee_id
 )
+SELECT * FROM episodes ORDER BY employee_id
 """
-
-EPISODES_SQL = EPISODES_BASE + "SELECT * FROM episodes ORDER BY employee_id"
 
 # Counting-process rows: (0, m] unmentored then (m, T] mentored; one row when never mentored
 # or mentored from day 0. Employees with no follow-up time (T = 0) have no rows. The same
-# split serves the mentors' own retention, on the day they first mentored someone.
+# split serves the mentors' own retention, on the day they first mentored someone. Only the
+# timing columns go through DuckDB; the covariates are carried along by row position, so a
+# cohort's follow-up is read from the tables once.
 SPLIT_COLUMNS = {"mentee": "mentored_from_day", "mentor": "mentor_from_day"}
-COUNTING_TEMPLATE = """
-SELECT employee_id, 0 AS start,
-    CASE WHEN {day} > 0 THEN {day} ELSE duration_days END AS stop,
-    CASE WHEN {day} > 0 THEN FALSE ELSE event END AS event,
-    coalesce({day} = 0, FALSE) AS mentored
-FROM episodes WHERE duration_days > 0
-UNION ALL
-SELECT employee_id, {day} AS start, duration_days AS stop, event, TRUE AS mentored
-FROM episodes WHERE {day} > 0
-ORDER BY employee_id, start
-"""
-COUNTING_SQL = {who: EPISODES_BASE + COUNTING_TEMPLATE.format(day=day) for who, day in SPLIT_COLUMNS.items()}
-
-# The same split over episodes already read: only the timing columns go through DuckDB, and the
-# covariates are carried along by row position, so a cohort's follow-up is read from the tables once.
 SPLIT_TEMPLATE = """
 SELECT row, 0 AS start,
     CASE WHEN day > 0 THEN day ELSE duration_days END AS stop,
@@ -159,12 +141,14 @@ SELECT
     (SELECT max(start_date) FROM mentorships) AS last_mentorship_start
 """
 
-IGNORED_MENTORSHIPS_SQL = """
+IGNORED_MENTORSHIPS_SQL = f"""
 SELECT count(*) FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
-WHERE f.hire_date <= $as_of
-  AND m.start_date >= CASE WHEN f.termination_date IS NOT NULL AND f.termination_date <= $as_of
-                           THEN f.termination_date ELSE CAST($as_of AS DATE) END
-  AND """
+WHERE f.hire_date <= $as_of AND m.start_date >= {FOLLOWUP_END} AND {COHORT_FILTER}"""
+
+HIRED_AFTER_SQL = f"SELECT count(*) FROM employee_facts f WHERE f.hire_date > $as_of AND {COHORT_FILTER}"
+
+DATA_VERSION_SQL = "SELECT max(load_id), max(loaded_at) FROM load_history"
+HAS_DATA_SQL = "SELECT count(*) > 0 FROM employees"
 
 
 def default_db_path() -> Path:
@@ -248,7 +232,7 @@ def ensure_demo(path: str | Path | None = None) -> bool:
     """Build the demo database if the store is empty; True when it built one."""
     con = connect(path)
     try:
-        if first_row(con, "SELECT count(*) FROM employees")[0]:
+        if has_data(con):
             return False
         load_demo(con)
         return True
@@ -285,42 +269,76 @@ def data_facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return con.execute(DATA_FACTS_SQL).df().iloc[0].to_dict()
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection) -> date:
-    """The snapshot date: the demo's stated one, else the latest hire, exit or mentorship start, but
-    never after today (a future hire or a scheduled exit in an HR export is not yet data)."""
-    stated = metadata(con, "as_of")
-    if stated:
-        return date.fromisoformat(stated)
-    facts = data_facts(con)
-    latest = [d for d in (facts["last_employee_date"], facts["last_mentorship_start"]) if pd.notna(d)]
-    if not latest:
-        raise EmptyDataError("no data loaded yet: load employees and mentorships, or run the demo")
-    return min(pd.Timestamp(max(latest)).date(), date.today())
+def has_data(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(first_row(con, HAS_DATA_SQL)[0])
 
 
-def resolve_event(con: duckdb.DuckDBPyConnection, event: str | None) -> str:
-    """'voluntary' when the data has termination reasons, else 'all' (DESIGN: Definitions)."""
+def data_version(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes whenever a load replaces the data: part of every dashboard cache key."""
+    load_id, loaded_at = first_row(con, DATA_VERSION_SQL)
+    return f"{load_id}@{loaded_at}"
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """The values each cohort filter offers: the categories present, generations in birth order,
+    and the first and last hire year."""
+    out: dict[str, list] = {}
+    for dim in FILTER_DIMENSIONS:  # names from the code, never from the user
+        out[dim] = [r[0] for r in con.execute(
+            f"SELECT DISTINCT {dim} FROM employee_facts WHERE {dim} IS NOT NULL ORDER BY 1").fetchall()]
+    out["generation"] = [name for name, _, _ in GENERATIONS if name in out["generation"]]
+    years = first_row(con, "SELECT min(hire_year), max(hire_year) FROM employee_facts")
+    out["hire_years"] = [int(y) for y in years] if years[0] is not None else []
+    return out
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What every analysis is read at: the as-of date and what counts as leaving, each as the user
+    chose it or, where they did not, as the data gives it."""
+
+    as_of: date
+    event: str
+    data_as_of: date     # the data's own snapshot date, the default
+    has_reasons: bool    # termination reasons exist, so voluntary exits can be told apart
+
+
+def snapshot(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
+             event: str | None = None) -> Snapshot:
+    """The one place the as-of date and the event definition are settled (docs/design.md, Definitions):
+
+    - as-of: the demo's stated date, else the latest hire, exit or mentorship start, but never after
+      today (a future hire or a scheduled exit in an HR export is not yet data);
+    - event: voluntary exits when the data has termination reasons, otherwise (and whenever there
+      are none, whatever was asked) any exit.
+    """
     if event is not None and event not in EVENTS:
         raise RetentionError(f"event must be one of {EVENTS}, but was {event!r}")
-    has_reasons = data_facts(con)["n_with_reason"] > 0
-    if event == "voluntary" and not has_reasons:
-        return "all"
-    return event or ("voluntary" if has_reasons else "all")
+    chosen = as_date(as_of) if as_of is not None else None
+    facts = data_facts(con)
+    stated = metadata(con, "as_of")
+    latest = [d for d in (facts["last_employee_date"], facts["last_mentorship_start"]) if pd.notna(d)]
+    if stated:
+        own = date.fromisoformat(stated)
+    elif latest:
+        own = min(pd.Timestamp(max(latest)).date(), date.today())
+    else:
+        raise EmptyDataError("no data loaded yet: load employees and mentorships, or run the demo")
+    has_reasons = bool(facts["n_with_reason"] > 0)
+    event = (event or "voluntary") if has_reasons else "all"
+    return Snapshot(chosen or own, event, own, has_reasons)
 
 
 def _params(con: duckdb.DuckDBPyConnection, as_of: date | str | None, event: str | None,
             cohort: Cohort | None) -> dict[str, Any]:
-    as_of = as_date(as_of) if as_of is not None else default_as_of(con)
-    return {"as_of": as_of, "event": resolve_event(con, event), **(cohort or Cohort()).sql_params()}
+    settled = snapshot(con, as_of, event)
+    return {"as_of": settled.as_of, "event": settled.event, **(cohort or Cohort()).sql_params()}
 
 
 def episodes(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
              event: str | None = None, cohort: Cohort | None = None) -> pd.DataFrame:
     """One row per employee in follow-up at `as_of`, with event flags and first mentored day."""
-    params = _params(con, as_of, event, cohort)
-    out = con.execute(EPISODES_SQL, params).df()
-    out.attrs.update(as_of=params["as_of"], event=params["event"])
-    return out
+    return con.execute(EPISODES_SQL, _params(con, as_of, event, cohort)).df()
 
 
 def counting_rows(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
@@ -328,12 +346,7 @@ def counting_rows(con: duckdb.DuckDBPyConnection, as_of: date | str | None = Non
                   split_on: str = "mentee") -> pd.DataFrame:
     """Counting-process rows (start, stop] with the time-varying flag: mentored, or (for
     split_on="mentor") having mentored someone."""
-    if split_on not in COUNTING_SQL:
-        raise RetentionError(f"split_on must be one of {sorted(COUNTING_SQL)}, but was {split_on!r}")
-    params = _params(con, as_of, event, cohort)
-    out = con.execute(COUNTING_SQL[split_on], params).df()
-    out.attrs.update(as_of=params["as_of"], event=params["event"])
-    return out
+    return split_episodes(con, episodes(con, as_of, event, cohort), split_on)
 
 
 def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
@@ -358,17 +371,14 @@ def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
 def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
     """People in the cohort hired after the as-of date: excluded from every analysis."""
     params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
-    sql = "SELECT count(*) FROM employee_facts f WHERE f.hire_date > $as_of AND " + COHORT_FILTER
-    return int(first_row(con, sql, params)[0])
+    return int(first_row(con, HIRED_AFTER_SQL, params)[0])
 
 
-def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
-                        cohort: Cohort | None = None) -> int:
+def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
     """Mentorships of the cohort's people that began on or after the mentee's exit (or the as-of
     date): not counted."""
-    as_of = as_date(as_of) if as_of is not None else default_as_of(con)
-    params = {"as_of": as_of, **(cohort or Cohort()).sql_params()}
-    return int(first_row(con, IGNORED_MENTORSHIPS_SQL + COHORT_FILTER, params)[0])
+    params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
+    return int(first_row(con, IGNORED_MENTORSHIPS_SQL, params)[0])
 
 
 def as_date(value: date | str) -> date:

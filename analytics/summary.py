@@ -9,32 +9,29 @@ import numpy as np
 import pandas as pd
 
 from . import store
-from .business import (BusinessCase, BusinessCaseInputs, Input, MissingInputError, business_case,
-                       from_data)
+from .business import BusinessCase, BusinessCaseInputs, Input, business_case
 from .cohorts import Cohort
-from .errors import RetentionError
 from .cox import scaled_schoenfeld
+from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
-from .models import (DAYS_PER_MONTH, MIN_GROUP_SIZE, PAIR_LABELS, FollowUp, GroupCurves, ModelFit,
-                     adjusted_model, count_words, exit_causes, extended_km, follow_up, group_effects, landmark,
-                     logrank_test, meetings_effects, mentor_manager_effects, mentor_own_effect, naive_model,
-                     pair_labels, programme_effects, proportional_hazards, retention_at, reverse_pair_effects,
-                     rmst, shown_count, time_varying_model)
+from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, adjusted_model, exit_causes, extended_km,
+                     follow_up, group_effects, landmark, logrank_test, meetings_effects, mentor_manager_effects,
+                     mentor_own_effect, naive_model, pair_labels, programme_effects, proportional_hazards,
+                     retention_at, reverse_pair_effects, rmst, time_varying_model)
+from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS, MIN_GROUP_SIZE,
+                     PROGRAMME_COST_PER_MENTEE, REPLACEMENT_COST_PCT, TAU_DAYS, shown_count)
 from .results import Estimate, TestResult
-
-HORIZON_DAYS = 365
-TAU_DAYS = 730
-ASSUMED_COST = "assumption: typical internal programme cost; enter your own"
+from .wording import ASSUMED_COST, DIMENSION_LABELS, MISSING_SALARY, NAIVE_SOURCE, YOUR_INPUT, from_data, from_model, months
 
 
 @dataclass(frozen=True)
 class Assumptions:
     """Business-case inputs that are not in the data (None salary = the data's average)."""
 
-    coverage_target: float = 0.76
-    replacement_cost_pct: float = 0.50
-    programme_cost_per_mentee: float = 1500.0
-    horizon_years: int = 1
+    coverage_target: float = COVERAGE_TARGET
+    replacement_cost_pct: float = REPLACEMENT_COST_PCT
+    programme_cost_per_mentee: float = PROGRAMME_COST_PER_MENTEE
+    horizon_years: int = HORIZON_YEARS
     average_salary: float | None = None
     cost_source: str = ASSUMED_COST
 
@@ -93,8 +90,9 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     notes = {"ignored_mentorships": store.ignored_mentorships(con, fu.as_of, cohort),
              "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
-    return Headline(fu, naive, tv, adjusted, curves, retention, restricted, test, case, missing,
-                    horizon_days, tau_days, notes, medians)
+    return Headline(follow_up=fu, naive=naive, time_varying=tv, adjusted=adjusted, curves=curves,
+                    retention=retention, rmst=restricted, logrank=test, business=case, missing=missing,
+                    horizon_days=horizon_days, tau_days=tau_days, notes=notes, median_tenure=medians)
 
 
 def median_tenure(curves: GroupCurves) -> dict[str, Estimate]:
@@ -109,14 +107,14 @@ def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: Mode
     current = ep[~ep["exited"]]
     survival = retention["unmentored"].estimate
     if not np.isfinite(survival):
-        raise RetentionError("the data does not follow unmentored people for 12 months, so the exit "
-                             "probability the business case needs is unknown")
+        raise RetentionError(f"the data does not follow unmentored people for {months(HORIZON_DAYS)} months, so "
+                             "the exit probability the business case needs is unknown")
     salary = assumptions.average_salary
-    salary_input = Input(salary, "your input") if salary is not None else None
+    salary_input = Input(salary, YOUR_INPUT) if salary is not None else None
     if salary is None and current["salary"].notna().any():
         salary_input = Input(float(current["salary"].mean()), from_data(int(current["salary"].notna().sum())))
     if salary_input is None:
-        raise MissingInputError("average_salary", ": the data has no salary column, so enter the average annual salary")
+        raise MissingInputError("average_salary", MISSING_SALARY)
     coverage_now = float(current["mentored"].mean()) if len(current) else 0.0
     hr, nv = adjusted.hazard_ratio, naive.hazard_ratio
     n_unmentored = int((~fu.rows["mentored"]).sum())
@@ -124,16 +122,16 @@ def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: Mode
     return BusinessCaseInputs(
         people_in_scope=Input(len(current), from_data(len(current))),
         p0=Input(1 - survival, from_data(n_unmentored)),
-        hazard_ratio=Input(hr.estimate, f"adjusted model, {from_data(people)}"),
+        hazard_ratio=Input(hr.estimate, from_model(people)),
         hazard_ratio_lower=hr.lower, hazard_ratio_upper=hr.upper,
         coverage_now=Input(coverage_now, from_data(len(current))),
-        coverage_target=Input(max(assumptions.coverage_target, coverage_now), "your input"),
+        coverage_target=Input(max(assumptions.coverage_target, coverage_now), YOUR_INPUT),
         average_salary=salary_input,
         programme_cost_per_mentee=Input(assumptions.programme_cost_per_mentee, assumptions.cost_source),
-        replacement_cost_pct=(assumptions.replacement_cost_pct if assumptions.replacement_cost_pct == 0.5
-                              else Input(assumptions.replacement_cost_pct, "your input")),
+        replacement_cost_pct=(assumptions.replacement_cost_pct if assumptions.replacement_cost_pct == REPLACEMENT_COST_PCT
+                              else Input(assumptions.replacement_cost_pct, YOUR_INPUT)),
         horizon_years=assumptions.horizon_years,
-        naive_hazard_ratio=Input(nv.estimate, "naive model (overstated)"),
+        naive_hazard_ratio=Input(nv.estimate, NAIVE_SOURCE),
         naive_hazard_ratio_lower=nv.lower, naive_hazard_ratio_upper=nv.upper)
 
 
@@ -152,7 +150,7 @@ def to_json(h: Headline) -> dict[str, Any]:
     test = h.logrank
     return {
         "as_of": fu.as_of.isoformat(), "event": fu.event, "cohort": fu.cohort.describe(),
-        # privacy: a count of 1-4 people is null (DESIGN: groups under the minimum are suppressed)
+        # privacy: a count of 1-4 people is null (docs/design.md, Privacy)
         "n_employees": shown_count(fu.n_employees), "n_mentored": shown_count(fu.n_mentored),
         "n_events": shown_count(fu.n_events),
         "hazard_ratio": {k: (getattr(h, k).to_dict() if getattr(h, k) else None)
@@ -173,94 +171,6 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
     return to_json(headline(con, cohort, as_of, event, assumptions))
 
 
-def less_likely(hr: dict[str, float]) -> str:
-    """'25% less likely (range 15% to 33%)' from an HR and its CI."""
-    est, lo, hi = (1 - hr[k] for k in ("estimate", "upper", "lower"))
-    direction = "less" if est >= 0 else "more"
-    if lo < 0 < hi:
-        rng = f"range {abs(lo):.0%} more to {hi:.0%} less"
-    elif est >= 0:
-        rng = f"range {lo:.0%} to {hi:.0%}"
-    else:
-        rng = f"range {abs(hi):.0%} to {abs(lo):.0%}"
-    return f"{abs(est):.0%} {direction} likely ({rng})"
-
-
-def _pct(ci: dict[str, float | None]) -> str:
-    if ci["estimate"] is None:
-        return "not known (follow-up too short)"
-    return f"{ci['estimate']:.0%} ({ci['lower']:.0%} to {ci['upper']:.0%})"
-
-
-def money(x: float | None) -> str:
-    """$1.2M, $262k, -$585k: amounts as executives read them (pages, exports and the briefing)."""
-    if x is None:
-        return "–"
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    if x >= 1e6:
-        return f"{sign}${x / 1e6:.1f}M"
-    if x >= 1e3:
-        return f"{sign}${x / 1e3:.0f}k"
-    return f"{sign}${x:,.0f}"
-
-
-def _months(median: dict[str, float | None]) -> str:
-    """A median tenure in months with its range; a bound that is not reached says so."""
-    def words(days: float | None) -> str:
-        return "not reached" if days is None else f"{days / DAYS_PER_MONTH:.0f}"
-    if median["estimate"] is None:
-        return "not reached (more than half are still employed)"
-    return f"{words(median['estimate'])} months ({words(median['lower'])} to {words(median['upper'])})"
-
-
-def briefing(result: dict[str, Any]) -> str:
-    """The summary as a short briefing: one sentence per headline figure with its range."""
-    hr, gaps = result["hazard_ratio"], result["not_available"]
-    words = "voluntary exits" if result["event"] == "voluntary" else "exits"
-    lines = [f"As of {result['as_of']}: {count_words(result['n_employees'])} people ({result['cohort']}), "
-             f"{count_words(result['n_mentored'])} mentored during their employment, "
-             f"{count_words(result['n_events'])} {words}."]
-    if hr["adjusted"]:
-        covariates = ", ".join(hr["adjusted"]["covariates"]).replace("_", " ") or "nothing"
-        lines.append(f"Mentored employees were {less_likely(hr['adjusted'])} to leave in any given month, "
-                     f"counting only the time after mentoring began and adjusting for {covariates}.")
-    else:
-        lines.append(f"No honest estimate of the mentoring effect: {gaps.get('adjusted')}.")
-    if hr["time_varying"]:
-        lines.append(f"Without the adjustment the figure is {less_likely(hr['time_varying'])}.")
-    if hr["naive"]:
-        lines.append(f"A naive report comparing ever-mentored with never-mentored people would claim "
-                     f"{less_likely(hr['naive'])}: it credits mentoring with the months before it began "
-                     f"and with the kind of people who get mentored.")
-    ret, r = result["retention"], result["rmst"]
-    if ret["mentored"]:
-        lines.append(f"{ret['horizon_days'] / DAYS_PER_MONTH:.0f} months after hire, {_pct(ret['mentored'])} of "
-                     f"mentored employees were still employed, against {_pct(ret['unmentored'])} of unmentored ones.")
-    diff = r["difference"]
-    if diff and diff["estimate"] is not None:
-        lines.append(f"Over their first {r['tau_days'] / DAYS_PER_MONTH:.0f} months, mentored employees stayed "
-                     f"{diff['estimate'] / DAYS_PER_MONTH:.1f} months longer on average "
-                     f"({diff['lower'] / DAYS_PER_MONTH:.1f} to {diff['upper'] / DAYS_PER_MONTH:.1f}).")
-    medians = result["median_tenure_days"]
-    if medians["mentored"]:
-        lines.append("Median tenure: " + "; ".join(f"{name} {_months(medians[name])}"
-                                                   for name in ("mentored", "unmentored")) + ".")
-    if result["logrank"]:
-        lines.append(f"Log-rank test: chi-square {result['logrank']['chisq']:.1f}, p = {result['logrank']['p']:.2g}.")
-    case = result["business_case"]
-    if case is None:
-        lines.append(f"Business case not computed: {gaps.get('business_case')}.")
-    else:
-        cur = case["current"]
-        years = case["horizon_years"]
-        lines.append(f"Business case (the programme as it is, {years:g} year{'s' if years != 1 else ''}): about "
-                     f"{cur['avoided_exits']['estimate']:.0f} exits avoided (range {cur['avoided_exits']['low']:.0f} "
-                     f"to {cur['avoided_exits']['high']:.0f}), net benefit {money(cur['net_benefit']['estimate'])} "
-                     f"(range {money(cur['net_benefit']['low'])} to {money(cur['net_benefit']['high'])}).")
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- the analysts' pages
 
 @dataclass(frozen=True)
@@ -278,7 +188,7 @@ class Diagnostics:
 
 
 def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = None,
-                event: str | None = None, landmark_months: tuple[int, ...] = (3, 6, 12),
+                event: str | None = None, landmark_months: tuple[int, ...] = LANDMARK_MONTHS,
                 base: FollowUp | None = None) -> Diagnostics:
     h = headline(con, cohort, as_of, event, base=base)
     fu, missing = h.follow_up, dict(h.missing)
@@ -291,11 +201,7 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
     return Diagnostics(h, ph, resid, marks, causes, mentors, meetings, missing)
 
 
-COHORT_DIMENSIONS = {
-    "department": "Department", "job_level": "Job level", "location": "Location", "generation": "Generation",
-    "gender": "Gender", "hire_year": "Hire-year cohort", "program_type": "Programme type",
-    "mentor_is_manager": "Mentor is the line manager", "reverse_pair": "Reverse pairs (younger mentor)",
-}
+COHORT_DIMENSIONS = DIMENSION_LABELS  # every dimension the Cohorts page compares, with its name in words
 MENTORING_DIMENSIONS = ("program_type", "mentor_is_manager", "reverse_pair")
 
 

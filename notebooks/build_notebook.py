@@ -14,7 +14,8 @@ To use your own data, replace the demo load with `store.load_files(con, "employe
 
 from analytics import models, store
 from analytics.cohorts import Cohort
-from analytics.summary import briefing, compare_cohorts, summarise
+from analytics.summary import compare_cohorts, summarise
+from analytics.wording import briefing
 
 con = store.connect(":memory:")          # a private in-memory store; the dashboard's file is untouched
 report = store.load_demo(con)

@@ -2,8 +2,10 @@
 import streamlit as st
 
 import ui
-from analytics import figures, report
-from analytics.business import GALLUP, coverage_scenarios, period_words, sensitivity
+from analytics import figures, wording
+from analytics.business import coverage_scenarios, sensitivity
+from analytics.policy import HORIZON_YEARS_RANGE, REPLACEMENT_COST_RANGE
+from analytics.wording import GALLUP, PERCENT_WIDGET, money, money_range, pct
 
 st.title("Business case")
 ui.require_data()
@@ -15,15 +17,17 @@ with st.container(border=True):
     cols = st.columns(4)
     lowest = min(100, round(100 * coverage_now))  # the scenario adds mentees; it cannot take any away
     if lowest < 100:
-        cols[0].slider("Target share mentored", lowest, 100, format="%d%%",
-                       help=f"Today {coverage_now:.0%} of the people employed now have been mentored.",
+        cols[0].slider("Target share mentored", lowest, 100, format=PERCENT_WIDGET,
+                       help=f"Today {pct(coverage_now)} of the people employed now have been mentored.",
                        **ui.remembered("bc_target", lowest=lowest))
-    cols[1].slider("Replacement cost, % of salary", 20, 200, step=5, format="%d%%", help=GALLUP,
+    low, high = (round(100 * r) for r in REPLACEMENT_COST_RANGE)
+    cols[1].slider("Replacement cost, % of salary", low, high, step=5, format=PERCENT_WIDGET, help=GALLUP,
                    **ui.remembered("bc_replacement"))
     cols[2].number_input("Cost per mentee per year", 0, 100_000, step=100,
                          help="Programme cost per mentee per year: mentor time, training, administration.",
                          **ui.remembered("bc_cost"))
-    cols[3].selectbox("Horizon (years)", [1, 2, 3], **ui.remembered("bc_years"))
+    cols[3].selectbox("Horizon (years)", list(range(HORIZON_YEARS_RANGE[0], HORIZON_YEARS_RANGE[1] + 1)),
+                      **ui.remembered("bc_years"))
     st.session_state["salary_needed"] = not base.follow_up.episodes["salary"].notna().any()
     if st.session_state["salary_needed"]:
         st.number_input("Average annual salary (not in your data)", 1_000, 1_000_000, step=1000,
@@ -38,52 +42,51 @@ if case is None:
     st.stop()
 
 cur, tgt = case.current, case.target
-period = period_words(years)
+period = wording.per_period(years)
 st.subheader("The programme as it is")
 pay = cur.payback_months
 first, second = st.columns(3), st.columns(3)  # two even rows of three: each range fits under its figure
 first[0].metric(f"Exits avoided {period}", f"{cur.avoided_exits.estimate:,.0f}", border=True,
                 **ui.range_delta(f"{cur.avoided_exits.low:,.0f}–{cur.avoided_exits.high:,.0f}"))
-first[1].metric("Savings", ui.money(cur.savings.estimate), border=True,
-                **ui.range_delta(f"{ui.money(cur.savings.low)} to {ui.money(cur.savings.high)}"))
-first[2].metric("Programme cost", ui.money(cur.programme_cost.estimate), border=True,
+first[1].metric("Savings", money(cur.savings.estimate), border=True, **ui.range_delta(money_range(cur.savings)))
+first[2].metric("Programme cost", money(cur.programme_cost.estimate), border=True,
                 **ui.range_delta("from your cost per mentee", prefix=""))
-second[0].metric("Net benefit", ui.money(cur.net_benefit.estimate), border=True,
-                 **ui.range_delta(f"{ui.money(cur.net_benefit.low)} to {ui.money(cur.net_benefit.high)}"))
-second[1].metric("Return on investment", ui.pct(cur.roi.estimate), border=True,
-                 **(ui.range_delta(f"{ui.pct(cur.roi.low)} to {ui.pct(cur.roi.high)}") if cur.roi.estimate is not None
+second[0].metric("Net benefit", money(cur.net_benefit.estimate), border=True,
+                 **ui.range_delta(money_range(cur.net_benefit)))
+second[1].metric("Return on investment", pct(cur.roi.estimate), border=True,
+                 **(ui.range_delta(f"{pct(cur.roi.low)} to {pct(cur.roi.high)}") if cur.roi.estimate is not None
                     else ui.range_delta("no cost, so no ratio", prefix="")))
 second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.estimate:,.0f} months", border=True,
                  **(ui.range_delta("no savings at the estimate", prefix="") if pay.estimate is None else
                     ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
                  help="Months of the estimated savings it takes to cover the programme's cost.")
 st.caption(f"Ranges come from the 95% range of the honest effect. {case.inputs.people_in_scope:,} people "
-           f"employed now, {case.inputs.coverage_now:.0%} mentored.")
+           f"employed now, {pct(case.inputs.coverage_now)} mentored.")
 if cur.net_benefit.low is not None and cur.net_benefit.low < 0:
     st.warning("At the cautious end of the range the programme costs more than it saves.", icon=":material/warning:")
 
-st.subheader(f"If {case.inputs.coverage_target:.0%} were mentored")
+st.subheader(f"If {pct(case.inputs.coverage_target)} were mentored")
 with st.container(horizontal=True):
     st.metric("More mentees", f"{tgt.mentees:,.0f}", border=True)
     st.metric(f"Extra exits avoided {period}", f"{tgt.avoided_exits.estimate:,.0f}", border=True)
-    st.metric("Extra net benefit", ui.money(tgt.net_benefit.estimate), border=True,
-              **ui.range_delta(f"{ui.money(tgt.net_benefit.low)} to {ui.money(tgt.net_benefit.high)}"))
+    st.metric("Extra net benefit", money(tgt.net_benefit.estimate), border=True,
+              **ui.range_delta(money_range(tgt.net_benefit)))
 st.plotly_chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years), config={"displaylogo": False})
 
 if case.naive_current is not None:
-    st.info(f"A naive report would claim a net benefit of {ui.money(case.naive_current.net_benefit.estimate)} "
+    st.info(f"A naive report would claim a net benefit of {money(case.naive_current.net_benefit.estimate)} "
             f"for the programme as it is: it uses the overstated effect.", icon=":material/report:")
 
 st.subheader("Sensitivity: return on investment")
 grid = sensitivity(case.inputs)
-grid.index = [f"replace at {r:.0%} of salary" for r in grid.index]
-grid.columns = [f"${c:,.0f} per mentee" for c in grid.columns]
-st.dataframe(grid.style.format("{:.0%}", na_rep="–"))
+grid.index = [f"replace at {pct(r)} of salary" for r in grid.index]
+grid.columns = [f"{wording.money_exact(c)} per mentee" for c in grid.columns]
+st.dataframe(grid.style.format(pct))
 st.caption("Return on investment for each replacement cost (rows) and programme cost (columns), "
            "at the honest effect's point estimate.")
 
 st.subheader("Inputs and where they came from")
-st.dataframe(report.assumptions_frame(case.inputs), hide_index=True)
+st.dataframe(wording.assumptions_frame(case.inputs), hide_index=True)
 st.caption("Every output above, with its range and the overstated naive version, is in the CSV download.")
 
 st.subheader("Take it into the room")

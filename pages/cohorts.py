@@ -3,8 +3,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import figures
-from analytics.summary import COHORT_DIMENSIONS
+from analytics import figures, wording
+from analytics.policy import CURVE_MONTHS, HORIZON_DAYS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, TAU_DAYS, count_words
+from analytics.summary import COHORT_DIMENSIONS, MENTORING_DIMENSIONS
 
 st.title("Cohorts")
 ui.require_data()
@@ -13,25 +14,26 @@ dimension = st.selectbox("Compare by", list(COHORT_DIMENSIONS), format_func=COHO
 c = ui.current_comparison(dimension)
 
 if c.curves:
-    st.plotly_chart(figures.survival_figure(c.curves, horizon_days=365, max_months=60, height=420),
+    st.plotly_chart(figures.survival_figure(c.curves, horizon_days=HORIZON_DAYS, max_months=CURVE_MONTHS, height=420),
                     config={"displaylogo": False})
-if dimension in ("program_type", "mentor_is_manager", "reverse_pair"):
+if dimension in MENTORING_DIMENSIONS:
     st.caption("Mentored people enter their group at the start of their first mentorship; "
                "'not mentored' is everyone's time before mentoring.")
 if c.suppressed:
-    st.info(f"Not shown (fewer than 5 people): {', '.join(c.suppressed)}.", icon=":material/visibility_off:")
+    st.info(wording.suppressed_groups(c.suppressed), icon=":material/visibility_off:")
 
 if not c.table.empty:
     st.subheader("Retention and tenure")
-    table = c.table.assign(retention=c.table["retention"].map(ui.pct),
-                           range=[f"{ui.pct(lo)}–{ui.pct(hi)}" if lo == lo and hi == hi else "–" for lo, hi in
+    table = c.table.assign(retention=c.table["retention"].map(wording.pct),
+                           range=[wording.pct_range(lo, hi) if lo == lo and hi == hi else wording.DASH for lo, hi in
                                   zip(c.table["retention_lower"], c.table["retention_upper"])],
-                           **{k: c.table[k].map(lambda v: ui.count_words(None if v != v else v))
+                           **{k: c.table[k].map(lambda v: count_words(None if v != v else v))
                               for k in ("people", "mentored", "exits")})
     st.dataframe(table[["group", "people", "mentored", "exits", "retention", "range", "rmst_months"]],
                  hide_index=True, column_config={
-                     "retention": "still here at 12 months", "range": "95% range",
-                     "rmst_months": st.column_config.NumberColumn("average months of first 24", format="%.1f")})
+                     "retention": f"still here at {wording.months(HORIZON_DAYS)} months", "range": "95% range",
+                     "rmst_months": st.column_config.NumberColumn(f"average months of first {wording.months(TAU_DAYS)}",
+                                                                  format="%.1f")})
 
 st.subheader("Mentoring effect by group")
 shown = [e for e in c.effects if e.hazard_ratio]
@@ -45,5 +47,5 @@ if c.interaction:
     t = c.interaction
     st.caption(f"Does the effect differ between groups? Likelihood-ratio test of the interaction: "
                f"chi-square {t.statistic:.1f} on {t.df} df, p = {t.p:.2g}.")
-st.caption("A group's hazard ratio needs at least 10 exits and 5 people mentored and not; smaller groups "
-           "are suppressed to protect privacy and because their estimates would be noise.")
+st.caption(f"A group's hazard ratio needs at least {MIN_SUBGROUP_EXITS} exits and {MIN_GROUP_SIZE} people mentored "
+           "and not; smaller groups are suppressed to protect privacy and because their estimates would be noise.")

@@ -18,10 +18,11 @@ con = ui.cursor()
 # ---------------------------------------------------------------- settings
 st.subheader("Analysis settings")
 facts = store.data_facts(con)
+settled = ui.settings() if facts["n_employees"] else None
 with st.container(horizontal=True):
-    if facts["n_employees"]:
-        default_as_of = ui.default_as_of(ui.data_version())
-        chosen = st.date_input("As-of date (data snapshot)", value=st.session_state.get("as_of") or default_as_of,
+    if settled:
+        default_as_of = settled.data_as_of
+        chosen = st.date_input("As-of date (data snapshot)", value=settled.as_of,
                                format="YYYY-MM-DD", max_value=max(default_as_of, date.today()),
                                help="Everyone still employed is followed up to this date. "
                                     f"Default: {default_as_of:%Y-%m-%d}, the latest date in the data.")
@@ -30,7 +31,7 @@ with st.container(horizontal=True):
             st.session_state["as_of"] = chosen
             st.rerun()  # the sidebar above was drawn with the old date
     events = {"voluntary": "Voluntary exits", "all": "All exits"}
-    current = st.session_state.get("event") or (store.resolve_event(con, None) if facts["n_employees"] else "voluntary")
+    current = st.session_state.get("event") or (settled.event if settled else "voluntary")  # as chosen
     event = st.radio("What counts as leaving", list(events), format_func=events.get,
                      index=list(events).index(current), horizontal=True,
                      help="Voluntary exits are the default when the data has termination reasons; "
@@ -38,7 +39,7 @@ with st.container(horizontal=True):
     st.session_state["event"] = event
     if event != current:
         st.rerun()
-if facts["n_employees"] and facts["n_with_reason"] == 0 and event == "voluntary":
+if settled and not settled.has_reasons and event == "voluntary":
     st.info("The data has no termination reasons, so every exit counts as leaving.")
 
 # ---------------------------------------------------------------- upload

@@ -3,8 +3,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import figures
-from analytics.models import DAYS_PER_MONTH
+from analytics import figures, wording
+from analytics.policy import CURVE_MONTHS, SIGNIFICANCE
 
 st.title("Methods and model checks")
 ui.require_data()
@@ -49,10 +49,11 @@ if d.ph_test is not None:
     st.dataframe(d.ph_test, hide_index=True,
                  column_config={"chisq": st.column_config.NumberColumn(format="%.2f"),
                                 "p": st.column_config.NumberColumn(format="%.3f")})
-    flagged = [t for t, p in zip(d.ph_test["term"], d.ph_test["p"]) if t != "GLOBAL" and p < 0.05]
+    flagged = [t for t, p in zip(d.ph_test["term"], d.ph_test["p"]) if t != "GLOBAL" and p < SIGNIFICANCE]
     shown = ["mentored"] + [t for t in flagged if t != "mentored"]
     st.caption("Grambsch-Therneau test on scaled Schoenfeld residuals (R's cox.zph, KM transform). "
-               + (f"Flagged at 5%: {', '.join(flagged)}." if flagged else "Nothing is flagged at 5%."))
+               + (f"Flagged at {wording.pct(SIGNIFICANCE)}: {', '.join(flagged)}." if flagged
+                  else f"Nothing is flagged at {wording.pct(SIGNIFICANCE)}."))
     if d.schoenfeld is not None:
         cols = st.columns(min(len(shown), 2))
         for i, term in enumerate(shown[:4]):
@@ -74,13 +75,13 @@ if marks:
 
 if d.exit_causes:
     st.subheader("Voluntary and involuntary exits (competing risks)")
-    st.plotly_chart(figures.incidence_figure(d.exit_causes, max_months=60), config={"displaylogo": False})
+    st.plotly_chart(figures.incidence_figure(d.exit_causes, max_months=CURVE_MONTHS), config={"displaylogo": False})
 
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Mentors' own retention")
     if d.mentors:
-        st.markdown(f"After they first mentored someone, mentors were **{ui.hr_words(d.mentors.hazard_ratio)}** "
+        st.markdown(f"After they first mentored someone, mentors were **{wording.hr_words(d.mentors.hazard_ratio)}** "
                     "to leave than comparable colleagues who had not (yet) mentored.")
         st.caption("Being a mentor as a time-varying covariate of the mentor's own exits, adjusted.")
     else:

@@ -2,7 +2,8 @@
 import streamlit as st
 
 import ui
-from analytics import figures
+from analytics import figures, wording
+from analytics.policy import CURVE_MONTHS, MIN_GROUP_SIZE, count_words, shown_share
 
 st.title("Is mentoring keeping people?")
 ui.require_data()
@@ -17,38 +18,37 @@ st.caption(f"{scope[:1].upper()}{scope[1:]} · data as of {fu.as_of:%d %B %Y} ·
 kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
 next(kpi).metric("In scope", f"{fu.n_employees:,}", border=True,
                  help="Everyone hired on or before the as-of date who matches the filters.")
-next(kpi).metric("Ever mentored", ui.pct(ui.shown_share(fu.n_mentored, fu.n_employees)), border=True,
-                 help=f"{ui.count_words(fu.n_mentored)} people had a mentorship begin while they were employed "
-                      f"(shares of fewer than {ui.MIN_GROUP_SIZE} people are not shown).")
+next(kpi).metric("Ever mentored", wording.pct(shown_share(fu.n_mentored, fu.n_employees)), border=True,
+                 help=f"{count_words(fu.n_mentored)} people had a mentorship begin while they were employed "
+                      f"(shares of fewer than {MIN_GROUP_SIZE} people are not shown).")
 if h.retention:
-    months = h.horizon_days / 30.4375
+    months = wording.months(h.horizon_days)
     for name, label in (("mentored", "Mentored"), ("unmentored", "Unmentored")):
         est = h.retention[name]
-        next(kpi).metric(f"{label}: {months:.0f} mo", ui.pct(est.estimate), border=True,
-                         **ui.range_delta(f"{ui.pct(est.lower)}–{ui.pct(est.upper)}"),
-                         help=f"{label} people still employed {months:.0f} months after hire, "
+        next(kpi).metric(f"{label}: {months} mo", wording.pct(est.estimate), border=True,
+                         **ui.range_delta(wording.pct_range(est.lower, est.upper)),
+                         help=f"{label} people still employed {months} months after hire, "
                               "with its 95% range.")
 if h.business:
     net = h.business.current.net_benefit
-    next(kpi).metric(ui.value_label(h.business.inputs.horizon_years), ui.money(net.estimate), border=True,
-                     **ui.range_delta(f"{ui.money(net.low)} to {ui.money(net.high)}"),
+    next(kpi).metric(wording.value_label(h.business.inputs.horizon_years), wording.money(net.estimate), border=True,
+                     **ui.range_delta(wording.money_range(net)),
                      help="Net of programme cost. Assumptions on the Business case page.")
 
 if h.adjusted:
     hr = h.adjusted.hazard_ratio
     sure = st.success if hr.upper < 1 else st.info  # green only when the whole range is a benefit
-    sure(f"**Mentored employees were {ui.hr_words(hr)} to leave in any given month** than comparable "
-         f"colleagues who were not (yet) mentored.", icon=":material/verified:" if hr.upper < 1 else ":material/info:")
+    sure(wording.effect_sentence(hr, bold=True), icon=":material/verified:" if hr.upper < 1 else ":material/info:")
     if hr.upper >= 1:
         st.warning("The range includes no effect at all: the data cannot rule out that mentoring makes no "
                    "difference here.", icon=":material/help:")
 else:
-    st.warning(f"No honest estimate for this group: {h.missing.get('adjusted')}", icon=":material/info:")
+    st.warning(wording.no_estimate(h.missing.get("adjusted")), icon=":material/info:")
 
 if h.curves:
     st.subheader("Who is still here, by months since hire")
     fig = figures.survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
-                                  horizon_days=h.horizon_days, max_months=60)
+                                  horizon_days=h.horizon_days, max_months=CURVE_MONTHS)
     st.plotly_chart(fig, config={"displaylogo": False})
     st.caption("Mentored people count as mentored from the day their mentoring began, not from hire. "
                "Shaded bands are 95% ranges. Counts under the chart are people still followed at that month.")
@@ -56,18 +56,7 @@ if h.curves:
 with st.container(border=True):
     st.subheader("How we know")
     if h.naive and h.adjusted:
-        st.markdown(
-            f"- A simple report comparing people who were *ever* mentored with those who never were would say "
-            f"mentored people are **{ui.hr_words(h.naive.hazard_ratio)}** to leave. That overstates it.\n"
-            f"- It counts the months *before* mentoring began as mentored time: someone mentored in month 10 "
-            f"had to stay 10 months to be mentored at all. Counting mentoring only from its start gives "
-            f"**{ui.hr_words(h.time_varying.hazard_ratio)}**.\n"
-            f"- Mentoring also tends to go to people who were likely to stay (better rated, more senior). "
-            f"Comparing like with like ({', '.join(h.adjusted.covariates).replace('_', ' ')}) gives the honest "
-            f"figure: **{ui.hr_words(h.adjusted.hazard_ratio)}**.")
-        st.plotly_chart(figures.hazard_ratio_figure({
-            "Naive report (overstated)": h.naive.hazard_ratio,
-            "From mentoring start": h.time_varying.hazard_ratio,
-            "Honest: like with like": h.adjusted.hazard_ratio}), config={"displaylogo": False})
+        st.markdown(wording.how_we_know(h.naive, h.time_varying, h.adjusted))
+        st.plotly_chart(figures.hazard_ratio_figure(wording.model_effects(h)), config={"displaylogo": False})
     else:
         st.write("Not enough data in scope to compare the estimates.")

@@ -91,7 +91,7 @@ def test_filter_change_rerenders(monkeypatch, demo_db):
 
 
 def test_a_filter_down_to_three_people_shows_no_count(monkeypatch, demo_db):
-    """DESIGN.md, Privacy: a group under 5 people is suppressed in every count (3 such people in the demo)."""
+    """docs/design.md, Privacy: a group under 5 people is suppressed in every count (3 such people in the demo)."""
     tiny = {"filter_department": ["Finance"], "filter_job_level": ["L4"], "filter_generation": ["Boomer"]}
     at = open_app(monkeypatch, demo_db, state=tiny)
     assert_clean(at)
@@ -227,3 +227,20 @@ def test_upload_a_bad_file_names_file_and_column(monkeypatch, tmp_path):
     at.button[0].click().run()
     assert not at.exception
     assert "file 'staff.csv', column 'hire_date': required column missing" in at.error[0].value
+
+
+def test_the_error_boundary_logs_a_bugs_traceback_but_not_bad_input(caplog):
+    """A bug shows words on the page and keeps its traceback in the log; a user's error is only shown."""
+    import logging
+
+    import ui
+    from analytics.errors import RetentionError
+
+    with caplog.at_level(logging.ERROR, logger="ui"):
+        with ui.friendly_errors():
+            raise RetentionError("as_of must be a YYYY-MM-DD date")
+        assert not [r for r in caplog.records if r.name == "ui"]
+        with ui.friendly_errors():
+            {}["a bug"]
+    logged = [r for r in caplog.records if r.name == "ui"]
+    assert len(logged) == 1 and logged[0].exc_info[0] is KeyError

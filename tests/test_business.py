@@ -1,7 +1,7 @@
-"""The business-case model (DESIGN.md, Business case): formulas against hand-computed cases,
+"""The business-case model (docs/design.md, Business case): formulas against hand-computed cases,
 monotonicity, edge cases and bad inputs.
 
-Every expected number is worked out in the comment beside it from the DESIGN.md formulas:
+Every expected number is worked out in the comment beside it from the docs/design.md formulas:
 p1 = 1 - (1 - p0)^HR, p0_H = 1 - (1 - p0)^H, avoided = mentees x (p0 - p1),
 savings = avoided x salary x replacement %, cost = mentees x cost per mentee x H,
 ROI = (savings - cost) / cost, payback months = cost / (savings / (12 H)).
@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 
 from analytics.business import (
-    GALLUP, NAIVE_LABEL, YOUR_INPUT, BusinessCaseError, BusinessCaseInputs, Input, InvalidInputError,
-    MissingInputError, business_case, coverage_scenarios, from_data, horizon_exit_probability,
+    BusinessCaseInputs, Input, business_case, coverage_scenarios, horizon_exit_probability,
     mentored_exit_probability, payback_months, return_on_investment, sensitivity,
 )
-from analytics.errors import RetentionError
+from analytics.errors import BusinessCaseError, InvalidInputError, MissingInputError, RetentionError
+from analytics.wording import GALLUP, NAIVE_LABEL, YOUR_INPUT, business_case_table, from_data
 
 # The worked example: 1,000 people, 37% mentored today, 76% want a mentor; 20% of the
 # unmentored leave within 12 months; adjusted HR 0.70 (95% CI 0.55-0.90); salary 60,000;
@@ -126,7 +126,7 @@ def test_three_year_horizon_by_hand():
     assert o.roi.estimate == pytest.approx(0.138770, abs=1e-6)
     # payback = 1,110,000 / (1,264,034.4 / 36) = 31.613 months
     assert o.payback_months.estimate == pytest.approx(31.613, abs=1e-3)
-    assert "Exits avoided over 3 years" in set(case.table()["measure"])
+    assert "Exits avoided over 3 years" in set(business_case_table(case)["measure"])
 
 
 def test_naive_hazard_ratio_overstates_the_savings():
@@ -138,14 +138,14 @@ def test_naive_hazard_ratio_overstates_the_savings():
     assert case.naive_current.savings.estimate > case.current.savings.estimate
     assert case.naive_target.savings.estimate > case.target.savings.estimate
     assert case.to_dict()["naive"]["label"] == NAIVE_LABEL == "naive (overstated)"
-    naive_rows = case.table().query("section.str.contains('overstated')", engine="python")
+    naive_rows = business_case_table(case).query("section.str.contains('overstated')", engine="python")
     assert len(naive_rows) == 12  # six measures, programme as it is and target
 
 
 def test_no_naive_hazard_ratio_leaves_the_naive_case_out():
     case = business_case(inputs())
     assert case.naive_current is None and case.to_dict()["naive"] is None
-    assert not case.table()["section"].str.contains("overstated").any()
+    assert not business_case_table(case)["section"].str.contains("overstated").any()
 
 
 def test_naive_without_ci_is_a_point():
@@ -230,7 +230,7 @@ def test_zero_mentees():
         assert o.roi.to_dict() == {"estimate": None, "low": None, "high": None}
         assert o.payback_months.estimate is None
     json.dumps(case.to_dict(), allow_nan=False)
-    assert case.table()["measure"].notna().all()
+    assert business_case_table(case)["measure"].notna().all()
 
 
 def test_nobody_in_scope():
@@ -316,8 +316,8 @@ def test_every_input_carries_its_source():
     assert x.sources["hazard_ratio_upper"] == "from your data (n = 1,234)"  # a bound follows its estimate
     assert x.sources["replacement_cost_pct"] == GALLUP == "assumption: Gallup estimates 0.5-2x salary"
     assert x.sources["coverage_target"] == YOUR_INPUT == "your input"
-    rows = business_case(x).table().query("section == 'Inputs'").set_index("measure")
-    assert rows.loc["Average annual salary", "source"] == "from your data (n = 1,180 with a salary)"
+    rows = business_case_table(business_case(x)).query("section == 'Inputs'").set_index("measure")
+    assert rows.loc["Average salary", "source"] == "from your data (n = 1,180 with a salary)"
     assert rows.loc["Cost of replacing a leaver (share of salary)", "source"] == GALLUP
 
 
@@ -344,7 +344,7 @@ def test_to_dict_is_plain_json():
 
 
 def test_table_labels_are_hr_words():
-    table = business_case(inputs()).table()
+    table = business_case_table(business_case(inputs()))
     assert list(table.columns) == ["section", "measure", "estimate", "low", "high", "source"]
     assert {"Exits avoided per year", "Replacement costs saved per year", "Net benefit per year (saved minus cost)",
             "Return on investment (net benefit / cost)", "Months to pay back the cost"} <= set(table["measure"])

@@ -255,7 +255,7 @@ def test_uniform_effect_config_has_one_true_factor():
 def test_naive_hazard_ratio_overstates_the_effect(demo):
     """Ever vs never mentored (fixed covariate) on the default company: about 0.3, truth about 0.74.
 
-    Source: the simulation's known truth; DESIGN.md ("a true 30% reduction ... looks like 65-70%").
+    Source: the simulation's known truth; docs/design.md ("a true 30% reduction ... looks like 65-70%").
     """
     from statsmodels.duration.hazard_regression import PHReg
     e = demo.employees

@@ -9,7 +9,8 @@ import pytest
 
 from analytics import models, store
 from analytics.cli import main
-from analytics.summary import briefing, summarise
+from analytics.summary import summarise
+from analytics.wording import briefing
 from tests.builders import write
 
 
@@ -107,7 +108,7 @@ def test_a_single_employee(tmp_path):
     emp, men = company(n=1, exits={0: 10})
     con = load(tmp_path, emp, men)
     result = summarise(con, AS_OF)
-    # privacy: a group of 1-4 people is never counted (DESIGN.md, Privacy)
+    # privacy: a group of 1-4 people is never counted (docs/design.md, Privacy)
     assert result["n_employees"] is None and result["n_mentored"] == 0 and result["n_events"] is None
     assert result["not_available"]["naive"] == "not enough data for the naive model: fewer than 5 people in scope"
     assert briefing(result).startswith(f"As of {AS_OF}: fewer than 5 people (everyone), 0 mentored")

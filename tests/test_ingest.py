@@ -1,4 +1,4 @@
-"""Every validation rule of the data contract (DESIGN.md: Input data contract, Bad input)."""
+"""Every validation rule of the data contract (docs/design.md: Input data contract, Bad input)."""
 from __future__ import annotations
 
 import re

@@ -1,17 +1,123 @@
-"""The design card's boundaries: analytics/ never imports streamlit; pages hold no SQL or fitting."""
+"""The design's boundaries (docs/design.md, Layout): analytics/ never imports streamlit; SQL lives in
+store.py, words and number formats in wording.py, thresholds in policy.py, errors in errors.py; every
+setting a user can give is documented in the README."""
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+ANALYTICS = sorted((ROOT / "analytics").glob("*.py"))
+DASHBOARD = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py"))]
+PRODUCT = ANALYTICS + DASHBOARD
+
+
+def _code(path: Path) -> str:
+    """The file without comments and docstrings' prose lines (a '#' inside a string is rare enough)."""
+    return "\n".join(line.split("  #")[0] for line in path.read_text().splitlines() if not line.lstrip().startswith("#"))
+
+
+def offenders(paths, pattern: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    regex = re.compile(pattern, re.M)
+    return [f"{p.relative_to(ROOT)}: {m.group(0)!r}" for p in paths if p.name not in allowed
+            for m in regex.finditer(_code(p))]
 
 
 def test_analytics_never_imports_streamlit():
-    offenders = [p.name for p in (ROOT / "analytics").glob("*.py")
-                 if re.search(r"^\s*(import|from)\s+streamlit", p.read_text(), re.M)]
-    assert offenders == []
+    assert offenders(ANALYTICS, r"^\s*(import|from)\s+streamlit") == []
 
 
 def test_pages_hold_no_sql_and_no_statistics():
-    pattern = re.compile(r"\b(SELECT|INSERT|DELETE)\b|\.execute\(|fit_cox|PHReg|KaplanMeier\(")
-    offenders = [p.name for p in (ROOT / "pages").glob("*.py") if pattern.search(p.read_text())]
-    assert offenders == []
+    assert offenders(sorted((ROOT / "pages").glob("*.py")),
+                     r"\b(SELECT|INSERT|DELETE)\b|\.execute\(|fit_cox|PHReg|KaplanMeier\(") == []
+
+
+def test_sql_lives_in_the_store_only():
+    """ui.py and app.py ask the store; no other module writes a query."""
+    assert offenders(PRODUCT, r"\b(SELECT|INSERT|DELETE|UPDATE|CREATE)\b\s|\.execute\(|\.sql\(",
+                     allowed=("store.py",)) == []
+
+
+# A format spec ending in %: {x:.0%}, "{:.0%}", {100 * x:.{d}f}%; printf percents (%d%%); a currency sign
+# written beside a number. Plotly's own templates (%{y:.0%}) are the chart's, not ours, and are left out.
+PERCENT = r":[^{}'\"\n]*%\}|\}%|%%"
+MONEY = r"\$\{|[\"']\$[\"'#{\d]|\$\"#"
+
+
+def _without_plotly_templates(text: str) -> str:
+    return re.sub(r"%\{[^}]*\}", "", text)
+
+
+@pytest.mark.parametrize("kind, pattern, allowed", [
+    ("percent", PERCENT, ("wording.py",)),
+    ("money", MONEY, ("wording.py", "store.py")),  # the store's $names are DuckDB's bound parameters
+])
+def test_numbers_are_formatted_in_wording_only(kind, pattern, allowed):
+    regex = re.compile(pattern)
+    found = [f"{p.relative_to(ROOT)}: {m.group(0)!r}" for p in PRODUCT if p.name not in allowed
+             for m in regex.finditer(_without_plotly_templates(_code(p)))]
+    assert found == [], f"{kind} formatting outside analytics/wording.py"
+
+
+def test_wording_helpers_are_defined_once():
+    names = r"def (pct|money|less_likely|hr_words|per_period|period_words|value_label|key_messages|briefing|naive_claim)\("
+    assert offenders(PRODUCT, names, allowed=("wording.py",)) == []
+
+
+def test_thresholds_live_in_policy_only():
+    """The privacy minimums, the month length and the horizons are set in one place."""
+    names = r"^\s*(MIN_GROUP_SIZE|MIN_SUBGROUP_EXITS|DAYS_PER_MONTH|HORIZON_DAYS|TAU_DAYS|SMALL_LEVEL|MAX_\w+)\s*="
+    assert offenders(PRODUCT, names, allowed=("policy.py",)) == []
+    assert offenders(PRODUCT, r"30\.4375|\b365\b|\b730\b", allowed=("policy.py", "demo.py")) == []
+
+
+def test_report_takes_no_constants_from_the_models():
+    assert offenders([ROOT / "analytics" / "report.py"], r"from \.models import") == []
+
+
+def test_errors_are_defined_in_errors_only():
+    assert offenders(PRODUCT, r"^class \w+\((\w*Error|ValueError|NotEnoughData)\)", allowed=("errors.py",)) == []
+
+
+ENVIRONMENT = (r"environ\.(?:get|setdefault)\([\"'](\w+)", r"environ\[[\"'](\w+)", r"getenv\([\"'](\w+)",
+               r"\$\{(\w+):-")  # Python's reads and writes, and a shell script's ${NAME:-default}
+
+
+def _settings() -> set[str]:
+    """Every environment variable the product reads or sets, and every variable the Makefile takes."""
+    sources = PRODUCT + [ROOT / "scripts" / "ensure-chromium.sh", ROOT / ".ci" / "run"]
+    env = {name for p in sources for pattern in ENVIRONMENT for name in re.findall(pattern, p.read_text())}
+    make = set(re.findall(r"^(\w+) \?=", (ROOT / "Makefile").read_text(), re.M))
+    return env | make
+
+
+def test_every_setting_is_documented_in_the_readme():
+    settings = _settings()
+    assert {"RETENTION_DB", "RETENTION_AUTO_DEMO"} <= settings  # the scan finds what is there
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Settings"):]
+    documented = set(re.findall(r"^\| `(\w+)`", table, re.M))
+    assert sorted(settings - documented) == []
+
+
+def test_no_file_cites_a_design_outside_the_repository():
+    """The design is docs/design.md; nothing points at a file the repository does not hold."""
+    files = PRODUCT + [p for p in sorted((ROOT / "tests").glob("*.py")) if p.name != "test_layout.py"] + \
+        [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    cited = [f"{p.relative_to(ROOT)}" for p in files if re.search(r"\bDESIGN(\.md)?\b", p.read_text())]
+    assert cited == []
+    assert (ROOT / "docs" / "design.md").exists()
+
+
+def test_the_readme_states_the_defaults_the_code_uses():
+    from analytics import policy, wording
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Settings"):]
+    low, high = policy.REPLACEMENT_COST_RANGE
+    first, last = policy.HORIZON_YEARS_RANGE
+    for text in (f"{wording.pct(policy.COVERAGE_TARGET)}, never below", f"{wording.pct(policy.REPLACEMENT_COST_PCT)} of salary "
+                 f"({wording.pct(low)} to {wording.pct(high)})", wording.money_exact(policy.PROGRAMME_COST_PER_MENTEE),
+                 f"{wording.years_words(policy.HORIZON_YEARS)} ({first} to {last})",
+                 f"fewer than {policy.MIN_GROUP_SIZE} people", f"needs {policy.MIN_SUBGROUP_EXITS} exits"):
+        assert text in table

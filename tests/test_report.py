@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from analytics import report, store
+from analytics import report, store, wording
 from analytics.cli import main
 from analytics.summary import headline
 
@@ -127,7 +127,7 @@ def test_report_cli(tmp_path, capsys):
 @pytest.mark.parametrize("amount, words", [(None, "–"), (950, "$950"), (261_799, "$262k"), (-585_022, "-$585k"),
                                            (1_027_729, "$1.0M")])
 def test_money_reads_as_executives_read_amounts(amount, words):
-    assert report.money(amount) == words
+    assert wording.money(amount) == words
 
 
 def test_briefing_states_the_business_case_in_the_same_money_words(demo, capsys, tmp_path):
@@ -139,19 +139,19 @@ def test_briefing_states_the_business_case_in_the_same_money_words(demo, capsys,
     con.close()
     assert main(["summary", "--db", str(db)]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert f"net benefit {report.money(net.estimate)} (range {report.money(net.low)} to {report.money(net.high)})" in last
+    assert f"net benefit {wording.money(net.estimate)} (range {wording.money(net.low)} to {wording.money(net.high)})" in last
 
 
 def test_value_sentence_names_the_horizon_and_the_payback(demo):
     from analytics.summary import Assumptions
-    assert "exits a year" in report.key_messages(demo)["value"]
+    assert "exits a year" in wording.key_messages(demo)["value"]
     con = store.connect(":memory:")
     store.load_demo(con)
     three = headline(con, assumptions=Assumptions(horizon_years=3))
-    value = report.key_messages(three)["value"]
+    value = wording.key_messages(three)["value"]
     pay = three.business.current.payback_months
     assert "exits over 3 years" in value and "a year" not in value
-    assert value.endswith(report.payback_words(pay)) and f"in about {pay.estimate:,.0f} months" in value
+    assert value.endswith(wording.payback_words(pay)) and f"in about {pay.estimate:,.0f} months" in value
 
 
 @pytest.mark.parametrize("estimate, low, high, words", [
@@ -161,4 +161,4 @@ def test_value_sentence_names_the_horizon_and_the_payback(demo):
 ], ids=["ranged", "slow-end-never", "no-savings"])
 def test_payback_words(estimate, low, high, words):
     from analytics.business import Range
-    assert report.payback_words(Range(estimate, low, high)) == words
+    assert wording.payback_words(Range(estimate, low, high)) == words

@@ -1,4 +1,4 @@
-"""Derived fields computed in the store (DESIGN.md: Definitions) and the load CLI."""
+"""Derived fields computed in the store (docs/design.md: Definitions) and the load CLI."""
 from __future__ import annotations
 
 import subprocess
@@ -79,11 +79,12 @@ def test_episodes_follow_the_definitions(con):
 def test_as_of_censors_later_exits(con):
     ep = store.episodes(con, as_of="2020-09-01").set_index("employee_id")
     assert not ep.loc["A", "exited"] and ep.loc["A", "duration_days"] == (date(2020, 9, 1) - date(2020, 1, 1)).days
-    assert ep.attrs == {"as_of": date(2020, 9, 1), "event": "voluntary"}
+    settled = store.snapshot(con, as_of="2020-09-01")
+    assert (settled.as_of, settled.event) == (date(2020, 9, 1), "voluntary")
 
 
 def test_default_as_of_is_the_latest_date_in_the_data(con):
-    assert store.default_as_of(con) == date(2023, 1, 1)
+    assert store.snapshot(con).as_of == date(2023, 1, 1)
 
 
 def test_default_as_of_is_never_after_today(tmp_path):
@@ -96,8 +97,8 @@ def test_default_as_of_is_never_after_today(tmp_path):
     emp.loc[emp["employee_id"] == "B", ["termination_date", "termination_reason"]] = [future, "resigned"]
     c = store.connect(tmp_path / "f.duckdb")
     store.load_files(c, write(emp, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
-    assert store.default_as_of(c) == date.today()
-    assert store.hired_after(c, store.default_as_of(c)) == 1
+    assert store.snapshot(c).as_of == date.today()
+    assert store.hired_after(c, store.snapshot(c).as_of) == 1
     assert not store.episodes(c).set_index("employee_id").loc["B", "event"]
     c.close()
 
@@ -106,9 +107,9 @@ def test_event_falls_back_to_all_exits_without_reasons(tmp_path):
     c = store.connect(tmp_path / "r.duckdb")
     emp = EMPLOYEES.drop(columns=["termination_reason"])
     store.load_files(c, write(emp, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
-    assert store.resolve_event(c, None) == "all"
-    assert store.resolve_event(c, "voluntary") == "all"
-    assert store.episodes(c, "2022-12-31").attrs["event"] == "all"
+    assert store.snapshot(c).event == "all"
+    assert store.snapshot(c, event="voluntary").event == "all"
+    assert store.snapshot(c, "2022-12-31").event == "all"
 
 
 @pytest.mark.parametrize("bad, match", [
@@ -180,6 +181,34 @@ def test_cli_map_option(tmp_path):
     assert main(args) == 2
     assert main(args + ["--map", "employees.employee_id=Staff Number"]) == 0
     assert main(args + ["--map", "employee_id=Staff Number"]) == 2
+
+
+def test_cli_reports_bad_input_but_not_a_bug_as_bad_input(con, tmp_path, monkeypatch, capsys):
+    """The project's own errors exit 2 with their message; any other error is a bug and surfaces as one."""
+    import analytics.summary
+
+    con.close()
+    db = str(tmp_path / "r.duckdb")
+    assert main(["summary", "--db", db, "--as-of", "2022-13-01"]) == 2
+    assert "as_of must be a YYYY-MM-DD date" in capsys.readouterr().err
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug, not bad input")
+    monkeypatch.setattr(analytics.summary, "summarise", broken)
+    with pytest.raises(ValueError, match="a bug, not bad input"):
+        main(["summary", "--db", db])
+
+
+def test_the_cli_and_the_engine_settle_the_same_snapshot(con):
+    """One function settles the as-of date and the event; the follow-up carries what it settled."""
+    from analytics.models import follow_up
+
+    settled = store.snapshot(con)
+    fu = follow_up(con)
+    assert (fu.as_of, fu.event) == (settled.as_of, settled.event) == (date(2023, 1, 1), "voluntary")
+    assert settled.data_as_of == date(2023, 1, 1) and settled.has_reasons
+    chosen = store.snapshot(con, "2021-06-30", "all")
+    assert (chosen.as_of, chosen.event, chosen.data_as_of) == (date(2021, 6, 30), "all", date(2023, 1, 1))
 
 
 def test_python_dash_m_runs_as_a_program(tmp_path):

@@ -1,9 +1,9 @@
-"""Subgroup effects and the privacy minimums (DESIGN.md: Privacy; issue: subgroup effects)."""
+"""Subgroup effects and the privacy minimums (docs/design.md: Privacy; issue: subgroup effects)."""
 from __future__ import annotations
 
 import pytest
 
-from analytics import models, store
+from analytics import models, policy, store
 from analytics.cohorts import Cohort
 from analytics.summary import compare_cohorts
 
@@ -33,13 +33,13 @@ def test_small_subgroups_say_not_enough_data(con):
     assert small, "expected at least one programme type under the minimums in Finance"
     for e in small:
         assert e.hazard_ratio is None and e.note.startswith("not enough data")
-        assert e.people is None or e.people >= models.MIN_GROUP_SIZE  # counts under 5 are not shown
-        assert e.exits is None or e.exits >= models.MIN_GROUP_SIZE
+        assert e.people is None or e.people >= policy.MIN_GROUP_SIZE  # counts under 5 are not shown
+        assert e.exits is None or e.exits >= policy.MIN_GROUP_SIZE
 
 
 def test_groups_under_five_people_are_suppressed(con):
     comparison = compare_cohorts(con, "department", Cohort(hire_year_from=2024, job_level=("L5",)))
-    assert all(row["people"] >= models.MIN_GROUP_SIZE for _, row in comparison.table.iterrows())
+    assert all(row["people"] >= policy.MIN_GROUP_SIZE for _, row in comparison.table.iterrows())
     shown = set(comparison.table["group"]) | set(comparison.suppressed)
     assert set(comparison.suppressed) and set(comparison.suppressed) <= shown
     assert not set(comparison.curves) & set(comparison.suppressed)
@@ -60,7 +60,7 @@ def test_mentors_own_retention_is_unchanged_as_in_the_truth(con):
 @pytest.mark.parametrize("n, shown, words", [(0, 0, "0"), (1, None, "fewer than 5"), (4, None, "fewer than 5"),
                                              (5, 5, "5"), (1234, 1234, "1,234")])
 def test_counts_of_one_to_four_people_are_never_shown(n, shown, words):
-    assert models.shown_count(n) == shown and models.count_words(n) == words
+    assert policy.shown_count(n) == shown and policy.count_words(n) == words
 
 
 @pytest.mark.parametrize("part, whole, share", [(3, 100, None), (97, 100, None), (5, 100, 0.05), (0, 100, 0.0),
@@ -68,21 +68,22 @@ def test_counts_of_one_to_four_people_are_never_shown(n, shown, words):
                                                                      "nobody", "empty"])
 def test_a_share_is_hidden_when_either_side_is_a_small_group(part, whole, share):
     """3 of 100 mentored would name a group of 3; so would 97 of 100 (3 not mentored)."""
-    assert models.shown_share(part, whole) == share
+    assert policy.shown_share(part, whole) == share
 
 
 TINY = Cohort(department=("Finance",), job_level=("L4",), generation=("Boomer",))  # 3 people in the demo
 
 
 def test_a_tiny_cohorts_summary_and_exports_show_no_count(con):
-    from analytics import report
-    from analytics.summary import briefing, headline, to_json
+    from analytics import report, wording
+    from analytics.summary import headline, to_json
+    from analytics.wording import briefing
     h = headline(con, TINY)
-    assert 0 < h.follow_up.n_employees < models.MIN_GROUP_SIZE
+    assert 0 < h.follow_up.n_employees < policy.MIN_GROUP_SIZE
     result = to_json(h)
     assert result["n_employees"] is None and result["n_events"] is None
     assert briefing(result).split(":", 1)[1].startswith(" fewer than 5 people")
-    assert report.key_messages(h)["scope"].startswith("fewer than 5 people")
+    assert wording.key_messages(h)["scope"].startswith("fewer than 5 people")
     page = report.one_pager_html(h)
     assert "fewer than 5" in page and f">{h.follow_up.n_employees}<" not in page
 
@@ -93,4 +94,4 @@ def test_the_cohort_table_counts_no_group_of_one_to_four(con):
     assert table.loc["L5", "exits"] is None or table.loc["L5", "exits"] != table.loc["L5", "exits"]
     for column in ("people", "mentored", "exits"):
         shown = table[column].dropna()
-        assert ((shown == 0) | (shown >= models.MIN_GROUP_SIZE)).all(), column
+        assert ((shown == 0) | (shown >= policy.MIN_GROUP_SIZE)).all(), column

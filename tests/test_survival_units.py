@@ -13,7 +13,8 @@ from statsmodels.duration.hazard_regression import PHReg
 from analytics.competing import cumulative_incidence, cumulative_incidence_at
 from analytics.cox import fit_cox, ph_test, scaled_schoenfeld
 from analytics.km import KaplanMeier, logrank, logrank_observed_expected, rmst_difference
-from analytics.results import Estimate, EstimationError, HazardRatio, SurvivalDataError, TestResult
+from analytics.errors import EstimationError, SurvivalDataError
+from analytics.results import Estimate, HazardRatio, TestResult
 
 pytestmark = pytest.mark.filterwarnings("error")
 

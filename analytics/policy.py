@@ -1,0 +1,67 @@
+"""Every threshold the product applies, each with its reason, and the privacy rule for counts.
+
+Nothing else in the package or the dashboard writes one of these numbers down; docs/design.md
+gives the rules in words.
+"""
+from __future__ import annotations
+
+# ---------------------------------------------------------------- time
+
+DAYS_PER_MONTH = 30.4375      # a mean Gregorian month (365.25 / 12): charts show months since hire
+HORIZON_DAYS = 365            # "still here after a year": the retention figure leadership asks for
+TAU_DAYS = 730                # restricted mean tenure over the first two years, where most follow-up is
+CURVE_MONTHS = 60             # curves and their tables stop at five years: few are followed longer
+LANDMARK_MONTHS = (3, 6, 12)  # the landmark checks on the Methods page
+LANDMARK_DEFAULT_MONTHS = 6   # a single landmark: late enough that many were mentored by then
+
+# ---------------------------------------------------------------- privacy
+
+MIN_GROUP_SIZE = 5            # a group smaller than this is never shown or counted, anywhere
+MIN_SUBGROUP_EXITS = 10       # a group's own hazard ratio needs this many exits to be more than noise
+
+# ---------------------------------------------------------------- the models
+
+SMALL_LEVEL = 20              # categorical levels with fewer people are pooled, for model stability
+MAX_MISSING_SHARE = 0.5       # a covariate missing for more of the people than this is dropped
+MAX_LOG_SE = 5.0              # an effect known only to within a factor of e^10 either way is not an estimate
+SIGNIFICANCE = 0.05           # the level at which a model check flags a term
+MEETING_BANDS = ((0, 5), (6, 11), (12, None))  # the dose-response bands (meetings per mentee)
+
+# ---------------------------------------------------------------- input plausibility
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # a date or birth year outside these is a placeholder or a typo
+HIGH_DATE_YEAR = 9999         # the "high date" HR systems write for "no end date yet"
+MAX_SALARY = 1e8              # an annual salary above this is a typo or a unit error
+MAX_MEETINGS = 10_000         # sessions in one relationship
+
+# ---------------------------------------------------------------- the business case
+
+COVERAGE_TARGET = 0.76        # default target share mentored: the share who say they want a mentor
+REPLACEMENT_COST_PCT = 0.50   # the low end of Gallup's 0.5-2x salary
+REPLACEMENT_COST_RANGE = (0.2, 2.0)  # 20-200% of salary: the range published estimates span
+PROGRAMME_COST_PER_MENTEE = 1500.0   # a typical internal programme, per mentee per year
+SENSITIVITY_REPLACEMENT_PCTS = (0.2, 0.5, 1.0, 1.5, 2.0)  # the sensitivity grid's rows: the published range
+SENSITIVITY_COST_FACTORS = (0.5, 1.0, 1.5, 2.0)  # its columns: half to twice the programme's cost
+FREE_PROGRAMME_COSTS = (0.0, 750.0, 1500.0, 2250.0, 3000.0)  # its columns when the programme is free
+HORIZON_YEARS = 1             # the business case counts one year unless told otherwise
+HORIZON_YEARS_RANGE = (1, 3)  # beyond three years a constant exit rate is too strong an assumption
+SALARY_IF_NOT_IN_DATA = 60_000  # the starting value of the salary input when the data has none
+SCENARIO_STEPS = 11           # coverage scenarios: today's share to the target in ten steps
+
+
+def shown_count(n: int) -> int | None:
+    """A count as it may be shown: None for a group of 1 to MIN_GROUP_SIZE - 1 people (privacy)."""
+    return None if 0 < n < MIN_GROUP_SIZE else int(n)
+
+
+def count_words(n: int | None) -> str:
+    """'1,234', or 'fewer than 5' for a suppressed count (None or too small)."""
+    shown = None if n is None else shown_count(n)
+    return f"fewer than {MIN_GROUP_SIZE}" if shown is None else f"{shown:,}"
+
+
+def shown_share(part: int, whole: int) -> float | None:
+    """part / whole, unless either side of the split is a group too small to show."""
+    if not whole or shown_count(part) is None or shown_count(whole - part) is None:
+        return None
+    return part / whole

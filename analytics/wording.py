@@ -1,0 +1,397 @@
+"""Every word and number format the product shows: pages, exports, the briefing and the CLI.
+
+Percent and money formatting, "less / more likely", the horizon in words, the sentences the
+pages and exports repeat, the business case's labels and the sources of its inputs live here
+and nowhere else. It reads results (a Headline, a BusinessCase, the summary JSON) but never
+computes one, so every layer may import it.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE, count_words
+
+if TYPE_CHECKING:  # types only: wording sits below the engine in the imports
+    from .business import BusinessCase, BusinessCaseInputs, Outcome, Range
+    from .summary import Headline
+
+DASH = "–"  # a figure that cannot be shown
+CURRENCY = "$"
+PERCENT_WIDGET = "%d%%"          # streamlit sliders holding whole percents
+PPTX_PERCENT = "0%"              # PowerPoint axis number formats
+PPTX_MONEY = f'"{CURRENCY}"#,##0'
+
+
+# ---------------------------------------------------------------- numbers
+
+def _missing(x: float | None) -> bool:
+    return x is None or x != x
+
+
+def pct(x: float | None, digits: int = 0) -> str:
+    """0.253 -> '25%'; a dash for a missing value."""
+    return DASH if _missing(x) else f"{100 * x:.{digits}f}%"
+
+
+def pct_range(lower: float | None, upper: float | None, digits: int = 0) -> str:
+    """'12%–15%'."""
+    return f"{pct(lower, digits)}{DASH}{pct(upper, digits)}"
+
+
+def ci_text(est, digits: int = 0) -> str:
+    """An Estimate as '88% (86%–90%)'."""
+    if est is None or _missing(est.estimate):
+        return DASH
+    return f"{pct(est.estimate, digits)} ({pct_range(est.lower, est.upper, digits)})"
+
+
+def money(x: float | None) -> str:
+    """$1.2M, $262k, -$585k: amounts as executives read them (pages, exports and the briefing)."""
+    if x is None:
+        return DASH
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    if x >= 1e6:
+        return f"{sign}{CURRENCY}{x / 1e6:.1f}M"
+    if x >= 1e3:
+        return f"{sign}{CURRENCY}{x / 1e3:.0f}k"
+    return f"{sign}{CURRENCY}{x:,.0f}"
+
+
+def money_exact(x: float) -> str:
+    """$1,500: an input amount, to the unit."""
+    return f"{CURRENCY}{x:,.0f}"
+
+
+def months(days: float) -> str:
+    """Days as whole months since hire: a year -> '12'."""
+    return f"{days / DAYS_PER_MONTH:.0f}"
+
+
+# ---------------------------------------------------------------- the effect in words
+
+def less_likely(hr: dict[str, float]) -> str:
+    """'25% less likely (range 15% to 33%)' from an HR and its CI."""
+    est, lo, hi = (1 - hr[k] for k in ("estimate", "upper", "lower"))
+    direction = "less" if est >= 0 else "more"
+    if lo < 0 < hi:
+        rng = f"range {pct(abs(lo))} more to {pct(hi)} less"
+    elif est >= 0:
+        rng = f"range {pct(lo)} to {pct(hi)}"
+    else:
+        rng = f"range {pct(abs(hi))} to {pct(abs(lo))}"
+    return f"{pct(abs(est))} {direction} likely ({rng})"
+
+
+def hr_words(hr) -> str:
+    """A HazardRatio as '25% less likely (range 15% to 33%)'."""
+    return less_likely(hr.to_dict())
+
+
+def effect_sentence(hr, bold: bool = False) -> str:
+    """The honest effect, as the Overview and the exports say it."""
+    claim = f"Mentored employees were {hr_words(hr)} to leave in any given month"
+    claim = f"**{claim}**" if bold else claim
+    return f"{claim} than comparable colleagues who were not (yet) mentored."
+
+
+def no_estimate(why: str | None) -> str:
+    return f"No honest estimate for this group: {why}"
+
+
+def naive_claim(hr: dict[str, float]) -> str:
+    """What a naive report would say, and why it is wrong (the briefing and the exports)."""
+    return (f"A naive report comparing ever-mentored with never-mentored people would claim {less_likely(hr)}: "
+            "it credits mentoring with the months before it began and with who gets mentored.")
+
+
+def how_we_know(naive, time_varying, adjusted) -> str:
+    """The Overview's three steps from the naive figure to the honest one (ModelFits)."""
+    return (
+        f"- A simple report comparing people who were *ever* mentored with those who never were would say "
+        f"mentored people are **{hr_words(naive.hazard_ratio)}** to leave. That overstates it.\n"
+        f"- It counts the months *before* mentoring began as mentored time: someone mentored in month 10 "
+        f"had to stay 10 months to be mentored at all. Counting mentoring only from its start gives "
+        f"**{hr_words(time_varying.hazard_ratio)}**.\n"
+        f"- Mentoring also tends to go to people who were likely to stay (better rated, more senior). "
+        f"Comparing like with like ({covariate_words(adjusted.covariates)}) gives the honest "
+        f"figure: **{hr_words(adjusted.hazard_ratio)}**.")
+
+
+MODEL_LABELS = {"naive": "Naive report (overstated)", "time_varying": "From mentoring start",
+                "adjusted": "Honest: like with like"}  # the three estimates, as the Overview and exports name them
+
+
+def model_effects(h: Headline) -> dict:
+    """The three estimates' hazard ratios under their chart names (None where not estimated)."""
+    return {label: (getattr(h, key).hazard_ratio if getattr(h, key) else None) for key, label in MODEL_LABELS.items()}
+
+
+def covariate_words(covariates) -> str:
+    """('job_level', 'log_salary') -> 'job level, log salary'."""
+    return ", ".join(covariates).replace("_", " ")
+
+
+DIMENSION_LABELS = {
+    "department": "Department", "job_level": "Job level", "location": "Location", "generation": "Generation",
+    "gender": "Gender", "hire_year": "Hire-year cohort", "program_type": "Programme type",
+    "mentor_is_manager": "Mentor is the line manager", "reverse_pair": "Reverse pairs (younger mentor)",
+}
+
+
+def event_words(event: str) -> str:
+    return "voluntary exits" if event == "voluntary" else "exits"
+
+
+# ---------------------------------------------------------------- the horizon
+
+def per_period(years: float, one: str = "per year") -> str:
+    """'per year' (or `one`) for a single year, else 'over 3 years': how pages and charts name the horizon."""
+    return one if years == 1 else f"over {years:g} years"
+
+
+def value_label(years: float) -> str:
+    """The net benefit's label: 'Yearly value' or 'Value over 3 years'."""
+    return "Yearly value" if years == 1 else f"Value {per_period(years)}"
+
+
+def years_words(years: float) -> str:
+    return f"{years:g} year{'s' if years != 1 else ''}"
+
+
+# ---------------------------------------------------------------- the business case's inputs
+
+YOUR_INPUT = "your input"
+GALLUP = "assumption: Gallup estimates 0.5-2x salary"
+ASSUMED_COST = "assumption: typical internal programme cost; enter your own"
+NAIVE_LABEL = "naive (overstated)"
+CALCULATED = "calculated; range from the hazard ratio's 95% CI"
+MISSING_SALARY = ": the data has no salary column, so enter the average annual salary"
+
+
+NAIVE_SOURCE = "naive model (overstated)"
+
+
+def from_data(n: int) -> str:
+    """Source string of an input measured on the user's data."""
+    return f"from your data (n = {n:,})"
+
+
+def from_model(people: int) -> str:
+    """Source string of the honest hazard ratio."""
+    return f"adjusted model, {from_data(people)}"
+
+
+INPUT_LABELS = {
+    "people_in_scope": "People employed now",
+    "p0": "Chance an unmentored employee leaves within a year",
+    "hazard_ratio": "Honest effect (hazard ratio)",
+    "naive_hazard_ratio": "Naive effect, overstated (hazard ratio)",
+    "coverage_now": "Share mentored today",
+    "coverage_target": "Target share mentored",
+    "average_salary": "Average salary",
+    "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
+    "programme_cost_per_mentee": "Programme cost per mentee per year",
+    "horizon_years": "Horizon (years)",
+}
+ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name != "naive_hazard_ratio")  # the naive one is not an assumption
+_SHARES = ("p0", "coverage_now", "coverage_target", "replacement_cost_pct")
+_AMOUNTS = ("average_salary", "programme_cost_per_mentee")
+
+
+def input_value(name: str, value: Any) -> str:
+    """An input as people read it: 20%, 0.75, $1,500 or 1,234."""
+    if name in _SHARES:
+        return pct(value)
+    if name == "hazard_ratio":
+        return f"{value:.2f}"
+    if name in _AMOUNTS:
+        return money_exact(value)
+    return f"{value:,.0f}"
+
+
+def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
+    """The business case's inputs as people read them: label, value, 95% range where there is one,
+    and where each came from."""
+    rows = []
+    for name in ASSUMPTIONS_SHOWN:
+        value = getattr(x, name)
+        if value is None:
+            continue
+        low, high = (x.hazard_ratio_lower, x.hazard_ratio_upper) if name == "hazard_ratio" else (None, None)
+        span = f"{input_value(name, low)}{DASH}{input_value(name, high)}" if low is not None and high is not None else ""
+        rows.append((INPUT_LABELS[name], input_value(name, value), span, x.sources.get(name, "")))
+    return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
+
+
+# ---------------------------------------------------------------- the business case's outputs
+
+def measure_labels(years: float = 1) -> dict[str, str]:
+    """HR words for each output measure."""
+    period = per_period(years)
+    return {"avoided_exits": f"Exits avoided {period}", "savings": f"Replacement costs saved {period}",
+            "programme_cost": f"Programme cost {period}", "net_benefit": f"Net benefit {period} (saved minus cost)",
+            "roi": "Return on investment (net benefit / cost)", "payback_months": "Months to pay back the cost"}
+
+
+def business_case_table(case: BusinessCase) -> pd.DataFrame:
+    """Inputs with their sources, then every output with its range, labelled in HR words."""
+    rows = _input_rows(case.inputs) + _probability_rows(case) + _case_rows(case)
+    frame = pd.DataFrame(rows, columns=["section", "measure", "estimate", "low", "high", "source"])
+    return frame.astype({"estimate": float, "low": float, "high": float})
+
+
+def _input_rows(x: BusinessCaseInputs) -> list[tuple]:
+    rows = []
+    for name, label in INPUT_LABELS.items():
+        value = getattr(x, name)
+        if value is not None:
+            low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if "hazard" in name else (None, None)
+            rows.append(("Inputs", label, value, low, high, x.sources[name]))
+    return rows
+
+
+def _probability_rows(case: BusinessCase) -> list[tuple]:
+    within = f"within {case.inputs.horizon_years * 12:g} months"
+    section = "Chance of leaving"
+    rows = [(section, f"Unmentored, {within}", case.exit_probability_unmentored, None, None, "calculated"),
+            (section, f"Mentored, {within}", *_values(case.exit_probability_mentored), CALCULATED)]
+    if case.naive_exit_probability_mentored is not None:
+        rows.append((section, f"Mentored, {within}, {NAIVE_LABEL}",
+                     *_values(case.naive_exit_probability_mentored), CALCULATED))
+    return rows
+
+
+def _values(e: Range) -> tuple:
+    return e.estimate, e.low, e.high
+
+
+def _case_rows(case: BusinessCase) -> list[tuple]:
+    x = case.inputs
+    now = f"Programme as it is ({pct(x.coverage_now)} mentored)"
+    more = f"{case.target.mentees:,.0f} more mentees"
+    target = f"Target: from {pct(x.coverage_now)} to {pct(x.coverage_target)} mentored ({more})"
+    sections = [(now, case.current), (target, case.target)]
+    if case.naive_current is not None:
+        sections += [(f"{now}, {NAIVE_LABEL}", case.naive_current), (f"{target}, {NAIVE_LABEL}", case.naive_target)]
+    return [row for section, outcome in sections for row in _outcome_rows(section, outcome, x.horizon_years)]
+
+
+def _outcome_rows(section: str, outcome: Outcome, years: float) -> list[tuple]:
+    labels = measure_labels(years)
+    return [(section, labels[m], *_values(getattr(outcome, m)), "calculated" if m == "programme_cost" else CALCULATED)
+            for m in labels]
+
+
+def money_range(r: Range) -> str:
+    """A Range of amounts: '$120k to $410k'."""
+    return f"{money(r.low)} to {money(r.high)}"
+
+
+def payback_words(payback: Range) -> str:
+    """The payback Range in a sentence; `high` is the slow end, None when it never pays back."""
+    if payback.estimate is None:
+        return "At the honest estimate it saves nothing, so it does not pay back its cost."
+    slow = "never" if payback.high is None else f"{payback.high:,.0f} months"
+    return f"It pays back its cost in about {payback.estimate:,.0f} months (range {payback.low:,.0f} months to {slow})."
+
+
+# ---------------------------------------------------------------- the sentences every export repeats
+
+def key_messages(h: Headline) -> dict[str, str]:
+    """The headline in sentences: the deck, the one-pager and the Overview say them alike."""
+    fu = h.follow_up
+    out = {"scope": f"{count_words(fu.n_employees)} people ({fu.cohort.describe()}), data as of "
+                    f"{fu.as_of:%d %B %Y}; {count_words(fu.n_mentored)} mentored, {count_words(fu.n_events)} "
+                    f"{event_words(fu.event)}."}
+    out["effect"] = effect_sentence(h.adjusted.hazard_ratio) if h.adjusted else f"{no_estimate(h.missing.get('adjusted'))}."
+    if h.naive:
+        out["naive"] = naive_claim(h.naive.hazard_ratio.to_dict())
+    if h.retention:
+        m, u = h.retention["mentored"], h.retention["unmentored"]
+        out["retention"] = (f"{months(h.horizon_days)} months after hire, {pct(m.estimate)} of mentored "
+                            f"employees were still here ({pct_range(m.lower, m.upper)}), against "
+                            f"{pct(u.estimate)} of those not mentored ({pct_range(u.lower, u.upper)}).")
+    if h.business:
+        cur, years = h.business.current, h.business.inputs.horizon_years
+        out["value"] = (f"The programme as it is avoids about {cur.avoided_exits.estimate:,.0f} exits "
+                        f"{per_period(years, 'a year')} (range {cur.avoided_exits.low:,.0f}{DASH}"
+                        f"{cur.avoided_exits.high:,.0f}), worth a net {money(cur.net_benefit.estimate)} (range "
+                        f"{money_range(cur.net_benefit)}). {payback_words(cur.payback_months)}")
+    return out
+
+
+def generated_on(today: date) -> str:
+    return (f"Generated {today:%d %B %Y}. Survival analysis with time-varying, adjusted Cox models; "
+            "ranges are 95% confidence intervals.")
+
+
+# ---------------------------------------------------------------- the briefing (CLI summary)
+
+def _ci_words(ci: dict[str, float | None]) -> str:
+    if ci["estimate"] is None:
+        return "not known (follow-up too short)"
+    return f"{pct(ci['estimate'])} ({pct(ci['lower'])} to {pct(ci['upper'])})"
+
+
+def _median_words(median: dict[str, float | None]) -> str:
+    """A median tenure in months with its range; a bound that is not reached says so."""
+    def words(days: float | None) -> str:
+        return "not reached" if days is None else months(days)
+    if median["estimate"] is None:
+        return "not reached (more than half are still employed)"
+    return f"{words(median['estimate'])} months ({words(median['lower'])} to {words(median['upper'])})"
+
+
+def briefing(result: dict[str, Any]) -> str:
+    """`summary --json`'s object as a short briefing: one sentence per headline figure with its range."""
+    hr, gaps = result["hazard_ratio"], result["not_available"]
+    lines = [f"As of {result['as_of']}: {count_words(result['n_employees'])} people ({result['cohort']}), "
+             f"{count_words(result['n_mentored'])} mentored during their employment, "
+             f"{count_words(result['n_events'])} {event_words(result['event'])}."]
+    if hr["adjusted"]:
+        covariates = covariate_words(hr["adjusted"]["covariates"]) or "nothing"
+        lines.append(f"Mentored employees were {less_likely(hr['adjusted'])} to leave in any given month, "
+                     f"counting only the time after mentoring began and adjusting for {covariates}.")
+    else:
+        lines.append(f"No honest estimate of the mentoring effect: {gaps.get('adjusted')}.")
+    if hr["time_varying"]:
+        lines.append(f"Without the adjustment the figure is {less_likely(hr['time_varying'])}.")
+    if hr["naive"]:
+        lines.append(naive_claim(hr["naive"]))
+    ret, r = result["retention"], result["rmst"]
+    if ret["mentored"]:
+        lines.append(f"{months(ret['horizon_days'])} months after hire, {_ci_words(ret['mentored'])} of "
+                     f"mentored employees were still employed, against {_ci_words(ret['unmentored'])} of unmentored ones.")
+    diff = r["difference"]
+    if diff and diff["estimate"] is not None:
+        lines.append(f"Over their first {months(r['tau_days'])} months, mentored employees stayed "
+                     f"{diff['estimate'] / DAYS_PER_MONTH:.1f} months longer on average "
+                     f"({diff['lower'] / DAYS_PER_MONTH:.1f} to {diff['upper'] / DAYS_PER_MONTH:.1f}).")
+    medians = result["median_tenure_days"]
+    if medians["mentored"]:
+        lines.append("Median tenure: " + "; ".join(f"{name} {_median_words(medians[name])}"
+                                                   for name in ("mentored", "unmentored")) + ".")
+    if result["logrank"]:
+        lines.append(f"Log-rank test: chi-square {result['logrank']['chisq']:.1f}, p = {result['logrank']['p']:.2g}.")
+    lines.append(_business_briefing(result["business_case"], gaps))
+    return "\n".join(lines)
+
+
+def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> str:
+    if case is None:
+        return f"Business case not computed: {gaps.get('business_case')}."
+    cur = case["current"]
+    avoided, net = cur["avoided_exits"], cur["net_benefit"]
+    return (f"Business case (the programme as it is, {years_words(case['horizon_years'])}): about "
+            f"{avoided['estimate']:.0f} exits avoided (range {avoided['low']:.0f} to {avoided['high']:.0f}), "
+            f"net benefit {money(net['estimate'])} (range {money(net['low'])} to {money(net['high'])}).")
+
+
+# ---------------------------------------------------------------- privacy
+
+def suppressed_groups(groups) -> str:
+    return f"Not shown (fewer than {MIN_GROUP_SIZE} people): {', '.join(groups)}."
