@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputFileError
-from .policy import FIRST_YEAR, HIGH_DATE_YEAR, LAST_YEAR, MAX_MEETINGS, MAX_SALARY
+from .policy import FIRST_YEAR, HIGH_DATE_YEAR, LAST_YEAR, MAX_MEETINGS, MAX_SALARY, MIN_BAD_CELLS_FOR_BAD_COLUMN
 from .schema import EMPLOYEES, MENTORSHIPS, PROGRAM_TYPES, TableSpec, map_program, map_reason, normalise_header
 
 READERS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel"}
@@ -279,7 +279,7 @@ def _parse_table(src: SourceTable, spec: TableSpec) -> tuple[dict[str, list[Any]
         non_empty = sum(v is not None for v in values) + len(errors)
         if non_empty == 0 and spec.column(col).required and len(values):
             raise InputFileError(src.file, "required column has no values", column=col)
-        if errors and len(errors) == non_empty and non_empty >= 2:  # one odd cell is a bad row, not a bad column
+        if errors and len(errors) == non_empty >= MIN_BAD_CELLS_FOR_BAD_COLUMN:
             pos = min(errors)
             raise InputFileError(src.file, f"no value in this column is a valid {kind}, "
                                            f"e.g. {errors[pos]}", column=col, row=src.row_number(pos))

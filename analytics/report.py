@@ -11,7 +11,6 @@ import io
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd

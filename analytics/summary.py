@@ -198,7 +198,8 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
     causes = _attempt(missing, "exit_causes", exit_causes, fu)
     mentors = _attempt(missing, "mentors", mentor_own_effect, con, fu)
     meetings = _attempt(missing, "meetings", meetings_effects, fu)
-    return Diagnostics(h, ph, resid, marks, causes, mentors, meetings, missing)
+    return Diagnostics(headline=h, ph_test=ph, schoenfeld=resid, landmarks=marks, exit_causes=causes,
+                       mentors=mentors, meetings=meetings, missing=missing)
 
 
 COHORT_DIMENSIONS = DIMENSION_LABELS  # every dimension the Cohorts page compares, with its name in words
