@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from analytics.errors import DemoConfigError
 from analytics.schema import EMPLOYEES, GENERATIONS, MENTORSHIPS, PROGRAM_TYPES
 
 DAYS_PER_YEAR = 365.25
@@ -145,20 +146,20 @@ class DemoConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.n_employees, (int, np.integer)) or self.n_employees < 50:
-            raise ValueError(f"n_employees must be an integer >= 50, but was {self.n_employees!r}")
+            raise DemoConfigError(f"n_employees must be an integer >= 50, but was {self.n_employees!r}")
         if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, but was {self.seed!r}")
+            raise DemoConfigError(f"seed must be a non-negative integer, but was {self.seed!r}")
         if not (self.as_of - self.start).days >= 365:
-            raise ValueError(f"start must be at least a year before as_of, but was {self.start} .. {self.as_of}")
+            raise DemoConfigError(f"start must be at least a year before as_of, but was {self.start} .. {self.as_of}")
         if not (self.start.year >= 2009 and self.as_of.year <= 2032):  # ages 20-62 keep birth years in 1946-2012
-            raise ValueError(f"start and as_of must lie within 2009-2032 (Pew generations), "
+            raise DemoConfigError(f"start and as_of must lie within 2009-2032 (Pew generations), "
                              f"but were {self.start} .. {self.as_of}")
         if self.programme_launch is None:
             object.__setattr__(self, "programme_launch", self.start + timedelta(days=90))
         if not self.programme_launch < self.as_of:
-            raise ValueError(f"programme_launch must be before as_of, but was {self.programme_launch}")
+            raise DemoConfigError(f"programme_launch must be before as_of, but was {self.programme_launch}")
         if set(self.mentoring_hr) != set(PROGRAM_TYPES):
-            raise ValueError(f"mentoring_hr must have exactly the keys {PROGRAM_TYPES}, "
+            raise DemoConfigError(f"mentoring_hr must have exactly the keys {PROGRAM_TYPES}, "
                              f"but had {tuple(self.mentoring_hr)!r}")
         hrs = {k: float(v) for k, v in self.mentoring_hr.items()}
         for name, value in [*(("mentoring_hr[" + k + "]", v) for k, v in hrs.items()),
@@ -166,13 +167,13 @@ class DemoConfig:
                             ("voluntary_base", self.voluntary_base), ("weibull_shape", self.weibull_shape),
                             ("involuntary_rate", self.involuntary_rate), ("uptake_shape", self.uptake_shape)]:
             if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive finite number, but was {value!r}")
+                raise DemoConfigError(f"{name} must be a positive finite number, but was {value!r}")
         for name in ("target_coverage", "manager_mentor_share", "second_mentorship_share"):
             value = getattr(self, name)
             if not 0 <= value < 1:
-                raise ValueError(f"{name} must be in [0, 1), but was {value!r}")
+                raise DemoConfigError(f"{name} must be in [0, 1), but was {value!r}")
         if not (math.isfinite(self.confounding) and self.confounding >= 0):
-            raise ValueError(f"confounding must be a non-negative number, but was {self.confounding!r}")
+            raise DemoConfigError(f"confounding must be a non-negative number, but was {self.confounding!r}")
         object.__setattr__(self, "mentoring_hr", FrozenMap({t: hrs[t] for t in PROGRAM_TYPES}))
 
     def as_dict(self) -> dict[str, Any]:

@@ -17,16 +17,37 @@ class RetentionError(ValueError):
 # ---------------------------------------------------------------- data in
 
 class InputFileError(RetentionError):
-    """A whole file cannot be loaded: unreadable, a required column missing, a column of the wrong type."""
+    """A whole file cannot be loaded: unreadable, a required column missing, a column of the wrong type.
+    Every problem found in the file is listed at once (`problems`: column, row, message)."""
 
-    def __init__(self, file: str, message: str, column: str | None = None, row: int | None = None):
+    def __init__(self, file: str, message: str, column: str | None = None, row: int | None = None,
+                 problems: tuple[tuple[str | None, int | None, str], ...] = (), ambiguous_dates: tuple[str, ...] = ()):
         self.file, self.column, self.row = file, column, row
-        where = [f"file {file!r}"]
-        if column:
-            where.append(f"column {column!r}")
-        if row is not None:
-            where.append(f"row {row}")
-        super().__init__(f"{', '.join(where)}: {message}")
+        self.problems = tuple(problems) or ((column, row, message),)
+        self.ambiguous_dates = tuple(ambiguous_dates)  # date columns whose day and month cannot be told apart
+        if len(self.problems) == 1:
+            super().__init__(f"file {file!r}{_where(column, row)}: {message}")
+        else:
+            listed = "; ".join(f"{_where(c, r).lstrip(', ')}: {m}" if c or r is not None else m
+                               for c, r, m in self.problems)
+            super().__init__(f"file {file!r}: {len(self.problems)} problems: {listed}")
+
+    @classmethod
+    def all_of(cls, file: str, problems: list[tuple[str | None, int | None, str]],
+               ambiguous_dates: tuple[str, ...] = ()) -> "InputFileError":
+        column, row, message = problems[0]
+        return cls(file, message, column, row, tuple(problems), ambiguous_dates)
+
+
+def _where(column: str | None, row: int | None) -> str:
+    where = [f"column {column!r}"] if column else []
+    if row is not None:
+        where.append(f"row {row}")
+    return "".join(f", {w}" for w in where)
+
+
+class DemoConfigError(RetentionError):
+    """A setting of the demo company is out of range (names the setting)."""
 
 
 class EmptyDataError(RetentionError):

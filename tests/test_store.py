@@ -199,6 +199,11 @@ def test_cli_reports_bad_input_but_not_a_bug_as_bad_input(con, tmp_path, monkeyp
         main(["summary", "--db", db])
 
 
+def test_cli_demo_with_a_bad_setting_exits_2_with_its_name(tmp_path, capsys):
+    assert main(["demo", "--db", str(tmp_path / "d.duckdb"), "--employees", "10"]) == 2
+    assert "n_employees must be an integer >= 50, but was 10" in capsys.readouterr().err
+
+
 def test_the_cli_and_the_engine_settle_the_same_snapshot(con):
     """One function settles the as-of date and the event; the follow-up carries what it settled."""
     from analytics.models import follow_up
