@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Sequence
 import duckdb
 
 from . import store
-from .errors import RetentionError
+from .errors import InputFileError, RetentionError
 
 
 def _mapping(pairs: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -28,15 +28,57 @@ def _mapping(pairs: Sequence[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _header_rows(values: Sequence[str]) -> dict[str, int]:
+    """--header-row 3 (both files) or --header-row employees=3."""
+    out: dict[str, int] = {}
+    for value in values:
+        table, sep, row = value.rpartition("=")
+        tables = [table] if sep else ["employees", "mentorships"]
+        if (sep and table not in ("employees", "mentorships")) or not row.isdigit() or int(row) < 1:
+            raise RetentionError(f"--header-row must look like 3 or employees=3, but was {value!r}")
+        out.update({t: int(row) for t in tables})
+    return out
+
+
+def _meanings(path: str | None, option: str) -> dict[str, str]:
+    """A two-column CSV (the wording, what it means) given to --reason-map or --program-map."""
+    if path is None:
+        return {}
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = [row for row in csv.reader(f) if row and any(cell.strip() for cell in row)]
+    if rows and [c.strip().lower() for c in rows[0][:2]] in (["value", "meaning"], ["given", "mapped_to"]):
+        rows = rows[1:]
+    bad = next((i for i, row in enumerate(rows, 1) if len(row) < 2), None)
+    if bad is not None:
+        raise RetentionError(f"{option} {path!r}: row {bad} needs two columns, the wording and what it means")
+    return {row[0].strip(): row[1].strip().lower() for row in rows}
+
+
 def _print_load(report: dict) -> None:
     for table in ("employees", "mentorships"):
         part = report[table]
         print(f"{table}: {part['loaded']} rows loaded from {part['file']}, {part['rejected']} set aside")
+    for warning in report.get("warnings", []):
+        print(f"Warning: {warning}")
     for item in report["rejects_by_reason"]:
         print(f"  {item['rows']:>5} {item['table']} rows: {item['reason']}")
-    for item in report["reason_mapping"]:
-        if item["given"] != item["mapped_to"]:
-            print(f"  termination reason {item['given']!r} read as {item['mapped_to']} ({item['rows']} rows)")
+    for table, row in report.get("header_rows", {}).items():
+        if row != 1:
+            print(f"  {table}: header read from row {row}")
+    for table, found in report.get("date_formats", {}).items():
+        for column, fmt in found.items():
+            if fmt not in ("YYYY-MM-DD", "Excel date cell"):
+                print(f"  {table}.{column}: dates read as {fmt}")
+    for key, what in (("reason_mapping", "termination reason"), ("program_mapping", "programme type")):
+        for item in report.get(key, []):
+            if item["given"] != item["mapped_to"]:
+                print(f"  {what} {item['given']!r} read as {item['mapped_to']} ({item['rows']} rows, "
+                      f"{'your choice' if item.get('by') == 'you' else 'by rule'})")
+    for table, columns in report.get("ignored_columns", {}).items():
+        if columns:
+            print(f"  {table}: columns not used: {', '.join(columns)}")
     if any(r["rows"] for r in report["rejects_by_reason"]):
         print("Rows set aside are kept: python -m analytics rejects --out rejects.csv")
 
@@ -61,9 +103,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .ingest import prepare_load
+    from .ingest import ReadOptions, prepare_load
 
-    plan = prepare_load(args.employees, args.mentorships, mapping=_mapping(args.map or []))
+    known = store.vocabulary_at(args.db)  # earlier loads' meanings, read without creating a database
+    options = ReadOptions(args.date_format,
+                          {**known.get("termination_reason", {}), **_meanings(args.reason_map, "--reason-map")},
+                          {**known.get("program_type", {}), **_meanings(args.program_map, "--program-map")})
+    try:
+        plan = prepare_load(args.employees, args.mentorships, mapping=_mapping(args.map or []),
+                            header_rows=_header_rows(args.header_row or []), options=options)
+    except InputFileError as exc:
+        if not exc.ambiguous_dates:
+            raise
+        hint = "; say which with --date-format MM/DD/YYYY or --date-format DD/MM/YYYY"
+        raise InputFileError.all_of(exc.file, [(c, r, m + hint if c in exc.ambiguous_dates else m)
+                                               for c, r, m in exc.problems], exc.ambiguous_dates) from None
     with _opened(args) as con:  # only once the files passed: a refused load creates no database
         report = store.load_plan(con, plan, source="files")
     _print_load(report)
@@ -120,7 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--employees", required=True, help="employees file")
     p.add_argument("--mentorships", required=True, help="mentorships file")
     p.add_argument("--map", action="append", metavar="TABLE.COLUMN=HEADER",
-                   help="map a header by hand, e.g. employees.employee_id='Staff Number'")
+                   help="map a header by hand, e.g. employees.employee_id='Staff Number'; an empty HEADER "
+                        "means the column is not in the file")
+    p.add_argument("--header-row", action="append", metavar="[TABLE=]N",
+                   help="the row the header is on, for both files or one (default: found in the first 20 rows)")
+    p.add_argument("--date-format", choices=("MM/DD/YYYY", "DD/MM/YYYY"), default=None,
+                   help="how to read dates such as 03/04/2021 when no value in the column tells")
+    p.add_argument("--reason-map", metavar="FILE", help="CSV of termination reason wording and its meaning "
+                                                        "(voluntary, involuntary, retirement, other)")
+    p.add_argument("--program-map", metavar="FILE", help="CSV of programme type wording and its meaning "
+                                                         "(traditional, reverse, lateral, group, external, other)")
     p = add("rejects", cmd_rejects, "write the rows set aside by the last load as CSV")
     p.add_argument("--out", help="CSV file (default: standard output)")
     for name, func, help in (("summary", cmd_summary, "headline figures"),

@@ -46,6 +46,15 @@ def _where(column: str | None, row: int | None) -> str:
     return "".join(f", {w}" for w in where)
 
 
+class DateFormatProblem(ValueError):
+    """A date column whose values cannot settle its format (two formats, or day and month that cannot
+    be told apart); the reader turns it into an InputFileError naming the file and column."""
+
+    def __init__(self, message: str, ambiguous: bool = False, examples: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.ambiguous, self.examples = ambiguous, examples
+
+
 class DemoConfigError(RetentionError):
     """A setting of the demo company is out of range (names the setting)."""
 

@@ -6,6 +6,8 @@ shows it) and the reason, so nothing the user gave is lost.
 """
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import json
 import re
@@ -13,18 +15,31 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputFileError
-from .policy import FIRST_YEAR, HIGH_DATE_YEAR, LAST_YEAR, MAX_MEETINGS, MAX_SALARY, MIN_BAD_CELLS_FOR_BAD_COLUMN
-from .schema import EMPLOYEES, MENTORSHIPS, PROGRAM_TYPES, TableSpec, map_program, map_reason, normalise_header
+from . import formats, wording
+from .errors import DateFormatProblem, InputFileError
+from .policy import (FIRST_YEAR, HEADER_SEARCH_ROWS, LAST_YEAR, MAX_MEETINGS, MAX_SALARY, MAX_SET_ASIDE_SHARE,
+                     MAX_UNCLEAR_REASON_SHARE, MIN_BAD_CELLS_FOR_BAD_COLUMN)
+from .schema import (EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, TERMINATION_REASONS, TableSpec, header_names,
+                     map_program, map_reason, normalise_header)
 
 READERS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel"}
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 REJECT_COLUMNS = ["table_name", "source_file", "row_number", "column_name", "reason", "raw"]
+
+
+@dataclass
+class RawTable:
+    """A file as read: every column under its header, and the spreadsheet row of each data row."""
+    file: str
+    frame: pd.DataFrame
+    header_row: int              # 1-based, as a spreadsheet shows it
+    row_numbers: np.ndarray      # spreadsheet row of each data row
+    found_header: bool = False   # the header row was found by its recognised names (not given, not row 1)
+    row_problems: dict[int, str] = field(default_factory=dict)  # position -> why the row cannot be read
 
 
 @dataclass
@@ -36,6 +51,8 @@ class SourceTable:
     ignored_columns: list[str]
     header_map: dict[str, str]   # contract name -> header as found in the file
     row_numbers: np.ndarray | None = None  # spreadsheet row of each kept row (blank rows are skipped)
+    header_row: int = 1
+    row_problems: dict[int, str] = field(default_factory=dict)
 
     def row_number(self, position: int) -> int:
         if self.row_numbers is not None:
@@ -62,30 +79,55 @@ def _source_name(source: Any, name: str | None) -> str:
     return getattr(source, "name", "uploaded file")
 
 
-def _read_frame(source: Any, file: str) -> pd.DataFrame:
+def _bytes(source: Any) -> bytes:
+    if hasattr(source, "getvalue"):
+        return source.getvalue()
+    if isinstance(source, bytes):
+        return source
+    if hasattr(source, "read"):
+        return source.read()
+    return Path(source).read_bytes()
+
+
+def read_raw(source: Any, name: str | None = None, spec: TableSpec | None = None,
+             header_row: int | None = None) -> RawTable:
+    """A file as read, every column kept: for previews, the header-mapping form and validation.
+    `header_row` (1-based) says where the header is; otherwise, in a spreadsheet, it is the first of the
+    first rows that holds two or more names `spec` recognises (row 1 when none does)."""
+    file = _source_name(source, name)
     kind = READERS.get(Path(file).suffix.lower())
     if kind is None:
         raise InputFileError(file, f"unsupported file type; use one of {', '.join(sorted(READERS))}")
-    if hasattr(source, "getvalue"):
-        source = io.BytesIO(source.getvalue())
-    elif isinstance(source, bytes):
-        source = io.BytesIO(source)
+    if header_row is not None and (header_row < 1 or int(header_row) != header_row):
+        raise InputFileError(file, f"the header row must be a row number from 1, but was {header_row!r}")
     try:
-        if kind == "csv":
-            return _read_csv(source)
+        data = _bytes(source)
         if kind == "parquet":
-            return pd.read_parquet(source)
-        return pd.read_excel(source, dtype=object, engine="openpyxl")
+            frame = pd.read_parquet(io.BytesIO(data))
+            frame.columns = [str(c).strip() for c in frame.columns]
+            return RawTable(file, frame, 1, np.arange(len(frame)) + 2)
+        rows = _csv_rows(data) if kind == "csv" else _excel_rows(data)
     except InputFileError:
         raise
     except FileNotFoundError:
         raise InputFileError(file, "file not found") from None
     except Exception as exc:  # any parser failure means the file as a whole is unreadable
         raise InputFileError(file, f"cannot be read as {kind}: {exc}") from None
+    return _table(file, rows, spec, header_row, kind)
 
 
-def _read_csv(source: Any) -> pd.DataFrame:
-    data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+def _csv_rows(data: bytes) -> list[list[Any]]:
+    text = _decode(data)
+    sep = _separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+    return [row for row in reader]
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":  # UTF-16 without its mark
+        return data.decode("utf-16-le")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
@@ -93,34 +135,90 @@ def _read_csv(source: Any) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValueError("its text is neither UTF-8 nor Windows-1252")
+        raise ValueError("its text is neither UTF-8, UTF-16 nor Windows-1252")
     if "\x00" in text:
         raise ValueError("it contains binary data")
-    # blank lines are kept (then skipped as blank rows) so row numbers match what a spreadsheet shows
-    return pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=str, keep_default_na=False,
-                       skipinitialspace=True, skip_blank_lines=False)
+    return text
 
 
 def _separator(text: str) -> str:
-    """Comma, unless the header line is plainly split by another mark (spreadsheets in many locales
-    save ';'-separated 'CSV'; some HR systems export tab- or pipe-separated text)."""
-    header = text.split("\n", 1)[0]
+    """Comma, unless the first line with text is plainly split by another mark (spreadsheets in many
+    locales save ';'-separated 'CSV'; some HR systems export tab- or pipe-separated text)."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    header = max(lines[:20], key=lambda line: max(line.count(s) for s in ",;\t|"), default="")
     counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > counts[","] else ","
 
 
+def _excel_rows(data: bytes) -> list[list[Any]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row: int | None, kind: str) -> RawTable:
+    found = False
+    if header_row is None:
+        header_row, found = _header_row(rows, spec)
+    if header_row > len(rows):
+        raise InputFileError(file, f"has no row {header_row} to read the header from")
+    header = [_header_text(v, j) for j, v in enumerate(rows[header_row - 1])]
+    while header and header[-1].startswith("(column "):  # empty cells after the last header
+        header.pop()
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise InputFileError.all_of(file, [(h, header_row, "this header appears more than once; rename or remove "
+                                            "one of them") for h in duplicated])
+    width, body, problems = len(header), [], {}
+    for position, row in enumerate(rows[header_row:]):
+        extra = row[width:]
+        if any(not _is_empty(v) for v in extra):
+            problems[position] = (f"has {width + sum(1 for v in extra if not _is_empty(v))} values but the "
+                                  f"header has {width} (a value in a column with no header)")
+        row = list(row[:width]) + [None] * (width - len(row))
+        body.append(row)
+    frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
+    numbers = np.arange(len(body)) + header_row + 1
+    return RawTable(file, frame, header_row, numbers, found and header_row != 1, problems)
+
+
+def _header_text(value: Any, j: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    text = "" if _is_empty(value) else str(value).strip()
+    return text or f"(column {get_column_letter(j + 1)})"
+
+
+def _header_row(rows: list[list[Any]], spec: TableSpec | None) -> tuple[int, bool]:
+    """The first of the first rows with two or more names the contract recognises; row 1 otherwise."""
+    if spec is None:
+        return 1, False
+    known = {name for col in spec.names for name in header_names(spec.name, col)}
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(normalise_header(v) in known for v in row if not _is_empty(v)) >= 2:
+            return i + 1, True
+    return 1, False
+
+
 def read_source(source: Any, spec: TableSpec, name: str | None = None,
-                mapping: Mapping[str, str] | None = None) -> SourceTable:
+                mapping: Mapping[str, str | None] | None = None, header_row: int | None = None) -> SourceTable:
     """Read a CSV, Parquet or Excel file and match its headers to the contract."""
-    file = _source_name(source, name)
-    raw = read_raw(source, file)
-    header_map = _match_headers(raw.columns, spec, file, mapping or {})
+    raw_table = read_raw(source, name, spec, header_row)
+    raw, file = raw_table.frame, raw_table.file
+    header_map = _match_headers(list(raw.columns), spec, file, mapping or {})
     positions = np.flatnonzero(~_blank_rows(raw))  # a wholly blank row is no record: skipped, not set aside
     raw = raw.iloc[positions].reset_index(drop=True)
     frame = pd.DataFrame({col: raw[header].to_numpy(dtype=object) for col, header in header_map.items()})
-    ignored = [c for c in raw.columns if c not in header_map.values()]
-    return SourceTable(file, frame, raw, ignored, header_map, positions + 2)
+    ignored = [c for c in raw.columns if c not in header_map.values() and not c.startswith("(column ")]
+    where = {p: i for i, p in enumerate(positions)}
+    problems = {where[p]: why for p, why in raw_table.row_problems.items() if p in where}
+    return SourceTable(file, frame, raw, ignored, header_map, raw_table.row_numbers[positions],
+                       raw_table.header_row, problems)
 
 
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
@@ -137,50 +235,66 @@ def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-def _match_headers(headers: list[str], spec: TableSpec, file: str, mapping: Mapping[str, str]) -> dict[str, str]:
+NOT_IN_FILE = None  # a mapping to None: the column is not in this file, whatever its headers look like
+
+
+def _match_headers(headers: list[str], spec: TableSpec, file: str,
+                   mapping: Mapping[str, str | None]) -> dict[str, str]:
     unknown = set(mapping) - set(spec.names)
     if unknown:
         raise InputFileError(file, f"cannot map unknown column(s) {sorted(unknown)}; "
                                    f"{spec.name} columns are {spec.names}")
     found: dict[str, str] = {}
+    problems: list[tuple[str | None, int | None, str]] = []
     for col in spec.names:
-        if mapping.get(col):
+        if col in mapping:
+            if mapping[col] is NOT_IN_FILE or mapping[col] == "":
+                continue
             if mapping[col] not in headers:
-                raise InputFileError(file, f"mapped header {mapping[col]!r} is not in the file "
-                                           f"(headers: {list(headers)})", column=col)
-            found[col] = mapping[col]
+                problems.append((col, None, f"mapped header {mapping[col]!r} is not in the file "
+                                            f"(headers: {list(headers)})"))
+            else:
+                found[col] = mapping[col]
+    taken = set(found.values())
+    for col in spec.names:
+        if col in mapping:
             continue
-        matches = _matches(headers, col)
+        matches = [h for h in _matches(headers, spec.name, col) if h not in taken]
         if len(matches) > 1:
-            raise InputFileError(file, f"headers {matches} all match; keep one or map it by hand", column=col)
-        if matches:
+            problems.append((col, None, f"headers {matches} all match; keep one or map it by hand"))
+        elif matches:
             found[col] = matches[0]
-    missing = [c for c in spec.required if c not in found]
-    if missing:
-        raise InputFileError(file, f"required column missing (headers found: {list(headers)})",
-                             column=missing[0])
+            taken.add(matches[0])
+    missing = [c for c in spec.required if c not in found and not any(p[0] == c for p in problems)]
+    problems += [(c, None, f"required column missing (headers found: {list(headers)})") for c in missing]
+    if problems:
+        raise InputFileError.all_of(file, problems)
     return found
 
 
-def _matches(headers: list[str], column: str) -> list[str]:
-    return [h for h in headers if normalise_header(h) == normalise_header(column)]
+def _matches(headers: list[str], table: str, column: str) -> list[str]:
+    """The headers a contract column is known by, from its most likely name: only the first name present."""
+    normalised = [normalise_header(h) for h in headers]
+    for name in header_names(table, column):
+        hits = [h for h, n in zip(headers, normalised) if n == name]
+        if hits:
+            return hits
+    return []
 
 
 def suggest_mapping(headers: list[str], spec: TableSpec) -> dict[str, str | None]:
-    """For each contract column, the one header that matches it, or None (for the mapping form)."""
-    out: dict[str, str | None] = {}
-    for col in spec.names:
-        matches = _matches(list(headers), col)
-        out[col] = matches[0] if len(matches) == 1 else None
-    return out
-
-
-def read_raw(source: Any, name: str | None = None) -> pd.DataFrame:
-    """A file as read, every column kept: for previews and the header-mapping form."""
-    file = _source_name(source, name)
-    raw = _read_frame(source, file)
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return raw
+    """For each contract column, the header it would be read from, or None (for the mapping form)."""
+    try:
+        found = _match_headers(list(headers), spec, "", {})
+    except InputFileError:
+        found = {}
+        taken: set[str] = set()
+        for col in spec.names:
+            matches = [h for h in _matches(list(headers), spec.name, col) if h not in taken]
+            if len(matches) == 1:
+                found[col] = matches[0]
+                taken.add(matches[0])
+    return {col: found.get(col) for col in spec.names}
 
 
 # ---------------------------------------------------------------- cell parsing
@@ -207,27 +321,6 @@ def _text(v: Any) -> str | None:
     return str(v).strip()
 
 
-def _date(v: Any) -> pd.Timestamp | None:
-    """A date, or raise ValueError; strings must be ISO YYYY-MM-DD, never guessed."""
-    if isinstance(v, (datetime, date)):
-        day = date(v.year, v.month, v.day)  # the calendar day as written, time zone or not
-    elif isinstance(v, np.datetime64):
-        day = pd.Timestamp(v).date()
-    else:
-        text = str(v).strip()
-        if not ISO_DATE.match(text):
-            raise ValueError(f"{text!r} is not a date in YYYY-MM-DD form")
-        try:
-            day = datetime.strptime(text[:10], "%Y-%m-%d").date()
-        except ValueError:
-            raise ValueError(f"{text!r} is not a real calendar date") from None
-    if day.year == HIGH_DATE_YEAR:  # what many HR systems write for "no end date yet"
-        return None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ValueError(f"{day.isoformat()} is not a plausible date (years {FIRST_YEAR}-{LAST_YEAR})")
-    return pd.Timestamp(day)
-
-
 def _number(v: Any) -> float:
     if isinstance(v, bool):
         raise ValueError(f"{v!r} is not a number")
@@ -247,46 +340,76 @@ def _integer(v: Any) -> int:
     return int(x)
 
 
-PARSERS = {"date": _date, "number": _number, "integer": _integer}
+KIND_WORDS = {"date": "date", "amount": "number", "rating": "number", "integer": "whole number"}
 
 
-def _parse_column(values: np.ndarray, kind: str) -> tuple[list[Any], dict[int, str]]:
+def _column_parser(values: list[Any], kind: str, date_format: str | None) -> tuple[Callable[[Any], Any], str | None]:
+    """How a column's values are read, from all of them (a date format, an amount's decimal mark)."""
+    if kind == "date":
+        column = formats.detect(values, date_format)
+        return column.parse, column.format
+    if kind == "amount":
+        mark = formats.decimal_mark(values)
+        return (lambda v: formats.amount(v, mark)), None
+    if kind == "rating":
+        return formats.rating, None
+    if kind == "integer":
+        return _integer, None
+    return _text, None
+
+
+def _parse_column(values: np.ndarray, parse: Callable[[Any], Any]) -> tuple[list[Any], dict[int, str]]:
     """Parsed values (None where empty or bad) and {position: message} for the bad ones."""
-    parse = PARSERS.get(kind)
     out: list[Any] = []
     errors: dict[int, str] = {}
     for i, v in enumerate(values):
         if _is_empty(v):
             out.append(None)
-        elif parse is None:
-            out.append(_text(v))
-        else:
-            try:
-                out.append(parse(v))
-            except ValueError as exc:
-                out.append(None)
-                errors[i] = str(exc)
+            continue
+        try:
+            out.append(parse(v))
+        except ValueError as exc:
+            out.append(None)
+            errors[i] = str(exc)
     return out, errors
 
 
-def _parse_table(src: SourceTable, spec: TableSpec) -> tuple[dict[str, list[Any]], dict[int, tuple[str, str]]]:
-    """Parse every contract column; whole-column type failures are file-level errors."""
+def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = None
+                 ) -> tuple[dict[str, list[Any]], dict[int, tuple[str | None, str]], dict[str, str]]:
+    """Parse every contract column; whole-column problems are file-level, all reported at once."""
     parsed: dict[str, list[Any]] = {}
-    problems: dict[int, tuple[str, str]] = {}
+    problems: dict[int, tuple[str | None, str]] = {}
+    column_problems: list[tuple[str | None, int | None, str]] = []
+    ambiguous: list[str] = []
+    date_formats: dict[str, str] = {}
     for col in src.frame.columns:
         kind = spec.column(col).kind
-        values, errors = _parse_column(src.frame[col].to_numpy(dtype=object), kind)
-        non_empty = sum(v is not None for v in values) + len(errors)
-        if non_empty == 0 and spec.column(col).required and len(values):
-            raise InputFileError(src.file, "required column has no values", column=col)
-        if errors and len(errors) == non_empty >= MIN_BAD_CELLS_FOR_BAD_COLUMN:
+        values = src.frame[col].to_numpy(dtype=object)
+        try:
+            parse, fmt = _column_parser([v for v in values if not _is_empty(v)], kind, date_format)
+        except DateFormatProblem as exc:
+            column_problems.append((col, None, str(exc)))
+            if exc.ambiguous:
+                ambiguous.append(col)
+            continue
+        if fmt:
+            date_formats[col] = fmt
+        out, errors = _parse_column(values, parse)
+        non_empty = sum(v is not None for v in out) + len(errors)
+        if non_empty == 0 and spec.column(col).required and len(out):
+            column_problems.append((col, None, "required column has no values"))
+        elif errors and len(errors) == non_empty >= MIN_BAD_CELLS_FOR_BAD_COLUMN:
             pos = min(errors)
-            raise InputFileError(src.file, f"no value in this column is a valid {kind}, "
-                                           f"e.g. {errors[pos]}", column=col, row=src.row_number(pos))
-        parsed[col] = values
+            column_problems.append((col, src.row_number(pos), f"no value in this column is a valid "
+                                                              f"{KIND_WORDS.get(kind, kind)}, e.g. {errors[pos]}"))
+        parsed[col] = out
         for pos, msg in errors.items():
             problems.setdefault(pos, (col, msg))
-    return parsed, problems
+    if column_problems:
+        raise InputFileError.all_of(src.file, column_problems, ambiguous_dates=tuple(ambiguous))
+    for pos, why in src.row_problems.items():  # a row the reader could not line up with the header
+        problems[pos] = (None, why)
+    return parsed, problems, date_formats
 
 
 def _reject_frame(src: SourceTable, table: str, problems: Mapping[int, tuple[str, str]]) -> pd.DataFrame:
@@ -306,9 +429,45 @@ def _empty_check(src: SourceTable, allow_empty: bool) -> None:
 
 # ---------------------------------------------------------------- the two tables
 
-def validate_employees(src: SourceTable) -> ValidatedTable:
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a user tells the reader that the files cannot: a day/month order for dates that cannot tell
+    (MM/DD/YYYY or DD/MM/YYYY), and what each termination reason and programme type means."""
+    date_format: str | None = None
+    reason_map: Mapping[str, str] = field(default_factory=dict)
+    program_map: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.date_format not in (None, *formats.DAY_MONTH_CHOICES):
+            raise InputFileError("--date-format", f"must be one of {formats.DAY_MONTH_CHOICES}, "
+                                                  f"but was {self.date_format!r}")
+        for name, mapping, allowed in (("termination reason", self.reason_map, TERMINATION_REASONS),
+                                       ("programme type", self.program_map, PROGRAM_MEANINGS)):
+            bad = {k: v for k, v in mapping.items() if v not in allowed}
+            if bad:
+                value, meaning = next(iter(bad.items()))
+                raise InputFileError("mapping", f"the {name} {value!r} must mean one of {allowed}, "
+                                                f"but was {meaning!r}")
+
+
+def _vocabulary(values: list[str | None], rule: Callable[[str], str], chosen: Mapping[str, str]
+                ) -> tuple[list[str | None], list[dict[str, Any]]]:
+    """Each value's meaning (the user's, else the keyword rule's) and the table of distinct values."""
+    counts = Counter(v for v in values if v is not None)
+    chosen = {_wording_key(k): m for k, m in chosen.items()}
+    meaning = {v: chosen.get(_wording_key(v)) or rule(v) for v in counts}
+    table = [{"given": v, "mapped_to": meaning[v], "rows": c, "by": "you" if _wording_key(v) in chosen else "rule"}
+             for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [None if v is None else meaning[v] for v in values], table
+
+
+def _wording_key(value: str) -> str:
+    return " ".join(str(value).lower().split())
+
+
+def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -> ValidatedTable:
     _empty_check(src, allow_empty=False)
-    parsed, problems = _parse_table(src, EMPLOYEES)
+    parsed, problems, date_formats = _parse_table(src, EMPLOYEES, options.date_format)
     n = len(src.frame)
     ids = parsed["employee_id"]
     hire = parsed["hire_date"]
@@ -342,20 +501,20 @@ def validate_employees(src: SourceTable) -> ValidatedTable:
         raise InputFileError(src.file, f"every row would be set aside, e.g. {problems[first][0]}: "
                                        f"{problems[first][1]}", column=problems[first][0], row=src.row_number(first))
     frame = _kept(parsed, keep, EMPLOYEES)
-    mapping = Counter()
+    mapping: list[dict[str, Any]] = []
     if "termination_reason" in parsed:
-        mapped = [map_reason(reasons_in[i]) if reasons_in[i] is not None else None for i in keep]
-        mapping = Counter((reasons_in[i], m) for i, m in zip(keep, mapped) if m is not None)
+        mapped, mapping = _vocabulary([reasons_in[i] for i in keep], map_reason, options.reason_map)
         frame["termination_reason"] = pd.Series(mapped, dtype=object)
-    notes = {"reason_mapping": [{"given": g, "mapped_to": m, "rows": c} for (g, m), c in sorted(mapping.items())],
-             "ignored_columns": src.ignored_columns, "header_map": src.header_map,
+    notes = {"reason_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
+             "header_row": src.header_row, "date_formats": date_formats,
              "rejected_ids": {ids[i]: src.row_number(i) for i in problems if ids[i] is not None}}
     return ValidatedTable("employees", src.file, frame, _reject_frame(src, "employees", problems), notes)
 
 
-def validate_mentorships(src: SourceTable, employees: ValidatedTable) -> ValidatedTable:
+def validate_mentorships(src: SourceTable, employees: ValidatedTable,
+                         options: ReadOptions = ReadOptions()) -> ValidatedTable:
     _empty_check(src, allow_empty=True)
-    parsed, problems = _parse_table(src, MENTORSHIPS)
+    parsed, problems, date_formats = _parse_table(src, MENTORSHIPS, options.date_format)
     n = len(src.frame)
     known = set(employees.frame["employee_id"])
     set_aside = employees.notes.get("rejected_ids", {})
@@ -364,13 +523,10 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable) -> Validat
     end = parsed.get("end_date", [None] * n)
     programs_in = parsed.get("program_type", [None] * n)
     meetings = parsed.get("meetings", [None] * n)
-    programs: list[str | None] = [None] * n
     seen: dict[tuple, int] = {}
     for i in range(n):
         if i in problems:
             continue
-        if programs_in[i] is not None:
-            programs[i] = map_program(programs_in[i])
         key = (mentee[i], mentor[i], start[i])
         if mentee[i] is None:
             problems[i] = ("mentee_id", "required value is empty")
@@ -384,8 +540,6 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable) -> Validat
             problems[i] = ("mentor_id", "mentor and mentee are the same person")
         elif end[i] is not None and end[i] < start[i]:
             problems[i] = ("end_date", f"{end[i].date()} is before start_date {start[i].date()}")
-        elif programs_in[i] is not None and programs[i] is None:
-            problems[i] = ("program_type", f"{programs_in[i]!r} is not one of {', '.join(PROGRAM_TYPES)}")
         elif meetings[i] is not None and meetings[i] < 0:
             problems[i] = ("meetings", f"{meetings[i]} is negative")
         elif meetings[i] is not None and meetings[i] > MAX_MEETINGS:
@@ -395,9 +549,13 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable) -> Validat
         if i not in problems:
             seen[key] = i
     keep = [i for i in range(n) if i not in problems]
-    parsed["program_type"] = programs
     frame = _kept(parsed, keep, MENTORSHIPS)
-    notes = {"ignored_columns": src.ignored_columns, "header_map": src.header_map,
+    mapping: list[dict[str, Any]] = []
+    if "program_type" in parsed:  # an unknown programme is kept as "other", never set aside
+        mapped, mapping = _vocabulary([programs_in[i] for i in keep], map_program, options.program_map)
+        frame["program_type"] = pd.Series(mapped, dtype=object)
+    notes = {"program_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
+             "header_row": src.header_row, "date_formats": date_formats,
              "external_mentors": int(sum(1 for i in keep if mentor[i] is None or mentor[i] not in known))}
     return ValidatedTable("mentorships", src.file, frame, _reject_frame(src, "mentorships", problems), notes)
 
@@ -414,7 +572,7 @@ def _kept(parsed: dict[str, list[Any]], keep: list[int], spec: TableSpec) -> pd.
 def _typed(values: list[Any], kind: str) -> pd.Series:
     if kind == "date":
         return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
-    if kind == "number":
+    if kind in ("amount", "rating"):
         return pd.Series(values, dtype="float64")
     if kind == "integer":
         return pd.Series(values, dtype="Int64")
@@ -426,10 +584,27 @@ class LoadPlan:
     """Everything one load writes, fully validated before the store is touched."""
     employees: ValidatedTable
     mentorships: ValidatedTable
+    options: ReadOptions = field(default_factory=ReadOptions)
 
     @property
     def rejects(self) -> pd.DataFrame:
         return pd.concat([self.employees.rejects, self.mentorships.rejects], ignore_index=True)
+
+    def vocabulary(self) -> dict[str, dict[str, str]]:
+        """What each termination reason and programme type was read as: stored with the load, so the
+        next load of the same wording reads it the same way."""
+        return {"termination_reason": {m["given"]: m["mapped_to"] for m in self.employees.notes.get("reason_mapping", [])},
+                "program_type": {m["given"]: m["mapped_to"] for m in self.mentorships.notes.get("program_mapping", [])}}
+
+    def quality(self) -> QualityCounts:
+        emp = self.employees.frame
+        exits = emp["termination_date"].notna()
+        reasons = emp.loc[exits, "termination_reason"]
+        return QualityCounts(
+            set_aside={"employees": (len(self.employees.rejects), len(emp) + len(self.employees.rejects)),
+                       "mentorships": (len(self.mentorships.rejects),
+                                       len(self.mentorships.frame) + len(self.mentorships.rejects))},
+            exits=int(exits.sum()), no_reason=int(reasons.isna().sum()), other_reason=int((reasons == "other").sum()))
 
     def report(self) -> dict[str, Any]:
         rejects = self.rejects
@@ -440,9 +615,36 @@ class LoadPlan:
                             "rejected": len(self.mentorships.rejects)},
             "rejects_by_reason": _reasons(rejects),
             "reason_mapping": self.employees.notes.get("reason_mapping", []),
+            "program_mapping": self.mentorships.notes.get("program_mapping", []),
             "ignored_columns": {"employees": self.employees.notes.get("ignored_columns", []),
                                 "mentorships": self.mentorships.notes.get("ignored_columns", [])},
+            "header_rows": {t: v.notes.get("header_row", 1) for t, v in (("employees", self.employees),
+                                                                           ("mentorships", self.mentorships))},
+            "date_formats": {t: v.notes.get("date_formats", {}) for t, v in (("employees", self.employees),
+                                                                               ("mentorships", self.mentorships))},
+            "warnings": quality_warnings(self.quality()),
         }
+
+
+@dataclass(frozen=True)
+class QualityCounts:
+    """What the data-quality warnings are worked out from."""
+    set_aside: dict[str, tuple[int, int]]   # table -> (rows set aside, rows given)
+    exits: int
+    no_reason: int
+    other_reason: int
+
+
+def quality_warnings(q: QualityCounts, event: str | None = None) -> list[str]:
+    """The warnings a user must not miss before and after a load (thresholds: policy; words: wording)."""
+    out = [wording.set_aside_warning(table, n, total) for table, (n, total) in q.set_aside.items()
+           if total and n / total > MAX_SET_ASIDE_SHARE]
+    unclear = q.no_reason + q.other_reason
+    if q.exits and unclear / q.exits > MAX_UNCLEAR_REASON_SHARE and q.exits > q.no_reason:
+        out.append(wording.unclear_reasons_warning(unclear, q.exits))
+    if q.exits and q.no_reason > q.exits / 2 and q.exits > q.no_reason and event in (None, "voluntary"):
+        out.append(wording.missing_reasons_warning(q.no_reason, q.exits))
+    return out
 
 
 def _reasons(rejects: pd.DataFrame) -> list[dict[str, Any]]:
@@ -454,12 +656,18 @@ def _reasons(rejects: pd.DataFrame) -> list[dict[str, Any]]:
 
 def prepare_load(employees: Any, mentorships: Any, *, employees_name: str | None = None,
                  mentorships_name: str | None = None,
-                 mapping: Mapping[str, Mapping[str, str]] | None = None) -> LoadPlan:
-    """Read and validate both files; raises InputFileError for a file-level problem."""
-    mapping = mapping or {}
-    emp = validate_employees(read_source(employees, EMPLOYEES, employees_name, mapping.get("employees")))
-    men = validate_mentorships(read_source(mentorships, MENTORSHIPS, mentorships_name, mapping.get("mentorships")), emp)
-    return LoadPlan(emp, men)
+                 mapping: Mapping[str, Mapping[str, str | None]] | None = None,
+                 header_rows: Mapping[str, int | None] | None = None,
+                 options: ReadOptions = ReadOptions()) -> LoadPlan:
+    """Read and validate both files; raises InputFileError for a file-level problem (every problem
+    of a file at once). `mapping`: contract column -> header (None: not in this file); `header_rows`:
+    table -> the spreadsheet row of its header (found when not given)."""
+    mapping, header_rows = mapping or {}, header_rows or {}
+    emp = validate_employees(read_source(employees, EMPLOYEES, employees_name, mapping.get("employees"),
+                                         header_rows.get("employees")), options)
+    men = validate_mentorships(read_source(mentorships, MENTORSHIPS, mentorships_name, mapping.get("mentorships"),
+                                           header_rows.get("mentorships")), emp, options)
+    return LoadPlan(emp, men, options)
 
 
 def plan_from_frames(employees: pd.DataFrame, mentorships: pd.DataFrame, name: str = "demo") -> LoadPlan:
@@ -470,3 +678,26 @@ def plan_from_frames(employees: pd.DataFrame, mentorships: pd.DataFrame, name: s
     emp = validate_employees(source(employees, EMPLOYEES, f"{name}:employees"))
     men = validate_mentorships(source(mentorships, MENTORSHIPS, f"{name}:mentorships"), emp)
     return LoadPlan(emp, men)
+
+
+TEMPLATE_ROWS = {  # two made-up people: one who left, one still employed and mentored by a manager
+    "employees": [
+        {"employee_id": "E0001", "hire_date": "2019-04-01", "termination_date": "", "termination_reason": "",
+         "department": "Sales", "job_level": "L3", "location": "London", "gender": "Female", "birth_year": "1984",
+         "manager_id": "", "salary": "72000", "performance_rating": "4"},
+        {"employee_id": "E0002", "hire_date": "2021-03-15", "termination_date": "2023-06-30",
+         "termination_reason": "Resignation - Better Opportunity", "department": "Sales", "job_level": "L1",
+         "location": "London", "gender": "Male", "birth_year": "1997", "manager_id": "E0001", "salary": "41000",
+         "performance_rating": "3"},
+    ],
+    "mentorships": [
+        {"mentee_id": "E0002", "start_date": "2021-06-01", "mentor_id": "E0001", "program_type": "Traditional 1:1",
+         "end_date": "2022-06-01", "meetings": "10"},
+    ],
+}
+
+
+def template_csv(table: str) -> str:
+    """A CSV with the contract's columns and example rows: a starting point for an export."""
+    spec = {"employees": EMPLOYEES, "mentorships": MENTORSHIPS}[table]
+    return pd.DataFrame(TEMPLATE_ROWS[table], columns=spec.names).to_csv(index=False)

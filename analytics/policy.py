@@ -33,6 +33,9 @@ FIRST_YEAR, LAST_YEAR = 1900, 2100  # a date or birth year outside these is a pl
 HIGH_DATE_YEAR = 9999         # the "high date" HR systems write for "no end date yet"
 MAX_SALARY = 1e8              # an annual salary above this is a typo or a unit error
 MAX_MEETINGS = 10_000         # sessions in one relationship
+MAX_SET_ASIDE_SHARE = 0.05     # more rows of a file set aside than this: a warning no one can miss
+MAX_UNCLEAR_REASON_SHARE = 0.20  # more exits than this with a reason read as "other" or none: a warning
+MAX_MEANINGS_SHOWN = 60       # distinct reason or programme wordings editable on the Data page (most common)
 HEADER_SEARCH_ROWS = 20       # a spreadsheet's header is looked for in its first rows (title rows above it)
 MIN_BAD_CELLS_FOR_BAD_COLUMN = 2  # one odd cell is a bad row; a column where every value (of 2+) fails is a bad file
 

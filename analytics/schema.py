@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | date | number | integer | reason | program
+    kind: str  # text | date | amount | rating | integer | reason | program
     required: bool = False
 
 
@@ -40,8 +40,8 @@ EMPLOYEES = TableSpec("employees", (
     Column("gender", "text"),
     Column("birth_year", "integer"),
     Column("manager_id", "text"),
-    Column("salary", "number"),
-    Column("performance_rating", "number"),
+    Column("salary", "amount"),
+    Column("performance_rating", "rating"),
 ))
 
 MENTORSHIPS = TableSpec("mentorships", (
@@ -56,24 +56,67 @@ MENTORSHIPS = TableSpec("mentorships", (
 TABLES = {spec.name: spec for spec in (EMPLOYEES, MENTORSHIPS)}
 
 TERMINATION_REASONS = ("voluntary", "involuntary", "retirement", "other")
-# Common HRIS wording, matched case-insensitively; anything else becomes "other".
-REASON_SYNONYMS = {
-    "voluntary": "voluntary", "resigned": "voluntary", "resignation": "voluntary", "quit": "voluntary",
-    "voluntary resignation": "voluntary", "left voluntarily": "voluntary",
-    "involuntary": "involuntary", "dismissed": "involuntary", "dismissal": "involuntary",
-    "terminated": "involuntary", "fired": "involuntary", "laid off": "involuntary",
-    "layoff": "involuntary", "redundancy": "involuntary", "redundant": "involuntary",
-    "retirement": "retirement", "retired": "retirement",
-    "other": "other",
-}
+# HRIS wording read by keyword, first rule first ("Involuntary - Restructuring" is involuntary before
+# "voluntary" is looked for; "Terminated - Resignation" is a resignation); anything else is "other".
+REASON_RULES = (
+    ("retirement", r"\bretire"),
+    ("involuntary", r"\binvoluntar"),
+    ("voluntary", r"\bvoluntar|\bresign|\bquit|better opportunit|\brelocat|career change|left voluntarily"),
+    ("involuntary", r"\bterminat|\bdismiss|\bfired\b|\blay ?off|\blaid off|\bredundan|\brestructur|"
+                    r"end of (?:contract|fixed term)|\bcontract end"),
+    ("other", r"\bother\b"),
+)
 
 PROGRAM_TYPES = ("traditional", "reverse", "lateral", "group", "external")
-PROGRAM_SYNONYMS = {
-    "traditional": "traditional", "one-to-one": "traditional", "1:1": "traditional",
-    "reverse": "reverse", "reverse mentoring": "reverse",
-    "lateral": "lateral", "peer": "lateral", "peer mentoring": "lateral",
-    "group": "group", "group mentoring": "group",
-    "external": "external", "external mentor": "external",
+PROGRAM_MEANINGS = PROGRAM_TYPES + ("other",)  # a programme type no rule knows is kept as "other"
+PROGRAM_RULES = (
+    ("reverse", r"\breverse"),
+    ("external", r"\bexternal|\bcoach"),
+    ("group", r"\bgroup|\bcircle|\bcohort"),
+    ("lateral", r"\bpeer|\blateral|\bbuddy"),
+    ("traditional", r"\btraditional|\b1\s*:\s*1\b|one[ -]to[ -]one|\b1-on-1\b|one[ -]on[ -]one"),
+)
+
+# Header names of common HRIS exports (Workday, SAP SuccessFactors, BambooHR, ADP, Personio, HiBob),
+# after each contract column's own name; an earlier name wins when a file has two of them.
+HEADER_SYNONYMS = {
+    "employees": {
+        "employee_id": ("Worker ID", "Employee Number", "Employee No", "Person ID", "Personnel Number", "Person Number",
+                        "Associate ID", "User ID", "Staff ID", "Staff Number", "Emp ID", "ID"),
+        "hire_date": ("Hire Date", "Original Hire Date", "Start Date", "Date of Hire", "Date Hired", "Employment Start Date",
+                      "Joining Date", "Date Joined", "Entry Date", "Seniority Date"),
+        "termination_date": ("Termination Date", "Term Date", "Exit Date", "Leaving Date", "Date of Leaving",
+                             "End Date", "Employment End Date", "Separation Date", "Last Day of Work"),
+        "termination_reason": ("Termination Reason", "Primary Termination Reason", "Term Reason", "Reason for Leaving",
+                               "Exit Reason", "Leaving Reason", "Termination Category", "Separation Reason",
+                               "Event Reason", "Termination Type"),
+        "department": ("Department", "Dept", "Department Name", "Supervisory Organization", "Organization",
+                       "Org Unit", "Division", "Team"),
+        "job_level": ("Job Level", "Level", "Grade", "Job Grade", "Pay Grade", "Management Level", "Band", "Career Level"),
+        "location": ("Location", "Work Location", "Primary Work Location", "Office", "Site", "Country", "Work Country"),
+        "gender": ("Gender", "Sex", "Legal Gender"),
+        "birth_year": ("Birth Year", "Year of Birth", "YOB"),
+        "manager_id": ("Manager ID", "Manager Employee ID", "Manager Worker ID", "Manager Number", "Supervisor ID",
+                       "Reports To ID", "Line Manager ID", "Manager Employee Number", "Reports To"),
+        "salary": ("Salary", "Annual Salary", "Base Salary", "Annual Base Salary", "Annual Base Pay", "Base Pay",
+                   "Annual Salary Amount", "Total Base Pay", "Pay Rate Annual"),
+        "performance_rating": ("Performance Rating", "Rating", "Last Performance Rating", "Overall Rating",
+                               "Performance Score", "Performance"),
+    },
+    "mentorships": {
+        "mentee_id": ("Mentee ID", "Mentee Employee ID", "Mentee Worker ID", "Mentee Number", "Mentee Employee Number",
+                      "Mentee"),
+        "start_date": ("Start Date", "Mentorship Start Date", "Program Start Date", "Programme Start Date",
+                       "Relationship Start Date", "Start", "Date Started"),
+        "mentor_id": ("Mentor ID", "Mentor Employee ID", "Mentor Worker ID", "Mentor Number", "Mentor Employee Number",
+                      "Mentor"),
+        "program_type": ("Program Type", "Programme Type", "Program", "Programme", "Mentoring Type", "Mentorship Type",
+                         "Program Name", "Programme Name", "Type"),
+        "end_date": ("End Date", "Mentorship End Date", "Program End Date", "Programme End Date", "Relationship End Date",
+                     "End", "Date Ended"),
+        "meetings": ("Meetings", "Meetings Held", "Number of Meetings", "Sessions", "Sessions Held", "Session Count",
+                     "Number of Sessions", "Meeting Count"),
+    },
 }
 
 # Pew Research Center generation boundaries by birth year.
@@ -85,12 +128,25 @@ def normalise_header(header: object) -> str:
     return re.sub(r"[\s\-_]+", "", str(header)).lower()
 
 
+def header_names(table: str, column: str) -> tuple[str, ...]:
+    """Every header a contract column is known by, its own name first, normalised."""
+    names = (column, *HEADER_SYNONYMS[table].get(column, ()))
+    return tuple(dict.fromkeys(normalise_header(n) for n in names))
+
+
+def _by_rules(value: str, rules: tuple[tuple[str, str], ...], default: str) -> str:
+    text = " ".join(str(value).lower().split())
+    return next((meaning for meaning, pattern in rules if re.search(pattern, text)), default)
+
+
 def map_reason(value: str) -> str:
-    return REASON_SYNONYMS.get(" ".join(value.lower().split()), "other")
+    """A termination reason as HR systems word it, read as voluntary, involuntary, retirement or other."""
+    return _by_rules(value, REASON_RULES, "other")
 
 
-def map_program(value: str) -> str | None:
-    return PROGRAM_SYNONYMS.get(" ".join(value.lower().split()))
+def map_program(value: str) -> str:
+    """A programme type as HR systems word it, read as one of PROGRAM_MEANINGS ("other" when no rule fits)."""
+    return _by_rules(value, PROGRAM_RULES, "other")
 
 
 def generation_of(birth_year: int | None) -> str | None:

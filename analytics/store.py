@@ -18,7 +18,7 @@ import pandas as pd
 
 from .cohorts import FILTER_DIMENSIONS, Cohort
 from .errors import EmptyDataError, RetentionError
-from .ingest import LoadPlan, prepare_load
+from .ingest import LoadPlan, QualityCounts, ReadOptions, prepare_load, quality_warnings
 from .schema import EMPLOYEES, GENERATIONS, MENTORSHIPS
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "retention.duckdb"
@@ -175,6 +175,7 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
     report = plan.report()
     mentorships = plan.mentorships.frame.copy()
     mentorships.insert(0, "mentorship_id", range(1, len(mentorships) + 1))
+    metadata = {"vocabulary": _merged_vocabulary(vocabulary(con), plan.vocabulary()), **(metadata or {})}
     con.begin()
     try:
         for name in ("employees", "mentorships", "rejects", "metadata"):
@@ -182,7 +183,7 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
         _insert(con, "employees", plan.employees.frame)
         _insert(con, "mentorships", mentorships)
         _insert(con, "rejects", plan.rejects)
-        for key, value in (metadata or {}).items():
+        for key, value in metadata.items():
             con.execute("INSERT INTO metadata VALUES (?, ?)", [key, json.dumps(value, default=str)])
         load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM load_history")[0]
         con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -207,11 +208,50 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         con.unregister("_incoming")
 
 
+def _merged_vocabulary(before: dict[str, dict[str, str]], now: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Wording seen before keeps its meaning unless this load gave it another."""
+    return {field: {**before.get(field, {}), **now.get(field, {})} for field in ("termination_reason", "program_type")}
+
+
+def vocabulary(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """What each termination reason and programme type wording meant in the loads so far: a new load
+    reads the same wording the same way unless told otherwise."""
+    try:
+        return metadata(con, "vocabulary") or {}
+    except duckdb.Error:  # a store from before vocabularies were kept
+        return {}
+
+
+def vocabulary_at(path: str | Path | None) -> dict[str, dict[str, str]]:
+    """The stored vocabulary of the database at `path`, without creating one that is not there."""
+    target = Path(path or default_db_path())
+    if str(target) == ":memory:" or not target.exists():
+        return {}
+    con = connect(target, read_only=True)
+    try:
+        return vocabulary(con)
+    finally:
+        con.close()
+
+
 def load_files(con: duckdb.DuckDBPyConnection, employees: Any, mentorships: Any,
-               mapping: Mapping[str, Mapping[str, str]] | None = None, **names: str) -> dict[str, Any]:
-    """Validate both files, then load them; a file-level error leaves the store untouched."""
-    plan = prepare_load(employees, mentorships, mapping=mapping, **names)
+               mapping: Mapping[str, Mapping[str, str | None]] | None = None,
+               header_rows: Mapping[str, int | None] | None = None, options: ReadOptions | None = None,
+               **names: str) -> dict[str, Any]:
+    """Validate both files, then load them; a file-level error leaves the store untouched. Wording of
+    termination reasons and programme types keeps the meaning earlier loads gave it."""
+    options = options or remembered_options(con)
+    plan = prepare_load(employees, mentorships, mapping=mapping, header_rows=header_rows, options=options, **names)
     return load_plan(con, plan, source="files")
+
+
+def remembered_options(con: duckdb.DuckDBPyConnection, date_format: str | None = None,
+                       reason_map: Mapping[str, str] | None = None,
+                       program_map: Mapping[str, str] | None = None) -> ReadOptions:
+    """Read options with the stored meanings of reason and programme wording, the given ones on top."""
+    known = vocabulary(con)
+    return ReadOptions(date_format, {**known.get("termination_reason", {}), **(reason_map or {})},
+                       {**known.get("program_type", {}), **(program_map or {})})
 
 
 def load_demo(con: duckdb.DuckDBPyConnection, n_employees: int = 5000, seed: int | None = None,
@@ -390,6 +430,28 @@ def as_date(value: date | str) -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise RetentionError(f"as_of must be a YYYY-MM-DD date, but was {value!r}") from None
+
+
+QUALITY_SQL = f"""
+SELECT count(*) AS exits, count(*) FILTER (WHERE f.termination_reason IS NULL) AS no_reason,
+       count(*) FILTER (WHERE f.termination_reason = 'other') AS other_reason
+FROM employee_facts f WHERE f.hire_date <= $as_of AND {EXITED}"""
+
+
+def quality_counts(con: duckdb.DuckDBPyConnection, as_of: date | str) -> QualityCounts:
+    """What the last load set aside, and how many exits up to the as-of date have no clear reason."""
+    last = first_row(con, "SELECT report FROM load_history ORDER BY load_id DESC LIMIT 1")
+    report = json.loads(last[0]) if last else {}
+    set_aside = {t: (report[t]["rejected"], report[t]["loaded"] + report[t]["rejected"])
+                 for t in ("employees", "mentorships") if t in report}
+    exits, no_reason, other = first_row(con, QUALITY_SQL, {"as_of": as_date(as_of)})
+    return QualityCounts(set_aside, int(exits), int(no_reason), int(other))
+
+
+def data_warnings(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str) -> list[str]:
+    """The data-quality warnings for the loaded data at a settled as-of date and event definition
+    (rows set aside by the last load, exits whose reason is unclear or missing)."""
+    return quality_warnings(quality_counts(con, as_of), event)
 
 
 def missing_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

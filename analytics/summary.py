@@ -55,6 +55,7 @@ class Headline:
     tau_days: int = TAU_DAYS
     notes: dict[str, Any] = field(default_factory=dict)
     median_tenure: dict[str, Estimate] | None = None  # days; NaN where the curve never reaches half
+    warnings: tuple[str, ...] = ()  # about the data as loaded: rows set aside, exits with unclear reasons
 
 
 def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args: Any,
@@ -92,7 +93,8 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
     return Headline(follow_up=fu, naive=naive, time_varying=tv, adjusted=adjusted, curves=curves,
                     retention=retention, rmst=restricted, logrank=test, business=case, missing=missing,
-                    horizon_days=horizon_days, tau_days=tau_days, notes=notes, median_tenure=medians)
+                    horizon_days=horizon_days, tau_days=tau_days, notes=notes, median_tenure=medians,
+                    warnings=tuple(store.data_warnings(con, fu.as_of, fu.event)))
 
 
 def median_tenure(curves: GroupCurves) -> dict[str, Estimate]:
@@ -163,6 +165,7 @@ def to_json(h: Headline) -> dict[str, Any]:
         "business_case": h.business.to_dict() if h.business else None,
         "not_available": dict(h.missing),
         "notes": h.notes,
+        "warnings": list(h.warnings),
     }
 
 

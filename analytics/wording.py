@@ -349,7 +349,8 @@ def _median_words(median: dict[str, float | None]) -> str:
 def briefing(result: dict[str, Any]) -> str:
     """`summary --json`'s object as a short briefing: one sentence per headline figure with its range."""
     hr, gaps = result["hazard_ratio"], result["not_available"]
-    lines = [f"As of {result['as_of']}: {count_words(result['n_employees'])} people ({result['cohort']}), "
+    lines = [f"Warning: {w}" for w in result.get("warnings", [])]
+    lines += [f"As of {result['as_of']}: {count_words(result['n_employees'])} people ({result['cohort']}), "
              f"{count_words(result['n_mentored'])} mentored during their employment, "
              f"{count_words(result['n_events'])} {event_words(result['event'])}."]
     if hr["adjusted"]:
@@ -395,3 +396,21 @@ def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> str
 
 def suppressed_groups(groups) -> str:
     return f"Not shown (fewer than {MIN_GROUP_SIZE} people): {', '.join(groups)}."
+
+
+# ---------------------------------------------------------------- data quality
+
+def set_aside_warning(table: str, n: int, total: int) -> str:
+    return (f"{n:,} of {total:,} {table} rows ({pct(n / total)}) were set aside: the figures leave them out. "
+            "See the rows set aside, fix them in the export and load again.")
+
+
+def unclear_reasons_warning(unclear: int, exits: int) -> str:
+    return (f"{unclear:,} of {exits:,} exits ({pct(unclear / exits)}) have a termination reason read as 'other' or "
+            "none: check how the reasons were read, as they decide who counts as leaving voluntarily.")
+
+
+def missing_reasons_warning(no_reason: int, exits: int) -> str:
+    return (f"Most exits ({no_reason:,} of {exits:,}) have no termination reason: counting voluntary exits only, "
+            f"these {no_reason:,} exits are not counted as leaving. Count all exits instead on the Data page "
+            "(or with --event all).")

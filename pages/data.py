@@ -6,9 +6,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import store
-from analytics.ingest import prepare_load, read_raw, suggest_mapping
-from analytics.schema import EMPLOYEES, MENTORSHIPS, REASON_SYNONYMS
+from analytics import formats, store
+from analytics.errors import InputFileError
+from analytics.ingest import prepare_load, read_raw, suggest_mapping, template_csv
+from analytics.policy import MAX_MEANINGS_SHOWN
+from analytics.schema import EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, REASON_RULES, TERMINATION_REASONS
 
 st.title("Data")
 if "flash" in st.session_state:  # what the last action did, said once after the page redrew
@@ -44,34 +46,72 @@ if settled and not settled.has_reasons and event == "voluntary":
 
 # ---------------------------------------------------------------- upload
 st.subheader("Load your data")
-st.caption("Two files, CSV, Parquet or Excel (.xlsx). Dates as YYYY-MM-DD. A load replaces the data "
-           "in the dashboard; rows that break a rule are set aside with their row number and reason.")
+st.caption("Two files, CSV, Parquet or Excel (.xlsx), as your HR system exports them: the header row, the "
+           "column names, the date format and the wording of reasons and programmes are found and shown "
+           "before anything loads. A load replaces the data in the dashboard; rows that break a rule are set "
+           "aside with their row number and reason.")
+with st.container(horizontal=True):
+    for table in ("employees", "mentorships"):
+        st.download_button(f"Template: {table} (CSV)", template_csv(table), file_name=f"{table}_template.csv",
+                           mime="text/csv", icon=":material/download:", key=f"template_{table}")
 left, right = st.columns(2)
 uploads = {
     "employees": left.file_uploader("Employees", type=["csv", "parquet", "xlsx"], key="upload_employees"),
     "mentorships": right.file_uploader("Mentorships", type=["csv", "parquet", "xlsx"], key="upload_mentorships"),
 }
+NOT_IN_FILE = "(not in this file)"
+
+
+def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: dict | None = None) -> None:
+    """Read and validate both files; a date column that cannot tell day from month asks below."""
+    meanings = meanings or {}
+    options = store.remembered_options(con, date_format, meanings.get("termination_reason"),
+                                       meanings.get("program_type"))
+    try:
+        plan = prepare_load(uploads["employees"], uploads["mentorships"], mapping=mapping, header_rows=header_rows,
+                            options=options)
+    except InputFileError as exc:
+        st.session_state["ambiguous_dates"] = exc.ambiguous_dates or st.session_state.get("ambiguous_dates", ())
+        raise
+    st.session_state["plan"] = plan
+    st.session_state["plan_inputs"] = (mapping, header_rows, date_format, meanings)
+
 
 if all(uploads.values()):
     with ui.friendly_errors():
-        mapping = {}
+        mapping, header_rows = {}, {}
         for (table, upload), spec, col in zip(uploads.items(), (EMPLOYEES, MENTORSHIPS), (left, right)):
-            raw = read_raw(upload)
-            with col.expander(f"Columns of {upload.name} ({len(raw):,} rows)"):
-                st.dataframe(raw.head(5), hide_index=True)
-                suggested = suggest_mapping(list(raw.columns), spec)
-                choices = ["(not in this file)"] + list(raw.columns)
+            found = read_raw(upload, spec=spec)
+            with col.expander(f"Columns of {upload.name}", expanded=found.found_header):
+                if not upload.name.lower().endswith((".parquet", ".pq")):
+                    header_rows[table] = int(st.number_input(
+                        "Header row", min_value=1, value=found.header_row, step=1, key=f"header_{table}_{upload.name}",
+                        help="The row that holds the column names; rows above it (titles, notes) are skipped."))
+                raw = found if header_rows.get(table, 1) == found.header_row else \
+                    read_raw(upload, spec=spec, header_row=header_rows[table])
+                st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
+                           + (", found by its column names." if raw.found_header else "."))
+                st.dataframe(raw.frame.head(5), hide_index=True)
+                suggested = suggest_mapping(list(raw.frame.columns), spec)
+                choices = [NOT_IN_FILE] + list(raw.frame.columns)
                 mapping[table] = {}
                 for name in spec.names:
                     default = suggested[name]
                     pick = st.selectbox(f"{name}{' (required)' if name in spec.required else ''}", choices,
-                                        index=choices.index(default) if default else 0, key=f"map_{table}_{name}")
-                    if pick != choices[0]:
-                        mapping[table][name] = pick
+                                        index=choices.index(default) if default else 0,
+                                        key=f"map_{table}_{name}_{upload.name}_{raw.header_row}")
+                    mapping[table][name] = None if pick == NOT_IN_FILE else pick
+        ambiguous = st.session_state.get("ambiguous_dates", ())
+        date_format = st.session_state.get("date_format") if ambiguous else None
         if st.button("Check files", type="primary"):
             with st.spinner("Checking every row…"):
-                st.session_state["plan"] = prepare_load(uploads["employees"], uploads["mentorships"],
-                                                        mapping=mapping)
+                check(mapping, header_rows, date_format)
+    if st.session_state.get("ambiguous_dates"):
+        st.radio(f"Dates in {', '.join(st.session_state['ambiguous_dates'])} could be either way round "
+                 "(every day is 12 or under). How does your HR system write them?", formats.DAY_MONTH_CHOICES,
+                 format_func=lambda f: f"{f} (03/04/2021 is {'4 March' if f.startswith('MM') else '3 April'})",
+                 index=None, key="date_format", horizontal=True)
+        st.caption("Choose, then check the files again.")
 
 plan = st.session_state.get("plan")
 if plan is not None and all(uploads.values()):
@@ -80,6 +120,13 @@ if plan is not None and all(uploads.values()):
         st.metric("Employees ready", f"{report['employees']['loaded']:,}", border=True)
         st.metric("Mentorships ready", f"{report['mentorships']['loaded']:,}", border=True)
         st.metric("Rows set aside", f"{len(plan.rejects):,}", border=True)
+    for warning in report["warnings"]:
+        st.warning(warning, icon=":material/warning:")
+    read_as = [f"{t}: header on row {r}" for t, r in report["header_rows"].items() if r != 1]
+    read_as += [f"{t}.{c} read as {f}" for t, found in report["date_formats"].items() for c, f in found.items()]
+    read_as += [f"{t}: columns not used: {', '.join(cols)}" for t, cols in report["ignored_columns"].items() if cols]
+    if read_as:
+        st.caption("How the files were read: " + "; ".join(read_as) + ".")
     if len(plan.rejects):
         st.dataframe(pd.DataFrame(report["rejects_by_reason"]), hide_index=True)
         # as tall as its rows, up to about six of them, then it scrolls
@@ -88,6 +135,36 @@ if plan is not None and all(uploads.values()):
                                     "column_name": "column", "reason": st.column_config.TextColumn("reason", width="large")})
         st.download_button("Download rows set aside (CSV)", plan.rejects.to_csv(index=False),
                            file_name="rows_set_aside.csv", mime="text/csv")
+    edits = {}
+    for field, key, title, allowed in (("termination_reason", "reason_mapping", "What each termination reason means",
+                                        TERMINATION_REASONS),
+                                       ("program_type", "program_mapping", "What each programme type means",
+                                        PROGRAM_MEANINGS)):
+        rows = report[key][:MAX_MEANINGS_SHOWN]
+        if not rows:
+            continue
+        with st.expander(f"{title} ({len(report[key])} wordings)", expanded=True):
+            head = st.columns([3, 1, 2])
+            head[0].markdown("**wording in the file**")
+            head[1].markdown("**rows**")
+            head[2].markdown("**means**")
+            for i, item in enumerate(rows):
+                line = st.columns([3, 1, 2], vertical_alignment="center")
+                line[0].write(item["given"])
+                line[1].write(f"{item['rows']:,}")
+                chosen = line[2].selectbox(item["given"], allowed, index=allowed.index(item["mapped_to"]),
+                                           key=f"means_{field}_{i}_{item['given']}", label_visibility="collapsed")
+                if chosen != item["mapped_to"]:
+                    edits.setdefault(field, {})[item["given"]] = chosen
+            if len(report[key]) > len(rows):
+                st.caption(f"The {len(report[key]) - len(rows)} rarest wordings are read by rule; give their "
+                           "meaning in the file or with the CLI's --reason-map / --program-map.")
+    if edits:  # a changed meaning: read the files again with it, so the figures below match
+        mapping, header_rows, date_format, meanings = st.session_state["plan_inputs"]
+        merged = {f: {**meanings.get(f, {}), **edits.get(f, {})} for f in ("termination_reason", "program_type")}
+        with ui.friendly_errors():
+            check(mapping, header_rows, date_format, merged)
+            st.rerun()
     if st.button("Load into the dashboard", type="primary"):
         with ui.friendly_errors(), st.spinner("Loading…"):
             store.load_plan(con, plan)
@@ -123,12 +200,16 @@ if facts["n_employees"]:
         st.markdown("**Exits by reason**")
         st.dataframe(store.exits_by_reason(con), hide_index=True)
         if len(history):
-            mapping_used = json.loads(history.iloc[-1]["report"]).get("reason_mapping", [])
-            if mapping_used:
-                st.markdown("**How termination reasons were read**")
-                st.dataframe(pd.DataFrame(mapping_used), hide_index=True)
-        with st.expander("Recognised termination wording"):
-            st.dataframe(pd.DataFrame(sorted(REASON_SYNONYMS.items()), columns=["wording", "read as"]),
+            last_report = json.loads(history.iloc[-1]["report"])
+            for key, what in (("reason_mapping", "termination reasons"), ("program_mapping", "programme types")):
+                if last_report.get(key):
+                    st.markdown(f"**How {what} were read**")
+                    st.dataframe(pd.DataFrame(last_report[key]), hide_index=True)
+            unused = [f"{t}: {', '.join(c)}" for t, c in last_report.get("ignored_columns", {}).items() if c]
+            if unused:
+                st.caption("Columns not used by the last load: " + "; ".join(unused) + ".")
+        with st.expander("How termination wording is read when no one says"):
+            st.dataframe(pd.DataFrame(REASON_RULES, columns=["read as", "when the wording has (pattern)"]),
                          hide_index=True)
     rejected = store.rejects(con)
     if len(rejected):

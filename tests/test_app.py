@@ -205,7 +205,7 @@ def test_upload_a_good_file(monkeypatch, tmp_path):
     at = open_app(monkeypatch, db, "pages/data.py", auto_demo=False)
     emp = employees_table(60)
     men = mentorships_table(emp, 20)
-    emp.loc[5, "hire_date"] = "05/06/2021"
+    emp.loc[5, "hire_date"] = "31/06/2021"
     _upload(at, emp.to_csv(index=False).encode(), men.to_csv(index=False).encode())
     assert_clean(at)
     at.button[0].click().run()  # check the files

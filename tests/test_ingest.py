@@ -49,7 +49,11 @@ FILE_LEVEL = [
     pytest.param(_set("e", "salary", "high"), "employees.csv",
                  ", column 'salary', row 2: no value in this column is a valid number", id="salary-all-text"),
     pytest.param(_set("m", "start_date", "03/04/2021"), "mentorships.csv",
-                 ", column 'start_date', row 2: no value in this column is a valid date", id="start-date-all-ambiguous"),
+                 ", column 'start_date': cannot tell day from month: every value (e.g. '03/04/2021') reads as "
+                 "MM/DD/YYYY and as DD/MM/YYYY", id="start-date-all-ambiguous"),
+    pytest.param(lambda e, m: (e.assign(hire_date=e["hire_date"].where(e.index != 3, "03/04/2021")), m), "employees.csv",
+                 ", column 'hire_date': mixes date formats: YYYY-MM-DD (e.g. '2022-02-07'), MM/DD/YYYY or "
+                 "DD/MM/YYYY (e.g. '03/04/2021')", id="mixed-date-formats"),
     pytest.param(lambda e, m: (e.assign(**{"Employee ID": e["employee_id"]}), m), "employees.csv",
                  ", column 'employee_id': headers ['employee_id', 'Employee ID'] all match", id="two-id-headers"),
     pytest.param(lambda e, m: (e.iloc[:0], m), "employees.csv", ": has a header but no data rows", id="empty-employees"),
@@ -107,7 +111,7 @@ ROW_LEVEL = [
     pytest.param(_cell("e", 5, "employee_id", "E0001"), "employees", 7, "employee_id: duplicate id 'E0001' (first on row 3)", id="duplicate-id"),
     pytest.param(_cell("e", 4, "employee_id", ""), "employees", 6, "employee_id: required value is empty", id="empty-id"),
     pytest.param(_cell("e", 4, "hire_date", ""), "employees", 6, "hire_date: required value is empty", id="empty-hire"),
-    pytest.param(_cell("e", 3, "hire_date", "03/04/2021"), "employees", 5, "hire_date: '03/04/2021' is not a date in YYYY-MM-DD form", id="ambiguous-date"),
+    pytest.param(_cell("e", 3, "hire_date", "31/02/2021"), "employees", 5, "hire_date: '31/02/2021' is not a date in YYYY-MM-DD form", id="unreadable-date"),
     pytest.param(_cell("e", 3, "hire_date", "2021-02-30"), "employees", 5, "hire_date: '2021-02-30' is not a real calendar date", id="impossible-date"),
     pytest.param(lambda e, m: _cell("e", 2, "termination_date", "2000-01-01")(*_cell("e", 2, "termination_reason", "quit")(e, m)),
                  "employees", 4, "termination_date: 2000-01-01 is before hire_date", id="exit-before-hire"),
@@ -126,7 +130,6 @@ ROW_LEVEL = [
     pytest.param(_cell("m", 1, "start_date", ""), "mentorships", 3, "start_date: required value is empty", id="empty-start"),
     pytest.param(_cell("m", 1, "start_date", "1 May 2021"), "mentorships", 3, "start_date: '1 May 2021' is not a date in YYYY-MM-DD form", id="worded-date"),
     pytest.param(_cell("m", 1, "end_date", "2000-01-01"), "mentorships", 3, "end_date: 2000-01-01 is before start_date", id="end-before-start"),
-    pytest.param(_cell("m", 1, "program_type", "coaching"), "mentorships", 3, "program_type: 'coaching' is not one of traditional", id="unknown-program"),
     pytest.param(_cell("m", 1, "meetings", "-2"), "mentorships", 3, "meetings: -2 is negative", id="negative-meetings"),
     pytest.param(_cell("m", 1, "mentor_id", "E0001"), "mentorships", 3, "mentor_id: mentor and mentee are the same person", id="self-mentoring"),
     pytest.param(lambda e, m: (e, pd.concat([m, m.iloc[[2]]], ignore_index=True)), "mentorships", 17,
@@ -204,7 +207,7 @@ def test_headers_mapped_by_hand(good):
 @pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
 def test_excel_and_parquet_load_the_same_rows_as_csv(good, suffix):
     emp, men, tmp = good
-    emp.loc[3, "hire_date"] = "03/04/2021"  # the same bad row must be set aside in every format
+    emp.loc[3, "hire_date"] = "31/02/2021"  # the same bad row must be set aside in every format
     from_csv = _plan(emp, men, tmp)
     other = _plan(emp, men, tmp, emp_name="employees" + suffix, men_name="mentorships" + suffix)
     pd.testing.assert_frame_equal(from_csv.employees.frame, other.employees.frame)
@@ -218,7 +221,7 @@ def test_excel_and_parquet_load_the_same_rows_as_csv(good, suffix):
 def test_other_separators_load_the_same_rows_as_commas(good, sep):
     """Spreadsheets in many locales save ';'-separated CSV; some HR systems export tabs or pipes."""
     emp, men, tmp = good
-    emp.loc[3, "hire_date"] = "03/04/2021"
+    emp.loc[3, "hire_date"] = "31/02/2021"
     from_commas = _plan(emp, men, tmp)
     emp.to_csv(tmp / "employees_sep.csv", index=False, sep=sep)
     men.to_csv(tmp / "mentorships_sep.csv", index=False, sep=sep)
@@ -236,7 +239,7 @@ def test_windows_1252_text_is_read_and_other_bytes_are_named(good):
     assert set(plan.employees.frame["department"]) == {"Sales – EMEA"}
     (tmp / "employees.csv").write_bytes(emp.to_csv(index=False).encode("cp1252") + b"\x81\x8d")
     with pytest.raises(InputFileError, match="^file 'employees.csv': cannot be read as csv: its text is "
-                                             "neither UTF-8 nor Windows-1252$"):
+                                             "neither UTF-8, UTF-16 nor Windows-1252$"):
         prepare_load(tmp / "employees.csv", tmp / "mentorships.csv")
 
 
@@ -291,7 +294,7 @@ def test_one_odd_cell_in_an_optional_column_is_a_bad_row_not_a_bad_file(good):
 
 def test_blank_lines_keep_the_row_numbers_a_spreadsheet_shows(good):
     emp, men, tmp = good
-    emp.loc[9, "hire_date"] = "03/04/2021"  # row 11 in the file, 12 once a blank line is above it
+    emp.loc[9, "hire_date"] = "31/02/2021"  # row 11 in the file, 12 once a blank line is above it
     lines = emp.to_csv(index=False).splitlines()
     (tmp / "employees.csv").write_text("\n".join(lines[:5] + [""] + lines[5:] + ["", ""]) + "\n")
     plan = prepare_load(tmp / "employees.csv", write(men, tmp / "mentorships.csv"))
@@ -351,7 +354,7 @@ def test_failure_while_writing_rolls_back(good, monkeypatch):
 
 def test_loading_the_same_files_twice_gives_the_same_database(good):
     emp, men, tmp = good
-    emp.loc[3, "hire_date"] = "03/04/2021"
+    emp.loc[3, "hire_date"] = "31/02/2021"
     con = store.connect(tmp / "r.duckdb")
     files = write(emp, tmp / "e.csv"), write(men, tmp / "m.csv")
     store.load_files(con, *files)
@@ -365,7 +368,7 @@ def test_two_bad_rows_out_of_a_thousand(tmp_path):
     """998 load, 2 are set aside with their reasons, and the user can fetch them back."""
     emp = employees_table(1000)
     men = mentorships_table(emp, 50)
-    emp.loc[100, "hire_date"] = "10/11/2020"  # E0100 has no mentorship: only 2 rows are bad
+    emp.loc[100, "hire_date"] = "31/11/2020"  # E0100 has no mentorship: only 2 rows are bad
     emp.loc[500, "employee_id"] = "E0499"
     con = store.connect(tmp_path / "r.duckdb")
     report = store.load_files(con, write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv"))
@@ -373,9 +376,9 @@ def test_two_bad_rows_out_of_a_thousand(tmp_path):
     assert store.data_facts(con)["n_employees"] == 998
     back = store.rejects(con)
     assert list(back["row_number"]) == [102, 502]
-    assert back["reason"].iloc[0] == "hire_date: '10/11/2020' is not a date in YYYY-MM-DD form"
+    assert back["reason"].iloc[0] == "hire_date: '31/11/2020' is not a date in YYYY-MM-DD form"
     assert back["reason"].iloc[1] == "employee_id: duplicate id 'E0499' (first on row 501)"
     # the raw row comes back as the user gave it
-    assert '"hire_date": "10/11/2020"' in back["raw"].iloc[0]
+    assert '"hire_date": "31/11/2020"' in back["raw"].iloc[0]
     kinds = {r["reason"]: r["rows"] for r in report["rejects_by_reason"]}
     assert sum(kinds.values()) == 2

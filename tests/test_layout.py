@@ -41,7 +41,7 @@ def test_sql_lives_in_the_store_only():
 # A format spec ending in %: {x:.0%}, "{:.0%}", {100 * x:.{d}f}%; printf percents (%d%%); a currency sign
 # written beside a number. Plotly's own templates (%{y:.0%}) are the chart's, not ours, and are left out.
 PERCENT = r":[^{}'\"\n]*%\}|\}%|%%"
-MONEY = r"\$\{|[\"']\$[\"'#{\d]|\$\"#"
+MONEY = r"\$\{|[\"']\$[{\d]|\"\$\"#"  # f"${x}", "$1,500", PowerPoint's '"$"#,##0' (a lone "$" is a regex's end)
 
 
 def _without_plotly_templates(text: str) -> str:

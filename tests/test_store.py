@@ -162,7 +162,7 @@ def test_cli_unwritable_output_exits_2_with_a_message(con, tmp_path, capsys, arg
 def test_cli_rejects_round_trip(tmp_path, capsys):
     emp = employees_table()
     men = mentorships_table(emp)
-    emp.loc[30, "hire_date"] = "2021/01/01"
+    emp.loc[30, "hire_date"] = "31/02/2021"
     db = str(tmp_path / "r.duckdb")
     main(["load", "--db", db, "--employees", str(write(emp, tmp_path / "e.csv")),
           "--mentorships", str(write(men, tmp_path / "m.csv"))])
@@ -173,14 +173,14 @@ def test_cli_rejects_round_trip(tmp_path, capsys):
 
 
 def test_cli_map_option(tmp_path):
-    emp = employees_table().rename(columns={"employee_id": "Staff Number"})
+    emp = employees_table().rename(columns={"employee_id": "Badge Code"})
     men = mentorships_table(employees_table())
     db = str(tmp_path / "r.duckdb")
     args = ["load", "--db", db, "--employees", str(write(emp, tmp_path / "e.csv")),
             "--mentorships", str(write(men, tmp_path / "m.csv"))]
     assert main(args) == 2
-    assert main(args + ["--map", "employees.employee_id=Staff Number"]) == 0
-    assert main(args + ["--map", "employee_id=Staff Number"]) == 2
+    assert main(args + ["--map", "employees.employee_id=Badge Code"]) == 0
+    assert main(args + ["--map", "employee_id=Badge Code"]) == 2
 
 
 def test_cli_reports_bad_input_but_not_a_bug_as_bad_input(con, tmp_path, monkeypatch, capsys):
