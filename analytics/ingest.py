@@ -10,10 +10,8 @@ import codecs
 import csv
 import io
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
