@@ -81,7 +81,7 @@ PROGRAM_RULES = (
 # after each contract column's own name; an earlier name wins when a file has two of them.
 HEADER_SYNONYMS = {
     "employees": {
-        "employee_id": ("Worker ID", "Employee Number", "Employee No", "Person ID", "Personnel Number", "Person Number",
+        "employee_id": ("Worker ID", "Employee Number", "Employee No", "Employee #", "Emp #", "Person ID", "Personnel Number", "Person Number",
                         "Associate ID", "User ID", "Staff ID", "Staff Number", "Emp ID", "ID"),
         "hire_date": ("Hire Date", "Original Hire Date", "Start Date", "Date of Hire", "Date Hired", "Employment Start Date",
                       "Joining Date", "Date Joined", "Entry Date", "Seniority Date"),
