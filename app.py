@@ -1,4 +1,7 @@
-"""The dashboard's frame: page config, navigation, the shared sidebar, then the page."""
+"""The dashboard's frame: page config, navigation, the shared sidebar, then the page.
+
+The pages live in views/, not pages/: Streamlit serves a pages/ folder's scripts on their own (without
+this frame) to a first visitor who opens a page's address directly."""
 import streamlit as st
 
 import ui
@@ -6,11 +9,11 @@ import ui
 st.set_page_config(page_title="Mentoring & retention", page_icon=":material/diversity_3:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
-    st.Page("pages/business_case.py", title="Business case", icon=":material/savings:"),
-    st.Page("pages/cohorts.py", title="Cohorts", icon=":material/groups:"),
-    st.Page("pages/methods.py", title="Methods", icon=":material/science:"),
-    st.Page("pages/data.py", title="Data", icon=":material/database:"),
+    st.Page("views/overview.py", title="Overview", icon=":material/insights:", default=True),
+    st.Page("views/business_case.py", title="Business case", icon=":material/savings:"),
+    st.Page("views/cohorts.py", title="Cohorts", icon=":material/groups:"),
+    st.Page("views/methods.py", title="Methods", icon=":material/science:"),
+    st.Page("views/data.py", title="Data", icon=":material/database:"),
 ]
 
 page = st.navigation(PAGES)

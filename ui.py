@@ -68,7 +68,7 @@ def require_data() -> None:
     if not has_data():
         st.info("No data is loaded yet. Load your employees and mentorships files, or restore the demo "
                 "company, on the Data page.", icon=":material/database:")
-        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/arrow_forward:")
+        st.page_link("views/data.py", label="Go to the Data page", icon=":material/arrow_forward:")
         st.stop()
     cohort, settled = st.session_state.get("cohort", Cohort()), settings()
     as_of, latest = settled.as_of, settled.data_as_of

@@ -56,10 +56,10 @@ def _meanings(path: str | None, option: str) -> dict[str, str]:
     return {row[0].strip(): row[1].strip().lower() for row in rows}
 
 
-def _print_load(report: dict) -> None:
+def _print_load(report: dict, verb: str = "loaded") -> None:
     for table in ("employees", "mentorships"):
         part = report[table]
-        print(f"{table}: {part['loaded']} rows loaded from {part['file']}, {part['rejected']} set aside")
+        print(f"{table}: {part['loaded']} rows {verb} from {part['file']}, {part['rejected']} set aside")
     for warning in report.get("warnings", []):
         print(f"Warning: {warning}")
     for item in report["rejects_by_reason"]:
@@ -118,6 +118,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         hint = "; say which with --date-format MM/DD/YYYY or --date-format DD/MM/YYYY"
         raise InputFileError.all_of(exc.file, [(c, r, m + hint if c in exc.ambiguous_dates else m)
                                                for c, r, m in exc.problems], exc.ambiguous_dates) from None
+    if args.check:  # read and checked, shown, nothing written
+        _print_load(plan.report(), verb="ready")
+        print("Checked only: nothing was loaded.")
+        return 0
     with _opened(args) as con:  # only once the files passed: a refused load creates no database
         report = store.load_plan(con, plan, source="files")
     _print_load(report)
@@ -176,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", action="append", metavar="TABLE.COLUMN=HEADER",
                    help="map a header by hand, e.g. employees.employee_id='Staff Number'; an empty HEADER "
                         "means the column is not in the file")
+    p.add_argument("--check", action="store_true",
+                   help="read and check both files and show how they were read, without loading them")
     p.add_argument("--header-row", action="append", metavar="[TABLE=]N",
                    help="the row the header is on, for both files or one (default: found in the first 20 rows)")
     p.add_argument("--date-format", choices=("MM/DD/YYYY", "DD/MM/YYYY"), default=None,

@@ -92,26 +92,40 @@ def read_raw(source: Any, name: str | None = None, spec: TableSpec | None = None
     """A file as read, every column kept: for previews, the header-mapping form and validation.
     `header_row` (1-based) says where the header is; otherwise, in a spreadsheet, it is the first of the
     first rows that holds two or more names `spec` recognises (row 1 when none does)."""
+    file, kind, rows = _rows(source, name)
+    if header_row is not None and (header_row < 1 or int(header_row) != header_row):
+        raise InputFileError(file, f"the header row must be a row number from 1, but was {header_row!r}")
+    if kind == "parquet":
+        frame = rows
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return RawTable(file, frame, 1, np.arange(len(frame)) + 2)
+    return _table(file, rows, spec, header_row, kind)
+
+
+def find_header_row(source: Any, name: str | None = None, spec: TableSpec | None = None) -> int:
+    """The row a file's header is on (1 for Parquet), as read_raw would find it: for a form that lets
+    the user change it even when that row is not a usable header."""
+    _, kind, rows = _rows(source, name)
+    return 1 if kind == "parquet" else _header_row(rows, spec)[0]
+
+
+def _rows(source: Any, name: str | None) -> tuple[str, str, Any]:
+    """The file's name, its kind and its rows as lists of cells (a frame for Parquet)."""
     file = _source_name(source, name)
     kind = READERS.get(Path(file).suffix.lower())
     if kind is None:
         raise InputFileError(file, f"unsupported file type; use one of {', '.join(sorted(READERS))}")
-    if header_row is not None and (header_row < 1 or int(header_row) != header_row):
-        raise InputFileError(file, f"the header row must be a row number from 1, but was {header_row!r}")
     try:
         data = _bytes(source)
         if kind == "parquet":
-            frame = pd.read_parquet(io.BytesIO(data))
-            frame.columns = [str(c).strip() for c in frame.columns]
-            return RawTable(file, frame, 1, np.arange(len(frame)) + 2)
-        rows = _csv_rows(data) if kind == "csv" else _excel_rows(data)
+            return file, kind, pd.read_parquet(io.BytesIO(data))
+        return file, kind, _csv_rows(data) if kind == "csv" else _excel_rows(data)
     except InputFileError:
         raise
     except FileNotFoundError:
         raise InputFileError(file, "file not found") from None
     except Exception as exc:  # any parser failure means the file as a whole is unreadable
         raise InputFileError(file, f"cannot be read as {kind}: {exc}") from None
-    return _table(file, rows, spec, header_row, kind)
 
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
@@ -198,7 +212,8 @@ def _header_row(rows: list[list[Any]], spec: TableSpec | None) -> tuple[int, boo
         return 1, False
     known = {name for col in spec.names for name in header_names(spec.name, col)}
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if sum(normalise_header(v) in known for v in row if not _is_empty(v)) >= 2:
+        names = [normalise_header(v) for v in row if not _is_empty(v)]
+        if sum(n in known for n in names) >= 2 and len(set(names)) == len(names):  # a header names each column once
             return i + 1, True
     return 1, False
 

@@ -11,11 +11,11 @@ from tests.builders import employees_table, mentorships_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
-    "pages/overview.py": "Is mentoring keeping people?",
-    "pages/business_case.py": "Business case",
-    "pages/cohorts.py": "Cohorts",
-    "pages/methods.py": "Methods and model checks",
-    "pages/data.py": "Data",
+    "views/overview.py": "Is mentoring keeping people?",
+    "views/business_case.py": "Business case",
+    "views/cohorts.py": "Cohorts",
+    "views/methods.py": "Methods and model checks",
+    "views/data.py": "Data",
 }
 
 
@@ -67,7 +67,7 @@ def test_sidebar_shows_the_filters_and_who_is_in_scope(monkeypatch, demo_db):
 def test_page_on_an_empty_store(monkeypatch, tmp_path, page):
     at = open_app(monkeypatch, tmp_path / "empty.duckdb", page, auto_demo=False)
     assert_clean(at)
-    if page != "pages/data.py":
+    if page != "views/data.py":
         assert "No data is loaded yet" in at.info[0].value
 
 
@@ -97,7 +97,7 @@ def test_a_filter_down_to_three_people_shows_no_count(monkeypatch, demo_db):
     assert_clean(at)
     assert any("fewer than 5** people in scope" in c.value for c in at.sidebar.caption)
     assert not at.metric and "Fewer than 5 people are in scope" in at.info[0].value
-    for page in ("pages/business_case.py", "pages/methods.py", "pages/cohorts.py"):
+    for page in ("views/business_case.py", "views/methods.py", "views/cohorts.py"):
         at.switch_page(page).run()
         assert_clean(at)
         assert not at.metric and "Fewer than 5 people are in scope" in at.info[0].value
@@ -119,14 +119,14 @@ def test_an_as_of_date_before_anyone_was_hired(monkeypatch, demo_db):
 
 
 def test_cohort_dimension_change(monkeypatch, demo_db):
-    at = open_app(monkeypatch, demo_db, "pages/cohorts.py")
+    at = open_app(monkeypatch, demo_db, "views/cohorts.py")
     at.selectbox(key="cohort_dimension").set_value("program_type").run()
     assert_clean(at)
     assert any("traditional" in str(df.value) for df in at.dataframe)
 
 
 def test_business_case_assumptions_change_the_result(monkeypatch, demo_db):
-    at = open_app(monkeypatch, demo_db, "pages/business_case.py")
+    at = open_app(monkeypatch, demo_db, "views/business_case.py")
     before = next(m.value for m in at.metric if m.label == "Savings")
     at.slider(key="bc_replacement").set_value(150).run()
     assert_clean(at)
@@ -138,16 +138,16 @@ def test_business_case_assumptions_change_the_result(monkeypatch, demo_db):
 
 def test_assumptions_follow_the_user_between_pages(monkeypatch, demo_db):
     """Set on the Business case page, the assumptions stay there and the Overview uses them."""
-    at = open_app(monkeypatch, demo_db, "pages/business_case.py")
+    at = open_app(monkeypatch, demo_db, "views/business_case.py")
     assert at.slider(key="bc_target").min == 45  # today's coverage (45%): the scenario only adds mentees
     at.selectbox(key="bc_years").set_value(3).run()
     at.slider(key="bc_replacement").set_value(100).run()
     assert_clean(at)
     assert not at.warning or all("Session State" not in w.value for w in at.warning)
     three_years = next(m.value for m in at.metric if m.label == "Net benefit")
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert next(m.value for m in at.metric if m.label == "Value over 3 years") == three_years
-    at.switch_page("pages/business_case.py").run()
+    at.switch_page("views/business_case.py").run()
     assert at.selectbox(key="bc_years").value == 3 and at.slider(key="bc_replacement").value == 100
     sources = at.dataframe[-1].value.set_index("input")["source"]
     assert sources["Cost of replacing a leaver (share of salary)"] == "your input"
@@ -202,7 +202,7 @@ def test_page_on_a_small_or_sparse_store(monkeypatch, tmp_path, page, data):
 
 def test_upload_a_good_file(monkeypatch, tmp_path):
     db = tmp_path / "upload.duckdb"
-    at = open_app(monkeypatch, db, "pages/data.py", auto_demo=False)
+    at = open_app(monkeypatch, db, "views/data.py", auto_demo=False)
     emp = employees_table(60)
     men = mentorships_table(emp, 20)
     emp.loc[5, "hire_date"] = "31/06/2021"
@@ -220,7 +220,7 @@ def test_upload_a_good_file(monkeypatch, tmp_path):
 
 def test_upload_a_bad_file_names_file_and_column(monkeypatch, tmp_path):
     db = tmp_path / "upload.duckdb"
-    at = open_app(monkeypatch, db, "pages/data.py", auto_demo=False)
+    at = open_app(monkeypatch, db, "views/data.py", auto_demo=False)
     emp = employees_table(20).drop(columns=["hire_date"])
     men = mentorships_table(employees_table(20), 5)
     _upload(at, emp.to_csv(index=False).encode(), men.to_csv(index=False).encode())

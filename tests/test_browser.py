@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -251,6 +252,102 @@ def test_upload_check_load_and_restore(server, browser, tmp_path):
     in_scope = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
     assert 0 < int(in_scope.inner_text().replace(",", "")) <= len(employees) - 1
     _screenshot(page, SHOTS / "overview_uploaded_1366x768.png")
+
+    page.goto(f"{server}/data")
+    _settle(page)
+    page.get_by_role("button", name="Restore demo data").click()
+    expect(page.get_by_text("Demo data restored.")).to_be_visible(timeout=180_000)
+    page.close()
+
+
+def _hr_export(tmp_path):
+    """A clean company, and its employees as an HR system's Excel report: a block of report settings
+    above the table (which looks like a header, so the user must say where the header is), date cells,
+    and 'Personal Reasons', a resignation wording no rule knows, for the user to say what it means."""
+    import openpyxl
+
+    from analytics.demo import DemoConfig, generate
+
+    demo = generate(DemoConfig(n_employees=800, seed=5))
+    emp, men = demo.employees.copy(), demo.mentorships.copy()
+    voluntary = emp["termination_reason"].eq("voluntary")
+    personal = voluntary & (np.arange(len(emp)) % 4 == 0)
+    wording = emp["termination_reason"].map({"voluntary": "Resignation", "involuntary": "Terminated - Performance",
+                                             "retirement": "Retirement", "other": "Death in Service"})
+    wording[personal] = "Personal Reasons"
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    emp.to_csv(clean / "employees.csv", index=False, date_format="%Y-%m-%d")
+    men.to_csv(clean / "mentorships.csv", index=False, date_format="%Y-%m-%d")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Department", "(All)", "Location", "(All values)"])  # report settings: two known names, no header
+    ws.append(["Run by", "HR analytics"])
+    header = ["Employee #", "Hire Date", "Termination Date", "Termination Reason", "Department", "Job Level",
+              "Location", "Gender", "Birth Year", "Reports To ID", "Salary", "Performance Rating"]
+    ws.append(header)
+    for i, row in emp.iterrows():
+        ws.append([row["employee_id"], row["hire_date"].to_pydatetime(),
+                   None if pd.isna(row["termination_date"]) else row["termination_date"].to_pydatetime(),
+                   None if pd.isna(wording[i]) else wording[i], row["department"], row["job_level"], row["location"],
+                   row["gender"], int(row["birth_year"]), row["manager_id"], float(row["salary"]),
+                   int(row["performance_rating"])])
+    book.save(tmp_path / "hr_report.xlsx")
+    return tmp_path / "hr_report.xlsx", clean / "employees.csv", clean / "mentorships.csv"
+
+
+def test_an_excel_report_with_settings_rows_is_read_as_its_user_says(server, browser, tmp_path):
+    """Upload the export, pick its header row, say what one reason means, load: the Overview shows
+    the clean company's headline."""
+    from analytics import store, wording
+    from analytics.ingest import prepare_load
+    from analytics.summary import headline
+
+    report, clean_employees, mentorships = _hr_export(tmp_path)
+    con = store.connect(":memory:")
+    store.load_plan(con, prepare_load(clean_employees, mentorships))
+    expected = wording.hr_words(headline(con).adjusted.hazard_ratio)
+    con.close()
+
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{server}/data")
+    _settle(page)
+    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploaders.nth(0).set_input_files(str(report))
+    uploaders.nth(1).set_input_files(str(mentorships))
+    _settle(page)
+    header_row = page.get_by_role("spinbutton", name="Header row of hr_report.xlsx")
+    expect(header_row).to_have_value("1", timeout=60_000)  # the settings block looked like a header
+    header_row.fill("3")
+    header_row.press("Enter")
+    expect(page.get_by_text("rows below the header on row 3").first).to_be_visible(timeout=60_000)
+    _settle(page)
+    _screenshot(page, SHOTS / "data_excel_header_row_1366x900.png")
+    page.get_by_role("button", name="Check files").click()
+    expect(page.get_by_text("What each termination reason means").first).to_be_visible(timeout=120_000)
+    _settle(page)
+    _no_errors(page)
+    _screenshot(page, SHOTS / "data_excel_checked_1366x900.png")
+
+    meaning = page.get_by_role("combobox", name="Personal Reasons")
+    for _ in range(3):  # as a person does: open the list, choose; again if a rerun closed it
+        meaning.click()
+        try:
+            page.get_by_role("option", name="voluntary", exact=True).click(timeout=10_000)
+            break
+        except PlaywrightError:
+            page.keyboard.press("Escape")
+    _settle(page)
+    expect(page.get_by_role("combobox", name="Personal Reasons")).to_have_value("voluntary", timeout=60_000)
+    _screenshot(page, SHOTS / "data_excel_meaning_changed_1366x900.png")
+    page.get_by_role("button", name="Load into the dashboard").click()
+    expect(page.get_by_text("Loaded. Every page now shows your data.")).to_be_visible(timeout=120_000)
+
+    page.goto(server)
+    _settle(page)
+    _no_errors(page)
+    expect(page.get_by_text(f"Mentored employees were {expected} to leave").first).to_be_visible(timeout=60_000)
+    _screenshot(page, SHOTS / "overview_excel_export_1366x900.png")
 
     page.goto(f"{server}/data")
     _settle(page)

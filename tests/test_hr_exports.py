@@ -238,6 +238,9 @@ def test_us_dates_read_by_the_cli_and_day_month_asked_when_the_data_cannot_tell(
     err = capsys.readouterr().err
     assert "column 'hire_date': cannot tell day from month" in err and "--date-format" in err
     assert "column 'termination_date': cannot tell day from month" in err  # every problem at once
+    assert main(args + ["--date-format", "MM/DD/YYYY", "--check"]) == 0
+    told = capsys.readouterr().out
+    assert told.endswith("Checked only: nothing was loaded.\n") and not (tmp_path / "cli.duckdb").exists()
     assert main(args + ["--date-format", "MM/DD/YYYY"]) == 0
     told = capsys.readouterr().out
     assert "employees.hire_date: dates read as MM/DD/YYYY" in told

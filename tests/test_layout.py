@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ANALYTICS = sorted((ROOT / "analytics").glob("*.py"))
-DASHBOARD = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py"))]
+DASHBOARD = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "views").glob("*.py"))]
 PRODUCT = ANALYTICS + DASHBOARD
 
 
@@ -28,7 +28,7 @@ def test_analytics_never_imports_streamlit():
 
 
 def test_pages_hold_no_sql_and_no_statistics():
-    assert offenders(sorted((ROOT / "pages").glob("*.py")),
+    assert offenders(sorted((ROOT / "views").glob("*.py")),
                      r"\b(SELECT|INSERT|DELETE)\b|\.execute\(|fit_cox|PHReg|KaplanMeier\(") == []
 
 
@@ -121,3 +121,9 @@ def test_the_readme_states_the_defaults_the_code_uses():
                  f"{wording.years_words(policy.HORIZON_YEARS)} ({first} to {last})",
                  f"fewer than {policy.MIN_GROUP_SIZE} people", f"needs {policy.MIN_SUBGROUP_EXITS} exits"):
         assert text in table
+
+
+def test_no_pages_folder_beside_the_app():
+    """Streamlit serves a pages/ folder's scripts on their own to a first visitor who opens a page's
+    address directly (no sidebar filters, another page list): the pages live in views/."""
+    assert not (ROOT / "pages").exists() and (ROOT / "views" / "data.py").exists()

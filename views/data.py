@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from analytics import formats, store
 from analytics.errors import InputFileError
-from analytics.ingest import prepare_load, read_raw, suggest_mapping, template_csv
+from analytics.ingest import find_header_row, prepare_load, read_raw, suggest_mapping, template_csv
 from analytics.policy import MAX_MEANINGS_SHOWN
 from analytics.schema import EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, REASON_RULES, TERMINATION_REASONS
 
@@ -78,19 +78,19 @@ def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: d
 
 
 if all(uploads.values()):
-    with ui.friendly_errors():
-        mapping, header_rows = {}, {}
-        for (table, upload), spec, col in zip(uploads.items(), (EMPLOYEES, MENTORSHIPS), (left, right)):
-            found = read_raw(upload, spec=spec)
-            with col.expander(f"Columns of {upload.name}", expanded=found.found_header):
-                if not upload.name.lower().endswith((".parquet", ".pq")):
-                    header_rows[table] = int(st.number_input(
-                        "Header row", min_value=1, value=found.header_row, step=1, key=f"header_{table}_{upload.name}",
-                        help="The row that holds the column names; rows above it (titles, notes) are skipped."))
-                raw = found if header_rows.get(table, 1) == found.header_row else \
-                    read_raw(upload, spec=spec, header_row=header_rows[table])
-                st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
-                           + (", found by its column names." if raw.found_header else "."))
+    mapping, header_rows = {}, {}
+    for (table, upload), spec, col in zip(uploads.items(), (EMPLOYEES, MENTORSHIPS), (left, right)):
+        with col, ui.friendly_errors():  # a file's problem is said under it; the other file's form stays
+            found = find_header_row(upload, spec=spec)
+            if not upload.name.lower().endswith((".parquet", ".pq")):
+                header_rows[table] = int(st.number_input(
+                    f"Header row of {upload.name}", min_value=1, value=found, step=1,
+                    key=f"header_{table}_{upload.name}",
+                    help="The row that holds the column names; rows above it (titles, report settings) are skipped."))
+            raw = read_raw(upload, spec=spec, header_row=header_rows.get(table))
+            st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
+                       + (", found by its column names." if raw.header_row == found != 1 else "."))
+            with st.expander(f"Columns of {upload.name}", expanded=raw.header_row != 1):
                 st.dataframe(raw.frame.head(5), hide_index=True)
                 suggested = suggest_mapping(list(raw.frame.columns), spec)
                 choices = [NOT_IN_FILE] + list(raw.frame.columns)
@@ -101,11 +101,11 @@ if all(uploads.values()):
                                         index=choices.index(default) if default else 0,
                                         key=f"map_{table}_{name}_{upload.name}_{raw.header_row}")
                     mapping[table][name] = None if pick == NOT_IN_FILE else pick
-        ambiguous = st.session_state.get("ambiguous_dates", ())
-        date_format = st.session_state.get("date_format") if ambiguous else None
-        if st.button("Check files", type="primary"):
-            with st.spinner("Checking every row…"):
-                check(mapping, header_rows, date_format)
+    ambiguous = st.session_state.get("ambiguous_dates", ())
+    date_format = st.session_state.get("date_format") if ambiguous else None
+    if st.button("Check files", type="primary", disabled=len(mapping) < 2):
+        with ui.friendly_errors(), st.spinner("Checking every row…"):
+            check(mapping, header_rows, date_format)
     if st.session_state.get("ambiguous_dates"):
         st.radio(f"Dates in {', '.join(st.session_state['ambiguous_dates'])} could be either way round "
                  "(every day is 12 or under). How does your HR system write them?", formats.DAY_MONTH_CHOICES,
