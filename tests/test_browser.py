@@ -253,6 +253,11 @@ def test_upload_check_load_and_restore(server, browser, tmp_path):
     assert 0 < int(in_scope.inner_text().replace(",", "")) <= len(employees) - 1
     _screenshot(page, SHOTS / "overview_uploaded_1366x768.png")
 
+    _restore_demo(page, server)
+
+
+def _restore_demo(page, server) -> None:
+    """Back to the demo company, for the tests that follow."""
     page.goto(f"{server}/data")
     _settle(page)
     page.get_by_role("button", name="Restore demo data").click()
@@ -349,8 +354,4 @@ def test_an_excel_report_with_settings_rows_is_read_as_its_user_says(server, bro
     expect(page.get_by_text(f"Mentored employees were {expected} to leave").first).to_be_visible(timeout=60_000)
     _screenshot(page, SHOTS / "overview_excel_export_1366x900.png")
 
-    page.goto(f"{server}/data")
-    _settle(page)
-    page.get_by_role("button", name="Restore demo data").click()
-    expect(page.get_by_text("Demo data restored.")).to_be_visible(timeout=180_000)
-    page.close()
+    _restore_demo(page, server)

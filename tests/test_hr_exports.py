@@ -8,8 +8,6 @@ retention to 1e-9: anything read differently (a date, a reason, a salary) would 
 from __future__ import annotations
 
 import codecs
-import io
-import zipfile
 from datetime import datetime
 
 import numpy as np
