@@ -7,6 +7,7 @@ the file is refused with an example of each.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -52,6 +53,11 @@ def _readings(value: Any) -> tuple[str, dict[str, date]] | None:
         text = str(int(value)) if float(value).is_integer() else str(value)
     else:
         text = str(value).strip()
+    return _text_readings(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # an export repeats its dates: read each distinct text once
+def _text_readings(text: str) -> tuple[str, dict[str, date | None]] | None:
     for family, pattern in _PATTERNS:
         m = pattern.match(text)
         if not m:
@@ -134,6 +140,7 @@ def _parser(fmt: str) -> Callable[[Any], pd.Timestamp | None]:
     return parse
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _plausible(day: date) -> pd.Timestamp | None:
     if day.year == HIGH_DATE_YEAR:  # what many HR systems write for "no end date yet"
         return None

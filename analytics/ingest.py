@@ -316,19 +316,26 @@ def suggest_mapping(headers: list[str], spec: TableSpec) -> dict[str, str | None
 MISSING_MARKERS = frozenset({"n/a", "#n/a", "null", "none", "nan", "nat", "<na>"})
 
 
+_LONGEST_MARKER = max(map(len, MISSING_MARKERS))
+
+
 def _is_empty(v: Any) -> bool:
+    if isinstance(v, str):  # most cells: checked first, and the marker look-up only for short text
+        text = v.strip()
+        return not text or (len(text) <= _LONGEST_MARKER and text.lower() in MISSING_MARKERS)
     if v is None or v is pd.NaT or v is pd.NA:
         return True
     if isinstance(v, (float, np.floating)) and np.isnan(v):
         return True
-    if isinstance(v, np.datetime64) and np.isnat(v):
-        return True
-    return isinstance(v, str) and (v.strip() == "" or v.strip().lower() in MISSING_MARKERS)
+    return isinstance(v, np.datetime64) and bool(np.isnat(v))
 
 
 def _text(v: Any) -> str | None:
-    if _is_empty(v):
-        return None
+    return None if _is_empty(v) else _text_of(v)
+
+
+def _text_of(v: Any) -> str:
+    """A non-empty cell as text: an id given as a whole number (1001.0) reads as '1001'."""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return str(v).strip()
@@ -368,15 +375,16 @@ def _column_parser(values: list[Any], kind: str, date_format: str | None) -> tup
         return formats.rating, None
     if kind == "integer":
         return _integer, None
-    return _text, None
+    return _text_of, None
 
 
-def _parse_column(values: np.ndarray, parse: Callable[[Any], Any]) -> tuple[list[Any], dict[int, str]]:
+def _parse_column(values: np.ndarray, empty: list[bool], parse: Callable[[Any], Any]
+                  ) -> tuple[list[Any], dict[int, str]]:
     """Parsed values (None where empty or bad) and {position: message} for the bad ones."""
     out: list[Any] = []
     errors: dict[int, str] = {}
-    for i, v in enumerate(values):
-        if _is_empty(v):
+    for i, (v, blank) in enumerate(zip(values, empty)):
+        if blank:
             out.append(None)
             continue
         try:
@@ -398,8 +406,9 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
     for col in src.frame.columns:
         kind = spec.column(col).kind
         values = src.frame[col].to_numpy(dtype=object)
+        empty = [_is_empty(v) for v in values]
         try:
-            parse, fmt = _column_parser([v for v in values if not _is_empty(v)], kind, date_format)
+            parse, fmt = _column_parser([v for v, blank in zip(values, empty) if not blank], kind, date_format)
         except DateFormatProblem as exc:
             column_problems.append((col, None, str(exc)))
             if exc.ambiguous:
@@ -407,7 +416,7 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
             continue
         if fmt:
             date_formats[col] = fmt
-        out, errors = _parse_column(values, parse)
+        out, errors = _parse_column(values, empty, parse)
         non_empty = sum(v is not None for v in out) + len(errors)
         if non_empty == 0 and spec.column(col).required and len(out):
             column_problems.append((col, None, "required column has no values"))

@@ -244,3 +244,28 @@ def test_the_error_boundary_logs_a_bugs_traceback_but_not_bad_input(caplog):
             {}["a bug"]
     logged = [r for r in caplog.records if r.name == "ui"]
     assert len(logged) == 1 and logged[0].exc_info[0] is KeyError
+
+
+def test_dates_that_cannot_tell_day_from_month_are_asked_about(monkeypatch, tmp_path):
+    """Every day 12 or under: the Data page asks which comes first, then reads the dates that way."""
+    import pandas as pd
+
+    db = tmp_path / "upload.duckdb"
+    at = open_app(monkeypatch, db, "views/data.py", auto_demo=False)
+    emp = employees_table(30)
+    emp["hire_date"] = [f"{1 + i % 12:02d}/{1 + i % 9:02d}/2021" for i in range(len(emp))]  # MM/DD or DD/MM?
+    emp["termination_date"], emp["termination_reason"] = "", ""
+    men = mentorships_table(emp, 10).assign(start_date="2022-03-01")
+    _upload(at, emp.to_csv(index=False).encode(), men.to_csv(index=False).encode())
+    at.button[0].click().run()  # check the files
+    assert "cannot tell day from month" in at.error[0].value
+    question = next(r for r in at.radio if "could be either way round" in r.label)
+    question.set_value("DD/MM/YYYY").run()
+    at.button[0].click().run()
+    assert_clean(at)
+    ready = {m.label: m.value for m in at.metric}
+    assert ready["Employees ready"] == "30"
+    plan = at.session_state["plan"]
+    assert plan.employees.frame["hire_date"].iloc[1] == pd.Timestamp("2021-02-02")
+    assert plan.employees.frame["hire_date"].iloc[2] == pd.Timestamp("2021-03-03")
+    assert plan.employees.frame["hire_date"].iloc[9] == pd.Timestamp("2021-01-10")  # "10/01/2021": 10 January
