@@ -203,6 +203,17 @@ def generate(config: DemoConfig = DemoConfig()) -> DemoData:
     return _Simulation(config).run()
 
 
+def true_exit_probabilities(config: DemoConfig = DemoConfig(), horizon_days: float = 365.0) -> pd.DataFrame:
+    """The truth the business case should recover: for everyone employed at the as-of date, the exact
+    probability of a voluntary exit within `horizon_days`, given their tenure and characteristics, with
+    their own mentoring effect (if mentored by then) and without any; involuntary exits and retirement
+    compete. One row per current employee: employee_id, tenure_days, mentored, p_unmentored, p_mentored
+    (p_mentored = p_unmentored for people not mentored)."""
+    sim = _Simulation(config)
+    sim.run()
+    return sim.exit_probabilities(horizon_days)
+
+
 # --- implementation -------------------------------------------------------------------------
 
 def _draw(rng: np.random.Generator, shares: Mapping, n: int) -> np.ndarray:
@@ -534,6 +545,39 @@ class _Simulation:
             "performance_rating": self.rating.astype(np.int64),
         })
         return frame[EMPLOYEES.names]
+
+    def exit_probabilities(self, horizon_days: float, steps_per_day: int = 4) -> pd.DataFrame:
+        """Each current employee's voluntary-exit probability within the horizon, by numerical
+        integration of the true hazards (exact within each step, where the hazards are held constant)."""
+        cfg = self.cfg
+        now = np.flatnonzero(~np.isfinite(self.t_exit))  # employed at the as-of date
+        a = self.follow[now].astype(float)
+        hr = np.array([cfg.mentoring_hr[t] for t in PROGRAM_TYPES])
+        mentored = self.mentored[now]
+        psi = np.where(mentored, hr[np.where(mentored, self.program1[now], 0)], 1.0)
+        psi = psi * np.where(self.manager_mentor[now], cfg.manager_mentor_hr, 1.0)
+        inv_rate = (cfg.involuntary_rate / DAYS_PER_YEAR
+                    * np.exp(INVOLUNTARY_LOG_HR_PER_RATING_POINT * (self.rating[now] - REFERENCE_RATING)
+                             + _lookup(INVOLUNTARY_LOG_HR_JOB_LEVEL, self.level[now])))
+        to_62 = np.maximum(RETIREMENT_AGE - self.age_at_hire[now], 0.0) * DAYS_PER_YEAR
+        grid = np.linspace(0.0, horizon_days, int(round(horizon_days * steps_per_day)) + 1)
+        t = a[:, None] + grid[None, :]  # people x grid
+        h_vol = self._vol_cumhaz(t, now[:, None])
+        d_vol = np.diff(h_vol, axis=1)
+        retire = RETIREMENT_RATE_PER_YEAR / DAYS_PER_YEAR * np.maximum(t - to_62[:, None], 0.0)
+        d_other = np.diff(inv_rate[:, None] * t + retire, axis=1)
+
+        def probability(factor: np.ndarray) -> np.ndarray:
+            dv = factor[:, None] * d_vol
+            total = dv + d_other
+            alive = np.exp(-np.cumsum(np.c_[np.zeros(len(now)), total[:, :-1]], axis=1))
+            share = np.divide(dv, total, out=np.zeros_like(dv), where=total > 0)
+            return (alive * -np.expm1(-total) * share).sum(axis=1)
+
+        p0 = probability(np.ones(len(now)))
+        p1 = np.where(mentored, probability(psi), p0)
+        return pd.DataFrame({"employee_id": self.ids[now], "tenure_days": a, "mentored": mentored,
+                             "p_unmentored": p0, "p_mentored": p1})
 
     def run(self) -> DemoData:
         self.build_org()

@@ -501,3 +501,87 @@ def mentor_own_effect(con, fu: FollowUp) -> ModelFit:
     sub = FollowUp(fu.episodes, rows, fu.as_of, fu.event, fu.cohort)
     extra = pd.DataFrame({"has mentored": rows["mentored"].astype(float)})
     return adjusted_model(sub, extra=extra, effect="has mentored")
+
+
+# ---------------------------------------------------------------- each person's own risk
+
+@dataclass(frozen=True)
+class ExitRisk:
+    """Everyone employed at the as-of date (with follow-up time): their chance of a voluntary exit
+    within the horizon given their tenure and characteristics, from the adjusted time-varying model,
+    without mentoring and with it at the effect's estimate and 95% limits (other exits competing)."""
+
+    people: pd.DataFrame   # employee_id, tenure_days, mentored, salary, p_unmentored, p_mentored, _lower, _upper
+    horizon_days: float
+    extrapolated: int      # people whose horizon runs past the longest tenure the data has seen
+
+
+def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float) -> ExitRisk:
+    """Cause-specific hazards: the adjusted model for voluntary exits and the same characteristics for
+    the other exits that compete with them (methods: docs/methods.md, "Each person's own risk")."""
+    r = fu.rows.reset_index(drop=True)
+    fit = adjusted.result
+    X = fit._data["X"]
+    names = list(fit._data["names"])
+    beta = fit.params_.to_numpy()
+    effect = names.index("mentored")
+    last = r.groupby("employee_id", sort=False).tail(1)
+    now = last[~last["exited"].to_numpy(bool)]
+    x_now = X[now.index.to_numpy()]
+    lp_unmentored = x_now @ beta - x_now[:, effect] * beta[effect]
+    other = _other_exits_model(fu, r, X, names) if fu.event != "all" else None
+    lp_other = x_now @ other.params_.to_numpy() if other is not None else None
+    tenure = now["duration_days"].to_numpy(float)
+    step_v, step_o = _daily_hazards(fit, tenure, horizon_days), \
+        (_daily_hazards(other, tenure, horizon_days) if other is not None else None)
+    hr = adjusted.hazard_ratio
+    out = pd.DataFrame({"employee_id": now["employee_id"].to_numpy(), "tenure_days": tenure,
+                        "mentored": now["mentored"].to_numpy(bool), "salary": now["salary"].to_numpy(float)})
+    for column, log_hr in (("p_unmentored", 0.0), ("p_mentored", np.log(hr.estimate)),
+                           ("p_mentored_lower", np.log(hr.lower)), ("p_mentored_upper", np.log(hr.upper))):
+        out[column] = _voluntary_probability(step_v, np.exp(lp_unmentored + log_hr), step_o,
+                                             None if lp_other is None else np.exp(lp_other))
+    longest = float(fit.baseline_cumulative_hazard_["time"].max())
+    return ExitRisk(out, float(horizon_days), int((tenure + horizon_days > longest).sum()))
+
+
+def _other_exits_model(fu: FollowUp, r: pd.DataFrame, X: np.ndarray, names: list[str]) -> CoxResult | None:
+    """The exits that are not the event (involuntary, retirement, ...) on the same characteristics;
+    None when there are too few to estimate (then they are left out, which errs toward more exits)."""
+    final = r["stop"].to_numpy() == r["duration_days"].to_numpy()
+    other = final & r["exited"].to_numpy(bool) & ~r["event"].to_numpy(bool)
+    if other.sum() < MIN_SUBGROUP_EXITS:
+        return None
+    try:
+        return fit_cox(r["start"], r["stop"], other, pd.DataFrame(X, columns=names))
+    except EstimationError:
+        return None
+
+
+def _daily_hazards(fit: CoxResult, tenure: np.ndarray, horizon_days: float) -> np.ndarray:
+    """Baseline cumulative-hazard increments over each day of each person's horizon (people x days).
+    Past the longest tenure observed, the hazard stays at its average over the last observed year."""
+    base = fit.baseline_cumulative_hazard_
+    times, cumulative = base["time"].to_numpy(float), base["cumulative_hazard"].to_numpy(float)
+    longest = times[-1]
+    year_before = np.interp(longest - 365.0, times, cumulative, left=0.0)
+    tail_rate = max(cumulative[-1] - year_before, 0.0) / min(365.0, longest)
+
+    def H(t: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(times, t, side="right") - 1
+        inside = np.where(at >= 0, cumulative[np.maximum(at, 0)], 0.0)
+        return np.where(t > longest, cumulative[-1] + tail_rate * (t - longest), inside)
+
+    days = np.arange(0, int(round(horizon_days)) + 1, dtype=float)
+    return np.diff(H(tenure[:, None] + days[None, :]), axis=1)
+
+
+def _voluntary_probability(step_v: np.ndarray, risk_v: np.ndarray, step_o: np.ndarray | None,
+                           risk_o: np.ndarray | None) -> np.ndarray:
+    """P(voluntary exit within the horizon) from daily hazard steps, each day's hazards held constant
+    (exact for the step-function baseline of a Cox fit on whole days)."""
+    dv = risk_v[:, None] * step_v
+    total = dv + (risk_o[:, None] * step_o if step_o is not None else 0.0)
+    alive = np.exp(-np.cumsum(np.c_[np.zeros(len(dv)), total[:, :-1]], axis=1))
+    share = np.divide(dv, total, out=np.zeros_like(dv), where=total > 0)
+    return (alive * -np.expm1(-total) * share).sum(axis=1)

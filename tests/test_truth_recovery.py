@@ -42,3 +42,53 @@ def test_truth_recovery_fast():
 def test_truth_recovery_twenty_companies():
     """The issue's bar: the adjusted 95% CI covers the truth in at least 17 of 20 companies."""
     _check(list(range(201, 221)), min_covered=17)
+
+
+# ------------------------------------------------------------ the money: exits avoided next year
+
+def exits_avoided(seed: int) -> tuple[float, float, float, float, float]:
+    """The people mentored today: true expected exits avoided next year, the honest estimate with its
+    range, and the naive one (same per-person risks, the naive hazard ratio)."""
+    import numpy as np
+
+    from analytics.demo import true_exit_probabilities
+
+    config = uniform_effect_config(TRUE_HR, seed=seed)
+    con = store.connect(":memory:")
+    store.load_demo(con, config=config)
+    fu = models.follow_up(con)
+    adjusted, naive = models.adjusted_model(fu), models.naive_model(fu)
+    people = models.exit_risks(fu, adjusted, 365).people
+    mentored = people[people["mentored"]]
+    avoided = {c: float((mentored["p_unmentored"] - mentored[c]).sum())
+               for c in ("p_mentored", "p_mentored_lower", "p_mentored_upper")}
+    risk = models.exit_risks(fu, models.ModelFit("naive", naive.hazard_ratio, adjusted.result), 365).people
+    naive_avoided = float((risk.loc[risk["mentored"], "p_unmentored"] - risk.loc[risk["mentored"], "p_mentored"]).sum())
+    truth = true_exit_probabilities(config, 365)
+    now = truth[truth["mentored"]]
+    true_avoided = float((now["p_unmentored"] - now["p_mentored"]).sum())
+    assert np.isfinite([true_avoided, naive_avoided, *avoided.values()]).all()
+    return true_avoided, avoided["p_mentored"], avoided["p_mentored_upper"], avoided["p_mentored_lower"], naive_avoided
+
+
+def _check_money(seeds: list[int], min_covered: int) -> None:
+    covered = 0
+    for seed in seeds:
+        truth, estimate, low, high, naive = exits_avoided(seed)
+        print(f"seed {seed}: exits avoided next year, truth {truth:.1f}; estimate {estimate:.1f} "
+              f"({low:.1f}-{high:.1f}); naive {naive:.1f}")
+        covered += low <= truth <= high
+        assert abs(naive - truth) > abs(estimate - truth), seed
+    assert covered >= min_covered, f"the range covered the true exits avoided in {covered} of {len(seeds)}"
+
+
+def test_exits_avoided_fast():
+    """Five simulated companies: the honest range covers the true expected exits avoided next year in
+    at least four; the naive figure is further from the truth in all five."""
+    _check_money([101, 102, 103, 104, 105], min_covered=4)
+
+
+@pytest.mark.slow
+def test_exits_avoided_twenty_companies():
+    """The bar for the money: covered in at least 17 of 20 companies, the naive figure further off in all."""
+    _check_money(list(range(201, 221)), min_covered=17)
