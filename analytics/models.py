@@ -18,8 +18,8 @@ from .competing import cumulative_incidence, cumulative_incidence_at
 from .cox import CoxResult, fit_cox, ph_test
 from .errors import EstimationError, NotEnoughData, RetentionError
 from .km import KaplanMeier, logrank, rmst_difference
-from .policy import (DAYS_PER_MONTH, LANDMARK_DEFAULT_MONTHS, MAX_LOG_SE, MAX_MISSING_SHARE, MEETING_BANDS,
-                     MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, SMALL_LEVEL, count_words)
+from .policy import (COMMON_OUTCOME, DAYS_PER_MONTH, LANDMARK_DEFAULT_MONTHS, MAX_LOG_SE, MAX_MISSING_SHARE,
+                     MEETING_BANDS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, SMALL_LEVEL, TAIL_DAYS, count_words)
 from .results import Estimate, HazardRatio, TestResult
 from .wording import months, pct
 
@@ -207,11 +207,14 @@ class ModelFit:
     covariates: tuple[str, ...] = ()
     dropped: dict[str, str] = field(default_factory=dict)
     strata: str | None = None
+    e_value: "EValue | None" = None
 
     def to_dict(self) -> dict:
         out = self.hazard_ratio.to_dict()
         if self.name == "adjusted":
             out.update(covariates=list(self.covariates), dropped=dict(self.dropped), strata=self.strata)
+            if self.e_value is not None:
+                out["e_value"] = self.e_value.to_dict()
         return out
 
 
@@ -564,8 +567,8 @@ def _daily_hazards(fit: CoxResult, tenure: np.ndarray, horizon_days: float) -> n
     base = fit.baseline_cumulative_hazard_
     times, cumulative = base["time"].to_numpy(float), base["cumulative_hazard"].to_numpy(float)
     longest = times[-1]
-    year_before = np.interp(longest - 365.0, times, cumulative, left=0.0)
-    tail_rate = max(cumulative[-1] - year_before, 0.0) / min(365.0, longest)
+    year_before = np.interp(longest - TAIL_DAYS, times, cumulative, left=0.0)
+    tail_rate = max(cumulative[-1] - year_before, 0.0) / min(float(TAIL_DAYS), longest)
 
     def H(t: np.ndarray) -> np.ndarray:
         at = np.searchsorted(times, t, side="right") - 1
@@ -585,3 +588,50 @@ def _voluntary_probability(step_v: np.ndarray, risk_v: np.ndarray, step_o: np.nd
     alive = np.exp(-np.cumsum(np.c_[np.zeros(len(dv)), total[:, :-1]], axis=1))
     share = np.divide(dv, total, out=np.zeros_like(dv), where=total > 0)
     return (alive * -np.expm1(-total) * share).sum(axis=1)
+
+
+# ---------------------------------------------------------------- what an unmeasured factor would need
+
+@dataclass(frozen=True)
+class EValue:
+    """VanderWeele & Ding (2017): the smallest risk ratio an unmeasured factor would need with both
+    mentoring and leaving, beyond the adjustment, to explain the effect away (`estimate`) or to move
+    the interval to include no effect (`ci`; 1 when it already does)."""
+
+    estimate: float
+    ci: float
+    risk_ratio: float          # the hazard ratio on the risk-ratio scale the E-value is taken on
+    common_outcome: bool       # more than 15% had left by the end of follow-up: the HR is converted
+
+    def to_dict(self) -> dict:
+        return {"estimate": float(self.estimate), "ci": float(self.ci)}
+
+
+def risk_ratio_of(hazard_ratio: float, common_outcome: bool) -> float:
+    """A hazard ratio as a risk ratio: itself for a rare outcome; for a common one VanderWeele's (2017)
+    square-root conversion, RR = (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR))."""
+    if not common_outcome:
+        return hazard_ratio
+    return (1 - 0.5 ** np.sqrt(hazard_ratio)) / (1 - 0.5 ** np.sqrt(1 / hazard_ratio))
+
+
+def e_value_of(risk_ratio: float) -> float:
+    """E = RR + sqrt(RR (RR - 1)), with RR taken above 1 (a protective RR is inverted)."""
+    rr = 1 / risk_ratio if risk_ratio < 1 else risk_ratio
+    return float(rr + np.sqrt(rr * (rr - 1)))
+
+
+def e_value(hr: HazardRatio, common_outcome: bool) -> EValue:
+    """The E-value of a hazard ratio and of its confidence limit nearer 1 (1 when the interval spans 1)."""
+    rr = risk_ratio_of(hr.estimate, common_outcome)
+    spans = hr.lower <= 1 <= hr.upper
+    nearer = hr.upper if hr.estimate < 1 else hr.lower
+    ci = 1.0 if spans else e_value_of(risk_ratio_of(nearer, common_outcome))
+    return EValue(e_value_of(rr), ci, float(rr), common_outcome)
+
+
+def outcome_is_common(fu: FollowUp) -> bool:
+    """More than 15% had the event by the end of follow-up (VanderWeele's threshold for converting a
+    hazard ratio before taking its E-value)."""
+    km = overall_km(fu)
+    return bool(1 - km.table_["survival"].iloc[-1] > COMMON_OUTCOME) if len(km.table_) else False

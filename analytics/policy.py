@@ -13,6 +13,7 @@ TAU_DAYS = 730                # restricted mean tenure over the first two years,
 CURVE_MONTHS = 60             # curves and their tables stop at five years: few are followed longer
 LANDMARK_MONTHS = (3, 6, 12)  # the landmark checks on the Methods page
 LANDMARK_DEFAULT_MONTHS = 6   # a single landmark: late enough that many were mentored by then
+TAIL_DAYS = 365               # past the longest tenure seen, the exit rate is that of its last year
 
 # ---------------------------------------------------------------- privacy
 
@@ -24,6 +25,7 @@ MIN_SUBGROUP_EXITS = 10       # a group's own hazard ratio needs this many exits
 SMALL_LEVEL = 20              # categorical levels with fewer people are pooled, for model stability
 MAX_MISSING_SHARE = 0.5       # a covariate missing for more of the people than this is dropped
 MAX_LOG_SE = 5.0              # an effect known only to within a factor of e^10 either way is not an estimate
+COMMON_OUTCOME = 0.15         # more exits than this by the end: a hazard ratio is converted for the E-value
 SIGNIFICANCE = 0.05           # the level at which a model check flags a term
 MEETING_BANDS = ((0, 5), (6, 11), (12, None))  # the dose-response bands (meetings per mentee)
 

@@ -1,7 +1,7 @@
 """The headline: one computation shared by the Overview page, the CLI summary and the exports."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable
 
@@ -15,7 +15,8 @@ from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
 from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, adjusted_model, exit_causes, extended_km,
-                     follow_up, group_effects, landmark, logrank_test, meetings_effects, mentor_manager_effects,
+                     e_value, follow_up, group_effects, landmark, logrank_test, meetings_effects, mentor_manager_effects,
+                     outcome_is_common,
                      mentor_own_effect, naive_model, pair_labels, programme_effects, proportional_hazards,
                      retention_at, reverse_pair_effects, rmst, time_varying_model)
 from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS, MIN_GROUP_SIZE,
@@ -81,6 +82,8 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     naive = _attempt(missing, "naive", naive_model, fu)
     tv = _attempt(missing, "time_varying", time_varying_model, fu)
     adjusted = _attempt(missing, "adjusted", adjusted_model, fu)
+    if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
+        adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, outcome_is_common(fu)))
     curves = _attempt(missing, "curves", extended_km, fu)
     retention = _attempt(missing, "retention", retention_at, curves, horizon_days, needs=("curves",))
     restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))

@@ -130,6 +130,18 @@ def model_effects(h: Headline) -> dict:
     return {label: (getattr(h, key).hazard_ratio if getattr(h, key) else None) for key, label in MODEL_LABELS.items()}
 
 
+def e_value_sentence(ev) -> str:
+    """The E-value for executives: what it would take to explain the honest effect away."""
+    if ev is None:
+        return ""
+    first = (f"To explain this effect away, something we could not measure would have to be linked both to "
+             f"being mentored and to staying, each by a factor of about {ev.estimate:.1f}, over and above "
+             f"everything we compared on")
+    if ev.ci <= 1:
+        return first + "; the range already includes no effect."
+    return first + f" (a factor of {ev.ci:.1f} would bring the range to include no effect)."
+
+
 def covariate_words(covariates) -> str:
     """('job_level', 'log_salary') -> 'job level, log salary'."""
     return ", ".join(covariates).replace("_", " ")

@@ -32,6 +32,19 @@ if rows:
 for key, why in h.missing.items():
     st.caption(f"{key.replace('_', ' ')}: {why}")
 
+if h.adjusted and h.adjusted.e_value:
+    ev = h.adjusted.e_value
+    st.subheader("What an unmeasured factor would need (E-value)")
+    st.dataframe(pd.DataFrame([{"hazard ratio": h.adjusted.hazard_ratio.estimate, "as a risk ratio": ev.risk_ratio,
+                                "E-value": ev.estimate, "E-value of the limit nearer 1": ev.ci}]),
+                 hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                                 for c in ("hazard ratio", "as a risk ratio", "E-value",
+                                                           "E-value of the limit nearer 1")})
+    st.caption(wording.e_value_sentence(ev) + " VanderWeele & Ding (2017); "
+               + ("the hazard ratio is first converted to a risk ratio, as leaving is common here "
+                  "(VanderWeele 2017)." if ev.common_outcome else "leaving is rare here, so the hazard ratio "
+                                                                     "stands for the risk ratio."))
+
 if h.adjusted:
     st.subheader("The adjusted model")
     table = h.adjusted.result.summary_.drop(columns=["z"])

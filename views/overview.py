@@ -60,5 +60,6 @@ with st.container(border=True):
     if h.naive and h.adjusted:
         st.markdown(wording.how_we_know(h.naive, h.time_varying, h.adjusted))
         st.plotly_chart(figures.hazard_ratio_figure(wording.model_effects(h)), config={"displaylogo": False})
+        st.caption(wording.e_value_sentence(h.adjusted.e_value))
     else:
         st.write("Not enough data in scope to compare the estimates.")
