@@ -105,6 +105,25 @@ def _require_comparison(fu: FollowUp, what: str) -> None:
                             "day, so there is no unmentored time to compare with")
 
 
+def _require_effect(fu: FollowUp, what: str) -> None:
+    """A headline hazard ratio (naive, time-varying or adjusted) also needs enough mentored people, and
+    enough of them who left, for the figure to be more than a handful of people's stories."""
+    _require_comparison(fu, what)
+    mentored = fu.rows["mentored"].to_numpy(bool)
+    if fu.rows.loc[mentored, "employee_id"].nunique() < MIN_GROUP_SIZE:
+        raise NotEnoughData(f"not enough data for {what}: fewer than {MIN_GROUP_SIZE} people were mentored")
+    if int(fu.rows.loc[mentored, "event"].sum()) < MIN_SUBGROUP_EXITS:
+        raise NotEnoughData(f"not enough data for {what}: fewer than {MIN_SUBGROUP_EXITS} mentored people left "
+                            f"({'voluntarily' if fu.event == 'voluntary' else 'for any reason'}) after their "
+                            "mentoring began")
+
+
+def honest_model(fu: FollowUp) -> ModelFit:
+    """The headline's adjusted model, under the same minimums as the naive and time-varying ones."""
+    _require_effect(fu, "the adjusted model")
+    return adjusted_model(fu)
+
+
 # ---------------------------------------------------------------- covariates
 
 @dataclass(frozen=True)
@@ -112,13 +131,14 @@ class Design:
     X: pd.DataFrame
     used: tuple[str, ...]
     dropped: dict[str, str]
+    pooled: dict[str, list[str]] = field(default_factory=dict)  # covariate -> levels pooled as "(small groups)"
 
 
 def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=()) -> Design:
     """Dummy-coded covariates (reference: the largest group); unusable ones dropped with a reason."""
     data = frame.assign(log_salary=np.log(frame["salary"].astype(float)))
     people = data.drop_duplicates("employee_id")
-    columns, used, dropped = [], [], {}
+    columns, used, dropped, pooled = [], [], {}, {}
     for name in covariates:
         if name in exclude:
             continue
@@ -129,14 +149,19 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
         if people[name].nunique(dropna=True) < 2:
             dropped[name] = "the same for everyone"
             continue
-        block = _categorical(data, name) if name in CATEGORICAL else _numeric(data, name)
+        if name in CATEGORICAL:
+            block, small = _categorical(data, name)
+            if small:
+                pooled[name] = small
+        else:
+            block = _numeric(data, name)
         if block.shape[1] == 0:
             dropped[name] = "only one group large enough, or no exits outside one group"
             continue
         columns.append(block)
         used.append(name)
     X = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=frame.index)
-    return Design(X, tuple(used), dropped)
+    return Design(X, tuple(used), dropped, {k: v for k, v in pooled.items() if k in used})
 
 
 def _has_events(data: pd.DataFrame, codes: np.ndarray, n_levels: int) -> np.ndarray:
@@ -164,13 +189,14 @@ def independent_columns(X: pd.DataFrame, protected: int = 0) -> tuple[pd.DataFra
     return X[[X.columns[j - 1] for j in keep[1:]]], dropped
 
 
-def _categorical(data: pd.DataFrame, name: str) -> pd.DataFrame:
+def _categorical(data: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
     # Factorize once and work on integer codes: string operations over every row are slow at 10^5 rows.
     codes, uniques = pd.factorize(data[name])
     names = np.array([str(u) for u in uniques] + ["(not recorded)"], dtype=object)
     codes = np.where(codes < 0, len(uniques), codes)
     person_codes = codes[~data["employee_id"].duplicated().to_numpy()]
     sizes = np.bincount(person_codes, minlength=len(names))
+    small = sorted(str(n) for n in names[(sizes > 0) & (sizes < SMALL_LEVEL)])
     names[(sizes > 0) & (sizes < SMALL_LEVEL)] = "(small groups)"
     levels, final = np.unique(names, return_inverse=True)  # sorted level names, as labels in order
     row_codes = final[codes]
@@ -183,7 +209,7 @@ def _categorical(data: pd.DataFrame, name: str) -> pd.DataFrame:
     reference = int(present[np.argmax(counts[present])])
     return pd.DataFrame({f"{name}={level}": (row_codes == k).astype(float)
                          for k, level in enumerate(levels) if k != reference and counts[k] and events[k]},
-                        index=data.index)
+                        index=data.index), small
 
 
 def _numeric(data: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -208,11 +234,13 @@ class ModelFit:
     dropped: dict[str, str] = field(default_factory=dict)
     strata: str | None = None
     e_value: "EValue | None" = None
+    pooled: dict[str, list[str]] = field(default_factory=dict)  # levels under SMALL_LEVEL people, pooled
 
     def to_dict(self) -> dict:
         out = self.hazard_ratio.to_dict()
         if self.name == "adjusted":
-            out.update(covariates=list(self.covariates), dropped=dict(self.dropped), strata=self.strata)
+            out.update(covariates=list(self.covariates), dropped=dict(self.dropped), strata=self.strata,
+                       pooled={k: list(v) for k, v in self.pooled.items()})
             if self.e_value is not None:
                 out["e_value"] = self.e_value.to_dict()
         return out
@@ -220,7 +248,7 @@ class ModelFit:
 
 def naive_model(fu: FollowUp) -> ModelFit:
     """'Ever mentored' as a fixed attribute from hire: what a naive report claims."""
-    _require_comparison(fu, "the naive model")
+    _require_effect(fu, "the naive model")
     ep = fu.episodes[fu.episodes["duration_days"] > 0]
     X = pd.DataFrame({"mentored": ep["mentored"].astype(float).to_numpy()})
     result = fit_cox(np.zeros(len(ep)), ep["duration_days"], ep["event"], X)
@@ -229,7 +257,7 @@ def naive_model(fu: FollowUp) -> ModelFit:
 
 def time_varying_model(fu: FollowUp) -> ModelFit:
     """Mentored from the first mentorship's start onward; unadjusted."""
-    _require_comparison(fu, "the time-varying model")
+    _require_effect(fu, "the time-varying model")
     r = fu.rows
     X = pd.DataFrame({"mentored": r["mentored"].astype(float).to_numpy()})
     result = fit_cox(r["start"], r["stop"], r["event"], X)
@@ -252,7 +280,7 @@ def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame 
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
                               "in this group (too few exits in some combination)") from None
     return ModelFit("adjusted", _identified(result, effect), result, design.used, {**design.dropped, **collinear},
-                    strata)
+                    strata, pooled=design.pooled)
 
 
 def _identified(result: CoxResult, effect: str) -> HazardRatio:

@@ -15,7 +15,7 @@ from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
 from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, adjusted_model, exit_causes, extended_km,
-                     e_value, follow_up, group_effects, landmark, logrank_test, meetings_effects, mentor_manager_effects,
+                     e_value, follow_up, honest_model, group_effects, landmark, logrank_test, meetings_effects, mentor_manager_effects,
                      outcome_is_common,
                      mentor_own_effect, naive_model, pair_labels, programme_effects, proportional_hazards,
                      retention_at, reverse_pair_effects, rmst, time_varying_model)
@@ -63,7 +63,7 @@ def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args:
              needs: tuple[str, ...] = ()) -> Any:
     """Run one analysis; a cohort it cannot be done for leaves None and the reason. `needs`: the
     earlier results among `args`, whose reason is this one's when they are missing."""
-    if any(arg is None for arg in args):
+    if any(missing.get(k) for k in needs) or (not needs and any(arg is None for arg in args)):
         missing[key] = next((missing[k] for k in needs if k in missing), "not enough data")
         return None
     try:
@@ -81,7 +81,7 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     missing: dict[str, str] = {}
     naive = _attempt(missing, "naive", naive_model, fu)
     tv = _attempt(missing, "time_varying", time_varying_model, fu)
-    adjusted = _attempt(missing, "adjusted", adjusted_model, fu)
+    adjusted = _attempt(missing, "adjusted", honest_model, fu)
     if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
         adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, outcome_is_common(fu)))
     curves = _attempt(missing, "curves", extended_km, fu)
@@ -90,7 +90,7 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
     test = _attempt(missing, "logrank", logrank_test, fu) if curves else None
     case = _attempt(missing, "business_case", _business, fu, retention, adjusted, naive, assumptions,
-                    needs=("adjusted", "retention", "naive"))
+                    needs=("adjusted", "retention"))
     notes = {"ignored_mentorships": store.ignored_mentorships(con, fu.as_of, cohort),
              "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
@@ -105,7 +105,7 @@ def median_tenure(curves: GroupCurves) -> dict[str, Estimate]:
     return {name: getattr(curves, name).median_() for name in ("mentored", "unmentored")}
 
 
-def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: ModelFit, naive: ModelFit,
+def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: ModelFit, naive: ModelFit | None,
                     assumptions: Assumptions) -> BusinessCaseInputs:
     """The business case's inputs: measured ones from the cohort, the rest from assumptions."""
     ep = fu.episodes
@@ -121,7 +121,10 @@ def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: Mode
     if salary_input is None:
         raise MissingInputError("average_salary", MISSING_SALARY)
     coverage_now = float(current["mentored"].mean()) if len(current) else 0.0
-    hr, nv = adjusted.hazard_ratio, naive.hazard_ratio
+    hr = adjusted.hazard_ratio
+    naive_inputs = {} if naive is None else dict(  # shown beside the honest case when the naive model fits
+        naive_hazard_ratio=Input(naive.hazard_ratio.estimate, NAIVE_SOURCE),
+        naive_hazard_ratio_lower=naive.hazard_ratio.lower, naive_hazard_ratio_upper=naive.hazard_ratio.upper)
     n_unmentored = int((~fu.rows["mentored"]).sum())
     people = int(fu.rows["employee_id"].nunique())  # the model's people, not its counting-process rows
     return BusinessCaseInputs(
@@ -135,9 +138,7 @@ def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: Mode
         programme_cost_per_mentee=Input(assumptions.programme_cost_per_mentee, assumptions.cost_source),
         replacement_cost_pct=(assumptions.replacement_cost_pct if assumptions.replacement_cost_pct == REPLACEMENT_COST_PCT
                               else Input(assumptions.replacement_cost_pct, YOUR_INPUT)),
-        horizon_years=assumptions.horizon_years,
-        naive_hazard_ratio=Input(nv.estimate, NAIVE_SOURCE),
-        naive_hazard_ratio_lower=nv.lower, naive_hazard_ratio_upper=nv.upper)
+        horizon_years=assumptions.horizon_years, **naive_inputs)
 
 
 def _business(fu, retention, adjusted, naive, assumptions) -> BusinessCase:

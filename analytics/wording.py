@@ -142,6 +142,15 @@ def e_value_sentence(ev) -> str:
     return first + f" (a factor of {ev.ci:.1f} would bring the range to include no effect)."
 
 
+def pooled_words(pooled: dict[str, list[str]]) -> str:
+    """Which groups the adjusted model pooled, and why."""
+    from .policy import SMALL_LEVEL
+
+    listed = "; ".join(f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in pooled.items())
+    return (f"Compared together as '(small groups)', each having fewer than {SMALL_LEVEL} people: {listed}. "
+            "Their own differences are not adjusted for.")
+
+
 def covariate_words(covariates) -> str:
     """('job_level', 'log_salary') -> 'job level, log salary'."""
     return ", ".join(covariates).replace("_", " ")

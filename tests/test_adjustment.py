@@ -45,7 +45,7 @@ def test_a_large_group_without_exits_is_not_the_reference():
                          "site": ["big"] * 60 + ["a"] * 20 + ["b"] * 20,
                          "salary": 50_000.0,
                          "event": [0] * 60 + [1, 0] * 20})
-    columns = list(_categorical(data, "site").columns)
+    columns = list(_categorical(data, "site")[0].columns)
     assert columns == ["site=b"]  # reference "a" (largest with exits); "big" has none and joins it
 
 

@@ -204,3 +204,48 @@ def test_median_tenure_in_the_summary_is_the_extended_curves_median(tmp_path):
         assert result[name] == expected
     assert result["unmentored"]["estimate"] is not None
     assert "Median tenure: " in briefing(to_json(h))
+
+
+def test_no_hazard_ratio_for_three_mentored_people(tmp_path):
+    """Three people mentored: no naive, time-varying or adjusted figure, each saying why."""
+    con = load(tmp_path, *company(n=60, mentored={1: 20, 4: 20, 7: 20}))
+    result = summarise(con, AS_OF)
+    assert result["hazard_ratio"] == {"naive": None, "time_varying": None, "adjusted": None}
+    for key in ("naive", "time_varying", "adjusted"):
+        assert "fewer than 5 people were mentored" in result["not_available"][key]
+
+
+def test_no_hazard_ratio_when_fewer_than_ten_mentored_people_left(tmp_path):
+    """Twenty mentored, but their exits after mentoring began are under 10: no headline figure."""
+    n = 90
+    exits = {i: 400 for i in range(0, n, 3)}  # 30 exits on day 400
+    mentored = {i: 30 for i in range(1, 60, 3)}  # 20 mentored, none of whom leaves
+    mentored.update({i: 30 for i in range(0, 15, 3)})  # 5 leavers mentored first: 5 mentored exits
+    con = load(tmp_path, *company(n=n, mentored=mentored, exits=exits))
+    result = summarise(con, AS_OF)
+    assert result["hazard_ratio"]["adjusted"] is None
+    assert "fewer than 10 mentored people left (voluntarily)" in result["not_available"]["adjusted"]
+
+
+def test_pooled_groups_are_listed(tmp_path):
+    """A department of 8 people is pooled with the other small ones, and the summary says so."""
+    emp, men = company(n=200, mentored={i: 40 for i in range(1, 200, 3)},
+                       exits={i: 100 + i for i in range(0, 200, 4)})
+    emp["department"] = np.where(np.arange(200) < 8, "Legal", np.where(np.arange(200) % 2 == 0, "A", "B"))
+    con = load(tmp_path, emp, men)
+    adjusted = summarise(con, AS_OF)["hazard_ratio"]["adjusted"]
+    assert adjusted["pooled"] == {"department": ["Legal"]}
+
+
+def test_the_business_case_needs_only_the_honest_model(tmp_path, monkeypatch):
+    import analytics.summary as summary
+
+    con = load(tmp_path, *company(n=300, mentored={i: 40 for i in range(1, 300, 3)},
+                                  exits={i: 100 + i for i in range(0, 300, 4)}))
+
+    def unavailable(fu):
+        raise models.NotEnoughData("not enough data for the naive model: a test")
+    monkeypatch.setattr(summary, "naive_model", unavailable)
+    result = summarise(con, AS_OF)
+    assert result["hazard_ratio"]["naive"] is None and result["business_case"] is not None
+    assert result["business_case"]["naive"] is None

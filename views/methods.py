@@ -53,6 +53,8 @@ if h.adjusted:
                  | {"p": st.column_config.NumberColumn(format="%.2g")})
     if h.adjusted.dropped:
         st.caption("Left out: " + "; ".join(f"{k.replace('_', ' ')} ({v})" for k, v in h.adjusted.dropped.items()))
+    if h.adjusted.pooled:
+        st.caption(wording.pooled_words(h.adjusted.pooled))
     lr = h.adjusted.result.likelihood_ratio_test()
     st.caption(f"Likelihood-ratio test of the model: chi-square {lr.statistic:.1f} on {lr.df} df, p = {lr.p:.2g}. "
                f"Efron ties; risk sets as R's survival package.")
