@@ -14,11 +14,10 @@ from .cohorts import Cohort
 from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
-from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, adjusted_model, exit_causes, extended_km,
-                     e_value, follow_up, honest_model, group_effects, landmark, logrank_test, meetings_effects, mentor_manager_effects,
-                     outcome_is_common,
-                     mentor_own_effect, naive_model, pair_labels, programme_effects, proportional_hazards,
-                     retention_at, reverse_pair_effects, rmst, time_varying_model)
+from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, e_value, exit_causes, extended_km, follow_up,
+                     group_effects, honest_model, landmark, logrank_test, meetings_effects, mentor_manager_effects,
+                     mentor_own_effect, naive_model, outcome_is_common, pair_labels, programme_effects,
+                     proportional_hazards, retention_at, reverse_pair_effects, rmst, time_varying_model)
 from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS, MIN_GROUP_SIZE,
                      PROGRAMME_COST_PER_MENTEE, REPLACEMENT_COST_PCT, TAU_DAYS, shown_count)
 from .results import Estimate, TestResult
