@@ -45,9 +45,16 @@ def _meanings(path: str | None, option: str) -> dict[str, str]:
     if path is None:
         return {}
     import csv
+    import io
+    from pathlib import Path
 
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = [row for row in csv.reader(f) if row and any(cell.strip() for cell in row)]
+    from .ingest import decode_text  # the same encodings as the data files (Excel's CSV on Windows included)
+
+    try:
+        text = decode_text(Path(path).read_bytes())
+    except ValueError as exc:
+        raise RetentionError(f"{option} {path!r}: {exc}") from None
+    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row and any(cell.strip() for cell in row)]
     if rows and [c.strip().lower() for c in rows[0][:2]] in (["value", "meaning"], ["given", "mapped_to"]):
         rows = rows[1:]
     bad = next((i for i, row in enumerate(rows, 1) if len(row) < 2), None)

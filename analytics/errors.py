@@ -46,9 +46,10 @@ def _where(column: str | None, row: int | None) -> str:
     return "".join(f", {w}" for w in where)
 
 
-class DateFormatProblem(ValueError):
-    """A date column whose values cannot settle its format (two formats, or day and month that cannot
-    be told apart); the reader turns it into an InputFileError naming the file and column."""
+class ColumnFormatProblem(ValueError):
+    """A column whose values cannot settle how to read it: dates in two formats or whose day and month
+    cannot be told apart, amounts in two number formats or currencies. The reader turns it into an
+    InputFileError naming the file and column."""
 
     def __init__(self, message: str, ambiguous: bool = False, examples: tuple[str, ...] = ()):
         super().__init__(message)

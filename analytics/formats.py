@@ -16,12 +16,16 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .errors import DateFormatProblem
+from .errors import ColumnFormatProblem
 from .policy import FIRST_YEAR, HIGH_DATE_YEAR, LAST_YEAR
 
 # The formats a date column may be in, as people write them.
-ISO, YMD, MDY, DMY, DOTTED, SERIAL, CELL = ("YYYY-MM-DD", "YYYY/MM/DD", "MM/DD/YYYY", "DD/MM/YYYY", "DD.MM.YYYY",
-                                            "Excel serial number", "Excel date cell")
+ISO, YMD, MDY, DMY, DOTTED, DOTTED_MDY, SERIAL, CELL = (
+    "YYYY-MM-DD", "YYYY/MM/DD", "MM/DD/YYYY", "DD/MM/YYYY", "DD.MM.YYYY", "MM.DD.YYYY", "Excel serial number",
+    "Excel date cell")
+# Day and month in either order: the column's values decide; dotted dates are day-first unless they
+# prove otherwise (the convention wherever dots are written), slashed ones are asked about.
+ORDERS = {"slash": (MDY, DMY), "dotted": (DOTTED_MDY, DOTTED)}
 DAY_MONTH_CHOICES = (MDY, DMY)  # what a user is asked when a column cannot tell
 
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -29,7 +33,7 @@ _PATTERNS = (
     (ISO, re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + "$")),
     (YMD, re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})" + _TIME + "$")),
     ("slash", re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})" + _TIME + "$")),
-    (DOTTED, re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$")),
+    ("dotted", re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$")),
     (SERIAL, re.compile(r"^(\d{5})(?:\.\d+)?$")),
 )
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 in Excel's (Lotus-compatible) count
@@ -67,10 +71,9 @@ def _text_readings(text: str) -> tuple[str, dict[str, date | None]] | None:
         a, b, c = (int(g) for g in m.groups()[:3])
         if family in (ISO, YMD):
             found = {family: _calendar(a, b, c)}
-        elif family == DOTTED:
-            found = {DOTTED: _calendar(c, b, a)}
         else:
-            found = {MDY: _calendar(c, a, b), DMY: _calendar(c, b, a)}
+            month_first, day_first = ORDERS[family]
+            found = {month_first: _calendar(c, a, b), day_first: _calendar(c, b, a)}
         return family, found  # a reading of None: the right form, but no such day
     return None
 
@@ -84,45 +87,48 @@ class DateColumn:
 
 
 def detect(values: list[Any], chosen: str | None = None) -> DateColumn:
-    """The format of a column of non-empty values. `chosen` (MM/DD/YYYY or DD/MM/YYYY) settles a column
-    whose days are all 12 or under. Raises DateFormatProblem for a mix or an unsettled column."""
+    """The format of a column of non-empty values. `chosen` (MM/DD/YYYY or DD/MM/YYYY) settles a slashed
+    column whose days are all 12 or under. Raises ColumnFormatProblem for a mix or an unsettled column."""
     examples: dict[str, str] = {}
-    orders = {MDY: False, DMY: False}  # which d/m/y orders some value can only be read in
+    proven: dict[str, str] = {}  # order -> a value only that order can read
     for value in values:
         found = _readings(value)
         if found is None or not any(found[1].values()):
             continue  # not a date in any form: that row is set aside, it says nothing of the format
         family, readings = found
-        if family == "slash":
+        examples.setdefault(family, str(value).strip())
+        if family in ORDERS:
             valid = [order for order, day in readings.items() if day is not None]
             if len(valid) == 1:
-                orders[valid[0]] = True
-                examples.setdefault(valid[0], str(value).strip())
-            else:
-                examples.setdefault("slash", str(value).strip())
-            continue
-        examples.setdefault(family, str(value).strip())
-    if orders[MDY] and orders[DMY]:
-        raise DateFormatProblem(f"mixes {MDY} (e.g. {examples[MDY]!r}) and {DMY} (e.g. {examples[DMY]!r})")
-    text_formats = [f for f in examples if f not in (CELL,)]
-    slash = [f for f in text_formats if f in ("slash", MDY, DMY)]
-    others = [f for f in text_formats if f not in ("slash", MDY, DMY)]
-    if len(others) > 1 or (others and slash):
-        shown = [*(others), *(slash[:1])]
-        described = ", ".join(f"{_name(f)} (e.g. {examples[f]!r})" for f in shown)
-        raise DateFormatProblem(f"mixes date formats: {described}")
-    if slash:
-        order = MDY if orders[MDY] else DMY if orders[DMY] else chosen
-        if order is None:
-            raise DateFormatProblem(f"cannot tell day from month: every value (e.g. {examples['slash']!r}) reads "
-                                    f"as {MDY} and as {DMY}", ambiguous=True, examples=(examples["slash"],))
-        return DateColumn(order, _parser(order))
-    fmt = others[0] if others else CELL
-    return DateColumn(fmt, _parser(fmt))
+                proven.setdefault(valid[0], str(value).strip())
+    families = [f for f in examples if f != CELL]
+    if len(families) > 1:
+        described = ", ".join(f"{_name(f, proven)} (e.g. {examples[f]!r})" for f in families)
+        raise ColumnFormatProblem(f"mixes date formats: {described}")
+    family = families[0] if families else CELL
+    if family not in ORDERS:
+        return DateColumn(family, _parser(family))
+    month_first, day_first = ORDERS[family]
+    if month_first in proven and day_first in proven:
+        raise ColumnFormatProblem(f"mixes {month_first} (e.g. {proven[month_first]!r}) and {day_first} "
+                                f"(e.g. {proven[day_first]!r})")
+    order = next((o for o in (month_first, day_first) if o in proven), None)
+    if order is None and family == "dotted":
+        order = day_first
+    if order is None and chosen is not None:
+        order = month_first if chosen == MDY else day_first
+    if order is None:
+        raise ColumnFormatProblem(f"cannot tell day from month: every value (e.g. {examples[family]!r}) reads "
+                                f"as {MDY} and as {DMY}", ambiguous=True, examples=(examples[family],))
+    return DateColumn(order, _parser(order))
 
 
-def _name(family: str) -> str:
-    return f"{MDY} or {DMY}" if family == "slash" else family
+def _name(family: str, proven: dict[str, str]) -> str:
+    """A format as people know it: the proven order of a day/month family, else both."""
+    if family not in ORDERS:
+        return family
+    known = [order for order in ORDERS[family] if order in proven]
+    return known[0] if len(known) == 1 else " or ".join(ORDERS[family])
 
 
 def _parser(fmt: str) -> Callable[[Any], pd.Timestamp | None]:
@@ -154,16 +160,40 @@ def _plausible(day: date) -> pd.Timestamp | None:
 _NUMBER = re.compile(r"[-+]?\d[\d.,'\s\u00a0\u202f]*")
 
 
-def decimal_mark(values: list[Any]) -> str:
-    """',' when the column's amounts are written the continental way (53.900,00 or 53 900,5), else '.'."""
+_COMMA_DECIMAL = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[-+]?\d+,\d{1,2}")    # 53.900,00  53,9
+_DOT_DECIMAL = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+\.\d{1,2}|[-+]?\d{4,}\.\d+")  # 53,900.5
+_SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+
+
+def amount_format(values: list[Any]) -> str:
+    """The decimal mark of a column of amounts, from all its values: ',' when they are written the
+    continental way (53.900,00), '.' otherwise. A column written both ways, or in two currencies,
+    raises ColumnFormatProblem (an amount column, here) with an example of each."""
+    seen: dict[str, str] = {}
+    currencies: dict[str, str] = {}
     for value in values:
         if not isinstance(value, str):
             continue
         text = value.strip()
-        if re.search(r"\d,\d{1,2}(?!\d)\D*$", text) or re.search(r"\d\.\d{3}(?:\.\d{3})*(?:,|\D*$)", text):
-            if not re.search(r"\d,\d{3}(?!\d)", text) or re.search(r"\.\d{3},", text):
-                return ","
-    return "."
+        m = _NUMBER.search(text)
+        if not m:
+            continue
+        digits = re.sub(r"[\s\u00a0\u202f']", "", m.group(0)).rstrip(".,")
+        if _COMMA_DECIMAL.fullmatch(digits):
+            seen.setdefault(",", text)
+        elif _DOT_DECIMAL.fullmatch(digits):
+            seen.setdefault(".", text)
+        sign = re.sub(r"[\s\d.,'\u00a0\u202f+-]", "", text).upper()
+        if sign:
+            currencies.setdefault(_SIGNS.get(sign, sign), text)
+    if len(seen) > 1:
+        raise ColumnFormatProblem(f"mixes number formats: {seen['.']!r} and {seen[',']!r} (which is the decimal "
+                                "mark?): write every amount the same way")
+    if len(currencies) > 1:
+        shown = " and ".join(f"{v!r}" for v in list(currencies.values())[:3])
+        raise ColumnFormatProblem(f"mixes currencies ({shown}): convert the amounts to one currency, or leave the "
+                                "column out")
+    return next(iter(seen), ".")
 
 
 _CURRENCY = re.compile(r"^(?:[A-Za-z]{3}|[A-Za-z]{0,2}[$€£¥₹])?$")  # EUR, $, US$, €: a sign or a code
@@ -197,16 +227,20 @@ def amount(value: Any, decimal: str = ".") -> float:
 
 
 def rating(value: Any) -> float:
-    """A rating's number, wherever it stands: '3 - Meets', '4/5', 'Exceeds (4)', '3.5'."""
+    """A rating's number, wherever it stands: '3 - Meets', '4/5', 'Exceeds (4)', 'FY23: 4', '3.5'. The
+    number is the first from 0 to 10 that is not a percentage (a year or a score out of 100 is not a rating)."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
     if isinstance(value, (int, float, np.integer, np.floating)):
         return _finite(float(value), value)
     text = str(value).strip()
-    m = re.search(r"[-+]?\d+(?:[.,]\d+)?", text)
-    if not m:
-        raise ValueError(f"{text!r} is not a number")
-    return _finite(float(m.group(0).replace(",", ".")), value)
+    for m in re.finditer(r"(?<![\d.,])[-+]?\d+(?:[.,]\d+)?(?![\d.,]*\s*%)", text):
+        x = float(m.group(0).replace(",", "."))
+        if 0 <= x <= 10 and not re.match(r"\d", text[m.end():m.end() + 1] or " "):
+            return _finite(x, value)
+    if re.search(r"\d", text):
+        raise ValueError(f"{text!r} has no rating from 0 to 10 in it")
+    raise ValueError(f"{text!r} is not a number")
 
 
 def _finite(x: float, value: Any) -> float:

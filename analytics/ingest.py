@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import formats, wording
-from .errors import DateFormatProblem, InputFileError
+from .errors import ColumnFormatProblem, InputFileError
 from .policy import (FIRST_YEAR, HEADER_SEARCH_ROWS, LAST_YEAR, MAX_MEETINGS, MAX_SALARY, MAX_SET_ASIDE_SHARE,
                      MAX_UNCLEAR_REASON_SHARE, MIN_BAD_CELLS_FOR_BAD_COLUMN)
 from .schema import (EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, TERMINATION_REASONS, TableSpec, header_names,
@@ -38,6 +39,8 @@ class RawTable:
     row_numbers: np.ndarray      # spreadsheet row of each data row
     found_header: bool = False   # the header row was found by its recognised names (not given, not row 1)
     row_problems: dict[int, str] = field(default_factory=dict)  # position -> why the row cannot be read
+    sheet: str | None = None     # the Excel sheet read, when the workbook has others
+    other_sheets: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +54,8 @@ class SourceTable:
     row_numbers: np.ndarray | None = None  # spreadsheet row of each kept row (blank rows are skipped)
     header_row: int = 1
     row_problems: dict[int, str] = field(default_factory=dict)
+    sheet: str | None = None
+    other_sheets: list[str] = field(default_factory=list)
 
     def row_number(self, position: int) -> int:
         if self.row_numbers is not None:
@@ -129,38 +134,50 @@ def _rows(source: Any, name: str | None) -> tuple[str, str, Any]:
 
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
-    text = _decode(data)
+    text = decode_text(data)
     sep = _separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
     return [row for row in reader]
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
     if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":  # UTF-16 without its mark
         return data.decode("utf-16-le")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError("its text is neither UTF-8, UTF-16 nor Windows-1252")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # Windows-1252, or UTF-8 with a few lines pasted in from Windows: line by line
+        text = "".join(_decode_line(line) for line in data.removeprefix(codecs.BOM_UTF8).splitlines(keepends=True))
     if "\x00" in text:
         raise ValueError("it contains binary data")
     return text
 
 
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return line.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ValueError("its text is neither UTF-8, UTF-16 nor Windows-1252") from None
+
+
 def _separator(text: str) -> str:
-    """Comma, unless the first line with text is plainly split by another mark (spreadsheets in many
-    locales save ';'-separated 'CSV'; some HR systems export tab- or pipe-separated text)."""
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    header = max(lines[:20], key=lambda line: max(line.count(s) for s in ",;\t|"), default="")
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > counts[","] else ","
+    """The mark that splits the most of the first lines into the same number of fields (quotes honoured):
+    spreadsheets in many locales save ';'-separated 'CSV', some HR systems tabs or pipes; a title line
+    or a note full of another mark does not decide it. Comma on a tie."""
+    lines = [line for line in text.splitlines()[:60] if line.strip()]
+    best, score = ",", 0
+    for sep in (",", ";", "\t", "|"):
+        widths = Counter(len(row) for row in csv.reader(lines, delimiter=sep) if row)
+        if not widths:
+            continue
+        width, count = widths.most_common(1)[0]
+        if width > 1 and count > score:
+            best, score = sep, count
+    return best
 
 
 def _excel_rows(data: bytes) -> list[list[Any]]:
@@ -168,35 +185,91 @@ def _excel_rows(data: bytes) -> list[list[Any]]:
 
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible"] or book.worksheets
+        sheet = sheets[0]
+        sheet.reset_dimensions()  # some exporters state a wrong sheet size; read what is there
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        others = [ws.title for ws in book.worksheets if ws is not sheet]
     finally:
         book.close()
+    return _SheetRows(rows, sheet.title, others)
+
+
+class _SheetRows(list):
+    """A sheet's rows, with the sheet's name and the workbook's other sheets (which are not read)."""
+
+    def __init__(self, rows: list[list[Any]], title: str, others: list[str]):
+        super().__init__(rows)
+        self.title, self.others = title, others
 
 
 def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row: int | None, kind: str) -> RawTable:
     found = False
+    if not rows:
+        raise InputFileError(file, "is empty")
     if header_row is None:
         header_row, found = _header_row(rows, spec)
     if header_row > len(rows):
-        raise InputFileError(file, f"has no row {header_row} to read the header from")
+        raise InputFileError(file, f"has {len(rows)} rows, so no row {header_row} to read the header from")
+    data = rows[header_row:]
     header = [_header_text(v, j) for j, v in enumerate(rows[header_row - 1])]
-    while header and header[-1].startswith("(column "):  # empty cells after the last header
-        header.pop()
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if duplicated:
-        raise InputFileError.all_of(file, [(h, header_row, "this header appears more than once; rename or remove "
-                                            "one of them") for h in duplicated])
+    while header and header[-1].startswith("(column ") and not _filled_beyond(data, len(header) - 1):
+        header.pop()  # empty cells after the last header, with nothing under them
+    header = _header_with_data_columns(header, data)
+    header = _distinct_headers(file, header, header_row, spec)
     width, body, problems = len(header), [], {}
-    for position, row in enumerate(rows[header_row:]):
+    trailing = _trailing_separators(data, width)
+    for position, row in enumerate(data):
         extra = row[width:]
-        if any(not _is_empty(v) for v in extra):
-            problems[position] = (f"has {width + sum(1 for v in extra if not _is_empty(v))} values but the "
-                                  f"header has {width} (a value in a column with no header)")
-        row = list(row[:width]) + [None] * (width - len(row))
-        body.append(row)
+        stray = [v for v in extra if not _is_empty(v)]
+        if stray or (extra and not trailing):
+            problems[position] = (f"has {len(row)} values but the header has {width} (a value in a column "
+                                  "with no header, or a separator inside a value that is not in quotes)")
+        body.append(list(row[:width]) + [None] * (width - len(row)))
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
     numbers = np.arange(len(body)) + header_row + 1
-    return RawTable(file, frame, header_row, numbers, found and header_row != 1, problems)
+    table = RawTable(file, frame, header_row, numbers, found and header_row != 1, problems)
+    if getattr(rows, "others", None):
+        table.other_sheets = list(rows.others)
+        table.sheet = rows.title
+    return table
+
+
+def _filled_beyond(data: list[list[Any]], j: int) -> bool:
+    """Whether most data rows have a value in column j (a column whose header cell is empty)."""
+    filled = sum(1 for row in data if len(row) > j and not _is_empty(row[j]))
+    return filled > 0 and filled >= len(data) / 2
+
+
+def _header_with_data_columns(header: list[str], data: list[list[Any]]) -> list[str]:
+    """Columns past the header that most rows fill are data without a header: named by their letter."""
+    width = len(header)
+    while _filled_beyond(data, width):
+        header = header + [_header_text(None, width)]
+        width += 1
+    return header
+
+
+def _trailing_separators(data: list[list[Any]], width: int) -> bool:
+    """Most rows end with an empty extra field: the export writes a separator after every line."""
+    extra = sum(1 for row in data if len(row) > width)
+    return extra > 0 and extra >= len(data) / 2
+
+
+def _distinct_headers(file: str, header: list[str], header_row: int, spec: TableSpec | None) -> list[str]:
+    """A header written twice refuses the file when the contract would read it; a repeated header the
+    contract does not read (two 'Comments') is numbered and listed as not used."""
+    known = set() if spec is None else {n for col in spec.names for n in header_names(spec.name, col)}
+    repeated = sorted({h for h in header if header.count(h) > 1 and normalise_header(h) in known})
+    if repeated:
+        raise InputFileError.all_of(file, [(h, header_row, "this header appears more than once; rename or remove "
+                                            "one of them") for h in repeated])
+    seen: Counter = Counter()
+    out = []
+    for h in header:
+        seen[h] += 1
+        out.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    return out
 
 
 def _header_text(value: Any, j: int) -> str:
@@ -207,15 +280,17 @@ def _header_text(value: Any, j: int) -> str:
 
 
 def _header_row(rows: list[list[Any]], spec: TableSpec | None) -> tuple[int, bool]:
-    """The first of the first rows with two or more names the contract recognises; row 1 otherwise."""
+    """Of the first rows, the one naming the most columns the contract knows (two at least, the first
+    such row on a tie); row 1 when none does. Report settings above a table name a few, the header most."""
     if spec is None:
         return 1, False
     known = {name for col in spec.names for name in header_names(spec.name, col)}
+    best, hits = 1, 1
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = [normalise_header(v) for v in row if not _is_empty(v)]
-        if sum(n in known for n in names) >= 2 and len(set(names)) == len(names):  # a header names each column once
-            return i + 1, True
-    return 1, False
+        count = len({normalise_header(v) for v in row if not _is_empty(v)} & known)
+        if count > hits:
+            best, hits = i + 1, count
+    return best, hits >= 2
 
 
 def read_source(source: Any, spec: TableSpec, name: str | None = None,
@@ -231,7 +306,7 @@ def read_source(source: Any, spec: TableSpec, name: str | None = None,
     where = {p: i for i, p in enumerate(positions)}
     problems = {where[p]: why for p, why in raw_table.row_problems.items() if p in where}
     return SourceTable(file, frame, raw, ignored, header_map, raw_table.row_numbers[positions],
-                       raw_table.header_row, problems)
+                       raw_table.header_row, problems, raw_table.sheet, raw_table.other_sheets)
 
 
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
@@ -313,7 +388,8 @@ def suggest_mapping(headers: list[str], spec: TableSpec) -> dict[str, str | None
 # ---------------------------------------------------------------- cell parsing
 
 # Words HR exports and spreadsheets put in an empty cell ("NA" is left alone: it is North America too).
-MISSING_MARKERS = frozenset({"n/a", "#n/a", "null", "none", "nan", "nat", "<na>"})
+MISSING_MARKERS = frozenset({"n/a", "#n/a", "n.a.", "null", "none", "nan", "nat", "<na>", "-", "--", "(blank)",
+                             "not applicable", "0000-00-00", "00.00.0000", "00/00/0000"})
 
 
 _LONGEST_MARKER = max(map(len, MISSING_MARKERS))
@@ -339,6 +415,16 @@ def _text_of(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return str(v).strip()
+
+
+_WHOLE_WITH_ZEROS = re.compile(r"^(\d+)\.0+$")
+
+
+def _id_of(v: Any) -> str:
+    """An id: '1001.0' (a spreadsheet's whole number written as a decimal) reads as '1001'."""
+    text = _text_of(v)
+    whole = _WHOLE_WITH_ZEROS.match(text)
+    return whole.group(1) if whole else text
 
 
 def _number(v: Any) -> float:
@@ -369,12 +455,14 @@ def _column_parser(values: list[Any], kind: str, date_format: str | None) -> tup
         column = formats.detect(values, date_format)
         return column.parse, column.format
     if kind == "amount":
-        mark = formats.decimal_mark(values)
+        mark = formats.amount_format(values)
         return (lambda v: formats.amount(v, mark)), None
     if kind == "rating":
         return formats.rating, None
     if kind == "integer":
         return _integer, None
+    if kind == "id":
+        return _id_of, None
     return _text_of, None
 
 
@@ -409,12 +497,12 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
         empty = [_is_empty(v) for v in values]
         try:
             parse, fmt = _column_parser([v for v, blank in zip(values, empty) if not blank], kind, date_format)
-        except DateFormatProblem as exc:
+        except ColumnFormatProblem as exc:  # also an amount column in two number formats or currencies
             column_problems.append((col, None, str(exc)))
             if exc.ambiguous:
                 ambiguous.append(col)
             continue
-        if fmt:
+        if fmt and not all(empty):
             date_formats[col] = fmt
         out, errors = _parse_column(values, empty, parse)
         non_empty = sum(v is not None for v in out) + len(errors)
@@ -422,8 +510,11 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
             column_problems.append((col, None, "required column has no values"))
         elif errors and len(errors) == non_empty >= MIN_BAD_CELLS_FOR_BAD_COLUMN:
             pos = min(errors)
+            hint = "" if spec.column(col).required else (
+                f"; if this is not the {col} column, choose '(not in this file)' for it "
+                f"(CLI: --map {spec.name}.{col}=)")
             column_problems.append((col, src.row_number(pos), f"no value in this column is a valid "
-                                                              f"{KIND_WORDS.get(kind, kind)}, e.g. {errors[pos]}"))
+                                                              f"{KIND_WORDS.get(kind, kind)}, e.g. {errors[pos]}{hint}"))
         parsed[col] = out
         for pos, msg in errors.items():
             problems.setdefault(pos, (col, msg))
@@ -474,13 +565,18 @@ class ReadOptions:
 
 def _vocabulary(values: list[str | None], rule: Callable[[str], str], chosen: Mapping[str, str]
                 ) -> tuple[list[str | None], list[dict[str, Any]]]:
-    """Each value's meaning (the user's, else the keyword rule's) and the table of distinct values."""
-    counts = Counter(v for v in values if v is not None)
+    """Each value's meaning (the user's, else the keyword rule's) and the table of distinct wordings
+    (one row per wording whatever its case or spacing, shown as most often written)."""
     chosen = {_wording_key(k): m for k, m in chosen.items()}
-    meaning = {v: chosen.get(_wording_key(v)) or rule(v) for v in counts}
-    table = [{"given": v, "mapped_to": meaning[v], "rows": c, "by": "you" if _wording_key(v) in chosen else "rule"}
-             for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return [None if v is None else meaning[v] for v in values], table
+    counts = Counter(v for v in values if v is not None)
+    spellings: dict[str, Counter] = {}
+    for v, c in counts.items():
+        spellings.setdefault(_wording_key(v), Counter())[v] += c
+    meaning = {key: chosen.get(key) or rule(key) for key in spellings}
+    table = [{"given": spelled.most_common(1)[0][0], "mapped_to": meaning[key], "rows": sum(spelled.values()),
+              "by": "you" if key in chosen else "rule"}
+             for key, spelled in sorted(spellings.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))]
+    return [None if v is None else meaning[_wording_key(v)] for v in values], table
 
 
 def _wording_key(value: str) -> str:
@@ -495,6 +591,8 @@ def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -
     hire = parsed["hire_date"]
     term = parsed.get("termination_date", [None] * n)
     reasons_in = parsed.get("termination_reason", [None] * n)
+    if "salary" in parsed:  # a salary of 0 is an export's way of saying "not recorded"
+        parsed["salary"] = [None if v == 0 else v for v in parsed["salary"]]
     first_seen: dict[str, int] = {}
     for i in range(n):
         if i in problems:
@@ -509,7 +607,7 @@ def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -
             problems[i] = ("termination_date", f"{term[i].date()} is before hire_date {hire[i].date()}")
         elif reasons_in[i] is not None and term[i] is None:
             problems[i] = ("termination_reason", f"{reasons_in[i]!r} given but termination_date is empty")
-        elif parsed.get("salary") and parsed["salary"][i] is not None and parsed["salary"][i] <= 0:
+        elif parsed.get("salary") and parsed["salary"][i] is not None and parsed["salary"][i] < 0:
             problems[i] = ("salary", f"{parsed['salary'][i]:g} is not a positive amount")
         elif parsed.get("salary") and parsed["salary"][i] is not None and parsed["salary"][i] > MAX_SALARY:
             problems[i] = ("salary", f"{parsed['salary'][i]:g} is not a plausible annual salary")
@@ -520,15 +618,17 @@ def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -
     keep = [i for i in range(n) if i not in problems]
     if not keep:  # loading would empty the dashboard: refuse, as for a file-level problem
         first = min(problems)
-        raise InputFileError(src.file, f"every row would be set aside, e.g. {problems[first][0]}: "
-                                       f"{problems[first][1]}", column=problems[first][0], row=src.row_number(first))
+        column, why = problems[first]
+        raise InputFileError(src.file, f"every row would be set aside, e.g. {f'{column}: ' if column else ''}{why}",
+                             column=column, row=src.row_number(first))
     frame = _kept(parsed, keep, EMPLOYEES)
     mapping: list[dict[str, Any]] = []
     if "termination_reason" in parsed:
         mapped, mapping = _vocabulary([reasons_in[i] for i in keep], map_reason, options.reason_map)
         frame["termination_reason"] = pd.Series(mapped, dtype=object)
     notes = {"reason_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
-             "header_row": src.header_row, "date_formats": date_formats,
+             "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
+             "other_sheets": src.other_sheets,
              "rejected_ids": {ids[i]: src.row_number(i) for i in problems if ids[i] is not None}}
     return ValidatedTable("employees", src.file, frame, _reject_frame(src, "employees", problems), notes)
 
@@ -577,7 +677,8 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable,
         mapped, mapping = _vocabulary([programs_in[i] for i in keep], map_program, options.program_map)
         frame["program_type"] = pd.Series(mapped, dtype=object)
     notes = {"program_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
-             "header_row": src.header_row, "date_formats": date_formats,
+             "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
+             "other_sheets": src.other_sheets,
              "external_mentors": int(sum(1 for i in keep if mentor[i] is None or mentor[i] not in known))}
     return ValidatedTable("mentorships", src.file, frame, _reject_frame(src, "mentorships", problems), notes)
 
@@ -613,10 +714,11 @@ class LoadPlan:
         return pd.concat([self.employees.rejects, self.mentorships.rejects], ignore_index=True)
 
     def vocabulary(self) -> dict[str, dict[str, str]]:
-        """What each termination reason and programme type was read as: stored with the load, so the
-        next load of the same wording reads it the same way."""
-        return {"termination_reason": {m["given"]: m["mapped_to"] for m in self.employees.notes.get("reason_mapping", [])},
-                "program_type": {m["given"]: m["mapped_to"] for m in self.mentorships.notes.get("program_mapping", [])}}
+        """The meanings the user gave to termination reasons and programme types (not the rules'): stored
+        with the load, so the next load reads the same wording the same way."""
+        return {field: {_wording_key(m["given"]): m["mapped_to"] for m in table.notes.get(key, []) if m["by"] == "you"}
+                for field, table, key in (("termination_reason", self.employees, "reason_mapping"),
+                                          ("program_type", self.mentorships, "program_mapping"))}
 
     def quality(self) -> QualityCounts:
         emp = self.employees.frame
@@ -644,7 +746,9 @@ class LoadPlan:
                                                                            ("mentorships", self.mentorships))},
             "date_formats": {t: v.notes.get("date_formats", {}) for t, v in (("employees", self.employees),
                                                                                ("mentorships", self.mentorships))},
-            "warnings": quality_warnings(self.quality()),
+            "warnings": [wording.other_sheets_warning(v.file, v.notes["sheet"], v.notes["other_sheets"])
+                         for v in (self.employees, self.mentorships) if v.notes.get("other_sheets")]
+                        + quality_warnings(self.quality()),
         }
 
 
@@ -662,10 +766,11 @@ def quality_warnings(q: QualityCounts, event: str | None = None) -> list[str]:
     out = [wording.set_aside_warning(table, n, total) for table, (n, total) in q.set_aside.items()
            if total and n / total > MAX_SET_ASIDE_SHARE]
     unclear = q.no_reason + q.other_reason
-    if q.exits and unclear / q.exits > MAX_UNCLEAR_REASON_SHARE and q.exits > q.no_reason:
-        out.append(wording.unclear_reasons_warning(unclear, q.exits))
-    if q.exits and q.no_reason > q.exits / 2 and q.exits > q.no_reason and event in (None, "voluntary"):
+    most_missing = q.exits and q.no_reason > q.exits / 2 and q.exits > q.no_reason and event in (None, "voluntary")
+    if most_missing:  # the sharper of the two warnings about the same exits
         out.append(wording.missing_reasons_warning(q.no_reason, q.exits))
+    elif q.exits and unclear / q.exits > MAX_UNCLEAR_REASON_SHARE and q.exits > q.no_reason:
+        out.append(wording.unclear_reasons_warning(unclear, q.exits))
     return out
 
 

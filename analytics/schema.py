@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | date | amount | rating | integer | reason | program
+    kind: str  # id | text | date | amount | rating | integer | reason | program
     required: bool = False
 
 
@@ -30,7 +30,7 @@ class TableSpec:
 
 
 EMPLOYEES = TableSpec("employees", (
-    Column("employee_id", "text", required=True),
+    Column("employee_id", "id", required=True),
     Column("hire_date", "date", required=True),
     Column("termination_date", "date"),
     Column("termination_reason", "reason"),
@@ -39,15 +39,15 @@ EMPLOYEES = TableSpec("employees", (
     Column("location", "text"),
     Column("gender", "text"),
     Column("birth_year", "integer"),
-    Column("manager_id", "text"),
+    Column("manager_id", "id"),
     Column("salary", "amount"),
     Column("performance_rating", "rating"),
 ))
 
 MENTORSHIPS = TableSpec("mentorships", (
-    Column("mentee_id", "text", required=True),
+    Column("mentee_id", "id", required=True),
     Column("start_date", "date", required=True),
-    Column("mentor_id", "text"),
+    Column("mentor_id", "id"),
     Column("program_type", "program"),
     Column("end_date", "date"),
     Column("meetings", "integer"),
@@ -59,11 +59,12 @@ TERMINATION_REASONS = ("voluntary", "involuntary", "retirement", "other")
 # HRIS wording read by keyword, first rule first ("Involuntary - Restructuring" is involuntary before
 # "voluntary" is looked for; "Terminated - Resignation" is a resignation); anything else is "other".
 REASON_RULES = (
+    ("other", r"\bdeath\b|\bdeceased\b|\bdied\b|passed away|\bdeath in service"),
     ("retirement", r"\bretire"),
-    ("involuntary", r"\binvoluntar"),
+    ("involuntary", r"\binvoluntar|\b(?:non|not) ?voluntar"),
     ("voluntary", r"\bvoluntar|\bresign|\bquit|better opportunit|\brelocat|career change|left voluntarily"),
     ("involuntary", r"\bterminat|\bdismiss|\bfired\b|\blay ?off|\blaid off|\bredundan|\brestructur|"
-                    r"end of (?:contract|fixed term)|\bcontract end"),
+                    r"end of (?:the )?(?:fixed term )?contract|\bcontract end|fixed term (?:contract )?end"),
     ("other", r"\bother\b"),
 )
 
@@ -71,10 +72,10 @@ PROGRAM_TYPES = ("traditional", "reverse", "lateral", "group", "external")
 PROGRAM_MEANINGS = PROGRAM_TYPES + ("other",)  # a programme type no rule knows is kept as "other"
 PROGRAM_RULES = (
     ("reverse", r"\breverse"),
-    ("external", r"\bexternal|\bcoach"),
     ("group", r"\bgroup|\bcircle|\bcohort"),
     ("lateral", r"\bpeer|\blateral|\bbuddy"),
-    ("traditional", r"\btraditional|\b1\s*:\s*1\b|one[ -]to[ -]one|\b1-on-1\b|one[ -]on[ -]one"),
+    ("external", r"\bexternal|(?<!internal )\bcoach"),
+    ("traditional", r"(?<!non )\btraditional|\b1 ?: ?1\b|\bone to one\b|\b1 on 1\b|\bone on one\b"),
 )
 
 # Header names of common HRIS exports (Workday, SAP SuccessFactors, BambooHR, ADP, Personio, HiBob),
@@ -135,7 +136,7 @@ def header_names(table: str, column: str) -> tuple[str, ...]:
 
 
 def _by_rules(value: str, rules: tuple[tuple[str, str], ...], default: str) -> str:
-    text = " ".join(str(value).lower().split())
+    text = " ".join(str(value).lower().replace("-", " ").replace("_", " ").split())  # "Lay-off" is "lay off"
     return next((meaning for meaning, pattern in rules if re.search(pattern, text)), default)
 
 

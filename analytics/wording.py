@@ -422,7 +422,7 @@ def suppressed_groups(groups) -> str:
 # ---------------------------------------------------------------- data quality
 
 def set_aside_warning(table: str, n: int, total: int) -> str:
-    return (f"{n:,} of {total:,} {table} rows ({pct(n / total)}) were set aside: the figures leave them out. "
+    return (f"{n:,} of {total:,} {table} rows ({pct(n / total, 1)}) were set aside: the figures leave them out. "
             "See the rows set aside, fix them in the export and load again.")
 
 
@@ -435,3 +435,8 @@ def missing_reasons_warning(no_reason: int, exits: int) -> str:
     return (f"Most exits ({no_reason:,} of {exits:,}) have no termination reason: counting voluntary exits only, "
             f"these {no_reason:,} exits are not counted as leaving. Count all exits instead on the Data page "
             "(or with --event all).")
+
+
+def other_sheets_warning(file: str, sheet: str, others: list[str]) -> str:
+    return (f"Only the sheet '{sheet}' of {file} was read; its other sheets ({', '.join(others)}) were not. "
+            "Put everyone in one sheet (leavers too), or save that sheet on its own.")

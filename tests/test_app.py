@@ -263,9 +263,30 @@ def test_dates_that_cannot_tell_day_from_month_are_asked_about(monkeypatch, tmp_
     question.set_value("DD/MM/YYYY").run()
     at.button[0].click().run()
     assert_clean(at)
+    at.run()  # a further redraw keeps the answer and the checked plan
+    assert {m.label: m.value for m in at.metric}["Employees ready"] == "30"
     ready = {m.label: m.value for m in at.metric}
     assert ready["Employees ready"] == "30"
     plan = at.session_state["plan"]
     assert plan.employees.frame["hire_date"].iloc[1] == pd.Timestamp("2021-02-02")
     assert plan.employees.frame["hire_date"].iloc[2] == pd.Timestamp("2021-03-03")
     assert plan.employees.frame["hire_date"].iloc[9] == pd.Timestamp("2021-01-10")  # "10/01/2021": 10 January
+
+
+def test_a_checked_plan_is_not_loaded_for_other_files(monkeypatch, tmp_path):
+    """Check one export, then upload another: the first one's plan is gone, nothing to load until checked."""
+    db = tmp_path / "upload.duckdb"
+    at = open_app(monkeypatch, db, "views/data.py", auto_demo=False)
+    emp = employees_table(60)
+    men = mentorships_table(emp, 20)
+    _upload(at, emp.to_csv(index=False).encode(), men.to_csv(index=False).encode())
+    at.button[0].click().run()
+    assert {m.label: m.value for m in at.metric}["Employees ready"] == "60"
+    at.file_uploader(key="upload_employees").set_value(("staff.csv", employees_table(30).to_csv(index=False).encode(),
+                                                        "text/csv"))
+    at.run()
+    assert_clean(at)
+    assert "Employees ready" not in {m.label for m in at.metric}
+    assert not [b for b in at.button if b.label == "Load into the dashboard"]
+    at.button[0].click().run()  # checked again: the new file's plan
+    assert {m.label: m.value for m in at.metric}["Employees ready"] == "30"

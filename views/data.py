@@ -1,4 +1,5 @@
 """Data: upload and map files, validate, load; data quality; as-of date and event settings."""
+import hashlib
 import json
 from datetime import date
 
@@ -62,6 +63,15 @@ uploads = {
 NOT_IN_FILE = "(not in this file)"
 
 
+def signature(mapping: dict, header_rows: dict, date_format: str | None) -> tuple:
+    """What a check depends on: the files' contents and every choice made about them."""
+    return (fingerprints(), json.dumps(mapping, sort_keys=True), json.dumps(header_rows, sort_keys=True), date_format)
+
+
+def fingerprints() -> tuple[str, ...]:
+    return tuple(hashlib.sha256(u.getvalue()).hexdigest()[:16] for u in uploads.values() if u is not None)
+
+
 def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: dict | None = None) -> None:
     """Read and validate both files; a date column that cannot tell day from month asks below."""
     meanings = meanings or {}
@@ -75,7 +85,15 @@ def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: d
         raise
     st.session_state["plan"] = plan
     st.session_state["plan_inputs"] = (mapping, header_rows, date_format, meanings)
+    st.session_state["plan_signature"] = signature(mapping, header_rows, date_format)
+    st.session_state.pop("ambiguous_dates", None)  # answered: the question goes
 
+
+if fingerprints() != st.session_state.get("upload_fingerprints"):  # other files: earlier answers do not apply
+    st.session_state["upload_fingerprints"] = fingerprints()
+    for key in ("plan", "plan_inputs", "plan_signature", "ambiguous_dates", "asked_dates", "date_answer"):
+        st.session_state.pop(key, None)
+current = None  # the signature of the form as it stands; the checked plan is shown only while it matches
 
 if all(uploads.values()):
     mapping, header_rows = {}, {}
@@ -85,7 +103,7 @@ if all(uploads.values()):
             if not upload.name.lower().endswith((".parquet", ".pq")):
                 header_rows[table] = int(st.number_input(
                     f"Header row of {upload.name}", min_value=1, value=found, step=1,
-                    key=f"header_{table}_{upload.name}",
+                    key=f"header_{table}_{hashlib.sha256(upload.getvalue()).hexdigest()[:16]}",
                     help="The row that holds the column names; rows above it (titles, report settings) are skipped."))
             raw = read_raw(upload, spec=spec, header_row=header_rows.get(table))
             st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
@@ -99,21 +117,30 @@ if all(uploads.values()):
                     default = suggested[name]
                     pick = st.selectbox(f"{name}{' (required)' if name in spec.required else ''}", choices,
                                         index=choices.index(default) if default else 0,
-                                        key=f"map_{table}_{name}_{upload.name}_{raw.header_row}")
+                                        key=f"map_{table}_{name}_{fingerprints()}_{raw.header_row}")
                     mapping[table][name] = None if pick == NOT_IN_FILE else pick
-    ambiguous = st.session_state.get("ambiguous_dates", ())
-    date_format = st.session_state.get("date_format") if ambiguous else None
+    date_format = st.session_state.get("date_answer")  # kept apart from its widget, which is not always drawn
+    current = signature(mapping, header_rows, date_format)
     if st.button("Check files", type="primary", disabled=len(mapping) < 2):
         with ui.friendly_errors(), st.spinner("Checking every row…"):
             check(mapping, header_rows, date_format)
-    if st.session_state.get("ambiguous_dates"):
-        st.radio(f"Dates in {', '.join(st.session_state['ambiguous_dates'])} could be either way round "
-                 "(every day is 12 or under). How does your HR system write them?", formats.DAY_MONTH_CHOICES,
+    asked = st.session_state.get("ambiguous_dates") or st.session_state.get("asked_dates")
+    if asked:
+        st.session_state["asked_dates"] = asked
+        answer = st.session_state.get("date_answer")
+        st.radio(f"Dates in {', '.join(asked)} could be either way round (every day is 12 or under). "
+                 "How does your HR system write them?", formats.DAY_MONTH_CHOICES,
                  format_func=lambda f: f"{f} (03/04/2021 is {'4 March' if f.startswith('MM') else '3 April'})",
-                 index=None, key="date_format", horizontal=True)
-        st.caption("Choose, then check the files again.")
+                 index=formats.DAY_MONTH_CHOICES.index(answer) if answer else None, key="date_question",
+                 horizontal=True, on_change=lambda: st.session_state.update(date_answer=st.session_state["date_question"]))
+        if st.session_state.get("ambiguous_dates"):
+            st.caption("Choose, then check the files again.")
 
 plan = st.session_state.get("plan")
+if plan is not None and current != st.session_state.get("plan_signature"):
+    st.info("The files or the choices above changed since they were checked: check the files again.",
+            icon=":material/refresh:")
+    plan = None
 if plan is not None and all(uploads.values()):
     report = plan.report()
     with st.container(horizontal=True):
@@ -168,8 +195,8 @@ if plan is not None and all(uploads.values()):
     if st.button("Load into the dashboard", type="primary"):
         with ui.friendly_errors(), st.spinner("Loading…"):
             store.load_plan(con, plan)
-            del st.session_state["plan"]
-            st.session_state.pop("as_of", None)
+            for key in ("plan", "plan_inputs", "plan_signature", "as_of", "event"):  # new data: its own defaults
+                st.session_state.pop(key, None)
             ui.clear_caches()
             st.session_state["flash"] = "Loaded. Every page now shows your data."
             st.rerun()  # redraw the sidebar, the settings and the figures below with the new data
@@ -221,7 +248,8 @@ st.caption("A simulated company of 5,000 employees whose true mentoring effect i
 if st.button("Restore demo data"):
     with ui.friendly_errors(), st.spinner("Building the demo company…"):
         store.load_demo(con)
-        st.session_state.pop("as_of", None)
+        for key in ("as_of", "event"):
+            st.session_state.pop(key, None)
         ui.clear_caches()
         st.session_state["flash"] = "Demo data restored."
         st.rerun()
