@@ -137,7 +137,13 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     text = decode_text(data)
     sep = _separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
-    return [row for row in reader]
+    rows = [row for row in reader]
+    for number, row in enumerate(rows, 1):
+        swallowed = next((v for v in row if "\n" in v and sum(line.count(sep) for line in v.splitlines()) >= 2), None)
+        if swallowed is not None:  # a value running over lines that themselves look like records
+            raise ValueError(f"a quotation mark on row {number} is never closed, so the lines after it would "
+                             f"be read as one value ({swallowed.splitlines()[0][:40]!r}...); close or remove it")
+    return rows
 
 
 def decode_text(data: bytes) -> str:

@@ -630,3 +630,14 @@ def test_stored_meanings_are_the_users_only_and_match_any_case(tmp_path, capsys)
     again = prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", options=store.remembered_options(con))
     assert [m["by"] for m in again.report()["reason_mapping"]] == ["you", "rule"]
     con.close()
+
+
+def test_an_unclosed_quote_is_named_not_swallowing_the_rows_after_it(tmp_path):
+    with pytest.raises(InputFileError, match="a quotation mark on row 2 is never closed"):
+        _pair(tmp_path, 'Employee ID,Hire Date,Department\nA,2020-01-01,"Big Team\nB,2020-01-02,Sales\n'
+                        'C,2020-01-03,Sales\nD,2020-01-04,Sales\n')
+
+
+def test_a_quoted_note_over_two_lines_is_one_value(tmp_path):
+    plan = _pair(tmp_path, 'Employee ID,Hire Date,Note\nA,2020-01-01,"first line\nsecond line"\nB,2020-01-02,x\n')
+    assert plan.employees.frame["employee_id"].tolist() == ["A", "B"]
