@@ -4,27 +4,29 @@ Plain arithmetic on numbers the caller passes in; no data access, no streamlit.
 
 Method
 ------
-p0 is the 12-month exit probability of unmentored people (from the data). Over a horizon
-of H years the hazard is taken as constant, so the H-year exit probability is
-p0_H = 1 - (1 - p0)^H. Under proportional hazards a hazard ratio HR gives the mentored
-probability p1_H = 1 - (1 - p0_H)^HR (for H = 1 this is p1 = 1 - (1 - p0)^HR).
+Each person's own risk: for everyone employed at the as-of date the caller passes p0_i, their
+chance of a voluntary exit within the horizon if not mentored, from the adjusted model given
+their tenure and characteristics (models.exit_risks), split into today's mentees and everyone
+else. Under proportional hazards a hazard ratio HR gives the mentored chance
+p1_i = 1 - (1 - p0_i)^HR (exact without competing exits; with them, within 0.5% of the
+model's own integral on the demo company over three years).
 
-The mentees are followed as one group over the horizon, leavers not replaced:
-
-    avoided exits  = mentees x (p0_H - p1_H)
+    avoided exits  = sum over today's mentees of (p0_i - p1_i)              (programme as it is)
+                   = more mentees x mean over the others of (p0_i - p1_i)   (target scenario)
     savings        = avoided exits x average salary x replacement cost share
-    programme cost = mentees x cost per mentee per year x H   (every mentee paid for
-                     every year, which errs toward cost)
+    programme cost = cost per mentee per year x mentee-years of mentoring in the horizon:
+                     the time left of today's active mentorships (as it is), and each new
+                     mentee's programme length (target); finished mentoring costs nothing more
     net benefit    = savings - programme cost
     ROI            = net benefit / programme cost                  (None when cost is 0;
                      with negative savings a larger cost moves it toward -1, so compare
                      net benefit, not ROI, when the HR may exceed 1)
     payback months = programme cost / (savings / (12 H))           (None when savings <= 0)
 
-"Programme as it is" counts people x coverage_now mentees; the target scenario counts the
-additional people x (coverage_target - coverage_now). Each output is a point with a range
-from the HR's 95% CI: the upper HR gives the low end of the benefit (and the slow end of
-payback). The same is computed with the naive HR, labelled "naive (overstated)".
+Each output is a point with a range from the HR's 95% CI: the upper HR gives the low end of
+the benefit (and the slow end of payback). The range carries the effect's uncertainty only,
+not that of each person's baseline risk. The same is computed with the naive HR, labelled
+"naive (overstated)".
 """
 from __future__ import annotations
 
@@ -37,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidInputError, MissingInputError
-from .policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, REPLACEMENT_COST_PCT, REPLACEMENT_COST_RANGE,
-                     SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS)
+from .policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT,
+                     REPLACEMENT_COST_RANGE, SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS)
 from .wording import GALLUP, MISSING_SALARY, NAIVE_LABEL, YOUR_INPUT, pct
 
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")
@@ -58,14 +60,16 @@ class BusinessCaseInputs:
     """Validated inputs. Any field may be given as an `Input` to record its source;
     the plain value is stored in the field and the source in `sources`."""
     people_in_scope: int
-    p0: float
+    exit_risks_now: tuple[float, ...]      # each of today's mentees: chance of leaving in the horizon, unmentored
+    exit_risks_others: tuple[float, ...]   # everyone else employed now: the same
     hazard_ratio: float
     hazard_ratio_lower: float
     hazard_ratio_upper: float
-    coverage_now: float
     coverage_target: float
     average_salary: float | None
     programme_cost_per_mentee: float
+    mentee_years_now: float = 0.0          # years of today's active mentorships left within the horizon
+    programme_years: float = PROGRAMME_YEARS  # a new mentee's mentoring, in years
     replacement_cost_pct: float = REPLACEMENT_COST_PCT
     horizon_years: float = 1
     naive_hazard_ratio: float | None = None
@@ -88,6 +92,18 @@ class BusinessCaseInputs:
         """The value of one input with its source."""
         return Input(getattr(self, name), self.sources[name])
 
+    @property
+    def coverage_now(self) -> float:
+        """The share of the people in scope mentored today."""
+        staff = len(self.exit_risks_now) + len(self.exit_risks_others)
+        return len(self.exit_risks_now) / staff if staff else 0.0
+
+    @property
+    def exit_probability(self) -> float:
+        """The average chance that someone employed now leaves voluntarily within the horizon, unmentored."""
+        risks = self.exit_risks_now + self.exit_risks_others
+        return float(np.mean(risks)) if risks else 0.0
+
 
 _INPUT_NAMES = tuple(n for n in BusinessCaseInputs.__dataclass_fields__ if n != "sources")
 _DEFAULT_SOURCES = {"replacement_cost_pct": GALLUP}
@@ -95,9 +111,9 @@ _HINTS = {"average_salary": MISSING_SALARY}
 _LOW_PCT, _HIGH_PCT = REPLACEMENT_COST_RANGE
 _FIRST_YEAR, _LAST_YEAR = HORIZON_YEARS_RANGE
 _RULES: dict[str, tuple[Callable[[float], bool], str]] = {
-    "p0": (lambda x: 0 <= x < 1, "in [0, 1)"),
-    "coverage_now": (lambda x: 0 <= x <= 1, "in [0, 1]"),
     "coverage_target": (lambda x: 0 <= x <= 1, "in [0, 1]"),
+    "mentee_years_now": (lambda x: x >= 0, ">= 0"),
+    "programme_years": (lambda x: x > 0, "> 0"),
     "average_salary": (lambda x: x > 0, "> 0"),
     "programme_cost_per_mentee": (lambda x: x >= 0, ">= 0"),
     "replacement_cost_pct": (lambda x: _LOW_PCT <= x <= _HIGH_PCT,
@@ -148,12 +164,25 @@ def _naive_hazard_ratios(x: BusinessCaseInputs) -> dict[str, float]:
 
 def _validated(x: BusinessCaseInputs) -> dict[str, Any]:
     out: dict[str, Any] = {"people_in_scope": _count("people_in_scope", x.people_in_scope)}
+    for name in ("exit_risks_now", "exit_risks_others"):
+        out[name] = _probabilities(name, getattr(x, name))
     out.update({name: _checked(name, getattr(x, name), *rule) for name, rule in _RULES.items()})
-    if out["coverage_target"] < out["coverage_now"]:
-        now = out["coverage_now"]
-        raise InvalidInputError("coverage_target", f">= coverage_now ({now:g})", x.coverage_target)
+    staff = len(out["exit_risks_now"]) + len(out["exit_risks_others"])
+    now = len(out["exit_risks_now"]) / staff if staff else 0.0
+    if out["coverage_target"] < now:
+        raise InvalidInputError("coverage_target", f">= today's share mentored ({now:g})", x.coverage_target)
     out.update(_hazard_ratios("hazard_ratio", x.hazard_ratio, x.hazard_ratio_lower, x.hazard_ratio_upper))
     out.update(_naive_hazard_ratios(x))
+    return out
+
+
+def _probabilities(name: str, values: Any) -> tuple[float, ...]:
+    if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise InvalidInputError(name, "a sequence of probabilities", values)
+    out = tuple(float(v) for v in values)
+    bad = next((v for v in out if not (0 <= v < 1)), None)
+    if bad is not None:
+        raise InvalidInputError(name, "probabilities in [0, 1)", bad)
     return out
 
 
@@ -171,14 +200,15 @@ def _filled_sources(x: BusinessCaseInputs, given: dict[str, str]) -> dict[str, s
 
 # ------------------------------------------------------------------ formulas
 
-def horizon_exit_probability(p0: float, years: float) -> float:
-    """p0_H = 1 - (1 - p0)^H: the 12-month probability extended under a constant hazard."""
-    return -math.expm1(years * math.log1p(-p0))
+def mentored_exit_probability(p0: Any, hazard_ratio: float) -> Any:
+    """p1 = 1 - (1 - p0)^HR: proportional hazards applied to an exit probability (numbers or arrays)."""
+    return -np.expm1(hazard_ratio * np.log1p(-np.asarray(p0, dtype=float)))
 
 
-def mentored_exit_probability(p0: float, hazard_ratio: float) -> float:
-    """p1 = 1 - (1 - p0)^HR: proportional hazards applied to an exit probability."""
-    return -math.expm1(hazard_ratio * math.log1p(-p0))
+def avoided_exits(risks: tuple[float, ...], hazard_ratio: float) -> float:
+    """Expected exits mentoring avoids among people with these unmentored chances of leaving."""
+    p0 = np.asarray(risks, dtype=float)
+    return float((p0 - mentored_exit_probability(p0, hazard_ratio)).sum()) if p0.size else 0.0
 
 
 def return_on_investment(savings: float, cost: float) -> float | None:
@@ -241,26 +271,44 @@ def _hazard_triple(x: BusinessCaseInputs, name: str) -> HazardRatios:
     return getattr(x, name), getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")
 
 
-def _point(x: BusinessCaseInputs, mentees: float, hr: float) -> dict[str, float | None]:
-    p0_h = horizon_exit_probability(x.p0, x.horizon_years)
-    avoided = mentees * (p0_h - mentored_exit_probability(p0_h, hr))
+def _point(x: BusinessCaseInputs, hr: float, scenario: str, more: float | None = None) -> dict[str, float | None]:
+    """One hazard ratio's figures: the programme as it is ("current"), the additional mentees alone
+    ("target"), or today's programme with `more` mentees on top ("coverage")."""
+    others = x.exit_risks_others
+    per_new = avoided_exits(others, hr) / len(others) if others else 0.0
+    new_mentee_years = min(x.programme_years, x.horizon_years)
+    if more is None:
+        more = _more_mentees(x)
+    include_now = scenario in ("current", "coverage")
+    add = more if scenario in ("target", "coverage") else 0.0
+    avoided = (avoided_exits(x.exit_risks_now, hr) if include_now else 0.0) + add * per_new
     savings = avoided * x.average_salary * x.replacement_cost_pct
-    cost = mentees * x.programme_cost_per_mentee * x.horizon_years
+    mentee_years = (x.mentee_years_now if include_now else 0.0) + add * new_mentee_years
+    cost = mentee_years * x.programme_cost_per_mentee
     return {"avoided_exits": avoided, "savings": savings, "programme_cost": cost,
             "net_benefit": savings - cost, "roi": return_on_investment(savings, cost),
             "payback_months": payback_months(savings, cost, x.horizon_years)}
 
 
-def _outcome(x: BusinessCaseInputs, mentees: float, hrs: HazardRatios) -> Outcome:
-    mid, best, worst = (_point(x, mentees, hr) for hr in hrs)
+def _more_mentees(x: BusinessCaseInputs) -> float:
+    """Mentees the target adds: the target share of everyone in scope, less today's."""
+    staff = len(x.exit_risks_now) + len(x.exit_risks_others)
+    return max(0.0, min(float(len(x.exit_risks_others)), staff * x.coverage_target - len(x.exit_risks_now)))
+
+
+def _outcome(x: BusinessCaseInputs, hrs: HazardRatios, scenario: str, more: float | None = None) -> Outcome:
+    mid, best, worst = (_point(x, hr, scenario, more) for hr in hrs)
     ranged = {m: Range(mid[m], worst[m], best[m]) for m in MEASURES}
     ranged["payback_months"] = Range(mid["payback_months"], best["payback_months"], worst["payback_months"])
+    mentees = {"current": float(len(x.exit_risks_now)), "target": _more_mentees(x)}.get(
+        scenario, float(len(x.exit_risks_now)) + (more or 0.0))
     return Outcome(mentees, **ranged)
 
 
 def _mentored_probability(x: BusinessCaseInputs, hrs: HazardRatios) -> Range:
-    p0_h = horizon_exit_probability(x.p0, x.horizon_years)
-    return Range(*(mentored_exit_probability(p0_h, hr) for hr in hrs))
+    """Today's mentees' average chance of leaving within the horizon, as mentored."""
+    risks = np.asarray(x.exit_risks_now, dtype=float)
+    return Range(*(float(mentored_exit_probability(risks, hr).mean()) if risks.size else math.nan for hr in hrs))
 
 
 @dataclass(frozen=True)
@@ -279,7 +327,7 @@ class BusinessCase:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable: floats, None where undefined."""
         return {"horizon_years": float(self.inputs.horizon_years), "inputs": _inputs_dict(self.inputs),
-                "exit_probability": {"unmentored": self.exit_probability_unmentored,
+                "exit_probability": {"unmentored": _clean(self.exit_probability_unmentored),
                                      "mentored": self.exit_probability_mentored.to_dict()},
                 "current": self.current.to_dict(), "target": self.target.to_dict(),
                 "naive": self._naive_dict()}
@@ -294,8 +342,8 @@ class BusinessCase:
 def business_case(inputs: BusinessCaseInputs) -> BusinessCase:
     """Compute the business case (see the module docstring for the formulas)."""
     adjusted = _hazard_triple(inputs, "hazard_ratio")
-    case = BusinessCase(inputs, horizon_exit_probability(inputs.p0, inputs.horizon_years),
-                        _mentored_probability(inputs, adjusted), *_outcomes(inputs, adjusted))
+    unmentored = float(np.mean(inputs.exit_risks_now)) if inputs.exit_risks_now else math.nan
+    case = BusinessCase(inputs, unmentored, _mentored_probability(inputs, adjusted), *_outcomes(inputs, adjusted))
     if inputs.naive_hazard_ratio is None:
         return case
     naive = _hazard_triple(inputs, "naive_hazard_ratio")
@@ -305,23 +353,35 @@ def business_case(inputs: BusinessCaseInputs) -> BusinessCase:
 
 
 def _outcomes(x: BusinessCaseInputs, hrs: HazardRatios) -> tuple[Outcome, Outcome]:
-    more = x.people_in_scope * (x.coverage_target - x.coverage_now)
-    return _outcome(x, x.people_in_scope * x.coverage_now, hrs), _outcome(x, more, hrs)
+    return _outcome(x, hrs, "current"), _outcome(x, hrs, "target")
 
 
 def _inputs_dict(x: BusinessCaseInputs) -> dict[str, dict[str, Any]]:
-    return {name: {"value": getattr(x, name), "source": source} for name, source in x.sources.items()}
+    """Each input with its source; the per-person risks as their count and mean (the JSON stays small)."""
+    out = {}
+    for name, source in x.sources.items():
+        value = getattr(x, name)
+        if isinstance(value, tuple):
+            value = {"people": len(value), "mean": float(np.mean(value)) if value else None}
+        out[name] = {"value": value, "source": source}
+    out["coverage_now"] = {"value": x.coverage_now, "source": x.sources.get("exit_risks_now", YOUR_INPUT)}
+    return out
 
 
 # ------------------------------------------------------------------ scenarios and sensitivity
 
 def coverage_scenarios(inputs: BusinessCaseInputs, coverages: Iterable[float] | None = None) -> pd.DataFrame:
-    """Value of the programme (adjusted HR, with range) at each coverage; by default
-    11 steps from today's share to the target."""
+    """Value of the programme (adjusted HR, with range) at each coverage: today's mentees and the
+    additional ones; by default 11 steps from today's share to the target."""
     grid = _coverage_grid(inputs) if coverages is None else [
-        _checked("coverages", c, *_RULES["coverage_now"]) for c in coverages]
+        _checked("coverages", c, lambda v: 0 <= v <= 1, "in [0, 1]") for c in coverages]
     hrs = _hazard_triple(inputs, "hazard_ratio")
-    return pd.DataFrame([_scenario_row(c, _outcome(inputs, inputs.people_in_scope * c, hrs)) for c in grid])
+    staff = len(inputs.exit_risks_now) + len(inputs.exit_risks_others)
+    rows = []
+    for c in grid:
+        more = max(0.0, min(float(len(inputs.exit_risks_others)), staff * c - len(inputs.exit_risks_now)))
+        rows.append(_scenario_row(c, _outcome(inputs, hrs, "coverage", more)))
+    return pd.DataFrame(rows)
 
 
 def _coverage_grid(x: BusinessCaseInputs) -> list[float]:
@@ -363,6 +423,5 @@ def _default_costs(x: BusinessCaseInputs) -> list[float]:
 
 
 def _grid_value(x: BusinessCaseInputs, measure: str, scenario: str) -> float:
-    coverage = x.coverage_now if scenario == "current" else x.coverage_target - x.coverage_now
-    value = _point(x, x.people_in_scope * coverage, x.hazard_ratio)[measure]
+    value = _point(x, x.hazard_ratio, scenario)[measure]
     return math.nan if value is None else value

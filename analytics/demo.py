@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import DemoConfigError
+from analytics.policy import DAYS_PER_YEAR
 from analytics.schema import EMPLOYEES, GENERATIONS, MENTORSHIPS, PROGRAM_TYPES
 
-DAYS_PER_YEAR = 365.25
 
 # --- The organisation -------------------------------------------------------------------
 DEPARTMENT_SHARE = {

@@ -26,6 +26,7 @@ from .wording import months, pct
 CATEGORICAL = ("department", "job_level", "location", "gender", "generation", "hire_year")
 NUMERIC = ("performance_rating", "log_salary")
 CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
+RISK_CELLS = 4_000_000  # person-days held in memory at once when working out each person's risk
 
 
 @dataclass(frozen=True)
@@ -563,15 +564,20 @@ def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float) -> ExitRis
     other = _other_exits_model(fu, r, X, names) if fu.event != "all" else None
     lp_other = x_now @ other.params_.to_numpy() if other is not None else None
     tenure = now["duration_days"].to_numpy(float)
-    step_v, step_o = _daily_hazards(fit, tenure, horizon_days), \
-        (_daily_hazards(other, tenure, horizon_days) if other is not None else None)
     hr = adjusted.hazard_ratio
     out = pd.DataFrame({"employee_id": now["employee_id"].to_numpy(), "tenure_days": tenure,
                         "mentored": now["mentored"].to_numpy(bool), "salary": now["salary"].to_numpy(float)})
-    for column, log_hr in (("p_unmentored", 0.0), ("p_mentored", np.log(hr.estimate)),
-                           ("p_mentored_lower", np.log(hr.lower)), ("p_mentored_upper", np.log(hr.upper))):
-        out[column] = _voluntary_probability(step_v, np.exp(lp_unmentored + log_hr), step_o,
-                                             None if lp_other is None else np.exp(lp_other))
+    effects = {"p_unmentored": 0.0, "p_mentored": np.log(hr.estimate), "p_mentored_lower": np.log(hr.lower),
+               "p_mentored_upper": np.log(hr.upper)}
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in effects}
+    for part in np.array_split(np.arange(len(tenure)), max(1, int(np.ceil(len(tenure) * horizon_days / RISK_CELLS)))):
+        step_v = _daily_hazards(fit, tenure[part], horizon_days)  # people x days, a slice at a time
+        step_o = _daily_hazards(other, tenure[part], horizon_days) if other is not None else None
+        risk_o = None if lp_other is None else np.exp(lp_other[part])
+        for name, log_hr in effects.items():
+            columns[name].append(_voluntary_probability(step_v, np.exp(lp_unmentored[part] + log_hr), step_o, risk_o))
+    for name, parts in columns.items():
+        out[name] = np.concatenate(parts) if parts else np.array([], dtype=float)
     longest = float(fit.baseline_cumulative_hazard_["time"].max())
     return ExitRisk(out, float(horizon_days), int((tenure + horizon_days > longest).sum()))
 

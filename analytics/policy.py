@@ -7,7 +7,8 @@ from __future__ import annotations
 
 # ---------------------------------------------------------------- time
 
-DAYS_PER_MONTH = 30.4375      # a mean Gregorian month (365.25 / 12): charts show months since hire
+DAYS_PER_YEAR = 365.25        # a mean year, for horizons given in years
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12  # 30.4375: charts show months since hire
 HORIZON_DAYS = 365            # "still here after a year": the retention figure leadership asks for
 TAU_DAYS = 730                # restricted mean tenure over the first two years, where most follow-up is
 CURVE_MONTHS = 60             # curves and their tables stop at five years: few are followed longer
@@ -51,6 +52,7 @@ SENSITIVITY_REPLACEMENT_PCTS = (0.2, 0.5, 1.0, 1.5, 2.0)  # the sensitivity grid
 SENSITIVITY_COST_FACTORS = (0.5, 1.0, 1.5, 2.0)  # its columns: half to twice the programme's cost
 FREE_PROGRAMME_COSTS = (0.0, 750.0, 1500.0, 2250.0, 3000.0)  # its columns when the programme is free
 HORIZON_YEARS = 1             # the business case counts one year unless told otherwise
+PROGRAMME_YEARS = 1.0         # a mentorship with no end date runs this long (and a new mentee's does)
 HORIZON_YEARS_RANGE = (1, 3)  # beyond three years a constant exit rate is too strong an assumption
 SALARY_IF_NOT_IN_DATA = 60_000  # the starting value of the salary input when the data has none
 SCENARIO_STEPS = 11           # coverage scenarios: today's share to the target in ten steps

@@ -148,6 +148,15 @@ WHERE f.hire_date <= $as_of AND m.start_date >= {FOLLOWUP_END} AND {COHORT_FILTE
 HIRED_AFTER_SQL = f"SELECT count(*) FROM employee_facts f WHERE f.hire_date > $as_of AND {COHORT_FILTER}"
 
 DATA_VERSION_SQL = "SELECT max(load_id), max(loaded_at) FROM load_history"
+
+# Mentoring still running at the as-of date for the cohort's current staff: days left of each mentee's
+# longest running mentorship (its end date, or its start plus the default length where none is given).
+MENTORING_LEFT_SQL = f"""
+SELECT m.mentee_id, max(date_diff('day', CAST($as_of AS DATE),
+           coalesce(m.end_date, CAST(m.start_date + to_days(CAST($default_days AS INTEGER)) AS DATE)))) AS days_left
+FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
+WHERE f.hire_date <= $as_of AND NOT {EXITED} AND m.start_date <= $as_of AND {COHORT_FILTER}
+GROUP BY m.mentee_id HAVING days_left > 0"""
 HAS_DATA_SQL = "SELECT count(*) > 0 FROM employees"
 
 
@@ -406,6 +415,14 @@ def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
         con.unregister(name)
     rows = episodes.drop(columns=["event", "mentored"]).iloc[split["row"].to_numpy()].reset_index(drop=True)
     return rows.assign(start=split["start"], stop=split["stop"], event=split["event"], mentored=split["mentored"])
+
+
+def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None,
+                   default_days: int) -> np.ndarray:
+    """Days of mentoring still to run, per current mentee with a running mentorship: what the
+    programme as it is still costs."""
+    params = {"as_of": as_date(as_of), "default_days": int(default_days), **(cohort or Cohort()).sql_params()}
+    return con.execute(MENTORING_LEFT_SQL, params).df()["days_left"].to_numpy(float)
 
 
 def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:

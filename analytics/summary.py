@@ -14,12 +14,14 @@ from .cohorts import Cohort
 from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
-from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, e_value, exit_causes, extended_km, follow_up,
+from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, e_value, exit_causes, exit_risks, extended_km,
+                     follow_up,
                      group_effects, honest_model, landmark, logrank_test, meetings_effects, mentor_manager_effects,
                      mentor_own_effect, naive_model, outcome_is_common, pair_labels, programme_effects,
                      proportional_hazards, retention_at, reverse_pair_effects, rmst, time_varying_model)
-from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS, MIN_GROUP_SIZE,
-                     PROGRAMME_COST_PER_MENTEE, REPLACEMENT_COST_PCT, TAU_DAYS, shown_count)
+from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS,
+                     MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, TAU_DAYS,
+                     shown_count)
 from .results import Estimate, TestResult
 from .wording import ASSUMED_COST, DIMENSION_LABELS, MISSING_SALARY, NAIVE_SOURCE, YOUR_INPUT, from_data, from_model, months
 
@@ -88,8 +90,9 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
     test = _attempt(missing, "logrank", logrank_test, fu) if curves else None
-    case = _attempt(missing, "business_case", _business, fu, retention, adjusted, naive, assumptions,
-                    needs=("adjusted", "retention"))
+    case = _attempt(missing, "business_case", _business, fu, adjusted, naive, assumptions,
+                    store.mentoring_left(con, fu.as_of, cohort, round(PROGRAMME_YEARS * DAYS_PER_YEAR)),
+                    needs=("adjusted",))
     notes = {"ignored_mentorships": store.ignored_mentorships(con, fu.as_of, cohort),
              "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
@@ -104,44 +107,44 @@ def median_tenure(curves: GroupCurves) -> dict[str, Estimate]:
     return {name: getattr(curves, name).median_() for name in ("mentored", "unmentored")}
 
 
-def business_inputs(fu: FollowUp, retention: dict[str, Estimate], adjusted: ModelFit, naive: ModelFit | None,
-                    assumptions: Assumptions) -> BusinessCaseInputs:
-    """The business case's inputs: measured ones from the cohort, the rest from assumptions."""
-    ep = fu.episodes
-    current = ep[~ep["exited"]]
-    survival = retention["unmentored"].estimate
-    if not np.isfinite(survival):
-        raise RetentionError(f"the data does not follow unmentored people for {months(HORIZON_DAYS)} months, so "
-                             "the exit probability the business case needs is unknown")
+def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, assumptions: Assumptions,
+                    mentoring_left_days: np.ndarray) -> BusinessCaseInputs:
+    """The business case's inputs: each current employee's own risk from the cohort's adjusted model, the
+    mentoring still running, and the rest from the assumptions (business.py has the method)."""
+    current = fu.episodes[~fu.episodes["exited"]]
+    horizon_days = assumptions.horizon_years * DAYS_PER_YEAR
+    people = exit_risks(fu, adjusted, horizon_days).people
     salary = assumptions.average_salary
     salary_input = Input(salary, YOUR_INPUT) if salary is not None else None
     if salary is None and current["salary"].notna().any():
         salary_input = Input(float(current["salary"].mean()), from_data(int(current["salary"].notna().sum())))
     if salary_input is None:
         raise MissingInputError("average_salary", MISSING_SALARY)
-    coverage_now = float(current["mentored"].mean()) if len(current) else 0.0
+    now, others = people[people["mentored"]], people[~people["mentored"]]
+    coverage_now = len(now) / len(people) if len(people) else 0.0
     hr = adjusted.hazard_ratio
     naive_inputs = {} if naive is None else dict(  # shown beside the honest case when the naive model fits
         naive_hazard_ratio=Input(naive.hazard_ratio.estimate, NAIVE_SOURCE),
         naive_hazard_ratio_lower=naive.hazard_ratio.lower, naive_hazard_ratio_upper=naive.hazard_ratio.upper)
-    n_unmentored = int((~fu.rows["mentored"]).sum())
-    people = int(fu.rows["employee_id"].nunique())  # the model's people, not its counting-process rows
+    in_model = int(fu.rows["employee_id"].nunique())  # the model's people, not its counting-process rows
+    years_left = np.minimum(np.asarray(mentoring_left_days, float) / DAYS_PER_YEAR, assumptions.horizon_years)
     return BusinessCaseInputs(
-        people_in_scope=Input(len(current), from_data(len(current))),
-        p0=Input(1 - survival, from_data(n_unmentored)),
-        hazard_ratio=Input(hr.estimate, from_model(people)),
+        people_in_scope=Input(len(people), from_data(len(people))),
+        exit_risks_now=Input(tuple(now["p_unmentored"]), from_model(in_model)),
+        exit_risks_others=Input(tuple(others["p_unmentored"]), from_model(in_model)),
+        hazard_ratio=Input(hr.estimate, from_model(in_model)),
         hazard_ratio_lower=hr.lower, hazard_ratio_upper=hr.upper,
-        coverage_now=Input(coverage_now, from_data(len(current))),
         coverage_target=Input(max(assumptions.coverage_target, coverage_now), YOUR_INPUT),
         average_salary=salary_input,
         programme_cost_per_mentee=Input(assumptions.programme_cost_per_mentee, assumptions.cost_source),
+        mentee_years_now=Input(float(years_left.sum()), from_data(len(years_left))),
         replacement_cost_pct=(assumptions.replacement_cost_pct if assumptions.replacement_cost_pct == REPLACEMENT_COST_PCT
                               else Input(assumptions.replacement_cost_pct, YOUR_INPUT)),
         horizon_years=assumptions.horizon_years, **naive_inputs)
 
 
-def _business(fu, retention, adjusted, naive, assumptions) -> BusinessCase:
-    return business_case(business_inputs(fu, retention, adjusted, naive, assumptions))
+def _business(fu, adjusted, naive, assumptions, mentoring_left_days) -> BusinessCase:
+    return business_case(business_inputs(fu, adjusted, naive, assumptions, mentoring_left_days))
 
 
 # ---------------------------------------------------------------- JSON and words

@@ -208,7 +208,8 @@ def from_model(people: int) -> str:
 
 INPUT_LABELS = {
     "people_in_scope": "People employed now",
-    "p0": "Chance an unmentored employee leaves within a year",
+    "exit_probability": "Chance someone employed now leaves voluntarily in the horizon, unmentored "
+                        "(the average of each person's own)",
     "hazard_ratio": "Honest effect (hazard ratio)",
     "naive_hazard_ratio": "Naive effect, overstated (hazard ratio)",
     "coverage_now": "Share mentored today",
@@ -216,11 +217,19 @@ INPUT_LABELS = {
     "average_salary": "Average salary",
     "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
     "programme_cost_per_mentee": "Programme cost per mentee per year",
+    "mentee_years_now": "Years of today's mentoring still to run, within the horizon",
+    "programme_years": "Length of a new mentee's mentoring (years)",
     "horizon_years": "Horizon (years)",
 }
 ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name != "naive_hazard_ratio")  # the naive one is not an assumption
-_SHARES = ("p0", "coverage_now", "coverage_target", "replacement_cost_pct")
+_SHARES = ("exit_probability", "coverage_now", "coverage_target", "replacement_cost_pct")
 _AMOUNTS = ("average_salary", "programme_cost_per_mentee")
+_DERIVED = {"exit_probability": "exit_risks_now", "coverage_now": "exit_risks_now"}  # where their source is
+_YEARS = ("mentee_years_now", "programme_years")
+
+
+def _source(x: BusinessCaseInputs, name: str) -> str:
+    return x.sources.get(name) or x.sources.get(_DERIVED.get(name, ""), "")
 
 
 def input_value(name: str, value: Any) -> str:
@@ -231,6 +240,8 @@ def input_value(name: str, value: Any) -> str:
         return f"{value:.2f}"
     if name in _AMOUNTS:
         return money_exact(value)
+    if name in _YEARS:
+        return f"{value:,.1f}"
     return f"{value:,.0f}"
 
 
@@ -244,7 +255,7 @@ def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
             continue
         low, high = (x.hazard_ratio_lower, x.hazard_ratio_upper) if name == "hazard_ratio" else (None, None)
         span = f"{input_value(name, low)}{DASH}{input_value(name, high)}" if low is not None and high is not None else ""
-        rows.append((INPUT_LABELS[name], input_value(name, value), span, x.sources.get(name, "")))
+        rows.append((INPUT_LABELS[name], input_value(name, value), span, _source(x, name)))
     return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
 
 
@@ -271,17 +282,18 @@ def _input_rows(x: BusinessCaseInputs) -> list[tuple]:
         value = getattr(x, name)
         if value is not None:
             low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if "hazard" in name else (None, None)
-            rows.append(("Inputs", label, value, low, high, x.sources[name]))
+            rows.append(("Inputs", label, value, low, high, _source(x, name)))
     return rows
 
 
 def _probability_rows(case: BusinessCase) -> list[tuple]:
     within = f"within {case.inputs.horizon_years * 12:g} months"
     section = "Chance of leaving"
-    rows = [(section, f"Unmentored, {within}", case.exit_probability_unmentored, None, None, "calculated"),
-            (section, f"Mentored, {within}", *_values(case.exit_probability_mentored), CALCULATED)]
+    rows = [(section, f"Today's mentees had they not been mentored, {within}", case.exit_probability_unmentored,
+             None, None, "calculated"),
+            (section, f"Today's mentees, mentored, {within}", *_values(case.exit_probability_mentored), CALCULATED)]
     if case.naive_exit_probability_mentored is not None:
-        rows.append((section, f"Mentored, {within}, {NAIVE_LABEL}",
+        rows.append((section, f"Today's mentees, mentored, {within}, {NAIVE_LABEL}",
                      *_values(case.naive_exit_probability_mentored), CALCULATED))
     return rows
 

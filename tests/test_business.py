@@ -18,22 +18,28 @@ import numpy as np
 import pytest
 
 from analytics.business import (
-    BusinessCaseInputs, Input, business_case, coverage_scenarios, horizon_exit_probability,
-    mentored_exit_probability, payback_months, return_on_investment, sensitivity,
+    BusinessCaseInputs, Input, avoided_exits, business_case, coverage_scenarios, mentored_exit_probability,
+    payback_months, return_on_investment, sensitivity,
 )
 from analytics.errors import BusinessCaseError, InvalidInputError, MissingInputError, RetentionError
 from analytics.wording import GALLUP, NAIVE_LABEL, YOUR_INPUT, business_case_table, from_data
 
-# The worked example: 1,000 people, 37% mentored today, 76% want a mentor; 20% of the
-# unmentored leave within 12 months; adjusted HR 0.70 (95% CI 0.55-0.90); salary 60,000;
-# replacement at 50% of salary; 1,000 per mentee per year.
-BASE = dict(people_in_scope=1000, p0=0.20, hazard_ratio=0.70, hazard_ratio_lower=0.55,
-            hazard_ratio_upper=0.90, coverage_now=0.37, coverage_target=0.76,
+# The worked example: 1,000 people, 37% mentored today, 76% want a mentor; each of them has a 20%
+# chance of leaving within 12 months if not mentored (everyone the same, so the figures can be
+# worked out by hand); adjusted HR 0.70 (95% CI 0.55-0.90); salary 60,000; replacement at 50% of
+# salary; 1,000 per mentee per year; every mentee of today's still mentored for the whole year.
+BASE = dict(hazard_ratio=0.70, hazard_ratio_lower=0.55, hazard_ratio_upper=0.90, coverage_target=0.76,
             average_salary=60_000, programme_cost_per_mentee=1_000)
 
 
-def inputs(**changes) -> BusinessCaseInputs:
-    return BusinessCaseInputs(**{**BASE, **changes})
+def inputs(p0=0.20, coverage_now=0.37, people=1000, **changes) -> BusinessCaseInputs:
+    """The worked example: `people` with the same chance `p0` of leaving within the horizon,
+    `coverage_now` of them mentored, each still mentored for the whole horizon."""
+    now = round(people * coverage_now)
+    years = changes.get("horizon_years", 1)
+    base = {**BASE, "people_in_scope": people, "exit_risks_now": (p0,) * now,
+            "exit_risks_others": (p0,) * (people - now), "mentee_years_now": float(now) * years}
+    return BusinessCaseInputs(**{**base, **changes})
 
 
 # ------------------------------------------------------------------ formulas, by hand
@@ -46,10 +52,13 @@ def test_mentored_exit_probability_by_hand():
     assert mentored_exit_probability(0.0, 0.70) == 0.0
 
 
-def test_horizon_exit_probability_is_the_constant_hazard_extension():
-    # p0_3 = 1 - (1 - 0.20)^3 = 1 - 0.512 = 0.488
-    assert horizon_exit_probability(0.20, 3) == pytest.approx(0.488)
-    assert horizon_exit_probability(0.20, 1) == pytest.approx(0.20)
+def test_avoided_exits_sum_each_persons_own_difference():
+    # two people: p0 0.10 and 0.40 at HR 0.5: p1 = 1 - 0.9^0.5 = 0.051317 and 1 - 0.6^0.5 = 0.225403;
+    # avoided = (0.10 - 0.051317) + (0.40 - 0.225403) = 0.048683 + 0.174597 = 0.223280
+    assert avoided_exits((0.10, 0.40), 0.5) == pytest.approx(0.223280, abs=1e-6)
+    # one average person (p0 0.25) would give 2 x (0.25 - (1 - 0.75^0.5)) = 2 x 0.116025 = 0.232051: not the same
+    assert avoided_exits((0.25, 0.25), 0.5) == pytest.approx(0.232051, abs=1e-6)
+    assert avoided_exits((), 0.5) == 0.0
 
 
 def test_roi_and_payback_helpers_by_hand():
@@ -111,14 +120,15 @@ def test_target_scenario_counts_only_the_additional_mentees():
 
 
 def test_three_year_horizon_by_hand():
-    case = business_case(inputs(horizon_years=3))
+    # each person's chance of leaving within three years comes from the model; here 0.488 (= 1 - 0.8^3)
+    case = business_case(inputs(p0=0.488, horizon_years=3))
     o = case.current
-    # p0_3 = 1 - 0.8^3 = 0.488; p1_3 = 1 - 0.512^0.7 = 1 - 0.625877 = 0.374123 (= 1 - 0.8^2.1)
+    # p1_3 = 1 - 0.512^0.7 = 1 - 0.625877 = 0.374123 (= 1 - 0.8^2.1)
     assert case.exit_probability_unmentored == pytest.approx(0.488)
     assert case.exit_probability_mentored.estimate == pytest.approx(0.374123, abs=1e-6)
     # avoided = 370 x (0.488 - 0.374123) = 370 x 0.113877 = 42.1345
     assert o.avoided_exits.estimate == pytest.approx(42.1345, abs=1e-4)
-    # savings = 42.13448 x 30,000 = 1,264,034.4; cost = 370 x 1,000 x 3 = 1,110,000
+    # savings = 42.13448 x 30,000 = 1,264,034.4; cost = 370 mentees x 3 years still to run x 1,000 = 1,110,000
     assert o.savings.estimate == pytest.approx(1_264_034.4, abs=0.1)
     assert o.programme_cost.estimate == pytest.approx(1_110_000)
     # net = 154,034.4; ROI = 154,034.4 / 1,110,000 = 0.138770
@@ -127,6 +137,25 @@ def test_three_year_horizon_by_hand():
     # payback = 1,110,000 / (1,264,034.4 / 36) = 31.613 months
     assert o.payback_months.estimate == pytest.approx(31.613, abs=1e-3)
     assert "Exits avoided over 3 years" in set(business_case_table(case)["measure"])
+
+
+def test_cost_counts_only_while_mentoring_runs():
+    """Over 1 year and 3: today's mentoring costs the years it still has to run; a new mentee costs
+    their programme's length (1 year unless said), however long the horizon."""
+    one = business_case(inputs(mentee_years_now=120.0))
+    # 120 mentee-years still to run x 1,000 = 120,000; 390 new mentees x 1 year x 1,000 = 390,000
+    assert one.current.programme_cost.estimate == pytest.approx(120_000)
+    assert one.target.programme_cost.estimate == pytest.approx(390_000)
+    three = business_case(inputs(p0=0.488, horizon_years=3, mentee_years_now=120.0))
+    assert three.current.programme_cost.estimate == pytest.approx(120_000)
+    assert three.target.programme_cost.estimate == pytest.approx(390_000)  # not 3 x 390,000
+    # a two-year programme, three-year horizon: 390 x 2 x 1,000 = 780,000; a horizon shorter than the
+    # programme counts the horizon only: 390 x 1 x 1,000
+    assert business_case(inputs(p0=0.488, horizon_years=3, programme_years=2.0)).target.programme_cost.estimate \
+        == pytest.approx(780_000)
+    assert business_case(inputs(programme_years=2.0)).target.programme_cost.estimate == pytest.approx(390_000)
+    # the benefit over three years is larger, the cost of the same mentoring is not
+    assert three.current.savings.estimate > one.current.savings.estimate
 
 
 def test_naive_hazard_ratio_overstates_the_savings():
@@ -161,7 +190,7 @@ HR_GRID = np.round(np.linspace(0.2, 1.8, 17), 2)
 
 @pytest.mark.parametrize("p0", [0.05, 0.20, 0.50])
 @pytest.mark.parametrize("years", [1, 2, 3])
-def test_lower_hazard_ratio_never_lowers_savings(p0, years):
+def test_lower_hazard_ratio_never_lowers_savings(p0, years):  # p0: each person's chance within the horizon
     savings = [business_case(inputs(p0=p0, horizon_years=years, hazard_ratio=hr, hazard_ratio_lower=hr,
                                     hazard_ratio_upper=hr)).current.savings.estimate for hr in HR_GRID]
     assert all(a >= b for a, b in zip(savings, savings[1:]))  # HR ascending, savings never rise
@@ -234,7 +263,7 @@ def test_zero_mentees():
 
 
 def test_nobody_in_scope():
-    o = business_case(inputs(people_in_scope=0)).current
+    o = business_case(inputs(people=0)).current
     assert o.savings.estimate == 0.0 and o.roi.estimate is None
 
 
@@ -256,11 +285,18 @@ BAD = [
     pytest.param("people_in_scope", -1, "people_in_scope must be a whole number >= 0, but was -1", id="people-negative"),
     pytest.param("people_in_scope", 12.5, "people_in_scope must be a whole number >= 0, but was 12.5", id="people-fraction"),
     pytest.param("people_in_scope", True, "people_in_scope must be a number, but was True", id="people-bool"),
-    pytest.param("p0", None, "p0 is required, but was None", id="p0-None"),
-    pytest.param("p0", math.nan, "p0 must be a finite number, but was nan", id="p0-nan"),
-    pytest.param("p0", 1.0, "p0 must be in [0, 1), but was 1.0", id="p0-one"),
-    pytest.param("p0", -0.1, "p0 must be in [0, 1), but was -0.1", id="p0-negative"),
-    pytest.param("p0", "0.2", "p0 must be a number, but was '0.2'", id="p0-text"),
+    pytest.param("exit_risks_now", None, "exit_risks_now must be a sequence of probabilities, but was None",
+                 id="risks-None"),
+    pytest.param("exit_risks_now", (0.2, math.nan), "exit_risks_now must be probabilities in [0, 1), but was nan",
+                 id="risks-nan"),
+    pytest.param("exit_risks_others", (1.0,), "exit_risks_others must be probabilities in [0, 1), but was 1.0",
+                 id="risks-one"),
+    pytest.param("exit_risks_now", (-0.1,), "exit_risks_now must be probabilities in [0, 1), but was -0.1",
+                 id="risks-negative"),
+    pytest.param("exit_risks_now", "0.2", "exit_risks_now must be a sequence of probabilities, but was '0.2'",
+                 id="risks-text"),
+    pytest.param("mentee_years_now", -1, "mentee_years_now must be >= 0, but was -1", id="mentee-years-negative"),
+    pytest.param("programme_years", 0, "programme_years must be > 0, but was 0", id="programme-years-zero"),
     pytest.param("hazard_ratio", math.inf, "hazard_ratio must be a finite number, but was inf", id="hr-inf"),
     pytest.param("hazard_ratio", 0, "hazard_ratio must be > 0, but was 0", id="hr-zero"),
     pytest.param("hazard_ratio", -1, "hazard_ratio must be > 0, but was -1", id="hr-negative"),
@@ -269,11 +305,10 @@ BAD = [
     pytest.param("hazard_ratio_upper", 0.6, "hazard_ratio_upper must be >= hazard_ratio (0.7), but was 0.6",
                  id="hr-upper-below-point"),
     pytest.param("hazard_ratio_upper", None, "hazard_ratio_upper is required, but was None", id="hr-upper-None"),
-    pytest.param("coverage_now", -1, "coverage_now must be in [0, 1], but was -1", id="coverage-now-negative"),
     pytest.param("coverage_target", 1.5, "coverage_target must be in [0, 1], but was 1.5", id="coverage-above-1"),
     pytest.param("coverage_target", np.float64(1.5), "coverage_target must be in [0, 1], but was 1.5",
                  id="coverage-numpy-above-1"),
-    pytest.param("coverage_target", 0.2, "coverage_target must be >= coverage_now (0.37), but was 0.2",
+    pytest.param("coverage_target", 0.2, "coverage_target must be >= today's share mentored (0.37), but was 0.2",
                  id="target-below-now"),
     pytest.param("average_salary", 0, "average_salary must be > 0, but was 0", id="salary-zero"),
     pytest.param("average_salary", -1, "average_salary must be > 0, but was -1", id="salary-negative"),
@@ -302,17 +337,17 @@ def test_bad_input_names_the_parameter(name, value, message):
 
 
 def test_input_wrapper_is_validated_too():
-    with pytest.raises(InvalidInputError, match=r"^coverage_now must be in \[0, 1\], but was 2$"):
-        inputs(coverage_now=Input(2, from_data(1234)))
+    with pytest.raises(InvalidInputError, match=r"^coverage_target must be in \[0, 1\], but was 2$"):
+        inputs(coverage_target=Input(2, from_data(1234)))
 
 
 # ------------------------------------------------------------------ sources
 
 def test_every_input_carries_its_source():
-    x = inputs(p0=Input(0.20, from_data(1234)), hazard_ratio=Input(0.70, from_data(1234)),
+    x = inputs(exit_risks_now=Input((0.20,) * 370, from_data(1234)), hazard_ratio=Input(0.70, from_data(1234)),
                average_salary=Input(60_000, "from your data (n = 1,180 with a salary)"))
     assert from_data(1234) == "from your data (n = 1,234)"
-    assert x.p0 == 0.20 and x.input("p0") == Input(0.20, "from your data (n = 1,234)")
+    assert x.exit_risks_now == (0.20,) * 370 and x.input("exit_risks_now").source == "from your data (n = 1,234)"
     assert x.sources["hazard_ratio_upper"] == "from your data (n = 1,234)"  # a bound follows its estimate
     assert x.sources["replacement_cost_pct"] == GALLUP == "assumption: Gallup estimates 0.5-2x salary"
     assert x.sources["coverage_target"] == YOUR_INPUT == "your input"
@@ -328,7 +363,7 @@ def test_an_explicit_source_overrides_the_default():
 
 def test_inputs_are_frozen():
     with pytest.raises(FrozenInstanceError):
-        inputs().p0 = 0.5
+        inputs().coverage_target = 0.5
 
 
 # ------------------------------------------------------------------ outputs: dict and table
@@ -340,7 +375,8 @@ def test_to_dict_is_plain_json():
     assert set(d["current"]) == {"mentees", "avoided_exits", "savings", "programme_cost", "net_benefit", "roi",
                                  "payback_months"}
     assert d["current"]["payback_months"]["high"] is None  # HR 1.2 gives no savings
-    assert d["inputs"]["p0"] == {"value": 0.2, "source": YOUR_INPUT}
+    assert d["inputs"]["exit_risks_now"] == {"value": {"people": 370, "mean": pytest.approx(0.2)}, "source": YOUR_INPUT}
+    assert d["inputs"]["coverage_now"]["value"] == pytest.approx(0.37)
 
 
 def test_table_labels_are_hr_words():
@@ -381,7 +417,7 @@ def test_coverage_scenarios_run_from_today_to_the_target():
 
 def test_coverage_scenarios_take_given_coverages_and_reject_bad_ones():
     frame = coverage_scenarios(inputs(), coverages=[0.0, 0.5, 1.0])
-    assert frame["mentees"].tolist() == [0.0, 500.0, 1000.0]
+    assert frame["mentees"].tolist() == [370.0, 500.0, 1000.0]  # today's mentees stay mentored
     with pytest.raises(InvalidInputError, match=r"^coverages must be in \[0, 1\], but was 1.2$"):
         coverage_scenarios(inputs(), coverages=[0.5, 1.2])
 

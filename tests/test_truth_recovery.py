@@ -47,28 +47,20 @@ def test_truth_recovery_twenty_companies():
 # ------------------------------------------------------------ the money: exits avoided next year
 
 def exits_avoided(seed: int) -> tuple[float, float, float, float, float]:
-    """The people mentored today: true expected exits avoided next year, the honest estimate with its
-    range, and the naive one (same per-person risks, the naive hazard ratio)."""
-    import numpy as np
-
+    """The people mentored today: true expected exits avoided next year, and the business case's
+    honest figure with its range and its naive one (the same people's risks, the naive hazard ratio)."""
     from analytics.demo import true_exit_probabilities
+    from analytics.summary import headline
 
     config = uniform_effect_config(TRUE_HR, seed=seed)
     con = store.connect(":memory:")
     store.load_demo(con, config=config)
-    fu = models.follow_up(con)
-    adjusted, naive = models.adjusted_model(fu), models.naive_model(fu)
-    people = models.exit_risks(fu, adjusted, 365).people
-    mentored = people[people["mentored"]]
-    avoided = {c: float((mentored["p_unmentored"] - mentored[c]).sum())
-               for c in ("p_mentored", "p_mentored_lower", "p_mentored_upper")}
-    risk = models.exit_risks(fu, models.ModelFit("naive", naive.hazard_ratio, adjusted.result), 365).people
-    naive_avoided = float((risk.loc[risk["mentored"], "p_unmentored"] - risk.loc[risk["mentored"], "p_mentored"]).sum())
+    case = headline(con).business
+    honest, naive = case.current.avoided_exits, case.naive_current.avoided_exits
     truth = true_exit_probabilities(config, 365)
     now = truth[truth["mentored"]]
     true_avoided = float((now["p_unmentored"] - now["p_mentored"]).sum())
-    assert np.isfinite([true_avoided, naive_avoided, *avoided.values()]).all()
-    return true_avoided, avoided["p_mentored"], avoided["p_mentored_upper"], avoided["p_mentored_lower"], naive_avoided
+    return true_avoided, honest.estimate, honest.low, honest.high, naive.estimate
 
 
 def _check_money(seeds: list[int], min_covered: int) -> None:

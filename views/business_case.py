@@ -24,7 +24,8 @@ with st.container(border=True):
     cols[1].slider("Replacement cost, % of salary", low, high, step=5, format=PERCENT_WIDGET, help=GALLUP,
                    **ui.remembered("bc_replacement"))
     cols[2].number_input("Cost per mentee per year", 0, 100_000, step=100,
-                         help="Programme cost per mentee per year: mentor time, training, administration.",
+                         help="Programme cost per mentee per year of mentoring: mentor time, training, administration. "
+                              "It counts only while mentoring runs.",
                          **ui.remembered("bc_cost"))
     cols[3].selectbox("Horizon (years)", list(range(HORIZON_YEARS_RANGE[0], HORIZON_YEARS_RANGE[1] + 1)),
                       **ui.remembered("bc_years"))
@@ -61,7 +62,11 @@ second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.est
                     ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
                  help="Months of the estimated savings it takes to cover the programme's cost.")
 st.caption(f"Ranges come from the 95% range of the honest effect. {case.inputs.people_in_scope:,} people "
-           f"employed now, {pct(case.inputs.coverage_now)} mentored.")
+           f"employed now, {pct(case.inputs.coverage_now)} mentored; each person's own chance of leaving, from their "
+           f"tenure and characteristics, is {pct(case.inputs.exit_probability)} on average {period} unmentored. "
+           f"Cost counts only while mentoring runs: {case.inputs.mentee_years_now:,.0f} years of today's mentoring "
+           f"are still to run, and each new mentee is mentored for {case.inputs.programme_years:g} year"
+           f"{'s' if case.inputs.programme_years != 1 else ''}.")
 if cur.net_benefit.low is not None and cur.net_benefit.low < 0:
     st.warning("At the cautious end of the range the programme costs more than it saves.", icon=":material/warning:")
 
