@@ -23,7 +23,7 @@ from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAY
                      MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, TAU_DAYS,
                      shown_count)
 from .results import Estimate, TestResult
-from .wording import ASSUMED_COST, DIMENSION_LABELS, MISSING_SALARY, NAIVE_SOURCE, YOUR_INPUT, from_data, from_model, months
+from .wording import ASSUMED_COST, DIMENSION_LABELS, MISSING_SALARY, NAIVE_SOURCE, YOUR_INPUT, from_data, from_model
 
 
 @dataclass(frozen=True)
