@@ -113,7 +113,14 @@ def sidebar() -> Cohort:
         cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
         in_scope = people_in_scope(data_version(), cohort, settings().as_of)
         scope_line.caption(f"**{count_words(in_scope)}** people in scope · {cohort.describe()}")
+        if is_demo(data_version()):
+            st.info(wording.DEMO_NOTE, icon=":material/science:")
     return cohort
+
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def is_demo(version: str) -> bool:
+    return store.is_demo(cursor())
 
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
@@ -161,6 +168,11 @@ def remembered(key: str, lowest: float | None = None) -> dict:
     if lowest is not None and st.session_state[key] < lowest:
         st.session_state[key] = st.session_state[saved] = lowest
     return {"key": key, "on_change": _save_widget, "args": (key,)}
+
+
+def assumptions_changed() -> bool:
+    """Whether the business case's assumptions differ from the defaults (set on its page)."""
+    return any(st.session_state.get(f"saved_{k}", v) != v for k, v in ASSUMPTION_DEFAULTS.items())
 
 
 def _save_widget(key: str) -> None:
@@ -238,9 +250,10 @@ def exports(assumptions: summary.Assumptions) -> dict[str, bytes]:
         return _exports(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
 
 
-def range_delta(text: str, prefix: str = "range ") -> dict:
-    """A metric's range (or a short note, prefix="") shown under its value, grey and without an arrow."""
-    return {"delta": f"{prefix}{text}", "delta_color": "off", "delta_arrow": "off"}
+def range_delta(text: str, prefix: str = "range ", caution: bool = False) -> dict:
+    """A metric's range (or a short note, prefix="") shown under its value without an arrow: grey, or
+    orange when it should give pause (a range that includes a loss)."""
+    return {"delta": f"{prefix}{text}", "delta_color": "orange" if caution else "off", "delta_arrow": "off"}
 
 
 HR_COLUMNS = {"estimate": st.column_config.NumberColumn("hazard ratio", format="%.2f"),

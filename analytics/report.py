@@ -78,6 +78,7 @@ body { font-family: 'DejaVu Sans', Arial, sans-serif; color: #1d2733; margin: 0 
        padding: 24px; }
 h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 18px 0 6px; color: #1f6f8b; }
 .scope { color: #52606d; font-size: 13px; margin-bottom: 14px; }
+.demo { color: #8a4b08; background: #fff4e5; font-size: 13px; padding: 4px 8px; margin: 4px 0; }
 .headline { font-size: 19px; background: #eaf4f7; border-left: 5px solid #1f6f8b; padding: 12px 16px; }
 .kpis { display: flex; gap: 10px; flex-wrap: wrap; margin: 14px 0; }
 .kpi { flex: 1 1 150px; border: 1px solid #d9e2ec; border-radius: 6px; padding: 8px 12px; }
@@ -117,7 +118,8 @@ def one_pager_html(h: Headline) -> str:
         net = h.business.current.net_benefit
         label = wording.value_label(h.business.inputs.horizon_years)
         kpis.append(_kpi(f"Estimated {label[:1].lower()}{label[1:]}", money(net.estimate), wording.money_range(net)))
-    parts = [f"<h1>Is mentoring keeping people?</h1><div class='scope'>{html.escape(msg['scope'])}</div>",
+    demo = f"<div class='demo'>{html.escape(msg['demo'])}</div>" if "demo" in msg else ""
+    parts = [f"<h1>Is mentoring keeping people?</h1>{demo}<div class='scope'>{html.escape(msg['scope'])}</div>",
              f"<div class='headline'>{html.escape(msg['effect'])}</div>", f"<div class='kpis'>{''.join(kpis)}</div>"]
     if h.curves:
         parts += ["<h2>Who is still here, by months since hire</h2>",
@@ -215,7 +217,8 @@ def _chart_data(categories, series: dict[str, list]):
 def _title_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
     s = deck.slide("Is mentoring keeping people?")
     deck.text(s, [msg["effect"]], 1.5, size=26, height=1.6)
-    deck.text(s, [msg[k] for k in ("retention", "value") if k in msg] + [msg["scope"]], 3.4, size=18, height=3.5)
+    deck.text(s, [msg[k] for k in ("retention", "value") if k in msg] + [msg["scope"]] +
+              ([msg["demo"]] if "demo" in msg else []), 3.4, size=18, height=3.5)
 
 
 def _curves_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:

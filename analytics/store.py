@@ -318,6 +318,11 @@ def data_facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return con.execute(DATA_FACTS_SQL).df().iloc[0].to_dict()
 
 
+def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the data loaded is the simulated demo company."""
+    return metadata(con, "demo_truth") is not None
+
+
 def has_data(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(first_row(con, HAS_DATA_SQL)[0])
 

@@ -93,7 +93,8 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     case = _attempt(missing, "business_case", _business, fu, adjusted, naive, assumptions,
                     store.mentoring_left(con, fu.as_of, cohort, round(PROGRAMME_YEARS * DAYS_PER_YEAR)),
                     needs=("adjusted",))
-    notes = {"ignored_mentorships": store.ignored_mentorships(con, fu.as_of, cohort),
+    notes = {"simulated": store.is_demo(con),
+             "ignored_mentorships": store.ignored_mentorships(con, fu.as_of, cohort),
              "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
     return Headline(follow_up=fu, naive=naive, time_varying=tv, adjusted=adjusted, curves=curves,

@@ -163,6 +163,20 @@ DIMENSION_LABELS = {
 }
 
 
+def staying_words(event: str) -> str:
+    """What a retention figure measures: 'still employed', or, counting voluntary exits only (other
+    exits end follow-up), 'had not left voluntarily'."""
+    return "had not left voluntarily" if event == "voluntary" else "still employed"
+
+
+def staying_title(event: str) -> str:
+    """A chart's axis or a heading: 'Still employed' / 'Not left voluntarily'."""
+    return "Not left voluntarily" if event == "voluntary" else "Still employed"
+
+
+DEMO_NOTE = "Simulated demo data: a made-up company whose true mentoring effect is known, not your organisation."
+
+
 def event_words(event: str) -> str:
     return "voluntary exits" if event == "voluntary" else "exits"
 
@@ -346,8 +360,11 @@ def key_messages(h: Headline) -> dict[str, str]:
     if h.retention:
         m, u = h.retention["mentored"], h.retention["unmentored"]
         out["retention"] = (f"{months(h.horizon_days)} months after hire, {pct(m.estimate)} of mentored "
-                            f"employees were still here ({pct_range(m.lower, m.upper)}), against "
-                            f"{pct(u.estimate)} of those not mentored ({pct_range(u.lower, u.upper)}).")
+                            f"employees {staying_words(fu.event)} ({pct_range(m.lower, m.upper)}), against "
+                            f"{pct(u.estimate)} of those not mentored ({pct_range(u.lower, u.upper)}); "
+                            "unadjusted, as they are.")
+    if h.notes.get("simulated"):
+        out["demo"] = DEMO_NOTE
     if h.business:
         cur, years = h.business.current, h.business.inputs.horizon_years
         out["value"] = (f"The programme as it is avoids about {cur.avoided_exits.estimate:,.0f} exits "
@@ -386,6 +403,8 @@ def briefing(result: dict[str, Any]) -> str:
     lines += [f"As of {result['as_of']}: {count_words(result['n_employees'])} people ({result['cohort']}), "
              f"{count_words(result['n_mentored'])} mentored during their employment, "
              f"{count_words(result['n_events'])} {event_words(result['event'])}."]
+    if result.get("notes", {}).get("simulated"):
+        lines.append(DEMO_NOTE)
     if hr["adjusted"]:
         covariates = covariate_words(hr["adjusted"]["covariates"]) or "nothing"
         lines.append(f"Mentored employees were {less_likely(hr['adjusted'])} to leave in any given month, "
@@ -399,7 +418,8 @@ def briefing(result: dict[str, Any]) -> str:
     ret, r = result["retention"], result["rmst"]
     if ret["mentored"]:
         lines.append(f"{months(ret['horizon_days'])} months after hire, {_ci_words(ret['mentored'])} of "
-                     f"mentored employees were still employed, against {_ci_words(ret['unmentored'])} of unmentored ones.")
+                     f"mentored employees {staying_words(result['event'])}, against {_ci_words(ret['unmentored'])} "
+                     "of unmentored ones (unadjusted).")
     diff = r["difference"]
     if diff and diff["estimate"] is not None:
         lines.append(f"Over their first {months(r['tau_days'])} months, mentored employees stayed "

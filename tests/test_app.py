@@ -290,3 +290,28 @@ def test_a_checked_plan_is_not_loaded_for_other_files(monkeypatch, tmp_path):
     assert not [b for b in at.button if b.label == "Load into the dashboard"]
     at.button[0].click().run()  # checked again: the new file's plan
     assert {m.label: m.value for m in at.metric}["Employees ready"] == "30"
+
+
+def test_the_overview_says_what_it_measured_and_when_to_be_cautious(monkeypatch, demo_db):
+    """Simulated data said on every page; the 12-month figures labelled unadjusted; a value whose range
+    includes a loss shown in a cautious colour, with the changed assumptions noted; the E-value sentence."""
+    at = open_app(monkeypatch, demo_db, state={"saved_bc_cost": 20_000})  # a dear programme: the range dips below 0
+    assert_clean(at)
+    assert any("Simulated demo data" in i.value for i in at.sidebar.info)
+    captions = " ".join(c.value for c in at.caption)
+    assert "figures are unadjusted" in captions and "assumptions changed on the Business case page" in captions
+    assert "To explain this effect away" in captions
+    value = next(m for m in at.metric if m.label == "Yearly value")
+    assert "range" in value.delta and value.proto.color == value.proto.ORANGE
+
+
+def test_exports_and_the_briefing_say_when_the_data_is_simulated(demo_db, tmp_path):
+    from analytics import report, wording
+    from analytics.summary import headline, to_json
+
+    con = store.connect(demo_db)  # the app in this process holds the file open read-write
+    h = headline(con)
+    assert h.notes["simulated"] and wording.key_messages(h)["demo"] == wording.DEMO_NOTE
+    assert wording.DEMO_NOTE in report.one_pager_html(h)
+    assert wording.DEMO_NOTE in wording.briefing(to_json(h))
+    assert "had not left voluntarily" in wording.key_messages(h)["retention"]

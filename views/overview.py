@@ -18,10 +18,14 @@ for warning in h.warnings:  # about the data as loaded: shown before any figure
     st.warning(warning, icon=":material/warning:")
 
 kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
+hired_today = h.notes.get("no_follow_up_time", 0)
 next(kpi).metric("In scope", f"{fu.n_employees:,}", border=True,
-                 help="Everyone hired on or before the as-of date who matches the filters.")
+                 help="Everyone hired on or before the as-of date who matches the filters, leavers included"
+                      + (f"; {count_words(hired_today)} hired on the as-of date itself have no time to follow yet, "
+                         "so the models leave them out" if hired_today else "") + ".")
 next(kpi).metric("Ever mentored", wording.pct(shown_share(fu.n_mentored, fu.n_employees)), border=True,
-                 help=f"{count_words(fu.n_mentored)} people had a mentorship begin while they were employed "
+                 help=f"Of everyone in scope (leavers included), {count_words(fu.n_mentored)} had a mentorship begin "
+                      "while employed. The Business case uses the share of the people employed now "
                       f"(shares of fewer than {MIN_GROUP_SIZE} people are not shown).")
 if h.retention:
     months = wording.months(h.horizon_days)
@@ -29,13 +33,21 @@ if h.retention:
         est = h.retention[name]
         next(kpi).metric(f"{label}: {months} mo", wording.pct(est.estimate), border=True,
                          **ui.range_delta(wording.pct_range(est.lower, est.upper)),
-                         help=f"{label} people still employed {months} months after hire, "
-                              "with its 95% range.")
+                         help=f"{label} people who {wording.staying_words(fu.event)} {months} months after hire, "
+                              "with its 95% range. Unadjusted: people as they are, mentored time counted from "
+                              "the day mentoring began; the honest effect below compares like with like.")
 if h.business:
     net = h.business.current.net_benefit
+    loss = net.low is not None and net.low < 0
     next(kpi).metric(wording.value_label(h.business.inputs.horizon_years), wording.money(net.estimate), border=True,
-                     **ui.range_delta(wording.money_range(net)),
-                     help="Net of programme cost. Assumptions on the Business case page.")
+                     **ui.range_delta(wording.money_range(net), caution=loss),
+                     help="Net of programme cost, from each person's own chance of leaving. "
+                          + ("Its range includes a loss. " if loss else "") + "Assumptions on the Business case page.")
+if h.retention:
+    st.caption(f"The {wording.months(h.horizon_days)}-month figures are unadjusted (people as they are); the honest "
+               "effect below compares like with like."
+               + (" The value uses the assumptions changed on the Business case page." if ui.assumptions_changed()
+                  else ""))
 
 if h.adjusted:
     hr = h.adjusted.hazard_ratio
@@ -50,7 +62,8 @@ else:
 if h.curves:
     st.subheader("Who is still here, by months since hire")
     fig = figures.survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
-                                  horizon_days=h.horizon_days, max_months=CURVE_MONTHS)
+                                  horizon_days=h.horizon_days, max_months=CURVE_MONTHS,
+                                  y_title=wording.staying_title(fu.event))
     st.plotly_chart(fig, config={"displaylogo": False})
     st.caption("Mentored people count as mentored from the day their mentoring began, not from hire. "
                "Shaded bands are 95% ranges. Counts under the chart are people still followed at that month.")
