@@ -234,7 +234,8 @@ def test_upload_check_load_and_restore(server, browser, tmp_path):
     uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
     uploaders.nth(0).set_input_files(str(emp_file))
     uploaders.nth(1).set_input_files(str(ROOT / "data" / "sample_mentorships.csv"))
-    page.get_by_role("button", name="Check files").click()
+    _settle(page)  # both files read and their forms drawn before the button is pressed
+    page.get_by_role("button", name="Check files").click(timeout=120_000)
     set_aside = page.locator('[data-testid="stMetric"]').filter(has_text="Rows set aside")
     expect(set_aside.locator('[data-testid="stMetricValue"]')).to_have_text("1", timeout=120_000)
     _settle(page)
@@ -332,7 +333,7 @@ def test_an_excel_report_with_settings_rows_is_read_as_its_user_says(server, bro
     expect(page.get_by_text("rows below the header on row 3").first).to_be_visible(timeout=60_000)
     _settle(page)
     _screenshot(page, SHOTS / "data_excel_header_row_1366x900.png")
-    page.get_by_role("button", name="Check files").click()
+    page.get_by_role("button", name="Check files").click(timeout=120_000)
     expect(page.get_by_text("What each termination reason means").first).to_be_visible(timeout=120_000)
     _settle(page)
     _no_errors(page)
@@ -358,4 +359,34 @@ def test_an_excel_report_with_settings_rows_is_read_as_its_user_says(server, bro
     expect(page.get_by_text(f"Mentored employees were {expected} to leave").first).to_be_visible(timeout=60_000)
     _screenshot(page, SHOTS / "overview_excel_export_1366x900.png")
 
+    _restore_demo(page, server)
+
+
+def test_a_company_with_no_clear_effect_is_shown_with_caution(server, browser, tmp_path):
+    """A simulated company where mentoring does nothing (true hazard ratio 1): the Overview and the
+    Business case say the range includes no effect and a loss, in words and colour."""
+    from analytics.demo import generate, uniform_effect_config
+
+    demo = generate(uniform_effect_config(1.0, n_employees=1500, seed=9))
+    demo.employees.to_csv(tmp_path / "no_effect_employees.csv", index=False, date_format="%Y-%m-%d")
+    demo.mentorships.to_csv(tmp_path / "no_effect_mentorships.csv", index=False, date_format="%Y-%m-%d")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{server}/data")
+    _settle(page)
+    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploaders.nth(0).set_input_files(str(tmp_path / "no_effect_employees.csv"))
+    uploaders.nth(1).set_input_files(str(tmp_path / "no_effect_mentorships.csv"))
+    _settle(page)
+    page.get_by_role("button", name="Check files").click(timeout=120_000)
+    page.get_by_role("button", name="Load into the dashboard").click(timeout=120_000)
+    expect(page.get_by_text("Loaded. Every page now shows your data.")).to_be_visible(timeout=120_000)
+    page.goto(server)
+    _settle(page)
+    _no_errors(page)
+    expect(page.get_by_text("The range includes no effect at all").first).to_be_visible(timeout=60_000)
+    _screenshot(page, SHOTS / "overview_no_effect_1366x768.png")
+    page.goto(f"{server}/business_case")
+    _settle(page)
+    _no_errors(page)
+    _screenshot(page, SHOTS / "business_case_no_effect_1366x768.png")
     _restore_demo(page, server)

@@ -249,3 +249,19 @@ def test_the_business_case_needs_only_the_honest_model(tmp_path, monkeypatch):
     result = summarise(con, AS_OF)
     assert result["hazard_ratio"]["naive"] is None and result["business_case"] is not None
     assert result["business_case"]["naive"] is None
+
+
+def test_five_of_186_exits_with_a_reason_warn_that_181_are_not_counted(tmp_path, capsys):
+    """Voluntary exits are the default as soon as any exit has a reason: with 5 of 186 the summary,
+    the JSON and the briefing say that the other 181 do not count as leaving."""
+    exits = {i: 100 + i for i in range(186)}
+    emp, men = company(n=300, mentored={i: 30 for i in range(1, 300, 3)}, exits=exits)
+    emp["termination_reason"] = ["resigned" if i < 5 else "" for i in range(300)]
+    con = load(tmp_path, emp, men)
+    result = summarise(con, AS_OF)
+    assert result["event"] == "voluntary" and result["n_events"] == 5
+    assert any(w.startswith("Most exits (181 of 186) have no termination reason") and "these 181 exits" in w
+               for w in result["warnings"])
+    con.close()
+    assert main(["summary", "--db", str(tmp_path / "r.duckdb"), "--as-of", AS_OF]) == 0
+    assert "Warning: Most exits (181 of 186)" in capsys.readouterr().out

@@ -52,3 +52,44 @@ def test_the_summary_reports_the_honest_effects_e_value():
     expected = e_value(hr, common_outcome=True)  # a third of the demo company leaves voluntarily
     assert adjusted["e_value"] == {"estimate": pytest.approx(expected.estimate), "ci": pytest.approx(expected.ci)}
     assert 1 < adjusted["e_value"]["ci"] < adjusted["e_value"]["estimate"]
+
+
+# ------------------------------------------------------------ each person's own risk, by hand
+
+def test_each_persons_risk_against_a_hand_computation():
+    """Six people, one characteristic (mentored), no other exits. With the fitted log hazard ratio b,
+    the Breslow baseline jumps at the exits on days 10, 15 and 20:
+        dH(10) = 1 / (3 + 2 e^b)   at risk: P1, P2, P5 unmentored; P3, P6 mentored
+        dH(15) = 1 / (2 + 2 e^b)   P2, P5; P3, P6 (P6, mentored, leaves)
+        dH(20) = 1 / (2 + e^b)     P2, P5; P3
+    P4 (employed, 8 days, not mentored), over the next 12 days (8, 20]: 1 - exp(-(dH10 + dH15 + dH20)).
+    P5 (25 days) and P3 (30 days, mentored) are past the longest tenure seen (20): the daily hazard is
+    then H(20) / 20 (the average over the data's last year, here its 20 days), so over 12 days
+    1 - exp(-12 H(20) / 20), and for P3 as mentored 1 - exp(-e^b 12 H(20) / 20)."""
+    import numpy as np
+    import pandas as pd
+
+    from analytics.cohorts import Cohort
+    from analytics.cox import fit_cox
+    from analytics.models import FollowUp, ModelFit, exit_risks
+
+    rows = pd.DataFrame({
+        "employee_id": ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "P6"],
+        "start": [0, 0, 0, 5, 0, 0, 0, 3], "stop": [10, 20, 5, 30, 8, 25, 3, 15],
+        "event": [True, True, False, False, False, False, False, True],
+        "mentored": [False, False, False, True, False, False, False, True],
+        "duration_days": [10, 20, 30, 30, 8, 25, 15, 15],
+        "exited": [True, True, False, False, False, False, True, True], "salary": 50_000.0})
+    episodes = rows.drop_duplicates("employee_id", keep="last").reset_index(drop=True)
+    fu = FollowUp(episodes, rows, pd.Timestamp("2024-01-01").date(), "voluntary", Cohort())
+    result = fit_cox(rows["start"], rows["stop"], rows["event"], pd.DataFrame({"mentored": rows["mentored"] * 1.0}))
+    fit = ModelFit("adjusted", result.hazard_ratio("mentored"), result)
+    people = exit_risks(fu, fit, 12).people.set_index("employee_id")
+    e = float(np.exp(result.params_["mentored"]))
+    h10, h15, h20 = 1 / (3 + 2 * e), 1 / (2 + 2 * e), 1 / (2 + e)
+    H = h10 + h15 + h20
+    assert sorted(people.index) == ["P3", "P4", "P5"]
+    assert people.loc["P4", "p_unmentored"] == pytest.approx(1 - math.exp(-H), rel=1e-12)
+    assert people.loc["P5", "p_unmentored"] == pytest.approx(1 - math.exp(-12 * H / 20), rel=1e-12)
+    assert people.loc["P3", "p_unmentored"] == pytest.approx(1 - math.exp(-12 * H / 20), rel=1e-12)
+    assert people.loc["P3", "p_mentored"] == pytest.approx(1 - math.exp(-e * 12 * H / 20), rel=1e-12)
