@@ -41,7 +41,7 @@ import pandas as pd
 from .errors import InvalidInputError, MissingInputError
 from .policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT,
                      REPLACEMENT_COST_RANGE, SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS)
-from .wording import GALLUP, MISSING_SALARY, NAIVE_LABEL, YOUR_INPUT, pct
+from .wording import GALLUP, MISSING_SALARY, NAIVE_LABEL, PROGRAMME_ASSUMED, YOUR_INPUT, pct
 
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")
 
@@ -106,7 +106,7 @@ class BusinessCaseInputs:
 
 
 _INPUT_NAMES = tuple(n for n in BusinessCaseInputs.__dataclass_fields__ if n != "sources")
-_DEFAULT_SOURCES = {"replacement_cost_pct": GALLUP}
+_DEFAULT_SOURCES = {"replacement_cost_pct": GALLUP, "programme_years": PROGRAMME_ASSUMED}
 _HINTS = {"average_salary": MISSING_SALARY}
 _LOW_PCT, _HIGH_PCT = REPLACEMENT_COST_RANGE
 _FIRST_YEAR, _LAST_YEAR = HORIZON_YEARS_RANGE

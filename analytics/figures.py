@@ -109,7 +109,7 @@ def hazard_ratio_figure(estimates: Mapping[str, HazardRatio | None], title: str 
     fig = go.Figure(go.Bar(
         x=est, y=labels, orientation="h", marker_color=colours,
         error_x=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color="#333", thickness=1.5),
-        text=["\u2002" + pct(v) for v in est], textposition="inside", insidetextanchor="start",  # clear of the labels
+        text=["\u2002" + pct(v) for v in est], textposition="inside", insidetextanchor="start", textangle=0,
         hovertemplate="%{y}: %{x:.0%} less likely to leave<extra></extra>"))
     _layout(fig, height=height, title=title, showlegend=False)
     # left of 0 is "more likely to leave": the axis reaches as far as the widest range does

@@ -112,13 +112,12 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
                     mentoring_left_days: np.ndarray) -> BusinessCaseInputs:
     """The business case's inputs: each current employee's own risk from the cohort's adjusted model, the
     mentoring still running, and the rest from the assumptions (business.py has the method)."""
-    current = fu.episodes[~fu.episodes["exited"]]
     horizon_days = assumptions.horizon_years * DAYS_PER_YEAR
     people = exit_risks(fu, adjusted, horizon_days).people
     salary = assumptions.average_salary
     salary_input = Input(salary, YOUR_INPUT) if salary is not None else None
-    if salary is None and current["salary"].notna().any():
-        salary_input = Input(float(current["salary"].mean()), from_data(int(current["salary"].notna().sum())))
+    if salary is None and people["salary"].notna().any():  # the same people the risks are for
+        salary_input = Input(float(people["salary"].mean()), from_data(int(people["salary"].notna().sum())))
     if salary_input is None:
         raise MissingInputError("average_salary", MISSING_SALARY)
     now, others = people[people["mentored"]], people[~people["mentored"]]

@@ -202,6 +202,7 @@ def years_words(years: float) -> str:
 YOUR_INPUT = "your input"
 GALLUP = "assumption: Gallup estimates 0.5-2x salary"
 ASSUMED_COST = "assumption: typical internal programme cost; enter your own"
+PROGRAMME_ASSUMED = "assumption: a mentorship with no end date runs a year"
 NAIVE_LABEL = "naive (overstated)"
 CALCULATED = "calculated; range from the hazard ratio's 95% CI"
 MISSING_SALARY = ": the data has no salary column, so enter the average annual salary"

@@ -60,7 +60,7 @@ else:
     st.warning(wording.no_estimate(h.missing.get("adjusted")), icon=":material/info:")
 
 if h.curves:
-    st.subheader("Who is still here, by months since hire")
+    st.subheader(f"{wording.staying_title(fu.event)}, by months since hire")
     fig = figures.survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
                                   horizon_days=h.horizon_days, max_months=CURVE_MONTHS,
                                   y_title=wording.staying_title(fu.event))
