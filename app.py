@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 
-st.set_page_config(page_title="Mentoring & retention", page_icon=":material/diversity_3:", layout="wide")
+st.set_page_config(page_title="Mentoring & retention", page_icon=ui.favicon(), layout="wide")
 
 PAGES = [
     st.Page("views/overview.py", title="Overview", icon=":material/insights:", default=True),

@@ -29,6 +29,22 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
     return store.connect(path)
 
 
+@st.cache_resource(show_spinner=False)
+def favicon():
+    """The tab's icon, drawn here and served by the app itself (an icon name would be fetched from the
+    internet, which an offline dashboard cannot reach): two people, one guiding the other."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((2, 2, 62, 62), fill=(31, 111, 139, 255))
+    for x, y, r in ((24, 22, 8), (42, 28, 6)):
+        draw.ellipse((x - r, y - r, x + r, y + r), fill="white")
+    draw.pieslice((10, 32, 38, 60), 180, 360, fill="white")
+    draw.pieslice((31, 38, 53, 58), 180, 360, fill="white")
+    return image
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the shared connection: one per script run, safe across sessions' threads."""
     return _connection(str(store.default_db_path())).cursor()
@@ -112,7 +128,7 @@ def sidebar() -> Cohort:
                 lo = hi = None
         cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
         in_scope = people_in_scope(data_version(), cohort, settings().as_of)
-        scope_line.caption(f"**{count_words(in_scope)}** people in scope · {cohort.describe()}")
+        scope_line.caption(f"**{count_words(in_scope)}** people in scope · {wording.md(cohort.describe())}")
         if is_demo(data_version()):
             st.info(wording.DEMO_NOTE, icon=":material/science:")
     return cohort
@@ -138,10 +154,10 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except RetentionError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(wording.md(exc), icon=":material/error:")  # messages quote the user's files
     except Exception as exc:  # anything unexpected still ends in words on the page; the log keeps the trace
         log.exception("unexpected error on a page")
-        st.error(f"Something went wrong and nothing was changed: {type(exc).__name__}: {exc}",
+        st.error(f"Something went wrong and nothing was changed: {type(exc).__name__}: {wording.md(exc)}",
                  icon=":material/error:")
 
 

@@ -14,6 +14,7 @@ import duckdb
 
 from . import store
 from .errors import InputFileError, RetentionError
+from .wording import csv_safe
 
 
 def _mapping(pairs: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -138,6 +139,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_rejects(args: argparse.Namespace) -> int:
     with _opened(args) as con:
         table = store.rejects(con)
+    table = csv_safe(table)  # a spreadsheet opens it: nothing in it may run as a formula
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"{len(table)} rows set aside written to {args.out}")

@@ -11,7 +11,7 @@ from .km import KaplanMeier
 from .models import SubgroupEffect
 from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE
 from .results import HazardRatio
-from .wording import CURRENCY, months, pct, per_period
+from .wording import CURRENCY, chart_text, months, pct, per_period
 
 COLOURS = {"mentored": "#1f6f8b", "unmentored": "#c8553d", "naive": "#9aa5b1", "time_varying": "#e0a458",
            "adjusted": "#1f6f8b"}
@@ -65,10 +65,11 @@ def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | Non
         _, up = _step(table, up_col)
         fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[up, lo[::-1]], fill="toself", fillcolor=colour,
                                  opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False,
-                                 name=f"{name} 95% CI"))
+                                 name=f"{chart_text(name)} 95% CI"))
         x, y = _step(table, "survival")
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=colour, width=2.5), name=name,
-                                 hovertemplate="%{x:.0f} months: %{y:.1%}<extra>" + name + "</extra>"))
+        label = chart_text(name)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=colour, width=2.5), name=label,
+                                 hovertemplate="%{x:.0f} months: %{y:.1%}<extra>" + label + "</extra>"))
     months_max = until / DAYS_PER_MONTH
     step = 6 if months_max <= 48 else 12
     ticks = np.arange(0, months_max + 1e-9, step)
@@ -85,7 +86,7 @@ def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | Non
                            font=dict(size=11, color="#444"), align="center", yanchor="top")
     label_width = 7 * max([len(str(name)) for name in risk.index] + [8])
     fig.add_annotation(x=0, xref="paper", y=0, yref="paper", yshift=-58, xshift=-34,
-                       text=lines(["<b>At risk</b>"] + [str(name) for name in risk.index]), showarrow=False,
+                       text=lines(["<b>At risk</b>"] + [chart_text(name) for name in risk.index]), showarrow=False,
                        font=dict(size=11, color="#444"), align="right", xanchor="right", yanchor="top")
     _layout(fig, height=height + 16 * n_rows, title=title)
     fig.update_layout(margin=dict(l=50 + label_width, r=20, t=50, b=96 + 16 * n_rows))
@@ -125,7 +126,7 @@ def hazard_ratio_figure(estimates: Mapping[str, HazardRatio | None], title: str 
 def forest_figure(effects: list[SubgroupEffect], title: str | None = None) -> go.Figure:
     """Hazard ratio per group with its 95% CI, on a log scale; suppressed groups are labelled."""
     shown = [e for e in effects if e.hazard_ratio is not None]
-    labels = [f"{e.group} (n={e.people:,})" for e in shown]
+    labels = [f"{chart_text(e.group)} (n={e.people:,})" for e in shown]
     hr = [e.hazard_ratio.estimate for e in shown]
     fig = go.Figure(go.Scatter(
         x=hr, y=labels, mode="markers", marker=dict(size=10, color=PALETTE[0], symbol="square"),

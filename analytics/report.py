@@ -67,7 +67,7 @@ def tables_zip(h: Headline) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name, frame in tables(h).items():
-            z.writestr(f"{name}.csv", frame.to_csv(index=False))
+            z.writestr(f"{name}.csv", wording.to_csv(frame))
     return buffer.getvalue()
 
 

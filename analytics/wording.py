@@ -7,6 +7,8 @@ computes one, so every layer may import it.
 """
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,40 @@ CURRENCY = "$"
 PERCENT_WIDGET = "%d%%"          # streamlit sliders holding whole percents
 PPTX_PERCENT = "0%"              # PowerPoint axis number formats
 PPTX_MONEY = f'"{CURRENCY}"#,##0'
+
+
+# ---------------------------------------------------------------- text from the user's files
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def md(text: Any) -> str:
+    """A value from the user's files, safe inside Markdown: every mark Streamlit's Markdown would act on
+    (links, images, emphasis, HTML, LaTeX's $, :colour[...] directives) is escaped, so it shows as typed."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def chart_text(text: Any) -> str:
+    """A value from the user's files, safe inside a plotly label (which reads a few HTML tags)."""
+    return html.escape(str(text), quote=False)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table ready for a CSV a spreadsheet will open: a text cell that begins like a formula
+    (= + - @ tab CR) gets a leading apostrophe, so it is shown, never run (OWASP's CSV injection advice)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return out
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """Every CSV the product writes goes through here."""
+    return csv_safe(frame).to_csv(index=False)
 
 
 # ---------------------------------------------------------------- numbers
@@ -146,7 +182,7 @@ def pooled_words(pooled: dict[str, list[str]]) -> str:
     """Which groups the adjusted model pooled, and why."""
     from .policy import SMALL_LEVEL
 
-    listed = "; ".join(f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in pooled.items())
+    listed = "; ".join(f"{k.replace('_', ' ')}: {', '.join(md(level) for level in v)}" for k, v in pooled.items())
     return (f"Compared together as '(small groups)', each having fewer than {SMALL_LEVEL} people: {listed}. "
             "Their own differences are not adjusted for.")
 
@@ -449,7 +485,7 @@ def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> str
 # ---------------------------------------------------------------- privacy
 
 def suppressed_groups(groups) -> str:
-    return f"Not shown (fewer than {MIN_GROUP_SIZE} people): {', '.join(groups)}."
+    return f"Not shown (fewer than {MIN_GROUP_SIZE} people): {', '.join(md(g) for g in groups)}."
 
 
 # ---------------------------------------------------------------- data quality

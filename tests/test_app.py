@@ -44,6 +44,12 @@ def open_app(monkeypatch, db: Path, page: str | None = None, auto_demo: bool = T
     return at
 
 
+def shown(markdown: str) -> str:
+    """What a person reads: Markdown's backslash escapes (the product escapes values from files) removed."""
+    import re
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -87,7 +93,7 @@ def test_filter_change_rerenders(monkeypatch, demo_db):
     assert at.sidebar.multiselect(key="filter_department").value == ["Sales"]
     sales = next(m.value for m in at.metric if m.label == "In scope")
     assert int(sales.replace(",", "")) < int(everyone.replace(",", ""))
-    assert "Department: Sales" in at.caption[0].value
+    assert "Department: Sales" in shown(at.caption[0].value)
 
 
 def test_a_filter_down_to_three_people_shows_no_count(monkeypatch, demo_db):
@@ -226,7 +232,7 @@ def test_upload_a_bad_file_names_file_and_column(monkeypatch, tmp_path):
     _upload(at, emp.to_csv(index=False).encode(), men.to_csv(index=False).encode())
     at.button[0].click().run()
     assert not at.exception
-    assert "file 'staff.csv', column 'hire_date': required column missing" in at.error[0].value
+    assert "file 'staff.csv', column 'hire_date': required column missing" in shown(at.error[0].value)
 
 
 def test_the_error_boundary_logs_a_bugs_traceback_but_not_bad_input(caplog):
@@ -315,3 +321,88 @@ def test_exports_and_the_briefing_say_when_the_data_is_simulated(demo_db, tmp_pa
     assert wording.DEMO_NOTE in report.one_pager_html(h)
     assert wording.DEMO_NOTE in wording.briefing(to_json(h))
     assert "had not left voluntarily" in wording.key_messages(h)["retention"]
+
+
+
+# ------------------------------------------------------------ values from the files never act
+
+HOSTILE = {
+    "markdown-image": "![t](http://attacker.example/x.png)",
+    "markdown-link": "[click](http://attacker.example/x)",
+    "html-link": "<a href=\"http://attacker.example\">x</a>",
+    "latex": "$x^2$",
+    "colour": ":red[alarm]",
+    "formula": "=HYPERLINK(\"http://attacker.example\",\"x\")",
+    "command": "+cmd|' /C calc'!A0",
+    "at-sum": "@SUM(1)",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory):
+    """A company whose departments, levels and a file name are hostile text, all in groups large enough
+    to be shown."""
+    from tests.builders import write
+    tmp = tmp_path_factory.mktemp("hostile")
+    emp = employees_table(480, seed=11)
+    values = list(HOSTILE.values())
+    emp["department"] = [values[i % len(values)] for i in range(len(emp))]
+    emp["job_level"] = [values[(i // 7) % len(values)] for i in range(len(emp))]
+    men = mentorships_table(emp, 200)
+    emp.loc[len(emp) - 1, "hire_date"] = "31/02/2020"  # one row set aside: its file name and cells go into a CSV
+    db = tmp / "hostile.duckdb"
+    con = store.connect(db)
+    store.load_files(con, write(emp, tmp / "=cmd|calc.csv"), write(men, tmp / "m.csv"))
+    con.close()
+    return db
+
+
+def _markdown_bodies(at: AppTest) -> list[str]:
+    bodies = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success"):
+        bodies += [e.value for e in getattr(at, kind)]
+    bodies += [e.value for e in getattr(at.sidebar, "caption")]
+    return bodies
+
+
+@pytest.mark.parametrize("page", ["views/overview.py", "views/cohorts.py", "views/methods.py", "views/data.py"])
+def test_hostile_values_never_become_markdown_or_html(monkeypatch, hostile_db, page):
+    import re
+    state = {"filter_department": [HOSTILE["markdown-image"], HOSTILE["markdown-link"]]}
+    at = open_app(monkeypatch, hostile_db, page, state=state)
+    if page == "views/cohorts.py":
+        at.selectbox(key="cohort_dimension").set_value("department").run()
+    assert not at.exception
+    for body in _markdown_bodies(at):
+        assert not re.search(r"(?<!\\)!\[|(?<!\\)\]\(|<a |(?<!\\):red\[|(?<!\\)\$x", body), body
+    for chart in at.get("plotly_chart"):
+        assert "<a href" not in chart.proto.spec
+
+
+def test_every_csv_the_product_writes_is_safe_to_open(hostile_db, tmp_path):
+    """No cell of any CSV begins with = + - @ tab or CR: the deck's tables, the rows set aside (page and CLI)."""
+    import csv
+    import io
+    import zipfile
+
+    from analytics import report
+    from analytics.cli import main
+    from analytics.summary import headline
+
+    con = store.connect(hostile_db)
+    files = {name: z.read(name).decode() for z in [zipfile.ZipFile(io.BytesIO(report.tables_zip(headline(con))))]
+             for name in z.namelist()}
+    con.close()
+    assert main(["rejects", "--db", str(hostile_db), "--out", str(tmp_path / "rejects.csv")]) == 0
+    files["rejects.csv"] = (tmp_path / "rejects.csv").read_text()
+    cells = [cell for text in files.values() for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert any("cmd|calc.csv" in c for c in cells)  # the hostile file name is there, as the rows' source_file
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))]
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False

@@ -390,3 +390,25 @@ def test_a_company_with_no_clear_effect_is_shown_with_caution(server, browser, t
     _no_errors(page)
     _screenshot(page, SHOTS / "business_case_no_effect_1366x768.png")
     _restore_demo(page, server)
+
+
+def test_the_dashboard_asks_nothing_of_the_internet(server, browser):
+    """Every page, its icon included, is served by the app itself: no request leaves this machine."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    outside = []
+
+    def record(route):
+        if not route.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", record)
+    for path in PAGES:
+        page.goto(f"{server}/{path}")
+        _settle(page)
+    icon = page.evaluate("() => document.querySelector('link[rel~=\"icon\"]')?.href || ''")
+    assert icon.startswith((server, "data:")), icon
+    assert outside == []
+    page.close()

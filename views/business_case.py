@@ -39,7 +39,7 @@ years = assumptions.horizon_years
 h = ui.current_headline(assumptions)
 case = h.business
 if case is None:
-    st.warning(f"No business case for this group: {h.missing.get('business_case')}", icon=":material/info:")
+    st.warning(f"No business case for this group: {wording.md(h.missing.get('business_case'))}", icon=":material/info:")
     st.stop()
 
 cur, tgt = case.current, case.target

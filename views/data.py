@@ -8,6 +8,7 @@ import streamlit as st
 
 import ui
 from analytics import formats, store
+from analytics.wording import md, to_csv
 from analytics.errors import InputFileError
 from analytics.ingest import find_header_row, prepare_load, read_raw, suggest_mapping, template_csv
 from analytics.policy import MAX_MEANINGS_SHOWN
@@ -102,13 +103,13 @@ if all(uploads.values()):
             found = find_header_row(upload, spec=spec)
             if not upload.name.lower().endswith((".parquet", ".pq")):
                 header_rows[table] = int(st.number_input(
-                    f"Header row of {upload.name}", min_value=1, value=found, step=1,
+                    f"Header row of {md(upload.name)}", min_value=1, value=found, step=1,
                     key=f"header_{table}_{hashlib.sha256(upload.getvalue()).hexdigest()[:16]}",
                     help="The row that holds the column names; rows above it (titles, report settings) are skipped."))
             raw = read_raw(upload, spec=spec, header_row=header_rows.get(table))
             st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
                        + (", found by its column names." if raw.header_row == found != 1 else "."))
-            with st.expander(f"Columns of {upload.name}", expanded=raw.header_row != 1):
+            with st.expander(f"Columns of {md(upload.name)}", expanded=raw.header_row != 1):
                 st.dataframe(raw.frame.head(5), hide_index=True)
                 suggested = suggest_mapping(list(raw.frame.columns), spec)
                 choices = [NOT_IN_FILE] + list(raw.frame.columns)
@@ -148,19 +149,19 @@ if plan is not None and all(uploads.values()):
         st.metric("Mentorships ready", f"{report['mentorships']['loaded']:,}", border=True)
         st.metric("Rows set aside", f"{len(plan.rejects):,}", border=True)
     for warning in report["warnings"]:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(md(warning), icon=":material/warning:")
     read_as = [f"{t}: header on row {r}" for t, r in report["header_rows"].items() if r != 1]
     read_as += [f"{t}.{c} read as {f}" for t, found in report["date_formats"].items() for c, f in found.items()]
     read_as += [f"{t}: columns not used: {', '.join(cols)}" for t, cols in report["ignored_columns"].items() if cols]
     if read_as:
-        st.caption("How the files were read: " + "; ".join(read_as) + ".")
+        st.caption("How the files were read: " + md("; ".join(read_as)) + ".")
     if len(plan.rejects):
         st.dataframe(pd.DataFrame(report["rejects_by_reason"]), hide_index=True)
         # as tall as its rows, up to about six of them, then it scrolls
         st.dataframe(plan.rejects.drop(columns=["raw"]), hide_index=True, height=min(220, 38 + 35 * len(plan.rejects)),
                      column_config={"table_name": "table", "source_file": "file", "row_number": "row",
                                     "column_name": "column", "reason": st.column_config.TextColumn("reason", width="large")})
-        st.download_button("Download rows set aside (CSV)", plan.rejects.to_csv(index=False),
+        st.download_button("Download rows set aside (CSV)", to_csv(plan.rejects),
                            file_name="rows_set_aside.csv", mime="text/csv")
     edits = {}
     for field, key, title, allowed in (("termination_reason", "reason_mapping", "What each termination reason means",
@@ -177,9 +178,9 @@ if plan is not None and all(uploads.values()):
             head[2].markdown("**means**")
             for i, item in enumerate(rows):
                 line = st.columns([3, 1, 2], vertical_alignment="center")
-                line[0].write(item["given"])
+                line[0].markdown(md(item["given"]))
                 line[1].write(f"{item['rows']:,}")
-                chosen = line[2].selectbox(item["given"], allowed, index=allowed.index(item["mapped_to"]),
+                chosen = line[2].selectbox(md(item["given"]), allowed, index=allowed.index(item["mapped_to"]),
                                            key=f"means_{field}_{i}_{item['given']}", label_visibility="collapsed")
                 if chosen != item["mapped_to"]:
                     edits.setdefault(field, {})[item["given"]] = chosen
@@ -214,7 +215,7 @@ with st.container(horizontal=True):
         st.metric("Latest date", f"{pd.Timestamp(facts['last_employee_date']):%Y-%m-%d}", border=True)
 if len(history):
     last = history.iloc[-1]
-    st.caption(f"Last load: {last['source']} ({last['employees_file']}, {last['mentorships_file']}) "
+    st.caption(f"Last load: {md(last['source'])} ({md(last['employees_file'])}, {md(last['mentorships_file'])}) "
                f"at {last['loaded_at']:%Y-%m-%d %H:%M} UTC.")
 
 if facts["n_employees"]:
@@ -234,13 +235,13 @@ if facts["n_employees"]:
                     st.dataframe(pd.DataFrame(last_report[key]), hide_index=True)
             unused = [f"{t}: {', '.join(c)}" for t, c in last_report.get("ignored_columns", {}).items() if c]
             if unused:
-                st.caption("Columns not used by the last load: " + "; ".join(unused) + ".")
+                st.caption("Columns not used by the last load: " + md("; ".join(unused)) + ".")
         with st.expander("How termination wording is read when no one says"):
             st.dataframe(pd.DataFrame(REASON_RULES, columns=["read as", "when the wording has (pattern)"]),
                          hide_index=True)
     rejected = store.rejects(con)
     if len(rejected):
-        st.download_button("Download the rows set aside by the last load (CSV)", rejected.to_csv(index=False),
+        st.download_button("Download the rows set aside by the last load (CSV)", to_csv(rejected),
                            file_name="rows_set_aside.csv", mime="text/csv")
 
 st.subheader("Demo data")

@@ -30,7 +30,7 @@ if rows:
     st.plotly_chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}),
                     config={"displaylogo": False})
 for key, why in h.missing.items():
-    st.caption(f"{key.replace('_', ' ')}: {why}")
+    st.caption(f"{key.replace('_', ' ')}: {wording.md(why)}")
 
 if h.adjusted and h.adjusted.e_value:
     ev = h.adjusted.e_value
@@ -67,14 +67,14 @@ if d.ph_test is not None:
     flagged = [t for t, p in zip(d.ph_test["term"], d.ph_test["p"]) if t != "GLOBAL" and p < SIGNIFICANCE]
     shown = ["mentored"] + [t for t in flagged if t != "mentored"]
     st.caption("Grambsch-Therneau test on scaled Schoenfeld residuals (R's cox.zph, KM transform). "
-               + (f"Flagged at {wording.pct(SIGNIFICANCE)}: {', '.join(flagged)}." if flagged
+               + (f"Flagged at {wording.pct(SIGNIFICANCE)}: {wording.md(', '.join(flagged))}." if flagged
                   else f"Nothing is flagged at {wording.pct(SIGNIFICANCE)}."))
     if d.schoenfeld is not None:
         cols = st.columns(min(len(shown), 2))
         for i, term in enumerate(shown[:4]):
             column = next((c for c in d.schoenfeld.columns if c == term or c.startswith(term + "=")), None)
             if column:
-                cols[i % len(cols)].markdown(f"**Effect of {column} over time** (flat = proportional)")
+                cols[i % len(cols)].markdown(f"**Effect of {wording.md(column)} over time** (flat = proportional)")
                 cols[i % len(cols)].plotly_chart(figures.schoenfeld_figure(d.schoenfeld, column),
                                                  config={"displaylogo": False})
 

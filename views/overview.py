@@ -12,10 +12,10 @@ fu = h.follow_up
 
 words = "voluntarily" if fu.event == "voluntary" else "for any reason"
 scope = fu.cohort.describe()
-st.caption(f"{scope[:1].upper()}{scope[1:]} · data as of {fu.as_of:%d %B %Y} · "
+st.caption(f"{wording.md(scope[:1].upper() + scope[1:])} · data as of {fu.as_of:%d %B %Y} · "
            f"leaving means leaving {words}")
 for warning in h.warnings:  # about the data as loaded: shown before any figure
-    st.warning(warning, icon=":material/warning:")
+    st.warning(wording.md(warning), icon=":material/warning:")
 
 kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
 hired_today = h.notes.get("no_follow_up_time", 0)
