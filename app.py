@@ -17,6 +17,6 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-with ui.friendly_errors():
+with ui.friendly_errors(), ui.connection_for_this_run():
     st.session_state["cohort"] = ui.sidebar()
     page.run()

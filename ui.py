@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from datetime import date
 from typing import Any, Callable, Iterator
 
@@ -22,11 +23,30 @@ from analytics.policy import MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, count_words,
 log = logging.getLogger(__name__)
 
 
-@st.cache_resource(show_spinner="Opening the database…", max_entries=4)
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    if os.environ.get("RETENTION_AUTO_DEMO", "1") != "0":  # first run: open on the demo company
+@st.cache_resource(show_spinner="Building the demo company…", max_entries=4)
+def _first_run(path: str) -> bool:
+    """Once per database: open on the demo company when it is empty (unless told not to)."""
+    if os.environ.get("RETENTION_AUTO_DEMO", "1") != "0":
         store.ensure_demo(path)
-    return store.connect(path)
+    return True
+
+
+_run = threading.local()  # the connection of the script run on this thread
+
+
+@contextlib.contextmanager
+def connection_for_this_run() -> Iterator[None]:
+    """The dashboard opens the database for each page it draws and closes it when done, so between
+    runs it holds no lock: the CLI can load while a browser has the page open, and the next run
+    shows the new data."""
+    path = str(store.default_db_path())
+    _first_run(path)
+    _run.con = store.connect(path)
+    try:
+        yield
+    finally:
+        con, _run.con = _run.con, None
+        con.close()
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,8 +66,12 @@ def favicon():
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor of the shared connection: one per script run, safe across sessions' threads."""
-    return _connection(str(store.default_db_path())).cursor()
+    """The database, for this script run (a page drawn on its own, as in tests, opens one and keeps it)."""
+    if getattr(_run, "con", None) is None:
+        path = str(store.default_db_path())
+        _first_run(path)
+        _run.con = store.connect(path)
+    return _run.con
 
 
 def data_version() -> str:

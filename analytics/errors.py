@@ -60,6 +60,10 @@ class DemoConfigError(RetentionError):
     """A setting of the demo company is out of range (names the setting)."""
 
 
+class DatabaseBusy(RetentionError):
+    """Another program (the dashboard drawing a page, or a load) has the database open for now."""
+
+
 class EmptyDataError(RetentionError):
     """The store holds no usable data for the request (nothing loaded, or a cohort with nobody in it)."""
 

@@ -42,6 +42,10 @@ MAX_MEANINGS_SHOWN = 60       # distinct reason or programme wordings editable o
 HEADER_SEARCH_ROWS = 20       # a spreadsheet's header is looked for in its first rows (title rows above it)
 MIN_BAD_CELLS_FOR_BAD_COLUMN = 2  # one odd cell is a bad row; a column where every value (of 2+) fails is a bad file
 
+# ---------------------------------------------------------------- the database
+
+BUSY_WAIT_SECONDS = 30.0      # a second program waits this long for the database before saying it is busy
+
 # ---------------------------------------------------------------- the business case
 
 COVERAGE_TARGET = 0.76        # default target share mentored: the share who say they want a mentor

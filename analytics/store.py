@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -17,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .cohorts import FILTER_DIMENSIONS, Cohort
-from .errors import EmptyDataError, RetentionError
+from .errors import DatabaseBusy, EmptyDataError, RetentionError
 from .ingest import LoadPlan, QualityCounts, ReadOptions, prepare_load, quality_warnings
+from .policy import BUSY_WAIT_SECONDS
 from .schema import EMPLOYEES, GENERATIONS, MENTORSHIPS
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "retention.duckdb"
@@ -164,18 +167,38 @@ def default_db_path() -> Path:
     return Path(os.environ.get("RETENTION_DB", DEFAULT_DB))
 
 
-def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the store at `path`, or an in-memory one for ':memory:'."""
+def connect(path: str | Path | None = None, read_only: bool = False,
+            wait_seconds: float = BUSY_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store at `path`, or an in-memory one for ':memory:'. DuckDB lets one
+    program write a file at a time: while another holds it (the dashboard holds it only while it draws a
+    page), this waits up to `wait_seconds`, then says so in words, without the file's path or a process id."""
     target = str(path or default_db_path())
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(target, read_only=read_only and Path(target).exists())
-    except duckdb.Error as exc:
-        raise RetentionError(f"cannot open the database {target!r}: {exc}") from None
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(target, read_only=read_only and Path(target).exists())
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise RetentionError(f"cannot open the database: {_plain(exc)}") from None
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy("the database is in use by another program (a load, or the dashboard drawing "
+                                   "a page); try again in a moment") from None
+            time.sleep(0.2)
+        except duckdb.Error as exc:
+            raise RetentionError(f"cannot open the database: {_plain(exc)}") from None
     if not read_only:
         con.execute(SCHEMA)
     return con
+
+
+def _plain(exc: Exception) -> str:
+    """A database error without the file's path or a process id."""
+    text = str(exc).splitlines()[0]
+    text = re.sub(r"\(PID \d+\)|PID \d+|\"[^\"]*\"|'[^']*'|/\S+", "…", text)
+    return text
 
 
 def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "files",

@@ -25,6 +25,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = {"": "Is mentoring keeping people?", "business_case": "Business case", "cohorts": "Cohorts",
          "methods": "Methods and model checks", "data": "Data"}
 SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080)}
+SERVER_DB: dict[str, Path] = {}  # the database the test server uses, for the CLI to load into
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +48,8 @@ def server(tmp_path_factory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
     log = open(log_path, "wb")
-    env = dict(os.environ, RETENTION_DB=str(tmp_path_factory.mktemp("e2e") / "e2e.duckdb"),
-               OPENBLAS_NUM_THREADS="1")
+    SERVER_DB["path"] = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
+    env = dict(os.environ, RETENTION_DB=str(SERVER_DB["path"]), OPENBLAS_NUM_THREADS="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -412,3 +413,25 @@ def test_the_dashboard_asks_nothing_of_the_internet(server, browser):
     assert icon.startswith((server, "data:")), icon
     assert outside == []
     page.close()
+
+
+
+def test_the_cli_loads_while_a_browser_has_the_dashboard_open(server, browser):
+    """The dashboard holds the database only while it draws a page: the CLI loads with the page open,
+    and the page's next run shows the new data."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(server)
+    _settle(page)
+    employees = pd.read_csv(ROOT / "data" / "sample_employees.csv")
+    run = subprocess.run([sys.executable, "-m", "analytics", "load", "--db", str(SERVER_DB["path"]),
+                          "--employees", str(ROOT / "data" / "sample_employees.csv"),
+                          "--mentorships", str(ROOT / "data" / "sample_mentorships.csv")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    page.reload()
+    _settle(page)
+    _no_errors(page)
+    in_scope = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
+    assert 0 < int(in_scope.inner_text().replace(",", "")) <= len(employees)
+    _screenshot(page, SHOTS / "overview_after_cli_load_1366x768.png")
+    _restore_demo(page, server)

@@ -295,3 +295,24 @@ def test_a_cohort_cut_from_everyone_equals_the_cohort_read_from_the_store(cohort
     # another as-of date or event definition is read from the store, not cut from the base
     assert models.follow_up(con, cohort, as_of="2022-06-30", base=base).as_of.isoformat() == "2022-06-30"
     assert models.follow_up(con, cohort, as_of="2023-06-30", event="all", base=base).event == "all"
+
+
+def test_a_second_writer_waits_then_says_the_database_is_busy(tmp_path):
+    """Another program holding the file: a load waits, then fails in words, with no path or process id."""
+    from analytics.errors import DatabaseBusy
+
+    db = tmp_path / "busy.duckdb"
+    store.connect(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(DatabaseBusy) as busy:
+            store.connect(db, wait_seconds=0.5)
+        message = str(busy.value)
+        assert "in use by another program" in message and str(db) not in message and "PID" not in message
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    store.connect(db).close()  # free again once the other program has gone
