@@ -1,4 +1,4 @@
-"""Command line: python -m analytics demo|load|rejects|summary|report.
+"""Command line: python -m analytics demo|load|history|undo|rejects|summary|report.
 
 Exit 0 on success, 2 on bad input (message on stderr, database unchanged).
 """
@@ -148,6 +148,26 @@ def cmd_rejects(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    with _opened(args) as con:
+        table = store.history(con)
+    if table.empty:
+        print("no loads yet")
+    for row in table.itertuples():
+        back = "  (its earlier data is kept: undo brings it back)" if row.can_go_back else ""
+        print(f"{row.load_id:>4}  {row.loaded_at:%Y-%m-%d %H:%M} UTC  {row.source}: {row.employees_loaded} employees, "
+              f"{row.mentorships_loaded} mentorships ({row.employees_file}, {row.mentorships_file}){back}")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    with _opened(args) as con:
+        report = store.undo(con)
+    print(f"{report['undo']}: {report['employees']} employees, {report['mentorships']} mentorships. "
+          "This can be undone too.")
+    return 0
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from .summary import summarise
     from .wording import briefing
@@ -199,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "(voluntary, involuntary, retirement, other)")
     p.add_argument("--program-map", metavar="FILE", help="CSV of programme type wording and its meaning "
                                                          "(traditional, reverse, lateral, group, external, other)")
+    add("history", cmd_history, "list the loads, newest first, and which can be gone back on")
+    add("undo", cmd_undo, "bring back the data as it was before the last load")
     p = add("rejects", cmd_rejects, "write the rows set aside by the last load as CSV")
     p.add_argument("--out", help="CSV file (default: standard output)")
     for name, func, help in (("summary", cmd_summary, "headline figures"),

@@ -45,6 +45,7 @@ MIN_BAD_CELLS_FOR_BAD_COLUMN = 2  # one odd cell is a bad row; a column where ev
 # ---------------------------------------------------------------- the database
 
 BUSY_WAIT_SECONDS = 30.0      # a second program waits this long for the database before saying it is busy
+KEEP_LOADS = 5                # the data replaced by the last loads is kept, so an admin can go back
 
 # ---------------------------------------------------------------- the business case
 

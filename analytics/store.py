@@ -21,7 +21,7 @@ import pandas as pd
 from .cohorts import FILTER_DIMENSIONS, Cohort
 from .errors import DatabaseBusy, EmptyDataError, RetentionError
 from .ingest import LoadPlan, QualityCounts, ReadOptions, prepare_load, quality_warnings
-from .policy import BUSY_WAIT_SECONDS
+from .policy import BUSY_WAIT_SECONDS, KEEP_LOADS
 from .schema import EMPLOYEES, GENERATIONS, MENTORSHIPS
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "retention.duckdb"
@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS load_history (
     mentorships_file VARCHAR, employees_loaded INTEGER, mentorships_loaded INTEGER,
     rows_rejected INTEGER, report VARCHAR);
 CREATE TABLE IF NOT EXISTS metadata (key VARCHAR NOT NULL, value VARCHAR);
+CREATE SCHEMA IF NOT EXISTS saved;
 
 CREATE OR REPLACE VIEW employee_facts AS
 SELECT e.*,
@@ -161,6 +162,10 @@ FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
 WHERE f.hire_date <= $as_of AND NOT {EXITED} AND m.start_date <= $as_of AND {COHORT_FILTER}
 GROUP BY m.mentee_id HAVING days_left > 0"""
 HAS_DATA_SQL = "SELECT count(*) > 0 FROM employees"
+SAVED_TABLES_SQL = ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'saved' "
+                    "AND table_name LIKE 'employees\\_%' ESCAPE '\\'")
+HISTORY_SQL = ("SELECT load_id, loaded_at, source, employees_file, mentorships_file, employees_loaded, "
+               "mentorships_loaded, rows_rejected FROM load_history ORDER BY load_id DESC")
 
 
 def default_db_path() -> Path:
@@ -210,18 +215,75 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
     metadata = {"vocabulary": _merged_vocabulary(vocabulary(con), plan.vocabulary()), **(metadata or {})}
     con.begin()
     try:
-        for name in ("employees", "mentorships", "rejects", "metadata"):
+        load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM load_history")[0]
+        _save_current(con, load_id)  # nothing lost: the data this load replaces can be brought back
+        for name in DATA_TABLES:
             con.execute(f"DELETE FROM {name}")
         _insert(con, "employees", plan.employees.frame)
         _insert(con, "mentorships", mentorships)
         _insert(con, "rejects", plan.rejects)
         for key, value in metadata.items():
             con.execute("INSERT INTO metadata VALUES (?, ?)", [key, json.dumps(value, default=str)])
-        load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM load_history")[0]
         con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             load_id, datetime.now(timezone.utc).replace(tzinfo=None), source, plan.employees.file,
             plan.mentorships.file, len(plan.employees.frame), len(mentorships), len(plan.rejects),
             json.dumps(report, default=str)])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return report
+
+
+DATA_TABLES = ("employees", "mentorships", "rejects", "metadata")  # what a load replaces
+
+
+def _save_current(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Keep the data a load (or undo) is about to replace, under that load's number; the last few only."""
+    if not has_data(con):
+        return
+    for table in DATA_TABLES:  # names from the code and a number, never from the user
+        con.execute(f"CREATE TABLE saved.{table}_{int(load_id)} AS SELECT * FROM main.{table}")
+    for old in saved_loads(con)[:-KEEP_LOADS]:
+        for table in DATA_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS saved.{table}_{int(old)}")
+
+
+def saved_loads(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The loads whose earlier data is kept, oldest first."""
+    names = con.execute(SAVED_TABLES_SQL).fetchall()
+    return sorted(int(n[0].rsplit("_", 1)[1]) for n in names)
+
+
+def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every load, newest first, and whether the data it replaced can be brought back."""
+    frame = con.execute(HISTORY_SQL).df()
+    frame["can_go_back"] = frame["load_id"].isin(saved_loads(con))
+    return frame
+
+
+def undo(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Bring back the data as it was before the last load (or undo) that replaced it. The data it
+    replaces is kept in turn, so an undo can itself be undone."""
+    kept = saved_loads(con)
+    if not kept:
+        raise RetentionError("there is no earlier data to go back to")
+    back_to = kept[-1]
+    con.begin()
+    try:
+        load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM load_history")[0]
+        _save_current(con, load_id)
+        for table in DATA_TABLES:
+            con.execute(f"DELETE FROM main.{table}")
+            con.execute(f"INSERT INTO main.{table} SELECT * FROM saved.{table}_{int(back_to)}")
+            con.execute(f"DROP TABLE saved.{table}_{int(back_to)}")
+        counts = first_row(con, "SELECT (SELECT count(*) FROM employees), (SELECT count(*) FROM mentorships), "
+                                "(SELECT count(*) FROM rejects)")
+        report = {"undo": f"back to the data before load {back_to}", "employees": counts[0],
+                  "mentorships": counts[1]}
+        con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            load_id, datetime.now(timezone.utc).replace(tzinfo=None), "undo", f"(as before load {back_to})",
+            f"(as before load {back_to})", counts[0], counts[1], counts[2], json.dumps(report)])
         con.commit()
     except Exception:
         con.rollback()

@@ -218,6 +218,8 @@ def test_upload_a_good_file(monkeypatch, tmp_path):
     assert_clean(at)
     ready = {m.label: m.value for m in at.metric}
     assert ready["Employees ready"] == "59" and ready["Rows set aside"] == "2"  # the row and its mentorship
+    assert next(b for b in at.button if b.label == "Load into the dashboard").disabled  # asks first
+    at.checkbox(key="confirm_load").check().run()
     next(b for b in at.button if b.label == "Load into the dashboard").click().run()
     assert_clean(at)
     con = store.connect(db)  # the app holds a read-write connection in this process
@@ -406,3 +408,26 @@ def _number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def test_the_data_page_asks_before_replacing_and_can_go_back(monkeypatch, tmp_path):
+    db = tmp_path / "upload.duckdb"
+    at = open_app(monkeypatch, db, "views/data.py", auto_demo=False)
+    emp = employees_table(60)
+    _upload(at, emp.to_csv(index=False).encode(), mentorships_table(emp, 20).to_csv(index=False).encode())
+    at.button[0].click().run()
+    at.checkbox(key="confirm_load").check().run()
+    next(b for b in at.button if b.label == "Load into the dashboard").click().run()
+    emp = employees_table(30, seed=3)
+    _upload(at, emp.to_csv(index=False).encode(), mentorships_table(emp, 10).to_csv(index=False).encode())
+    at.button[0].click().run()
+    at.checkbox(key="confirm_load").check().run()
+    next(b for b in at.button if b.label == "Load into the dashboard").click().run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Employees"] == "30"
+    back = next(b for b in at.button if b.label == "Go back")
+    assert back.disabled
+    at.checkbox(key="confirm_undo").check().run()
+    next(b for b in at.button if b.label == "Go back").click().run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Employees"] == "60"

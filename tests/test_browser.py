@@ -243,6 +243,8 @@ def test_upload_check_load_and_restore(server, browser, tmp_path):
     _no_errors(page)
     _screenshot(page, SHOTS / "data_upload_checked_1366x768.png")
 
+    page.get_by_text("Replace the data in the dashboard with these files").click()
+    _settle(page)
     page.get_by_role("button", name="Load into the dashboard").click()
     expect(page.get_by_text("Loaded. Every page now shows your data.")).to_be_visible(timeout=120_000)
     loaded = page.locator('[data-testid="stMetric"]').filter(has_text="Employees").last
@@ -261,6 +263,8 @@ def test_upload_check_load_and_restore(server, browser, tmp_path):
 def _restore_demo(page, server) -> None:
     """Back to the demo company, for the tests that follow."""
     page.goto(f"{server}/data")
+    _settle(page)
+    page.get_by_text("Replace the data with the demo company").click()
     _settle(page)
     page.get_by_role("button", name="Restore demo data").click()
     expect(page.get_by_text("Demo data restored.")).to_be_visible(timeout=180_000)
@@ -351,6 +355,8 @@ def test_an_excel_report_with_settings_rows_is_read_as_its_user_says(server, bro
     _settle(page)
     expect(page.get_by_role("combobox", name="Personal Reasons")).to_have_value("voluntary", timeout=60_000)
     _screenshot(page, SHOTS / "data_excel_meaning_changed_1366x900.png")
+    page.get_by_text("Replace the data in the dashboard with these files").click()
+    _settle(page)
     page.get_by_role("button", name="Load into the dashboard").click()
     expect(page.get_by_text("Loaded. Every page now shows your data.")).to_be_visible(timeout=120_000)
 
@@ -379,6 +385,8 @@ def test_a_company_with_no_clear_effect_is_shown_with_caution(server, browser, t
     uploaders.nth(1).set_input_files(str(tmp_path / "no_effect_mentorships.csv"))
     _settle(page)
     page.get_by_role("button", name="Check files").click(timeout=120_000)
+    page.get_by_text("Replace the data in the dashboard with these files").click(timeout=120_000)
+    _settle(page)
     page.get_by_role("button", name="Load into the dashboard").click(timeout=120_000)
     expect(page.get_by_text("Loaded. Every page now shows your data.")).to_be_visible(timeout=120_000)
     page.goto(server)

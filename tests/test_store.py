@@ -316,3 +316,37 @@ def test_a_second_writer_waits_then_says_the_database_is_busy(tmp_path):
         holder.wait()
         holder.stdout.close()
     store.connect(db).close()  # free again once the other program has gone
+
+
+def test_nothing_is_lost_the_last_loads_data_can_be_brought_back(tmp_path, capsys):
+    """Each load keeps the data it replaced (the last five); undo brings it back, and can be undone."""
+    db = str(tmp_path / "h.duckdb")
+    assert main(["demo", "--db", db, "--employees", "300"]) == 0
+    sizes = []
+    for n in (40, 50, 60, 70, 80, 90):
+        emp = employees_table(n)
+        write(emp, tmp_path / "e.csv"), write(mentorships_table(emp), tmp_path / "m.csv")
+        assert main(["load", "--db", db, "--employees", str(tmp_path / "e.csv"),
+                     "--mentorships", str(tmp_path / "m.csv")]) == 0
+        sizes.append(n)
+    con = store.connect(db)
+    assert store.saved_loads(con) == [3, 4, 5, 6, 7]  # the last five loads' earlier data
+    con.close()
+    capsys.readouterr()
+    assert main(["undo", "--db", db]) == 0
+    assert "back to the data before load 7: 80 employees" in capsys.readouterr().out
+    assert main(["undo", "--db", db]) == 0  # an undo is kept as well: this brings the 90 back
+    con = store.connect(db)
+    assert store.data_facts(con)["n_employees"] == 90
+    history = store.history(con)
+    assert list(history["source"][:2]) == ["undo", "undo"] and len(history) == 9
+    con.close()
+    assert main(["history", "--db", db]) == 0
+    assert "undo brings it back" in capsys.readouterr().out
+
+
+def test_undo_with_nothing_kept_says_so(tmp_path, capsys):
+    db = str(tmp_path / "h.duckdb")
+    assert main(["demo", "--db", db, "--employees", "300"]) == 0
+    assert main(["undo", "--db", db]) == 2
+    assert "there is no earlier data to go back to" in capsys.readouterr().err

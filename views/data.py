@@ -11,7 +11,7 @@ from analytics import formats, store
 from analytics.wording import md, to_csv
 from analytics.errors import InputFileError
 from analytics.ingest import find_header_row, prepare_load, read_raw, suggest_mapping, template_csv
-from analytics.policy import MAX_MEANINGS_SHOWN
+from analytics.policy import KEEP_LOADS, MAX_MEANINGS_SHOWN
 from analytics.schema import EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, REASON_RULES, TERMINATION_REASONS
 
 st.title("Data")
@@ -193,7 +193,9 @@ if plan is not None and all(uploads.values()):
         with ui.friendly_errors():
             check(mapping, header_rows, date_format, merged)
             st.rerun()
-    if st.button("Load into the dashboard", type="primary"):
+    sure = st.checkbox("Replace the data in the dashboard with these files (what is there now is kept and can "
+                       "be brought back)", key="confirm_load")
+    if st.button("Load into the dashboard", type="primary", disabled=not sure):
         with ui.friendly_errors(), st.spinner("Loading…"):
             store.load_plan(con, plan)
             for key in ("plan", "plan_inputs", "plan_signature", "as_of", "event"):  # new data: its own defaults
@@ -244,9 +246,33 @@ if facts["n_employees"]:
         st.download_button("Download the rows set aside by the last load (CSV)", to_csv(rejected),
                            file_name="rows_set_aside.csv", mime="text/csv")
 
+if facts["n_employees"]:
+    st.subheader("Earlier data")
+    loads = store.history(con)
+    st.dataframe(loads.head(10), hide_index=True, height=min(250, 38 + 35 * min(len(loads), 10)),
+                 column_config={"load_id": "load", "loaded_at": st.column_config.DatetimeColumn("when (UTC)"),
+                                "employees_file": "employees file", "mentorships_file": "mentorships file",
+                                "employees_loaded": "employees", "mentorships_loaded": "mentorships",
+                                "rows_rejected": "set aside", "can_go_back": "earlier data kept"})
+    if store.saved_loads(con):
+        sure = st.checkbox("Go back to the data as it was before the last load (the data now is kept too)",
+                           key="confirm_undo")
+        if st.button("Go back", disabled=not sure):
+            with ui.friendly_errors(), st.spinner("Going back…"):
+                report = store.undo(con)
+                for key in ("as_of", "event"):
+                    st.session_state.pop(key, None)
+                ui.clear_caches()
+                st.session_state["flash"] = f"Went {report['undo']}."
+                st.rerun()
+    st.caption(f"The data replaced by each of the last {KEEP_LOADS} loads is kept; "
+               "`python -m analytics history` and `undo` do the same from the command line.")
+
 st.subheader("Demo data")
 st.caption("A simulated company of 5,000 employees whose true mentoring effect is known.")
-if st.button("Restore demo data"):
+sure_demo = st.checkbox("Replace the data with the demo company (what is there now is kept and can be brought "
+                        "back)", key="confirm_demo") if facts["n_employees"] else True
+if st.button("Restore demo data", disabled=not sure_demo):
     with ui.friendly_errors(), st.spinner("Building the demo company…"):
         store.load_demo(con)
         for key in ("as_of", "event"):
