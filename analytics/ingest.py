@@ -531,11 +531,17 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
     return parsed, problems, date_formats
 
 
+# What a set-aside row keeps of what the user gave: the columns that say whose row it is and the one
+# to fix, not the rest (salary, rating, reasons stay out of a file people download to fix rows).
+IDENTIFYING = {"employees": ("employee_id",), "mentorships": ("mentee_id", "mentor_id", "start_date")}
+
+
 def _reject_frame(src: SourceTable, table: str, problems: Mapping[int, tuple[str, str]]) -> pd.DataFrame:
     rows = []
     for pos in sorted(problems):
         col, reason = problems[pos]
-        raw = {k: (None if _is_empty(v) else str(v)) for k, v in src.raw.iloc[pos].items()}
+        needed = [src.header_map[c] for c in (*IDENTIFYING[table], col) if c in src.header_map]
+        raw = {k: (None if _is_empty(v) else str(v)) for k, v in src.raw.iloc[pos].items() if k in needed}
         rows.append((table, src.file, src.row_number(pos), col, f"{col}: {reason}" if col else reason,
                      json.dumps(raw, default=str)))
     return pd.DataFrame(rows, columns=REJECT_COLUMNS)

@@ -38,6 +38,15 @@ def md(text: Any) -> str:
     return _MARKDOWN.sub(r"\\\1", str(text))
 
 
+_LABEL_MARKS = re.compile(r"([\\\[\]()!<>$:`])")
+
+
+def label(text: Any) -> str:
+    """A value from the user's files inside a widget's label (which reads links, images and colour
+    directives): those marks escaped, the rest left alone so the label reads the same to a screen reader."""
+    return _LABEL_MARKS.sub(r"\\\1", str(text))
+
+
 def chart_text(text: Any) -> str:
     """A value from the user's files, safe inside a plotly label (which reads a few HTML tags)."""
     return html.escape(str(text), quote=False)

@@ -431,3 +431,9 @@ def test_the_data_page_asks_before_replacing_and_can_go_back(monkeypatch, tmp_pa
     next(b for b in at.button if b.label == "Go back").click().run()
     assert_clean(at)
     assert {m.label: m.value for m in at.metric}["Employees"] == "60"
+
+
+def test_a_widget_label_from_a_file_shows_its_text_not_a_link():
+    from analytics.wording import label
+    assert label("![t](http://attacker.example/x.png)") == r"\!\[t\]\(http\://attacker.example/x.png\)"
+    assert label("hr_report - 2024.xlsx") == "hr_report - 2024.xlsx"  # ordinary names read as they are

@@ -8,6 +8,7 @@ retention to 1e-9: anything read differently (a date, a reason, a salary) would 
 from __future__ import annotations
 
 import codecs
+import json
 import re
 import zipfile
 from datetime import datetime
@@ -641,3 +642,12 @@ def test_an_unclosed_quote_is_named_not_swallowing_the_rows_after_it(tmp_path):
 def test_a_quoted_note_over_two_lines_is_one_value(tmp_path):
     plan = _pair(tmp_path, 'Employee ID,Hire Date,Note\nA,2020-01-01,"first line\nsecond line"\nB,2020-01-02,x\n')
     assert plan.employees.frame["employee_id"].tolist() == ["A", "B"]
+
+
+def test_a_row_set_aside_keeps_only_whose_it_is_and_what_to_fix(tmp_path):
+    """The rows set aside are downloaded to be fixed: they carry the id and the bad value, not the salary,
+    rating or reason of the person."""
+    plan = _pair(tmp_path, "Employee ID,Hire Date,Salary,Performance Rating,Termination Reason\n"
+                           "A,2020-01-01,53000,4,\nB,31/02/2020,61000,2,\n")
+    raw = json.loads(plan.rejects["raw"].iloc[0])
+    assert raw == {"Employee ID": "B", "Hire Date": "31/02/2020"}

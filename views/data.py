@@ -8,7 +8,7 @@ import streamlit as st
 
 import ui
 from analytics import formats, store
-from analytics.wording import md, to_csv
+from analytics.wording import label, md, to_csv
 from analytics.errors import InputFileError
 from analytics.ingest import find_header_row, prepare_load, read_raw, suggest_mapping, template_csv
 from analytics.policy import KEEP_LOADS, MAX_MEANINGS_SHOWN
@@ -103,13 +103,13 @@ if all(uploads.values()):
             found = find_header_row(upload, spec=spec)
             if not upload.name.lower().endswith((".parquet", ".pq")):
                 header_rows[table] = int(st.number_input(
-                    f"Header row of {md(upload.name)}", min_value=1, value=found, step=1,
+                    f"Header row of {label(upload.name)}", min_value=1, value=found, step=1,
                     key=f"header_{table}_{hashlib.sha256(upload.getvalue()).hexdigest()[:16]}",
                     help="The row that holds the column names; rows above it (titles, report settings) are skipped."))
             raw = read_raw(upload, spec=spec, header_row=header_rows.get(table))
             st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
                        + (", found by its column names." if raw.header_row == found != 1 else "."))
-            with st.expander(f"Columns of {md(upload.name)}", expanded=raw.header_row != 1):
+            with st.expander(f"Columns of {label(upload.name)}", expanded=raw.header_row != 1):
                 st.dataframe(raw.frame.head(5), hide_index=True)
                 suggested = suggest_mapping(list(raw.frame.columns), spec)
                 choices = [NOT_IN_FILE] + list(raw.frame.columns)
@@ -180,7 +180,7 @@ if plan is not None and all(uploads.values()):
                 line = st.columns([3, 1, 2], vertical_alignment="center")
                 line[0].markdown(md(item["given"]))
                 line[1].write(f"{item['rows']:,}")
-                chosen = line[2].selectbox(md(item["given"]), allowed, index=allowed.index(item["mapped_to"]),
+                chosen = line[2].selectbox(label(item["given"]), allowed, index=allowed.index(item["mapped_to"]),
                                            key=f"means_{field}_{i}_{item['given']}", label_visibility="collapsed")
                 if chosen != item["mapped_to"]:
                     edits.setdefault(field, {})[item["given"]] = chosen
