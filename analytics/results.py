@@ -9,6 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .policy import shown_count
+
+
+def _shown(count: int | None) -> int | None:
+    return None if count is None else shown_count(count)
+
 
 def _number(value: float | None) -> float | None:
     """A plain float for JSON, or None for a missing / NaN / infinite value."""
@@ -36,7 +42,8 @@ class Estimate:
         }
 
     def as_row(self, label: str) -> dict:
-        return {"label": label, **self.to_dict(), "level": self.level, "n": self.n}
+        """A table row; a count of 1-4 people is blank (privacy), as everywhere."""
+        return {"label": label, **self.to_dict(), "level": self.level, "n": _shown(self.n)}
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,8 @@ class HazardRatio:
             "label": label,
             **self.to_dict(),
             "level": self.level,
-            "n": self.n,
-            "events": self.events,
+            "n": _shown(self.n),
+            "events": _shown(self.events),
         }
 
 

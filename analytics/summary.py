@@ -170,7 +170,8 @@ def to_json(h: Headline) -> dict[str, Any]:
         "logrank": {"chisq": float(test.statistic), "df": int(test.df), "p": float(test.p)} if test else None,
         "business_case": h.business.to_dict() if h.business else None,
         "not_available": dict(h.missing),
-        "notes": h.notes,
+        # privacy: counts in the notes follow the same rule (a count of 1-4 is null)
+        "notes": {k: shown_count(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in h.notes.items()},
         "warnings": list(h.warnings),
     }
 
@@ -257,6 +258,11 @@ def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: da
                      "retention": at_horizon.estimate, "retention_lower": at_horizon.lower,
                      "retention_upper": at_horizon.upper,
                      "rmst_months": km.rmst(tau_days).estimate / DAYS_PER_MONTH})
+    if len(suppressed) == 1 and rows:  # one hidden group is the total less the others: hide the next smallest too
+        smallest = min(rows, key=lambda r: r["people"])
+        rows.remove(smallest)
+        curves.pop(smallest["group"], None)
+        suppressed.append(smallest["group"])
     missing: dict[str, str] = {}
     special = {"program_type": programme_effects, "mentor_is_manager": mentor_manager_effects,
                "reverse_pair": reverse_pair_effects}
@@ -266,4 +272,15 @@ def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: da
     else:
         both = _attempt(missing, "effects", group_effects, fu, dimension)
         effects, interaction = both if both else ([], None)
-    return CohortComparison(dimension, curves, pd.DataFrame(rows), effects, interaction, suppressed)
+    return CohortComparison(dimension, curves, pd.DataFrame(rows), _complementary(effects), interaction, suppressed)
+
+
+def _complementary(effects: list) -> list:
+    """When exactly one group's people are hidden, the smallest shown group's counts are hidden too, so
+    the hidden one cannot be worked out from the total."""
+    hidden = [e for e in effects if e.people is None]
+    shown = [e for e in effects if e.people is not None]
+    if len(hidden) != 1 or not shown:
+        return effects
+    smallest = min(shown, key=lambda e: e.people)
+    return [replace(e, people=None, exits=None) if e is smallest else e for e in effects]

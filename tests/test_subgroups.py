@@ -95,3 +95,43 @@ def test_the_cohort_table_counts_no_group_of_one_to_four(con):
     for column in ("people", "mentored", "exits"):
         shown = table[column].dropna()
         assert ((shown == 0) | (shown >= policy.MIN_GROUP_SIZE)).all(), column
+
+
+def test_one_hidden_group_takes_the_next_smallest_with_it(tmp_path):
+    """Complementary suppression: with one group hidden (3 people), the total less the shown groups would
+    give its size, so the smallest shown group (7 people) is hidden too, in the table and the curves."""
+    from tests.builders import employees_table, mentorships_table, write
+
+    emp = employees_table(120, seed=5)
+    emp["department"] = ["Big A"] * 60 + ["Big B"] * 50 + ["Mid"] * 7 + ["Tiny"] * 3
+    c = store.connect(tmp_path / "c.duckdb")
+    store.load_files(c, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp, 40), tmp_path / "m.csv"))
+    comparison = compare_cohorts(c, "department")
+    assert set(comparison.suppressed) == {"Tiny", "Mid"}
+    assert set(comparison.table["group"]) == {"Big A", "Big B"} and set(comparison.curves) == {"Big A", "Big B"}
+    c.close()
+
+
+def test_the_effects_table_hides_the_next_smallest_count_too():
+    from analytics.models import SubgroupEffect
+    from analytics.summary import _complementary
+
+    effects = [SubgroupEffect("department", "Big", 60, 20, None), SubgroupEffect("department", "Mid", 7, 5, None),
+               SubgroupEffect("department", "Tiny", None, None, None, "not enough data")]
+    people = {e.group: e.people for e in _complementary(effects)}
+    assert people == {"Big": 60, "Mid": None, "Tiny": None}
+    both_hidden = [effects[0], effects[2], SubgroupEffect("department", "Other", None, None, None)]
+    assert _complementary(both_hidden) == both_hidden  # two hidden already: nothing to add
+
+
+def test_counts_in_the_notes_follow_the_privacy_rule():
+    from analytics.summary import to_json
+    import dataclasses
+    from analytics.summary import headline
+
+    con = store.connect(":memory:")
+    store.load_demo(con)
+    h = headline(con)
+    small = dataclasses.replace(h, notes={**h.notes, "ignored_mentorships": 3, "hired_after_as_of": 0})
+    notes = to_json(small)["notes"]
+    assert notes["ignored_mentorships"] is None and notes["hired_after_as_of"] == 0 and notes["simulated"] is True

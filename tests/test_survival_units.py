@@ -415,9 +415,13 @@ def test_cumulative_incidence_without_censoring_is_a_proportion():
 
 def test_result_objects_serialise():
     assert Estimate(0.5, math.nan, 0.7, n=3).to_dict() == {"estimate": 0.5, "lower": None, "upper": 0.7}
-    assert Estimate(0.5, 0.4, 0.7, n=3).as_row("retention") == {
-        "label": "retention", "estimate": 0.5, "lower": 0.4, "upper": 0.7, "level": 0.95, "n": 3,
+    assert Estimate(0.5, 0.4, 0.7, n=30).as_row("retention") == {
+        "label": "retention", "estimate": 0.5, "lower": 0.4, "upper": 0.7, "level": 0.95, "n": 30,
     }
+    # a table row counts no group of 1-4 (privacy): the n of 3 people, 2 events, is blank
+    assert Estimate(0.5, 0.4, 0.7, n=3).as_row("retention")["n"] is None
+    row = HazardRatio(0.7, 0.5, 0.9, 0.01, n=3, events=2).as_row("landmark")
+    assert row["n"] is None and row["events"] is None
     assert HazardRatio(0.7, 0.5, 0.9, 0.01).to_dict() == {"estimate": 0.7, "lower": 0.5, "upper": 0.9, "p": 0.01}
     assert TestResult(10.3, 1, 0.0013, "log-rank").to_dict()["statistic"] == 10.3
 
