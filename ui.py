@@ -18,7 +18,7 @@ from analytics import report, store, summary, wording
 from analytics.cohorts import Cohort
 from analytics.errors import RetentionError
 from analytics.models import FollowUp, follow_up
-from analytics.policy import MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, count_words, shown_count
+from analytics.policy import MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, shown_count
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,8 @@ def sidebar() -> Cohort:
                 lo = hi = None
         cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
         in_scope = people_in_scope(data_version(), cohort, settings().as_of)
-        scope_line.caption(f"**{count_words(in_scope)}** people in scope · {wording.md(cohort.describe())}")
+        scope_line.caption(f"**{wording.total_words(in_scope, not cohort.is_everyone())}** people in scope · "
+                           f"{wording.md(cohort.describe())}", help=wording.ROUNDING_NOTE)
         if is_demo(data_version()):
             st.info(wording.DEMO_NOTE, icon=":material/science:")
     return cohort

@@ -20,6 +20,8 @@ TAIL_DAYS = 365               # past the longest tenure seen, the exit rate is t
 
 MIN_GROUP_SIZE = 5            # a group smaller than this is never shown or counted, anywhere
 MIN_SUBGROUP_EXITS = 10       # a group's own hazard ratio needs this many exits to be more than noise
+FILTERED_ROUNDING = 5         # a filtered group's total is shown to the nearest 5: two filters' totals
+                              # then cannot be subtracted to single out 1-4 people
 
 # ---------------------------------------------------------------- the models
 
@@ -72,6 +74,16 @@ def count_words(n: int | None) -> str:
     """'1,234', or 'fewer than 5' for a suppressed count (None or too small)."""
     shown = None if n is None else shown_count(n)
     return f"fewer than {MIN_GROUP_SIZE}" if shown is None else f"{shown:,}"
+
+
+def shown_total(n: int, filtered: bool) -> int | None:
+    """A group's total as it may be shown: everyone's exactly; a filtered group's to the nearest
+    FILTERED_ROUNDING (never 0 for people who are there), or None under the minimum."""
+    if shown_count(n) is None:
+        return None
+    if not filtered:
+        return int(n)
+    return max(FILTERED_ROUNDING, int(FILTERED_ROUNDING * round(n / FILTERED_ROUNDING)))
 
 
 def shown_share(part: int, whole: int) -> float | None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE, count_words
+from .policy import DAYS_PER_MONTH, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_total
 
 if TYPE_CHECKING:  # types only: wording sits below the engine in the imports
     from .business import BusinessCase, BusinessCaseInputs, Outcome, Range
@@ -220,6 +220,18 @@ def staying_title(event: str) -> str:
 
 
 DEMO_NOTE = "Simulated demo data: a made-up company whose true mentoring effect is known, not your organisation."
+
+
+def total_words(n: int, filtered: bool) -> str:
+    """'5,000' for everyone; 'about 45' for a filtered group (rounded, see policy.FILTERED_ROUNDING)."""
+    shown = shown_total(n, filtered)
+    if shown is None:
+        return count_words(n)
+    return f"about {shown:,}" if filtered else f"{shown:,}"
+
+
+ROUNDING_NOTE = (f"A filtered group's total is rounded to the nearest {FILTERED_ROUNDING}, so that two filters "
+                 "cannot be compared to single out a few people.")
 
 
 def event_words(event: str) -> str:

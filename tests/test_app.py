@@ -92,7 +92,8 @@ def test_filter_change_rerenders(monkeypatch, demo_db):
     assert_clean(at)
     assert at.sidebar.multiselect(key="filter_department").value == ["Sales"]
     sales = next(m.value for m in at.metric if m.label == "In scope")
-    assert int(sales.replace(",", "")) < int(everyone.replace(",", ""))
+    assert sales.startswith("about ")  # a filtered total is rounded (policy.FILTERED_ROUNDING)
+    assert int(sales.removeprefix("about ").replace(",", "")) < int(everyone.replace(",", ""))
     assert "Department: Sales" in shown(at.caption[0].value)
 
 
@@ -437,3 +438,13 @@ def test_a_widget_label_from_a_file_shows_its_text_not_a_link():
     from analytics.wording import label
     assert label("![t](http://attacker.example/x.png)") == r"\!\[t\]\(http\://attacker.example/x.png\)"
     assert label("hr_report - 2024.xlsx") == "hr_report - 2024.xlsx"  # ordinary names read as they are
+
+
+
+@pytest.mark.parametrize("n, filtered, words", [(47, True, "about 45"), (44, True, "about 45"), (3, True, "fewer than 5"),
+                                                (6, True, "about 5"), (47, False, "47"), (5000, False, "5,000")])
+def test_filtered_totals_are_rounded_so_two_filters_cannot_be_subtracted(n, filtered, words):
+    """The attack: 47 people with one filter, 44 with another, a group of 3 by subtraction. Rounded to the
+    nearest 5, both read 'about 45'."""
+    from analytics.wording import total_words
+    assert total_words(n, filtered) == words

@@ -19,8 +19,10 @@ for warning in h.warnings:  # about the data as loaded: shown before any figure
 
 kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
 hired_today = h.notes.get("no_follow_up_time", 0)
-next(kpi).metric("In scope", f"{fu.n_employees:,}", border=True,
-                 help="Everyone hired on or before the as-of date who matches the filters, leavers included"
+filtered = not fu.cohort.is_everyone()
+next(kpi).metric("In scope", wording.total_words(fu.n_employees, filtered), border=True,
+                 help=(f"{wording.ROUNDING_NOTE} " if filtered else "")
+                      + "Everyone hired on or before the as-of date who matches the filters, leavers included"
                       + (f"; {count_words(hired_today)} hired on the as-of date itself have no time to follow yet, "
                          "so the models leave them out" if hired_today else "") + ".")
 next(kpi).metric("Ever mentored", wording.pct(shown_share(fu.n_mentored, fu.n_employees)), border=True,
