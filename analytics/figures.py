@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from .km import KaplanMeier
 from .models import SubgroupEffect
-from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE
+from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE, shown_total
 from .results import HazardRatio
 from .wording import CURRENCY, chart_text, months, pct, per_period
 
@@ -37,20 +37,22 @@ def _step(table: pd.DataFrame, column: str, until: float | None = None) -> tuple
     return x / DAYS_PER_MONTH, yy
 
 
-def at_risk_table(curves: Mapping[str, KaplanMeier], months: Iterable[float]) -> pd.DataFrame:
-    """People at risk per group at each month; groups below the privacy minimum show as None."""
+def at_risk_table(curves: Mapping[str, KaplanMeier], months: Iterable[float], rounded: bool = False) -> pd.DataFrame:
+    """People at risk per group at each month; groups below the privacy minimum show as None, and for a
+    filtered group (`rounded`) the counts are rounded as its total is (policy.shown_total)."""
     days = np.asarray(list(months), float) * DAYS_PER_MONTH
     out = {}
     for name, km in curves.items():
         counts = km.at_risk_at(days)
-        out[name] = [int(c) if c >= MIN_GROUP_SIZE else None for c in counts]
+        out[name] = [shown_total(int(c), rounded) if c >= MIN_GROUP_SIZE else None for c in counts]
     return pd.DataFrame(out, index=[f"{m:g}" for m in months]).T
 
 
 def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | None = None,
                     max_months: float | None = None, title: str | None = None,
-                    y_title: str = "Still employed", height: int = 460) -> go.Figure:
-    """Survival curves with 95% CI bands, at-risk counts under the chart and the horizon marked."""
+                    y_title: str = "Still employed", height: int = 460, rounded: bool = False) -> go.Figure:
+    """Survival curves with 95% CI bands, at-risk counts under the chart (rounded for a filtered group)
+    and the horizon marked."""
     fig = go.Figure()
     last = max(km.table_["time"].max() for km in curves.values()) if curves else 0
     until = max_months * DAYS_PER_MONTH if max_months else last
@@ -77,7 +79,7 @@ def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | Non
         fig.add_vline(x=horizon_days / DAYS_PER_MONTH, line=dict(color="#555", dash="dot", width=1),
                       annotation_text=f"{months(horizon_days)} months",
                       annotation_position="bottom right")
-    risk = at_risk_table(curves, ticks)
+    risk = at_risk_table(curves, ticks, rounded)
     n_rows = len(risk)
     lines = lambda cells: "<br>".join(cells)  # noqa: E731
     for j, m in enumerate(ticks):

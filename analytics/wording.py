@@ -409,9 +409,10 @@ def payback_words(payback: Range) -> str:
 def key_messages(h: Headline) -> dict[str, str]:
     """The headline in sentences: the deck, the one-pager and the Overview say them alike."""
     fu = h.follow_up
-    out = {"scope": f"{count_words(fu.n_employees)} people ({fu.cohort.describe()}), data as of "
-                    f"{fu.as_of:%d %B %Y}; {count_words(fu.n_mentored)} mentored, {count_words(fu.n_events)} "
-                    f"{event_words(fu.event)}."}
+    filtered = not fu.cohort.is_everyone()  # a filtered group's counts are rounded (policy.shown_total)
+    out = {"scope": f"{total_words(fu.n_employees, filtered)} people ({fu.cohort.describe()}), data as of "
+                    f"{fu.as_of:%d %B %Y}; {total_words(fu.n_mentored, filtered)} mentored, "
+                    f"{total_words(fu.n_events, filtered)} {event_words(fu.event)}."}
     out["effect"] = effect_sentence(h.adjusted.hazard_ratio) if h.adjusted else f"{no_estimate(h.missing.get('adjusted'))}."
     if h.naive:
         out["naive"] = naive_claim(h.naive.hazard_ratio.to_dict())

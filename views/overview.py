@@ -3,7 +3,8 @@ import streamlit as st
 
 import ui
 from analytics import figures, wording
-from analytics.policy import CURVE_MONTHS, MIN_GROUP_SIZE, count_words, shown_share
+from analytics.policy import CURVE_MONTHS, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_share
+from analytics.policy import shown_total as shown_total_of
 
 st.title("Is mentoring keeping people?")
 ui.require_data()
@@ -20,7 +21,10 @@ for warning in h.warnings:  # about the data as loaded: shown before any figure
 kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
 hired_today = h.notes.get("no_follow_up_time", 0)
 filtered = not fu.cohort.is_everyone()
-next(kpi).metric("In scope", wording.total_words(fu.n_employees, filtered), border=True,
+shown_total = shown_total_of(fu.n_employees, filtered)
+next(kpi).metric("In scope", count_words(fu.n_employees) if shown_total is None else f"{shown_total:,}",
+                 border=True, **(ui.range_delta(f"to the nearest {FILTERED_ROUNDING}", prefix="rounded ")
+                                 if filtered and shown_total is not None else {}),
                  help=(f"{wording.ROUNDING_NOTE} " if filtered else "")
                       + "Everyone hired on or before the as-of date who matches the filters, leavers included"
                       + (f"; {count_words(hired_today)} hired on the as-of date itself have no time to follow yet, "
@@ -65,7 +69,7 @@ if h.curves:
     st.subheader(f"{wording.staying_title(fu.event)}, by months since hire")
     fig = figures.survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
                                   horizon_days=h.horizon_days, max_months=CURVE_MONTHS,
-                                  y_title=wording.staying_title(fu.event))
+                                  y_title=wording.staying_title(fu.event), rounded=filtered)
     st.plotly_chart(fig, config={"displaylogo": False})
     st.caption("Mentored people count as mentored from the day their mentoring began, not from hire. "
                "Shaded bands are 95% ranges. Counts under the chart are people still followed at that month.")
