@@ -23,7 +23,7 @@ hired_today = h.notes.get("no_follow_up_time", 0)
 filtered = not fu.cohort.is_everyone()
 shown_total = shown_total_of(fu.n_employees, filtered)
 next(kpi).metric("In scope", count_words(fu.n_employees) if shown_total is None else f"{shown_total:,}",
-                 border=True, **(ui.range_delta(f"to the nearest {FILTERED_ROUNDING}", prefix="rounded ")
+                 border=True, **(ui.range_delta(f"± {FILTERED_ROUNDING // 2}", prefix="rounded ")
                                  if filtered and shown_total is not None else {}),
                  help=(f"{wording.ROUNDING_NOTE} " if filtered else "")
                       + "Everyone hired on or before the as-of date who matches the filters, leavers included"
