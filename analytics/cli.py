@@ -111,12 +111,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .ingest import ReadOptions, prepare_load
+    from .ingest import prepare_load
 
-    known = store.vocabulary_at(args.db)  # earlier loads' meanings, read without creating a database
-    options = ReadOptions(args.date_format,
-                          {**known.get("termination_reason", {}), **_meanings(args.reason_map, "--reason-map")},
-                          {**known.get("program_type", {}), **_meanings(args.program_map, "--program-map")})
+    options = store.read_options(store.vocabulary_at(args.db),  # earlier loads' meanings, no database created
+                                 args.date_format, _meanings(args.reason_map, "--reason-map"),
+                                 _meanings(args.program_map, "--program-map"))
     try:
         plan = prepare_load(args.employees, args.mentorships, mapping=_mapping(args.map or []),
                             header_rows=_header_rows(args.header_row or []), options=options)

@@ -310,10 +310,7 @@ def _merged_vocabulary(before: dict[str, dict[str, str]], now: dict[str, dict[st
 def vocabulary(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     """What each termination reason and programme type wording meant in the loads so far: a new load
     reads the same wording the same way unless told otherwise."""
-    try:
-        return metadata(con, "vocabulary") or {}
-    except duckdb.Error:  # a store from before vocabularies were kept
-        return {}
+    return metadata(con, "vocabulary") or {}
 
 
 def vocabulary_at(path: str | Path | None) -> dict[str, dict[str, str]]:
@@ -343,7 +340,13 @@ def remembered_options(con: duckdb.DuckDBPyConnection, date_format: str | None =
                        reason_map: Mapping[str, str] | None = None,
                        program_map: Mapping[str, str] | None = None) -> ReadOptions:
     """Read options with the stored meanings of reason and programme wording, the given ones on top."""
-    known = vocabulary(con)
+    return read_options(vocabulary(con), date_format, reason_map, program_map)
+
+
+def read_options(known: Mapping[str, Mapping[str, str]], date_format: str | None = None,
+                 reason_map: Mapping[str, str] | None = None,
+                 program_map: Mapping[str, str] | None = None) -> ReadOptions:
+    """Read options from meanings known from earlier loads, with the ones given now on top."""
     return ReadOptions(date_format, {**known.get("termination_reason", {}), **(reason_map or {})},
                        {**known.get("program_type", {}), **(program_map or {})})
 

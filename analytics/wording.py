@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .policy import DAYS_PER_MONTH, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_total
+from .policy import DAYS_PER_MONTH, FILTERED_ROUNDING, MIN_GROUP_SIZE, SMALL_LEVEL, count_words, shown_total
 
 if TYPE_CHECKING:  # types only: wording sits below the engine in the imports
     from .business import BusinessCase, BusinessCaseInputs, Outcome, Range
@@ -189,8 +189,6 @@ def e_value_sentence(ev) -> str:
 
 def pooled_words(pooled: dict[str, list[str]]) -> str:
     """Which groups the adjusted model pooled, and why."""
-    from .policy import SMALL_LEVEL
-
     listed = "; ".join(f"{k.replace('_', ' ')}: {', '.join(md(level) for level in v)}" for k, v in pooled.items())
     return (f"Compared together as '(small groups)', each having fewer than {SMALL_LEVEL} people: {listed}. "
             "Their own differences are not adjusted for.")

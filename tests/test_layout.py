@@ -14,7 +14,7 @@ PRODUCT = ANALYTICS + DASHBOARD
 
 
 def _code(path: Path) -> str:
-    """The file without comments and docstrings' prose lines (a '#' inside a string is rare enough)."""
+    """The file without its comment lines and trailing comments (a '#' inside a string is rare enough)."""
     return "\n".join(line.split("  #")[0] for line in path.read_text().splitlines() if not line.lstrip().startswith("#"))
 
 

@@ -3,8 +3,7 @@ import streamlit as st
 
 import ui
 from analytics import figures, wording
-from analytics.policy import CURVE_MONTHS, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_share
-from analytics.policy import shown_total as shown_total_of
+from analytics.policy import CURVE_MONTHS, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_share, shown_total
 
 st.title("Is mentoring keeping people?")
 ui.require_data()
@@ -21,10 +20,10 @@ for warning in h.warnings:  # about the data as loaded: shown before any figure
 kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
 hired_today = h.notes.get("no_follow_up_time", 0)
 filtered = not fu.cohort.is_everyone()
-shown_total = shown_total_of(fu.n_employees, filtered)
-next(kpi).metric("In scope", count_words(fu.n_employees) if shown_total is None else f"{shown_total:,}",
+total = shown_total(fu.n_employees, filtered)
+next(kpi).metric("In scope", count_words(fu.n_employees) if total is None else f"{total:,}",
                  border=True, **(ui.range_delta(f"± {FILTERED_ROUNDING // 2}", prefix="rounded ")
-                                 if filtered and shown_total is not None else {}),
+                                 if filtered and total is not None else {}),
                  help=(f"{wording.ROUNDING_NOTE} " if filtered else "")
                       + "Everyone hired on or before the as-of date who matches the filters, leavers included"
                       + (f"; {count_words(hired_today)} hired on the as-of date itself have no time to follow yet, "
