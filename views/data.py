@@ -62,14 +62,15 @@ uploads = {
     "mentorships": right.file_uploader("Mentorships", type=["csv", "parquet", "xlsx"], key="upload_mentorships"),
 }
 NOT_IN_FILE = "(not in this file)"
-# each uploaded file's contents, hashed once per run: keys the forms and the check to these very files
-prints = {table: hashlib.sha256(u.getvalue()).hexdigest()[:16] for table, u in uploads.items() if u is not None}
 
 
 def signature(mapping: dict, header_rows: dict, date_format: str | None) -> tuple:
     """What a check depends on: the files' contents and every choice made about them."""
-    return (tuple(prints.values()), json.dumps(mapping, sort_keys=True), json.dumps(header_rows, sort_keys=True),
-            date_format)
+    return (fingerprints(), json.dumps(mapping, sort_keys=True), json.dumps(header_rows, sort_keys=True), date_format)
+
+
+def fingerprints() -> tuple[str, ...]:
+    return tuple(hashlib.sha256(u.getvalue()).hexdigest()[:16] for u in uploads.values() if u is not None)
 
 
 def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: dict | None = None) -> None:
@@ -89,8 +90,8 @@ def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: d
     st.session_state.pop("ambiguous_dates", None)  # answered: the question goes
 
 
-if prints != st.session_state.get("upload_fingerprints"):  # other files: earlier answers do not apply
-    st.session_state["upload_fingerprints"] = prints
+if fingerprints() != st.session_state.get("upload_fingerprints"):  # other files: earlier answers do not apply
+    st.session_state["upload_fingerprints"] = fingerprints()
     for key in ("plan", "plan_inputs", "plan_signature", "ambiguous_dates", "asked_dates", "date_answer"):
         st.session_state.pop(key, None)
 current = None  # the signature of the form as it stands; the checked plan is shown only while it matches
@@ -103,7 +104,7 @@ if all(uploads.values()):
             if not upload.name.lower().endswith((".parquet", ".pq")):
                 header_rows[table] = int(st.number_input(
                     f"Header row of {label(upload.name)}", min_value=1, value=found, step=1,
-                    key=f"header_{table}_{prints[table]}",
+                    key=f"header_{table}_{hashlib.sha256(upload.getvalue()).hexdigest()[:16]}",
                     help="The row that holds the column names; rows above it (titles, report settings) are skipped."))
             raw = read_raw(upload, spec=spec, header_row=header_rows.get(table))
             st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
@@ -117,7 +118,7 @@ if all(uploads.values()):
                     default = suggested[name]
                     pick = st.selectbox(f"{name}{' (required)' if name in spec.required else ''}", choices,
                                         index=choices.index(default) if default else 0,
-                                        key=f"map_{table}_{name}_{prints[table]}_{raw.header_row}")
+                                        key=f"map_{table}_{name}_{fingerprints()}_{raw.header_row}")
                     mapping[table][name] = None if pick == NOT_IN_FILE else pick
     date_format = st.session_state.get("date_answer")  # kept apart from its widget, which is not always drawn
     current = signature(mapping, header_rows, date_format)
