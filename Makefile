@@ -22,7 +22,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	$(BIN)/python -m analytics demo --if-empty
-	OPENBLAS_NUM_THREADS=1 $(BIN)/streamlit run app.py --server.port $(PORT)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/serve.py --port $(PORT)
 
 browser:
 	@bash scripts/ensure-chromium.sh

@@ -9,14 +9,15 @@ import logging
 import os
 import threading
 from datetime import date
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
 
 import duckdb
 import streamlit as st
 
-from analytics import report, store, summary, wording
+from analytics import access, report, store, summary, wording
 from analytics.cohorts import Cohort
-from analytics.errors import RetentionError
+from analytics.errors import AccessConfigError, RetentionError
 from analytics.models import FollowUp, follow_up
 from analytics.policy import MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, shown_count
 
@@ -65,6 +66,93 @@ def favicon():
     return image
 
 
+# ---------------------------------------------------------------- who is looking
+
+@dataclass(frozen=True)
+class Visitor:
+    role: str
+    name: str | None = None
+    email: str | None = None
+    signed_in: bool = False  # False: single-user (no sign-in set up), on this computer only
+
+
+def _secrets_section(name: str) -> Mapping | None:
+    """A section of .streamlit/secrets.toml, or None when it (or the file) is not there."""
+    try:
+        return st.secrets[name] if name in st.secrets else None
+    except FileNotFoundError:  # no secrets file at all
+        return None
+    except Exception as exc:  # a file that is not valid TOML: fail closed, say where
+        log.exception("secrets.toml could not be read")
+        raise AccessConfigError(f"The secrets file (.streamlit/secrets.toml) could not be read: {exc}") from exc
+
+
+def _stop_with(title: str, message: str, *, sign_out: bool = False, error: bool = False) -> None:
+    st.title(title)
+    (st.error if error else st.info)(message, icon=":material/lock:")
+    if sign_out:
+        st.button("Sign out", on_click=st.logout, key="sign_out_refused")
+    st.stop()
+
+
+def visitor() -> Visitor:
+    """Who is looking and what they may see (analytics.access). Nobody signed in, a mistake in the sign-in
+    settings, or a visitor from another computer without sign-in: a screen that says so, and no figures."""
+    try:
+        auth = _secrets_section("auth")
+        if auth is None:
+            if not access.is_loopback(st.context.ip_address):
+                _stop_with("Mentoring & retention", wording.SINGLE_USER_REMOTE)
+            return Visitor(access.ADMIN)
+        providers = access.check_auth(auth)
+        roles = access.parse_roles(_secrets_section("roles"))
+    except AccessConfigError as exc:
+        _stop_with("Sign-in is not set up correctly", f"{wording.md(exc)} {wording.ASK_AN_ADMIN}", error=True)
+    if not st.user.is_logged_in:
+        sign_in_screen(providers)
+        st.stop()
+    verified = st.user.get("email_verified")
+    if isinstance(verified, str):
+        verified = verified.strip().lower() == "true"
+    email = st.user.get("email")
+    role = roles.role_for(email, verified)
+    if role is None:
+        _stop_with("Mentoring & retention", wording.not_allowed(email), sign_out=True)
+    return Visitor(role, name=st.user.get("name"), email=email, signed_in=True)
+
+
+def sign_in_screen(providers: list[str | None]) -> None:
+    st.title("Mentoring & retention")
+    st.markdown(wording.SIGN_IN_NOTE)
+    for provider in providers:
+        label = "Sign in" if provider is None else f"Sign in with {wording.label(provider)}"
+        st.button(label, type="primary", icon=":material/login:", key=f"sign_in_{provider}",
+                  on_click=st.login, args=() if provider is None else (provider,))
+
+
+def allowed(what: str) -> bool:
+    """Whether the person looking may open this page or take this action (analytics.access.NEEDS)."""
+    return access.allows(visitor().role, what)
+
+
+def require(what: str) -> None:
+    """A page's own guard (the navigation already lists only what the visitor may open)."""
+    if not allowed(what):
+        st.warning(wording.NOT_FOR_YOUR_ROLE, icon=":material/lock:")
+        st.stop()
+
+
+def who_is_signed_in(me: Visitor) -> None:
+    """The sidebar's last lines: who is signed in and as what, or that this is a single-user dashboard."""
+    with st.sidebar:
+        if me.signed_in:
+            st.caption(f"Signed in as **{wording.md(me.name or me.email or 'unknown')}** · "
+                       f"{access.ROLE_WORDS[me.role]}", help=wording.ROLE_HELP[me.role])
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
+        else:
+            st.caption(wording.SINGLE_USER_NOTE)
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """The database, for this script run (a page drawn on its own, as in tests, opens one and keeps it)."""
     if getattr(_run, "con", None) is None:
@@ -106,9 +194,12 @@ def has_data() -> bool:
 def require_data() -> None:
     """Analysis pages on an empty store or an empty or too small cohort: say what to do instead."""
     if not has_data():
-        st.info("No data is loaded yet. Load your employees and mentorships files, or restore the demo "
-                "company, on the Data page.", icon=":material/database:")
-        st.page_link("views/data.py", label="Go to the Data page", icon=":material/arrow_forward:")
+        if allowed("data"):
+            st.info("No data is loaded yet. Load your employees and mentorships files, or restore the demo "
+                    "company, on the Data page.", icon=":material/database:")
+            st.page_link("views/data.py", label="Go to the Data page", icon=":material/arrow_forward:")
+        else:
+            st.info("No data is loaded yet. " + wording.ASK_AN_ADMIN, icon=":material/database:")
         st.stop()
     cohort, settled = st.session_state.get("cohort", Cohort()), settings()
     as_of, latest = settled.as_of, settled.data_as_of

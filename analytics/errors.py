@@ -60,6 +60,10 @@ class DemoConfigError(RetentionError):
     """A setting of the demo company is out of range (names the setting)."""
 
 
+class AccessConfigError(RetentionError):
+    """The sign-in or roles settings (the [auth] and [roles] sections of secrets.toml) cannot be used as written."""
+
+
 class DatabaseBusy(RetentionError):
     """Another program (the dashboard drawing a page, or a load) has the database open for now."""
 

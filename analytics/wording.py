@@ -217,6 +217,28 @@ def staying_title(event: str) -> str:
     return "Not left voluntarily" if event == "voluntary" else "Still employed"
 
 
+# ---------------------------------------------------------------- sign-in and roles
+
+SIGN_IN_NOTE = ("This dashboard holds people's pay, ratings and reasons for leaving, so it is shown only to the "
+                "people your organisation allows. Sign in with your work account to see it.")
+ASK_AN_ADMIN = "Ask an admin of this dashboard."
+NOT_FOR_YOUR_ROLE = "This page is not part of your role. " + ASK_AN_ADMIN
+EXPORTS_FOR_ANALYSTS = ("Slides, the one-pager and the tables are for analysts and admins, as they carry the figures "
+                        "out of the dashboard. " + ASK_AN_ADMIN)
+SINGLE_USER_NOTE = ("Single-user: no sign-in is set up, so this dashboard answers on this computer only. "
+                    "docs/serving.md says how to share it.")
+SINGLE_USER_REMOTE = ("This dashboard has no sign-in set up, so it answers only on the computer it runs on. "
+                      "To share it, set up sign-in and roles (docs/serving.md).")
+ROLE_HELP = {"viewer": "Viewers see the Overview and the Business case.",
+             "analyst": "Analysts see every page but Data, and can download every export.",
+             "admin": "Admins see every page, and load, undo and restore the data."}
+
+
+def not_allowed(email: Any) -> str:
+    who = f"{md(email)} is" if email else "Your account is"
+    return f"{who} not among the people allowed to see this dashboard. {ASK_AN_ADMIN}"
+
+
 DEMO_NOTE = "Simulated demo data: a made-up company whose true mentoring effect is known, not your organisation."
 
 

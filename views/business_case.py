@@ -8,6 +8,7 @@ from analytics.policy import HORIZON_YEARS_RANGE, REPLACEMENT_COST_RANGE
 from analytics.wording import GALLUP, PERCENT_WIDGET, money, money_range, pct
 
 st.title("Business case")
+ui.require("business_case")
 ui.require_data()
 base = ui.current_headline()
 
@@ -93,6 +94,9 @@ st.caption("Return on investment for each replacement cost (rows) and programme 
 
 st.subheader("Inputs and where they came from")
 st.dataframe(wording.assumptions_frame(case.inputs), hide_index=True)
+if not ui.allowed("exports"):
+    st.caption(wording.EXPORTS_FOR_ANALYSTS)
+    st.stop()
 st.caption("Every output above, with its range and the overstated naive version, is in the CSV download.")
 
 st.subheader("Take it into the room")

@@ -8,6 +8,7 @@ from analytics.policy import CURVE_MONTHS, HORIZON_DAYS, MIN_GROUP_SIZE, MIN_SUB
 from analytics.summary import COHORT_DIMENSIONS, MENTORING_DIMENSIONS
 
 st.title("Cohorts")
+ui.require("cohorts")
 ui.require_data()
 dimension = st.selectbox("Compare by", list(COHORT_DIMENSIONS), format_func=COHORT_DIMENSIONS.get,
                          key="cohort_dimension")

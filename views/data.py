@@ -15,6 +15,7 @@ from analytics.policy import KEEP_LOADS, MAX_MEANINGS_SHOWN
 from analytics.schema import EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, REASON_RULES, TERMINATION_REASONS
 
 st.title("Data")
+ui.require("data")
 if "flash" in st.session_state:  # what the last action did, said once after the page redrew
     st.success(st.session_state.pop("flash"), icon=":material/check_circle:")
 con = ui.cursor()

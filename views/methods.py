@@ -7,6 +7,7 @@ from analytics import figures, wording
 from analytics.policy import CURVE_MONTHS, SIGNIFICANCE
 
 st.title("Methods and model checks")
+ui.require("methods")
 ui.require_data()
 d = ui.current_diagnostics()
 h = d.headline

@@ -6,6 +6,7 @@ from analytics import figures, wording
 from analytics.policy import CURVE_MONTHS, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_share, shown_total
 
 st.title("Is mentoring keeping people?")
+ui.require("overview")
 ui.require_data()
 h = ui.current_headline(ui.assumptions())  # the Business case page's assumptions, as last set
 fu = h.follow_up
