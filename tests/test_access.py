@@ -172,15 +172,28 @@ def test_each_role_opens_its_pages_and_no_others(monkeypatch, demo_db, email, sh
         at.switch_page(page).run()
         assert not at.exception and not at.error
         assert not any("not part of your role" in w.value for w in at.warning), page
-    for page in hidden:
-        with pytest.raises(ValueError, match="Could not find a navigation page"):  # the navigation lists it not
-            at.switch_page(page)
-        alone = AppTest.from_file(str(ROOT / page), default_timeout=120)  # the page run on its own: its own guard
+    for page in hidden:  # not listed in the navigation; opened by its address, its own guard stops it
+        at.switch_page(page).run()
+        assert any("not part of your role" in w.value for w in at.warning), page
+        assert not at.metric and not at.dataframe and not at.get("download_button") and not at.get("file_uploader")
+        alone = AppTest.from_file(str(ROOT / page), default_timeout=120)  # the page run on its own, too
         alone.secrets["auth"], alone.secrets["roles"] = AUTH, ROLES
         alone.user = {"is_logged_in": True, "email": email}
         alone.run()
         assert any("not part of your role" in w.value for w in alone.warning), page
         assert not alone.metric and not alone.dataframe and not alone.get("download_button")
+
+
+def test_every_page_checks_the_role_before_anything_else():
+    """A page's guard comes straight after its title: nothing is read or drawn for a role without it."""
+    import ast
+    for path, what in (("views/overview.py", "overview"), ("views/business_case.py", "business_case"),
+                       ("views/cohorts.py", "cohorts"), ("views/methods.py", "methods"), ("views/data.py", "data")):
+        body = [n for n in ast.parse((ROOT / path).read_text()).body
+                if not isinstance(n, (ast.Import, ast.ImportFrom)) and not (isinstance(n, ast.Expr) and
+                                                                            isinstance(n.value, ast.Constant))]
+        first, second = (ast.unparse(n) for n in body[:2])
+        assert first.startswith("st.title(") and second == f"ui.require('{what}')", path
 
 
 def test_a_viewer_gets_no_export_and_an_analyst_gets_every_one(monkeypatch, demo_db):

@@ -221,7 +221,7 @@ def test_upload_a_good_file(monkeypatch, tmp_path):
     ready = {m.label: m.value for m in at.metric}
     assert ready["Employees ready"] == "59" and ready["Rows set aside"] == "2"  # the row and its mentorship
     assert next(b for b in at.button if b.label == "Load into the dashboard").disabled  # asks first
-    at.checkbox(key="confirm_load").check().run()
+    tick(at, "confirm_load")
     next(b for b in at.button if b.label == "Load into the dashboard").click().run()
     assert_clean(at)
     con = store.connect(db)  # the app holds a read-write connection in this process
@@ -418,21 +418,28 @@ def test_the_data_page_asks_before_replacing_and_can_go_back(monkeypatch, tmp_pa
     emp = employees_table(60)
     _upload(at, emp.to_csv(index=False).encode(), mentorships_table(emp, 20).to_csv(index=False).encode())
     at.button[0].click().run()
-    at.checkbox(key="confirm_load").check().run()
+    tick(at, "confirm_load")
     next(b for b in at.button if b.label == "Load into the dashboard").click().run()
     emp = employees_table(30, seed=3)
     _upload(at, emp.to_csv(index=False).encode(), mentorships_table(emp, 10).to_csv(index=False).encode())
     at.button[0].click().run()
-    at.checkbox(key="confirm_load").check().run()
+    tick(at, "confirm_load")
     next(b for b in at.button if b.label == "Load into the dashboard").click().run()
     assert_clean(at)
     assert {m.label: m.value for m in at.metric}["Employees"] == "30"
     back = next(b for b in at.button if b.label == "Go back")
     assert back.disabled
-    at.checkbox(key="confirm_undo").check().run()
+    tick(at, "confirm_undo")
     next(b for b in at.button if b.label == "Go back").click().run()
     assert_clean(at)
     assert {m.label: m.value for m in at.metric}["Employees"] == "60"
+    assert next(b for b in at.button if b.label == "Go back").disabled  # going back again asks again
+    assert not any(c.value for c in at.checkbox if c.key.startswith("confirm_"))
+
+
+def tick(at: AppTest, name: str) -> None:
+    """The confirming tick box of an action (a new one for each data version: every change asks again)."""
+    next(c for c in at.checkbox if c.key.startswith(f"{name}_")).check().run()
 
 
 def test_a_widget_label_from_a_file_shows_its_text_not_a_link():

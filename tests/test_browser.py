@@ -6,6 +6,7 @@ artifacts/screenshots/ for a person to look at.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -43,33 +44,49 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def dashboard(log_path: Path, db: Path, *extra: str):
+    """The dashboard on a free local port with its own database, as `streamlit run` serves it."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
     log = open(log_path, "wb")
-    SERVER_DB["path"] = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
-    env = dict(os.environ, RETENTION_DB=str(SERVER_DB["path"]), OPENBLAS_NUM_THREADS="1")
+    env = dict(os.environ, RETENTION_DB=str(db), OPENBLAS_NUM_THREADS="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         *[a.replace("{port}", str(port)) for a in extra]],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
+    try:
+        _wait_for(f"{url}/_stcore/health", proc, log_path)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _wait_for(url: str, proc, log_path: Path, seconds: float = 90) -> None:
+    deadline = time.time() + seconds
     while time.time() < deadline:
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
+            urllib.request.urlopen(url, timeout=2).read()
+            return
         except OSError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.5)
-    else:
-        proc.kill()
-        log.close()
-        pytest.fail("the dashboard did not start: " + log_path.read_text(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    proc.kill()
+    pytest.fail(f"{url} did not answer: " + log_path.read_text(errors="replace")[-2000:])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    SERVER_DB["path"] = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
+    with dashboard(tmp_path_factory.mktemp("e2e-log") / "streamlit.log", SERVER_DB["path"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

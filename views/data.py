@@ -195,7 +195,7 @@ if plan is not None and all(uploads.values()):
             check(mapping, header_rows, date_format, merged)
             st.rerun()
     sure = st.checkbox("Replace the data in the dashboard with these files (what is there now is kept and can "
-                       "be brought back)", key="confirm_load")
+                       "be brought back)", key=f"confirm_load_{ui.data_version()}")
     if st.button("Load into the dashboard", type="primary", disabled=not sure):
         with ui.friendly_errors(), st.spinner("Loading…"):
             store.load_plan(con, plan)
@@ -257,7 +257,7 @@ if facts["n_employees"]:
                                 "rows_rejected": "set aside", "can_go_back": "earlier data kept"})
     if store.saved_loads(con):
         sure = st.checkbox("Go back to the data as it was before the last load (the data now is kept too)",
-                           key="confirm_undo")
+                           key=f"confirm_undo_{ui.data_version()}")
         if st.button("Go back", disabled=not sure):
             with ui.friendly_errors(), st.spinner("Going back…"):
                 report = store.undo(con)
@@ -272,7 +272,7 @@ if facts["n_employees"]:
 st.subheader("Demo data")
 st.caption("A simulated company of 5,000 employees whose true mentoring effect is known.")
 sure_demo = st.checkbox("Replace the data with the demo company (what is there now is kept and can be brought "
-                        "back)", key="confirm_demo") if facts["n_employees"] else True
+                        "back)", key=f"confirm_demo_{ui.data_version()}") if facts["n_employees"] else True
 if st.button("Restore demo data", disabled=not sure_demo):
     with ui.friendly_errors(), st.spinner("Building the demo company…"):
         store.load_demo(con)
