@@ -229,3 +229,14 @@ def test_without_sign_in_the_single_user_is_an_admin_and_is_told_so(monkeypatch,
     assert any("Single-user" in c.value for c in at.sidebar.caption)
     at.switch_page("views/data.py").run()
     assert not at.exception and at.title[0].value == "Data"
+
+
+def test_the_secrets_template_is_refused_until_filled_in_and_then_accepted():
+    import tomllib
+    template = tomllib.loads((ROOT / ".streamlit" / "secrets.example.toml").read_text())
+    with pytest.raises(AccessConfigError, match="cookie_secret"):
+        serve.address_for(template, None)
+    filled = {"auth": {**template["auth"], "cookie_secret": SECRET, "client_id": "a", "client_secret": "b"},
+              "roles": {"admins": ["ada@example.com"], "analysts": ["@people-analytics.example.com"]}}
+    assert serve.address_for(filled, None)[0] == "0.0.0.0"
+    assert access.parse_roles(filled["roles"]).role_for("cy@people-analytics.example.com") == "analyst"
