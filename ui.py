@@ -242,8 +242,10 @@ def sidebar() -> Cohort:
             if (lo, hi) == tuple(years):
                 lo = hi = None
         cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
-        in_scope = people_in_scope(data_version(), cohort, settings().as_of)
-        scope_line.caption(f"**{wording.total_words(in_scope, not cohort.is_everyone())}** people in scope · "
+        settled = settings()
+        rounded = not cohort.is_everyone() or settled.as_of != settled.data_as_of  # as models.FollowUp.rounded
+        in_scope = people_in_scope(data_version(), cohort, settled.as_of)
+        scope_line.caption(f"**{wording.total_words(in_scope, rounded)}** people in scope · "
                            f"{wording.md(cohort.describe())}", help=wording.ROUNDING_NOTE)
         if is_demo(data_version()):
             st.info(wording.DEMO_NOTE, icon=":material/science:")

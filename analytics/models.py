@@ -38,6 +38,13 @@ class FollowUp:
     as_of: date
     event: str
     cohort: Cohort = field(default_factory=Cohort)
+    own_as_of: bool = True  # the as-of date is the data's own (not one chosen)
+
+    @property
+    def rounded(self) -> bool:
+        """Whether its totals are shown rounded (policy.shown_total): a filtered group's, and any at an as-of
+        date other than the data's own, so that two filters or two dates cannot be subtracted."""
+        return not self.cohort.is_everyone() or not self.own_as_of
 
     @property
     def n_employees(self) -> int:
@@ -59,7 +66,7 @@ class FollowUp:
             raise RetentionError("a cohort can only be cut out of everyone's follow-up")
         episodes = self.episodes[cohort.mask(self.episodes)].reset_index(drop=True)
         rows = self.rows[cohort.mask(self.rows)].reset_index(drop=True)
-        return FollowUp(episodes, rows, self.as_of, self.event, cohort)
+        return FollowUp(episodes, rows, self.as_of, self.event, cohort, self.own_as_of)
 
     def read_at(self, as_of: date | str | None, event: str | None) -> bool:
         """Whether this is everyone's follow-up at these settings (None: whatever the data gives)."""
@@ -83,7 +90,7 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
     for frame in (episodes, rows):
         frame["event"] = frame["event"].astype(bool)
         frame["mentored"] = frame["mentored"].astype(bool)
-    return FollowUp(episodes, rows, settled.as_of, settled.event, cohort)
+    return FollowUp(episodes, rows, settled.as_of, settled.event, cohort, settled.as_of == settled.data_as_of)
 
 
 def _require(fu: FollowUp, what: str) -> None:
@@ -530,7 +537,7 @@ def mentor_own_effect(con, fu: FollowUp) -> ModelFit:
     rows["mentored"] = rows["mentored"].astype(bool)  # here: has mentored someone by then
     if rows.loc[rows["mentored"], "employee_id"].nunique() < MIN_GROUP_SIZE:
         raise NotEnoughData(f"not enough data: fewer than {MIN_GROUP_SIZE} mentors in scope")
-    sub = FollowUp(fu.episodes, rows, fu.as_of, fu.event, fu.cohort)
+    sub = FollowUp(fu.episodes, rows, fu.as_of, fu.event, fu.cohort, fu.own_as_of)
     extra = pd.DataFrame({"has mentored": rows["mentored"].astype(float)})
     return adjusted_model(sub, extra=extra, effect="has mentored")
 

@@ -125,7 +125,7 @@ def one_pager_html(h: Headline) -> str:
         parts += ["<h2>Who is still here, by months since hire</h2>",
                   _chart(survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
                                          h.horizon_days, max_months=CURVE_MONTHS, height=380,
-                                         rounded=not fu.cohort.is_everyone()))]
+                                         rounded=fu.rounded))]
     if "naive" in msg:
         parts += ["<h2>How we know</h2>", f"<p class='naive'>{html.escape(msg['naive'])} We count mentoring only "
                   "from the day it began and compare like with like.</p>",

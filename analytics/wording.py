@@ -250,8 +250,9 @@ def total_words(n: int, filtered: bool) -> str:
     return f"about {shown:,}" if filtered else f"{shown:,}"
 
 
-ROUNDING_NOTE = (f"A filtered group's total is rounded to the nearest {FILTERED_ROUNDING}, so that two filters "
-                 "cannot be compared to single out a few people.")
+ROUNDING_NOTE = (f"A filtered group's total, and any total at an as-of date other than the data's own, is rounded "
+                 f"to the nearest {FILTERED_ROUNDING}, so that two filters or two dates cannot be compared to single "
+                 "out a few people.")
 
 
 def event_words(event: str) -> str:
@@ -429,7 +430,7 @@ def payback_words(payback: Range) -> str:
 def key_messages(h: Headline) -> dict[str, str]:
     """The headline in sentences: the deck, the one-pager and the Overview say them alike."""
     fu = h.follow_up
-    filtered = not fu.cohort.is_everyone()  # a filtered group's counts are rounded (policy.shown_total)
+    filtered = fu.rounded  # a filtered group's counts, or any at a chosen as-of date, are rounded (policy.shown_total)
     out = {"scope": f"{total_words(fu.n_employees, filtered)} people ({fu.cohort.describe()}), data as of "
                     f"{fu.as_of:%d %B %Y}; {total_words(fu.n_mentored, filtered)} mentored, "
                     f"{total_words(fu.n_events, filtered)} {event_words(fu.event)}."}

@@ -456,3 +456,37 @@ def test_filtered_totals_are_rounded_so_two_filters_cannot_be_subtracted(n, filt
     nearest 5, both read 'about 45'."""
     from analytics.wording import total_words
     assert total_words(n, filtered) == words
+
+
+def test_two_as_of_dates_a_day_apart_cannot_be_subtracted(monkeypatch, demo_db):
+    """The attack: everyone's total at two as-of dates a day apart (4,986 vs 4,987) gives the people hired that
+    day. A chosen as-of date rounds every total, as a filter does; the data's own date shows it exactly."""
+    from datetime import date, timedelta
+
+    from analytics.models import follow_up
+    con = store.connect(demo_db)
+    try:
+        own = store.snapshot(con).data_as_of
+        days = [own - timedelta(days=d) for d in range(1, 120)]
+        totals = {d: follow_up(con, as_of=d).n_employees for d in days}
+        assert not follow_up(con).rounded and all(follow_up(con, as_of=d).rounded for d in days[:1])
+    finally:
+        con.close()
+    pair = next((a, b) for a, b in zip(days[1:], days) if totals[b] - totals[a] in range(1, 5))  # a day with 1-4 hires
+    seen = {}
+    for day in pair:
+        at = open_app(monkeypatch, demo_db, state={"as_of": day})
+        assert_clean(at)
+        seen[day] = next(c.value for c in at.sidebar.caption if "people in scope" in c.value)
+        assert "about" in seen[day]
+        scope = next(m for m in at.metric if m.label == "In scope")
+        assert int(scope.value.replace(",", "")) % 5 == 0 and "rounded" in scope.delta
+    words = {total_words_at(totals[d]) for d in pair}
+    assert len(set(seen.values())) == len(words)  # what the page shows is the rounded total, nothing finer
+    at = open_app(monkeypatch, demo_db)
+    assert any("5,000** people in scope" in c.value for c in at.sidebar.caption)  # the data's own date: exact
+
+
+def total_words_at(n: int) -> str:
+    from analytics.wording import total_words
+    return total_words(n, True)

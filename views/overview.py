@@ -20,7 +20,7 @@ for warning in h.warnings:  # about the data as loaded: shown before any figure
 
 kpi = iter(st.columns([0.85, 1, 1.15, 1.15, 1.3]))  # wider where the labels and ranges are longer
 hired_today = h.notes.get("no_follow_up_time", 0)
-filtered = not fu.cohort.is_everyone()
+filtered = fu.rounded  # a filtered group, or a chosen as-of date: totals rounded
 total = shown_total(fu.n_employees, filtered)
 next(kpi).metric("In scope", count_words(fu.n_employees) if total is None else f"{total:,}",
                  border=True, **(ui.range_delta(f"± {FILTERED_ROUNDING // 2}", prefix="rounded ")
