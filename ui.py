@@ -390,6 +390,16 @@ def range_delta(text: str, prefix: str = "range ", caution: bool = False) -> dic
     return {"delta": f"{prefix}{text}", "delta_color": "orange" if caution else "off", "delta_arrow": "off"}
 
 
+def table(frame, name: str, **kwargs) -> None:
+    """A table, and for those whose role has exports the product's own CSV of it (formulas neutralised,
+    wording.to_csv): the table's built-in download is off (client.disableDataExport)."""
+    st.dataframe(frame, **kwargs)
+    if allowed("exports"):
+        st.download_button(f"Download {name} (CSV)", wording.to_csv(frame.reset_index(drop=kwargs.get("hide_index", False))),
+                           file_name=f"{name.replace(' ', '_')}.csv", mime="text/csv", icon=":material/download:",
+                           key=f"table_{name}", type="tertiary")
+
+
 HR_COLUMNS = {"estimate": st.column_config.NumberColumn("hazard ratio", format="%.2f"),
               "lower": st.column_config.NumberColumn(format="%.2f"),
               "upper": st.column_config.NumberColumn(format="%.2f"),

@@ -490,3 +490,31 @@ def test_two_as_of_dates_a_day_apart_cannot_be_subtracted(monkeypatch, demo_db):
 def total_words_at(n: int) -> str:
     from analytics.wording import total_words
     return total_words(n, True)
+
+
+@pytest.mark.parametrize("page", ["views/cohorts.py", "views/methods.py", "views/data.py"])  # the Business case: a zip, tested above
+def test_every_download_on_the_pages_is_safe_to_open(monkeypatch, hostile_db, page):
+    """The pages' own downloads (the tables' built-in CSV is off): every cell of every CSV offered is neutralised."""
+    import csv
+    import io
+    import streamlit as st
+    offered = []
+    real = st.download_button
+
+    def capture(label, data, *args, **kwargs):
+        offered.append((label, kwargs.get("file_name", ""), data))
+        return real(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", capture)
+    at = open_app(monkeypatch, hostile_db, page)
+    if page == "views/cohorts.py":
+        at.selectbox(key="cohort_dimension").set_value("department").run()
+    assert not at.exception
+    tables = [(label, data) for label, name, data in offered if name.endswith(".csv") and "template" not in name]
+    assert tables, "no CSV offered"
+    for label, data in tables:
+        text = data.decode() if isinstance(data, bytes) else data
+        cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))], label
+    if page == "views/cohorts.py":
+        assert any("=HYPERLINK" in (d if isinstance(d, str) else d.decode()) for _, d in tables)  # the value is there

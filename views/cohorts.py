@@ -30,8 +30,8 @@ if not c.table.empty:
                                   zip(c.table["retention_lower"], c.table["retention_upper"])],
                            **{k: c.table[k].map(lambda v: count_words(None if v != v else v))
                               for k in ("people", "mentored", "exits")})
-    st.dataframe(table[["group", "people", "mentored", "exits", "retention", "range", "rmst_months"]],
-                 hide_index=True, column_config={
+    ui.table(table[["group", "people", "mentored", "exits", "retention", "range", "rmst_months"]],
+             f"retention by {dimension}", hide_index=True, column_config={
                      "retention": f"still here at {wording.months(HORIZON_DAYS)} months", "range": "95% range",
                      "rmst_months": st.column_config.NumberColumn(f"average months of first {wording.months(TAU_DAYS)}",
                                                                   format="%.1f")})
@@ -41,8 +41,8 @@ shown = [e for e in c.effects if e.hazard_ratio]
 if shown:
     st.plotly_chart(figures.forest_figure(c.effects), config={"displaylogo": False})
 if c.effects:
-    st.dataframe(pd.DataFrame([e.as_row() for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""}),
-                 hide_index=True, column_config={**ui.HR_COLUMNS, "people": st.column_config.NumberColumn(format="localized"),
+    ui.table(pd.DataFrame([e.as_row() for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""}),
+             f"effect by {dimension}", hide_index=True, column_config={**ui.HR_COLUMNS, "people": st.column_config.NumberColumn(format="localized"),
                                                  "note": st.column_config.TextColumn(width="large")})
 if c.interaction:
     t = c.interaction

@@ -22,9 +22,9 @@ st.markdown(
 fits = {"Naive (overstated)": h.naive, "From mentoring start": h.time_varying, "Adjusted (honest)": h.adjusted}
 rows = [fit.hazard_ratio.as_row(label) for label, fit in fits.items() if fit]
 if rows:
-    st.dataframe(pd.DataFrame(rows)[["label", "estimate", "lower", "upper", "p", "n", "events"]]
-                 .rename(columns={"label": "model", "estimate": "hazard ratio", "n": "rows"}),
-                 hide_index=True, column_config={"p": st.column_config.NumberColumn(format="%.2g"),
+    ui.table(pd.DataFrame(rows)[["label", "estimate", "lower", "upper", "p", "n", "events"]]
+             .rename(columns={"label": "model", "estimate": "hazard ratio", "n": "rows"}), "model comparison",
+             hide_index=True, column_config={"p": st.column_config.NumberColumn(format="%.2g"),
                                                  "hazard ratio": st.column_config.NumberColumn(format="%.3f"),
                                                  "lower": st.column_config.NumberColumn(format="%.3f"),
                                                  "upper": st.column_config.NumberColumn(format="%.3f")})
@@ -49,7 +49,7 @@ if h.adjusted and h.adjusted.e_value:
 if h.adjusted:
     st.subheader("The adjusted model")
     table = h.adjusted.result.summary_.drop(columns=["z"])
-    st.dataframe(table, hide_index=True, height=300,
+    ui.table(table, "adjusted model", hide_index=True, height=300,
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:-1]}
                  | {"p": st.column_config.NumberColumn(format="%.2g")})
     if h.adjusted.dropped:
@@ -62,7 +62,7 @@ if h.adjusted:
 
 if d.ph_test is not None:
     st.subheader("Does the effect hold over time? (proportional hazards)")
-    st.dataframe(d.ph_test, hide_index=True,
+    ui.table(d.ph_test, "proportional hazards test", hide_index=True,
                  column_config={"chisq": st.column_config.NumberColumn(format="%.2f"),
                                 "p": st.column_config.NumberColumn(format="%.3f")})
     flagged = [t for t, p in zip(d.ph_test["term"], d.ph_test["p"]) if t != "GLOBAL" and p < SIGNIFICANCE]
