@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -518,3 +519,30 @@ def test_every_download_on_the_pages_is_safe_to_open(monkeypatch, hostile_db, pa
         assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))], label
     if page == "views/cohorts.py":
         assert any("=HYPERLINK" in (d if isinstance(d, str) else d.decode()) for _, d in tables)  # the value is there
+
+
+@pytest.mark.parametrize("page", ["views/methods.py", "views/cohorts.py", "views/overview.py"])
+def test_a_cohort_of_a_few_people_shows_no_count_of_one_to_four_anywhere(monkeypatch, tmp_path, page):
+    """The issue's attack on the Methods page: a cohort of 5-9 people once showed 'events 2'. Every table a
+    page draws for such a cohort (models, landmarks, cohorts, effects) holds no count from 1 to 4."""
+    emp = employees_table(400, seed=5)
+    emp.loc[:8, "department"], emp.loc[:8, "termination_date"] = "Tiny", ["2021-06-01"] * 2 + [""] * 7
+    emp.loc[:8, "termination_reason"] = ["resigned"] * 2 + [""] * 7
+    emp.loc[:8, "hire_date"] = "2019-02-01"
+    db = _small_store(tmp_path, emp, mentorships_table(emp, 120))
+    at = open_app(monkeypatch, db, page, auto_demo=False, state={"filter_department": ["Tiny"]})
+    if page == "views/cohorts.py":
+        at.selectbox(key="cohort_dimension").set_value("job_level").run()
+    assert_clean(at)
+    assert any("about 10** people in scope" in c.value for c in at.sidebar.caption)  # 9 people, rounded
+    counts = ("n", "events", "rows", "people", "exits", "mentored", "mentored by then", "not mentored")
+    checked = []
+    for frame in (d.value for d in at.dataframe):
+        for column in [c for c in frame.columns if str(c) in counts]:
+            checked.append(column)
+            values = pd.to_numeric(frame[column].astype(str).str.replace(",", ""), errors="coerce")
+            assert not values.between(1, 4).any(), (column, frame[column].tolist())
+    for metric in at.metric:
+        assert metric.value.replace(",", "") not in {"1", "2", "3", "4"}, metric.label
+    if page == "views/cohorts.py":
+        assert "people" in checked and "exits" in checked  # the cohort table was there to be checked
