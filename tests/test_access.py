@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import access, store
+from analytics import access
 from analytics.errors import AccessConfigError
 from scripts import serve
 
@@ -123,15 +123,6 @@ def test_the_project_config_listens_on_this_computer_and_hides_the_tables_own_ex
 
 
 # ---------------------------------------------------------------- the pages each role sees
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("access") / "demo.duckdb"
-    con = store.connect(path)
-    store.load_demo(con)
-    con.close()
-    return path
-
 
 def signed_in_app(monkeypatch, db, user: dict | None, roles=ROLES, auth=AUTH) -> AppTest:
     monkeypatch.setenv("RETENTION_DB", str(db))

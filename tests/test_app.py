@@ -20,15 +20,6 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("app") / "demo.duckdb"
-    con = store.connect(path)
-    store.load_demo(con)
-    con.close()
-    return path
-
-
 def open_app(monkeypatch, db: Path, page: str | None = None, auto_demo: bool = True,
              state: dict | None = None) -> AppTest:
     """The app on `db`. AppTest reruns (and switch_page) execute only the page script, not the

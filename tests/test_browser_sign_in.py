@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from tests.test_browser import (CHROMIUM, ROOT, SHOTS, _free_port, _no_errors, _screenshot, _settle, _wait_for,
+from tests.test_browser import (ROOT, SHOTS, _free_port, _no_errors, _screenshot, _settle, _wait_for,
                                 browser, dashboard)  # noqa: F401  (browser is a fixture)
 
 from playwright.sync_api import expect  # noqa: E402
