@@ -1,6 +1,8 @@
 """Subgroup effects and the privacy minimums (docs/design.md: Privacy; issue: subgroup effects)."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from analytics import models, policy, store
@@ -135,3 +137,23 @@ def test_counts_in_the_notes_follow_the_privacy_rule():
     small = dataclasses.replace(h, notes={**h.notes, "ignored_mentorships": 3, "hired_after_as_of": 0})
     notes = to_json(small)["notes"]
     assert notes["ignored_mentorships"] is None and notes["hired_after_as_of"] == 0 and notes["simulated"] is True
+
+
+def test_curves_and_at_risk_rows_stop_where_fewer_than_five_remain():
+    """Differencing the curve: with 12 people, each exit past the point where 4 remain would be a named
+    person's month of leaving. The curve, its band and the at-risk row stop there (docs/design.md, Privacy)."""
+    from analytics import figures
+    from analytics.km import KaplanMeier
+    from analytics.policy import DAYS_PER_MONTH
+    days = np.arange(1, 13) * 60.0  # one exit every two months: at risk 12, 11, ..., 1
+    km = KaplanMeier().fit(None, days, np.ones(12, dtype=bool))
+    last_shown = days[12 - policy.MIN_GROUP_SIZE]  # the exit with 5 at risk
+    fig = figures.survival_figure({"mentored": km}, max_months=30)
+    for trace in fig.data:
+        assert max(trace.x) <= last_shown / DAYS_PER_MONTH + 1e-9, trace.name
+    assert max(fig.data[-1].x) == pytest.approx(last_shown / DAYS_PER_MONTH)  # and no earlier: the rule, not less
+    rows = figures.at_risk_table({"mentored": km}, [0, 12, 16, 20])  # 12, 6, 4, 2 at risk
+    assert rows.loc["mentored"].tolist()[:2] == [12, 6] and rows.loc["mentored"].isna().tolist()[2:] == [True, True]
+    incidence = pd.DataFrame({"time": days, "at_risk": np.arange(12, 0, -1), "cif": np.arange(1, 13) / 12})
+    fig = figures.incidence_figure({"voluntary": incidence})
+    assert max(fig.data[0].x) == pytest.approx(last_shown / DAYS_PER_MONTH)
