@@ -275,8 +275,7 @@ def friendly_errors() -> Iterator[None]:
         st.error(wording.md(exc), icon=":material/error:")  # messages quote the user's files
     except Exception as exc:  # anything unexpected still ends in words on the page; the log keeps the trace
         log.exception("unexpected error on a page")
-        st.error(f"Something went wrong and nothing was changed: {type(exc).__name__}: {wording.md(exc)}",
-                 icon=":material/error:")
+        st.error(wording.UNEXPECTED, icon=":material/error:")  # its text may hold a path or a database's words
 
 
 def cached(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -195,8 +196,14 @@ def connect(path: str | Path | None = None, read_only: bool = False,
         except duckdb.Error as exc:
             raise RetentionError(f"cannot open the database: {_plain(exc)}") from None
     if not read_only:
-        con.execute(SCHEMA)
+        with _SCHEMA_LOCK:
+            con.execute(SCHEMA)
     return con
+
+
+# Connections of one program to one file share its catalog, and two that replace the same view at once fail
+# ("write-write conflict"): the dashboard draws pages for several visitors, and a rerun, on threads of its own.
+_SCHEMA_LOCK = threading.Lock()
 
 
 def _plain(exc: Exception) -> str:

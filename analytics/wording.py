@@ -222,6 +222,8 @@ def staying_title(event: str) -> str:
 SIGN_IN_NOTE = ("This dashboard holds people's pay, ratings and reasons for leaving, so it is shown only to the "
                 "people your organisation allows. Sign in with your work account to see it.")
 ASK_AN_ADMIN = "Ask an admin of this dashboard."
+UNEXPECTED = ("Something went wrong and nothing was changed. Try again; if it happens again, whoever runs the "
+              "dashboard finds the details in its log.")
 NOT_FOR_YOUR_ROLE = "This page is not part of your role. " + ASK_AN_ADMIN
 EXPORTS_FOR_ANALYSTS = ("Slides, the one-pager and the tables are for analysts and admins, as they carry the figures "
                         "out of the dashboard. " + ASK_AN_ADMIN)
@@ -451,6 +453,45 @@ def key_messages(h: Headline) -> dict[str, str]:
                         f"{per_period(years, 'a year')} (range {cur.avoided_exits.low:,.0f}{DASH}"
                         f"{cur.avoided_exits.high:,.0f}), worth a net {money(cur.net_benefit.estimate)} (range "
                         f"{money_range(cur.net_benefit)}). {payback_words(cur.payback_months)}")
+    return out
+
+
+# ---------------------------------------------------------------- the figures leadership has heard
+
+# Quoted in articles about mentoring; the room's starting point, never this product's findings. Each is said
+# as "widely quoted", with where it comes from, then set beside the company's own figure.
+QUOTED_SOURCE = "quoted in a 2025 trade-press interview with Dr. Deborah Heiser (The Mentor Project)"
+WIDELY_QUOTED = {
+    "retention": ("companies with strong mentoring programmes see 50% higher retention", QUOTED_SOURCE +
+                  "; no study named, and a naive ever/never comparison of the kind this analysis corrects"),
+    "ready_to_leave": ("51% of employees say they are ready to leave their job",
+                       QUOTED_SOURCE + "; the underlying survey is not named"),
+    "want_a_mentor": ("76% of professionals want a mentor, but only 37% have one", QUOTED_SOURCE + "; no study named"),
+    "replacement": ("replacing an employee costs 0.5 to 2 times their annual salary", "Gallup's published estimate"),
+}
+
+
+def quoted_beside_ours(h: Headline) -> list[tuple[str, str, str]]:
+    """Each widely quoted figure, where it comes from, and this company's own figure beside it."""
+    out = []
+    if h.adjusted:
+        ours = f"Here, mentored employees were {hr_words(h.adjusted.hazard_ratio)} to leave in any given month"
+        if h.naive:
+            ours += f"; the naive comparison on the same data says {hr_words(h.naive.hazard_ratio)}"
+        out.append((*WIDELY_QUOTED["retention"], ours + "."))
+    if h.business:
+        x = h.business.inputs
+        out.append((*WIDELY_QUOTED["ready_to_leave"],
+                    f"Here, {pct(x.exit_probability)} of people employed now are expected to leave "
+                    f"{'voluntarily ' if h.follow_up.event == 'voluntary' else ''}within "
+                    f"{years_words(x.horizon_years)} without mentoring (the average of each person's own chance)."))
+        out.append((*WIDELY_QUOTED["want_a_mentor"],
+                    f"Here, {pct(x.coverage_now)} of people employed now are being mentored; the coverage "
+                    f"scenario asks what mentoring {pct(x.coverage_target)} would be worth."))
+        out.append((*WIDELY_QUOTED["replacement"],
+                    f"Here, the business case uses {pct(x.replacement_cost_pct)} of salary"
+                    f"{', the low end,' if abs(x.replacement_cost_pct - 0.5) < 1e-9 else ''} as an assumption "
+                    "anyone can change."))
     return out
 
 

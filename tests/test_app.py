@@ -248,6 +248,24 @@ def test_the_error_boundary_logs_a_bugs_traceback_but_not_bad_input(caplog):
     assert len(logged) == 1 and logged[0].exc_info[0] is KeyError
 
 
+def test_an_unexpected_error_shows_no_database_words_path_or_process_id(monkeypatch):
+    """A bug's own text (a database's error, a server path, a process id) stays in the log; the page says
+    only that nothing was changed."""
+    import duckdb
+
+    import ui
+
+    shown_errors = []
+    monkeypatch.setattr(ui.st, "error", lambda text, **_: shown_errors.append(text))
+    with ui.friendly_errors():
+        raise duckdb.TransactionException('TransactionContext Error: Catalog write-write conflict on alter with '
+                                          '"/srv/hr/retention.duckdb" (PID 4242)')
+    assert len(shown_errors) == 1
+    for leaked in ("Transaction", "Catalog", "/srv", "4242", "PID"):
+        assert leaked not in shown_errors[0]
+    assert "nothing was changed" in shown_errors[0]
+
+
 def test_dates_that_cannot_tell_day_from_month_are_asked_about(monkeypatch, tmp_path):
     """Every day 12 or under: the Data page asks which comes first, then reads the dates that way."""
     import pandas as pd

@@ -318,6 +318,33 @@ def test_a_second_writer_waits_then_says_the_database_is_busy(tmp_path):
     store.connect(db).close()  # free again once the other program has gone
 
 
+def test_pages_drawn_at_once_open_the_database_together(tmp_path):
+    """The dashboard draws several visitors' pages (and a page's rerun) on threads of their own, each opening
+    the file: opening it sets up the schema, and two doing so at once must not fail on DuckDB's catalog
+    ("write-write conflict on alter", which a browser saw on the Data page after two quick uploads)."""
+    import threading
+
+    db = tmp_path / "threads.duckdb"
+    store.connect(db).close()
+    errors: list[Exception] = []
+
+    def draw_pages():
+        for _ in range(25):
+            try:
+                con = store.connect(db)
+                store.data_facts(con)
+                con.close()
+            except Exception as exc:  # noqa: BLE001 - every failure is the finding
+                errors.append(exc)
+
+    threads = [threading.Thread(target=draw_pages) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
 def test_nothing_is_lost_the_last_loads_data_can_be_brought_back(tmp_path, capsys):
     """Each load keeps the data it replaced (the last five); undo brings it back, and can be undone."""
     db = str(tmp_path / "h.duckdb")
