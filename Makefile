@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-all bench browser clean
+.PHONY: run test test-all bench test-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,13 @@ run: $(VENV)/.runtime
 	$(BIN)/python -m analytics demo --if-empty
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/serve.py --port $(PORT)
 
-browser:
-	@bash scripts/ensure-chromium.sh
+test-tools:
+	@bash scripts/ensure-test-tools.sh
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev test-tools
 	$(BIN)/python -m pytest
 
-test-all: $(VENV)/.dev browser
+test-all: $(VENV)/.dev test-tools
 	$(BIN)/python -m pytest -m "slow or not slow"
 
 bench: $(VENV)/.dev

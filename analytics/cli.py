@@ -1,4 +1,4 @@
-"""Command line: python -m analytics demo|load|history|undo|rejects|summary|report.
+"""Command line: python -m analytics demo|load|refresh|history|undo|rejects|summary|report.
 
 Exit 0 on success, 2 on bad input (message on stderr, database unchanged).
 """
@@ -110,28 +110,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warehouse_source(args: argparse.Namespace):
+    """The warehouse source of --from with a table or query for each, or None when files are given."""
+    from . import warehouse
+
+    tables = {t: getattr(args, f"{t}_table") for t in ("employees", "mentorships")}
+    queries = {t: getattr(args, f"{t}_query") for t in ("employees", "mentorships")}
+    if args.source is None:
+        if any(v is not None for v in (*tables.values(), *queries.values())):
+            raise RetentionError("--employees-table and the other table and query options read from a warehouse: "
+                                 "give its address with --from postgresql://USER@HOST:PORT/DATABASE")
+        if not (args.employees and args.mentorships):
+            raise RetentionError("give both files (--employees FILE --mentorships FILE), or a warehouse: "
+                                 f"{warehouse.EXAMPLE}")
+        return None
+    if args.employees or args.mentorships or args.header_row:
+        raise RetentionError("--from reads tables or queries from the warehouse: --employees, --mentorships and "
+                             "--header-row are for files")
+    return warehouse.Source.given(args.source, tables, queries, _mapping(args.map or []), args.date_format)
+
+
 def cmd_load(args: argparse.Namespace) -> int:
+    from . import warehouse
     from .ingest import prepare_load
 
     options = store.read_options(store.vocabulary_at(args.db),  # earlier loads' meanings, no database created
                                  args.date_format, _meanings(args.reason_map, "--reason-map"),
                                  _meanings(args.program_map, "--program-map"))
+    source = _warehouse_source(args)
     try:
-        plan = prepare_load(args.employees, args.mentorships, mapping=_mapping(args.map or []),
-                            header_rows=_header_rows(args.header_row or []), options=options)
+        if source is None:
+            plan = prepare_load(args.employees, args.mentorships, mapping=_mapping(args.map or []),
+                                header_rows=_header_rows(args.header_row or []), options=options)
+        else:
+            plan = warehouse.prepare(source, options)
     except InputFileError as exc:
         if not exc.ambiguous_dates:
             raise
         hint = "; say which with --date-format MM/DD/YYYY or --date-format DD/MM/YYYY"
-        raise InputFileError.all_of(exc.file, [(c, r, m + hint if c in exc.ambiguous_dates else m)
-                                               for c, r, m in exc.problems], exc.ambiguous_dates) from None
+        raise type(exc).all_of(exc.file, [(c, r, m + hint if c in exc.ambiguous_dates else m)
+                                          for c, r, m in exc.problems], exc.ambiguous_dates) from None
     if args.check:  # read and checked, shown, nothing written
         _print_load(plan.report(), verb="ready")
         print("Checked only: nothing was loaded.")
         return 0
     with _opened(args) as con:  # only once the files passed: a refused load creates no database
-        report = store.load_plan(con, plan, source="files")
+        report = store.load_plan(con, plan, source="files") if source is None else warehouse.load(con, plan, source)
     _print_load(report)
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import warehouse
+
+    if not Path(args.db or store.default_db_path()).exists():  # nothing saved, and no database made to say so
+        raise RetentionError("no warehouse source is saved yet: load from the warehouse once, e.g. "
+                             f"{warehouse.EXAMPLE}")
+    with _opened(args) as con:
+        report = warehouse.refresh(con, check=args.check)
+    _print_load(report, verb="ready" if args.check else "loaded")
+    if args.check:
+        print("Checked only: nothing was loaded.")
     return 0
 
 
@@ -202,14 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--employees", type=int, default=5000, help="number of employees (default 5000)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the demo's fixed seed)")
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no data yet")
-    p = add("load", cmd_load, "load employees and mentorships files (CSV, Parquet or Excel)")
-    p.add_argument("--employees", required=True, help="employees file")
-    p.add_argument("--mentorships", required=True, help="mentorships file")
+    p = add("load", cmd_load, "load employees and mentorships files (CSV, Parquet or Excel), or from PostgreSQL")
+    p.add_argument("--employees", help="employees file")
+    p.add_argument("--mentorships", help="mentorships file")
+    p.add_argument("--from", dest="source", metavar="postgresql://USER@HOST:PORT/DB",
+                   help="read from PostgreSQL instead of files (password from PGPASSWORD or .pgpass; never stored)")
+    for table in ("employees", "mentorships"):
+        p.add_argument(f"--{table}-table", metavar="SCHEMA.TABLE", help=f"with --from: the {table} table or view")
+        p.add_argument(f"--{table}-query", metavar="SELECT", help=f"with --from: a query (a SELECT) giving the {table}")
     p.add_argument("--map", action="append", metavar="TABLE.COLUMN=HEADER",
                    help="map a header by hand, e.g. employees.employee_id='Staff Number'; an empty HEADER "
                         "means the column is not in the file")
     p.add_argument("--check", action="store_true",
-                   help="read and check both files and show how they were read, without loading them")
+                   help="read and check both files (or tables) and show how they were read, without loading them")
     p.add_argument("--header-row", action="append", metavar="[TABLE=]N",
                    help="the row the header is on, for both files or one (default: found in the first 20 rows)")
     p.add_argument("--date-format", choices=("MM/DD/YYYY", "DD/MM/YYYY"), default=None,
@@ -218,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "(voluntary, involuntary, retirement, other)")
     p.add_argument("--program-map", metavar="FILE", help="CSV of programme type wording and its meaning "
                                                          "(traditional, reverse, lateral, group, external, other)")
+    p = add("refresh", cmd_refresh, "load again from the warehouse source of the last load from PostgreSQL")
+    p.add_argument("--check", action="store_true", help="read and check it, without loading")
     add("history", cmd_history, "list the loads, newest first, and which can be gone back on")
     add("undo", cmd_undo, "bring back the data as it was before the last load")
     p = add("rejects", cmd_rejects, "write the rows set aside by the last load as CSV")

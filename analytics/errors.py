@@ -26,17 +26,22 @@ class InputFileError(RetentionError):
         self.problems = tuple(problems) or ((column, row, message),)
         self.ambiguous_dates = tuple(ambiguous_dates)  # date columns whose day and month cannot be told apart
         if len(self.problems) == 1:
-            super().__init__(f"file {file!r}{_where(column, row)}: {message}")
+            super().__init__(f"{self.subject(file)}{_where(column, row)}: {message}")
         else:
             listed = "; ".join(f"{_where(c, r).lstrip(', ')}: {m}" if c or r is not None else m
                                for c, r, m in self.problems)
-            super().__init__(f"file {file!r}: {len(self.problems)} problems: {listed}")
+            super().__init__(f"{self.subject(file)}: {len(self.problems)} problems: {listed}")
 
     @classmethod
     def all_of(cls, file: str, problems: list[tuple[str | None, int | None, str]],
                ambiguous_dates: tuple[str, ...] = ()) -> "InputFileError":
         column, row, message = problems[0]
         return cls(file, message, column, row, tuple(problems), ambiguous_dates)
+
+    @staticmethod
+    def subject(file: str) -> str:
+        """How the message names what could not be loaded."""
+        return f"file {file!r}"
 
 
 def _where(column: str | None, row: int | None) -> str:
@@ -54,6 +59,21 @@ class ColumnFormatProblem(ValueError):
     def __init__(self, message: str, ambiguous: bool = False, examples: tuple[str, ...] = ()):
         super().__init__(message)
         self.ambiguous, self.examples = ambiguous, examples
+
+
+class SourceTableError(InputFileError):
+    """A warehouse table or query whose rows cannot be loaded (a required column missing, a column of the wrong
+    type), every problem at once as for a file; `file` names it ("table hr.employees", "the employees query")."""
+
+    @staticmethod
+    def subject(file: str) -> str:
+        return file
+
+
+class WarehouseError(RetentionError):
+    """The warehouse cannot be read: not reached, the user or password refused, no such database or table, a
+    query that fails or is not a SELECT. The message names the host and port, user, table or column, never
+    the password."""
 
 
 class DemoConfigError(RetentionError):

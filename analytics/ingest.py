@@ -107,6 +107,15 @@ def read_raw(source: Any, name: str | None = None, spec: TableSpec | None = None
     return _table(file, rows, spec, header_row, kind)
 
 
+def typed_table(name: str, frame: pd.DataFrame, spec: TableSpec | None = None) -> RawTable:
+    """A table whose cells come typed (a database query's result: dates as dates, numbers as numbers), every
+    column under its name, for the same matching and validation as a file; its rows are numbered from 1. A
+    name given twice that the contract would read refuses it, as a repeated header refuses a file."""
+    header = _distinct_headers(name, [str(c).strip() for c in frame.columns], None, spec)
+    frame = frame.set_axis(header, axis=1).reset_index(drop=True)
+    return RawTable(name, frame, 1, np.arange(len(frame)) + 1)
+
+
 def find_header_row(source: Any, name: str | None = None, spec: TableSpec | None = None) -> int:
     """The row a file's header is on (1 for Parquet), as read_raw would find it: for a form that lets
     the user change it even when that row is not a usable header."""
@@ -262,7 +271,7 @@ def _trailing_separators(data: list[list[Any]], width: int) -> bool:
     return extra > 0 and extra >= len(data) / 2
 
 
-def _distinct_headers(file: str, header: list[str], header_row: int, spec: TableSpec | None) -> list[str]:
+def _distinct_headers(file: str, header: list[str], header_row: int | None, spec: TableSpec | None) -> list[str]:
     """A header written twice refuses the file when the contract would read it; a repeated header the
     contract does not read (two 'Comments') is numbered and listed as not used."""
     known = set() if spec is None else {n for col in spec.names for n in header_names(spec.name, col)}
@@ -301,8 +310,9 @@ def _header_row(rows: list[list[Any]], spec: TableSpec | None) -> tuple[int, boo
 
 def read_source(source: Any, spec: TableSpec, name: str | None = None,
                 mapping: Mapping[str, str | None] | None = None, header_row: int | None = None) -> SourceTable:
-    """Read a CSV, Parquet or Excel file and match its headers to the contract."""
-    raw_table = read_raw(source, name, spec, header_row)
+    """Read a CSV, Parquet or Excel file (or take a table already read, see typed_table) and match its
+    headers to the contract."""
+    raw_table = source if isinstance(source, RawTable) else read_raw(source, name, spec, header_row)
     raw, file = raw_table.frame, raw_table.file
     header_map = _match_headers(list(raw.columns), spec, file, mapping or {})
     positions = np.flatnonzero(~_blank_rows(raw))  # a wholly blank row is no record: skipped, not set aside

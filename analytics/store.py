@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS load_history (
     mentorships_file VARCHAR, employees_loaded INTEGER, mentorships_loaded INTEGER,
     rows_rejected INTEGER, report VARCHAR);
 CREATE TABLE IF NOT EXISTS metadata (key VARCHAR NOT NULL, value VARCHAR);
+CREATE TABLE IF NOT EXISTS warehouse_source (saved_at TIMESTAMP, source VARCHAR);
 CREATE SCHEMA IF NOT EXISTS saved;
 
 CREATE OR REPLACE VIEW employee_facts AS
@@ -214,8 +215,9 @@ def _plain(exc: Exception) -> str:
 
 
 def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "files",
-              metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Replace the store's contents with a validated plan, all in one transaction."""
+              metadata: Mapping[str, Any] | None = None, warehouse: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Replace the store's contents with a validated plan, all in one transaction. `warehouse`: the warehouse
+    source the plan was read from (no password), kept in the same transaction for refreshing it later."""
     report = plan.report()
     mentorships = plan.mentorships.frame.copy()
     mentorships.insert(0, "mentorship_id", range(1, len(mentorships) + 1))
@@ -235,6 +237,10 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
             load_id, datetime.now(timezone.utc).replace(tzinfo=None), source, plan.employees.file,
             plan.mentorships.file, len(plan.employees.frame), len(mentorships), len(plan.rejects),
             json.dumps(report, default=str)])
+        if warehouse is not None:  # kept apart from the data: a file load or an undo leaves it as it is
+            con.execute("DELETE FROM warehouse_source")
+            con.execute("INSERT INTO warehouse_source VALUES (?, ?)",
+                        [datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(warehouse)])
         con.commit()
     except Exception:
         con.rollback()
@@ -260,6 +266,12 @@ def saved_loads(con: duckdb.DuckDBPyConnection) -> list[int]:
     """The loads whose earlier data is kept, oldest first."""
     names = con.execute(SAVED_TABLES_SQL).fetchall()
     return sorted(int(n[0].rsplit("_", 1)[1]) for n in names)
+
+
+def saved_source(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The warehouse source of the last load from the warehouse (no password), with when it was saved."""
+    row = first_row(con, "SELECT source, saved_at FROM warehouse_source ORDER BY saved_at DESC LIMIT 1")
+    return None if row is None else {**json.loads(row[0]), "saved_at": row[1]}
 
 
 def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.browser
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
-        raise RuntimeError("chromium is required in CI: scripts/ensure-chromium.sh installs it")
+        raise RuntimeError("chromium is required in CI: scripts/ensure-test-tools.sh installs it")
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
 from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright  # noqa: E402

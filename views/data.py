@@ -1,4 +1,5 @@
-"""Data: upload and map files, validate, load; data quality; as-of date and event settings."""
+"""Data: upload and map files, validate, load; refresh from the warehouse; data quality; as-of date and event
+settings."""
 import hashlib
 import json
 from datetime import date
@@ -7,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import formats, store
+from analytics import formats, store, warehouse
 from analytics.wording import label, md, to_csv
 from analytics.errors import InputFileError
 from analytics.ingest import find_header_row, prepare_load, read_raw, suggest_mapping, template_csv
@@ -204,6 +205,41 @@ if plan is not None and all(uploads.values()):
             ui.clear_caches()
             st.session_state["flash"] = "Loaded. Every page now shows your data."
             st.rerun()  # redraw the sidebar, the settings and the figures below with the new data
+
+# ---------------------------------------------------------------- warehouse
+st.subheader("From the warehouse")
+source = store.saved_source(con)
+if source is None:
+    st.caption("Load from PostgreSQL once with the command line (tables, or queries with --employees-query and "
+               "--mentorships-query); the source is then kept here, so this page can refresh from it:")
+    st.code(warehouse.EXAMPLE, language="bash")
+    st.caption("The password comes from the address, PGPASSWORD or a .pgpass file, and is never stored: for "
+               "refreshing here, set PGPASSWORD or a .pgpass file where the dashboard runs.")
+else:
+    read_from = "; ".join(f"{t} from " + (f"table {source['tables'][t]}" if t in source["tables"] else "a query")
+                          for t in ("employees", "mentorships"))
+    st.caption(f"Saved source: {md(source['url'])}, {md(read_from)}; saved {source['saved_at']:%Y-%m-%d %H:%M} UTC "
+               "by the last load from the warehouse. The password comes from PGPASSWORD or a .pgpass file where the "
+               "dashboard runs; it is never stored.")
+    if source.get("queries"):
+        with st.expander("The queries"):
+            for table, query in source["queries"].items():
+                st.caption(table)
+                st.code(query, language="sql")
+    sure_refresh = st.checkbox("Replace the data with a fresh read of the warehouse (what is there now is kept and "
+                               "can be brought back)", key=f"confirm_refresh_{ui.data_version()}")
+    if st.button("Refresh from the warehouse", disabled=not sure_refresh):
+        with ui.friendly_errors(), st.spinner("Reading the warehouse…"):
+            report = warehouse.refresh(con)
+            for key in ("as_of", "event"):  # new data: its own defaults
+                st.session_state.pop(key, None)
+            ui.clear_caches()
+            st.session_state["flash"] = " ".join(
+                [f"Refreshed from the warehouse: {report['employees']['loaded']:,} employees, "
+                 f"{report['mentorships']['loaded']:,} mentorships, "
+                 f"{report['employees']['rejected'] + report['mentorships']['rejected']:,} rows set aside."]
+                + [f"Warning: {w}" for w in report["warnings"]])
+            st.rerun()
 
 # ---------------------------------------------------------------- quality
 st.subheader("What is loaded")
