@@ -61,7 +61,8 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+            safe = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[column]]
+            out[column] = pd.Series(safe, index=out.index, dtype=object)  # numbers stay as written (1500, not 1500.0)
     return out
 
 
@@ -425,6 +426,22 @@ def payback_words(payback: Range) -> str:
         return "At the honest estimate it saves nothing, so it does not pay back its cost."
     slow = "never" if payback.high is None else f"{payback.high:,.0f} months"
     return f"It pays back its cost in about {payback.estimate:,.0f} months (range {payback.low:,.0f} months to {slow})."
+
+
+LOSS_NOTE = "At the cautious end of the range the programme costs more than it saves."
+NO_CLEAR_EFFECT = ("The range includes no effect at all: the data cannot rule out that mentoring makes no "
+                   "difference here.")
+
+
+def target_sentence(case: BusinessCase) -> str:
+    """The coverage scenario in a sentence; empty when the target adds no mentees."""
+    x, tgt = case.inputs, case.target
+    if round(tgt.mentees) < 1:
+        return ""
+    exits = f"{tgt.avoided_exits.estimate:,.0f} more exit{'' if round(tgt.avoided_exits.estimate) == 1 else 's'}"
+    return (f"If {pct(x.coverage_target)} were mentored instead of {pct(x.coverage_now)}, {tgt.mentees:,.0f} more "
+            f"mentees would avoid about {exits} {per_period(x.horizon_years, 'a year')}, net "
+            f"{money(tgt.net_benefit.estimate)} (range {money_range(tgt.net_benefit)}).")
 
 
 # ---------------------------------------------------------------- the sentences every export repeats

@@ -210,34 +210,6 @@ def test_filter_change_and_deck_download(server, browser, tmp_path):
     page.close()
 
 
-def test_one_pager_opens_with_no_network(browser):
-    """The exported HTML renders its charts from a file with every network request refused."""
-    page_file = ROOT / "artifacts" / "demo_one_pager.html"
-    if not page_file.exists():  # written by tests/test_report.py; build it here when run alone
-        from analytics import report, store
-        from analytics.summary import headline
-
-        con = store.connect(":memory:")
-        store.load_demo(con)
-        page_file.parent.mkdir(exist_ok=True)
-        page_file.write_text(report.one_pager_html(headline(con)), encoding="utf-8")
-    page = browser.new_page(viewport={"width": 1000, "height": 1400})
-    attempted = []
-
-    def refuse(route):
-        attempted.append(route.request.url)
-        route.abort()
-
-    page.route(lambda url: not url.startswith("file:"), refuse)
-    page.goto(page_file.as_uri())
-    page.wait_for_selector(".main-svg", timeout=30_000)
-    assert page.locator(".js-plotly-plot").count() == 3
-    page.screenshot(path=str(SHOTS / "one_pager.png"), full_page=True)
-    page.pdf(path=str(SHOTS.parent / "one_pager.pdf"), format="A4", print_background=True)  # how it prints
-    assert attempted == []
-    page.close()
-
-
 def test_upload_check_load_and_restore(server, browser, tmp_path):
     """A user's own export with one bad row: checked, loaded, shown on the Overview; then the demo back."""
     employees = pd.read_csv(ROOT / "data" / "sample_employees.csv", dtype=str)

@@ -98,21 +98,21 @@ def test_one_pager_is_self_contained(demo):
     parser = _References()
     parser.feed(page)
     assert parser.refs == []                      # no src/href at all: nothing to fetch
-    assert "url(" not in page.split("<script")[0]  # the inline CSS loads nothing either
-    assert parser.scripts >= 2 and "Plotly.newPlot" in page
+    assert "url(" not in page                     # the inline CSS loads nothing either
+    assert parser.scripts == 0 and page.count("<svg") == 2  # charts drawn inline, readable without a script
     assert "less likely" in page and "naive report" in page.lower()
 
 
 def test_csv_tables(demo):
     with zipfile.ZipFile(io.BytesIO(report.tables_zip(demo))) as z:
         names = set(z.namelist())
-        assert {"hazard_ratios.csv", "adjusted_model.csv", "retention_curves.csv", "business_case.csv",
+        assert {"README.txt", "hazard_ratios.csv", "adjusted_model.csv", "retention_curves.csv", "business_case.csv",
                 "coverage_scenarios.csv", "sensitivity_roi.csv", "median_tenure_days.csv"} <= names
         hrs = pd.read_csv(z.open("hazard_ratios.csv"))
         medians = pd.read_csv(z.open("median_tenure_days.csv")).set_index("label")
     assert medians.loc["unmentored", "estimate"] == demo.median_tenure["unmentored"].estimate
     assert list(hrs["label"]) == ["naive (overstated)", "time-varying", "adjusted (honest)"]
-    assert hrs.loc[2, "estimate"] == pytest.approx(demo.adjusted.hazard_ratio.estimate)
+    assert hrs.loc[2, "estimate"] == pytest.approx(demo.adjusted.hazard_ratio.estimate, abs=5e-5)  # 4 decimals
 
 
 def test_report_cli(tmp_path, capsys):
