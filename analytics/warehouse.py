@@ -4,7 +4,7 @@ ADBC's PostgreSQL driver straight into Arrow, then matched, validated and loaded
 meanings of reasons and programmes, rows set aside, one transaction and the load history.
 
 Cells keep the database's types: a date is a date, a timestamp its calendar day (in the session's time zone
-for timestamptz), NUMERIC and decimal columns are numbers, integers stay whole. Text is read as a file's
+for timestamptz), NUMERIC, decimal and money columns are numbers, integers stay whole. Text is read as a file's
 text is (a date written as text goes through the same format detection).
 
 Both tables are read in one read-only, repeatable-read transaction: they come from the same moment, and
@@ -43,6 +43,7 @@ EXAMPLE = ("python -m analytics load --from postgresql://USER@HOST:PORT/DATABASE
 BEGIN_SQL = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 TABLE_NAME_SQL = "SELECT to_regclass($1)::text"
 TIME_ZONE_SQL = "SELECT current_setting('TimeZone')"
+MONEY_SCALE_SQL = "SELECT scale(1::money::numeric)"  # money's decimal places, which the server's locale sets
 TABLE_SQL = "SELECT * FROM {name}"
 QUERY_SQL = "SELECT * FROM (\n{query}\n) AS {table}_rows"  # line breaks: a trailing comment ends on its own line
 
@@ -240,26 +241,34 @@ def _frame(cursor: Any, source: Source, table: str, driver_error: type) -> pd.Da
                                  f"at {a.where} (user {a.user!r}); give its name as SCHEMA.TABLE")
         sql = TABLE_SQL.format(name=found)  # as PostgreSQL quotes it: the name read is the name it found
     result = _run(cursor, source, table, sql, driver_error).fetch_arrow_table()
-    zone = None
+    zone = money = None
     if any(pa.types.is_timestamp(t) and t.tz for t in result.schema.types):
         zone = _run(cursor, source, table, TIME_ZONE_SQL, driver_error).fetchone()[0]
-    columns = [_cells(column, zone) for column in result.columns]
+    if any(_is_money(f) for f in result.schema):
+        money = int(_run(cursor, source, table, MONEY_SCALE_SQL, driver_error).fetchone()[0])
+    columns = [_cells(column, zone, money if _is_money(field) else None)
+               for field, column in zip(result.schema, result.columns)]
     return pa.Table.from_arrays(columns, names=result.column_names).to_pandas(
         date_as_object=True, integer_object_nulls=True)
 
 
-def _cells(column: Any, zone: str | None) -> Any:
-    """A column as the contract reads it, in Arrow: dates and timestamps as calendar days, NUMERIC and
-    decimals as numbers; anything else as the driver gives it."""
+def _is_money(field: Any) -> bool:
+    return (field.metadata or {}).get(b"POSTGRESQL:type") == b"money"
+
+
+def _cells(column: Any, zone: str | None, money_scale: int | None = None) -> Any:
+    """A column as the contract reads it, in Arrow: dates and timestamps as calendar days, NUMERIC, decimals
+    and money as numbers; anything else as the driver gives it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     kind = column.type
-    if isinstance(kind, pa.ExtensionType):  # PostgreSQL types Arrow has none for come as their text
+    if money_scale is not None:  # the driver gives money in its smallest unit (cents)
+        return pc.divide(pc.cast(column, pa.float64()), float(10 ** money_scale))
+    if isinstance(kind, pa.BaseExtensionType) and kind.extension_name == "arrow.opaque":
+        # PostgreSQL types Arrow has none for come as their text: NUMERIC is a number, the others text
         column = pa.chunked_array([chunk.storage for chunk in column.chunks], kind.storage_type)
-        if getattr(kind, "type_name", None) == "numeric":
-            return pc.cast(column, pa.float64())
-        return column
+        return pc.cast(column, pa.float64()) if kind.type_name == "numeric" else column
     if pa.types.is_decimal(kind):
         return pc.cast(column, pa.float64())
     if pa.types.is_timestamp(kind):

@@ -85,12 +85,12 @@ INSERT INTO hr.employees SELECT employee_id, hire_date::date, termination_date::
 INSERT INTO hr.mentorships SELECT mentee_id, start_date::date, mentor_id, program_type, end_date::date, meetings
     FROM staging.mentorships;
 -- as an HRIS keeps it: its own column names, reasons and programmes in words, exits stamped at midnight in
--- Tokyo (the warehouse's time zone), an extra column
+-- Tokyo (the warehouse's time zone), pay as money, an extra column
 CREATE TABLE hr.workers AS SELECT employee_id AS "Worker ID", hire_date AS "Original Hire Date",
     termination_date::timestamp AT TIME ZONE 'Asia/Tokyo' AS "Termination Date",
     CASE termination_reason {reasons} END AS "Primary Termination Reason",
     department AS "Org Unit Name", job_level AS "Management Level", location AS "Location", gender AS "Gender",
-    birth_year AS "Year of Birth", manager_id AS "Manager Worker ID", salary AS "Annual Base Pay",
+    birth_year AS "Year of Birth", manager_id AS "Manager Worker ID", salary::money AS "Annual Base Pay",
     performance_rating AS "Performance Rating", 'CC-100'::text AS "Cost Center"
     FROM hr.employees;
 CREATE TABLE hr.mentoring AS SELECT mentee_id AS "Mentee Employee ID", mentor_id AS "Mentor Employee ID",
@@ -274,7 +274,7 @@ def test_queries_give_the_same_answer_and_the_password_can_come_from_pgpassword(
 def test_an_hris_table_reads_through_its_own_names_and_a_pgpass_file(postgres, from_files, tmp_path, monkeypatch,
                                                                      capsys):
     """Workday-like names found by their synonyms, one header mapped by hand, reasons and programmes in words,
-    exits as timestamptz in the warehouse's zone (Tokyo): the same company, to 1e-9."""
+    exits as timestamptz in the warehouse's zone (Tokyo), pay as money: the same company, to 1e-9."""
     pgpass = tmp_path / ".pgpass"
     escaped = PASSWORD.replace("\\", "\\\\").replace(":", "\\:")
     pgpass.write_text(f"127.0.0.1:{postgres.port}:{DATABASE}:{USER}:{escaped}\n")
@@ -291,6 +291,29 @@ def test_an_hris_table_reads_through_its_own_names_and_a_pgpass_file(postgres, f
     saved = saved_source(db)
     assert saved["mapping"] == {"employees": {"department": "Org Unit Name"}}
     assert saved["tables"] == {"employees": "hr.workers", "mentorships": "hr.mentoring"}
+
+
+def test_numbers_and_dates_keep_the_databases_types(postgres, tmp_path):
+    """NUMERIC 539.000 is 539, not 539,000 as the text '539.000' would read in a continental file; a DATE of
+    9999-12-31 means no end date, as in a file."""
+    db = tmp_path / "typed.duckdb"
+    assert load(db, postgres.url(),
+                "--employees-query", "SELECT employee_id, hire_date, (salary / 100)::numeric(12, 3) AS salary, "
+                                     "performance_rating::numeric(3, 1) AS performance_rating, "
+                                     "birth_year::bigint AS birth_year FROM hr.employees",
+                "--mentorships-query", "SELECT mentee_id, start_date, "
+                                       "coalesce(end_date, DATE '9999-12-31') AS end_date FROM hr.mentorships") == 0
+    demo = generate(CONFIG)
+    con = store.connect(db, read_only=True)
+    try:
+        employees, mentorships = store.frame(con, "employees"), store.frame(con, "mentorships")
+    finally:
+        con.close()
+    expected = demo.employees.sort_values("employee_id").reset_index(drop=True)
+    assert employees["salary"].to_numpy() == pytest.approx(expected["salary"].to_numpy() / 100, rel=1e-12)
+    assert (employees["performance_rating"] == expected["performance_rating"]).all()
+    assert (employees["birth_year"] == expected["birth_year"]).all()
+    assert mentorships["end_date"].isna().sum() == demo.mentorships["end_date"].isna().sum() > 0
 
 
 def test_check_reads_and_writes_nothing(postgres, tmp_path, capsys):
