@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterator, Mapping
 import duckdb
 import streamlit as st
 
-from analytics import access, report, store, summary, wording
+from analytics import access, deck, report, store, summary, wording
+from analytics import palette
 from analytics.cohorts import Cohort
 from analytics.errors import AccessConfigError, RetentionError
 from analytics.models import FollowUp, follow_up
@@ -58,7 +59,7 @@ def favicon():
 
     image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    draw.ellipse((2, 2, 62, 62), fill=(31, 111, 139, 255))
+    draw.ellipse((2, 2, 62, 62), fill=palette.ACCENT)
     for x, y, r in ((24, 22, 8), (42, 28, 6)):
         draw.ellipse((x - r, y - r, x + r, y + r), fill="white")
     draw.pieslice((10, 32, 38, 60), 180, 360, fill="white")
@@ -370,17 +371,47 @@ def current_comparison(dimension: str) -> summary.CohortComparison:
 
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def _exports(version: str, cohort: Cohort, as_of: date, event: str,
-             assumptions: summary.Assumptions) -> dict[str, bytes]:
+def _exports(version: str, cohort: Cohort, as_of: date, event: str, assumptions: summary.Assumptions,
+             organisation: str | None, logo: bytes | None) -> dict[str, bytes]:
     h = headline(version, cohort, as_of, event, assumptions)
-    return {"deck": report.deck_pptx(h), "html": report.one_pager_html(h).encode("utf-8"),
+    told = deck.contents(cursor(), h=h, organisation=organisation, logo=logo)
+    return {"deck": deck.deck_pptx(told), "html": report.one_pager_html(h).encode("utf-8"),
             "csv": report.tables_zip(h)}
 
 
 def exports(assumptions: summary.Assumptions) -> dict[str, bytes]:
     s = settings()
     with st.spinner("Preparing the deck, the one-pager and the tables…"):
-        return _exports(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
+        org = store.organisation(cursor())  # the Data page's setting: a change makes new files
+        return _exports(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions,
+                        org["name"], org["logo"])
+
+
+# The dashboard's own style, in the palette's colours: a keyboard focus ring on the page links that does not
+# look like the current page (WCAG 2.4.7), and figure cards whose labels, values and ranges wrap or shrink in a
+# narrow window instead of being cut short with an ellipsis.
+PAGE_CSS = f"""
+[data-testid="stSidebarNavLink"]:focus-visible {{
+    outline: 3px solid {palette.ACCENT} !important; outline-offset: -3px; }}
+[data-testid="stSidebarNavLink"]:not([aria-current="page"]):focus-visible {{ background-color: transparent !important; }}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p,
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p,
+[data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) {{
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto; }}
+[data-testid="stMetricValue"] {{ font-size: clamp(1.3rem, 3.3vw, 2.25rem) !important; }}
+[data-testid="stColumn"]:has([data-testid="stMetric"]) {{ min-width: 7.5rem; }}
+"""
+
+
+def page_style() -> None:
+    """The dashboard's own CSS (PAGE_CSS), once per page draw; it takes no space on the page."""
+    st.html(f"<style>{PAGE_CSS}</style>")
+
+
+def chart(fig, where: Any = None) -> None:
+    """A figure as analytics.figures drew it: its own colours (theme=None, so Streamlit's theme does not grey
+    the ticks), no plotly logo."""
+    (where or st).plotly_chart(fig, theme=None, config={"displaylogo": False})
 
 
 def range_delta(text: str, prefix: str = "range ", caution: bool = False) -> dict:

@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import json
 import sys
+from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import duckdb
@@ -222,9 +223,18 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
+    from .deck import checked_logo
+
+    logo = None
+    if args.logo:
+        try:
+            logo = checked_logo(Path(args.logo).read_bytes(), args.logo)
+        except OSError as exc:
+            raise RetentionError(f"--logo {args.logo!r}: {exc.strerror}") from None
     with _opened(args) as con:
         settled = store.snapshot(con, args.as_of, args.event)
-        path = write_report(con, args.format, args.out, as_of=settled.as_of, event=settled.event)
+        path = write_report(con, args.format, args.out, as_of=settled.as_of, event=settled.event,
+                            organisation=args.organisation, logo=logo)
     print(f"report written to {path}")
     return 0
 
@@ -281,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--format", choices=("html", "pptx"), required=True)
             p.add_argument("--out", required=True, help="output file")
+            p.add_argument("--organisation", default=None,
+                           help="the organisation's name on the slides (default: the one set on the Data page)")
+            p.add_argument("--logo", metavar="FILE", default=None,
+                           help="a PNG or JPEG logo for the title slide (default: the one set on the Data page)")
     return parser
 
 

@@ -48,6 +48,7 @@ MIN_BAD_CELLS_FOR_BAD_COLUMN = 2  # one odd cell is a bad row; a column where ev
 
 BUSY_WAIT_SECONDS = 30.0      # a second program waits this long for the database before saying it is busy
 KEEP_LOADS = 5                # the data replaced by the last loads is kept, so an admin can go back
+MAX_LOGO_BYTES = 2_000_000     # a logo for the slides; larger would bloat every deck downloaded
 WAREHOUSE_CONNECT_SECONDS = 10  # a warehouse that does not answer by then is said to be unreachable
 
 # ---------------------------------------------------------------- the business case

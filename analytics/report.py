@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import wording
+from . import store, wording
 from .business import coverage_scenarios, sensitivity
+from .deck import contents, deck_pptx
 from .errors import RetentionError
 from .onepager import one_pager_html
 from .policy import CURVE_MONTHS, DAYS_PER_MONTH, MIN_GROUP_SIZE
@@ -232,176 +233,23 @@ def tables_zip(h: Headline) -> bytes:
     return buffer.getvalue()
 
 
-# ---------------------------------------------------------------- the deck
-
-class _Deck:
-    """A 16:9 deck of blank slides, each a title, text boxes and native (editable) charts."""
-
-    def __init__(self):
-        from pptx import Presentation
-        from pptx.util import Inches
-
-        self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = Inches(13.333), Inches(7.5)
-
-    def slide(self, title: str):
-        from pptx.util import Inches, Pt
-
-        s = self.prs.slides.add_slide(self.prs.slide_layouts[6])  # blank
-        box = s.shapes.add_textbox(Inches(0.6), Inches(0.35), Inches(12.1), Inches(0.9))
-        p = box.text_frame.paragraphs[0]
-        p.text, p.font.size, p.font.bold = title, Pt(30), True
-        return s
-
-    @staticmethod
-    def text(s, lines: list[str], top: float, size: int = 18, height: float = 1.5):
-        from pptx.util import Inches, Pt
-
-        box = s.shapes.add_textbox(Inches(0.6), Inches(top), Inches(12.1), Inches(height))
-        tf = box.text_frame
-        tf.word_wrap = True
-        for i, line in enumerate(lines):
-            p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-            p.text, p.font.size = line, Pt(size)
-            p.space_after = Pt(8)
-        return box
-
-    @staticmethod
-    def chart(s, kind, data, top=2.0, height=5.0, percent=True, legend=True):
-        from pptx.enum.chart import XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
-        from pptx.util import Inches, Pt
-
-        frame = s.shapes.add_chart(kind, Inches(0.6), Inches(top), Inches(12.1), Inches(height), data)
-        c = frame.chart
-        c.has_legend = legend
-        if legend:
-            c.legend.position, c.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
-        c.value_axis.tick_labels.number_format = wording.PPTX_PERCENT if percent else wording.PPTX_MONEY
-        c.value_axis.tick_labels.number_format_is_linked = False
-        c.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # below negative bars too
-        c.font.size = Pt(14)
-        return c
-
-    def bytes(self) -> bytes:
-        out = io.BytesIO()
-        self.prs.save(out)
-        return out.getvalue()
-
-
-def _chart_data(categories, series: dict[str, list]):
-    from pptx.chart.data import CategoryChartData
-
-    data = CategoryChartData()
-    data.categories = categories
-    for name, values in series.items():
-        data.add_series(name, values)
-    return data
-
-
-def _title_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
-    s = deck.slide("Is mentoring keeping people?")
-    deck.text(s, [msg["effect"]], 1.5, size=26, height=1.6)
-    deck.text(s, [msg[k] for k in ("retention", "value") if k in msg] + [msg["scope"]] +
-              ([msg["demo"]] if "demo" in msg else []), 3.4, size=18, height=3.5)
-
-
-def _curves_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
-    from pptx.enum.chart import XL_CHART_TYPE
-    from pptx.util import Pt
-
-    s = deck.slide("Who is still here, by months since hire")
-    curves = curve_table(h)
-    data = _chart_data([str(m) for m in curves["month"]],
-                       {name: [None if pd.isna(v) else float(v) for v in curves[name]]
-                        for name in ("mentored", "unmentored")})
-    c = deck.chart(s, XL_CHART_TYPE.LINE, data, top=1.3, height=5.2)
-    c.category_axis.tick_labels.font.size = Pt(11)
-    c.value_axis.minimum_scale, c.value_axis.maximum_scale = 0.0, 1.0
-    deck.text(s, ["Mentored people count from the day their mentoring began. Months since hire across the bottom."],
-              6.6, size=13, height=0.6)
-
-
-def _effects_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
-    from pptx.enum.chart import XL_CHART_TYPE
-
-    fits = [(label, hr) for label, hr in wording.model_effects(h).items() if hr]
-    s = deck.slide("The honest figure vs what a naive report claims")
-    data = _chart_data([label for label, _ in fits],
-                       {"Less likely to leave in any given month": [1 - hr.estimate for _, hr in fits],
-                        "Cautious end of the range": [1 - hr.upper for _, hr in fits]})
-    deck.chart(s, XL_CHART_TYPE.BAR_CLUSTERED, data, top=1.3, height=3.9)
-    deck.text(s, [msg.get("naive", ""), "We count mentoring only from the day it began, and compare people "
-                  "with the same department, level, generation, performance and pay."], 5.3, size=15, height=1.9)
-
-
-def _value_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
-    from pptx.enum.chart import XL_CHART_TYPE
-
-    cur = h.business.current
-    s = deck.slide("What the programme is worth, with its range")
-    data = _chart_data(["Savings", "Programme cost", "Net benefit"],
-                       {label: [getattr(cur.savings, pick), cur.programme_cost.estimate, getattr(cur.net_benefit, pick)]
-                        for label, pick in (("cautious", "low"), ("estimate", "estimate"), ("optimistic", "high"))})
-    deck.chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED, data, top=1.3, height=4.2, percent=False)
-    roi = cur.roi
-    deck.text(s, [msg.get("value", ""), f"Return on investment {pct(roi.estimate)} (range {pct(roi.low)} to "
-                  f"{pct(roi.high)}); ranges come from the 95% range of the honest effect."], 5.6, size=15, height=1.6)
-
-
-def _scenario_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
-    from pptx.enum.chart import XL_CHART_TYPE
-
-    x = h.business.inputs
-    scen = coverage_scenarios(x)
-    s = deck.slide(f"If {pct(x.coverage_target)} were mentored instead of {pct(x.coverage_now)}")
-    data = _chart_data([pct(c) for c in scen["coverage"]],
-                       {label: [float(v) for v in scen[col]] for label, col in
-                        (("cautious", "net_benefit_low"), ("estimate", "net_benefit"), ("optimistic", "net_benefit_high"))})
-    deck.chart(s, XL_CHART_TYPE.LINE, data, top=1.3, height=4.6, percent=False)
-    tgt = h.business.target
-    deck.text(s, [f"{tgt.mentees:,.0f} more mentees would avoid about {tgt.avoided_exits.estimate:,.0f} more exits, "
-                  f"net {money(tgt.net_benefit.estimate)} (range {wording.money_range(tgt.net_benefit)})."],
-              6.1, size=15, height=0.9)
-
-
-def _method_slide(deck: _Deck, h: Headline, msg: dict[str, str]) -> None:
-    s = deck.slide("Method and assumptions")
-    lines = ["Survival analysis of time from hire to leaving; mentoring counts from its first day (time-varying Cox "
-             "model, Efron ties, as R's survival package), adjusted for " +
-             (wording.covariate_words(h.adjusted.covariates) if h.adjusted else "nothing") + ".",
-             f"Groups under {MIN_GROUP_SIZE} people are never shown; ranges are 95% confidence intervals."]
-    if h.business:
-        lines += [f"{r.input}: {r.value}{f', range {r.range}' if r.range else ''} ({r.source})"
-                  for r in wording.assumptions_frame(h.business.inputs).itertuples()]
-    deck.text(s, lines, 1.4, size=14, height=5.6)
-
-
-def deck_pptx(h: Headline) -> bytes:
-    """About six slides with native, editable charts; a slide whose figures the cohort cannot give
-    is left out."""
-    msg = key_messages(h)
-    deck = _Deck()
-    slides = [(_title_slide, True), (_curves_slide, h.curves), (_effects_slide, h.naive or h.time_varying or h.adjusted),
-              (_value_slide, h.business), (_scenario_slide, h.business), (_method_slide, True)]
-    for make, shown in slides:
-        if shown:
-            make(deck, h, msg)
-    return deck.bytes()
-
-
 # ---------------------------------------------------------------- CLI entry
 
 def write_report(con, fmt: str, out: str | Path, as_of=None, event=None,
-                 assumptions: Assumptions = Assumptions()) -> Path:
+                 assumptions: Assumptions = Assumptions(), organisation: str | None = None,
+                 logo: bytes | None = None) -> Path:
+    """The one-pager or the deck as a file; the organisation's name and logo are the stored ones unless given."""
     if fmt not in ("html", "pptx"):
         raise RetentionError(f"format must be one of ('html', 'pptx'), but was {fmt!r}")
     h = headline(con, None, as_of, event, assumptions)
     path = Path(out)
+    stored = store.organisation(con)
+    name, picture = organisation or stored["name"], logo or stored["logo"]
     try:
         if fmt == "html":
             path.write_text(one_pager_html(h), encoding="utf-8")
         else:
-            path.write_bytes(deck_pptx(h))
+            path.write_bytes(deck_pptx(contents(con, h=h, organisation=name, logo=picture)))
     except OSError as exc:
         raise RetentionError(f"cannot write {str(path)!r}: {exc.strerror}") from None
     return path

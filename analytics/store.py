@@ -4,6 +4,7 @@ All SQL of the product lives here; user values reach it only as bound parameters
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS load_history (
     rows_rejected INTEGER, report VARCHAR);
 CREATE TABLE IF NOT EXISTS metadata (key VARCHAR NOT NULL, value VARCHAR);
 CREATE TABLE IF NOT EXISTS warehouse_source (saved_at TIMESTAMP, source VARCHAR);
+CREATE TABLE IF NOT EXISTS settings (key VARCHAR NOT NULL, value VARCHAR);  -- kept across loads and undo
 CREATE SCHEMA IF NOT EXISTS saved;
 
 CREATE OR REPLACE VIEW employee_facts AS
@@ -272,6 +274,31 @@ def saved_source(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The warehouse source of the last load from the warehouse (no password), with when it was saved."""
     row = first_row(con, "SELECT source, saved_at FROM warehouse_source ORDER BY saved_at DESC LIMIT 1")
     return None if row is None else {**json.loads(row[0]), "saved_at": row[1]}
+
+
+def organisation(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The organisation's name and logo (PNG or JPEG bytes) for the slides; None where not set."""
+    rows = dict(con.execute("SELECT key, value FROM settings WHERE key IN ('organisation', 'logo')").fetchall())
+    logo = rows.get("logo")
+    return {"name": rows.get("organisation") or None, "logo": base64.b64decode(logo) if logo else None}
+
+
+def set_organisation(con: duckdb.DuckDBPyConnection, name: str | None, logo: bytes | None = None,
+                     keep_logo: bool = True) -> None:
+    """Save the name (None or blank: no name) and the logo (None: keep the saved one, unless `keep_logo` is False)."""
+    con.begin()
+    try:
+        con.execute("DELETE FROM settings WHERE key = 'organisation'")
+        if name and name.strip():
+            con.execute("INSERT INTO settings VALUES ('organisation', ?)", [name.strip()])
+        if logo is not None or not keep_logo:
+            con.execute("DELETE FROM settings WHERE key = 'logo'")
+        if logo is not None:
+            con.execute("INSERT INTO settings VALUES ('logo', ?)", [base64.b64encode(logo).decode("ascii")])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
 
 
 def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -206,7 +206,8 @@ def test_filter_change_and_deck_download(server, browser, tmp_path):
     from pptx import Presentation
 
     assert target.name == "mentoring_business_case.pptx"
-    assert len(Presentation(str(target)).slides) == 6
+    slides = Presentation(str(target)).slides
+    assert slides[0].shapes.title.text == "Is mentoring keeping people?" and len(slides) >= 10
     page.close()
 
 

@@ -292,3 +292,30 @@ def test_deck_accepts_a_headline_alone(demo_con):
     assert titles[0] == "Is mentoring keeping people?" and "Appendix: method" in titles
     assert "Where to extend the programme next" not in titles  # it needs the store, not only the headline
 
+
+
+def test_the_data_page_saves_the_organisation_for_the_slides(monkeypatch, tmp_path):
+    """An admin names the organisation and gives a logo on the Data page; a file that is not a picture is
+    refused in words and nothing is saved."""
+    from tests.test_app import assert_clean, open_app
+
+    db = tmp_path / "org_page.duckdb"
+    con = store.connect(db)
+    store.load_demo(con, n_employees=300)
+    con.close()
+    at = open_app(monkeypatch, db, "views/data.py")
+    name = next(t for t in at.text_input if t.label == "Organisation name")
+    name.set_value("Fabrikam <b>&</b> Co")
+    at.file_uploader(key="logo_upload").set_value(("logo.png", b"=HYPERLINK(1)", "image/png"))
+    save = next(b for b in at.button if b.label == "Save for the slides")
+    save.click().run()
+    assert "a logo must be a PNG or JPEG image" in at.error[0].value
+    con = store.connect(db)
+    assert store.organisation(con) == {"name": None, "logo": None}
+    con.close()
+    at.file_uploader(key="logo_upload").set_value(("logo.png", _logo(), "image/png"))
+    next(b for b in at.button if b.label == "Save for the slides").click().run()
+    assert_clean(at)
+    con = store.connect(db)
+    assert store.organisation(con) == {"name": "Fabrikam <b>&</b> Co", "logo": _logo()}
+    con.close()

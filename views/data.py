@@ -9,6 +9,7 @@ import streamlit as st
 
 import ui
 from analytics import formats, store, warehouse
+from analytics.deck import checked_logo
 from analytics.wording import label, md, to_csv
 from analytics.errors import InputFileError
 from analytics.ingest import find_header_row, prepare_load, read_raw, suggest_mapping, template_csv
@@ -304,6 +305,23 @@ if facts["n_employees"]:
                 st.rerun()
     st.caption(f"The data replaced by each of the last {KEEP_LOADS} loads is kept; "
                "`python -m analytics history` and `undo` do the same from the command line.")
+
+st.subheader("On the slides")
+saved_org = store.organisation(con)
+with st.form("organisation"):
+    name = st.text_input("Organisation name", value=saved_org["name"] or "", max_chars=80,
+                         help="Shown on the deck's title slide and as its author.")
+    logo_file = st.file_uploader("Logo (PNG or JPEG, optional)", type=["png", "jpg", "jpeg"], key="logo_upload")
+    drop_logo = st.checkbox("No logo", value=False, disabled=saved_org["logo"] is None, key="no_logo",
+                            help="Take the saved logo off the slides.")
+    if st.form_submit_button("Save for the slides"):
+        with ui.friendly_errors():
+            logo = checked_logo(logo_file.getvalue(), logo_file.name) if logo_file is not None else None
+            store.set_organisation(con, name, logo, keep_logo=not drop_logo)
+            st.session_state["flash"] = "Saved: the next deck carries it."
+            st.rerun()
+if saved_org["logo"] is not None:
+    st.image(saved_org["logo"], width=120, caption="The logo on the slides")
 
 st.subheader("Demo data")
 st.caption("A simulated company of 5,000 employees whose true mentoring effect is known.")
