@@ -21,7 +21,7 @@ from .models import ModelFit, SubgroupEffect, mentor_manager_effects, mentor_own
     reverse_pair_effects
 from .policy import MAX_LOGO_BYTES, MIN_GROUP_SIZE, count_words
 from .summary import Assumptions, Headline, headline
-from .where_next import Segment, where_next
+from .where_next import Segment, for_headline
 from .wording import DASH, hr_words, money, pct
 
 APPENDIX = "Appendix"  # every slide whose title starts so is for analysts; jargon is allowed there only
@@ -62,11 +62,7 @@ def contents(con, cohort: Cohort | None = None, as_of=None, event=None, assumpti
         mentors = mentor_own_effect(con, fu)
     except (RetentionError, NotEnoughData):
         mentors = None
-    segments: list[Segment] = []
-    if h.business and h.adjusted:
-        x = h.business.inputs
-        segments = where_next(fu, h.adjusted, x.horizon_years, x.replacement_cost_pct, x.programme_cost_per_mentee,
-                              x.programme_years, x.average_salary)
+    segments = for_headline(h)
     return Briefing(h, organisation, logo, works, mentors, segments, today or date.today())
 
 
@@ -473,9 +469,11 @@ def _where_next_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
              f"{money(s.value_per_100.estimate)} ({wording.money_range(s.value_per_100)})"] for s in shown]
     s = deck.slide("Where to extend the programme next", [
         f"For each group, the exits that mentoring 100 more of its people (not mentored today) would avoid "
-        f"{wording.per_period(years, 'a year')}, from each person's own chance of leaving and the company-wide effect.",
-        "Groups differ here by who is in them: newer, more junior people are likelier to leave, so mentoring them "
-        "avoids more exits. The value is net of 100 new mentees' programme cost.",
+        f"{wording.per_period(years, 'a year')}, from each person's own chance of leaving and the group's own effect, "
+        "pulled toward the company-wide effect as far as the group's data are thin.",
+        "Groups differ by who is in them (newer, more junior people are likelier to leave, so mentoring them avoids "
+        "more exits) and by how well mentoring has worked there. The value is net of 100 new mentees' programme "
+        "cost.",
         "Exploratory: a ranking to discuss, not a forecast for any one group."])
     deck.table(s, ["Group", "Not mentored now", f"Exits avoided per 100 mentored {wording.per_period(years)}",
                    "Net value per 100"], rows, 1.5, [3.8, 2.0, 3.3, 3.0], size=13)

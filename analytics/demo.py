@@ -143,6 +143,9 @@ class DemoConfig:
     confounding: float = 1.0                # scales MENTORING_LOG_RATE; 0 = uptake unrelated to covariates
     manager_mentor_share: float = 0.25      # share of traditional mentorships where the mentor is the manager
     second_mentorship_share: float = 0.20   # share of mentees offered a second, later mentorship
+    # a department's own factor on the mentoring effect (1 where not given): segments with a known effect of
+    # their own, for checking where to extend the programme next
+    department_mentoring_factor: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.n_employees, (int, np.integer)) or self.n_employees < 50:
@@ -175,6 +178,12 @@ class DemoConfig:
         if not (math.isfinite(self.confounding) and self.confounding >= 0):
             raise DemoConfigError(f"confounding must be a non-negative number, but was {self.confounding!r}")
         object.__setattr__(self, "mentoring_hr", FrozenMap({t: hrs[t] for t in PROGRAM_TYPES}))
+        factors = {k: float(v) for k, v in self.department_mentoring_factor.items()}
+        unknown = set(factors) - set(DEPARTMENT_SHARE)
+        if unknown or not all(math.isfinite(v) and v > 0 for v in factors.values()):
+            raise DemoConfigError(f"department_mentoring_factor must map departments {tuple(DEPARTMENT_SHARE)} to "
+                                  f"positive numbers, but was {factors!r}")
+        object.__setattr__(self, "department_mentoring_factor", FrozenMap(factors))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: dates as ISO text, the mapping as a plain dict."""
@@ -293,6 +302,7 @@ class _Simulation:
         hire = np.where(hire + shift <= self.horizon, hire + shift, hire - (weekday - 4) * (shift > 0))
         self.hire = np.sort(hire).astype(np.int64)  # ids follow hire order
         self.dept = _draw(rng, DEPARTMENT_SHARE, n)
+        self.department_factor = np.array([cfg.department_mentoring_factor.get(d, 1.0) for d in DEPARTMENT_SHARE])[self.dept]
         self.level = _draw(rng, JOB_LEVEL_SHARE, n)
         self.loc = _draw(rng, LOCATION_SHARE, n)
         self.gender = _draw(rng, GENDER_SHARE, n)
@@ -399,7 +409,7 @@ class _Simulation:
             ok_mgr[ok_mgr] = self.term[self.manager[rows[ok_mgr]]] > self.hire[rows[ok_mgr]] + self.m1[rows[ok_mgr]]
             self.manager_mentor[rows] = ok_mgr
             psi = np.where(self.mentored[rows], hr[np.where(self.mentored[rows], self.program1[rows], 0)], 1.0)
-            psi = psi * np.where(ok_mgr, cfg.manager_mentor_hr, 1.0)
+            psi = psi * np.where(ok_mgr, cfg.manager_mentor_hr, 1.0) * self.department_factor[rows]
             t_vol = self.t_vol0[rows].copy()
             mm = np.flatnonzero(self.mentored[rows])
             r = rows[mm]
@@ -555,7 +565,7 @@ class _Simulation:
         hr = np.array([cfg.mentoring_hr[t] for t in PROGRAM_TYPES])
         mentored = self.mentored[now]
         psi = np.where(mentored, hr[np.where(mentored, self.program1[now], 0)], 1.0)
-        psi = psi * np.where(self.manager_mentor[now], cfg.manager_mentor_hr, 1.0)
+        psi = psi * np.where(self.manager_mentor[now], cfg.manager_mentor_hr, 1.0) * self.department_factor[now]
         inv_rate = (cfg.involuntary_rate / DAYS_PER_YEAR
                     * np.exp(INVOLUNTARY_LOG_HR_PER_RATING_POINT * (self.rating[now] - REFERENCE_RATING)
                              + _lookup(INVOLUNTARY_LOG_HR_JOB_LEVEL, self.level[now])))
@@ -576,8 +586,13 @@ class _Simulation:
 
         p0 = probability(np.ones(len(now)))
         p1 = np.where(mentored, probability(psi), p0)
+        # a new mentee from today: the programmes' effect (their geometric mean, weighted by how often each is
+        # offered) times the department's own factor, with a mentor who is not the line manager
+        shares = np.array([PROGRAM_SHARE.get(t, 0.0) for t in PROGRAM_TYPES])
+        new_hr = float(np.exp((shares * np.log(hr)).sum() / shares.sum()))
+        p_new = np.where(mentored, p1, probability(new_hr * self.department_factor[now]))
         return pd.DataFrame({"employee_id": self.ids[now], "tenure_days": a, "mentored": mentored,
-                             "p_unmentored": p0, "p_mentored": p1})
+                             "p_unmentored": p0, "p_mentored": p1, "p_if_mentored_now": p_new})
 
     def run(self) -> DemoData:
         self.build_org()
@@ -593,7 +608,7 @@ class _Simulation:
         cfg = self.cfg
         mentored = self.mentored
         psi = np.array([cfg.mentoring_hr[t] for t in PROGRAM_TYPES])[self.program1[mentored]]
-        psi = psi * np.where(self.manager_mentor[mentored], cfg.manager_mentor_hr, 1.0)
+        psi = psi * np.where(self.manager_mentor[mentored], cfg.manager_mentor_hr, 1.0) * self.department_factor[mentored]
         exposure_years = (np.minimum(np.where(np.isfinite(self.t_exit), self.t_exit, np.inf), self.follow)).sum() \
             / DAYS_PER_YEAR
         reason = employees["termination_reason"]
@@ -618,6 +633,7 @@ class _Simulation:
             "mentoring_effect": {
                 "hazard_ratio_by_program_type": dict(cfg.mentoring_hr),
                 "manager_mentor_multiplier": cfg.manager_mentor_hr,
+                "department_multiplier": {d: cfg.department_mentoring_factor.get(d, 1.0) for d in DEPARTMENT_SHARE},
                 "applies_from": "the first mentorship's start_date, permanently (also after its end_date)",
                 "program_type_that_counts": "the first mentorship's",
                 "manager_mentors_only_in": "traditional",

@@ -178,7 +178,11 @@ def to_json(h: Headline) -> dict[str, Any]:
 
 def summarise(con, as_of: date | str | None = None, event: str | None = None, cohort: Cohort | None = None,
               assumptions: Assumptions = Assumptions()) -> dict[str, Any]:
-    return to_json(headline(con, cohort, as_of, event, assumptions))
+    from .where_next import for_headline  # where_next builds on this module's results
+
+    h = headline(con, cohort, as_of, event, assumptions)
+    # where to extend next, best first (exploratory): analytics/where_next.py
+    return {**to_json(h), "where_next": [s.to_dict() for s in for_headline(h)]}
 
 
 # ---------------------------------------------------------------- the analysts' pages

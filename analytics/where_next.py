@@ -2,65 +2,158 @@
 
 For each segment (a department, job level, location or generation) the unmentored people employed at the
 as-of date are the candidates. Each has their own chance of leaving within the horizon without mentoring
-(models.exit_risks, the business case's person-level risks); mentoring 100 of them avoids 100 x the mean
-of (p0_i - p1_i), with p1 from the company-wide honest effect and its 95% range (business.py). Segments
-differ here by who is in them (their tenure, level, pay and so their risk), not by a segment's own noisy
-effect. The money: avoided exits x the segment's average salary x the replacement share, less 100 new
-mentees' programme cost, as in the business case's target scenario.
+(models.exit_risks, the business case's person-level risks). Mentoring 100 of them avoids
+100 x the mean of (p0_i - p1_i), p1_i = 1 - (1 - p0_i)^HR_s (business.py), where HR_s is the segment's
+own effect shrunk toward the company-wide one:
+
+    b_s    the segment's adjusted log hazard ratio (models.group_effects), with standard error se_s
+    b      the company-wide adjusted log hazard ratio, standard error se
+    tau^2  the spread of the segments' true effects around b, DerSimonian & Laird's moment estimate
+           over the segments of one dimension (0 when they differ no more than chance would make them)
+    w_s    = tau^2 / (tau^2 + se_s^2)        how far to trust the segment's own estimate
+    b*_s   = b + w_s (b_s - b)               empirical Bayes (Efron & Morris 1975)
+    var*_s = w_s se_s^2 + (1 - w_s)^2 se^2   its posterior variance, and the company-wide effect's own
+
+A segment too small or with too few exits for an effect of its own takes the company-wide one (w_s = 0),
+so a small, noisy group cannot top the list. The range: 100 x the mean at exp(b*_s +- 1.96 sd*_s). The
+money: avoided exits x the segment's average salary x the replacement share, less 100 new mentees'
+programme cost, as in the business case's target scenario. Exploratory: segments overlap, and the ranking
+is a lead to look into. Methods: docs/methods.md, "Where to extend next".
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .business import Range, avoided_exits
-from .models import FollowUp, ModelFit, exit_risks
+from .errors import RetentionError
+from .models import FollowUp, ModelFit, SubgroupEffect, exit_risks, group_effects
 from .policy import DAYS_PER_YEAR, MIN_GROUP_SIZE, shown_count
 
 DIMENSIONS = ("department", "job_level", "location", "generation")
 PER = 100  # newly mentored people the figures are for
+Z = 1.959963984540054  # the 95% normal quantile
+
+
+@dataclass(frozen=True)
+class Shrunk:
+    """A segment's effect on the log scale: its own estimate (None without one), and the shrunk one."""
+
+    raw: float | None
+    raw_se: float | None
+    log_hr: float
+    se: float
+    weight: float  # w_s: 0 = the company-wide effect, 1 = the segment's own
+
+    def hazard_ratio(self) -> tuple[float, float, float]:
+        """(estimate, lower, upper) of the shrunk effect."""
+        return tuple(math.exp(self.log_hr + k * Z * self.se) for k in (0, -1, 1))  # type: ignore[return-value]
+
+
+def _log_se(effect: SubgroupEffect) -> tuple[float, float] | None:
+    hr = effect.hazard_ratio
+    if hr is None or not (hr.estimate > 0 and hr.lower > 0 and hr.upper > hr.lower):
+        return None
+    return math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
+
+
+def between_segment_variance(estimates: list[tuple[float, float]]) -> float:
+    """tau^2: DerSimonian & Laird's moment estimate from (log HR, standard error) pairs; 0 for fewer than 2."""
+    if len(estimates) < 2:
+        return 0.0
+    b = np.array([e for e, _ in estimates])
+    w = 1 / np.array([s for _, s in estimates]) ** 2
+    mean = (w * b).sum() / w.sum()
+    q = (w * (b - mean) ** 2).sum()
+    return float(max(0.0, (q - (len(b) - 1)) / (w.sum() - (w ** 2).sum() / w.sum())))
+
+
+def shrink(effects: list[SubgroupEffect], overall: float, overall_se: float) -> dict[str, Shrunk]:
+    """Each segment's effect shrunk toward the company-wide log HR `overall`."""
+    own = {e.group: _log_se(e) for e in effects}
+    tau2 = between_segment_variance([v for v in own.values() if v is not None])
+    out = {}
+    for group, value in own.items():
+        if value is None:
+            out[group] = Shrunk(None, None, overall, overall_se, 0.0)
+            continue
+        b, se = value
+        w = tau2 / (tau2 + se ** 2) if tau2 > 0 else 0.0
+        out[group] = Shrunk(b, se, overall + w * (b - overall), math.sqrt(w * se ** 2 + (1 - w) ** 2 * overall_se ** 2), w)
+    return out
 
 
 @dataclass(frozen=True)
 class Segment:
-    """One segment's candidates and what mentoring 100 of them is worth; ranges from the effect's 95% CI."""
+    """One segment's candidates, its shrunk effect, and what mentoring 100 of them is worth (95% ranges)."""
 
     segment: dict[str, str]
     people_unmentored: int
+    effect: Shrunk
     exits_avoided_per_100: Range
     value_per_100: Range | None  # None without a salary to value exits by
 
     def to_dict(self) -> dict[str, Any]:
         rng = lambda r: None if r is None else {"estimate": r.estimate, "lower": r.low, "upper": r.high}  # noqa: E731
+        est, lo, hi = self.effect.hazard_ratio()
+        own = None if self.effect.raw is None else {
+            "estimate": math.exp(self.effect.raw), "lower": math.exp(self.effect.raw - Z * self.effect.raw_se),
+            "upper": math.exp(self.effect.raw + Z * self.effect.raw_se)}
         return {"segment": dict(self.segment), "people_unmentored": shown_count(self.people_unmentored),
-                "exits_avoided_per_100": rng(self.exits_avoided_per_100), "value_per_100": rng(self.value_per_100)}
+                "exits_avoided_per_100": rng(self.exits_avoided_per_100), "value_per_100": rng(self.value_per_100),
+                "hazard_ratio": {"estimate": est, "lower": lo, "upper": hi, "weight_on_own": self.effect.weight},
+                "own_hazard_ratio": own}
 
 
 def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replacement_cost_pct: float,
                programme_cost_per_mentee: float, programme_years: float, average_salary: float | None = None,
-               dimensions: tuple[str, ...] = DIMENSIONS) -> list[Segment]:
-    """Segments of at least the privacy minimum of unmentored people, most exits avoided per 100 first."""
+               dimensions: tuple[str, ...] = DIMENSIONS, shrunk: bool = True) -> list[Segment]:
+    """Segments of at least the privacy minimum of unmentored people, most exits avoided per 100 first.
+    `shrunk=False`: every segment at the company-wide effect (segments then differ only by who is in them)."""
     people = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR).people
     last = fu.rows.groupby("employee_id", sort=False).tail(1).set_index("employee_id")
     candidates = people[~people["mentored"].to_numpy(bool)].join(last[list(dimensions)], on="employee_id")
     hr = adjusted.hazard_ratio
+    overall, overall_se = math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
     cost = PER * programme_cost_per_mentee * min(programme_years, horizon_years)
     out = []
     for dimension in dimensions:
-        for group, part in candidates.groupby(candidates[dimension].astype("string"), sort=True):
+        labels = candidates[dimension].astype("string").fillna("not recorded")
+        effects = _segment_effects(fu, dimension) if shrunk else []
+        by_group = shrink(effects, overall, overall_se)
+        for group, part in candidates.groupby(labels, sort=True):
             if len(part) < MIN_GROUP_SIZE:
                 continue
+            effect = by_group.get(str(group), Shrunk(None, None, overall, overall_se, 0.0))
+            est, lo, hi = effect.hazard_ratio()
             risks = tuple(part["p_unmentored"].to_numpy(float))
-            per_person = [avoided_exits(risks, h) / len(risks) for h in (hr.estimate, hr.upper, hr.lower)]
-            avoided = Range(*(PER * p for p in per_person))
+            avoided = Range(*(PER * avoided_exits(risks, h) / len(risks) for h in (est, hi, lo)))
             salary = part["salary"].mean() if part["salary"].notna().any() else average_salary
             value = None if salary is None or pd.isna(salary) else Range(
                 *(a * float(salary) * replacement_cost_pct - cost for a in
                   (avoided.estimate, avoided.low, avoided.high)))
-            out.append(Segment({dimension: str(group)}, len(part), avoided, value))
+            out.append(Segment({dimension: str(group)}, len(part), effect, avoided, value))
     return sorted(out, key=lambda s: (-s.exits_avoided_per_100.estimate, -s.people_unmentored))
+
+
+def for_headline(h: Any) -> list[Segment]:
+    """The ranking under a headline's own business case assumptions; empty without a business case."""
+    if h.business is None or h.adjusted is None:
+        return []
+    x = h.business.inputs
+    return where_next(h.follow_up, h.adjusted, x.horizon_years, x.replacement_cost_pct, x.programme_cost_per_mentee,
+                      x.programme_years, x.average_salary)
+
+
+def _segment_effects(fu: FollowUp, dimension: str) -> list[SubgroupEffect]:
+    try:
+        return group_effects(fu, dimension)[0]
+    except RetentionError:
+        return []
 
 
 def as_frame(segments: list[Segment]) -> pd.DataFrame:
@@ -69,8 +162,11 @@ def as_frame(segments: list[Segment]) -> pd.DataFrame:
     for rank, s in enumerate(segments, 1):
         (dimension, group), = s.segment.items()
         v = s.value_per_100
+        est, lo, hi = s.effect.hazard_ratio()
         rows.append({"rank": rank, "dimension": dimension, "group": group,
                      "people_unmentored": shown_count(s.people_unmentored),
+                     "hazard_ratio": est, "hazard_ratio_lower": lo, "hazard_ratio_upper": hi,
+                     "weight_on_own_effect": s.effect.weight,
                      "exits_avoided_per_100": s.exits_avoided_per_100.estimate,
                      "exits_avoided_per_100_low": s.exits_avoided_per_100.low,
                      "exits_avoided_per_100_high": s.exits_avoided_per_100.high,

@@ -215,11 +215,12 @@ def test_what_works_and_where_next_show_only_groups_the_privacy_rules_allow(demo
 
 
 def test_where_next_is_each_segments_own_risk_with_the_honest_effect(demo_con):
-    """Hand computation for one segment: 100 x mean over its unmentored staff of p0 - (1 - (1 - p0)^HR)."""
+    """Hand computation for one segment at the company-wide effect: 100 x mean over its unmentored staff of
+    p0 - (1 - (1 - p0)^HR)."""
     h = headline(demo_con)
     x = h.business.inputs
     segments = where_next(h.follow_up, h.adjusted, x.horizon_years, x.replacement_cost_pct,
-                          x.programme_cost_per_mentee, x.programme_years)
+                          x.programme_cost_per_mentee, x.programme_years, shrunk=False)
     people = exit_risks(h.follow_up, h.adjusted, x.horizon_years * DAYS_PER_YEAR).people
     last = h.follow_up.rows.groupby("employee_id").tail(1).set_index("employee_id")
     sales = people[~people["mentored"]].join(last["department"], on="employee_id")
@@ -319,3 +320,34 @@ def test_the_data_page_saves_the_organisation_for_the_slides(monkeypatch, tmp_pa
     con = store.connect(db)
     assert store.organisation(con) == {"name": "Fabrikam <b>&</b> Co", "logo": _logo()}
     con.close()
+
+
+def test_segment_effects_are_shrunk_as_empirical_bayes_says():
+    """DerSimonian & Laird's between-segment variance and the shrunk estimates, by hand on three segments."""
+    import math
+
+    from analytics.models import SubgroupEffect
+    from analytics.results import HazardRatio
+    from analytics.where_next import Z, between_segment_variance, shrink
+
+    est = {"a": (math.log(0.5), 0.10), "b": (math.log(0.9), 0.20), "c": (math.log(0.7), 0.40)}
+    effects = [SubgroupEffect("department", g, 100, 40, HazardRatio(math.exp(b), math.exp(b - Z * se),
+                                                                       math.exp(b + Z * se), 0.01))
+               for g, (b, se) in est.items()]
+    effects.append(SubgroupEffect("department", "tiny", 7, 2, None, note="too few exits"))
+    w = {g: 1 / se ** 2 for g, (_, se) in est.items()}
+    mean = sum(w[g] * est[g][0] for g in est) / sum(w.values())
+    q = sum(w[g] * (est[g][0] - mean) ** 2 for g in est)
+    tau2 = (q - 2) / (sum(w.values()) - sum(v ** 2 for v in w.values()) / sum(w.values()))
+    assert tau2 > 0
+    assert between_segment_variance(list(est.values())) == pytest.approx(tau2, rel=1e-12)
+    overall, overall_se = math.log(0.7), 0.05
+    shrunk = shrink(effects, overall, overall_se)
+    for g, (b, se) in est.items():
+        weight = tau2 / (tau2 + se ** 2)
+        assert shrunk[g].log_hr == pytest.approx(overall + weight * (b - overall), rel=1e-12)
+        assert shrunk[g].se == pytest.approx(math.sqrt(weight * se ** 2 + (1 - weight) ** 2 * overall_se ** 2))
+    assert shrunk["c"].weight < shrunk["b"].weight < shrunk["a"].weight  # the noisiest is trusted least
+    assert shrunk["tiny"].log_hr == overall and shrunk["tiny"].weight == 0  # no effect of its own: the company's
+    same = [SubgroupEffect("department", g, 100, 40, HazardRatio(0.7, 0.5, 0.98, 0.04)) for g in "xyz"]
+    assert {s.weight for s in shrink(same, overall, overall_se).values()} == {0.0}  # no spread beyond chance

@@ -265,3 +265,27 @@ def test_five_of_186_exits_with_a_reason_warn_that_181_are_not_counted(tmp_path,
     con.close()
     assert main(["summary", "--db", str(tmp_path / "r.duckdb"), "--as-of", AS_OF]) == 0
     assert "Warning: Most exits (181 of 186)" in capsys.readouterr().out
+
+
+def test_a_group_its_characteristics_all_but_separate_is_refused_in_words_not_numpy_warnings():
+    """The 249 people at level L5 of one simulated company, adjusted for everything else: the estimates run
+    toward infinity. The fit says it cannot be estimated (no overflow or 0/0 warning on the way), and the
+    segment falls back to the company-wide effect where such groups are used (analytics/where_next.py)."""
+    import warnings
+
+    from analytics import models
+    from analytics.demo import uniform_effect_config
+    from analytics.errors import EstimationError
+
+    from tests.test_truth_recovery import DEPARTMENT_FACTOR
+
+    config = uniform_effect_config(0.7, seed=313, department_mentoring_factor=DEPARTMENT_FACTOR)
+    con = store.connect(":memory:")
+    store.load_demo(con, config=config)
+    fu = models.follow_up(con)
+    level = fu.episodes["job_level"].astype("string") == "L5"
+    part = fu.rows[fu.rows["job_level"].astype("string") == "L5"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(EstimationError, match="cannot be separated|could not be estimated"):
+            models.adjusted_model(models.FollowUp(fu.episodes[level], part, fu.as_of, fu.event, fu.cohort))

@@ -84,3 +84,76 @@ def test_exits_avoided_fast():
 def test_exits_avoided_twenty_companies():
     """The bar for the money: covered in at least 17 of 20 companies, the naive figure further off in all."""
     _check_money(list(range(201, 221)), min_covered=17)
+
+
+# ------------------------------------------------------------ where to extend next
+
+# Each department's own factor on the mentoring effect (demo.DemoConfig.department_mentoring_factor): Sales
+# gains most (true HR 0.70 x 0.50 = 0.35), Engineering least (0.70 x 1.30 = 0.91); the rest in between.
+DEPARTMENT_FACTOR = {"Engineering": 1.30, "Sales": 0.50, "Customer Support": 0.85, "Operations": 1.15,
+                     "Marketing": 1.00, "Finance": 1.20, "Human Resources": 0.90}
+
+
+def where_next_against_truth(seed: int, n_employees: int = 5000):
+    """The ranking and each department's shrunk and own effect, beside the simulation's truth: each segment's
+    true expected exits avoided per 100 newly mentored (its unmentored staff's own true chances) and each
+    department's true log hazard ratio."""
+    from analytics.demo import true_exit_probabilities
+    from analytics.summary import headline
+    from analytics.where_next import where_next
+
+    config = uniform_effect_config(TRUE_HR, seed=seed, n_employees=n_employees,
+                                   department_mentoring_factor=DEPARTMENT_FACTOR)
+    con = store.connect(":memory:")
+    store.load_demo(con, config=config)
+    h = headline(con)
+    x = h.business.inputs
+    segments = where_next(h.follow_up, h.adjusted, x.horizon_years, x.replacement_cost_pct,
+                          x.programme_cost_per_mentee, x.programme_years)
+    truth = true_exit_probabilities(config, 365).set_index("employee_id")
+    last = h.follow_up.rows.groupby("employee_id").tail(1).set_index("employee_id")
+    true_avoided = {}
+    for s in segments:
+        (dimension, group), = s.segment.items()
+        ids = last.index[(last[dimension].astype("string") == group).to_numpy()]
+        people = truth.loc[truth.index.intersection(ids)]
+        people = people[~people["mentored"]]
+        true_avoided[(dimension, group)] = 100 * float((people["p_unmentored"] - people["p_if_mentored_now"]).mean())
+    departments = {s.segment["department"]: s.effect for s in segments if "department" in s.segment}
+    true_log_hr = {d: math.log(TRUE_HR * f) for d, f in DEPARTMENT_FACTOR.items()}
+    return segments, true_avoided, departments, true_log_hr
+
+
+def _check_where_next(seeds: list[int]) -> tuple[int, float, float]:
+    """How many rankings put the truly best segment in their top three, and the mean squared error of the
+    departments' shrunk and own log hazard ratios against the truth, over the companies."""
+    in_top3, shrunk_err, raw_err = 0, [], []
+    for seed in seeds:
+        segments, true_avoided, departments, true_log_hr = where_next_against_truth(seed)
+        best = max(true_avoided, key=true_avoided.get)
+        top3 = [tuple(s.segment.items())[0] for s in segments[:3]]
+        in_top3 += best in top3
+        for d, effect in departments.items():
+            if effect.raw is not None:
+                shrunk_err.append((effect.log_hr - true_log_hr[d]) ** 2)
+                raw_err.append((effect.raw - true_log_hr[d]) ** 2)
+        print(f"seed {seed}: truly best {best} ({true_avoided[best]:.1f} per 100); ranked top three {top3}")
+    shrunk, raw = sum(shrunk_err) / len(shrunk_err), sum(raw_err) / len(raw_err)
+    print(f"departments' log hazard ratio, mean squared error: shrunk {shrunk:.4f}, own {raw:.4f}")
+    return in_top3, shrunk, raw
+
+
+def test_where_next_fast():
+    """Two simulated companies whose departments each have their own known effect: the truly best segment
+    is in the top three of both rankings."""
+    in_top3, _, _ = _check_where_next([301, 302])
+    assert in_top3 == 2
+
+
+@pytest.mark.slow
+def test_where_next_twenty_companies():
+    """The bar: over 20 companies the truly best segment is in the top three of every ranking, and the
+    shrunk department effects are closer to the truth than each department's own (mean squared error)."""
+    in_top3, shrunk, raw = _check_where_next(list(range(311, 331)))
+    assert in_top3 == 20
+    assert shrunk < raw
