@@ -1,4 +1,4 @@
-"""Command line: python -m analytics demo|load|refresh|history|undo|rejects|summary|report.
+"""Command line: python -m analytics demo|load|refresh|history|undo|rejects|summary|report|export.
 
 Exit 0 on success, 2 on bad input (message on stderr, database unchanged).
 """
@@ -189,6 +189,21 @@ def cmd_rejects(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .models import follow_up
+    from .report import analysis_data
+
+    with _opened(args) as con:
+        settled = store.snapshot(con, args.as_of, args.event)
+        data = analysis_data(follow_up(con, None, settled.as_of, settled.event), args.rows, args.format)
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as exc:
+        raise RetentionError(f"cannot write {args.out!r}: {exc.strerror}") from None
+    print(f"{args.rows} rows written to {args.out}")
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     with _opened(args) as con:
         table = store.history(con)
@@ -281,13 +296,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("rejects", cmd_rejects, "write the rows set aside by the last load as CSV")
     p.add_argument("--out", help="CSV file (default: standard output)")
     for name, func, help in (("summary", cmd_summary, "headline figures"),
-                             ("report", cmd_report, "write the one-pager (html) or deck (pptx)")):
+                             ("report", cmd_report, "write the one-pager (html) or deck (pptx)"),
+                             ("export", cmd_export, "write the analysis data set (one row per employee, or the "
+                                                    "models' intervals) as CSV or Parquet")):
         p = add(name, func, help)
         p.add_argument("--as-of", default=None, help="snapshot date YYYY-MM-DD (default: latest in the data)")
         p.add_argument("--event", choices=store.EVENTS, default=None,
                        help="voluntary exits (default when reasons exist) or all exits")
         if name == "summary":
             p.add_argument("--json", action="store_true", help="print one JSON object")
+        elif name == "export":
+            p.add_argument("--rows", choices=("people", "intervals"), default="people",
+                           help="people: one row per employee (default); intervals: the models' (start, stop] rows")
+            p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+            p.add_argument("--out", required=True, help="output file")
         else:
             p.add_argument("--format", choices=("html", "pptx"), required=True)
             p.add_argument("--out", required=True, help="output file")

@@ -233,6 +233,28 @@ def tables_zip(h: Headline) -> bytes:
     return buffer.getvalue()
 
 
+# ---------------------------------------------------------------- the analysis data set
+
+ANALYSIS_SETS = {"people": "one row per employee: follow-up from hire to leaving or the as-of date",
+                 "intervals": "the counting-process rows the models fit: (start, stop] days since hire, split "
+                              "where mentoring began"}
+
+
+def analysis_data(fu, kind: str = "people", fmt: str = "csv") -> bytes:
+    """The rows the analysis uses, for analysts to take elsewhere (R, Python, a BI tool): `people` (one row per
+    employee) or `intervals` (the models' counting-process rows), as CSV (formulas neutralised) or Parquet."""
+    if kind not in ANALYSIS_SETS:
+        raise RetentionError(f"rows must be one of {tuple(ANALYSIS_SETS)}, but was {kind!r}")
+    if fmt not in ("csv", "parquet"):
+        raise RetentionError(f"format must be one of ('csv', 'parquet'), but was {fmt!r}")
+    frame = (fu.episodes if kind == "people" else fu.rows).reset_index(drop=True)
+    if fmt == "csv":
+        return wording.to_csv(frame).encode("utf-8")
+    out = io.BytesIO()
+    frame.to_parquet(out, index=False)
+    return out.getvalue()
+
+
 # ---------------------------------------------------------------- CLI entry
 
 def write_report(con, fmt: str, out: str | Path, as_of=None, event=None,
