@@ -10,6 +10,7 @@ import ui
 from analytics import access
 
 st.set_page_config(page_title="Mentoring & retention", page_icon=ui.favicon(), layout="wide")
+ui.page_style()  # the focus ring and the figure cards that wrap, in the palette's colours
 me = ui.visitor()  # nobody signed in: the sign-in screen, and the script stops here
 
 PAGES = (  # what the role needs (analytics.access.NEEDS), the script, its title and icon

@@ -2,13 +2,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
 from .errors import RetentionError
+from .schema import GENERATIONS
 
 FILTER_DIMENSIONS = ("department", "job_level", "location", "gender", "generation")
+AGE_ORDER = {name: k for k, (name, _, _) in enumerate(GENERATIONS)}  # oldest first: Boomer, Gen X, Millennial, Gen Z
+
+
+def in_order(dimension: str, groups: Iterable[str]) -> list[str]:
+    """A dimension's groups as tables, charts and filters list them: generations oldest to youngest (any
+    other label after them), everything else alphabetically."""
+    if dimension == "generation":
+        return sorted(groups, key=lambda g: (AGE_ORDER.get(g, len(AGE_ORDER)), g))
+    return sorted(groups)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from . import store
-from .cohorts import Cohort
+from .cohorts import Cohort, in_order
 from .competing import cumulative_incidence, cumulative_incidence_at
 from .cox import CoxResult, fit_cox, ph_test
 from .errors import EstimationError, NotEnoughData, RetentionError
@@ -489,7 +489,7 @@ def group_effects(fu: FollowUp, dimension: str) -> tuple[list[SubgroupEffect], T
     r = fu.rows
     labels = r[dimension].astype("string").fillna("not recorded")
     out = []
-    for group in sorted(labels.unique()):
+    for group in in_order(dimension, labels.unique()):
         part = r[labels == group]
         people, exits = part["employee_id"].nunique(), int(part["event"].sum())
         mentored = part.loc[part["mentored"], "employee_id"].nunique()

@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import store
 from .business import BusinessCase, BusinessCaseInputs, Input, business_case
-from .cohorts import Cohort
+from .cohorts import Cohort, in_order
 from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
@@ -247,7 +247,7 @@ def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: da
         data = fu.episodes[fu.episodes["duration_days"] > 0].assign(start=0, stop=lambda d: d["duration_days"])
         labels = data[dimension].astype("string").fillna("not recorded")
     curves, rows, suppressed = {}, [], []
-    for group in sorted(labels.unique()):
+    for group in in_order(dimension, labels.unique()):
         part = data[labels == group]
         people = part["employee_id"].nunique()
         if people < MIN_GROUP_SIZE:

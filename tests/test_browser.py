@@ -160,6 +160,38 @@ def test_every_page_renders(server, browser, size):
     page.close()
 
 
+FOCUS = """() => { const e = document.activeElement, s = getComputedStyle(e);
+    const current = getComputedStyle(document.querySelector('[data-testid="stSidebarNavLink"][aria-current="page"]'));
+    return {testid: e.getAttribute('data-testid'), current: e.getAttribute('aria-current') === 'page',
+            outline: s.outlineStyle, width: parseFloat(s.outlineWidth), colour: s.outlineColor,
+            background: s.backgroundColor, current_background: current.backgroundColor}; }"""
+
+
+def test_a_narrow_window_and_the_keyboard(server, browser):
+    """At 683 px the figure cards' labels and ranges wrap rather than end in an ellipsis; pressing Tab shows a
+    focus ring on a page link that does not look like the current page."""
+    page = browser.new_page(viewport={"width": 683, "height": 900})
+    for path in ("", "business_case"):
+        page.goto(f"{server}/{path}")
+        _settle(page)
+        assert page.evaluate(TRUNCATED) == [], f"text cut off on {path or 'overview'} at 683 px"
+        page.screenshot(path=str(SHOTS / f"{path or 'overview'}_683x900_screen.png"))
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(server)
+    _settle(page)
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS)
+        if focus["testid"] == "stSidebarNavLink" and not focus["current"]:
+            break
+    assert focus["testid"] == "stSidebarNavLink" and not focus["current"], focus
+    assert focus["outline"] == "solid" and focus["width"] >= 2, focus
+    assert focus["colour"] == "rgb(11, 92, 128)"  # palette.ACCENT
+    assert focus["background"] != focus["current_background"], focus
+    page.screenshot(path=str(SHOTS / "focus_ring_1366x768.png"), clip={"x": 0, "y": 0, "width": 700, "height": 420})
+    page.close()
+
+
 def _pick(page, multiselect, option: str) -> None:
     """Choose an option the way a person does; try again if the list closed under a rerun."""
     for _ in range(3):

@@ -70,7 +70,7 @@ st.caption(f"Ranges come from the 95% range of the honest effect; they leave out
            f"are still to run, and each new mentee is mentored for {case.inputs.programme_years:g} year"
            f"{'s' if case.inputs.programme_years != 1 else ''}.")
 if cur.net_benefit.low is not None and cur.net_benefit.low < 0:
-    st.warning("At the cautious end of the range the programme costs more than it saves.", icon=":material/warning:")
+    st.warning(wording.LOSS_NOTE, icon=":material/warning:")
 
 st.subheader(f"If {pct(case.inputs.coverage_target)} were mentored")
 with st.container(horizontal=True):
@@ -78,7 +78,7 @@ with st.container(horizontal=True):
     st.metric(f"Extra exits avoided {period}", f"{tgt.avoided_exits.estimate:,.0f}", border=True)
     st.metric("Extra net benefit", money(tgt.net_benefit.estimate), border=True,
               **ui.range_delta(money_range(tgt.net_benefit)))
-st.plotly_chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years), config={"displaylogo": False})
+ui.chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years))
 
 if case.naive_current is not None:
     st.info(f"A naive report would claim a net benefit of {money(case.naive_current.net_benefit.estimate)} "

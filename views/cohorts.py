@@ -15,8 +15,7 @@ dimension = st.selectbox("Compare by", list(COHORT_DIMENSIONS), format_func=COHO
 c = ui.current_comparison(dimension)
 
 if c.curves:
-    st.plotly_chart(figures.survival_figure(c.curves, horizon_days=HORIZON_DAYS, max_months=CURVE_MONTHS, height=420),
-                    config={"displaylogo": False})
+    ui.chart(figures.survival_figure(c.curves, horizon_days=HORIZON_DAYS, max_months=CURVE_MONTHS, height=420))
 if dimension in MENTORING_DIMENSIONS:
     st.caption("Mentored people enter their group at the start of their first mentorship; "
                "'not mentored' is everyone's time before mentoring.")
@@ -39,7 +38,7 @@ if not c.table.empty:
 st.subheader("Mentoring effect by group")
 shown = [e for e in c.effects if e.hazard_ratio]
 if shown:
-    st.plotly_chart(figures.forest_figure(c.effects), config={"displaylogo": False})
+    ui.chart(figures.forest_figure(c.effects))
 if c.effects:
     ui.table(pd.DataFrame([e.as_row() for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""}),
              f"effect by {dimension}", hide_index=True, column_config={**ui.HR_COLUMNS, "people": st.column_config.NumberColumn(format="localized"),

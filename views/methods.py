@@ -28,8 +28,7 @@ if rows:
                                                  "hazard ratio": st.column_config.NumberColumn(format="%.3f"),
                                                  "lower": st.column_config.NumberColumn(format="%.3f"),
                                                  "upper": st.column_config.NumberColumn(format="%.3f")})
-    st.plotly_chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}),
-                    config={"displaylogo": False})
+    ui.chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}))
 for key, why in h.missing.items():
     st.caption(f"{key.replace('_', ' ')}: {wording.md(why)}")
 
@@ -76,8 +75,7 @@ if d.ph_test is not None:
             column = next((c for c in d.schoenfeld.columns if c == term or c.startswith(term + "=")), None)
             if column:
                 cols[i % len(cols)].markdown(f"**Effect of {wording.md(column)} over time** (flat = proportional)")
-                cols[i % len(cols)].plotly_chart(figures.schoenfeld_figure(d.schoenfeld, column),
-                                                 config={"displaylogo": False})
+                ui.chart(figures.schoenfeld_figure(d.schoenfeld, column), cols[i % len(cols)])
 
 st.subheader("Landmark check")
 marks = [(m, lm) for m, lm in d.landmarks.items() if lm]
@@ -91,7 +89,7 @@ if marks:
 
 if d.exit_causes:
     st.subheader("Voluntary and involuntary exits (competing risks)")
-    st.plotly_chart(figures.incidence_figure(d.exit_causes, max_months=CURVE_MONTHS), config={"displaylogo": False})
+    ui.chart(figures.incidence_figure(d.exit_causes, max_months=CURVE_MONTHS))
 
 left, right = st.columns([2, 3])
 with left:

@@ -60,8 +60,7 @@ if h.adjusted:
     sure = st.success if hr.upper < 1 else st.info  # green only when the whole range is a benefit
     sure(wording.effect_sentence(hr, bold=True), icon=":material/verified:" if hr.upper < 1 else ":material/info:")
     if hr.upper >= 1:
-        st.warning("The range includes no effect at all: the data cannot rule out that mentoring makes no "
-                   "difference here.", icon=":material/help:")
+        st.warning(wording.NO_CLEAR_EFFECT, icon=":material/help:")
 else:
     st.warning(wording.no_estimate(h.missing.get("adjusted")), icon=":material/info:")
 
@@ -70,7 +69,7 @@ if h.curves:
     fig = figures.survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
                                   horizon_days=h.horizon_days, max_months=CURVE_MONTHS,
                                   y_title=wording.staying_title(fu.event), rounded=filtered)
-    st.plotly_chart(fig, config={"displaylogo": False})
+    ui.chart(fig)
     st.caption("Mentored people count as mentored from the day their mentoring began, not from hire. "
                "Shaded bands are 95% ranges. Counts under the chart are people still followed at that month.")
 
@@ -78,7 +77,7 @@ with st.container(border=True):
     st.subheader("How we know")
     if h.naive and h.adjusted:
         st.markdown(wording.how_we_know(h.naive, h.time_varying, h.adjusted))
-        st.plotly_chart(figures.hazard_ratio_figure(wording.model_effects(h)), config={"displaylogo": False})
+        ui.chart(figures.hazard_ratio_figure(wording.model_effects(h)))
         st.caption(wording.e_value_sentence(h.adjusted.e_value))
     else:
         st.write("Not enough data in scope to compare the estimates.")
