@@ -17,8 +17,8 @@ from . import palette, wording
 from .business import coverage_scenarios
 from .cohorts import Cohort
 from .errors import InputFileError, NotEnoughData, RetentionError
-from .models import ModelFit, SubgroupEffect, mentor_manager_effects, mentor_own_effect, programme_effects, \
-    reverse_pair_effects
+from .models import (AGE_NOT_RECORDED, OUTSIDE_ROSTER, ModelFit, SubgroupEffect, mentor_manager_effects,
+                     mentor_own_effect, programme_effects, reverse_pair_effects)
 from .policy import MAX_LOGO_BYTES, MIN_GROUP_SIZE, count_words
 from .summary import Assumptions, Headline, headline
 from .where_next import Segment, for_headline
@@ -225,7 +225,7 @@ class _Deck:
 
 PLAIN = {"department": "department", "job_level": "level", "location": "location", "gender": "gender",
          "generation": "age group", "hire_year": "year of hire", "performance_rating": "rating", "log_salary": "pay"}
-NOT_A_KIND = ("ages not recorded", "unspecified")  # groups that say what the records lack, not a kind of mentoring
+NOT_A_KIND = (AGE_NOT_RECORDED, OUTSIDE_ROSTER, "unspecified")  # what the records lack, not a kind of mentoring
 
 
 def _alike(h: Headline) -> str:

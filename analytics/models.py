@@ -126,10 +126,11 @@ def _require_effect(fu: FollowUp, what: str) -> None:
                             "mentoring began")
 
 
-def honest_model(fu: FollowUp) -> ModelFit:
-    """The headline's adjusted model, under the same minimums as the naive and time-varying ones."""
+def honest_model(fu: FollowUp, covariates: tuple[str, ...] | None = None) -> ModelFit:
+    """The headline's adjusted model, under the same minimums as the naive and time-varying ones; `covariates`:
+    an analyst's choice among CATEGORICAL + NUMERIC (default: all of them)."""
     _require_effect(fu, "the adjusted model")
-    return adjusted_model(fu)
+    return adjusted_model(fu, covariates=covariates)
 
 
 # ---------------------------------------------------------------- covariates
@@ -140,13 +141,23 @@ class Design:
     used: tuple[str, ...]
     dropped: dict[str, str]
     pooled: dict[str, list[str]] = field(default_factory=dict)  # covariate -> levels pooled as "(small groups)"
+    references: dict[str, str] = field(default_factory=dict)  # categorical covariate -> its reference level
+
+
+def check_covariates(covariates) -> tuple[str, ...]:
+    """An analyst's choice of what the adjusted model compares on, checked against what it can use."""
+    unknown = [c for c in covariates if c not in CATEGORICAL + NUMERIC]
+    if unknown:
+        raise RetentionError(f"covariates must be among {CATEGORICAL + NUMERIC}, but had {tuple(unknown)!r}")
+    return tuple(covariates)
 
 
 def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=()) -> Design:
     """Dummy-coded covariates (reference: the largest group); unusable ones dropped with a reason."""
     data = frame.assign(log_salary=np.log(frame["salary"].astype(float)))
     people = data.drop_duplicates("employee_id")
-    columns, used, dropped, pooled = [], [], {}, {}
+    check_covariates(covariates)
+    columns, used, dropped, pooled, references = [], [], {}, {}, {}
     for name in covariates:
         if name in exclude:
             continue
@@ -158,7 +169,7 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
             dropped[name] = "the same for everyone"
             continue
         if name in CATEGORICAL:
-            block, small = _categorical(data, name)
+            block, small, references[name] = _categorical(data, name)
             if small:
                 pooled[name] = small
         else:
@@ -169,7 +180,8 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
         columns.append(block)
         used.append(name)
     X = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=frame.index)
-    return Design(X, tuple(used), dropped, {k: v for k, v in pooled.items() if k in used})
+    return Design(X, tuple(used), dropped, {k: v for k, v in pooled.items() if k in used},
+                  {k: v for k, v in references.items() if k in used})
 
 
 def _has_events(data: pd.DataFrame, codes: np.ndarray, n_levels: int) -> np.ndarray:
@@ -197,7 +209,7 @@ def independent_columns(X: pd.DataFrame, protected: int = 0) -> tuple[pd.DataFra
     return X[[X.columns[j - 1] for j in keep[1:]]], dropped
 
 
-def _categorical(data: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
+def _categorical(data: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str], str]:
     # Factorize once and work on integer codes: string operations over every row are slow at 10^5 rows.
     codes, uniques = pd.factorize(data[name])
     names = np.array([str(u) for u in uniques] + ["(not recorded)"], dtype=object)
@@ -217,7 +229,7 @@ def _categorical(data: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]
     reference = int(present[np.argmax(counts[present])])
     return pd.DataFrame({f"{name}={level}": (row_codes == k).astype(float)
                          for k, level in enumerate(levels) if k != reference and counts[k] and events[k]},
-                        index=data.index), small
+                        index=data.index), small, str(levels[reference])
 
 
 def _numeric(data: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -243,12 +255,13 @@ class ModelFit:
     strata: str | None = None
     e_value: "EValue | None" = None
     pooled: dict[str, list[str]] = field(default_factory=dict)  # levels under SMALL_LEVEL people, pooled
+    references: dict[str, str] = field(default_factory=dict)  # each categorical covariate's reference level
 
     def to_dict(self) -> dict:
         out = self.hazard_ratio.to_dict()
         if self.name == "adjusted":
             out.update(covariates=list(self.covariates), dropped=dict(self.dropped), strata=self.strata,
-                       pooled={k: list(v) for k, v in self.pooled.items()})
+                       pooled={k: list(v) for k, v in self.pooled.items()}, references=dict(self.references))
             if self.e_value is not None:
                 out["e_value"] = self.e_value.to_dict()
         return out
@@ -273,11 +286,12 @@ def time_varying_model(fu: FollowUp) -> ModelFit:
 
 
 def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame | None = None,
-                   effect: str = "mentored") -> ModelFit:
-    """Time-varying mentoring plus every usable covariate; optional strata."""
+                   effect: str = "mentored", covariates: tuple[str, ...] | None = None) -> ModelFit:
+    """Time-varying mentoring plus every usable covariate (or those chosen); optional strata."""
     _require_comparison(fu, "the adjusted model")
     r = fu.rows.reset_index(drop=True)
-    design = design_matrix(r, exclude=(strata,) if strata else ())
+    design = design_matrix(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
+                           exclude=(strata,) if strata else ())
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
     X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
     X, collinear = independent_columns(X, protected=base.shape[1])
@@ -288,7 +302,7 @@ def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame 
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
                               "in this group (too few exits in some combination)") from None
     return ModelFit("adjusted", _identified(result, effect), result, design.used, {**design.dropped, **collinear},
-                    strata, pooled=design.pooled)
+                    strata, pooled=design.pooled, references=design.references)
 
 
 def _identified(result: CoxResult, effect: str) -> HazardRatio:
@@ -377,6 +391,23 @@ def exit_causes(fu: FollowUp) -> dict[str, pd.DataFrame]:
     return {name: tables[code] for name, code in (("voluntary", 1), ("involuntary", 2), ("other", 3))}
 
 
+def exit_causes_by_mentoring(fu: FollowUp) -> dict[str, dict[str, pd.DataFrame]]:
+    """The same, for mentored and not mentored time: a mentored person enters the mentored curves on the day
+    their mentoring began and leaves the unmentored ones then (delayed entry, as the extended Kaplan-Meier
+    curves do), so the months before mentoring are not credited to it. A group under the privacy minimum
+    is left out."""
+    r = fu.rows[fu.rows["stop"] > fu.rows["start"]]
+    last = (r["stop"] == r["duration_days"]).to_numpy() & r["exited"].to_numpy(bool)
+    cause = np.where(last, r["exit_reason"].map(CAUSES).fillna(3).to_numpy(), 0).astype(int)
+    out = {}
+    for group, on in (("mentored", r["mentored"].to_numpy(bool)), ("not mentored", ~r["mentored"].to_numpy(bool))):
+        if r.loc[on, "employee_id"].nunique() < MIN_GROUP_SIZE:
+            continue
+        tables = cumulative_incidence(r.loc[on, "start"], r.loc[on, "stop"], cause[on], causes=[1, 2, 3])
+        out[group] = {name: tables[code] for name, code in (("voluntary", 1), ("involuntary", 2), ("other", 3))}
+    return out
+
+
 def exit_causes_at(tables: dict[str, pd.DataFrame], t: float) -> dict[str, Estimate]:
     return {name: cumulative_incidence_at(table, t) for name, table in tables.items()}
 
@@ -458,12 +489,20 @@ def programme_effects(fu: FollowUp) -> list[SubgroupEffect]:
 PAIR_LABELS = {
     "mentor_is_manager": {True: "mentor is the line manager", False: "mentor is not the line manager"},
     "reverse_pair": {True: "younger mentor", False: "older or same-age mentor"},
+    "cross_generation": {True: "mentor from another generation", False: "mentor from the same generation"},
 }
+OUTSIDE_ROSTER = "mentor outside the roster (age unknown)"  # an external coach, or someone not in the HR file
+AGE_NOT_RECORDED = "birth year not recorded"
 
 
 def pair_labels(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Boolean pair fields in words; missing ages read 'ages not recorded'."""
-    return frame[column].map(PAIR_LABELS[column]).astype("string").fillna("ages not recorded")
+    """Boolean pair fields in words. Where an age comparison has no answer, it says why: the mentor is not in
+    the roster (so their age is unknown), or a birth year is missing."""
+    labels = frame[column].map(PAIR_LABELS[column]).astype("string")
+    if "mentor_is_employee" in frame:
+        outside = ~frame["mentor_is_employee"].astype("boolean").fillna(False).to_numpy(bool)
+        labels = labels.mask(labels.isna() & outside, OUTSIDE_ROSTER)
+    return labels.fillna(AGE_NOT_RECORDED)
 
 
 def mentor_manager_effects(fu: FollowUp) -> list[SubgroupEffect]:
@@ -472,6 +511,10 @@ def mentor_manager_effects(fu: FollowUp) -> list[SubgroupEffect]:
 
 def reverse_pair_effects(fu: FollowUp) -> list[SubgroupEffect]:
     return _indicator_effects(fu, "reverse pairs", pair_labels(fu.rows, "reverse_pair"))
+
+
+def cross_generation_effects(fu: FollowUp) -> list[SubgroupEffect]:
+    return _indicator_effects(fu, "cross-generation pairs", pair_labels(fu.rows, "cross_generation"))
 
 
 def meetings_effects(fu: FollowUp) -> list[SubgroupEffect]:

@@ -90,7 +90,7 @@ WITH emp AS (
     FROM mentorship_facts m JOIN emp e ON e.employee_id = m.mentee_id
     WHERE m.start_date < e.followup_end
 ), firsts AS (
-    SELECT mentee_id, exposed_from, program_type, mentor_id, mentor_is_manager, reverse_pair,
+    SELECT mentee_id, exposed_from, program_type, mentor_id, mentor_is_employee, mentor_is_manager, reverse_pair,
         cross_generation FROM during WHERE k = 1
 ), totals AS (
     SELECT mentee_id, count(*) AS n_mentorships, sum(meetings) AS meetings FROM during GROUP BY mentee_id
@@ -109,7 +109,7 @@ SELECT e.employee_id, e.department, e.job_level, e.location, e.gender, e.birth_y
          ELSE coalesce(e.termination_reason = 'voluntary', FALSE) END AS event,
     date_diff('day', e.hire_date, f.exposed_from) AS mentored_from_day,
     f.exposed_from IS NOT NULL AS mentored,
-    f.program_type, f.mentor_id, f.mentor_is_manager, f.reverse_pair, f.cross_generation,
+    f.program_type, f.mentor_id, f.mentor_is_employee, f.mentor_is_manager, f.reverse_pair, f.cross_generation,
     coalesce(t.n_mentorships, 0) AS n_mentorships, t.meetings,
     date_diff('day', e.hire_date, am.first_as_mentor) AS mentor_from_day
 FROM emp e

@@ -14,11 +14,11 @@ from .cohorts import Cohort, in_order
 from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
-from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, e_value, exit_causes, exit_risks, extended_km,
-                     follow_up,
-                     group_effects, honest_model, landmark, logrank_test, meetings_effects, mentor_manager_effects,
-                     mentor_own_effect, naive_model, outcome_is_common, pair_labels, programme_effects,
-                     proportional_hazards, retention_at, reverse_pair_effects, rmst, time_varying_model)
+from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, check_covariates, cross_generation_effects,
+                     e_value, exit_causes, exit_causes_by_mentoring, exit_risks, extended_km, follow_up, group_effects,
+                     honest_model, landmark, logrank_test, meetings_effects, mentor_manager_effects, mentor_own_effect,
+                     naive_model, outcome_is_common, pair_labels, programme_effects, proportional_hazards,
+                     retention_at, reverse_pair_effects, rmst, time_varying_model)
 from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS,
                      MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, TAU_DAYS,
                      shown_count)
@@ -76,13 +76,16 @@ def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args:
 
 def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None, event: str | None = None,
              assumptions: Assumptions = Assumptions(), horizon_days: int = HORIZON_DAYS,
-             tau_days: int = TAU_DAYS, base: FollowUp | None = None) -> Headline:
-    """Every headline figure for a cohort; `base`: everyone's follow-up already read (see follow_up)."""
+             tau_days: int = TAU_DAYS, base: FollowUp | None = None,
+             covariates: tuple[str, ...] | None = None) -> Headline:
+    """Every headline figure for a cohort; `base`: everyone's follow-up already read (see follow_up);
+    `covariates`: what the adjusted model compares on (default: everything it can)."""
+    covariates = None if covariates is None else check_covariates(covariates)
     fu = follow_up(con, cohort, as_of, event, base)
     missing: dict[str, str] = {}
     naive = _attempt(missing, "naive", naive_model, fu)
     tv = _attempt(missing, "time_varying", time_varying_model, fu)
-    adjusted = _attempt(missing, "adjusted", honest_model, fu)
+    adjusted = _attempt(missing, "adjusted", lambda f: honest_model(f, covariates), fu)
     if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
         adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, outcome_is_common(fu)))
     curves = _attempt(missing, "curves", extended_km, fu)
@@ -199,6 +202,7 @@ class Diagnostics:
     mentors: ModelFit | None
     meetings: list | None
     missing: dict[str, str]
+    exit_causes_by_mentoring: dict[str, Any] | None = None  # the same, mentored time and not (delayed entry)
 
 
 def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = None,
@@ -210,14 +214,16 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
     resid = _attempt(missing, "schoenfeld", lambda fit: scaled_schoenfeld(fit.result), h.adjusted, needs=("adjusted",))
     marks = {m: _attempt(missing, f"landmark_{m}", landmark, fu, m * DAYS_PER_MONTH) for m in landmark_months}
     causes = _attempt(missing, "exit_causes", exit_causes, fu)
+    causes_split = _attempt(missing, "exit_causes_by_mentoring", exit_causes_by_mentoring, fu)
     mentors = _attempt(missing, "mentors", mentor_own_effect, con, fu)
     meetings = _attempt(missing, "meetings", meetings_effects, fu)
     return Diagnostics(headline=h, ph_test=ph, schoenfeld=resid, landmarks=marks, exit_causes=causes,
+                       exit_causes_by_mentoring=causes_split,
                        mentors=mentors, meetings=meetings, missing=missing)
 
 
 COHORT_DIMENSIONS = DIMENSION_LABELS  # every dimension the Cohorts page compares, with its name in words
-MENTORING_DIMENSIONS = ("program_type", "mentor_is_manager", "reverse_pair")
+MENTORING_DIMENSIONS = ("program_type", "mentor_is_manager", "reverse_pair", "cross_generation")
 
 
 @dataclass(frozen=True)
@@ -269,7 +275,7 @@ def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: da
         suppressed.append(smallest["group"])
     missing: dict[str, str] = {}
     special = {"program_type": programme_effects, "mentor_is_manager": mentor_manager_effects,
-               "reverse_pair": reverse_pair_effects}
+               "reverse_pair": reverse_pair_effects, "cross_generation": cross_generation_effects}
     interaction = None
     if dimension in special:
         effects = _attempt(missing, "effects", special[dimension], fu) or []

@@ -204,6 +204,7 @@ DIMENSION_LABELS = {
     "department": "Department", "job_level": "Job level", "location": "Location", "generation": "Generation",
     "gender": "Gender", "hire_year": "Hire-year cohort", "program_type": "Programme type",
     "mentor_is_manager": "Mentor is the line manager", "reverse_pair": "Reverse pairs (younger mentor)",
+    "cross_generation": "Cross-generation pairs",
 }
 
 

@@ -211,7 +211,7 @@ def test_what_works_and_where_next_show_only_groups_the_privacy_rules_allow(demo
     assert all(int(r[1].replace(",", "")) >= MIN_GROUP_SIZE for r in rows)
     works = next(s.table for s in prs.slides[titles.index("Which kind of mentoring works")].shapes if s.has_table)
     groups = [row.cells[1].text for row in works.rows][1:]
-    assert "ages not recorded" not in groups and "mentor is not the line manager" in groups
+    assert "mentor outside the roster (age unknown)" not in groups and "mentor is not the line manager" in groups
 
 
 def test_where_next_is_each_segments_own_risk_with_the_honest_effect(demo_con):
