@@ -40,7 +40,8 @@ import pandas as pd
 
 from .errors import InvalidInputError, MissingInputError
 from .policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT,
-                     REPLACEMENT_COST_RANGE, SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS)
+                     REPLACEMENT_COST_RANGE, SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS,
+                     shown_total)
 from .wording import GALLUP, MISSING_SALARY, NAIVE_LABEL, PROGRAMME_ASSUMED, YOUR_INPUT, pct
 
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")
@@ -76,6 +77,7 @@ class BusinessCaseInputs:
     naive_hazard_ratio_lower: float | None = None
     naive_hazard_ratio_upper: float | None = None
     sources: dict[str, str] = field(default_factory=dict, hash=False)
+    counts_rounded: bool = False  # a filtered group's, or at a chosen as-of date: its counts shown to the nearest 5
 
     def __post_init__(self):
         sources = dict(self.sources)
@@ -105,7 +107,7 @@ class BusinessCaseInputs:
         return float(np.mean(risks)) if risks else 0.0
 
 
-_INPUT_NAMES = tuple(n for n in BusinessCaseInputs.__dataclass_fields__ if n != "sources")
+_INPUT_NAMES = tuple(n for n in BusinessCaseInputs.__dataclass_fields__ if n not in ("sources", "counts_rounded"))
 _DEFAULT_SOURCES = {"replacement_cost_pct": GALLUP, "programme_years": PROGRAMME_ASSUMED}
 _HINTS = {"average_salary": MISSING_SALARY}
 _LOW_PCT, _HIGH_PCT = REPLACEMENT_COST_RANGE
@@ -362,9 +364,11 @@ def _inputs_dict(x: BusinessCaseInputs) -> dict[str, dict[str, Any]]:
     for name, source in x.sources.items():
         value = getattr(x, name)
         if isinstance(value, tuple):
-            value = {"people": len(value), "mean": float(np.mean(value)) if value else None}
+            value = {"people": shown_total(len(value), x.counts_rounded), "mean": float(np.mean(value)) if value else None}
+        elif name == "people_in_scope":
+            value = shown_total(value, x.counts_rounded)
         out[name] = {"value": value, "source": source}
-    out["coverage_now"] = {"value": x.coverage_now, "source": x.sources.get("exit_risks_now", YOUR_INPUT)}
+    out["coverage_now"] = {"value": x.coverage_now, "source": x.sources.get("people_in_scope", YOUR_INPUT)}
     return out
 
 

@@ -145,10 +145,16 @@ def hazard_ratio_figure(estimates: Mapping[str, HazardRatio | None], title: str 
     return fig
 
 
-def forest_figure(effects: list[SubgroupEffect], title: str | None = None) -> go.Figure:
-    """Hazard ratio per group with its 95% CI, on a log scale; suppressed groups are labelled."""
+def _people(n: int | None, rounded: bool) -> str:
+    shown = None if n is None else shown_total(n, rounded)
+    return "fewer than 5" if shown is None else (f"about {shown:,}" if rounded else f"{shown:,}")
+
+
+def forest_figure(effects: list[SubgroupEffect], title: str | None = None, rounded: bool = False) -> go.Figure:
+    """Hazard ratio per group with its 95% CI, on a log scale; suppressed groups are labelled; `rounded`: a
+    filtered group's counts to the nearest 5, as its total is."""
     shown = [e for e in effects if e.hazard_ratio is not None]
-    labels = [f"{chart_text(e.group)} (n={e.people:,})" for e in shown]
+    labels = [f"{chart_text(e.group)} (n={_people(e.people, rounded)})" for e in shown]
     hr = [e.hazard_ratio.estimate for e in shown]
     fig = go.Figure(go.Scatter(
         x=hr, y=labels, mode="markers", marker=dict(size=10, color=palette.ACCENT, symbol="square"),

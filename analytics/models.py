@@ -19,7 +19,8 @@ from .cox import CoxResult, fit_cox, ph_test
 from .errors import EstimationError, NotEnoughData, RetentionError
 from .km import KaplanMeier, logrank, rmst_difference
 from .policy import (COMMON_OUTCOME, DAYS_PER_MONTH, LANDMARK_DEFAULT_MONTHS, MAX_LOG_SE, MAX_MISSING_SHARE,
-                     MEETING_BANDS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, SMALL_LEVEL, TAIL_DAYS, count_words)
+                     MEETING_BANDS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, SMALL_LEVEL, TAIL_DAYS, count_words,
+                     shown_total)
 from .results import Estimate, HazardRatio, TestResult
 from .wording import months, pct
 
@@ -434,11 +435,13 @@ class SubgroupEffect:
     hazard_ratio: HazardRatio | None
     note: str | None = None
 
-    def as_row(self) -> dict:
+    def as_row(self, rounded: bool = False) -> dict:
+        """A table row; with `rounded` (a filtered group, a chosen as-of date) its counts to the nearest 5."""
         hr = self.hazard_ratio.to_dict() if self.hazard_ratio else {"estimate": None, "lower": None,
                                                                      "upper": None, "p": None}
-        return {"dimension": self.dimension, "group": self.group, "people": self.people,
-                "exits": self.exits, **hr, "note": self.note}
+        count = lambda n: None if n is None else shown_total(n, rounded)  # noqa: E731
+        return {"dimension": self.dimension, "group": self.group, "people": count(self.people),
+                "exits": count(self.exits), **hr, "note": self.note}
 
 
 def _suppressed(dimension: str, group: str, people: int, exits: int, why: str) -> SubgroupEffect:

@@ -83,7 +83,7 @@ def shown_total(n: int, filtered: bool) -> int | None:
     FILTERED_ROUNDING (never 0 for people who are there), or None under the minimum."""
     if shown_count(n) is None:
         return None
-    if not filtered:
+    if not filtered or n == 0:  # nobody is nobody, rounded or not
         return int(n)
     return max(FILTERED_ROUNDING, int(FILTERED_ROUNDING * round(n / FILTERED_ROUNDING)))
 

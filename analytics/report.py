@@ -44,17 +44,18 @@ def tables(h: Headline) -> dict[str, pd.DataFrame]:
     """Every table behind the exports, for CSV download."""
     out: dict[str, pd.DataFrame] = {}
     fits = {"naive (overstated)": h.naive, "time-varying": h.time_varying, "adjusted (honest)": h.adjusted}
-    out["hazard_ratios"] = pd.DataFrame([f.hazard_ratio.as_row(k) for k, f in fits.items() if f])
+    rounded = h.follow_up.rounded  # a filtered group, or a chosen as-of date: counts as its total is shown
+    out["hazard_ratios"] = pd.DataFrame([f.hazard_ratio.as_row(k, rounded) for k, f in fits.items() if f])
     if h.adjusted:
         out["adjusted_model"] = h.adjusted.result.summary_
     if h.curves:
         out["retention_curves"] = curve_table(h)
     if h.retention:
-        out["retention_at_horizon"] = pd.DataFrame([v.as_row(k) for k, v in h.retention.items()])
+        out["retention_at_horizon"] = pd.DataFrame([v.as_row(k, rounded) for k, v in h.retention.items()])
     if h.rmst:
-        out["restricted_mean_tenure_days"] = pd.DataFrame([v.as_row(k) for k, v in h.rmst.items()])
+        out["restricted_mean_tenure_days"] = pd.DataFrame([v.as_row(k, rounded) for k, v in h.rmst.items()])
     if h.median_tenure:  # blank estimate or bound: not reached within follow-up
-        out["median_tenure_days"] = pd.DataFrame([v.as_row(k) for k, v in h.median_tenure.items()])
+        out["median_tenure_days"] = pd.DataFrame([v.as_row(k, rounded) for k, v in h.median_tenure.items()])
     if h.business:
         out["business_case"] = wording.business_case_table(h.business)
         out["coverage_scenarios"] = coverage_scenarios(h.business.inputs)

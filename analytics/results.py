@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .policy import shown_count
+from .policy import shown_total
 
 
-def _shown(count: int | None) -> int | None:
-    return None if count is None else shown_count(count)
+def _shown(count: int | None, rounded: bool = False) -> int | None:
+    """A count as a table may show it: blank for 1-4 people; for a filtered group or a chosen as-of date
+    (`rounded`), to the nearest 5, as its total is (policy.shown_total)."""
+    return None if count is None else shown_total(count, rounded)
 
 
 def _number(value: float | None) -> float | None:
@@ -41,9 +43,9 @@ class Estimate:
             "upper": _number(self.upper),
         }
 
-    def as_row(self, label: str) -> dict:
-        """A table row; a count of 1-4 people is blank (privacy), as everywhere."""
-        return {"label": label, **self.to_dict(), "level": self.level, "n": _shown(self.n)}
+    def as_row(self, label: str, rounded: bool = False) -> dict:
+        """A table row; a count of 1-4 people is blank (privacy), as everywhere, and rounded when `rounded`."""
+        return {"label": label, **self.to_dict(), "level": self.level, "n": _shown(self.n, rounded)}
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,13 @@ class HazardRatio:
             "p": _number(self.p),
         }
 
-    def as_row(self, label: str) -> dict:
+    def as_row(self, label: str, rounded: bool = False) -> dict:
         return {
             "label": label,
             **self.to_dict(),
             "level": self.level,
-            "n": _shown(self.n),
-            "events": _shown(self.events),
+            "n": _shown(self.n, rounded),
+            "events": _shown(self.events, rounded),
         }
 
 

@@ -21,7 +21,7 @@ from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, check_covaria
                      retention_at, reverse_pair_effects, rmst, time_varying_model)
 from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS,
                      MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, TAU_DAYS,
-                     shown_count)
+                     shown_count, shown_total)
 from .results import Estimate, TestResult
 from .wording import ASSUMED_COST, DIMENSION_LABELS, MISSING_SALARY, NAIVE_SOURCE, YOUR_INPUT, from_data, from_model
 
@@ -120,7 +120,7 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     salary = assumptions.average_salary
     salary_input = Input(salary, YOUR_INPUT) if salary is not None else None
     if salary is None and people["salary"].notna().any():  # the same people the risks are for
-        salary_input = Input(float(people["salary"].mean()), from_data(int(people["salary"].notna().sum())))
+        salary_input = Input(float(people["salary"].mean()), from_data(int(people["salary"].notna().sum()), fu.rounded))
     if salary_input is None:
         raise MissingInputError("average_salary", MISSING_SALARY)
     now, others = people[people["mentored"]], people[~people["mentored"]]
@@ -132,18 +132,18 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     in_model = int(fu.rows["employee_id"].nunique())  # the model's people, not its counting-process rows
     years_left = np.minimum(np.asarray(mentoring_left_days, float) / DAYS_PER_YEAR, assumptions.horizon_years)
     return BusinessCaseInputs(
-        people_in_scope=Input(len(people), from_data(len(people))),
-        exit_risks_now=Input(tuple(now["p_unmentored"]), from_model(in_model)),
-        exit_risks_others=Input(tuple(others["p_unmentored"]), from_model(in_model)),
-        hazard_ratio=Input(hr.estimate, from_model(in_model)),
+        people_in_scope=Input(len(people), from_data(len(people), fu.rounded)),
+        exit_risks_now=Input(tuple(now["p_unmentored"]), from_model(in_model, fu.rounded)),
+        exit_risks_others=Input(tuple(others["p_unmentored"]), from_model(in_model, fu.rounded)),
+        hazard_ratio=Input(hr.estimate, from_model(in_model, fu.rounded)),
         hazard_ratio_lower=hr.lower, hazard_ratio_upper=hr.upper,
         coverage_target=Input(max(assumptions.coverage_target, coverage_now), YOUR_INPUT),
         average_salary=salary_input,
         programme_cost_per_mentee=Input(assumptions.programme_cost_per_mentee, assumptions.cost_source),
-        mentee_years_now=Input(float(years_left.sum()), from_data(len(years_left))),
+        mentee_years_now=Input(float(years_left.sum()), from_data(len(years_left), fu.rounded)),
         replacement_cost_pct=(assumptions.replacement_cost_pct if assumptions.replacement_cost_pct == REPLACEMENT_COST_PCT
                               else Input(assumptions.replacement_cost_pct, YOUR_INPUT)),
-        horizon_years=assumptions.horizon_years, **naive_inputs)
+        horizon_years=assumptions.horizon_years, counts_rounded=fu.rounded, **naive_inputs)
 
 
 def _business(fu, adjusted, naive, assumptions, mentoring_left_days) -> BusinessCase:
@@ -161,9 +161,10 @@ def to_json(h: Headline) -> dict[str, Any]:
     test = h.logrank
     return {
         "as_of": fu.as_of.isoformat(), "event": fu.event, "cohort": fu.cohort.describe(),
-        # privacy: a count of 1-4 people is null (docs/design.md, Privacy)
-        "n_employees": shown_count(fu.n_employees), "n_mentored": shown_count(fu.n_mentored),
-        "n_events": shown_count(fu.n_events),
+        # privacy: a count of 1-4 people is null; at an as-of date other than the data's own (or for a filtered
+        # group) every count is to the nearest 5, as on the pages (docs/design.md, Privacy)
+        "n_employees": shown_total(fu.n_employees, fu.rounded), "n_mentored": shown_total(fu.n_mentored, fu.rounded),
+        "n_events": shown_total(fu.n_events, fu.rounded), "counts_rounded": fu.rounded,
         "hazard_ratio": {k: (getattr(h, k).to_dict() if getattr(h, k) else None)
                          for k in ("naive", "time_varying", "adjusted")},
         "retention": {"horizon_days": h.horizon_days, **_dicts(h.retention, ("mentored", "unmentored"))},
@@ -174,7 +175,8 @@ def to_json(h: Headline) -> dict[str, Any]:
         "business_case": h.business.to_dict() if h.business else None,
         "not_available": dict(h.missing),
         # privacy: counts in the notes follow the same rule (a count of 1-4 is null)
-        "notes": {k: shown_count(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in h.notes.items()},
+        "notes": {k: shown_total(v, fu.rounded) if isinstance(v, int) and not isinstance(v, bool) else v
+                  for k, v in h.notes.items()},
         "warnings": list(h.warnings),
     }
 
@@ -234,6 +236,7 @@ class CohortComparison:
     effects: list
     interaction: TestResult | None
     suppressed: list[str]
+    rounded: bool = False  # a filtered group's, or at a chosen as-of date: counts shown to the nearest 5
 
 
 def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: date | str | None = None,
@@ -282,7 +285,11 @@ def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: da
     else:
         both = _attempt(missing, "effects", group_effects, fu, dimension)
         effects, interaction = both if both else ([], None)
-    return CohortComparison(dimension, curves, pd.DataFrame(rows), _complementary(effects), interaction, suppressed)
+    table = pd.DataFrame(rows)
+    if fu.rounded and len(table):  # a filtered group or a chosen as-of date: its counts as its total is shown
+        for column in ("people", "exits", "mentored"):
+            table[column] = [None if v is None or pd.isna(v) else shown_total(int(v), True) for v in table[column]]
+    return CohortComparison(dimension, curves, table, _complementary(effects), interaction, suppressed, fu.rounded)
 
 
 def _complementary(effects: list) -> list:

@@ -293,14 +293,14 @@ MISSING_SALARY = ": the data has no salary column, so enter the average annual s
 NAIVE_SOURCE = "naive model (overstated)"
 
 
-def from_data(n: int) -> str:
-    """Source string of an input measured on the user's data."""
-    return f"from your data (n = {n:,})"
+def from_data(n: int, rounded: bool = False) -> str:
+    """Source string of an input measured on the user's data; its count rounded as the group's total is."""
+    return f"from your data (n = {total_words(n, rounded)})"
 
 
-def from_model(people: int) -> str:
+def from_model(people: int, rounded: bool = False) -> str:
     """Source string of the honest hazard ratio."""
-    return f"adjusted model, {from_data(people)}"
+    return f"adjusted model, {from_data(people, rounded)}"
 
 
 INPUT_LABELS = {
@@ -321,7 +321,7 @@ INPUT_LABELS = {
 ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name != "naive_hazard_ratio")  # the naive one is not an assumption
 _SHARES = ("exit_probability", "coverage_now", "coverage_target", "replacement_cost_pct")
 _AMOUNTS = ("average_salary", "programme_cost_per_mentee")
-_DERIVED = {"exit_probability": "exit_risks_now", "coverage_now": "exit_risks_now"}  # where their source is
+_DERIVED = {"exit_probability": "exit_risks_now", "coverage_now": "people_in_scope"}  # where their source is
 _YEARS = ("mentee_years_now", "programme_years")
 
 
@@ -352,7 +352,8 @@ def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
             continue
         low, high = (x.hazard_ratio_lower, x.hazard_ratio_upper) if name == "hazard_ratio" else (None, None)
         span = f"{input_value(name, low)}{DASH}{input_value(name, high)}" if low is not None and high is not None else ""
-        rows.append((INPUT_LABELS[name], input_value(name, value), span, _source(x, name)))
+        shown = total_words(value, x.counts_rounded) if name == "people_in_scope" else input_value(name, value)
+        rows.append((INPUT_LABELS[name], shown, span, _source(x, name)))
     return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
 
 
@@ -399,10 +400,15 @@ def _values(e: Range) -> tuple:
     return e.estimate, e.low, e.high
 
 
+def people_words(x: BusinessCaseInputs, n: float) -> str:
+    """A number of people in the business case: '871', or 'about 870' where the group's counts are rounded."""
+    return total_words(int(round(n)), True) if x.counts_rounded else f"{n:,.0f}"
+
+
 def _case_rows(case: BusinessCase) -> list[tuple]:
     x = case.inputs
     now = f"Programme as it is ({pct(x.coverage_now)} mentored)"
-    more = f"{case.target.mentees:,.0f} more mentees"
+    more = f"{people_words(x, case.target.mentees)} more mentees"
     target = f"Target: from {pct(x.coverage_now)} to {pct(x.coverage_target)} mentored ({more})"
     sections = [(now, case.current), (target, case.target)]
     if case.naive_current is not None:
@@ -425,8 +431,14 @@ def payback_words(payback: Range) -> str:
     """The payback Range in a sentence; `high` is the slow end, None when it never pays back."""
     if payback.estimate is None:
         return "At the honest estimate it saves nothing, so it does not pay back its cost."
-    slow = "never" if payback.high is None else f"{payback.high:,.0f} months"
-    return f"It pays back its cost in about {payback.estimate:,.0f} months (range {payback.low:,.0f} months to {slow})."
+    slow = "never" if payback.high is None else months_words(payback.high)
+    return (f"It pays back its cost in about {months_words(payback.estimate)} (range {months_words(payback.low)} to "
+            f"{slow}).")
+
+
+def months_words(n: float) -> str:
+    """'1 month', '13 months'."""
+    return f"{n:,.0f} month{'' if round(n) == 1 else 's'}"
 
 
 LOSS_NOTE = "At the cautious end of the range the programme costs more than it saves."
@@ -440,8 +452,8 @@ def target_sentence(case: BusinessCase) -> str:
     if round(tgt.mentees) < 1:
         return ""
     exits = f"{tgt.avoided_exits.estimate:,.0f} more exit{'' if round(tgt.avoided_exits.estimate) == 1 else 's'}"
-    return (f"If {pct(x.coverage_target)} were mentored instead of {pct(x.coverage_now)}, {tgt.mentees:,.0f} more "
-            f"mentees would avoid about {exits} {per_period(x.horizon_years, 'a year')}, net "
+    return (f"If {pct(x.coverage_target)} were mentored instead of {pct(x.coverage_now)}, "
+            f"{people_words(x, tgt.mentees)} more mentees would avoid about {exits} {per_period(x.horizon_years, 'a year')}, net "
             f"{money(tgt.net_benefit.estimate)} (range {money_range(tgt.net_benefit)}).")
 
 
@@ -468,7 +480,7 @@ def key_messages(h: Headline) -> dict[str, str]:
     if h.business:
         cur, years = h.business.current, h.business.inputs.horizon_years
         out["value"] = (f"The programme as it is avoids about {cur.avoided_exits.estimate:,.0f} exits "
-                        f"{per_period(years, 'a year')} (range {cur.avoided_exits.low:,.0f}{DASH}"
+                        f"{per_period(years, 'a year')} (range {cur.avoided_exits.low:,.0f} to "
                         f"{cur.avoided_exits.high:,.0f}), worth a net {money(cur.net_benefit.estimate)} (range "
                         f"{money_range(cur.net_benefit)}). {payback_words(cur.payback_months)}")
     return out

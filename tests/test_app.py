@@ -558,3 +558,57 @@ def test_a_cohort_of_a_few_people_shows_no_count_of_one_to_four_anywhere(monkeyp
         assert metric.value.replace(",", "") not in {"1", "2", "3", "4"}, metric.label
     if page == "views/cohorts.py":
         assert "people" in checked and "exits" in checked  # the cohort table was there to be checked
+
+
+def test_a_filtered_groups_counts_are_rounded_everywhere_its_total_is(demo_db, tmp_path, capsys):
+    """Rounding the sidebar's total is undone by any exact count of the same people elsewhere. For a filtered
+    group every count is to the nearest 5: the business case's inputs and their sources (page table, CSV,
+    JSON), the tables' n and exits (CSV zip, Cohorts, Methods), the effect chart's labels; and the CLI's JSON
+    at a chosen as-of date likewise."""
+    import io
+    import json
+    import re
+    import zipfile
+
+    from analytics import figures, report, wording
+    from analytics.cli import main
+    from analytics.cohorts import Cohort
+    from analytics.summary import compare_cohorts, headline
+
+    con = store.connect(demo_db)
+    try:
+        sales = Cohort(department=("Sales",), job_level=("L2",))
+        h = headline(con, sales)
+        assert h.follow_up.rounded
+        frame = wording.assumptions_frame(h.business.inputs)
+        people = frame.set_index("input").loc["People employed now", "value"]
+        assert people.startswith("about ")
+        numbers = [int(n.replace(",", "")) for cell in frame["source"] for n in re.findall(r"n = (?:about )?([\d,]+)", cell)]
+        assert numbers and all(n % 5 == 0 for n in numbers)
+        assert all("about" in cell for cell in frame["source"] if "n = " in cell)
+        with zipfile.ZipFile(io.BytesIO(report.tables_zip(h))) as z:
+            for name in ("hazard_ratios.csv", "retention_at_horizon.csv"):
+                table = pd.read_csv(z.open(name))
+                for column in ("n", "events"):
+                    if column in table:
+                        assert (table[column].dropna() % 5 == 0).all(), (name, column)
+        comparison = compare_cohorts(con, "job_level", Cohort(department=("Sales",)))
+        assert comparison.rounded
+        for column in ("people", "exits", "mentored"):
+            assert all(v is None or pd.isna(v) or v % 5 == 0 for v in comparison.table[column]), column
+        rows = [e.as_row(True) for e in comparison.effects]
+        assert all(r["people"] is None or r["people"] % 5 == 0 for r in rows)
+        labels = [t for t in figures.forest_figure(comparison.effects, rounded=True).data[0].y]
+        assert all(re.search(r"n=(about \d+|fewer than 5)\)$", label) for label in labels)
+        assert h.business.to_dict()["inputs"]["people_in_scope"]["value"] % 5 == 0
+    finally:
+        con.close()
+    capsys.readouterr()
+    assert main(["summary", "--db", str(demo_db), "--as-of", "2024-06-30", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["counts_rounded"]
+    assert all(result[k] % 5 == 0 for k in ("n_employees", "n_mentored", "n_events"))
+    assert result["business_case"]["inputs"]["people_in_scope"]["value"] % 5 == 0
+    assert main(["summary", "--db", str(demo_db), "--json"]) == 0
+    own = json.loads(capsys.readouterr().out)
+    assert not own["counts_rounded"] and own["n_employees"] == 5000  # the data's own date, everyone: exact

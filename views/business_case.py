@@ -63,7 +63,7 @@ second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.est
                     ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
                  help="Months of the estimated savings it takes to cover the programme's cost.")
 st.caption(f"Ranges come from the 95% range of the honest effect; they leave out the uncertainty in each "
-           f"person's own risk and in your assumptions. {case.inputs.people_in_scope:,} people "
+           f"person's own risk and in your assumptions. {wording.people_words(case.inputs, case.inputs.people_in_scope)} people "
            f"employed now, {pct(case.inputs.coverage_now)} mentored; each person's own chance of leaving, from their "
            f"tenure and characteristics, is {pct(case.inputs.exit_probability)} on average {period} unmentored. "
            f"Cost counts only while mentoring runs: {case.inputs.mentee_years_now:,.0f} years of today's mentoring "
@@ -74,7 +74,7 @@ if cur.net_benefit.low is not None and cur.net_benefit.low < 0:
 
 st.subheader(f"If {pct(case.inputs.coverage_target)} were mentored")
 with st.container(horizontal=True):
-    st.metric("More mentees", f"{tgt.mentees:,.0f}", border=True)
+    st.metric("More mentees", wording.people_words(case.inputs, tgt.mentees), border=True)
     st.metric(f"Extra exits avoided {period}", f"{tgt.avoided_exits.estimate:,.0f}", border=True)
     st.metric("Extra net benefit", money(tgt.net_benefit.estimate), border=True,
               **ui.range_delta(money_range(tgt.net_benefit)))

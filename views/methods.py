@@ -4,13 +4,14 @@ import streamlit as st
 
 import ui
 from analytics import figures, wording
-from analytics.policy import CURVE_MONTHS, SIGNIFICANCE
+from analytics.policy import CURVE_MONTHS, SIGNIFICANCE, shown_total
 
 st.title("Methods and model checks")
 ui.require("methods")
 ui.require_data()
 d = ui.current_diagnostics()
 h = d.headline
+rounded = h.follow_up.rounded  # a filtered group, or a chosen as-of date: counts to the nearest 5, as its total
 
 st.subheader("Three ways to measure the same thing")
 st.markdown(
@@ -20,7 +21,7 @@ st.markdown(
     "as mentored (a time-varying Cox model).\n"
     "- **Honest (adjusted)**: the same, comparing like with like on every usable characteristic.")
 fits = {"Naive (overstated)": h.naive, "From mentoring start": h.time_varying, "Adjusted (honest)": h.adjusted}
-rows = [fit.hazard_ratio.as_row(label) for label, fit in fits.items() if fit]
+rows = [fit.hazard_ratio.as_row(label, rounded) for label, fit in fits.items() if fit]
 if rows:
     ui.table(pd.DataFrame(rows)[["label", "estimate", "lower", "upper", "p", "n", "events"]]
              .rename(columns={"label": "model", "estimate": "hazard ratio", "n": "rows"}), "model comparison",
@@ -80,8 +81,9 @@ if d.ph_test is not None:
 st.subheader("Landmark check")
 marks = [(m, lm) for m, lm in d.landmarks.items() if lm]
 if marks:
-    st.dataframe(pd.DataFrame([lm.hazard_ratio.as_row(f"{m} months") | {"mentored by then": lm.n_mentored,
-                                                                        "not mentored": lm.n_unmentored}
+    st.dataframe(pd.DataFrame([lm.hazard_ratio.as_row(f"{m} months", rounded)
+                               | {"mentored by then": shown_total(lm.n_mentored, rounded),
+                                  "not mentored": shown_total(lm.n_unmentored, rounded)}
                                for m, lm in marks]).drop(columns=["level", "n"]),
                  hide_index=True, column_config=ui.HR_COLUMNS)
     st.caption("People still employed at the landmark, grouped by whether they were mentored by then, "
@@ -103,7 +105,7 @@ with left:
 with right:
     st.subheader("Meetings (dose-response)")
     if d.meetings:
-        dose = pd.DataFrame([e.as_row() for e in d.meetings])
+        dose = pd.DataFrame([e.as_row(rounded) for e in d.meetings])
         dose["95% range"] = [f"{lo:.2f}–{hi:.2f}" if pd.notna(lo) else "–" for lo, hi in zip(dose["lower"], dose["upper"])]
         st.dataframe(dose[["group", "people", "exits", "estimate", "95% range", "p"] + (["note"] if dose["note"].notna().any() else [])],
                      hide_index=True, column_config=ui.HR_COLUMNS)
