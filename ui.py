@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Mapping
 import duckdb
 import streamlit as st
 
-from analytics import access, deck, report, store, summary, wording
+from analytics import access, deck, report, store, summary, where_next, wording
 from analytics import palette
 from analytics.cohorts import Cohort
 from analytics.errors import AccessConfigError, RetentionError
@@ -222,7 +222,7 @@ def require_data() -> None:
         st.stop()
 
 
-SIDEBAR_FILTERS = ("department", "job_level", "location", "generation")
+SIDEBAR_FILTERS = ("department", "job_level", "location", "generation", "gender")
 
 
 def sidebar() -> Cohort:
@@ -347,14 +347,29 @@ def current_headline(assumptions: summary.Assumptions = summary.Assumptions()) -
 
 
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
-def _diagnostics(version: str, cohort: Cohort, as_of: date, event: str) -> summary.Diagnostics:
-    return summary.diagnostics(cursor(), cohort, as_of, event, base=base_follow_up(version, as_of, event))
+def _where_next(version: str, cohort: Cohort, as_of: date, event: str, assumptions: summary.Assumptions) -> list:
+    return where_next.for_headline(headline(version, cohort, as_of, event, assumptions))
 
 
-def current_diagnostics() -> summary.Diagnostics:
+def current_where_next(assumptions: summary.Assumptions) -> list:
+    """Where to extend the programme next under the Business case page's assumptions, best first."""
+    s = settings()
+    with st.spinner("Ranking where to extend next…"):
+        return _where_next(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def _diagnostics(version: str, cohort: Cohort, as_of: date, event: str, choices: tuple = ()) -> summary.Diagnostics:
+    return summary.diagnostics(cursor(), cohort, as_of, event, base=base_follow_up(version, as_of, event),
+                               **dict(choices))
+
+
+def current_diagnostics(**choices) -> summary.Diagnostics:
+    """The Methods page's analyses; `choices`: an analyst's covariates, horizon_days and tau_days."""
     s = settings()
     with st.spinner("Running the model checks…"):
-        return _diagnostics(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event)
+        return _diagnostics(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event,
+                            tuple(sorted(choices.items())))
 
 
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)

@@ -455,14 +455,11 @@ def _mentors_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
                             "count it."], size=22)
 
 
-def _segment_words(segment: dict[str, str]) -> str:
-    return ", ".join(f"{wording.DIMENSION_LABELS.get(k, k)}: {wording.chart_text(v)}" for k, v in segment.items())
-
-
 def _where_next_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     shown = b.where_next[:WHERE_NEXT_SHOWN]
     years = b.headline.business.inputs.horizon_years
-    rows = [[_segment_words(s.segment), f"{s.people_unmentored:,}",
+    rounded = b.headline.follow_up.rounded
+    rows = [[wording.segment_words(s.segment), wording.total_words(s.people_unmentored, rounded),
              f"{s.exits_avoided_per_100.estimate:,.1f} ({s.exits_avoided_per_100.low:,.1f} to "
              f"{s.exits_avoided_per_100.high:,.1f})",
              DASH if s.value_per_100 is None else

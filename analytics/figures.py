@@ -193,6 +193,32 @@ def incidence_figure(tables: Mapping[str, pd.DataFrame], max_months: float | Non
     return fig
 
 
+CAUSE_DASHES = {"voluntary": "solid", "involuntary": "dash", "other": "dot"}
+
+
+def incidence_by_group_figure(split: Mapping[str, Mapping[str, pd.DataFrame]], max_months: float | None = None,
+                              height: int = 400) -> go.Figure:
+    """Cumulative incidence of each kind of exit in mentored and not mentored time: colour by group (the
+    palette's mentored and unmentored), line style by kind of exit, so it reads in greyscale too."""
+    fig = go.Figure()
+    for group, tables in split.items():
+        colour = palette.MENTORED if group == "mentored" else palette.UNMENTORED
+        for cause, table in tables.items():
+            t = table[table["at_risk"] >= MIN_GROUP_SIZE]
+            if max_months:
+                t = t[t["time"] <= max_months * DAYS_PER_MONTH]
+            if t.empty:
+                continue
+            x = np.r_[t["time"].iloc[0], t["time"].to_numpy(float)] / DAYS_PER_MONTH
+            y = np.r_[0, t["cif"].to_numpy(float)]
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line_shape="hv", name=f"{cause} exits, {group}",
+                                     line=dict(color=colour, width=2.5, dash=CAUSE_DASHES.get(cause, "dashdot"))))
+    _layout(fig, height=height)
+    fig.update_xaxes(title_text="Months since hire")
+    fig.update_yaxes(title_text="Share who have left", tickformat=".0%", rangemode="tozero")
+    return fig
+
+
 def schoenfeld_figure(residuals: pd.DataFrame, covariate: str, height: int = 320) -> go.Figure:
     """Scaled Schoenfeld residuals over time with a smooth trend: flat means proportional hazards."""
     x = residuals["time"].to_numpy(float) / DAYS_PER_MONTH

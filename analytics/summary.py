@@ -187,7 +187,7 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
 
     h = headline(con, cohort, as_of, event, assumptions)
     # where to extend next, best first (exploratory): analytics/where_next.py
-    return {**to_json(h), "where_next": [s.to_dict() for s in for_headline(h)]}
+    return {**to_json(h), "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
 
 
 # ---------------------------------------------------------------- the analysts' pages
@@ -209,8 +209,12 @@ class Diagnostics:
 
 def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = None,
                 event: str | None = None, landmark_months: tuple[int, ...] = LANDMARK_MONTHS,
-                base: FollowUp | None = None) -> Diagnostics:
-    h = headline(con, cohort, as_of, event, base=base)
+                base: FollowUp | None = None, covariates: tuple[str, ...] | None = None,
+                horizon_days: int = HORIZON_DAYS, tau_days: int = TAU_DAYS) -> Diagnostics:
+    """The Methods page's analyses; `covariates`, `horizon_days` and `tau_days` are an analyst's choices (the
+    Overview and the exports keep the defaults)."""
+    h = headline(con, cohort, as_of, event, base=base, covariates=covariates, horizon_days=horizon_days,
+                 tau_days=tau_days)
     fu, missing = h.follow_up, dict(h.missing)
     ph = _attempt(missing, "ph_test", proportional_hazards, h.adjusted, needs=("adjusted",))
     resid = _attempt(missing, "schoenfeld", lambda fit: scaled_schoenfeld(fit.result), h.adjusted, needs=("adjusted",))

@@ -32,7 +32,7 @@ import pandas as pd
 from .business import Range, avoided_exits
 from .errors import RetentionError
 from .models import FollowUp, ModelFit, SubgroupEffect, exit_risks, group_effects
-from .policy import DAYS_PER_YEAR, MIN_GROUP_SIZE, shown_count
+from .policy import DAYS_PER_YEAR, MIN_GROUP_SIZE, shown_count, shown_total
 
 DIMENSIONS = ("department", "job_level", "location", "generation")
 PER = 100  # newly mentored people the figures are for
@@ -97,13 +97,14 @@ class Segment:
     exits_avoided_per_100: Range
     value_per_100: Range | None  # None without a salary to value exits by
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, rounded: bool = False) -> dict[str, Any]:
+        """JSON-ready; `rounded`: a filtered group's, or at a chosen as-of date, people to the nearest 5."""
         rng = lambda r: None if r is None else {"estimate": r.estimate, "lower": r.low, "upper": r.high}  # noqa: E731
         est, lo, hi = self.effect.hazard_ratio()
         own = None if self.effect.raw is None else {
             "estimate": math.exp(self.effect.raw), "lower": math.exp(self.effect.raw - Z * self.effect.raw_se),
             "upper": math.exp(self.effect.raw + Z * self.effect.raw_se)}
-        return {"segment": dict(self.segment), "people_unmentored": shown_count(self.people_unmentored),
+        return {"segment": dict(self.segment), "people_unmentored": shown_total(self.people_unmentored, rounded),
                 "exits_avoided_per_100": rng(self.exits_avoided_per_100), "value_per_100": rng(self.value_per_100),
                 "hazard_ratio": {"estimate": est, "lower": lo, "upper": hi, "weight_on_own": self.effect.weight},
                 "own_hazard_ratio": own}

@@ -208,6 +208,59 @@ DIMENSION_LABELS = {
 }
 
 
+COVARIATE_LABELS = {"department": "Department", "job_level": "Job level", "location": "Location", "gender": "Gender",
+                    "generation": "Generation", "hire_year": "Hire year", "performance_rating": "Performance rating",
+                    "log_salary": "Salary (log)"}
+
+
+def retention_table(h: Headline, rounded: bool = False) -> pd.DataFrame:
+    """Each group's share still here at the headline's horizon and its restricted mean months, with ranges."""
+    rows = []
+    for name in ("mentored", "unmentored"):
+        r = h.retention[name] if h.retention else None
+        m = h.rmst[name] if h.rmst else None
+        rows.append({"group": name,
+                     "people": None if r is None or r.n is None else total_words(r.n, rounded),
+                     f"still here at {months(h.horizon_days)} months": DASH if r is None else pct(r.estimate),
+                     "range": DASH if r is None else pct_range(r.lower, r.upper),
+                     f"months kept of the first {months(h.tau_days)}": DASH if m is None else
+                     f"{m.estimate / DAYS_PER_MONTH:.1f} ({m.lower / DAYS_PER_MONTH:.1f} to {m.upper / DAYS_PER_MONTH:.1f})"})
+    return pd.DataFrame(rows)
+
+
+PAIRS_NOTE = ("Computed from the two people's birth years, whatever the programme is called: 'younger mentor' "
+              "pairs a mentor younger than the mentee, 'another generation' a mentor and mentee from different "
+              "generations (Boomer, Gen X, Millennial, Gen Z), either way round. The 'reverse' programme type is "
+              "what the records call the programme, which may differ. A mentor outside the roster (an external "
+              "coach, or someone not in the HR file) has no recorded age, so those pairs are a group of their own.")
+
+
+WHERE_NEXT_NOTE = ("Exploratory: a ranking to discuss, not a forecast for any one group. Each group's figure comes "
+                   "from its unmentored people's own chances of leaving and the group's own effect, pulled toward "
+                   "the company-wide effect as far as the group's data are thin; groups overlap (a person is in a "
+                   "department, a level, a location and a generation at once).")
+
+
+def segment_words(segment: dict) -> str:
+    """{'department': 'Sales'} -> 'Department: Sales'."""
+    return ", ".join(f"{DIMENSION_LABELS.get(k, k)}: {chart_text(v)}" for k, v in segment.items())
+
+
+def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.DataFrame:
+    """The ranking as people read it: group, people not mentored now, exits avoided and net value per 100 newly
+    mentored with their ranges, and the group's effect as used."""
+    rows = []
+    for s in segments:
+        avoided, value = s.exits_avoided_per_100, s.value_per_100
+        est, lo, hi = s.effect.hazard_ratio()
+        rows.append({"group": segment_words(s.segment), "not mentored now": total_words(s.people_unmentored, rounded),
+                     f"exits avoided per 100 mentored {per_period(years)}":
+                         f"{avoided.estimate:,.1f} ({avoided.low:,.1f} to {avoided.high:,.1f})",
+                     "net value per 100": DASH if value is None else f"{money(value.estimate)} ({money_range(value)})",
+                     "effect used": less_likely({"estimate": est, "lower": lo, "upper": hi})})
+    return pd.DataFrame(rows)
+
+
 def staying_words(event: str) -> str:
     """What a retention figure measures: 'still employed', or, counting voluntary exits only (other
     exits end follow-up), 'had not left voluntarily'."""

@@ -99,3 +99,66 @@ def test_competing_exits_split_by_mentoring_count_mentored_time_from_its_start(c
     whole = models.exit_causes(fu)
     for cause in ("voluntary", "involuntary", "other"):
         assert whole[cause].equals(d.exit_causes[cause])  # the unsplit curves are unchanged
+
+
+# ------------------------------------------------------------ on the pages
+
+def test_methods_page_choices_change_its_own_figures_only(monkeypatch, demo_db):
+    from tests.test_app import assert_clean, open_app
+
+    at = open_app(monkeypatch, demo_db, "views/methods.py")
+    assert_clean(at)
+    assert any("Each characteristic is compared with its largest group" in c.value and "Engineering" in c.value
+               for c in at.caption)
+    before = [df.value.copy() for df in at.dataframe]
+    retention = next(v for v in before if "still here at 12 months" in v.columns)
+    at.selectbox(key="methods_horizon").set_value(24).run()
+    assert_clean(at)
+    after = next(df.value for df in at.dataframe if "still here at 24 months" in df.value.columns)
+    assert list(after["still here at 24 months"]) != list(retention["still here at 12 months"])
+    models_before = next(v for v in before if "hazard ratio" in v.columns)
+    models_after = next(df.value for df in at.dataframe if "hazard ratio" in df.value.columns)
+    assert models_after.equals(models_before)  # the horizon leaves the models alone
+    at.multiselect(key="methods_covariates").set_value(["department", "job_level"]).run()
+    assert_clean(at)
+    fewer = next(df.value for df in at.dataframe if "hazard ratio" in df.value.columns)
+    adjusted = lambda t: float(t.loc[t["model"] == "Adjusted (honest)", "hazard ratio"].iloc[0])  # noqa: E731
+    naive = lambda t: float(t.loc[t["model"] == "Naive (overstated)", "hazard ratio"].iloc[0])  # noqa: E731
+    assert adjusted(fewer) != adjusted(models_before) and naive(fewer) == naive(models_before)
+    assert len(at.get("plotly_chart")) >= 3 and any("in mentored and not mentored time" in m.value for m in at.markdown)
+
+
+def test_overview_keeps_the_standard_choices_whatever_the_methods_page_says(monkeypatch, demo_db):
+    from tests.test_app import assert_clean, open_app
+
+    at = open_app(monkeypatch, demo_db, "views/methods.py")
+    at.multiselect(key="methods_covariates").set_value(["department"]).run()
+    at.switch_page("views/overview.py").run()
+    assert_clean(at)
+    con = store.connect(demo_db)
+    expected = headline(con).adjusted.hazard_ratio
+    con.close()
+    from analytics.wording import hr_words
+    assert any(hr_words(expected) in m.value for m in at.markdown)
+
+
+def test_business_case_page_ranks_where_to_extend_next(monkeypatch, demo_db):
+    from tests.test_app import assert_clean, open_app
+
+    at = open_app(monkeypatch, demo_db, "views/business_case.py")
+    assert_clean(at)
+    assert any(s.value == "Where to extend the programme next" for s in at.subheader)
+    ranking = next(df.value for df in at.dataframe if "not mentored now" in df.value.columns)
+    assert 1 <= len(ranking) <= 10 and ranking["group"].iloc[0].split(":")[0] in (
+        "Department", "Job level", "Location", "Generation")
+    assert any("Exploratory" in c.value for c in at.caption)
+
+
+def test_cohorts_page_explains_age_pairs(monkeypatch, demo_db):
+    from analytics.wording import PAIRS_NOTE
+    from tests.test_app import assert_clean, open_app
+
+    at = open_app(monkeypatch, demo_db, "views/cohorts.py")
+    at.selectbox(key="cohort_dimension").set_value("cross_generation").run()
+    assert_clean(at)
+    assert any(c.value == PAIRS_NOTE for c in at.caption)

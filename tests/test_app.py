@@ -57,7 +57,7 @@ def test_page_on_demo_data(monkeypatch, demo_db, page):
 def test_sidebar_shows_the_filters_and_who_is_in_scope(monkeypatch, demo_db):
     at = open_app(monkeypatch, demo_db)
     assert [m.key for m in at.sidebar.multiselect] == [
-        "filter_department", "filter_job_level", "filter_location", "filter_generation"]
+        "filter_department", "filter_job_level", "filter_location", "filter_generation", "filter_gender"]
     assert any("5,000** people in scope" in c.value for c in at.sidebar.caption)
 
 

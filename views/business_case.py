@@ -4,8 +4,10 @@ import streamlit as st
 import ui
 from analytics import figures, wording
 from analytics.business import coverage_scenarios, sensitivity
-from analytics.policy import HORIZON_YEARS_RANGE, REPLACEMENT_COST_RANGE
+from analytics.policy import HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE
 from analytics.wording import GALLUP, PERCENT_WIDGET, money, money_range, pct
+
+WHERE_NEXT_ROWS = 10  # the best groups shown; summary --json has them all
 
 st.title("Business case")
 ui.require("business_case")
@@ -83,6 +85,15 @@ ui.chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years))
 if case.naive_current is not None:
     st.info(f"A naive report would claim a net benefit of {money(case.naive_current.net_benefit.estimate)} "
             f"for the programme as it is: it uses the overstated effect.", icon=":material/report:")
+
+st.subheader("Where to extend the programme next")
+ranking = ui.current_where_next(assumptions)
+if ranking:
+    ui.table(wording.where_next_table(ranking[:WHERE_NEXT_ROWS], case.inputs.counts_rounded, years), "where next",
+             hide_index=True)
+    st.caption(wording.WHERE_NEXT_NOTE + f" Groups of fewer than {MIN_GROUP_SIZE} people not mentored are not shown.")
+else:
+    st.caption("No ranking: it needs the honest effect and the business case above.")
 
 st.subheader("Sensitivity: return on investment")
 grid = sensitivity(case.inputs)

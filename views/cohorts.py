@@ -20,6 +20,8 @@ if c.curves:
 if dimension in MENTORING_DIMENSIONS:
     st.caption("Mentored people enter their group at the start of their first mentorship; "
                "'not mentored' is everyone's time before mentoring.")
+if dimension in ("reverse_pair", "cross_generation"):
+    st.caption(wording.PAIRS_NOTE)
 if c.suppressed:
     st.info(wording.suppressed_groups(c.suppressed), icon=":material/visibility_off:")
 

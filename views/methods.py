@@ -4,12 +4,29 @@ import streamlit as st
 
 import ui
 from analytics import figures, wording
-from analytics.policy import CURVE_MONTHS, SIGNIFICANCE, shown_total
+from analytics.models import CATEGORICAL, NUMERIC
+from analytics.policy import CURVE_MONTHS, DAYS_PER_MONTH, SIGNIFICANCE, shown_total
+
+HORIZON_CHOICES = [6, 12, 24, 36]
+RMST_CHOICES = [12, 24, 36, 60]
+COVARIATES = {c: wording.COVARIATE_LABELS.get(c, c.replace("_", " ")) for c in CATEGORICAL + NUMERIC}
 
 st.title("Methods and model checks")
 ui.require("methods")
 ui.require_data()
-d = ui.current_diagnostics()
+with st.expander("Analyst choices (this page only: the Overview and the exports keep the standard ones)"):
+    cols = st.columns([1, 1, 3])
+    horizon = cols[0].selectbox("Retention horizon", HORIZON_CHOICES, index=HORIZON_CHOICES.index(12),
+                                format_func=lambda m: f"{m} months", key="methods_horizon")
+    window = cols[1].selectbox("Restricted mean over", RMST_CHOICES, index=RMST_CHOICES.index(24),
+                               format_func=lambda m: f"first {m} months", key="methods_window")
+    covariates = cols[2].multiselect("Compare like with like on", list(COVARIATES), default=list(COVARIATES),
+                                     format_func=COVARIATES.get, key="methods_covariates",
+                                     help="What the adjusted (honest) model holds equal. Fewer leaves more of who "
+                                          "gets mentored in the estimate.")
+choices = dict(horizon_days=round(horizon * DAYS_PER_MONTH), tau_days=round(window * DAYS_PER_MONTH),
+               covariates=None if set(covariates) == set(COVARIATES) else tuple(c for c in COVARIATES if c in covariates))
+d = ui.current_diagnostics(**choices)
 h = d.headline
 rounded = h.follow_up.rounded  # a filtered group, or a chosen as-of date: counts to the nearest 5, as its total
 
@@ -33,6 +50,11 @@ if rows:
 for key, why in h.missing.items():
     st.caption(f"{key.replace('_', ' ')}: {wording.md(why)}")
 
+if h.retention or h.rmst:
+    st.subheader(f"Still here at {horizon} months, and months kept of the first {window}")
+    ui.table(wording.retention_table(h, rounded), "retention at the horizon", hide_index=True)
+    st.caption("Unadjusted, as they are; mentored people count from the day their mentoring began.")
+
 if h.adjusted and h.adjusted.e_value:
     ev = h.adjusted.e_value
     st.subheader("What an unmeasured factor would need (E-value)")
@@ -52,6 +74,10 @@ if h.adjusted:
     ui.table(table, "adjusted model", hide_index=True, height=300,
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:-1]}
                  | {"p": st.column_config.NumberColumn(format="%.2g")})
+    if h.adjusted.references:
+        st.caption("Each characteristic is compared with its largest group: "
+                   + wording.md("; ".join(f"{COVARIATES.get(k, k)}: {v}" for k, v in h.adjusted.references.items()))
+                   + ". A hazard ratio below 1 means fewer exits than that group.")
     if h.adjusted.dropped:
         st.caption("Left out: " + "; ".join(f"{k.replace('_', ' ')} ({v})" for k, v in h.adjusted.dropped.items()))
     if h.adjusted.pooled:
@@ -92,6 +118,11 @@ if marks:
 if d.exit_causes:
     st.subheader("Voluntary and involuntary exits (competing risks)")
     ui.chart(figures.incidence_figure(d.exit_causes, max_months=CURVE_MONTHS))
+if d.exit_causes_by_mentoring:
+    st.markdown("**The same, in mentored and not mentored time**")
+    ui.chart(figures.incidence_by_group_figure(d.exit_causes_by_mentoring, max_months=CURVE_MONTHS))
+    st.caption("Mentored people enter the mentored lines on the day their mentoring began (and leave the "
+               "others then), so the months before mentoring are not credited to it. Unadjusted.")
 
 left, right = st.columns([2, 3])
 with left:
