@@ -9,10 +9,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -145,14 +147,79 @@ def _rows(source: Any, name: str | None) -> tuple[str, str, Any]:
 def _csv_rows(data: bytes) -> list[list[Any]]:
     text = decode_text(data)
     sep = _separator(text)
+    if _plain(text, sep):
+        head = list(itertools.islice(csv.reader(io.StringIO(_first_records(text, HEADER_SEARCH_ROWS + 1), newline=""),
+                                                delimiter=sep, skipinitialspace=True), HEADER_SEARCH_ROWS + 1))
+        if len(head) > HEADER_SEARCH_ROWS:  # longer than the rows the header is looked for in
+            return _PlainCsv(head, text, sep)
+    return _all_csv_rows(text, sep)
+
+
+def _all_csv_rows(text: str, sep: str) -> list[list[Any]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
-    rows = [row for row in reader]
+    rows = list(reader)
+    if '"' not in text:  # only a quoted value can hold a line break: nothing to look for
+        return rows
     for number, row in enumerate(rows, 1):
         swallowed = next((v for v in row if "\n" in v and sum(line.count(sep) for line in v.splitlines()) >= 2), None)
         if swallowed is not None:  # a value running over lines that themselves look like records
             raise ValueError(f"a quotation mark on row {number} is never closed, so the lines after it would "
                              f"be read as one value ({swallowed.splitlines()[0][:40]!r}...); close or remove it")
     return rows
+
+
+def _plain(text: str, sep: str) -> bool:
+    """Whether every line of the text is one record that any CSV reader splits alike: no quotation mark, no
+    blank line, no value starting with a space (Python's reader skips it), lines ending in \\n or \\r\\n."""
+    return ('"' not in text and f"{sep} " not in text and "\n " not in text and not text.startswith((" ", "\n", "\r"))
+            and "\n\n" not in text and "\n\r" not in text and "\r\r" not in text and text.count("\r") == text.count("\r\n"))
+
+
+def _first_records(text: str, n: int) -> str:
+    """The text up to the end of its n-th line (all of it when shorter), for a plain CSV."""
+    end = -1
+    for _ in range(n):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[:end + 1]
+
+
+class _PlainCsv(list):
+    """The first rows of a plain CSV file (see _plain), read by Python's csv module for finding the header; the
+    rows below the header are read column by column by pyarrow's CSV reader, which splits such a text alike
+    (or, where it cannot, all rows by the csv module)."""
+
+    def __init__(self, head: list[list[str]], text: str, sep: str):
+        super().__init__(head)
+        self.text, self.sep = text, sep
+
+    def columns_below(self, header_row: int, width: int) -> list[np.ndarray] | None:
+        """Each column of the rows below the header as text, or None when a row has another number of values
+        (or a value longer than the csv module reads)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        from pyarrow import csv as pa_csv
+
+        names = [f"c{j}" for j in range(width)]
+        try:
+            table = pa_csv.read_csv(
+                io.BytesIO(self.text.encode("utf-8")),
+                read_options=pa_csv.ReadOptions(skip_rows=header_row, column_names=names),
+                parse_options=pa_csv.ParseOptions(delimiter=self.sep, quote_char=False, double_quote=False,
+                                                  escape_char=False, newlines_in_values=False, ignore_empty_lines=False),
+                convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
+                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
+        except (pa.ArrowInvalid, pa.ArrowException):
+            return None
+        limit = csv.field_size_limit()
+        columns = []
+        for j in range(width):
+            column = table.column(j)
+            if len(column) and (pc.max(pc.utf8_length(column)).as_py() or 0) > limit:
+                return None
+            columns.append(column.to_pandas(deduplicate_objects=True).to_numpy(dtype=object))
+        return columns
 
 
 def decode_text(data: bytes) -> str:
@@ -183,7 +250,7 @@ def _separator(text: str) -> str:
     """The mark that splits the most of the first lines into the same number of fields (quotes honoured):
     spreadsheets in many locales save ';'-separated 'CSV', some HR systems tabs or pipes; a title line
     or a note full of another mark does not decide it. Comma on a tie."""
-    lines = [line for line in text.splitlines()[:60] if line.strip()]
+    lines = [line for line in _first_lines(text, 60) if line.strip()]
     best, score = ",", 0
     for sep in (",", ";", "\t", "|"):
         widths = Counter(len(row) for row in csv.reader(lines, delimiter=sep) if row)
@@ -193,6 +260,16 @@ def _separator(text: str) -> str:
         if width > 1 and count > score:
             best, score = sep, count
     return best
+
+
+def _first_lines(text: str, n: int) -> list[str]:
+    """text.splitlines()[:n], splitting only as much of the text as it takes."""
+    size = 4096
+    while True:
+        lines = text[:size].splitlines()
+        if len(lines) > n or size >= len(text):  # line n is complete: a line follows it, or the text ends
+            return lines[:n]
+        size *= 4
 
 
 def _excel_rows(data: bytes) -> list[list[Any]]:
@@ -219,6 +296,11 @@ class _SheetRows(list):
 
 
 def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row: int | None, kind: str) -> RawTable:
+    if isinstance(rows, _PlainCsv):
+        table = _plain_table(file, rows, spec, header_row)
+        if table is not None:
+            return table
+        rows = _all_csv_rows(rows.text, rows.sep)
     found = False
     if not rows:
         raise InputFileError(file, "is empty")
@@ -227,20 +309,27 @@ def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row:
     if header_row > len(rows):
         raise InputFileError(file, f"has {len(rows)} rows, so no row {header_row} to read the header from")
     data = rows[header_row:]
+    lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
     header = [_header_text(v, j) for j, v in enumerate(rows[header_row - 1])]
-    while header and header[-1].startswith("(column ") and not _filled_beyond(data, len(header) - 1):
+    while header and header[-1].startswith("(column ") and not _filled_beyond(data, len(header) - 1, lengths):
         header.pop()  # empty cells after the last header, with nothing under them
-    header = _header_with_data_columns(header, data)
+    header = _header_with_data_columns(header, data, lengths)
     header = _distinct_headers(file, header, header_row, spec)
-    width, body, problems = len(header), [], {}
-    trailing = _trailing_separators(data, width)
-    for position, row in enumerate(data):
-        extra = row[width:]
-        stray = [v for v in extra if not _is_empty(v)]
-        if stray or (extra and not trailing):
+    width, problems = len(header), {}
+    trailing = _trailing_separators(data, width, lengths)
+    for position in np.flatnonzero(lengths > width).tolist():  # only a row longer than the header can be off
+        row = data[position]
+        stray = [v for v in row[width:] if not _is_empty(v)]
+        if stray or not trailing:
             problems[position] = (f"has {len(row)} values but the header has {width} (a value in a column "
                                   "with no header, or a separator inside a value that is not in quotes)")
-        body.append(list(row[:width]) + [None] * (width - len(row)))
+    body = data
+    uneven = np.flatnonzero(lengths != width).tolist()
+    if uneven:  # cut to the header's width, or filled up with empty cells
+        body = list(data)
+        for position in uneven:
+            row = data[position]
+            body[position] = list(row[:width]) + [None] * (width - len(row))
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
     numbers = np.arange(len(body)) + header_row + 1
     table = RawTable(file, frame, header_row, numbers, found and header_row != 1, problems)
@@ -250,24 +339,43 @@ def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row:
     return table
 
 
-def _filled_beyond(data: list[list[Any]], j: int) -> bool:
+def _plain_table(file: str, head: _PlainCsv, spec: TableSpec | None, header_row: int | None) -> RawTable | None:
+    """_table for a plain CSV whose rows below the header all have as many values as the header row and whose
+    header's last cell is filled (then nothing in the header is added or cut); None otherwise."""
+    found = False
+    if header_row is None:
+        header_row, found = _header_row(head, spec)
+    if not 1 <= header_row <= HEADER_SEARCH_ROWS:
+        return None
+    header = [_header_text(v, j) for j, v in enumerate(head[header_row - 1])]
+    if not header or header[-1].startswith("(column "):
+        return None
+    header = _distinct_headers(file, header, header_row, spec)
+    columns = head.columns_below(header_row, len(header))
+    if columns is None:
+        return None
+    frame = pd.DataFrame(dict(zip(header, columns)), columns=header, dtype=object)
+    return RawTable(file, frame, header_row, np.arange(len(frame)) + header_row + 1, found and header_row != 1, {})
+
+
+def _filled_beyond(data: list[list[Any]], j: int, lengths: np.ndarray) -> bool:
     """Whether most data rows have a value in column j (a column whose header cell is empty)."""
-    filled = sum(1 for row in data if len(row) > j and not _is_empty(row[j]))
+    filled = sum(1 for i in np.flatnonzero(lengths > j).tolist() if not _is_empty(data[i][j]))
     return filled > 0 and filled >= len(data) / 2
 
 
-def _header_with_data_columns(header: list[str], data: list[list[Any]]) -> list[str]:
+def _header_with_data_columns(header: list[str], data: list[list[Any]], lengths: np.ndarray) -> list[str]:
     """Columns past the header that most rows fill are data without a header: named by their letter."""
     width = len(header)
-    while _filled_beyond(data, width):
+    while _filled_beyond(data, width, lengths):
         header = header + [_header_text(None, width)]
         width += 1
     return header
 
 
-def _trailing_separators(data: list[list[Any]], width: int) -> bool:
+def _trailing_separators(data: list[list[Any]], width: int, lengths: np.ndarray) -> bool:
     """Most rows end with an empty extra field: the export writes a separator after every line."""
-    extra = sum(1 for row in data if len(row) > width)
+    extra = int((lengths > width).sum())
     return extra > 0 and extra >= len(data) / 2
 
 
@@ -316,11 +424,14 @@ def read_source(source: Any, spec: TableSpec, name: str | None = None,
     raw, file = raw_table.frame, raw_table.file
     header_map = _match_headers(list(raw.columns), spec, file, mapping or {})
     positions = np.flatnonzero(~_blank_rows(raw))  # a wholly blank row is no record: skipped, not set aside
-    raw = raw.iloc[positions].reset_index(drop=True)
+    if len(positions) < len(raw) or not raw.index.equals(pd.RangeIndex(len(raw))):
+        raw = raw.iloc[positions].reset_index(drop=True)
     frame = pd.DataFrame({col: raw[header].to_numpy(dtype=object) for col, header in header_map.items()})
     ignored = [c for c in raw.columns if c not in header_map.values() and not c.startswith("(column ")]
-    where = {p: i for i, p in enumerate(positions)}
-    problems = {where[p]: why for p, why in raw_table.row_problems.items() if p in where}
+    problems = {}
+    if raw_table.row_problems:
+        where = {p: i for i, p in enumerate(positions.tolist())}
+        problems = {where[p]: why for p, why in raw_table.row_problems.items() if p in where}
     return SourceTable(file, frame, raw, ignored, header_map, raw_table.row_numbers[positions],
                        raw_table.header_row, problems, raw_table.sheet, raw_table.other_sheets)
 
@@ -328,15 +439,49 @@ def read_source(source: Any, spec: TableSpec, name: str | None = None,
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
     """Rows with no value in any column (stops early: most files have none)."""
     blank = np.ones(len(raw), dtype=bool)
-    for column in raw.columns:
-        values = raw[column]
-        empty = values.isna().to_numpy(dtype=bool)
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            empty |= values.astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+    for j in range(raw.shape[1]):
+        values = raw.iloc[:, j]
+        distinct = _distinct(values.to_numpy()) if values.dtype == object else None
+        if distinct is not None:  # each distinct value looked at once
+            codes, uniques = distinct
+            empty_value = _blank_values(pd.Series(uniques, dtype=object))
+            empty = (codes < 0) | np.append(empty_value, True)[codes]
+        else:
+            empty = _blank_values(values)
         blank &= empty
         if not blank.any():
             break
     return blank
+
+
+def _blank_values(values: pd.Series) -> np.ndarray:
+    empty = values.isna().to_numpy(dtype=bool)
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        empty |= values.astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+    return empty
+
+
+# Cells of these types are equal only when they read alike, so a column of one of them (with empty cells)
+# can be read one distinct value at a time. Not so across types (1 == 1.0 == True), for 0.0 and -0.0, or
+# for time stamps in different time zones.
+_ONE_AT_A_TIME = (str, int, bool, float, date, datetime, pd.Timestamp)
+_NO_VALUE = (type(None), type(pd.NaT))
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, distinct values in order of first appearance) of a column of cells, code -1 for a missing
+    cell (None, NaN, NaT); None when cells that differ could compare equal (then each is read on its own)."""
+    kinds = set(map(type, values)).difference(_NO_VALUE)
+    if not kinds <= set(_ONE_AT_A_TIME) or len(kinds - {float}) > 1:
+        return None
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    uniques = np.asarray(uniques, dtype=object)
+    kinds = set(map(type, uniques))
+    if len(kinds) > 1 or (float in kinds and any(u == 0 for u in uniques)):
+        return None  # numbers besides NaN among other cells, or 0.0 beside -0.0
+    if kinds & {datetime, pd.Timestamp} and any(u.tzinfo is not None for u in uniques):
+        return None
+    return codes, uniques
 
 
 NOT_IN_FILE = None  # a mapping to None: the column is not in this file, whatever its headers look like
@@ -482,27 +627,67 @@ def _column_parser(values: list[Any], kind: str, date_format: str | None) -> tup
     return _text_of, None
 
 
-def _parse_column(values: np.ndarray, empty: list[bool], parse: Callable[[Any], Any]
-                  ) -> tuple[list[Any], dict[int, str]]:
-    """Parsed values (None where empty or bad) and {position: message} for the bad ones."""
-    out: list[Any] = []
-    errors: dict[int, str] = {}
-    for i, (v, blank) in enumerate(zip(values, empty)):
-        if blank:
-            out.append(None)
-            continue
+@dataclass
+class _Column:
+    """A parsed column: for each row an index into `values` (-1: no value, as for an empty or bad cell)."""
+    codes: np.ndarray
+    values: list[Any]
+
+    def __getitem__(self, i: int) -> Any:
+        code = self.codes[i]
+        return None if code < 0 else self.values[code]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @classmethod
+    def empty(cls, n: int) -> "_Column":
+        return cls(np.full(n, -1, dtype=np.int64), [])
+
+    def has(self) -> np.ndarray:
+        """Which rows have a value."""
+        return self.codes >= 0
+
+    def rows(self, per_value: np.ndarray, missing: Any) -> np.ndarray:
+        """An array over the distinct values (one entry each) spread over the rows, `missing` where no value."""
+        return np.append(per_value, np.asarray([missing], dtype=per_value.dtype))[self.codes]
+
+    def same(self) -> np.ndarray:
+        """For each row a number that two rows share when their values are equal (-1: no value)."""
+        alike = pd.factorize(_objects(self.values)[:-1])[0]
+        return self.rows(alike.astype(np.int64), -1)
+
+    def map_values(self, func: Callable[[Any], Any]) -> "_Column":
+        values = [func(v) for v in self.values]
+        none = np.array([v is None for v in values], dtype=bool)
+        return _Column(np.where(self.rows(none, True), -1, self.codes), values)
+
+
+def _parse_column(values: np.ndarray, parse: Callable[[Any], Any], kind: str, date_format: str | None
+                  ) -> tuple[_Column, np.ndarray, np.ndarray, list[str | None], str | None]:
+    """The parsed column, whether each row has a cell, each row's distinct cell, that cell's error message
+    (None: read) and the format found; each distinct cell is read once, in order of its first row."""
+    distinct = _distinct(values)
+    codes, cells = distinct if distinct is not None else (np.arange(len(values)), values)
+    blank = np.fromiter(map(_is_empty, cells), dtype=bool, count=len(cells))
+    filled = ~np.append(blank, True)[codes]
+    parse, fmt = parse([v for v, b in zip(cells, blank) if not b], kind, date_format)
+    out: list[Any] = [None] * len(cells)
+    errors: list[str | None] = [None] * len(cells)
+    for k in np.flatnonzero(~blank).tolist():
         try:
-            out.append(parse(v))
+            out[k] = parse(cells[k])
         except ValueError as exc:
-            out.append(None)
-            errors[i] = str(exc)
-    return out, errors
+            errors[k] = str(exc)
+    read = np.array([v is not None for v in out], dtype=bool)
+    column = _Column(np.where(np.append(read, False)[codes], codes, -1).astype(np.int64), out)
+    return column, filled, codes, errors, fmt
 
 
 def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = None
-                 ) -> tuple[dict[str, list[Any]], dict[int, tuple[str | None, str]], dict[str, str]]:
+                 ) -> tuple[dict[str, _Column], dict[int, tuple[str | None, str]], dict[str, str]]:
     """Parse every contract column; whole-column problems are file-level, all reported at once."""
-    parsed: dict[str, list[Any]] = {}
+    parsed: dict[str, _Column] = {}
     problems: dict[int, tuple[str | None, str]] = {}
     column_problems: list[tuple[str | None, int | None, str]] = []
     ambiguous: list[str] = []
@@ -510,30 +695,30 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
     for col in src.frame.columns:
         kind = spec.column(col).kind
         values = src.frame[col].to_numpy(dtype=object)
-        empty = [_is_empty(v) for v in values]
         try:
-            parse, fmt = _column_parser([v for v, blank in zip(values, empty) if not blank], kind, date_format)
+            column, filled, codes, errors, fmt = _parse_column(values, _column_parser, kind, date_format)
         except ColumnFormatProblem as exc:  # also an amount column in two number formats or currencies
             column_problems.append((col, None, str(exc)))
             if exc.ambiguous:
                 ambiguous.append(col)
             continue
-        if fmt and not all(empty):
+        if fmt and filled.any():
             date_formats[col] = fmt
-        out, errors = _parse_column(values, empty, parse)
-        non_empty = sum(v is not None for v in out) + len(errors)
-        if non_empty == 0 and spec.column(col).required and len(out):
+        bad = np.array([e is not None for e in errors] + [False], dtype=bool)[codes] & filled
+        bad_rows = np.flatnonzero(bad).tolist()
+        non_empty = int(column.has().sum()) + len(bad_rows)
+        if non_empty == 0 and spec.column(col).required and len(values):
             column_problems.append((col, None, "required column has no values"))
-        elif errors and len(errors) == non_empty >= MIN_BAD_CELLS_FOR_BAD_COLUMN:
-            pos = min(errors)
+        elif bad_rows and len(bad_rows) == non_empty >= MIN_BAD_CELLS_FOR_BAD_COLUMN:
+            pos = bad_rows[0]
             hint = "" if spec.column(col).required else (
                 f"; if this is not the {col} column, choose '(not in this file)' for it "
                 f"(CLI: --map {spec.name}.{col}=)")
             column_problems.append((col, src.row_number(pos), f"no value in this column is a valid "
-                                                              f"{KIND_WORDS.get(kind, kind)}, e.g. {errors[pos]}{hint}"))
-        parsed[col] = out
-        for pos, msg in errors.items():
-            problems.setdefault(pos, (col, msg))
+                                                              f"{KIND_WORDS.get(kind, kind)}, e.g. {errors[codes[pos]]}{hint}"))
+        parsed[col] = column
+        for pos in bad_rows:
+            problems.setdefault(pos, (col, errors[codes[pos]]))
     if column_problems:
         raise InputFileError.all_of(src.file, column_problems, ambiguous_dates=tuple(ambiguous))
     for pos, why in src.row_problems.items():  # a row the reader could not line up with the header
@@ -548,10 +733,15 @@ IDENTIFYING = {"employees": ("employee_id",), "mentorships": ("mentee_id", "ment
 
 def _reject_frame(src: SourceTable, table: str, problems: Mapping[int, tuple[str, str]]) -> pd.DataFrame:
     rows = []
+    columns = list(src.raw.columns)
+    cells = None  # a frame of cells as read (not typed): each column's own values, without a row's copy
+    if problems and all(dtype == object for dtype in src.raw.dtypes):
+        cells = [src.raw.iloc[:, j].to_numpy() for j in range(len(columns))]
     for pos in sorted(problems):
         col, reason = problems[pos]
         needed = [src.header_map[c] for c in (*IDENTIFYING[table], col) if c in src.header_map]
-        raw = {k: (None if _is_empty(v) else str(v)) for k, v in src.raw.iloc[pos].items() if k in needed}
+        row = src.raw.iloc[pos].items() if cells is None else ((k, cells[j][pos]) for j, k in enumerate(columns))
+        raw = {k: (None if _is_empty(v) else str(v)) for k, v in row if k in needed}
         rows.append((table, src.file, src.row_number(pos), col, f"{col}: {reason}" if col else reason,
                      json.dumps(raw, default=str)))
     return pd.DataFrame(rows, columns=REJECT_COLUMNS)
@@ -585,12 +775,17 @@ class ReadOptions:
                                                 f"but was {meaning!r}")
 
 
-def _vocabulary(values: list[str | None], rule: Callable[[str], str], chosen: Mapping[str, str]
-                ) -> tuple[list[str | None], list[dict[str, Any]]]:
-    """Each value's meaning (the user's, else the keyword rule's) and the table of distinct wordings
+def _vocabulary(column: "_Column", keep: np.ndarray, rule: Callable[[str], str], chosen: Mapping[str, str]
+                ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Each kept row's meaning (the user's, else the keyword rule's) and the table of distinct wordings
     (one row per wording whatever its case or spacing, shown as most often written)."""
     chosen = {_wording_key(k): m for k, m in chosen.items()}
-    counts = Counter(v for v in values if v is not None)
+    alike, texts = pd.factorize(_objects(column.values)[:-1])
+    rows = column.rows(alike.astype(np.int64), -1)[keep]
+    present = rows[rows >= 0]
+    seen, first = np.unique(present, return_index=True)
+    count = np.bincount(present, minlength=len(texts))
+    counts = {texts[k]: int(count[k]) for k in seen[np.argsort(first)].tolist()}  # in order of first row
     spellings: dict[str, Counter] = {}
     for v, c in counts.items():
         spellings.setdefault(_wording_key(v), Counter())[v] += c
@@ -598,11 +793,69 @@ def _vocabulary(values: list[str | None], rule: Callable[[str], str], chosen: Ma
     table = [{"given": spelled.most_common(1)[0][0], "mapped_to": meaning[key], "rows": sum(spelled.values()),
               "by": "you" if key in chosen else "rule"}
              for key, spelled in sorted(spellings.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))]
-    return [None if v is None else meaning[_wording_key(v)] for v in values], table
+    return _objects([meaning[_wording_key(t)] if t in counts else None for t in texts])[rows], table
 
 
 def _wording_key(value: str) -> str:
     return " ".join(str(value).lower().split())
+
+
+def _first_row_of(key: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For every row, the first of `rows` (positions, ascending) with the same key (-1: none, or no key)."""
+    out = np.full(len(key), -1, dtype=np.int64)
+    rows = rows[key[rows] >= 0]
+    if len(rows):
+        keys, at = np.unique(key[rows], return_index=True)  # the first of each key among the rows
+        firsts = np.full(int(key.max()) + 1, -1, dtype=np.int64)
+        firsts[keys] = rows[at]
+        out[key >= 0] = firsts[key[key >= 0]]
+    return out
+
+
+def _combined(*numbers: np.ndarray) -> np.ndarray:
+    """One number per row for a combination of per-row numbers (each -1 or more), equal where all are."""
+    key = np.zeros(len(numbers[0]), dtype=np.int64)
+    for part in numbers:
+        key = pd.factorize(key * (int(part.max(initial=-1)) + 2) + (part + 1))[0].astype(np.int64)
+    return key
+
+
+def _dates(column: "_Column") -> np.ndarray:
+    """Each row's day as datetime64[ns] (NaT: none)."""
+    return column.rows(_days(column.values), np.datetime64("NaT", "ns"))
+
+
+def _days(values: list[Any]) -> np.ndarray:
+    nat = np.datetime64("NaT", "ns").astype(np.int64)
+    return np.array([nat if v is None else v.value for v in values], dtype=np.int64).view("datetime64[ns]")
+
+
+def _numbers(column: "_Column") -> np.ndarray:
+    """Each row's number as a float (NaN: none); whole numbers compare as their value does."""
+    return column.rows(np.array([np.nan if v is None else float(v) for v in column.values], dtype=float), np.nan)
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """The values and a last None, as a one-dimensional object array (index -1: None)."""
+    out = np.empty(len(values) + 1, dtype=object)
+    out[:-1] = values
+    return out
+
+
+def _in(column: "_Column", known: Any) -> np.ndarray:
+    """Whether each row's value is in `known` (a set or dict); False where there is none."""
+    return column.rows(np.array([v in known for v in column.values], dtype=bool), False)
+
+
+def _first_problem(rules: list[tuple[np.ndarray, Callable[[int], tuple[str, str]]]], among: np.ndarray,
+                   problems: dict[int, tuple[str | None, str]]) -> None:
+    """Set aside each row of `among` that breaks a rule, with the first rule it breaks (rules in order),
+    in row order."""
+    broken = np.zeros(len(among), dtype=bool)
+    for mask, _ in rules:
+        broken |= mask
+    for i in np.flatnonzero(among & broken).tolist():
+        problems[i] = next(why(i) for mask, why in rules if mask[i])
 
 
 def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -> ValidatedTable:
@@ -611,42 +864,49 @@ def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -
     n = len(src.frame)
     ids = parsed["employee_id"]
     hire = parsed["hire_date"]
-    term = parsed.get("termination_date", [None] * n)
-    reasons_in = parsed.get("termination_reason", [None] * n)
+    term = parsed.get("termination_date", _Column.empty(n))
+    reasons_in = parsed.get("termination_reason", _Column.empty(n))
     if "salary" in parsed:  # a salary of 0 is an export's way of saying "not recorded"
-        parsed["salary"] = [None if v == 0 else v for v in parsed["salary"]]
-    first_seen: dict[str, int] = {}
-    for i in range(n):
-        if i in problems:
-            continue
-        if ids[i] is None:
-            problems[i] = ("employee_id", "required value is empty")
-        elif hire[i] is None:
-            problems[i] = ("hire_date", "required value is empty")
-        elif ids[i] in first_seen:
-            problems[i] = ("employee_id", f"duplicate id {ids[i]!r} (first on row {src.row_number(first_seen[ids[i]])})")
-        elif term[i] is not None and term[i] < hire[i]:
-            problems[i] = ("termination_date", f"{term[i].date()} is before hire_date {hire[i].date()}")
-        elif reasons_in[i] is not None and term[i] is None:
-            problems[i] = ("termination_reason", f"{reasons_in[i]!r} given but termination_date is empty")
-        elif parsed.get("salary") and parsed["salary"][i] is not None and parsed["salary"][i] < 0:
-            problems[i] = ("salary", f"{parsed['salary'][i]:g} is not a positive amount")
-        elif parsed.get("salary") and parsed["salary"][i] is not None and parsed["salary"][i] > MAX_SALARY:
-            problems[i] = ("salary", f"{parsed['salary'][i]:g} is not a plausible annual salary")
-        elif parsed.get("birth_year") and parsed["birth_year"][i] is not None and not FIRST_YEAR <= parsed["birth_year"][i] <= LAST_YEAR:
-            problems[i] = ("birth_year", f"{parsed['birth_year'][i]} is not a plausible birth year")
-        if i not in problems:
-            first_seen[ids[i]] = i
-    keep = [i for i in range(n) if i not in problems]
-    if not keep:  # loading would empty the dashboard: refuse, as for a file-level problem
-        first = min(problems)
-        column, why = problems[first]
+        parsed["salary"] = parsed["salary"].map_values(lambda v: None if v == 0 else v)
+    salary = _numbers(parsed["salary"]) if "salary" in parsed else np.full(n, np.nan)
+    birth = _numbers(parsed["birth_year"]) if "birth_year" in parsed else np.full(n, np.nan)
+    hire_day, term_day = _dates(hire), _dates(term)
+    # Each rule over every row at once; a row is set aside with the first rule it breaks. A repeated id is
+    # checked against the rows kept before it: the first row of the id that breaks none of the later rules.
+    open_rows = np.ones(n, dtype=bool)
+    open_rows[list(problems)] = False
+    no_id, no_hire = ~ids.has(), ids.has() & ~hire.has()
+    own = [(term.has() & hire.has() & (term_day < hire_day),
+            lambda i: ("termination_date", f"{term[i].date()} is before hire_date {hire[i].date()}")),
+           (reasons_in.has() & ~term.has(),
+            lambda i: ("termination_reason", f"{reasons_in[i]!r} given but termination_date is empty")),
+           (salary < 0, lambda i: ("salary", f"{parsed['salary'][i]:g} is not a positive amount")),
+           (salary > MAX_SALARY, lambda i: ("salary", f"{parsed['salary'][i]:g} is not a plausible annual salary")),
+           (~np.isnan(birth) & ~((FIRST_YEAR <= birth) & (birth <= LAST_YEAR)),
+            lambda i: ("birth_year", f"{parsed['birth_year'][i]} is not a plausible birth year"))]
+    candidates = open_rows & ~no_id & ~no_hire
+    good = candidates.copy()
+    for mask, _ in own:
+        good &= ~mask
+    first = np.where(candidates, _first_row_of(ids.same(), np.flatnonzero(good)), -1)
+    duplicate = candidates & (first >= 0) & (first < np.arange(n))
+    _first_problem([(no_id, lambda i: ("employee_id", "required value is empty")),
+                    (no_hire, lambda i: ("hire_date", "required value is empty")),
+                    (duplicate, lambda i: ("employee_id", f"duplicate id {ids[i]!r} (first on row "
+                                                          f"{src.row_number(int(first[i]))})")),
+                    *own], open_rows, problems)
+    kept = np.ones(n, dtype=bool)
+    kept[list(problems)] = False
+    keep = np.flatnonzero(kept)
+    if not len(keep):  # loading would empty the dashboard: refuse, as for a file-level problem
+        first_bad = min(problems)
+        column, why = problems[first_bad]
         raise InputFileError(src.file, f"every row would be set aside, e.g. {f'{column}: ' if column else ''}{why}",
-                             column=column, row=src.row_number(first))
+                             column=column, row=src.row_number(first_bad))
     frame = _kept(parsed, keep, EMPLOYEES)
     mapping: list[dict[str, Any]] = []
     if "termination_reason" in parsed:
-        mapped, mapping = _vocabulary([reasons_in[i] for i in keep], map_reason, options.reason_map)
+        mapped, mapping = _vocabulary(reasons_in, keep, map_reason, options.reason_map)
         frame["termination_reason"] = pd.Series(mapped, dtype=object)
     notes = {"reason_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
@@ -663,65 +923,75 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable,
     known = set(employees.frame["employee_id"])
     set_aside = employees.notes.get("rejected_ids", {})
     mentee, start = parsed["mentee_id"], parsed["start_date"]
-    mentor = parsed.get("mentor_id", [None] * n)
-    end = parsed.get("end_date", [None] * n)
-    programs_in = parsed.get("program_type", [None] * n)
-    meetings = parsed.get("meetings", [None] * n)
-    seen: dict[tuple, int] = {}
-    for i in range(n):
-        if i in problems:
-            continue
-        key = (mentee[i], mentor[i], start[i])
-        if mentee[i] is None:
-            problems[i] = ("mentee_id", "required value is empty")
-        elif start[i] is None:
-            problems[i] = ("start_date", "required value is empty")
-        elif mentee[i] in set_aside and mentee[i] not in known:  # a duplicate id keeps its first row
-            problems[i] = ("mentee_id", f"{mentee[i]!r} was set aside in employees (row {set_aside[mentee[i]]})")
-        elif mentee[i] not in known:
-            problems[i] = ("mentee_id", f"{mentee[i]!r} is not in employees")
-        elif mentor[i] is not None and mentor[i] == mentee[i]:
-            problems[i] = ("mentor_id", "mentor and mentee are the same person")
-        elif end[i] is not None and end[i] < start[i]:
-            problems[i] = ("end_date", f"{end[i].date()} is before start_date {start[i].date()}")
-        elif meetings[i] is not None and meetings[i] < 0:
-            problems[i] = ("meetings", f"{meetings[i]} is negative")
-        elif meetings[i] is not None and meetings[i] > MAX_MEETINGS:
-            problems[i] = ("meetings", f"{meetings[i]} is not a plausible number of meetings")
-        elif key in seen:
-            problems[i] = ("mentee_id", f"duplicate of row {src.row_number(seen[key])} (same mentee, mentor and start_date)")
-        if i not in problems:
-            seen[key] = i
-    keep = [i for i in range(n) if i not in problems]
+    mentor = parsed.get("mentor_id", _Column.empty(n))
+    end = parsed.get("end_date", _Column.empty(n))
+    programs_in = parsed.get("program_type", _Column.empty(n))
+    meetings = parsed.get("meetings", _Column.empty(n))
+    open_rows = np.ones(n, dtype=bool)
+    open_rows[list(problems)] = False
+    is_known = _in(mentee, known)
+    people = _Column(np.r_[mentee.codes, np.where(mentor.codes >= 0, mentor.codes + len(mentee.values), -1)],
+                     mentee.values + mentor.values).same()  # mentees and mentors numbered alike
+    mentee_no, mentor_no = people[:n], people[n:]
+    count = _numbers(meetings)
+    rules = [(~mentee.has(), lambda i: ("mentee_id", "required value is empty")),
+             (mentee.has() & ~start.has(), lambda i: ("start_date", "required value is empty")),
+             (_in(mentee, set_aside) & ~is_known,  # a duplicate id keeps its first row
+              lambda i: ("mentee_id", f"{mentee[i]!r} was set aside in employees (row {set_aside[mentee[i]]})")),
+             (mentee.has() & ~is_known, lambda i: ("mentee_id", f"{mentee[i]!r} is not in employees")),
+             (mentor.has() & (mentor_no == mentee_no), lambda i: ("mentor_id", "mentor and mentee are the same person")),
+             (end.has() & start.has() & (_dates(end) < _dates(start)),
+              lambda i: ("end_date", f"{end[i].date()} is before start_date {start[i].date()}")),
+             (count < 0, lambda i: ("meetings", f"{meetings[i]} is negative")),
+             (count > MAX_MEETINGS, lambda i: ("meetings", f"{meetings[i]} is not a plausible number of meetings"))]
+    passing = open_rows.copy()
+    for mask, _ in rules:
+        passing &= ~mask
+    # the same mentee, mentor and start as a row kept before: its first row that broke no other rule
+    key = _combined(mentee_no, mentor_no, start.same())
+    first = _first_row_of(key, np.flatnonzero(passing))
+    duplicate = passing & (first >= 0) & (first < np.arange(n))
+    rules.append((duplicate, lambda i: ("mentee_id", f"duplicate of row {src.row_number(int(first[i]))} (same mentee, "
+                                                     "mentor and start_date)")))
+    _first_problem(rules, open_rows, problems)
+    kept = np.ones(n, dtype=bool)
+    kept[list(problems)] = False
+    keep = np.flatnonzero(kept)
     frame = _kept(parsed, keep, MENTORSHIPS)
     mapping: list[dict[str, Any]] = []
     if "program_type" in parsed:  # an unknown programme is kept as "other", never set aside
-        mapped, mapping = _vocabulary([programs_in[i] for i in keep], map_program, options.program_map)
+        mapped, mapping = _vocabulary(programs_in, keep, map_program, options.program_map)
         frame["program_type"] = pd.Series(mapped, dtype=object)
     notes = {"program_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
              "other_sheets": src.other_sheets,
-             "external_mentors": int(sum(1 for i in keep if mentor[i] is None or mentor[i] not in known))}
+             "external_mentors": int((~_in(mentor, known))[keep].sum())}
     return ValidatedTable("mentorships", src.file, frame, _reject_frame(src, "mentorships", problems), notes)
 
 
-def _kept(parsed: dict[str, list[Any]], keep: list[int], spec: TableSpec) -> pd.DataFrame:
+def _kept(parsed: dict[str, "_Column"], keep: np.ndarray, spec: TableSpec) -> pd.DataFrame:
     """The rows that passed, every contract column typed (absent optional columns empty)."""
     frame = pd.DataFrame(index=range(len(keep)))
     for col in spec.columns:
-        values = [parsed[col.name][i] for i in keep] if col.name in parsed else [None] * len(keep)
-        frame[col.name] = _typed(values, col.kind)
+        column = parsed.get(col.name, _Column.empty(0))
+        codes = column.codes[keep] if col.name in parsed else np.full(len(keep), -1, dtype=np.int64)
+        frame[col.name] = _typed(column.values, codes, col.kind)
     return frame
 
 
-def _typed(values: list[Any], kind: str) -> pd.Series:
+def _typed(values: list[Any], codes: np.ndarray, kind: str) -> pd.Series:
+    """The rows' values (an index into `values` each, -1: none) as the column's type."""
     if kind == "date":
-        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
+        return pd.Series(np.append(_days(values), np.datetime64("NaT", "ns"))[codes], dtype="datetime64[ns]")
     if kind in ("amount", "rating"):
-        return pd.Series(values, dtype="float64")
+        numbers = np.array([np.nan if v is None else v for v in values], dtype=float)
+        return pd.Series(np.append(numbers, np.nan)[codes], dtype="float64")
     if kind == "integer":
-        return pd.Series(values, dtype="Int64")
-    return pd.Series(values, dtype=object)
+        used, at = np.unique(codes[codes >= 0], return_inverse=True)
+        position = np.full(len(codes), -1, dtype=np.int64)
+        position[codes >= 0] = at
+        return pd.Series(pd.array([values[k] for k in used.tolist()], dtype="Int64").take(position, allow_fill=True))
+    return pd.Series(_objects(values)[codes], dtype=object)
 
 
 @dataclass
