@@ -346,6 +346,19 @@ def current_headline(assumptions: summary.Assumptions = summary.Assumptions()) -
         return headline(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
 
 
+@st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
+def _analysis_files(version: str, cohort: Cohort, as_of: date, event: str) -> dict[tuple[str, str], bytes]:
+    fu = follow_up(cursor(), cohort, as_of, event, base=base_follow_up(version, as_of, event))
+    return {(rows, fmt): report.analysis_data(fu, rows, fmt) for rows in report.ANALYSIS_SETS for fmt in ("csv", "parquet")}
+
+
+def analysis_files() -> dict[tuple[str, str], bytes]:
+    """The analysis data set of the cohort in scope, as CSV and Parquet (analysts and admins)."""
+    s = settings()
+    with st.spinner("Preparing the analysis data set…"):
+        return _analysis_files(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event)
+
+
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
 def _where_next(version: str, cohort: Cohort, as_of: date, event: str, assumptions: summary.Assumptions) -> list:
     return where_next.for_headline(headline(version, cohort, as_of, event, assumptions))

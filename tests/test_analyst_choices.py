@@ -162,3 +162,13 @@ def test_cohorts_page_explains_age_pairs(monkeypatch, demo_db):
     at.selectbox(key="cohort_dimension").set_value("cross_generation").run()
     assert_clean(at)
     assert any(c.value == PAIRS_NOTE for c in at.caption)
+
+
+def test_analysts_take_the_data_set_from_the_methods_page(monkeypatch, demo_db):
+    """The single-user dashboard (an admin) offers the analysis data set of the cohort in scope."""
+    from tests.test_app import assert_clean, open_app
+
+    at = open_app(monkeypatch, demo_db, "views/methods.py")
+    assert_clean(at)
+    labels = [b.label for b in at.get("download_button")]
+    assert {"People (CSV)", "People (PARQUET)", "Intervals (CSV)", "Intervals (PARQUET)"} <= set(labels)

@@ -144,3 +144,21 @@ with right:
                    "a rising benefit with more meetings is partly that, not proof of a dose effect.")
     else:
         st.caption(d.missing.get("meetings", "not available"))
+
+if ui.allowed("exports"):
+    st.subheader("Take it elsewhere")
+    st.caption("The rows this page's models use, for R, Python or a BI tool: one row per employee (follow-up from "
+               "hire to leaving or the as-of date), or the models' intervals ((start, stop] days since hire, split "
+               "where mentoring began). They hold each person's record: keep them as you keep the HR data.")
+    files = ui.analysis_files()
+    with st.container(horizontal=True):
+        for (rows, fmt), data in files.items():
+            st.download_button(f"{'People' if rows == 'people' else 'Intervals'} ({fmt.upper()})", data,
+                               file_name=f"mentoring_{rows}.{fmt}", key=f"analysis_{rows}_{fmt}",
+                               mime="text/csv" if fmt == "csv" else "application/octet-stream",
+                               icon=":material/download:")
+    st.caption("The notebook `notebooks/analyst.ipynb` runs on the same engine, on the demo company; its first "
+               "cell says how to point it at your own files. Open it in Jupyter from the project folder, or run it "
+               "unattended with `PYTHONPATH=$PWD .venv/bin/jupyter-execute notebooks/analyst.ipynb` (installed by "
+               "`make test`). "
+               "`python -m analytics export` writes the files above from the command line.")
