@@ -40,6 +40,9 @@ class FollowUp:
     event: str
     cohort: Cohort = field(default_factory=Cohort)
     own_as_of: bool = True  # the as-of date is the data's own (not one chosen)
+    # results worked out from it once and asked for again (the adjusted model, each person's risk): a
+    # FollowUp's frames are never changed, so neither are these
+    _kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def rounded(self) -> bool:
@@ -155,26 +158,27 @@ def check_covariates(covariates) -> tuple[str, ...]:
 
 def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=()) -> Design:
     """Dummy-coded covariates (reference: the largest group); unusable ones dropped with a reason."""
-    data = frame.assign(log_salary=np.log(frame["salary"].astype(float)))
-    people = data.drop_duplicates("employee_id")
+    first = ~frame["employee_id"].duplicated().to_numpy()  # each person's first row: the people
+    log_salary = np.log(frame["salary"].astype(float))
     check_covariates(covariates)
     columns, used, dropped, pooled, references = [], [], {}, {}, {}
     for name in covariates:
         if name in exclude:
             continue
-        missing = people[name].isna().mean()
+        values = log_salary if name == "log_salary" else frame[name]
+        missing = values[first].isna().mean()
         if missing > MAX_MISSING_SHARE:
             dropped[name] = f"missing for {pct(missing)} of people"
             continue
-        if people[name].nunique(dropna=True) < 2:
+        if values[first].nunique(dropna=True) < 2:
             dropped[name] = "the same for everyone"
             continue
         if name in CATEGORICAL:
-            block, small, references[name] = _categorical(data, name)
+            block, small, references[name] = _categorical(frame, name, first)
             if small:
                 pooled[name] = small
         else:
-            block = _numeric(data, name)
+            block = _numeric(frame, name, values)
         if block.shape[1] == 0:
             dropped[name] = "only one group large enough, or no exits outside one group"
             continue
@@ -210,12 +214,12 @@ def independent_columns(X: pd.DataFrame, protected: int = 0) -> tuple[pd.DataFra
     return X[[X.columns[j - 1] for j in keep[1:]]], dropped
 
 
-def _categorical(data: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str], str]:
+def _categorical(data: pd.DataFrame, name: str, first: np.ndarray | None = None) -> tuple[pd.DataFrame, list[str], str]:
     # Factorize once and work on integer codes: string operations over every row are slow at 10^5 rows.
     codes, uniques = pd.factorize(data[name])
     names = np.array([str(u) for u in uniques] + ["(not recorded)"], dtype=object)
     codes = np.where(codes < 0, len(uniques), codes)
-    person_codes = codes[~data["employee_id"].duplicated().to_numpy()]
+    person_codes = codes[~data["employee_id"].duplicated().to_numpy() if first is None else first]
     sizes = np.bincount(person_codes, minlength=len(names))
     small = sorted(str(n) for n in names[(sizes > 0) & (sizes < SMALL_LEVEL)])
     names[(sizes > 0) & (sizes < SMALL_LEVEL)] = "(small groups)"
@@ -233,8 +237,8 @@ def _categorical(data: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]
                         index=data.index), small, str(levels[reference])
 
 
-def _numeric(data: pd.DataFrame, name: str) -> pd.DataFrame:
-    values = data[name].astype(float)
+def _numeric(data: pd.DataFrame, name: str, values: pd.Series | None = None) -> pd.DataFrame:
+    values = (data[name] if values is None else values).astype(float)
     out = pd.DataFrame({name: values.fillna(values.median())}, index=data.index)
     unrecorded = values.isna().to_numpy()
     if unrecorded.any() and _has_events(data, unrecorded.astype(int), 2)[1]:  # no exits: no indicator (as above)
@@ -289,8 +293,18 @@ def time_varying_model(fu: FollowUp) -> ModelFit:
 def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame | None = None,
                    effect: str = "mentored", covariates: tuple[str, ...] | None = None) -> ModelFit:
     """Time-varying mentoring plus every usable covariate (or those chosen); optional strata."""
+    if strata is None and extra is None:  # the headline's, fitted again by the interaction tests: fitted once
+        key = ("adjusted", effect, None if covariates is None else tuple(covariates))
+        if key not in fu._kept:
+            fu._kept[key] = _adjusted_model(fu, strata, extra, effect, covariates)
+        return fu._kept[key]
+    return _adjusted_model(fu, strata, extra, effect, covariates)
+
+
+def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None, effect: str,
+                    covariates: tuple[str, ...] | None) -> ModelFit:
     _require_comparison(fu, "the adjusted model")
-    r = fu.rows.reset_index(drop=True)
+    r = fu.rows  # read by position below: no copy with a new index
     design = design_matrix(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
                            exclude=(strata,) if strata else ())
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
@@ -534,6 +548,7 @@ def group_effects(fu: FollowUp, dimension: str) -> tuple[list[SubgroupEffect], T
     """HR within each group of a dimension, and the LR test of the mentoring-by-group interaction."""
     r = fu.rows
     labels = r[dimension].astype("string").fillna("not recorded")
+    people_labels = fu.episodes[dimension].astype("string").fillna("not recorded")
     out = []
     for group in in_order(dimension, labels.unique()):
         part = r[labels == group]
@@ -543,8 +558,7 @@ def group_effects(fu: FollowUp, dimension: str) -> tuple[list[SubgroupEffect], T
             out.append(_suppressed(dimension, group, people, exits,
                                    f"needs {MIN_GROUP_SIZE}+ people mentored and not, and {MIN_SUBGROUP_EXITS}+ exits"))
             continue
-        sub = FollowUp(fu.episodes[fu.episodes[dimension].astype("string").fillna("not recorded") == group],
-                       part, fu.as_of, fu.event, fu.cohort)
+        sub = FollowUp(fu.episodes[people_labels == group], part, fu.as_of, fu.event, fu.cohort)
         try:
             fit = adjusted_model(sub)
         except EstimationError as exc:
@@ -603,7 +617,17 @@ class ExitRisk:
 
 def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float) -> ExitRisk:
     """Cause-specific hazards: the adjusted model for voluntary exits and the same characteristics for
-    the other exits that compete with them (methods: docs/methods.md, "Each person's own risk")."""
+    the other exits that compete with them (methods: docs/methods.md, "Each person's own risk").
+    Worked out once per follow-up, model and horizon (the business case and where to extend next both ask)."""
+    key = ("exit_risks", float(horizon_days), adjusted.hazard_ratio)
+    kept = fu._kept.get(key)
+    if kept is None or kept[0] is not adjusted.result:
+        kept = fu._kept[key] = (adjusted.result, _exit_risks(fu, adjusted, horizon_days))
+    risk = kept[1]
+    return ExitRisk(risk.people.copy(), risk.horizon_days, risk.extrapolated)
+
+
+def _exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float) -> ExitRisk:
     r = fu.rows.reset_index(drop=True)
     fit = adjusted.result
     X = fit._data["X"]
@@ -623,12 +647,14 @@ def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float) -> ExitRis
     effects = {"p_unmentored": 0.0, "p_mentored": np.log(hr.estimate), "p_mentored_lower": np.log(hr.lower),
                "p_mentored_upper": np.log(hr.upper)}
     columns: dict[str, list[np.ndarray]] = {name: [] for name in effects}
+    hazards_v = _DailyHazards(fit, tenure, horizon_days)
+    hazards_o = _DailyHazards(other, tenure, horizon_days) if other is not None else None
     for part in np.array_split(np.arange(len(tenure)), max(1, int(np.ceil(len(tenure) * horizon_days / RISK_CELLS)))):
-        step_v = _daily_hazards(fit, tenure[part], horizon_days)  # people x days, a slice at a time
-        step_o = _daily_hazards(other, tenure[part], horizon_days) if other is not None else None
-        risk_o = None if lp_other is None else np.exp(lp_other[part])
+        step_v = hazards_v.steps(part)  # people x days, a slice at a time
+        # the other exits' hazards are the same whatever mentoring does: worked out once for the four
+        other_steps = np.exp(lp_other[part])[:, None] * hazards_o.steps(part) if other is not None else 0.0
         for name, log_hr in effects.items():
-            columns[name].append(_voluntary_probability(step_v, np.exp(lp_unmentored[part] + log_hr), step_o, risk_o))
+            columns[name].append(_voluntary_probability(step_v, np.exp(lp_unmentored[part] + log_hr), other_steps))
     for name, parts in columns.items():
         out[name] = np.concatenate(parts) if parts else np.array([], dtype=float)
     longest = float(fit.baseline_cumulative_hazard_["time"].max())
@@ -666,12 +692,32 @@ def _daily_hazards(fit: CoxResult, tenure: np.ndarray, horizon_days: float) -> n
     return np.diff(H(tenure[:, None] + days[None, :]), axis=1)
 
 
-def _voluntary_probability(step_v: np.ndarray, risk_v: np.ndarray, step_o: np.ndarray | None,
-                           risk_o: np.ndarray | None) -> np.ndarray:
+class _DailyHazards:
+    """_daily_hazards for slices of the people: where every tenure is a whole number of days, each day's
+    step is read from the steps of one run of days covering them all (the same numbers, without looking up
+    every person's every day in the baseline hazard)."""
+
+    def __init__(self, fit: CoxResult, tenure: np.ndarray, horizon_days: float):
+        self.fit, self.tenure, self.horizon_days = fit, tenure, horizon_days
+        self.days = int(round(horizon_days))
+        self.table = None
+        if len(tenure) and np.all(np.isfinite(tenure)) and np.all(tenure == np.floor(tenure)):
+            self.first = float(tenure.min())
+            grid = np.arange(self.first, float(tenure.max()) + self.days + 1)  # whole days, exactly
+            self.table = _daily_hazards(fit, grid[:1], float(len(grid) - 1))[0]
+            self.start = (tenure - self.first).astype(np.int64)
+
+    def steps(self, part: np.ndarray) -> np.ndarray:
+        if self.table is None:
+            return _daily_hazards(self.fit, self.tenure[part], self.horizon_days)
+        return self.table[self.start[part][:, None] + np.arange(self.days)[None, :]]
+
+
+def _voluntary_probability(step_v: np.ndarray, risk_v: np.ndarray, other_steps: np.ndarray | float) -> np.ndarray:
     """P(voluntary exit within the horizon) from daily hazard steps, each day's hazards held constant
     (exact for the step-function baseline of a Cox fit on whole days)."""
     dv = risk_v[:, None] * step_v
-    total = dv + (risk_o[:, None] * step_o if step_o is not None else 0.0)
+    total = dv + other_steps
     alive = np.exp(-np.cumsum(np.c_[np.zeros(len(dv)), total[:, :-1]], axis=1))
     share = np.divide(dv, total, out=np.zeros_like(dv), where=total > 0)
     return (alive * -np.expm1(-total) * share).sum(axis=1)

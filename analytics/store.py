@@ -164,7 +164,8 @@ SELECT m.mentee_id, max(date_diff('day', CAST($as_of AS DATE),
            coalesce(m.end_date, CAST(m.start_date + to_days(CAST($default_days AS INTEGER)) AS DATE)))) AS days_left
 FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
 WHERE f.hire_date <= $as_of AND NOT {EXITED} AND m.start_date <= $as_of AND {COHORT_FILTER}
-GROUP BY m.mentee_id HAVING days_left > 0"""
+GROUP BY m.mentee_id HAVING days_left > 0
+ORDER BY m.mentee_id"""  # one order every time, so the sum of the days left is the same to the last digit
 HAS_DATA_SQL = "SELECT count(*) > 0 FROM employees"
 SAVED_TABLES_SQL = ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'saved' "
                     "AND table_name LIKE 'employees\\_%' ESCAPE '\\'")
