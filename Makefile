@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-all bench test-tools clean
+.PHONY: run test test-all bench bench-1m test-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test-all: $(VENV)/.dev test-tools
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run.py
+
+bench-1m: $(VENV)/.dev
+	$(BIN)/python benchmarks/run.py --employees 1000000
 
 clean:
 	rm -rf $(VENV) data/retention.duckdb data/retention.duckdb.wal
