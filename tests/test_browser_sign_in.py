@@ -141,7 +141,10 @@ def test_an_analyst_gets_the_analysis_pages_and_the_exports_but_not_the_data_pag
     assert nav_links(page) == ["Overview", "Business case", "Cohorts", "Methods"]
     page.goto(f"{secured}/business_case")
     _settle(page)
-    assert page.locator('[data-testid="stDownloadButton"]').count() == 3
+    names = [t.split("\n")[-1].strip() for t in page.locator('[data-testid="stDownloadButton"] button').all_inner_texts()]
+    assert [n for n in names if n.startswith(("Slides", "One-pager", "Every table"))] == [
+        "Slides (PowerPoint)", "One-pager (HTML, prints to PDF)", "Every table (CSV, zipped)"], names
+    assert "Download where next (CSV)" in names  # an analyst's own CSV of the ranking
     page.close()
 
 
