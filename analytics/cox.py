@@ -203,6 +203,17 @@ def _efron_event_terms(start, stop, event, X, eta, strata):
 # ---------------------------------------------------------------------------
 
 
+def _rank(x: np.ndarray) -> int:
+    """numpy's matrix_rank (singular values above max(n, p) eps times the largest), with the singular values
+    from the p x p cross-product instead of an SVD of all n rows. It only sets df_model and df_resid, which no
+    figure uses (an exactly collinear column is dropped before any fit, models.independent_columns)."""
+    x = np.asarray(x, dtype=float)
+    if x.size == 0:
+        return 0
+    singular = np.sqrt(np.clip(np.linalg.eigvalsh(x.T @ x), 0.0, None))
+    return int((singular > singular.max() * max(x.shape) * np.finfo(float).eps).sum())
+
+
 def _segment_cumsum(values, bounds, reverse=False):
     """Cumulative sums along axis 0 restarting in each segment [bounds[i], bounds[i+1])."""
     out = np.empty_like(values)
@@ -246,7 +257,7 @@ class _EfronPHReg(PHReg):
         self.nobs = len(self.endog)
         self.groups = None
         self.missing = "drop"
-        rank = np.linalg.matrix_rank(self.exog)
+        rank = _rank(self.exog)
         self.df_resid = float(self.exog.shape[0] - rank)
         self.df_model = float(rank)
         self.ties = "efron"

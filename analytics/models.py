@@ -544,8 +544,10 @@ def meetings_effects(fu: FollowUp) -> list[SubgroupEffect]:
     return sorted(_indicator_effects(fu, "meetings", bands), key=lambda e: names.index(e.group))
 
 
-def group_effects(fu: FollowUp, dimension: str) -> tuple[list[SubgroupEffect], TestResult | None]:
-    """HR within each group of a dimension, and the LR test of the mentoring-by-group interaction."""
+def group_effects(fu: FollowUp, dimension: str, interaction: bool = True
+                  ) -> tuple[list[SubgroupEffect], TestResult | None]:
+    """HR within each group of a dimension, and the LR test of the mentoring-by-group interaction (None when
+    `interaction` is False: the test fits a model as large as the adjusted one with a term more per group)."""
     r = fu.rows
     labels = r[dimension].astype("string").fillna("not recorded")
     people_labels = fu.episodes[dimension].astype("string").fillna("not recorded")
@@ -565,7 +567,7 @@ def group_effects(fu: FollowUp, dimension: str) -> tuple[list[SubgroupEffect], T
             out.append(_suppressed(dimension, group, people, exits, str(exc)))
             continue
         out.append(SubgroupEffect(dimension, group, people, exits, fit.hazard_ratio))
-    return out, _interaction_test(fu, dimension, labels)
+    return out, _interaction_test(fu, dimension, labels) if interaction else None
 
 
 def _interaction_test(fu: FollowUp, dimension: str, labels: pd.Series) -> TestResult | None:
@@ -615,50 +617,63 @@ class ExitRisk:
     extrapolated: int      # people whose horizon runs past the longest tenure the data has seen
 
 
-def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float) -> ExitRisk:
+def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float, mentored: bool = True) -> ExitRisk:
     """Cause-specific hazards: the adjusted model for voluntary exits and the same characteristics for
     the other exits that compete with them (methods: docs/methods.md, "Each person's own risk").
-    Worked out once per follow-up, model and horizon (the business case and where to extend next both ask)."""
+    `mentored` False: only p_unmentored (what the business case and where to extend next use). Each column
+    is worked out once per follow-up, model and horizon."""
     key = ("exit_risks", float(horizon_days), adjusted.hazard_ratio)
     kept = fu._kept.get(key)
     if kept is None or kept[0] is not adjusted.result:
-        kept = fu._kept[key] = (adjusted.result, _exit_risks(fu, adjusted, horizon_days))
-    risk = kept[1]
-    return ExitRisk(risk.people.copy(), risk.horizon_days, risk.extrapolated)
+        kept = fu._kept[key] = (adjusted.result, _RiskParts(fu, adjusted, horizon_days))
+    parts = kept[1]
+    out = parts.people.copy()
+    for name in parts.effects if mentored else ("p_unmentored",):
+        out[name] = parts.column(name)
+    return ExitRisk(out, float(horizon_days), parts.extrapolated)
 
 
-def _exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float) -> ExitRisk:
-    r = fu.rows.reset_index(drop=True)
-    fit = adjusted.result
-    X = fit._data["X"]
-    names = list(fit._data["names"])
-    beta = fit.params_.to_numpy()
-    effect = names.index("mentored")
-    last = r.groupby("employee_id", sort=False).tail(1)
-    now = last[~last["exited"].to_numpy(bool)]
-    x_now = X[now.index.to_numpy()]
-    lp_unmentored = x_now @ beta - x_now[:, effect] * beta[effect]
-    other = _other_exits_model(fu, r, X, names) if fu.event != "all" else None
-    lp_other = x_now @ other.params_.to_numpy() if other is not None else None
-    tenure = now["duration_days"].to_numpy(float)
-    hr = adjusted.hazard_ratio
-    out = pd.DataFrame({"employee_id": now["employee_id"].to_numpy(), "tenure_days": tenure,
-                        "mentored": now["mentored"].to_numpy(bool), "salary": now["salary"].to_numpy(float)})
-    effects = {"p_unmentored": 0.0, "p_mentored": np.log(hr.estimate), "p_mentored_lower": np.log(hr.lower),
-               "p_mentored_upper": np.log(hr.upper)}
-    columns: dict[str, list[np.ndarray]] = {name: [] for name in effects}
-    hazards_v = _DailyHazards(fit, tenure, horizon_days)
-    hazards_o = _DailyHazards(other, tenure, horizon_days) if other is not None else None
-    for part in np.array_split(np.arange(len(tenure)), max(1, int(np.ceil(len(tenure) * horizon_days / RISK_CELLS)))):
-        step_v = hazards_v.steps(part)  # people x days, a slice at a time
-        # the other exits' hazards are the same whatever mentoring does: worked out once for the four
-        other_steps = np.exp(lp_other[part])[:, None] * hazards_o.steps(part) if other is not None else 0.0
-        for name, log_hr in effects.items():
-            columns[name].append(_voluntary_probability(step_v, np.exp(lp_unmentored[part] + log_hr), other_steps))
-    for name, parts in columns.items():
-        out[name] = np.concatenate(parts) if parts else np.array([], dtype=float)
-    longest = float(fit.baseline_cumulative_hazard_["time"].max())
-    return ExitRisk(out, float(horizon_days), int((tenure + horizon_days > longest).sum()))
+class _RiskParts:
+    """What each person's risk is worked out from (the models' linear predictors and baseline hazards), and
+    the columns worked out so far."""
+
+    def __init__(self, fu: FollowUp, adjusted: ModelFit, horizon_days: float):
+        r = fu.rows.reset_index(drop=True)
+        fit = adjusted.result
+        X = fit._data["X"]
+        names = list(fit._data["names"])
+        beta = fit.params_.to_numpy()
+        effect = names.index("mentored")
+        last = r.groupby("employee_id", sort=False).tail(1)
+        now = last[~last["exited"].to_numpy(bool)]
+        x_now = X[now.index.to_numpy()]
+        self.lp_unmentored = x_now @ beta - x_now[:, effect] * beta[effect]
+        other = _other_exits_model(fu, r, X, names) if fu.event != "all" else None
+        self.lp_other = x_now @ other.params_.to_numpy() if other is not None else None
+        tenure = now["duration_days"].to_numpy(float)
+        hr = adjusted.hazard_ratio
+        self.people = pd.DataFrame({"employee_id": now["employee_id"].to_numpy(), "tenure_days": tenure,
+                                    "mentored": now["mentored"].to_numpy(bool), "salary": now["salary"].to_numpy(float)})
+        self.effects = {"p_unmentored": 0.0, "p_mentored": np.log(hr.estimate), "p_mentored_lower": np.log(hr.lower),
+                        "p_mentored_upper": np.log(hr.upper)}
+        self.hazards_v = _DailyHazards(fit, tenure, horizon_days)
+        self.hazards_o = _DailyHazards(other, tenure, horizon_days) if other is not None else None
+        self.parts = np.array_split(np.arange(len(tenure)),
+                                    max(1, int(np.ceil(len(tenure) * horizon_days / RISK_CELLS))))
+        longest = float(fit.baseline_cumulative_hazard_["time"].max())
+        self.extrapolated = int((tenure + horizon_days > longest).sum())
+        self.columns: dict[str, np.ndarray] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self.columns:
+            log_hr, pieces = self.effects[name], []
+            for part in self.parts:
+                step_v = self.hazards_v.steps(part)  # people x days, a slice at a time
+                other_steps = (np.exp(self.lp_other[part])[:, None] * self.hazards_o.steps(part)
+                               if self.hazards_o is not None else 0.0)
+                pieces.append(_voluntary_probability(step_v, np.exp(self.lp_unmentored[part] + log_hr), other_steps))
+            self.columns[name] = np.concatenate(pieces) if pieces else np.array([], dtype=float)
+        return self.columns[name]
 
 
 def _other_exits_model(fu: FollowUp, r: pd.DataFrame, X: np.ndarray, names: list[str]) -> CoxResult | None:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from . import store
+from . import progress, store
 from .business import BusinessCase, BusinessCaseInputs, Input, business_case
 from .cohorts import Cohort, in_order
 from .cox import scaled_schoenfeld
@@ -81,18 +81,22 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     """Every headline figure for a cohort; `base`: everyone's follow-up already read (see follow_up);
     `covariates`: what the adjusted model compares on (default: everything it can)."""
     covariates = None if covariates is None else check_covariates(covariates)
+    progress.step("follow_up")
     fu = follow_up(con, cohort, as_of, event, base)
     missing: dict[str, str] = {}
+    progress.step("models", people=fu.n_employees, rows=len(fu.rows))
     naive = _attempt(missing, "naive", naive_model, fu)
     tv = _attempt(missing, "time_varying", time_varying_model, fu)
     adjusted = _attempt(missing, "adjusted", lambda f: honest_model(f, covariates), fu)
     if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
         adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, outcome_is_common(fu)))
+    progress.step("curves")
     curves = _attempt(missing, "curves", extended_km, fu)
     retention = _attempt(missing, "retention", retention_at, curves, horizon_days, needs=("curves",))
     restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
     test = _attempt(missing, "logrank", logrank_test, fu) if curves else None
+    progress.step("risks")
     case = _attempt(missing, "business_case", _business, fu, adjusted, naive, assumptions,
                     store.mentoring_left(con, fu.as_of, cohort, round(PROGRAMME_YEARS * DAYS_PER_YEAR)),
                     needs=("adjusted",))
@@ -116,7 +120,7 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     """The business case's inputs: each current employee's own risk from the cohort's adjusted model, the
     mentoring still running, and the rest from the assumptions (business.py has the method)."""
     horizon_days = assumptions.horizon_years * DAYS_PER_YEAR
-    people = exit_risks(fu, adjusted, horizon_days).people
+    people = exit_risks(fu, adjusted, horizon_days, mentored=False).people  # p_unmentored is what it uses
     salary = assumptions.average_salary
     salary_input = Input(salary, YOUR_INPUT) if salary is not None else None
     if salary is None and people["salary"].notna().any():  # the same people the risks are for
@@ -186,6 +190,7 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
     from .where_next import for_headline  # where_next builds on this module's results
 
     h = headline(con, cohort, as_of, event, assumptions)
+    progress.step("where_next")
     # where to extend next, best first (exploratory): analytics/where_next.py
     return {**to_json(h), "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
 

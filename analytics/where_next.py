@@ -115,7 +115,7 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
                dimensions: tuple[str, ...] = DIMENSIONS, shrunk: bool = True) -> list[Segment]:
     """Segments of at least the privacy minimum of unmentored people, most exits avoided per 100 first.
     `shrunk=False`: every segment at the company-wide effect (segments then differ only by who is in them)."""
-    people = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR).people
+    people = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR, mentored=False).people
     last = fu.rows.groupby("employee_id", sort=False).tail(1).set_index("employee_id")
     candidates = people[~people["mentored"].to_numpy(bool)].join(last[list(dimensions)], on="employee_id")
     hr = adjusted.hazard_ratio
@@ -152,7 +152,7 @@ def for_headline(h: Any) -> list[Segment]:
 
 def _segment_effects(fu: FollowUp, dimension: str) -> list[SubgroupEffect]:
     try:
-        return group_effects(fu, dimension)[0]
+        return group_effects(fu, dimension, interaction=False)[0]  # the interaction test is not used here
     except RetentionError:
         return []
 
