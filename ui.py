@@ -8,19 +8,21 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from datetime import date
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 import duckdb
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx
 
 from analytics import access, deck, report, store, summary, where_next, wording
 from analytics import palette
 from analytics.cohorts import Cohort
 from analytics.errors import AccessConfigError, RetentionError
 from analytics.models import FollowUp, follow_up
-from analytics.policy import MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, shown_count
+from analytics.policy import MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, STATUS_AFTER_SECONDS, shown_count
 
 log = logging.getLogger(__name__)
 
@@ -340,10 +342,52 @@ def headline(version: str, cohort: Cohort, as_of: date, event: str,
                             base=base_follow_up(version, as_of, event))
 
 
+@contextlib.contextmanager
+def working(step: str, **details: Any) -> Iterator[Callable[..., None]]:
+    """What the dashboard is doing while it works, instead of a silent spinner: a status box (st.status) naming
+    the step under way and what the earlier ones took. It appears once the work has run STATUS_AFTER_SECONDS
+    (so nothing flashes for what is cached) and is gone when the work is done. Yields `then(step, **details)`,
+    to say the next step has begun (steps: wording.PROGRESS_STEPS)."""
+    box = st.empty()
+    lock = threading.Lock()
+    now = {"words": wording.progress_words(step, details), "since": time.perf_counter(), "status": None,
+           "open": True, "done": []}
+
+    def show() -> None:  # on a timer's thread, with this run's context (as st.spinner does)
+        with lock:
+            if now["open"] and now["status"] is None:
+                now["status"] = box.status(now["words"], expanded=True)
+                for line in now["done"]:
+                    now["status"].caption(line)
+
+    def then(next_step: str, **more: Any) -> None:
+        with lock:
+            took = wording.step_took(now["words"], time.perf_counter() - now["since"])
+            now["done"].append(took)
+            now["words"], now["since"] = wording.progress_words(next_step, more), time.perf_counter()
+            if now["status"] is not None:
+                now["status"].caption(took)
+                now["status"].update(label=now["words"])
+
+    timer = threading.Timer(STATUS_AFTER_SECONDS, show)
+    add_script_run_ctx(timer)
+    timer.start()
+    try:
+        yield then
+    finally:
+        timer.cancel()
+        with lock:
+            now["open"] = False
+            box.empty()
+
+
 def current_headline(assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:
     s = settings()
-    with st.spinner("Fitting the survival models…"):
-        return headline(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
+    version = data_version()
+    with working("follow_up") as then:
+        base_follow_up(version, s.as_of, s.event)  # the base data, then the cohort's figures cut from it
+        then("headline")
+        return headline(version, st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
@@ -355,7 +399,7 @@ def _analysis_files(version: str, cohort: Cohort, as_of: date, event: str) -> di
 def analysis_files() -> dict[tuple[str, str], bytes]:
     """The analysis data set of the cohort in scope, as CSV and Parquet (analysts and admins)."""
     s = settings()
-    with st.spinner("Preparing the analysis data set…"):
+    with working("analysis_files"):
         return _analysis_files(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event)
 
 
@@ -367,7 +411,7 @@ def _where_next(version: str, cohort: Cohort, as_of: date, event: str, assumptio
 def current_where_next(assumptions: summary.Assumptions) -> list:
     """Where to extend the programme next under the Business case page's assumptions, best first."""
     s = settings()
-    with st.spinner("Ranking where to extend next…"):
+    with working("where_next_page"):
         return _where_next(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
 
 
@@ -380,7 +424,7 @@ def _diagnostics(version: str, cohort: Cohort, as_of: date, event: str, choices:
 def current_diagnostics(**choices) -> summary.Diagnostics:
     """The Methods page's analyses; `choices`: an analyst's covariates, horizon_days and tau_days."""
     s = settings()
-    with st.spinner("Running the model checks…"):
+    with working("diagnostics"):
         return _diagnostics(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event,
                             tuple(sorted(choices.items())))
 
@@ -394,7 +438,7 @@ def _comparison(version: str, cohort: Cohort, as_of: date, event: str,
 
 def current_comparison(dimension: str) -> summary.CohortComparison:
     s = settings()
-    with st.spinner("Comparing groups…"):
+    with working("compare"):
         return _comparison(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, dimension)
 
 
@@ -409,7 +453,7 @@ def _exports(version: str, cohort: Cohort, as_of: date, event: str, assumptions:
 
 def exports(assumptions: summary.Assumptions) -> dict[str, bytes]:
     s = settings()
-    with st.spinner("Preparing the deck, the one-pager and the tables…"):
+    with working("exports"):
         org = store.organisation(cursor())  # the Data page's setting: a change makes new files
         return _exports(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions,
                         org["name"], org["logo"])

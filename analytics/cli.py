@@ -8,12 +8,15 @@ import argparse
 import contextlib
 import json
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import duckdb
 
-from . import store
+from . import progress, store, wording
+from .policy import PROGRESS_AFTER_SECONDS
 from .errors import InputFileError, RetentionError
 from .wording import csv_safe
 
@@ -320,10 +323,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Progress:
+    """The steps of long work (analytics.progress) on stderr, never on stdout: once a command has run
+    PROGRESS_AFTER_SECONDS, each step as it starts (those before it at once), with the seconds since the
+    command started, and the total at the end. A quick command says nothing."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.waiting: list[str] = []
+        self.live = False
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(PROGRESS_AFTER_SECONDS, self._go_live)
+        self.timer.daemon = True
+
+    def __call__(self, step: str, details: dict) -> None:
+        line = wording.progress_line(time.perf_counter() - self.start, step, details)
+        with self.lock:
+            if self.live:
+                print(line, file=sys.stderr, flush=True)
+            else:
+                self.waiting.append(line)
+
+    def _go_live(self) -> None:
+        with self.lock:
+            self.live = True
+            for line in self.waiting:
+                print(line, file=sys.stderr, flush=True)
+
+    @contextlib.contextmanager
+    def shown(self) -> Iterator[None]:
+        self.timer.start()
+        done = False
+        try:
+            with progress.listening(self):
+                yield
+            done = True
+        finally:
+            self.timer.cancel()
+            with self.lock:
+                if self.live and done:
+                    print(wording.progress_done(time.perf_counter() - self.start), file=sys.stderr, flush=True)
+                self.live = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with _Progress().shown():
+            return args.func(args)
     except RetentionError as exc:  # the project's own errors: bad input, said in words (a bug is not one)
         print(f"error: {exc}", file=sys.stderr)
         return 2

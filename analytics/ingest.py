@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import formats, wording
+from . import formats, progress, wording
 from .errors import ColumnFormatProblem, InputFileError
 from .policy import (FIRST_YEAR, HEADER_SEARCH_ROWS, LAST_YEAR, MAX_MEETINGS, MAX_SALARY, MAX_SET_ASIDE_SHARE,
                      MAX_UNCLEAR_REASON_SHARE, MIN_BAD_CELLS_FOR_BAD_COLUMN)
@@ -1082,10 +1082,15 @@ def prepare_load(employees: Any, mentorships: Any, *, employees_name: str | None
     of a file at once). `mapping`: contract column -> header (None: not in this file); `header_rows`:
     table -> the spreadsheet row of its header (found when not given)."""
     mapping, header_rows = mapping or {}, header_rows or {}
-    emp = validate_employees(read_source(employees, EMPLOYEES, employees_name, mapping.get("employees"),
-                                         header_rows.get("employees")), options)
-    men = validate_mentorships(read_source(mentorships, MENTORSHIPS, mentorships_name, mapping.get("mentorships"),
-                                           header_rows.get("mentorships")), emp, options)
+    progress.step("read", table="employees", file=_source_name(employees, employees_name))
+    src = read_source(employees, EMPLOYEES, employees_name, mapping.get("employees"), header_rows.get("employees"))
+    progress.step("check", table="employees", rows=len(src.frame))
+    emp = validate_employees(src, options)
+    progress.step("read", table="mentorships", file=_source_name(mentorships, mentorships_name))
+    src = read_source(mentorships, MENTORSHIPS, mentorships_name, mapping.get("mentorships"),
+                      header_rows.get("mentorships"))
+    progress.step("check", table="mentorships", rows=len(src.frame))
+    men = validate_mentorships(src, emp, options)
     return LoadPlan(emp, men, options)
 
 

@@ -50,6 +50,8 @@ BUSY_WAIT_SECONDS = 30.0      # a second program waits this long for the databas
 KEEP_LOADS = 5                # the data replaced by the last loads is kept, so an admin can go back
 MAX_LOGO_BYTES = 2_000_000     # a logo for the slides; larger would bloat every deck downloaded
 WAREHOUSE_CONNECT_SECONDS = 10  # a warehouse that does not answer by then is said to be unreachable
+PROGRESS_AFTER_SECONDS = 2.0  # the CLI says what it is doing once a command has run this long
+STATUS_AFTER_SECONDS = 0.5    # the dashboard shows what it is doing once a step has run this long
 
 # ---------------------------------------------------------------- the business case
 

@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from . import progress
 from .cohorts import FILTER_DIMENSIONS, Cohort
 from .errors import DatabaseBusy, EmptyDataError, RetentionError
 from .ingest import LoadPlan, QualityCounts, ReadOptions, prepare_load, quality_warnings
@@ -221,6 +222,7 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
               metadata: Mapping[str, Any] | None = None, warehouse: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Replace the store's contents with a validated plan, all in one transaction. `warehouse`: the warehouse
     source the plan was read from (no password), kept in the same transaction for refreshing it later."""
+    progress.step("write", rows=len(plan.employees.frame) + len(plan.mentorships.frame) + len(plan.rejects))
     report = plan.report()
     mentorships = plan.mentorships.frame.copy()
     mentorships.insert(0, "mentorship_id", range(1, len(mentorships) + 1))

@@ -296,6 +296,44 @@ def not_allowed(email: Any) -> str:
     return f"{who} not among the people allowed to see this dashboard. {ASK_AN_ADMIN}"
 
 
+# What long work is doing (analytics.progress): the CLI's lines on stderr, the dashboard's status box.
+PROGRESS_STEPS = {
+    "read": "Reading {table} ({file})",
+    "check": "Checking {rows:,} {table} rows",
+    "write": "Writing {rows:,} rows to the database",
+    "follow_up": "Reading everyone's follow-up",
+    "models": "Fitting the models on {people:,} people ({rows:,} intervals)",
+    "curves": "Retention curves and the log-rank test",
+    "risks": "Each person's own chance of leaving, for the business case",
+    "where_next": "Where to extend next: each segment's own effect",
+    "headline": "Fitting the survival models and the business case",
+    "where_next_page": "Ranking where to extend next",
+    "analysis_files": "Preparing the analysis data set",
+    "diagnostics": "Running the model checks",
+    "compare": "Comparing groups",
+    "exports": "Preparing the deck, the one-pager and the tables",
+}
+
+
+def progress_words(step: str, details: dict[str, Any] | None = None) -> str:
+    """A step of long work in words, e.g. 'Checking 1,000,000 employees rows…'."""
+    return PROGRESS_STEPS[step].format(**(details or {})) + "…"
+
+
+def progress_line(seconds: float, step: str, details: dict[str, Any] | None = None) -> str:
+    """A CLI progress line: the seconds since the command started, then the step."""
+    return f"{seconds:6.1f} s  {progress_words(step, details)}"
+
+
+def progress_done(seconds: float) -> str:
+    return f"{seconds:6.1f} s  Done."
+
+
+def step_took(words: str, seconds: float) -> str:
+    """A finished step in the dashboard's status box."""
+    return f"{words.removesuffix('…')}: {seconds:.1f} s"
+
+
 DEMO_NOTE = "Simulated demo data: a made-up company whose true mentoring effect is known, not your organisation."
 
 
