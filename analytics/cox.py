@@ -300,7 +300,7 @@ class _EfronPHReg(PHReg):
         x = np.asarray(self.exog, dtype=float)[rows]
         self._x1 = np.empty((rows.size, x.shape[1] + 1))  # [1, centred x]
         self._x1[:, 0] = 1.0
-        self._x1[:, 1:] = x - x.mean(axis=0)
+        np.subtract(x, x.mean(axis=0), out=self._x1[:, 1:])  # centred in place: no n x p temporary
         self._x = self._x1[:, 1:]
         self._offset = None if self.offset is None else self.offset[rows].astype(float)
         self._time_bounds = np.array(time_bounds)

@@ -5,7 +5,7 @@ store) and returns small result objects. Definitions: docs/design.md; methods: d
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -309,6 +309,7 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
                            exclude=(strata,) if strata else ())
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
     X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
+    design = replace(design, X=None)  # its columns are in X now: one copy less held while the model is fitted
     X, collinear = independent_columns(X, protected=base.shape[1])
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
     try:
@@ -721,6 +722,7 @@ class _DailyHazards:
             grid = np.arange(self.first, float(tenure.max()) + self.days + 1)  # whole days, exactly
             self.table = _daily_hazards(fit, grid[:1], float(len(grid) - 1))[0]
             self.start = (tenure - self.first).astype(np.int64)
+            self.fit = None  # not needed again: the model and its rows are not kept for it
 
     def steps(self, part: np.ndarray) -> np.ndarray:
         if self.table is None:

@@ -555,8 +555,12 @@ def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
         split = con.execute(SPLIT_TEMPLATE.format(table=name)).df()
     finally:
         con.unregister(name)
-    rows = episodes.drop(columns=["event", "mentored"]).iloc[split["row"].to_numpy()].reset_index(drop=True)
-    return rows.assign(start=split["start"], stop=split["stop"], event=split["event"], mentored=split["mentored"])
+    kept = [j for j, name in enumerate(episodes.columns) if name not in ("event", "mentored")]
+    rows = episodes.iloc[split["row"].to_numpy(), kept]  # one copy of the covariates, in the rows' order
+    rows.index = pd.RangeIndex(len(rows))
+    for name in ("start", "stop", "event", "mentored"):
+        rows[name] = split[name].to_numpy()
+    return rows
 
 
 def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None,
