@@ -17,7 +17,7 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx
 
-from analytics import access, deck, report, store, summary, where_next, wording
+from analytics import access, deck, progress, report, store, summary, where_next, wording
 from analytics import palette
 from analytics.cohorts import Cohort
 from analytics.errors import AccessConfigError, RetentionError
@@ -379,6 +379,14 @@ def working(step: str, **details: Any) -> Iterator[Callable[..., None]]:
         with lock:
             now["open"] = False
             box.empty()
+
+
+@contextlib.contextmanager
+def engine_steps(step: str, **details: Any) -> Iterator[None]:
+    """working(), with each step the engine says it starts (analytics.progress: reading, checking so many rows,
+    writing) shown as it comes; for work done on this run, not inside a cached function."""
+    with working(step, **details) as then, progress.listening(lambda name, more: then(name, **more)):
+        yield
 
 
 def current_headline(assumptions: summary.Assumptions = summary.Assumptions()) -> summary.Headline:

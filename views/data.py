@@ -126,7 +126,7 @@ if all(uploads.values()):
     date_format = st.session_state.get("date_answer")  # kept apart from its widget, which is not always drawn
     current = signature(mapping, header_rows, date_format)
     if st.button("Check files", type="primary", disabled=len(mapping) < 2):
-        with ui.friendly_errors(), st.spinner("Checking every row…"):
+        with ui.friendly_errors(), ui.engine_steps("check_files"):
             check(mapping, header_rows, date_format)
     asked = st.session_state.get("ambiguous_dates") or st.session_state.get("asked_dates")
     if asked:
@@ -199,7 +199,7 @@ if plan is not None and all(uploads.values()):
     sure = st.checkbox("Replace the data in the dashboard with these files (what is there now is kept and can "
                        "be brought back)", key=f"confirm_load_{ui.data_version()}")
     if st.button("Load into the dashboard", type="primary", disabled=not sure):
-        with ui.friendly_errors(), st.spinner("Loading…"):
+        with ui.friendly_errors(), ui.engine_steps("load"):
             store.load_plan(con, plan)
             for key in ("plan", "plan_inputs", "plan_signature", "as_of", "event"):  # new data: its own defaults
                 st.session_state.pop(key, None)
@@ -230,7 +230,7 @@ else:
     sure_refresh = st.checkbox("Replace the data with a fresh read of the warehouse (what is there now is kept and "
                                "can be brought back)", key=f"confirm_refresh_{ui.data_version()}")
     if st.button("Refresh from the warehouse", disabled=not sure_refresh):
-        with ui.friendly_errors(), st.spinner("Reading the warehouse…"):
+        with ui.friendly_errors(), ui.engine_steps("refresh"):
             report = warehouse.refresh(con)
             for key in ("as_of", "event"):  # new data: its own defaults
                 st.session_state.pop(key, None)
