@@ -56,6 +56,9 @@ STATUS_AFTER_SECONDS = 0.5    # the dashboard shows what it is doing once a step
 # ---------------------------------------------------------------- the business case
 
 COVERAGE_TARGET = 0.76        # default target share mentored: the share who say they want a mentor
+WHERE_NEXT_ROWS = 10          # where to extend next: the best groups the page shows (summary --json has them all)
+HORIZON_CHOICES_MONTHS = [6, 12, 24, 36]  # the Methods page's retention horizons: the first half-year to three years
+RMST_CHOICES_MONTHS = [12, 24, 36, 60]    # its restricted-mean windows, up to the five years the curves show
 REPLACEMENT_COST_PCT = 0.50   # the low end of Gallup's 0.5-2x salary
 REPLACEMENT_COST_RANGE = (0.2, 2.0)  # 20-200% of salary: the range published estimates span
 PROGRAMME_COST_PER_MENTEE = 1500.0   # a typical internal programme, per mentee per year

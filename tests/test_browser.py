@@ -127,6 +127,16 @@ def _settle(page) -> None:
         page.wait_for_function(READY, timeout=180_000)
 
 
+def _upload(page, employees, mentorships) -> None:
+    """Both files, one after the other as a person picks them: each shown by name and read before the next (a
+    second file given while the page is still redrawing for the first can be dropped by the uploader)."""
+    uploaders = page.locator('[data-testid="stFileUploader"]')
+    for i, path in enumerate((employees, mentorships)):
+        uploaders.nth(i).locator('input[type="file"]').set_input_files(str(path))
+        expect(uploaders.nth(i).get_by_role("button", name=f"Remove {Path(path).name}")).to_be_visible(timeout=60_000)
+        _settle(page)
+
+
 def _screenshot(page, path: Path) -> None:
     """The whole page: Streamlit scrolls inside its main area, so grow the viewport to fit it."""
     size = page.viewport_size
@@ -255,10 +265,7 @@ def test_upload_check_load_and_restore(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto(f"{server}/data")
     _settle(page)
-    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    uploaders.nth(0).set_input_files(str(emp_file))
-    uploaders.nth(1).set_input_files(str(ROOT / "data" / "sample_mentorships.csv"))
-    _settle(page)  # both files read and their forms drawn before the button is pressed
+    _upload(page, emp_file, ROOT / "data" / "sample_mentorships.csv")  # both read, their forms drawn
     page.get_by_role("button", name="Check files").click(timeout=120_000)
     set_aside = page.locator('[data-testid="stMetric"]').filter(has_text="Rows set aside")
     expect(set_aside.locator('[data-testid="stMetricValue"]')).to_have_text("1", timeout=120_000)
@@ -346,10 +353,7 @@ def test_an_excel_report_with_settings_rows_is_read_as_its_user_says(server, bro
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(f"{server}/data")
     _settle(page)
-    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    uploaders.nth(0).set_input_files(str(report))
-    uploaders.nth(1).set_input_files(str(mentorships))
-    _settle(page)
+    _upload(page, report, mentorships)
     header_row = page.get_by_role("spinbutton", name="Header row of hr_report.xlsx")
     expect(header_row).to_have_value("3", timeout=60_000)  # found under the report settings
     header_row.fill("1")  # a person trying another row sees other columns, then picks the header again
@@ -403,10 +407,7 @@ def test_a_company_with_no_clear_effect_is_shown_with_caution(server, browser, t
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto(f"{server}/data")
     _settle(page)
-    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    uploaders.nth(0).set_input_files(str(tmp_path / "no_effect_employees.csv"))
-    uploaders.nth(1).set_input_files(str(tmp_path / "no_effect_mentorships.csv"))
-    _settle(page)
+    _upload(page, tmp_path / "no_effect_employees.csv", tmp_path / "no_effect_mentorships.csv")
     page.get_by_role("button", name="Check files").click(timeout=120_000)
     page.get_by_text("Replace the data in the dashboard with these files").click(timeout=120_000)
     _settle(page)

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from tests.test_browser import (ROOT, SHOTS, _free_port, _no_errors, _screenshot, _settle, _wait_for,
+from tests.test_browser import (ROOT, SHOTS, _free_port, _no_errors, _screenshot, _settle, _upload, _wait_for,
                                 browser, dashboard)  # noqa: F401  (browser is a fixture)
 
 from playwright.sync_api import expect  # noqa: E402
@@ -153,10 +153,7 @@ def test_an_admin_loads_goes_back_and_restores(secured, browser, tmp_path):
     assert nav_links(page) == ["Overview", "Business case", "Cohorts", "Methods", "Data"]
     page.goto(f"{secured}/data")
     _settle(page)
-    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    uploaders.nth(0).set_input_files(str(ROOT / "data" / "sample_employees.csv"))
-    uploaders.nth(1).set_input_files(str(ROOT / "data" / "sample_mentorships.csv"))
-    _settle(page)
+    _upload(page, ROOT / "data" / "sample_employees.csv", ROOT / "data" / "sample_mentorships.csv")
     page.get_by_role("button", name="Check files").click(timeout=120_000)
     _settle(page)
     page.get_by_text("Replace the data in the dashboard with these files").click()

@@ -4,10 +4,8 @@ import streamlit as st
 import ui
 from analytics import figures, wording
 from analytics.business import coverage_scenarios, sensitivity
-from analytics.policy import HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE
+from analytics.policy import HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE, WHERE_NEXT_ROWS
 from analytics.wording import GALLUP, PERCENT_WIDGET, money, money_range, pct
-
-WHERE_NEXT_ROWS = 10  # the best groups shown; summary --json has them all
 
 st.title("Business case")
 ui.require("business_case")

@@ -4,21 +4,18 @@ import streamlit as st
 
 import ui
 from analytics import figures, wording
-from analytics.models import CATEGORICAL, NUMERIC
-from analytics.policy import CURVE_MONTHS, DAYS_PER_MONTH, SIGNIFICANCE, shown_total
-
-HORIZON_CHOICES = [6, 12, 24, 36]
-RMST_CHOICES = [12, 24, 36, 60]
-COVARIATES = {c: wording.COVARIATE_LABELS.get(c, c.replace("_", " ")) for c in CATEGORICAL + NUMERIC}
+from analytics.policy import (CURVE_MONTHS, DAYS_PER_MONTH, HORIZON_CHOICES_MONTHS, RMST_CHOICES_MONTHS, SIGNIFICANCE,
+                              shown_total)
+from analytics.wording import COVARIATE_LABELS as COVARIATES
 
 st.title("Methods and model checks")
 ui.require("methods")
 ui.require_data()
 with st.expander("Analyst choices (this page only: the Overview and the exports keep the standard ones)"):
     cols = st.columns([1, 1, 3])
-    horizon = cols[0].selectbox("Retention horizon", HORIZON_CHOICES, index=HORIZON_CHOICES.index(12),
+    horizon = cols[0].selectbox("Retention horizon", HORIZON_CHOICES_MONTHS, index=HORIZON_CHOICES_MONTHS.index(12),
                                 format_func=lambda m: f"{m} months", key="methods_horizon")
-    window = cols[1].selectbox("Restricted mean over", RMST_CHOICES, index=RMST_CHOICES.index(24),
+    window = cols[1].selectbox("Restricted mean over", RMST_CHOICES_MONTHS, index=RMST_CHOICES_MONTHS.index(24),
                                format_func=lambda m: f"first {m} months", key="methods_window")
     covariates = cols[2].multiselect("Compare like with like on", list(COVARIATES), default=list(COVARIATES),
                                      format_func=COVARIATES.get, key="methods_covariates",
