@@ -59,19 +59,36 @@ def _check_covariates(X, n: int) -> pd.DataFrame:
         raise SurvivalDataError("X must have at least one column, but had none")
     if len(X) != n:
         raise SurvivalDataError(f"X must have the same length as stop ({n}), but had {len(X)}")
-    out = {}
-    for name in X.columns:
+    names = [str(name) for name in X.columns]
+    if all(dtype == np.float64 for dtype in X.dtypes) and len(set(names)) == len(names):
+        values = X.to_numpy()  # the frame's own block when it has one, else one copy of it
+        if values.flags.f_contiguous:  # laid out as the frame built below would be: checked and used as it is
+            for j, name in enumerate(X.columns):
+                _check_column(name, values[:, j])
+            return pd.DataFrame(values, columns=names)
+    # Each column checked and written straight into the frame's one block (columns x rows, as a frame built
+    # from the columns would hold them), so the rows are not held twice over while the frame is made.
+    block = np.empty((X.shape[1], n))
+    out: dict[str, int] = {}  # name -> its row in the block (a name given twice: its last column, first place)
+    for j, name in enumerate(X.columns):
         try:
             column = pd.to_numeric(X[name]).to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError):
             raise SurvivalDataError(f"X column {name!r} must be numeric, but was {X[name].dtype}") from None
-        bad = np.flatnonzero(~np.isfinite(column))
-        if bad.size:
-            raise SurvivalDataError(f"X column {name!r} must be finite, but row {bad[0]} was {column[bad[0]]!r}")
-        if np.ptp(column) == 0:
-            raise SurvivalDataError(f"X column {name!r} is constant ({column[0]!r}); it has no hazard ratio")
-        out[str(name)] = column
-    return pd.DataFrame(out)
+        _check_column(name, column)
+        block[j] = column
+        out[str(name)] = j
+    if len(out) == X.shape[1]:
+        return pd.DataFrame(block.T, columns=list(out))
+    return pd.DataFrame({name: block[j] for name, j in out.items()})
+
+
+def _check_column(name, column: np.ndarray) -> None:
+    bad = np.flatnonzero(~np.isfinite(column))
+    if bad.size:
+        raise SurvivalDataError(f"X column {name!r} must be finite, but row {bad[0]} was {column[bad[0]]!r}")
+    if np.ptp(column) == 0:
+        raise SurvivalDataError(f"X column {name!r} is constant ({column[0]!r}); it has no hazard ratio")
 
 
 def _strata_codes(strata, n: int) -> np.ndarray:
@@ -506,6 +523,7 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
     start, stop, event = check_counting_process(start, stop, event)
     level = check_level(level)
     covariates = _check_covariates(X, len(stop))
+    del X  # checked into `covariates`: a caller that hands over its only copy lets it go during the fit
     codes = _strata_codes(strata, len(stop))
     if event.sum() == 0:
         raise EstimationError("a Cox model needs at least one event, but event had none")

@@ -312,8 +312,9 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
     design = replace(design, X=None)  # its columns are in X now: one copy less held while the model is fitted
     X, collinear = independent_columns(X, protected=base.shape[1])
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
+    handed_over, X = [X], None  # fit_cox holds the only copy, and lets it go once it has checked it
     try:
-        result = fit_cox(r["start"], r["stop"], r["event"], X, strata=groups)
+        result = fit_cox(r["start"], r["stop"], r["event"], handed_over.pop(), strata=groups)
     except EstimationError:
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
                               "in this group (too few exits in some combination)") from None
@@ -639,15 +640,16 @@ class _RiskParts:
     the columns worked out so far."""
 
     def __init__(self, fu: FollowUp, adjusted: ModelFit, horizon_days: float):
-        r = fu.rows.reset_index(drop=True)
+        r = fu.rows  # by position: each person's last row, and those still employed, without a copy of the rows
         fit = adjusted.result
         X = fit._data["X"]
         names = list(fit._data["names"])
         beta = fit.params_.to_numpy()
         effect = names.index("mentored")
-        last = r.groupby("employee_id", sort=False).tail(1)
-        now = last[~last["exited"].to_numpy(bool)]
-        x_now = X[now.index.to_numpy()]
+        last = np.flatnonzero(~r["employee_id"].duplicated(keep="last").to_numpy())
+        at = last[~r["exited"].to_numpy(bool)[last]]
+        now = r.iloc[at][["employee_id", "duration_days", "mentored", "salary"]]
+        x_now = X[at]
         self.lp_unmentored = x_now @ beta - x_now[:, effect] * beta[effect]
         other = _other_exits_model(fu, r, X, names) if fu.event != "all" else None
         self.lp_other = x_now @ other.params_.to_numpy() if other is not None else None
