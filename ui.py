@@ -262,9 +262,8 @@ def is_demo(version: str) -> bool:
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
 def people_in_scope(version: str, cohort: Cohort, as_of: date) -> int:
-    con = cursor()
     try:
-        return len(store.episodes(con, as_of=as_of, cohort=cohort))
+        return store.people_in_scope(cursor(), as_of, cohort)  # counted, not read
     except RetentionError:
         return 0
 

@@ -155,6 +155,8 @@ SELECT count(*) FROM mentorships m JOIN employee_facts f ON f.employee_id = m.me
 WHERE f.hire_date <= $as_of AND m.start_date >= {FOLLOWUP_END} AND {COHORT_FILTER}"""
 
 HIRED_AFTER_SQL = f"SELECT count(*) FROM employee_facts f WHERE f.hire_date > $as_of AND {COHORT_FILTER}"
+# EPISODES_SQL's rows, counted: everyone hired by the as-of date in the cohort (its joins add no rows)
+IN_SCOPE_SQL = f"SELECT count(*) FROM employee_facts f WHERE f.hire_date <= $as_of AND {COHORT_FILTER}"
 
 DATA_VERSION_SQL = "SELECT max(load_id), max(loaded_at) FROM load_history"
 
@@ -575,6 +577,12 @@ def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohor
     """People in the cohort hired after the as-of date: excluded from every analysis."""
     params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
     return int(first_row(con, HIRED_AFTER_SQL, params)[0])
+
+
+def people_in_scope(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
+    """How many rows episodes() gives for the cohort at the as-of date, without reading them."""
+    params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
+    return int(first_row(con, IN_SCOPE_SQL, params)[0])
 
 
 def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
