@@ -663,15 +663,16 @@ class _Column:
         return _Column(np.where(self.rows(none, True), -1, self.codes), values)
 
 
-def _parse_column(values: np.ndarray, parse: Callable[[Any], Any], kind: str, date_format: str | None
+def _parse_column(values: np.ndarray, kind: str, date_format: str | None
                   ) -> tuple[_Column, np.ndarray, np.ndarray, list[str | None], str | None]:
     """The parsed column, whether each row has a cell, each row's distinct cell, that cell's error message
-    (None: read) and the format found; each distinct cell is read once, in order of its first row."""
+    (None: read) and the format found; each distinct cell is read once, in order of its first row (so the
+    format is found from the same values in the same order as from every row)."""
     distinct = _distinct(values)
     codes, cells = distinct if distinct is not None else (np.arange(len(values)), values)
     blank = np.fromiter(map(_is_empty, cells), dtype=bool, count=len(cells))
     filled = ~np.append(blank, True)[codes]
-    parse, fmt = parse([v for v, b in zip(cells, blank) if not b], kind, date_format)
+    parse, fmt = _column_parser([v for v, b in zip(cells, blank) if not b], kind, date_format)
     out: list[Any] = [None] * len(cells)
     errors: list[str | None] = [None] * len(cells)
     for k in np.flatnonzero(~blank).tolist():
@@ -696,7 +697,7 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
         kind = spec.column(col).kind
         values = src.frame[col].to_numpy(dtype=object)
         try:
-            column, filled, codes, errors, fmt = _parse_column(values, _column_parser, kind, date_format)
+            column, filled, codes, errors, fmt = _parse_column(values, kind, date_format)
         except ColumnFormatProblem as exc:  # also an amount column in two number formats or currencies
             column_problems.append((col, None, str(exc)))
             if exc.ambiguous:
