@@ -6,7 +6,8 @@ as-of date are the candidates. Each has their own chance of leaving within the h
 100 x the mean of (p0_i - p1_i), p1_i = 1 - (1 - p0_i)^HR_s (business.py), where HR_s is the segment's
 own effect shrunk toward the company-wide one:
 
-    b_s    the segment's adjusted log hazard ratio (models.group_effects), with standard error se_s
+    b_s    the segment's own log hazard ratio, with standard error se_s: one adjusted model per dimension with a
+           mentoring indicator per segment, the other characteristics shared (models.segment_effects)
     b      the company-wide adjusted log hazard ratio, standard error se
     tau^2  the spread of the segments' true effects around b, DerSimonian & Laird's moment estimate
            over the segments of one dimension (0 when they differ no more than chance would make them)
@@ -31,7 +32,7 @@ import pandas as pd
 
 from .business import Range, avoided_exits
 from .errors import RetentionError
-from .models import FollowUp, ModelFit, SubgroupEffect, exit_risks, group_effects
+from .models import FollowUp, ModelFit, SubgroupEffect, exit_risks, segment_effects
 from .policy import DAYS_PER_YEAR, MIN_GROUP_SIZE, shown_count, shown_total
 
 DIMENSIONS = ("department", "job_level", "location", "generation")
@@ -152,7 +153,7 @@ def for_headline(h: Any) -> list[Segment]:
 
 def _segment_effects(fu: FollowUp, dimension: str) -> list[SubgroupEffect]:
     try:
-        return group_effects(fu, dimension, interaction=False)[0]  # the interaction test is not used here
+        return segment_effects(fu, dimension)
     except RetentionError:
         return []
 
