@@ -5,8 +5,10 @@ Pages import from here and from analytics/; nothing in analytics/ imports this.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
+import re
 import threading
 import time
 from datetime import date
@@ -487,10 +489,43 @@ def page_style() -> None:
     st.html(f"<style>{PAGE_CSS}</style>")
 
 
-def chart(fig, where: Any = None) -> None:
+def chart(fig, where: Any = None, name: str = "chart") -> None:
     """A figure as analytics.figures drew it: its own colours (theme=None, so Streamlit's theme does not grey
-    the ticks), no plotly logo."""
-    (where or st).plotly_chart(fig, theme=None, config={"displaylogo": False})
+    the ticks), no plotly logo; for analysts and admins, links under it to download it as SVG or PNG."""
+    place = where or st
+    place.plotly_chart(fig, theme=None, config={"displaylogo": False})
+    if allowed("exports"):
+        place.html(_CHART_DOWNLOADS.replace("{file}", re.sub(r"[^a-z0-9_]+", "_", name.lower())[:60] or "chart")
+                   .replace("{muted}", palette.MUTED)
+                   .replace("{id}", f"downloads-{next(_CHART_IDS)}"), unsafe_allow_javascript=True)
+
+
+_CHART_IDS = itertools.count()
+# The chart just above, saved by plotly's own image export (as its camera button does) as SVG or PNG: drawn
+# in this browser from the chart on the page, so nothing leaves the computer and no other program is needed.
+_CHART_DOWNLOADS = """<div id="{id}" class="chart-downloads" style="font-size:0.85rem;color:{muted};margin-top:-0.5rem">
+Download this chart: <a href="#" data-format="svg">SVG</a> · <a href="#" data-format="png">PNG</a></div>
+<script>
+(() => {
+  const me = document.getElementById("{id}");
+  if (!me) return;
+  me.querySelectorAll("a").forEach((link) => link.addEventListener("click", (event) => {
+    event.preventDefault();
+    let block = me.closest('[data-testid="stElementContainer"]');
+    let chart = null;
+    for (let prev = block && block.previousElementSibling; prev && !chart; prev = prev.previousElementSibling) {
+      chart = prev.querySelector(".js-plotly-plot");
+    }
+    const bar = chart && chart._fullLayout && chart._fullLayout._modeBar;
+    const save = bar && bar.buttons.flat().find((b) => b.name === "toImage");
+    if (!save) return;
+    const before = chart._context.toImageButtonOptions;
+    chart._context.toImageButtonOptions = Object.assign({}, before, {format: link.dataset.format, filename: "{file}",
+                                                                      scale: link.dataset.format === "png" ? 2 : 1});
+    try { save.click(chart); } finally { chart._context.toImageButtonOptions = before; }
+  }));
+})();
+</script>"""
 
 
 def range_delta(text: str, prefix: str = "range ", caution: bool = False) -> dict:

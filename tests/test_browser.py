@@ -467,3 +467,25 @@ def test_the_cli_loads_while_a_browser_has_the_dashboard_open(server, browser):
     assert 0 < int(in_scope.inner_text().replace(",", "")) <= len(employees)
     _screenshot(page, SHOTS / "overview_after_cli_load_1366x768.png")
     _restore_demo(page, server)
+
+
+def test_every_chart_downloads_as_svg_and_png(server, browser, tmp_path):
+    """Under each chart, for analysts and admins (the single-user dashboard is an admin's): the chart as drawn,
+    saved by the browser as SVG (vector, for slides and print) and as PNG, with no request off the machine."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    left_the_machine = []
+    page.on("request", lambda r: left_the_machine.append(r.url) if not r.url.startswith(server) and
+            not r.url.startswith(("data:", "blob:")) else None)
+    page.goto(f"{server}/methods")
+    _settle(page)
+    rows = page.locator(".chart-downloads")
+    assert rows.count() == page.locator('[data-testid="stPlotlyChart"]').count() >= 4
+    for fmt, start in (("SVG", b"<svg"), ("PNG", b"\x89PNG")):
+        with page.expect_download(timeout=60_000) as download:
+            rows.first.get_by_text(fmt, exact=True).click()
+        target = tmp_path / download.value.suggested_filename
+        download.value.save_as(target)
+        assert target.name == f"naive_and_honest.{fmt.lower()}" and target.read_bytes().startswith(start)
+    assert "Naive (overstated)" in (tmp_path / "naive_and_honest.svg").read_text()  # the chart, in vector form
+    assert left_the_machine == []
+    page.close()

@@ -78,7 +78,7 @@ with st.container(horizontal=True):
     st.metric(f"Extra exits avoided {period}", f"{tgt.avoided_exits.estimate:,.0f}", border=True)
     st.metric("Extra net benefit", money(tgt.net_benefit.estimate), border=True,
               **ui.range_delta(money_range(tgt.net_benefit)))
-ui.chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years))
+ui.chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years), name="coverage scenario")
 
 if case.naive_current is not None:
     st.info(f"A naive report would claim a net benefit of {money(case.naive_current.net_benefit.estimate)} "

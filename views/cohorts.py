@@ -16,7 +16,7 @@ c = ui.current_comparison(dimension)
 
 if c.curves:
     ui.chart(figures.survival_figure(c.curves, horizon_days=HORIZON_DAYS, max_months=CURVE_MONTHS, height=420,
-                                     rounded=c.rounded))
+                                     rounded=c.rounded), name=f"retention by {dimension}")
 if dimension in MENTORING_DIMENSIONS:
     st.caption("Mentored people enter their group at the start of their first mentorship; "
                "'not mentored' is everyone's time before mentoring.")
@@ -41,7 +41,7 @@ if not c.table.empty:
 st.subheader("Mentoring effect by group")
 shown = [e for e in c.effects if e.hazard_ratio]
 if shown:
-    ui.chart(figures.forest_figure(c.effects, rounded=c.rounded))
+    ui.chart(figures.forest_figure(c.effects, rounded=c.rounded), name=f"effect by {dimension}")
 if c.effects:
     ui.table(pd.DataFrame([e.as_row(c.rounded) for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""}),
              f"effect by {dimension}", hide_index=True, column_config={**ui.HR_COLUMNS, "people": st.column_config.NumberColumn(format="localized"),

@@ -43,7 +43,7 @@ if rows:
                                                  "hazard ratio": st.column_config.NumberColumn(format="%.3f"),
                                                  "lower": st.column_config.NumberColumn(format="%.3f"),
                                                  "upper": st.column_config.NumberColumn(format="%.3f")})
-    ui.chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}))
+    ui.chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}), name="naive and honest")
 for key, why in h.missing.items():
     st.caption(f"{key.replace('_', ' ')}: {wording.md(why)}")
 
@@ -99,7 +99,7 @@ if d.ph_test is not None:
             column = next((c for c in d.schoenfeld.columns if c == term or c.startswith(term + "=")), None)
             if column:
                 cols[i % len(cols)].markdown(f"**Effect of {wording.md(column)} over time** (flat = proportional)")
-                ui.chart(figures.schoenfeld_figure(d.schoenfeld, column), cols[i % len(cols)])
+                ui.chart(figures.schoenfeld_figure(d.schoenfeld, column), cols[i % len(cols)], name=f"over time {column}")
 
 st.subheader("Landmark check")
 marks = [(m, lm) for m, lm in d.landmarks.items() if lm]
@@ -114,10 +114,11 @@ if marks:
 
 if d.exit_causes:
     st.subheader("Voluntary and involuntary exits (competing risks)")
-    ui.chart(figures.incidence_figure(d.exit_causes, max_months=CURVE_MONTHS))
+    ui.chart(figures.incidence_figure(d.exit_causes, max_months=CURVE_MONTHS), name="exits by kind")
 if d.exit_causes_by_mentoring:
     st.markdown("**The same, in mentored and not mentored time**")
-    ui.chart(figures.incidence_by_group_figure(d.exit_causes_by_mentoring, max_months=CURVE_MONTHS))
+    ui.chart(figures.incidence_by_group_figure(d.exit_causes_by_mentoring, max_months=CURVE_MONTHS),
+             name="exits by kind and mentoring")
     st.caption("Mentored people enter the mentored lines on the day their mentoring began (and leave the "
                "others then), so the months before mentoring are not credited to it. Unadjusted.")
 

@@ -69,7 +69,7 @@ if h.curves:
     fig = figures.survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
                                   horizon_days=h.horizon_days, max_months=CURVE_MONTHS,
                                   y_title=wording.staying_title(fu.event), rounded=filtered)
-    ui.chart(fig)
+    ui.chart(fig, name="retention curves")
     st.caption("Mentored people count as mentored from the day their mentoring began, not from hire. "
                "Shaded bands are 95% ranges. Counts under the chart are people still followed at that month.")
 
@@ -77,7 +77,7 @@ with st.container(border=True):
     st.subheader("How we know")
     if h.naive and h.adjusted:
         st.markdown(wording.how_we_know(h.naive, h.time_varying, h.adjusted))
-        ui.chart(figures.hazard_ratio_figure(wording.model_effects(h)))
+        ui.chart(figures.hazard_ratio_figure(wording.model_effects(h)), name="naive and honest")
         st.caption(wording.e_value_sentence(h.adjusted.e_value))
     else:
         st.write("Not enough data in scope to compare the estimates.")
