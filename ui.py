@@ -413,15 +413,17 @@ def analysis_files() -> dict[tuple[str, str], bytes]:
 
 
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
-def _where_next(version: str, cohort: Cohort, as_of: date, event: str, assumptions: summary.Assumptions) -> list:
-    return where_next.for_headline(headline(version, cohort, as_of, event, assumptions))
+def _where_next(version: str, cohort: Cohort, as_of: date, event: str, assumptions: summary.Assumptions,
+                dimensions: tuple) -> list:
+    return where_next.for_headline(headline(version, cohort, as_of, event, assumptions), dimensions)
 
 
-def current_where_next(assumptions: summary.Assumptions) -> list:
+def current_where_next(assumptions: summary.Assumptions, dimensions: tuple = where_next.DIMENSIONS) -> list:
     """Where to extend the programme next under the Business case page's assumptions, best first."""
     s = settings()
     with working("where_next_page"):
-        return _where_next(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions)
+        return _where_next(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions,
+                           tuple(dimensions))
 
 
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)

@@ -572,12 +572,14 @@ def group_effects(fu: FollowUp, dimension: str, interaction: bool = True
     return out, _interaction_test(fu, dimension, labels) if interaction else None
 
 
-def segment_effects(fu: FollowUp, dimension: str) -> list[SubgroupEffect]:
+def segment_effects(fu: FollowUp, dimension: str, labels: pd.Series | None = None) -> list[SubgroupEffect]:
     """The mentoring HR in each group of a dimension from one adjusted model: a mentoring indicator per group
     (its coefficient the group's own log HR), the other characteristics' effects shared by all groups. One
     fit per dimension where fitting each group apart takes one per group; a group too small for an effect
     of its own is named with the reason."""
-    return _indicator_effects(fu, dimension, fu.rows[dimension].astype("string").fillna("not recorded"))
+    if labels is None:
+        labels = fu.rows[dimension].astype("string").fillna("not recorded")
+    return _indicator_effects(fu, dimension, labels)
 
 
 def _interaction_test(fu: FollowUp, dimension: str, labels: pd.Series) -> TestResult | None:

@@ -33,7 +33,7 @@ import pandas as pd
 from .business import Range, avoided_exits
 from .errors import RetentionError
 from .models import FollowUp, ModelFit, SubgroupEffect, exit_risks, segment_effects
-from .policy import DAYS_PER_YEAR, MIN_GROUP_SIZE, shown_count, shown_total
+from .policy import DAYS_PER_YEAR, MIN_GROUP_SIZE, WHERE_NEXT_PAIR_MIN, shown_count, shown_total
 
 DIMENSIONS = ("department", "job_level", "location", "generation")
 PER = 100  # newly mentored people the figures are for
@@ -111,24 +111,42 @@ class Segment:
                 "own_hazard_ratio": own}
 
 
+Dimension = str | tuple[str, str]  # one characteristic, or a pair of them (department and job level, ...)
+PAIRS = tuple((a, b) for i, a in enumerate(DIMENSIONS) for b in DIMENSIONS[i + 1:])
+PAIR_JOIN = " · "
+
+
+def _labels(frame: pd.DataFrame, dimension: Dimension) -> pd.Series:
+    """Each row's segment: its value of the characteristic, or of both in a pair ('Sales · L2')."""
+    names = (dimension,) if isinstance(dimension, str) else dimension
+    parts = [frame[n].astype("string").fillna("not recorded") for n in names]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + PAIR_JOIN + part
+    return out
+
+
 def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replacement_cost_pct: float,
                programme_cost_per_mentee: float, programme_years: float, average_salary: float | None = None,
-               dimensions: tuple[str, ...] = DIMENSIONS, shrunk: bool = True) -> list[Segment]:
-    """Segments of at least the privacy minimum of unmentored people, most exits avoided per 100 first.
-    `shrunk=False`: every segment at the company-wide effect (segments then differ only by who is in them)."""
+               dimensions: tuple[Dimension, ...] = DIMENSIONS, shrunk: bool = True) -> list[Segment]:
+    """Segments of at least the privacy minimum of unmentored people (a pair's: WHERE_NEXT_PAIR_MIN, so that
+    its own effect can mean something), most exits avoided per 100 first. `shrunk=False`: every segment at the
+    company-wide effect (segments then differ only by who is in them)."""
     people = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR, mentored=False).people
     last = fu.rows.groupby("employee_id", sort=False).tail(1).set_index("employee_id")
-    candidates = people[~people["mentored"].to_numpy(bool)].join(last[list(dimensions)], on="employee_id")
+    names = sorted({n for d in dimensions for n in ((d,) if isinstance(d, str) else d)})
+    candidates = people[~people["mentored"].to_numpy(bool)].join(last[names], on="employee_id")
     hr = adjusted.hazard_ratio
     overall, overall_se = math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
     cost = PER * programme_cost_per_mentee * min(programme_years, horizon_years)
     out = []
     for dimension in dimensions:
-        labels = candidates[dimension].astype("string").fillna("not recorded")
+        labels = _labels(candidates, dimension)
         effects = _segment_effects(fu, dimension) if shrunk else []
         by_group = shrink(effects, overall, overall_se)
+        smallest = MIN_GROUP_SIZE if isinstance(dimension, str) else WHERE_NEXT_PAIR_MIN
         for group, part in candidates.groupby(labels, sort=True):
-            if len(part) < MIN_GROUP_SIZE:
+            if len(part) < smallest:
                 continue
             effect = by_group.get(str(group), Shrunk(None, None, overall, overall_se, 0.0))
             est, lo, hi = effect.hazard_ratio()
@@ -138,22 +156,26 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
             value = None if salary is None or pd.isna(salary) else Range(
                 *(a * float(salary) * replacement_cost_pct - cost for a in
                   (avoided.estimate, avoided.low, avoided.high)))
-            out.append(Segment({dimension: str(group)}, len(part), effect, avoided, value))
+            keys = (dimension,) if isinstance(dimension, str) else dimension
+            first = part.iloc[0]  # every row of the part has the segment's values
+            segment = {k: "not recorded" if pd.isna(first[k]) else str(first[k]) for k in keys}
+            out.append(Segment(segment, len(part), effect, avoided, value))
     return sorted(out, key=lambda s: (-s.exits_avoided_per_100.estimate, -s.people_unmentored))
 
 
-def for_headline(h: Any) -> list[Segment]:
+def for_headline(h: Any, dimensions: tuple[Dimension, ...] = DIMENSIONS) -> list[Segment]:
     """The ranking under a headline's own business case assumptions; empty without a business case."""
     if h.business is None or h.adjusted is None:
         return []
     x = h.business.inputs
     return where_next(h.follow_up, h.adjusted, x.horizon_years, x.replacement_cost_pct, x.programme_cost_per_mentee,
-                      x.programme_years, x.average_salary)
+                      x.programme_years, x.average_salary, dimensions)
 
 
-def _segment_effects(fu: FollowUp, dimension: str) -> list[SubgroupEffect]:
+def _segment_effects(fu: FollowUp, dimension: Dimension) -> list[SubgroupEffect]:
     try:
-        return segment_effects(fu, dimension)
+        return segment_effects(fu, dimension if isinstance(dimension, str) else " and ".join(dimension),
+                               _labels(fu.rows, dimension))
     except RetentionError:
         return []
 

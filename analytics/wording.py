@@ -241,6 +241,12 @@ WHERE_NEXT_NOTE = ("Exploratory: a ranking to discuss, not a forecast for any on
                    "department, a level, a location and a generation at once).")
 
 
+def dimension_choices(dimensions) -> dict:
+    """Characteristics and pairs of them as a list offers them: 'Department', 'Department × Job level'."""
+    return {d: DIMENSION_LABELS.get(d, d) if isinstance(d, str) else " × ".join(DIMENSION_LABELS.get(n, n) for n in d)
+            for d in dimensions}
+
+
 def segment_words(segment: dict) -> str:
     """{'department': 'Sales'} -> 'Department: Sales'."""
     return ", ".join(f"{DIMENSION_LABELS.get(k, k)}: {chart_text(v)}" for k, v in segment.items())

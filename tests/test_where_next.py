@@ -43,3 +43,40 @@ def test_no_business_case_no_ranking(tmp_path, capsys):
     capsys.readouterr()
     assert main(["summary", "--db", str(db), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["where_next"] == []
+
+
+def test_pairs_of_characteristics_are_ranked_where_their_groups_are_large_enough():
+    from analytics.policy import WHERE_NEXT_PAIR_MIN
+    from analytics.summary import headline
+    from analytics.where_next import DIMENSIONS, PAIRS, for_headline
+
+    con = store.connect(":memory:")
+    store.load_demo(con)
+    h = headline(con)
+    singles = for_headline(h)
+    both = for_headline(h, DIMENSIONS + (("department", "job_level"),))
+    pairs = [s for s in both if len(s.segment) == 2]
+    assert pairs and all(set(s.segment) == {"department", "job_level"} for s in pairs)
+    assert all(s.people_unmentored >= WHERE_NEXT_PAIR_MIN for s in pairs)
+    # the singles are the same whether or not pairs are asked for
+    assert [(s.segment, s.exits_avoided_per_100) for s in both if len(s.segment) == 1] == \
+        [(s.segment, s.exits_avoided_per_100) for s in singles]
+    # a pair's people are the unmentored people employed now with both values
+    fu = h.follow_up
+    last = fu.rows.groupby("employee_id").tail(1)
+    now = fu.episodes.set_index("employee_id")
+    staff = now[(~now["exited"]) & (~now["mentored"])].index
+    first = pairs[0]
+    chosen = last[(last["department"] == first.segment["department"]) & (last["job_level"] == first.segment["job_level"])]
+    assert first.people_unmentored == len(set(chosen["employee_id"]) & set(staff))
+    assert len(PAIRS) == 6
+
+
+def test_the_business_case_page_ranks_pairs_when_asked(monkeypatch, demo_db):
+    from tests.test_app import assert_clean, open_app
+
+    at = open_app(monkeypatch, demo_db, "views/business_case.py")
+    at.multiselect(key="where_next_by").set_value([("department", "job_level")]).run()
+    assert_clean(at)
+    ranking = next(df.value for df in at.dataframe if "not mentored now" in df.value.columns)
+    assert all(g.startswith("Department: ") and ", Job level: " in g for g in ranking["group"])

@@ -2,9 +2,10 @@
 import streamlit as st
 
 import ui
-from analytics import figures, wording
+from analytics import figures, where_next, wording
 from analytics.business import coverage_scenarios, sensitivity
-from analytics.policy import HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE, WHERE_NEXT_ROWS
+from analytics.policy import (HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE, WHERE_NEXT_PAIR_MIN,
+                              WHERE_NEXT_ROWS)
 from analytics.wording import GALLUP, PERCENT_WIDGET, money, money_range, pct
 
 st.title("Business case")
@@ -85,7 +86,12 @@ if case.naive_current is not None:
             f"for the programme as it is: it uses the overstated effect.", icon=":material/report:")
 
 st.subheader("Where to extend the programme next")
-ranking = ui.current_where_next(assumptions)
+choices = wording.dimension_choices(where_next.DIMENSIONS + where_next.PAIRS)
+segments_by = st.multiselect("Groups by", list(choices), default=list(where_next.DIMENSIONS),
+                             format_func=choices.get, key="where_next_by",
+                             help=f"Single characteristics, or pairs of them (a pair's groups need {WHERE_NEXT_PAIR_MIN} "
+                                  "people not mentored to be ranked).") or list(where_next.DIMENSIONS)
+ranking = ui.current_where_next(assumptions, tuple(segments_by))
 if ranking:
     ui.table(wording.where_next_table(ranking[:WHERE_NEXT_ROWS], case.inputs.counts_rounded, years), "where next",
              hide_index=True)
