@@ -248,7 +248,9 @@ def dimension_choices(dimensions) -> dict:
 
 
 def segment_words(segment: dict) -> str:
-    """{'department': 'Sales'} -> 'Department: Sales'."""
+    """{'department': 'Sales'} -> 'Department: Sales'; a pair by its values, 'Sales · L2'."""
+    if len(segment) > 1:
+        return " · ".join(chart_text(v) for v in segment.values())
     return ", ".join(f"{DIMENSION_LABELS.get(k, k)}: {chart_text(v)}" for k, v in segment.items())
 
 
@@ -260,10 +262,10 @@ def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.Da
         avoided, value = s.exits_avoided_per_100, s.value_per_100
         est, lo, hi = s.effect.hazard_ratio()
         rows.append({"group": segment_words(s.segment), "not mentored now": total_words(s.people_unmentored, rounded),
-                     f"exits avoided per 100 mentored {per_period(years)}":
+                     f"exits avoided {per_period(years)}, per 100":
                          f"{avoided.estimate:,.1f} ({avoided.low:,.1f} to {avoided.high:,.1f})",
                      "net value per 100": DASH if value is None else f"{money(value.estimate)} ({money_range(value)})",
-                     "effect used": less_likely({"estimate": est, "lower": lo, "upper": hi})})
+                     "effect used": less_likely({"estimate": est, "lower": lo, "upper": hi}).replace(" likely", "")})
     return pd.DataFrame(rows)
 
 

@@ -94,7 +94,7 @@ segments_by = st.multiselect("Groups by", list(choices), default=list(where_next
 ranking = ui.current_where_next(assumptions, tuple(segments_by))
 if ranking:
     ui.table(wording.where_next_table(ranking[:WHERE_NEXT_ROWS], case.inputs.counts_rounded, years), "where next",
-             hide_index=True)
+             hide_index=True, column_config={"group": st.column_config.TextColumn(width="medium")})
     st.caption(wording.WHERE_NEXT_NOTE + f" Groups of fewer than {MIN_GROUP_SIZE} people not mentored are not shown.")
 else:
     st.caption("No ranking: it needs the honest effect and the business case above.")
