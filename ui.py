@@ -277,7 +277,7 @@ def friendly_errors() -> Iterator[None]:
         yield
     except RetentionError as exc:
         st.error(wording.md(exc), icon=":material/error:")  # messages quote the user's files
-    except Exception as exc:  # anything unexpected still ends in words on the page; the log keeps the trace
+    except Exception:  # anything unexpected still ends in words on the page; the log keeps the trace
         log.exception("unexpected error on a page")
         st.error(wording.UNEXPECTED, icon=":material/error:")  # its text may hold a path or a database's words
 

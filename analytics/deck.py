@@ -245,11 +245,10 @@ def _sources(h: Headline) -> str:
 def _title_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     from pptx.util import Inches
 
-    h = b.headline
     s = deck.slide("Is mentoring keeping people?", [
         "Purpose: whether our mentoring programme keeps people, by how much, what it is worth, and how sure we are.",
         "Every figure here counts mentoring only from the day it began and compares like with like, so it is "
-        "smaller than the figures usually quoted, and it is the one to plan with.", msg["scope"],
+        "usually smaller than the figures quoted in articles, and it is the one to plan with.", msg["scope"],
         msg.get("demo", "")], layout=deck.TITLE)
     subtitle = next(p for p in s.placeholders if p.placeholder_format.idx == 1)
     subtitle.text = " · ".join(x for x in (b.organisation, f"{b.today:%d %B %Y}") if x)
@@ -258,7 +257,6 @@ def _title_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
         p.text = msg["demo"]
     if b.logo:
         s.shapes.add_picture(io.BytesIO(b.logo), Inches(WIDE - 2.6), Inches(0.4), height=Inches(1.0))
-    del h
 
 
 def _answer_title(h: Headline) -> str:

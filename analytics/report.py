@@ -22,7 +22,7 @@ from .errors import RetentionError
 from .onepager import one_pager_html
 from .policy import CURVE_MONTHS, DAYS_PER_MONTH, MIN_GROUP_SIZE
 from .summary import Assumptions, Headline, headline
-from .wording import key_messages, money, pct
+from .wording import key_messages
 
 
 # ---------------------------------------------------------------- tables
