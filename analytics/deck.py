@@ -19,13 +19,12 @@ from .cohorts import Cohort
 from .errors import InputFileError, NotEnoughData, RetentionError
 from .models import (AGE_NOT_RECORDED, OUTSIDE_ROSTER, ModelFit, SubgroupEffect, mentor_manager_effects,
                      mentor_own_effect, programme_effects, reverse_pair_effects)
-from .policy import MAX_LOGO_BYTES, MIN_GROUP_SIZE, count_words
+from .policy import MAX_LOGO_BYTES, MIN_GROUP_SIZE, WHERE_NEXT_SHOWN, count_words
 from .summary import Assumptions, Headline, headline
 from .where_next import Segment, for_headline
-from .wording import DASH, hr_words, money, pct
+from .wording import hr_words, pct
 
 APPENDIX = "Appendix"  # every slide whose title starts so is for analysts; jargon is allowed there only
-WHERE_NEXT_SHOWN = 5
 WIDE, HIGH = 13.333, 7.5  # inches, 16:9
 
 
@@ -223,17 +222,11 @@ class _Deck:
 
 # ---------------------------------------------------------------- the slides
 
-PLAIN = {"department": "department", "job_level": "level", "location": "location", "gender": "gender",
-         "generation": "age group", "hire_year": "year of hire", "performance_rating": "rating", "log_salary": "pay"}
 NOT_A_KIND = (AGE_NOT_RECORDED, OUTSIDE_ROSTER, "unspecified")  # what the records lack, not a kind of mentoring
 
 
 def _alike(h: Headline) -> str:
-    """What the honest comparison holds equal, in plain words: 'department, level and pay'."""
-    words = [PLAIN.get(c, c.replace("_", " ")) for c in (h.adjusted.covariates if h.adjusted else ())]
-    if not words:
-        return "nothing else"
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return wording.alike_words(h.adjusted.covariates if h.adjusted else ())
 
 
 def _sources(h: Headline) -> str:
@@ -457,11 +450,7 @@ def _where_next_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     shown = b.where_next[:WHERE_NEXT_SHOWN]
     years = b.headline.business.inputs.horizon_years
     rounded = b.headline.follow_up.rounded
-    rows = [[wording.segment_words(s.segment), wording.total_words(s.people_unmentored, rounded),
-             f"{s.exits_avoided_per_100.estimate:,.1f} ({s.exits_avoided_per_100.low:,.1f} to "
-             f"{s.exits_avoided_per_100.high:,.1f})",
-             DASH if s.value_per_100 is None else
-             f"{money(s.value_per_100.estimate)} ({wording.money_range(s.value_per_100)})"] for s in shown]
+    rows = wording.where_next_table(shown, rounded, years).iloc[:, :4].values.tolist()  # the page's cells
     s = deck.slide("Where to extend the programme next", [
         f"For each group, the exits that mentoring 100 more of its people (not mentored today) would avoid "
         f"{wording.per_period(years, 'a year')}, from each person's own chance of leaving and the group's own effect, "

@@ -57,6 +57,7 @@ STATUS_AFTER_SECONDS = 0.5    # the dashboard shows what it is doing once a step
 
 COVERAGE_TARGET = 0.76        # default target share mentored: the share who say they want a mentor
 WHERE_NEXT_ROWS = 10          # where to extend next: the best groups the page shows (summary --json has them all)
+WHERE_NEXT_SHOWN = 5          # ... and the deck's slide, which must stay readable across a room
 WHERE_NEXT_PAIR_MIN = 50      # a pair of characteristics (Sales and L2) ranked only with this many unmentored people
 HORIZON_CHOICES_MONTHS = [6, 12, 24, 36]  # the Methods page's retention horizons: the first half-year to three years
 RMST_CHOICES_MONTHS = [12, 24, 36, 60]    # its restricted-mean windows, up to the five years the curves show

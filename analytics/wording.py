@@ -213,6 +213,19 @@ COVARIATE_LABELS = {"department": "Department", "job_level": "Job level", "locat
                     "log_salary": "Salary (log)"}
 
 
+PLAIN_COVARIATES = {"department": "department", "job_level": "level", "location": "location", "gender": "gender",
+                    "generation": "age group", "hire_year": "year of hire", "performance_rating": "rating",
+                    "log_salary": "pay"}
+
+
+def alike_words(covariates) -> str:
+    """What the honest comparison holds equal, in plain words: 'department, level and pay'."""
+    words = [PLAIN_COVARIATES.get(c, c.replace("_", " ")) for c in covariates]
+    if not words:
+        return "nothing else"
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def retention_table(h: Headline, rounded: bool = False) -> pd.DataFrame:
     """Each group's share still here at the headline's horizon and its restricted mean months, with ranges."""
     rows = []
