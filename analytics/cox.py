@@ -23,15 +23,17 @@ x * g(t) at the fitted beta.  Methods and sources: docs/methods.md.
 
 from __future__ import annotations
 
-import warnings
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 from statsmodels.base.model import LikelihoodModel
-from statsmodels.duration.hazard_regression import PHReg, PHSurvivalTime
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.duration.hazard_regression import PHReg, PHRegResults, PHSurvivalTime
 
 from analytics.km import (
     KaplanMeier,
@@ -242,6 +244,111 @@ def _segment_cumsum(values, bounds, reverse=False):
     return out
 
 
+HESSIAN_SLICE = 16_384  # rows per slice of the information matrix's product (see _second_order)
+_RISK_SETS: "OrderedDict[bytes, _RiskSets]" = OrderedDict()  # the last few models' risk sets, by their inputs
+_RISK_SETS_KEPT = 3
+_RISK_SETS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _RiskSets:
+    """Which rows are at risk at which event times, with the Efron slots of the deaths: everything in a
+    Cox model's derivatives that does not depend on the covariates. The adjusted model and the models
+    beside it (each segment's own effect, the time-varying one) share them."""
+
+    rows: np.ndarray           # the rows used, grouped by stratum and ordered by their last event time
+    hi: np.ndarray             # each row's last event-time slot
+    lo_before: np.ndarray      # the slot before its first (n_times: none)
+    died: np.ndarray           # positions (in `rows`) of the deaths
+    died_slot: np.ndarray
+    slot: np.ndarray           # per death, in event-time order: its slot, and its Efron fraction j/d
+    frac: np.ndarray
+    time_bounds: np.ndarray
+    row_starts: np.ndarray
+    row_counts: np.ndarray
+    n_times: int
+    incidence: sparse.csr_matrix  # pattern of the per-event-time increments (see _EfronPHReg)
+    incidence_sign: np.ndarray
+    incidence_row: np.ndarray
+
+
+def _risk_sets(time: np.ndarray, entry: np.ndarray, status: np.ndarray, strata: np.ndarray | None) -> _RiskSets:
+    """The risk sets of these times, events and strata: worked out once, then reused while kept."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (time, entry, np.asarray(status, dtype=np.int8),
+                 np.zeros(0) if strata is None else np.asarray(strata)):
+        part = np.ascontiguousarray(part)
+        digest.update(str((part.dtype.str, part.shape)).encode())
+        digest.update(part.data)
+    key = digest.digest()
+    with _RISK_SETS_LOCK:
+        kept = _RISK_SETS.get(key)
+        if kept is not None:
+            _RISK_SETS.move_to_end(key)
+            return kept
+    made = _make_risk_sets(time, entry, status, strata)
+    with _RISK_SETS_LOCK:
+        _RISK_SETS[key] = made
+        while len(_RISK_SETS) > _RISK_SETS_KEPT:
+            _RISK_SETS.popitem(last=False)
+    return made
+
+
+def _make_risk_sets(time, entry, status, strata) -> _RiskSets:
+    n = len(time)
+    if np.any(entry > time):
+        raise ValueError("entry times may not occur after event or censoring times")
+    dead = status == 1
+    codes = np.zeros(n, dtype=int) if strata is None else np.unique(strata, return_inverse=True)[1]
+    order = np.argsort(codes, kind="stable")
+    cuts = np.cumsum(np.bincount(codes))
+    rows, hi, lo, first = [], [], [], []
+    time_bounds, row_bounds = [0], [0]
+    for members in np.split(order, cuts[:-1]):
+        if not dead[members].any():
+            continue  # a stratum without events adds nothing
+        times = np.unique(time[members][dead[members]])
+        last = np.searchsorted(times, time[members], side="right") - 1  # last t <= time
+        start = np.searchsorted(times, entry[members], side="left")     # first t >= entry
+        keep = np.flatnonzero(start <= last)  # rows never at risk at an event time add nothing
+        keep = keep[np.argsort(last[keep], kind="stable")]  # memory order of the sums below
+        rows.append(members[keep])
+        hi.append(last[keep] + time_bounds[-1])
+        lo.append(start[keep] + time_bounds[-1])
+        first.append(start[keep] == 0)
+        time_bounds.append(time_bounds[-1] + times.size)
+        row_bounds.append(row_bounds[-1] + keep.size)
+    rows, hi, lo, first = (np.concatenate(a) for a in (rows, hi, lo, first))
+    n_times = time_bounds[-1]
+    died = np.flatnonzero(dead[rows])
+    died_slot = hi[died]
+    # Efron: each death, in event-time order, gets one j = 0..d-1 at its time.
+    d = np.bincount(died_slot, minlength=n_times)
+    slot = np.repeat(np.arange(n_times), d)
+    j = np.arange(slot.size) - np.repeat(np.cumsum(d) - d, d)
+    # One sparse product, incidence(w) @ [1, x], gives per event time the risk-set
+    # increments of w and w x (rows ending there, minus rows whose entry is just
+    # after it) and the sums over the deaths.  Its values are +-w of the row.
+    enter = np.flatnonzero(~first)
+    n_rows = rows.size
+    incidence = sparse.csr_matrix(
+        (
+            np.concatenate([np.ones(n_rows), -np.ones(enter.size), np.ones(died.size)]),
+            (
+                np.concatenate([hi, lo[enter] - 1, n_times + died_slot]),
+                np.concatenate([np.arange(n_rows), enter, died]),
+            ),
+        ),
+        shape=(2 * n_times, n_rows),
+    )
+    incidence.sum_duplicates()  # canonical now, so scipy never reorders .data
+    for part in (incidence.indices, incidence.indptr):
+        part.flags.writeable = False  # shared by the models that use these risk sets
+    return _RiskSets(rows, hi, np.where(first, n_times, lo - 1), died, died_slot, slot, j / d[slot],
+                     np.array(time_bounds), np.array(row_bounds[:-1]), np.diff(row_bounds), n_times,
+                     incidence, incidence.data.copy(), incidence.indices.copy())
+
+
 class _EfronPHReg(PHReg):
     """statsmodels PHReg, ties="efron", with vectorised loglike, score and hessian.
 
@@ -286,73 +393,24 @@ class _EfronPHReg(PHReg):
         return PHSurvivalTime(self.endog, self.status, self.exog, self.strata, self.entry, self.offset)
 
     def _prepare(self):
-        """Index arrays that do not depend on params."""
-        n = len(self.endog)
+        """Index arrays that do not depend on params: the risk sets' (shared by every model on the same
+        times, events and strata, see _risk_sets), then this model's centred covariates in their order."""
         time = np.asarray(self.endog, dtype=float)
-        entry = np.zeros(n) if self.entry is None else self.entry.astype(float)
-        if np.any(entry > time):
-            raise ValueError("entry times may not occur after event or censoring times")
-        dead = self.status == 1
-        codes = np.zeros(n, dtype=int) if self.strata is None else np.unique(self.strata, return_inverse=True)[1]
-        order = np.argsort(codes, kind="stable")
-        cuts = np.cumsum(np.bincount(codes))
-        rows, hi, lo, first = [], [], [], []
-        time_bounds, row_bounds = [0], [0]
-        for members in np.split(order, cuts[:-1]):
-            if not dead[members].any():
-                continue  # a stratum without events adds nothing
-            times = np.unique(time[members][dead[members]])
-            last = np.searchsorted(times, time[members], side="right") - 1  # last t <= time
-            start = np.searchsorted(times, entry[members], side="left")     # first t >= entry
-            keep = np.flatnonzero(start <= last)  # rows never at risk at an event time add nothing
-            keep = keep[np.argsort(last[keep], kind="stable")]  # memory order of the sums below
-            rows.append(members[keep])
-            hi.append(last[keep] + time_bounds[-1])
-            lo.append(start[keep] + time_bounds[-1])
-            first.append(start[keep] == 0)
-            time_bounds.append(time_bounds[-1] + times.size)
-            row_bounds.append(row_bounds[-1] + keep.size)
-        rows, hi, lo, first = (np.concatenate(a) for a in (rows, hi, lo, first))
-        n_times = time_bounds[-1]
-        x = np.asarray(self.exog, dtype=float)[rows]
-        self._x1 = np.empty((rows.size, x.shape[1] + 1))  # [1, centred x]
+        entry = np.zeros(len(time)) if self.entry is None else self.entry.astype(float)
+        s = self._risk = _risk_sets(time, entry, self.status, self.strata)
+        exog = np.asarray(self.exog, dtype=float)
+        self._x1 = np.empty((s.rows.size, exog.shape[1] + 1))  # [1, centred x]
         self._x1[:, 0] = 1.0
-        np.subtract(x, x.mean(axis=0), out=self._x1[:, 1:])  # centred in place: no n x p temporary
+        for j in range(exog.shape[1]):  # a column at a time: no n x p temporary, each gather from one column
+            gathered = exog[:, j][s.rows]
+            np.subtract(gathered, gathered.mean(), out=self._x1[:, j + 1])
         self._x = self._x1[:, 1:]
-        self._offset = None if self.offset is None else self.offset[rows].astype(float)
-        self._time_bounds = np.array(time_bounds)
-        self._row_starts = np.array(row_bounds[:-1])
-        self._row_counts = np.diff(row_bounds)
-        self._hi = hi
-        self._lo_before = np.where(first, n_times, lo - 1)  # n_times: "nothing before"
-        died = np.flatnonzero(dead[rows])
-        self._died = died
-        self._died_slot = hi[died]
-        self._died_x_sum = self._x[died].sum(axis=0)
-        # Efron: each death, in event-time order, gets one j = 0..d-1 at its time.
-        d = np.bincount(self._died_slot, minlength=n_times)
-        self._slot = np.repeat(np.arange(n_times), d)
-        j = np.arange(self._slot.size) - np.repeat(np.cumsum(d) - d, d)
-        self._frac = j / d[self._slot]
-        # One sparse product, incidence(w) @ [1, x], gives per event time the risk-set
-        # increments of w and w x (rows ending there, minus rows whose entry is just
-        # after it) and the sums over the deaths.  Its values are +-w of the row.
-        enter = np.flatnonzero(~first)
-        n_rows = rows.size
-        self._incidence = sparse.csr_matrix(
-            (
-                np.concatenate([np.ones(n_rows), -np.ones(enter.size), np.ones(died.size)]),
-                (
-                    np.concatenate([hi, lo[enter] - 1, n_times + self._died_slot]),
-                    np.concatenate([np.arange(n_rows), enter, died]),
-                ),
-            ),
-            shape=(2 * n_times, n_rows),
-        )
-        self._incidence.sum_duplicates()  # canonical now, so scipy never reorders .data
-        self._incidence_sign = self._incidence.data.copy()
-        self._incidence_row = self._incidence.indices.copy()  # .data[j] = sign[j] * w[row[j]]
-        self._n_times = n_times
+        self._offset = None if self.offset is None else self.offset[s.rows].astype(float)
+        self._died_x_sum = self._x[s.died].sum(axis=0)
+        # this model's own values array (written at every params), the shared pattern's indices
+        self._incidence = sparse.csr_matrix((s.incidence.data.copy(), s.incidence.indices, s.incidence.indptr),
+                                            shape=s.incidence.shape)
+        self._n_times = s.n_times
 
     def _terms(self, params, hessian=False):
         params = np.asarray(params, dtype=float)
@@ -368,17 +426,18 @@ class _EfronPHReg(PHReg):
         eta = x @ params
         if self._offset is not None:
             eta = eta + self._offset
-        eta -= np.repeat(np.maximum.reduceat(eta, self._row_starts), self._row_counts)
+        s = self._risk
+        eta -= np.repeat(np.maximum.reduceat(eta, s.row_starts), s.row_counts)
         w = np.exp(eta)
-        np.multiply(self._incidence_sign, w[self._incidence_row], out=self._incidence.data)
+        np.multiply(s.incidence_sign, w[s.incidence_row], out=self._incidence.data)
         sums = self._incidence @ self._x1
-        risk = _segment_cumsum(sums[: self._n_times], self._time_bounds, reverse=True)
+        risk = _segment_cumsum(sums[: self._n_times], s.time_bounds, reverse=True)
         dying = sums[self._n_times:]
-        k, f = self._slot, self._frac
+        k, f = s.slot, s.frac
         den = risk[k, 0] - f * dying[k, 0]
         xbar = (risk[k, 1:] - f[:, None] * dying[k, 1:]) / den[:, None]
         return {
-            "loglike": float(eta[self._died].sum() - np.log(den).sum()),
+            "loglike": float(eta[s.died].sum() - np.log(den).sum()),
             "score": self._died_x_sum - xbar.sum(axis=0),
             "w": w,
             "den": den,
@@ -386,14 +445,32 @@ class _EfronPHReg(PHReg):
         }
 
     def _second_order(self, c):
-        k, f, den, w, x = self._slot, self._frac, c["den"], c["w"], self._x
-        a = np.bincount(k, weights=1.0 / den, minlength=self._n_times)
-        b = np.bincount(k, weights=f / den, minlength=self._n_times)
-        cum_a = np.append(_segment_cumsum(a, self._time_bounds), 0.0)
-        v = w * (cum_a[self._hi] - cum_a[self._lo_before])
-        v[self._died] -= w[self._died] * b[self._died_slot]
-        info = x.T @ (x * v[:, None]) - c["xbar"].T @ c["xbar"]
+        s, den, w, x = self._risk, c["den"], c["w"], self._x
+        a = np.bincount(s.slot, weights=1.0 / den, minlength=self._n_times)
+        b = np.bincount(s.slot, weights=s.frac / den, minlength=self._n_times)
+        cum_a = np.append(_segment_cumsum(a, s.time_bounds), 0.0)
+        v = w * (cum_a[s.hi] - cum_a[s.lo_before])
+        v[s.died] -= w[s.died] * b[s.died_slot]
+        # X' diag(v) X as the sum of Y'Y over slices of rows, Y = sqrt(v) x (v >= 0: a row's share of the
+        # risk sets outweighs its share of its own death's Efron fractions): no n x p temporary, and each
+        # slice's product is made while the slice is still in the processor's cache
+        root = np.sqrt(np.maximum(v, 0.0))
+        info = np.zeros((x.shape[1], x.shape[1]))
+        for lo in range(0, len(v), HESSIAN_SLICE):
+            y = x[lo:lo + HESSIAN_SLICE] * root[lo:lo + HESSIAN_SLICE, None]
+            info += y.T @ y
+        info -= c["xbar"].T @ c["xbar"]
         return -(info + info.T) / 2
+
+    def fit(self, **args):
+        """PHReg.fit (without groups), keeping the optimiser's record (`mle_retvals`: converged or not) on
+        the results."""
+        args.setdefault("disp", False)
+        self.groups = None
+        fitted = LikelihoodModel.fit(self, **args)
+        results = PHRegResults(self, fitted.params, fitted.cov_params())
+        results.mle_retvals = fitted.mle_retvals
+        return results
 
     def loglike(self, params):
         return self._terms(params)["loglike"]
@@ -532,15 +609,16 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
     model = _EfronPHReg(stop_rank, covariates.to_numpy(), status=event, entry=entry_rank, strata=codes)
     # a group the covariates all but separate sends the estimates toward infinity: numpy's overflow and 0/0
     # are not errors here, the checks below turn the outcome into a plain EstimationError
-    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        warnings.simplefilter("error", ConvergenceWarning)
+    # Non-convergence is found by the Newton decrement below, not raised as a warning: the warnings filters
+    # are the whole process's, and models are fitted side by side in threads (numpy's errstate is the thread's).
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
-            fitted = model.fit(method="newton", maxiter=100, start_params=start_params)
-        except (ConvergenceWarning, np.linalg.LinAlgError) as exc:
-            # plain words for the pages; the optimiser's own message means nothing to a reader
-            why = "singular matrix" if isinstance(exc, np.linalg.LinAlgError) else "no convergence"
-            raise EstimationError("the model could not be estimated: too few exits to tell the groups apart "
-                                  f"({why})") from None
+            fitted = model.fit(method="newton", maxiter=100, start_params=start_params, warn_convergence=False)
+            why = None if getattr(fitted, "mle_retvals", {}).get("converged", True) else "no convergence"
+        except np.linalg.LinAlgError:
+            why = "singular matrix"
+    if why:  # plain words for the pages; the optimiser's own message means nothing to a reader
+        raise EstimationError(f"the model could not be estimated: too few exits to tell the groups apart ({why})")
     params = np.asarray(fitted.params)
     cov = np.asarray(fitted.cov_params())
     if not np.all(np.isfinite(params)) or not np.all(np.isfinite(cov)):

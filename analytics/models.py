@@ -27,7 +27,7 @@ from .wording import months, pct
 CATEGORICAL = ("department", "job_level", "location", "gender", "generation", "hire_year")
 NUMERIC = ("performance_rating", "log_salary")
 CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
-RISK_CELLS = 4_000_000  # person-days held in memory at once when working out each person's risk
+RISK_CELLS = 250_000  # person-days worked on at once for each person's risk: a slice small enough to stay in the processor's cache
 
 
 @dataclass(frozen=True)
@@ -211,6 +211,8 @@ def independent_columns(X: pd.DataFrame, protected: int = 0) -> tuple[pd.DataFra
             dropped[X.columns[j - 1]] = "carries the same information as other characteristics"
         else:
             keep.append(j)
+    if not dropped and len(keep) == G.shape[0]:
+        return X, dropped  # every column kept: the frame itself, not a copy of it
     return X[[X.columns[j - 1] for j in keep[1:]]], dropped
 
 
@@ -291,30 +293,51 @@ def time_varying_model(fu: FollowUp) -> ModelFit:
 
 
 def adjusted_model(fu: FollowUp, strata: str | None = None, extra: pd.DataFrame | None = None,
-                   effect: str = "mentored", covariates: tuple[str, ...] | None = None) -> ModelFit:
-    """Time-varying mentoring plus every usable covariate (or those chosen); optional strata."""
+                   effect: str = "mentored", covariates: tuple[str, ...] | None = None,
+                   start: dict[str, float] | None = None) -> ModelFit:
+    """Time-varying mentoring plus every usable covariate (or those chosen); optional strata. `start`: where
+    Newton's iterations begin for some columns (by name); it shortens them, the optimum does not depend on it."""
     if strata is None and extra is None:  # the headline's, fitted again by the interaction tests: fitted once
-        key = ("adjusted", effect, None if covariates is None else tuple(covariates))
+        key = _headline_key(effect, covariates)
         if key not in fu._kept:
-            fu._kept[key] = _adjusted_model(fu, strata, extra, effect, covariates)
+            fu._kept[key] = _adjusted_model(fu, strata, extra, effect, covariates, start)
         return fu._kept[key]
-    return _adjusted_model(fu, strata, extra, effect, covariates)
+    return _adjusted_model(fu, strata, extra, effect, covariates, start)
+
+
+def _headline_key(effect: str, covariates: tuple[str, ...] | None) -> tuple:
+    return ("adjusted", effect, None if covariates is None else tuple(covariates))
 
 
 def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None, effect: str,
-                    covariates: tuple[str, ...] | None) -> ModelFit:
+                    covariates: tuple[str, ...] | None, start: dict[str, float] | None = None) -> ModelFit:
     _require_comparison(fu, "the adjusted model")
     r = fu.rows  # read by position below: no copy with a new index
-    design = design_matrix(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
-                           exclude=(strata,) if strata else ())
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
-    X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
-    design = replace(design, X=None)  # its columns are in X now: one copy less held while the model is fitted
+    head = fu._kept.get(_headline_key("mentored", covariates)) if strata is None and extra is not None else None
+    if head is not None:
+        # The same characteristics as the headline's adjusted model, fitted already: its columns (those left
+        # once columns carrying no new information were dropped) beside the new ones instead of the
+        # mentoring flag, and its estimates as the starting point. The columns the headline dropped would be
+        # dropped here too: the new columns, together, carry the mentoring flag.
+        d = head.result._data
+        keep = [j for j, name in enumerate(d["names"]) if name != "mentored"]
+        X = pd.concat([base.reset_index(drop=True),
+                       pd.DataFrame(d["X"][:, keep], columns=[d["names"][j] for j in keep])], axis=1)
+        design = Design(None, head.covariates, dict(head.dropped), head.pooled, head.references)
+        start = {**head.result.params_.to_dict(), **(start or {})}
+    else:
+        design = design_matrix(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
+                               exclude=(strata,) if strata else ())
+        X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
+        design = replace(design, X=None)  # its columns are in X now: one copy less held while the model is fitted
     X, collinear = independent_columns(X, protected=base.shape[1])
+    start_params = None if not start else np.array([float(start.get(c, 0.0)) for c in X.columns])
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
     handed_over, X = [X], None  # fit_cox holds the only copy, and lets it go once it has checked it
     try:
-        result = fit_cox(r["start"], r["stop"], r["event"], handed_over.pop(), strata=groups)
+        result = fit_cox(r["start"], r["stop"], r["event"], handed_over.pop(), strata=groups,
+                         start_params=start_params)
     except EstimationError:
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
                               "in this group (too few exits in some combination)") from None
@@ -468,14 +491,15 @@ def _suppressed(dimension: str, group: str, people: int, exits: int, why: str) -
 
 def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[SubgroupEffect]:
     """Each kind of mentoring its own time-varying indicator against the unmentored, adjusted."""
-    r = fu.rows.reset_index(drop=True)
-    labels = labels.reset_index(drop=True).astype("string").fillna("not recorded")
-    kinds = sorted(labels[r["mentored"]].unique())
+    r = fu.rows
+    codes, names = pd.factorize(labels.astype("string").fillna("not recorded").to_numpy(object))
+    mentored, event, person = r["mentored"].to_numpy(bool), r["event"].to_numpy(bool), _person_codes(fu)
+    kinds = sorted((str(names[k]), k) for k in np.unique(codes[mentored]))
     out, columns = [], {}
-    for kind in kinds:
-        on = r["mentored"] & (labels == kind)
-        people = r.loc[on, "employee_id"].nunique()
-        exits = int(r.loc[on, "event"].sum())
+    for kind, k in kinds:  # integer codes, not strings, compared over the rows
+        on = mentored & (codes == k)
+        people = int(np.unique(person[on]).size)
+        exits = int(event[on].sum())
         if people < MIN_GROUP_SIZE or exits < MIN_SUBGROUP_EXITS:
             why = (f"{people:,} people, {count_words(exits)} exits (at least {MIN_SUBGROUP_EXITS} needed)"
                    if people >= MIN_GROUP_SIZE else f"fewer than {MIN_GROUP_SIZE} people")
@@ -490,8 +514,17 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
         X["other mentoring"] = sum(columns[c] for c in small)
     if X.shape[1] == 0:
         return out
-    fit = adjusted_model(fu, extra=X, effect=X.columns[0])
+    head = fu._kept.get(_headline_key("mentored", None))  # fitted already: each kind starts at its effect
+    start = None if head is None else dict.fromkeys(X.columns, float(head.result.params_["mentored"]))
+    fit = adjusted_model(fu, extra=X, effect=X.columns[0], start=start)
     return [e if e.note else _effect_or_note(fit.result, e) for e in out]
+
+
+def _person_codes(fu: FollowUp) -> np.ndarray:
+    """Each counting-process row's person as an integer (worked out once per follow-up)."""
+    if "person_codes" not in fu._kept:
+        fu._kept["person_codes"] = pd.factorize(fu.rows["employee_id"])[0]
+    return fu._kept["person_codes"]
 
 
 def _effect_or_note(result: CoxResult, e: SubgroupEffect) -> SubgroupEffect:

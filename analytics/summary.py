@@ -1,6 +1,7 @@
 """The headline: one computation shared by the Overview page, the CLI summary and the exports."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable
@@ -8,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from . import progress, store
+from . import parallel, progress, store
 from .business import BusinessCase, BusinessCaseInputs, Input, business_case
 from .cohorts import Cohort, in_order
 from .cox import scaled_schoenfeld
@@ -85,17 +86,28 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     fu = follow_up(con, cohort, as_of, event, base)
     missing: dict[str, str] = {}
     progress.step("models", people=fu.n_employees, rows=len(fu.rows))
-    naive = _attempt(missing, "naive", naive_model, fu)
-    tv = _attempt(missing, "time_varying", time_varying_model, fu)
-    adjusted = _attempt(missing, "adjusted", lambda f: honest_model(f, covariates), fu)
-    if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
-        adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, outcome_is_common(fu)))
-    progress.step("curves")
-    curves = _attempt(missing, "curves", extended_km, fu)
+
+    def honest() -> ModelFit | None:  # the longest chain: the adjusted model, then each person's risk from it
+        adjusted = _attempt(apart["honest"], "adjusted", lambda f: honest_model(f, covariates), fu)
+        if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
+            adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, outcome_is_common(fu)))
+            with contextlib.suppress(RetentionError):  # kept on the follow-up; the business case says why not
+                exit_risks(fu, adjusted, assumptions.horizon_years * DAYS_PER_YEAR, mentored=False)
+        return adjusted
+
+    def simple() -> tuple:  # beside it: the naive and time-varying models, the curves and the log-rank test
+        m = apart["simple"]
+        curves = _attempt(m, "curves", extended_km, fu)
+        return (_attempt(m, "naive", naive_model, fu), _attempt(m, "time_varying", time_varying_model, fu),
+                curves, _attempt(m, "logrank", logrank_test, fu) if curves else None)
+
+    apart: dict[str, dict[str, str]] = {"honest": {}, "simple": {}}  # each thread's reasons, merged in order below
+    adjusted, (naive, tv, curves, test) = parallel.each(lambda work: work(), (honest, simple))
+    both = {**apart["honest"], **apart["simple"]}
+    missing.update((k, both[k]) for k in ("naive", "time_varying", "adjusted", "curves", "logrank") if k in both)
     retention = _attempt(missing, "retention", retention_at, curves, horizon_days, needs=("curves",))
     restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
-    test = _attempt(missing, "logrank", logrank_test, fu) if curves else None
     progress.step("risks")
     case = _attempt(missing, "business_case", _business, fu, adjusted, naive, assumptions,
                     store.mentoring_left(con, fu.as_of, cohort, round(PROGRAMME_YEARS * DAYS_PER_YEAR)),

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import parallel
 from .business import Range, avoided_exits
 from .errors import RetentionError
 from .models import FollowUp, ModelFit, SubgroupEffect, exit_risks, segment_effects
@@ -140,9 +141,10 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
     overall, overall_se = math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
     cost = PER * programme_cost_per_mentee * min(programme_years, horizon_years)
     out = []
-    for dimension in dimensions:
+    # each dimension's own model, side by side (they share the headline's risk sets and start at its estimates)
+    models = parallel.each(lambda d: _segment_effects(fu, d), dimensions) if shrunk else [[] for _ in dimensions]
+    for dimension, effects in zip(dimensions, models):
         labels = _labels(candidates, dimension)
-        effects = _segment_effects(fu, dimension) if shrunk else []
         by_group = shrink(effects, overall, overall_se)
         smallest = MIN_GROUP_SIZE if isinstance(dimension, str) else WHERE_NEXT_PAIR_MIN
         for group, part in candidates.groupby(labels, sort=True):

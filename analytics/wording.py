@@ -323,9 +323,9 @@ PROGRESS_STEPS = {
     "check": "Checking {rows:,} {table} rows",
     "write": "Writing {rows:,} rows to the database",
     "follow_up": "Reading everyone's follow-up",
-    "models": "Fitting the models on {people:,} people ({rows:,} intervals)",
-    "curves": "Retention curves and the log-rank test",
-    "risks": "Each person's own chance of leaving, for the business case",
+    "models": ("Fitting the models, the retention curves and each person's own chance of leaving, on {people:,} "
+               "people ({rows:,} intervals)"),
+    "risks": "The business case",
     "where_next": "Where to extend next: each segment's own effect",
     "headline": "Fitting the survival models and the business case",
     "check_files": "Checking the files",
