@@ -64,9 +64,10 @@ def _check_covariates(X, n: int) -> pd.DataFrame:
     names = [str(name) for name in X.columns]
     if all(dtype == np.float64 for dtype in X.dtypes) and len(set(names)) == len(names):
         values = X.to_numpy()  # the frame's own block when it has one, else one copy of it
-        if values.flags.f_contiguous:  # laid out as the frame built below would be: checked and used as it is
-            for j, name in enumerate(X.columns):
-                _check_column(name, values[:, j])
+        if values.flags.f_contiguous or values.flags.c_contiguous:  # one block: checked and used as it is
+            if not np.isfinite(values).all() or np.any(values.max(axis=0) == values.min(axis=0)):
+                for j, name in enumerate(X.columns):  # which column, in words
+                    _check_column(name, values[:, j])
             return pd.DataFrame(values, columns=names)
     # Each column checked and written straight into the frame's one block (columns x rows, as a frame built
     # from the columns would hold them), so the rows are not held twice over while the frame is made.
@@ -245,8 +246,8 @@ def _segment_cumsum(values, bounds, reverse=False):
 
 
 HESSIAN_SLICE = 16_384  # rows per slice of the information matrix's product (see _second_order)
-_RISK_SETS: "OrderedDict[bytes, _RiskSets]" = OrderedDict()  # the last few models' risk sets, by their inputs
-_RISK_SETS_KEPT = 3
+_RISK_SETS: OrderedDict = OrderedDict()  # the last few models' risk sets and ranked times, by their inputs
+_RISK_SETS_KEPT = 6
 _RISK_SETS_LOCK = threading.Lock()
 
 
@@ -270,23 +271,41 @@ class _RiskSets:
     incidence: sparse.csr_matrix  # pattern of the per-event-time increments (see _EfronPHReg)
     incidence_sign: np.ndarray
     incidence_row: np.ndarray
+    in_order: bool             # `rows` is every row, in the order given
+    weighted: np.ndarray | None = None  # when in order: the rows at risk at some event time, if not all
 
 
 def _risk_sets(time: np.ndarray, entry: np.ndarray, status: np.ndarray, strata: np.ndarray | None) -> _RiskSets:
     """The risk sets of these times, events and strata: worked out once, then reused while kept."""
+    key = ("risk sets", _digest(time, entry, np.asarray(status, dtype=np.int8),
+                                np.zeros(0) if strata is None else np.asarray(strata)))
+    return _kept(key, lambda: _make_risk_sets(time, entry, status, strata))
+
+
+def _digest(*arrays: np.ndarray) -> bytes:
+    """A fingerprint of arrays' values (and types and shapes)."""
     digest = hashlib.blake2b(digest_size=20)
-    for part in (time, entry, np.asarray(status, dtype=np.int8),
-                 np.zeros(0) if strata is None else np.asarray(strata)):
+    for part in arrays:
         part = np.ascontiguousarray(part)
         digest.update(str((part.dtype.str, part.shape)).encode())
         digest.update(part.data)
-    key = digest.digest()
+    return digest.digest()
+
+
+def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for array in arrays:
+        array.flags.writeable = False  # shared by every model that asks for them
+    return arrays
+
+
+def _kept(key: tuple, make):
+    """make(), or what it gave for the same key while that is among the last few kept."""
     with _RISK_SETS_LOCK:
         kept = _RISK_SETS.get(key)
         if kept is not None:
             _RISK_SETS.move_to_end(key)
             return kept
-    made = _make_risk_sets(time, entry, status, strata)
+    made = make()
     with _RISK_SETS_LOCK:
         _RISK_SETS[key] = made
         while len(_RISK_SETS) > _RISK_SETS_KEPT:
@@ -320,6 +339,15 @@ def _make_risk_sets(time, entry, status, strata) -> _RiskSets:
         row_bounds.append(row_bounds[-1] + keep.size)
     rows, hi, lo, first = (np.concatenate(a) for a in (rows, hi, lo, first))
     n_times = time_bounds[-1]
+    weighted = None
+    if len(row_bounds) == 2 and rows.size < n and np.all(rows[1:] > rows[:-1]):
+        # One stratum, its rows at risk already in order, some never at risk at an event time: every row is
+        # kept, in the order given, those with no weight in any sum (no increments, v = 0), so that a model
+        # reads the rows where they are (see _EfronPHReg._prepare)
+        weighted, rows = rows, np.arange(n)
+        hi, lo, first = _spread(weighted, n, hi, n_times), _spread(weighted, n, lo, n_times + 1), \
+            _spread(weighted, n, first, True)
+        row_bounds = [0, n]
     died = np.flatnonzero(dead[rows])
     died_slot = hi[died]
     # Efron: each death, in event-time order, gets one j = 0..d-1 at its time.
@@ -331,12 +359,15 @@ def _make_risk_sets(time, entry, status, strata) -> _RiskSets:
     # after it) and the sums over the deaths.  Its values are +-w of the row.
     enter = np.flatnonzero(~first)
     n_rows = rows.size
+    ends = np.arange(n_rows) if weighted is None else weighted  # a row without weight has no increments
+    if weighted is not None:
+        enter = np.intersect1d(enter, weighted, assume_unique=True)
     incidence = sparse.csr_matrix(
         (
-            np.concatenate([np.ones(n_rows), -np.ones(enter.size), np.ones(died.size)]),
+            np.concatenate([np.ones(ends.size), -np.ones(enter.size), np.ones(died.size)]),
             (
-                np.concatenate([hi, lo[enter] - 1, n_times + died_slot]),
-                np.concatenate([np.arange(n_rows), enter, died]),
+                np.concatenate([hi[ends], lo[enter] - 1, n_times + died_slot]),
+                np.concatenate([ends, enter, died]),
             ),
         ),
         shape=(2 * n_times, n_rows),
@@ -344,9 +375,28 @@ def _make_risk_sets(time, entry, status, strata) -> _RiskSets:
     incidence.sum_duplicates()  # canonical now, so scipy never reorders .data
     for part in (incidence.indices, incidence.indptr):
         part.flags.writeable = False  # shared by the models that use these risk sets
+    # lo - 1 is "just before the row's first event time" (n_times: before none); a row without weight gets
+    # hi = lo_before = n_times, which makes its v 0
     return _RiskSets(rows, hi, np.where(first, n_times, lo - 1), died, died_slot, slot, j / d[slot],
                      np.array(time_bounds), np.array(row_bounds[:-1]), np.diff(row_bounds), n_times,
-                     incidence, incidence.data.copy(), incidence.indices.copy())
+                     incidence, incidence.data.copy(), incidence.indices.copy(),
+                     bool(rows.size == n and np.array_equal(rows, np.arange(n))), weighted)
+
+
+def _spread(at: np.ndarray, n: int, values: np.ndarray, fill) -> np.ndarray:
+    """An array of n with values at positions `at` and `fill` elsewhere."""
+    out = np.full(n, fill, dtype=values.dtype)
+    out[at] = values
+    return out
+
+
+def _rows_in_order(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """x's rows in the risk sets' order, laid out row by row, a slice at a time (each column of a slice read
+    while the slice is in the processor's cache, whichever way x is laid out)."""
+    out = np.empty((rows.size, x.shape[1]))
+    for lo in range(0, rows.size, HESSIAN_SLICE):
+        out[lo:lo + HESSIAN_SLICE] = x[rows[lo:lo + HESSIAN_SLICE]]
+    return out
 
 
 class _EfronPHReg(PHReg):
@@ -362,7 +412,9 @@ class _EfronPHReg(PHReg):
     v_i = w_i * (sum over event times at which row i is at risk of sum_j 1/den)
           - [row i dies at t_k] w_i * sum_j f/den,
     which is sum_t sum_j (S2 - f D2)/den without any n x p x p or T x p x p array.
-    X is centred (nothing changes mathematically).  The three are computed together
+    The sums over deaths are taken per event time (sum xbar = sum_t S1 sum_j 1/den - D1
+    sum_j f/den, and likewise sum xbar xbar' from sums of 1/den^2, f/den^2, f^2/den^2), so
+    nothing is deaths x p either.  X is centred (nothing changes mathematically).  The three are computed together
     once per params vector and cached, as Newton asks for them at the same params.
 
     The constructor is PHReg's without its Python loop over rows (PHSurvivalTime,
@@ -394,19 +446,19 @@ class _EfronPHReg(PHReg):
 
     def _prepare(self):
         """Index arrays that do not depend on params: the risk sets' (shared by every model on the same
-        times, events and strata, see _risk_sets), then this model's centred covariates in their order."""
+        times, events and strata, see _risk_sets), then this model's covariates in their order. Rows already
+        in that order, laid out row by row (as models.follow_up and models' own columns give them), are read
+        where they are: no copy of them at all."""
         time = np.asarray(self.endog, dtype=float)
         entry = np.zeros(len(time)) if self.entry is None else self.entry.astype(float)
         s = self._risk = _risk_sets(time, entry, self.status, self.strata)
         exog = np.asarray(self.exog, dtype=float)
-        self._x1 = np.empty((s.rows.size, exog.shape[1] + 1))  # [1, centred x]
-        self._x1[:, 0] = 1.0
-        for j in range(exog.shape[1]):  # a column at a time: no n x p temporary, each gather from one column
-            gathered = exog[:, j][s.rows]
-            np.subtract(gathered, gathered.mean(), out=self._x1[:, j + 1])
-        self._x = self._x1[:, 1:]
+        self._x = exog if s.in_order and exog.flags.c_contiguous else _rows_in_order(exog, s.rows)
+        # centred (nothing changes mathematically, and sums of squares keep their precision): by subtracting
+        # the centre in the sums, not from a copy of the rows
+        self._centre = self._x.mean(axis=0)
         self._offset = None if self.offset is None else self.offset[s.rows].astype(float)
-        self._died_x_sum = self._x[s.died].sum(axis=0)
+        self._died_x_sum = self._x[s.died].sum(axis=0) - s.died.size * self._centre
         # this model's own values array (written at every params), the shared pattern's indices
         self._incidence = sparse.csr_matrix((s.incidence.data.copy(), s.incidence.indices, s.incidence.indptr),
                                             shape=s.incidence.shape)
@@ -422,44 +474,60 @@ class _EfronPHReg(PHReg):
         return self._cached
 
     def _first_order(self, params):
-        x = self._x
-        eta = x @ params
+        eta = self._x @ params  # uncentred: a constant apart from centred, which the shift below takes away
         if self._offset is not None:
             eta = eta + self._offset
         s = self._risk
-        eta -= np.repeat(np.maximum.reduceat(eta, s.row_starts), s.row_counts)
+        if s.weighted is not None:  # rows without weight play no part, not even in the shift
+            eta -= eta[s.weighted].max()
+        else:
+            eta -= np.repeat(np.maximum.reduceat(eta, s.row_starts), s.row_counts)
         w = np.exp(eta)
         np.multiply(s.incidence_sign, w[s.incidence_row], out=self._incidence.data)
-        sums = self._incidence @ self._x1
-        risk = _segment_cumsum(sums[: self._n_times], s.time_bounds, reverse=True)
-        dying = sums[self._n_times:]
+        sums0 = self._incidence.sum(axis=1).A1  # per event time: the sums of w
+        sums = self._incidence @ self._x        # and of w x
+        risk0 = _segment_cumsum(sums0[: self._n_times], s.time_bounds, reverse=True)
+        dying0 = sums0[self._n_times:]
+        # the sums of w (x - centre): centred
+        risk = _segment_cumsum(sums[: self._n_times], s.time_bounds, reverse=True) - np.outer(risk0, self._centre)
+        dying = sums[self._n_times:] - np.outer(dying0, self._centre)
         k, f = s.slot, s.frac
-        den = risk[k, 0] - f * dying[k, 0]
-        xbar = (risk[k, 1:] - f[:, None] * dying[k, 1:]) / den[:, None]
+        inv = 1.0 / (risk0[k] - f * dying0[k])  # 1/den per death
+        # sum over deaths of xbar = (S1 - f D1)/den, per event time: S1 sum_j 1/den - D1 sum_j f/den (no
+        # deaths x p array)
+        a = np.bincount(k, weights=inv, minlength=self._n_times)
+        b = np.bincount(k, weights=f * inv, minlength=self._n_times)
         return {
-            "loglike": float(eta[s.died].sum() - np.log(den).sum()),
-            "score": self._died_x_sum - xbar.sum(axis=0),
+            "loglike": float(eta[s.died].sum() + np.log(inv).sum()),
+            "score": self._died_x_sum - (risk.T @ a - dying.T @ b),
             "w": w,
-            "den": den,
-            "xbar": xbar,
+            "inv": inv,
+            "a": a,
+            "b": b,
+            "risk": risk,
+            "dying": dying,
         }
 
     def _second_order(self, c):
-        s, den, w, x = self._risk, c["den"], c["w"], self._x
-        a = np.bincount(s.slot, weights=1.0 / den, minlength=self._n_times)
-        b = np.bincount(s.slot, weights=s.frac / den, minlength=self._n_times)
+        s, w, x, a, b = self._risk, c["w"], self._x, c["a"], c["b"]
         cum_a = np.append(_segment_cumsum(a, s.time_bounds), 0.0)
         v = w * (cum_a[s.hi] - cum_a[s.lo_before])
         v[s.died] -= w[s.died] * b[s.died_slot]
-        # X' diag(v) X as the sum of Y'Y over slices of rows, Y = sqrt(v) x (v >= 0: a row's share of the
-        # risk sets outweighs its share of its own death's Efron fractions): no n x p temporary, and each
-        # slice's product is made while the slice is still in the processor's cache
+        # X' diag(v) X (X centred) as the sum of Y'Y over slices of rows, Y = sqrt(v) (x - centre) (v >= 0: a
+        # row's share of the risk sets outweighs its share of its own death's Efron fractions): no n x p
+        # temporary, and each slice's product is made while the slice is still in the processor's cache
         root = np.sqrt(np.maximum(v, 0.0))
         info = np.zeros((x.shape[1], x.shape[1]))
         for lo in range(0, len(v), HESSIAN_SLICE):
-            y = x[lo:lo + HESSIAN_SLICE] * root[lo:lo + HESSIAN_SLICE, None]
+            y = x[lo:lo + HESSIAN_SLICE] - self._centre
+            y *= root[lo:lo + HESSIAN_SLICE, None]
             info += y.T @ y
-        info -= c["xbar"].T @ c["xbar"]
+        # minus the sum over deaths of xbar xbar', per event time from the sums of 1/den^2, f/den^2, f^2/den^2
+        inv2, f = c["inv"] ** 2, s.frac
+        a2, b2, c2 = (np.bincount(s.slot, weights=wt, minlength=self._n_times) for wt in (inv2, f * inv2, f * f * inv2))
+        R, D = c["risk"], c["dying"]
+        cross = R.T @ (D * b2[:, None])
+        info -= R.T @ (R * a2[:, None]) - cross - cross.T + D.T @ (D * c2[:, None])
         return -(info + info.T) / 2
 
     def fit(self, **args):
@@ -605,7 +673,7 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
     if event.sum() == 0:
         raise EstimationError("a Cox model needs at least one event, but event had none")
     labels = None if strata is None else pd.unique(check_labels(strata, "strata", len(stop)))
-    entry_rank, stop_rank = rank_coded_times(start, stop)
+    entry_rank, stop_rank = _kept(("ranks", _digest(start, stop)), lambda: _read_only(*rank_coded_times(start, stop)))
     model = _EfronPHReg(stop_rank, covariates.to_numpy(), status=event, entry=entry_rank, strata=codes)
     # a group the covariates all but separate sends the estimates toward infinity: numpy's overflow and 0/0
     # are not errors here, the checks below turn the outcome into a plain EstimationError

@@ -27,6 +27,7 @@ from .wording import months, pct
 CATEGORICAL = ("department", "job_level", "location", "gender", "generation", "hire_year")
 NUMERIC = ("performance_rating", "log_salary")
 CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
+ROW_SLICE = 16_384  # rows written at once when a model's columns are put side by side (see _side_by_side)
 RISK_CELLS = 250_000  # person-days worked on at once for each person's risk: a slice small enough to stay in the processor's cache
 
 
@@ -90,7 +91,7 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
         return base.subset(cohort)
     settled = store.snapshot(con, as_of, event)
     episodes = store.episodes(con, settled.as_of, settled.event, cohort)
-    rows = store.split_episodes(con, episodes)
+    rows = store.split_episodes(con, episodes, by_stop=True)  # the models' order (see split_episodes)
     for frame in (episodes, rows):
         frame["event"] = frame["event"].astype(bool)
         frame["mentored"] = frame["mentored"].astype(bool)
@@ -158,35 +159,51 @@ def check_covariates(covariates) -> tuple[str, ...]:
 
 def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=()) -> Design:
     """Dummy-coded covariates (reference: the largest group); unusable ones dropped with a reason."""
+    columns, design = _design_columns(frame, covariates, exclude)
+    return replace(design, X=_side_by_side(*columns) if columns else pd.DataFrame(index=frame.index))
+
+
+def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=()
+                    ) -> tuple[list[tuple[str, np.ndarray]], Design]:
+    """design_matrix's columns as (name, values) pairs, and the rest of its Design (X: None): a model puts them
+    beside its own columns in one block (_side_by_side) without a frame of them in between."""
     first = ~frame["employee_id"].duplicated().to_numpy()  # each person's first row: the people
-    log_salary = np.log(frame["salary"].astype(float))
     check_covariates(covariates)
     columns, used, dropped, pooled, references = [], [], {}, {}, {}
     for name in covariates:
         if name in exclude:
             continue
-        values = log_salary if name == "log_salary" else frame[name]
-        missing = values[first].isna().mean()
+        if name in CATEGORICAL:  # integer codes (-1: not recorded): string operations over every row are slow
+            codes, _ = pd.factorize(frame[name].to_numpy())
+            people = codes[first]
+            missing, distinct = float(np.mean(people < 0)), np.unique(people[people >= 0]).size
+        else:
+            values = frame["salary" if name == "log_salary" else name].to_numpy(dtype=float, na_value=np.nan)
+            if name == "log_salary":
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values = np.log(values)
+            people = values[first]
+            recorded = people[~np.isnan(people)]
+            missing, distinct = float(np.mean(np.isnan(people))), np.unique(recorded).size if recorded.size else 0
         if missing > MAX_MISSING_SHARE:
             dropped[name] = f"missing for {pct(missing)} of people"
             continue
-        if values[first].nunique(dropna=True) < 2:
+        if distinct < 2:
             dropped[name] = "the same for everyone"
             continue
         if name in CATEGORICAL:
-            block, small, references[name] = _categorical(frame, name, first)
+            block, small, references[name] = _categorical_columns(frame, name, first)
             if small:
                 pooled[name] = small
         else:
-            block = _numeric(frame, name, values)
-        if block.shape[1] == 0:
+            block = _numeric_columns(frame, name, values)
+        if not block:
             dropped[name] = "only one group large enough, or no exits outside one group"
             continue
-        columns.append(block)
+        columns += block
         used.append(name)
-    X = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=frame.index)
-    return Design(X, tuple(used), dropped, {k: v for k, v in pooled.items() if k in used},
-                  {k: v for k, v in references.items() if k in used})
+    return columns, Design(None, tuple(used), dropped, {k: v for k, v in pooled.items() if k in used},
+                           {k: v for k, v in references.items() if k in used})
 
 
 def _has_events(data: pd.DataFrame, codes: np.ndarray, n_levels: int) -> np.ndarray:
@@ -217,8 +234,16 @@ def independent_columns(X: pd.DataFrame, protected: int = 0) -> tuple[pd.DataFra
 
 
 def _categorical(data: pd.DataFrame, name: str, first: np.ndarray | None = None) -> tuple[pd.DataFrame, list[str], str]:
+    """A categorical covariate's dummies (a column per group but the reference), the groups pooled as small,
+    and the reference group."""
+    columns, small, reference = _categorical_columns(data, name, first)
+    return pd.DataFrame(dict(columns), index=data.index).astype(float), small, reference
+
+
+def _categorical_columns(data: pd.DataFrame, name: str, first: np.ndarray | None = None
+                         ) -> tuple[list[tuple[str, np.ndarray]], list[str], str]:
     # Factorize once and work on integer codes: string operations over every row are slow at 10^5 rows.
-    codes, uniques = pd.factorize(data[name])
+    codes, uniques = pd.factorize(data[name].to_numpy())
     names = np.array([str(u) for u in uniques] + ["(not recorded)"], dtype=object)
     codes = np.where(codes < 0, len(uniques), codes)
     person_codes = codes[~data["employee_id"].duplicated().to_numpy() if first is None else first]
@@ -234,17 +259,18 @@ def _categorical(data: pd.DataFrame, name: str, first: np.ndarray | None = None)
     events = _has_events(data, row_codes, len(levels))
     present = np.flatnonzero(counts * events) if events.any() else np.flatnonzero(counts)
     reference = int(present[np.argmax(counts[present])])
-    return pd.DataFrame({f"{name}={level}": (row_codes == k).astype(float)
-                         for k, level in enumerate(levels) if k != reference and counts[k] and events[k]},
-                        index=data.index), small, str(levels[reference])
+    return [(f"{name}={level}", row_codes == k) for k, level in enumerate(levels)
+            if k != reference and counts[k] and events[k]], small, str(levels[reference])
 
 
-def _numeric(data: pd.DataFrame, name: str, values: pd.Series | None = None) -> pd.DataFrame:
-    values = (data[name] if values is None else values).astype(float)
-    out = pd.DataFrame({name: values.fillna(values.median())}, index=data.index)
-    unrecorded = values.isna().to_numpy()
-    if unrecorded.any() and _has_events(data, unrecorded.astype(int), 2)[1]:  # no exits: no indicator (as above)
-        out[f"{name} not recorded"] = unrecorded.astype(float)
+def _numeric_columns(data: pd.DataFrame, name: str, values: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
+    """A number covariate, its missing values at its median, and beside it an indicator of them (when any of
+    them left: without exits, no indicator, as for a group)."""
+    values = data[name].to_numpy(dtype=float, na_value=np.nan) if values is None else values
+    unrecorded = np.isnan(values)
+    out = [(name, np.where(unrecorded, np.nanmedian(values), values) if unrecorded.any() else values)]
+    if unrecorded.any() and _has_events(data, unrecorded.astype(int), 2)[1]:
+        out.append((f"{name} not recorded", unrecorded))
     return out
 
 
@@ -321,16 +347,14 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
         # mentoring flag, and its estimates as the starting point. The columns the headline dropped would be
         # dropped here too: the new columns, together, carry the mentoring flag.
         d = head.result._data
-        keep = [j for j, name in enumerate(d["names"]) if name != "mentored"]
-        X = pd.concat([base.reset_index(drop=True),
-                       pd.DataFrame(d["X"][:, keep], columns=[d["names"][j] for j in keep])], axis=1)
+        X = _side_by_side(base, *((name, d["X"][:, j]) for j, name in enumerate(d["names"]) if name != "mentored"))
         design = Design(None, head.covariates, dict(head.dropped), head.pooled, head.references)
         start = {**head.result.params_.to_dict(), **(start or {})}
-    else:
-        design = design_matrix(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
-                               exclude=(strata,) if strata else ())
-        X = pd.concat([base.reset_index(drop=True), design.X.reset_index(drop=True)], axis=1)
-        design = replace(design, X=None)  # its columns are in X now: one copy less held while the model is fitted
+    else:  # the model's columns written once, side by side
+        columns, design = _design_columns(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
+                                          exclude=(strata,) if strata else ())
+        X = _side_by_side(base, *columns)
+        del columns
     X, collinear = independent_columns(X, protected=base.shape[1])
     start_params = None if not start else np.array([float(start.get(c, 0.0)) for c in X.columns])
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
@@ -343,6 +367,22 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
                               "in this group (too few exits in some combination)") from None
     return ModelFit("adjusted", _identified(result, effect), result, design.used, {**design.dropped, **collinear},
                     strata, pooled=design.pooled, references=design.references)
+
+
+def _side_by_side(*parts: pd.DataFrame | tuple[str, np.ndarray]) -> pd.DataFrame:
+    """Frames' columns (and named columns) side by side as one float block laid out as a model reads it (row
+    by row), written once, a slice of rows at a time: no frame of pieces, no copy when the model takes it."""
+    columns: list[tuple[str, pd.Series | np.ndarray]] = []
+    for part in parts:
+        columns += [(str(name), part[name]) for name in part] if isinstance(part, pd.DataFrame) else [part]
+    arrays = [values.to_numpy() if isinstance(values, pd.Series) else values for _, values in columns]
+    n = len(arrays[0]) if arrays else 0
+    block = np.empty((n, len(arrays)))
+    for lo in range(0, n, ROW_SLICE):
+        rows = block[lo:lo + ROW_SLICE]
+        for j, values in enumerate(arrays):
+            rows[:, j] = values[lo:lo + ROW_SLICE]  # (bool: 0 or 1)
+    return pd.DataFrame(block, columns=[name for name, _ in columns])
 
 
 def _identified(result: CoxResult, effect: str) -> HazardRatio:
@@ -639,7 +679,7 @@ def _interaction_test(fu: FollowUp, dimension: str, labels: pd.Series) -> TestRe
 
 def mentor_own_effect(con, fu: FollowUp) -> ModelFit:
     """Having mentored someone, as a time-varying covariate of the mentor's own exits (adjusted)."""
-    rows = store.split_episodes(con, fu.episodes, split_on="mentor")
+    rows = store.split_episodes(con, fu.episodes, split_on="mentor", by_stop=True)
     rows["event"] = rows["event"].astype(bool)
     rows["mentored"] = rows["mentored"].astype(bool)  # here: has mentored someone by then
     if rows.loc[rows["mentored"], "employee_id"].nunique() < MIN_GROUP_SIZE:

@@ -21,7 +21,7 @@ from .deck import contents, deck_pptx
 from .errors import RetentionError
 from .onepager import one_pager_html
 from .policy import CURVE_MONTHS, DAYS_PER_MONTH, MIN_GROUP_SIZE
-from .summary import Assumptions, Headline, headline
+from .summary import Assumptions, FollowUp, Headline, headline
 from .wording import key_messages
 
 
@@ -248,12 +248,19 @@ def analysis_data(fu, kind: str = "people", fmt: str = "csv") -> bytes:
         raise RetentionError(f"rows must be one of {tuple(ANALYSIS_SETS)}, but was {kind!r}")
     if fmt not in ("csv", "parquet"):
         raise RetentionError(f"format must be one of ('csv', 'parquet'), but was {fmt!r}")
-    frame = (fu.episodes if kind == "people" else fu.rows).reset_index(drop=True)
+    frame = (fu.episodes if kind == "people" else _by_person(fu)).reset_index(drop=True)
     if fmt == "csv":
         return wording.to_csv(frame).encode("utf-8")
     out = io.BytesIO()
     frame.to_parquet(out, index=False)
     return out.getvalue()
+
+
+def _by_person(fu: FollowUp) -> pd.DataFrame:
+    """The counting-process rows with each person's together, in the people's order, earliest first (the
+    models hold them ordered by when each interval ends)."""
+    person = pd.Index(fu.episodes["employee_id"]).get_indexer(fu.rows["employee_id"])
+    return fu.rows.iloc[np.lexsort((fu.rows["start"].to_numpy(), person))]
 
 
 # ---------------------------------------------------------------- CLI entry
