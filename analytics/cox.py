@@ -43,6 +43,7 @@ from analytics.km import (
     ci_column_names,
     z_value,
 )
+from analytics import parallel
 from analytics.errors import EstimationError, SurvivalDataError
 from analytics.results import HazardRatio, TestResult
 
@@ -65,7 +66,8 @@ def _check_covariates(X, n: int) -> pd.DataFrame:
     if all(dtype == np.float64 for dtype in X.dtypes) and len(set(names)) == len(names):
         values = X.to_numpy()  # the frame's own block when it has one, else one copy of it
         if values.flags.f_contiguous or values.flags.c_contiguous:  # one block: checked and used as it is
-            if not np.isfinite(values).all() or np.any(values.max(axis=0) == values.min(axis=0)):
+            high, low = values.max(axis=0), values.min(axis=0)  # (NaN in a column makes both NaN)
+            if not (np.isfinite(high).all() and np.isfinite(low).all()) or np.any(high == low):
                 for j, name in enumerate(X.columns):  # which column, in words
                     _check_column(name, values[:, j])
             return pd.DataFrame(values, columns=names)
@@ -517,11 +519,16 @@ class _EfronPHReg(PHReg):
         # row's share of the risk sets outweighs its share of its own death's Efron fractions): no n x p
         # temporary, and each slice's product is made while the slice is still in the processor's cache
         root = np.sqrt(np.maximum(v, 0.0))
-        info = np.zeros((x.shape[1], x.shape[1]))
-        for lo in range(0, len(v), HESSIAN_SLICE):
-            y = x[lo:lo + HESSIAN_SLICE] - self._centre
-            y *= root[lo:lo + HESSIAN_SLICE, None]
-            info += y.T @ y
+
+        def product(starts: range) -> np.ndarray:  # a run of slices (one per core, side by side)
+            part = np.zeros((x.shape[1], x.shape[1]))
+            for lo in starts:
+                y = x[lo:lo + HESSIAN_SLICE] - self._centre
+                y *= root[lo:lo + HESSIAN_SLICE, None]
+                part += y.T @ y
+            return part
+
+        info = sum(parallel.each(product, parallel.shares(len(v), HESSIAN_SLICE)))
         # minus the sum over deaths of xbar xbar', per event time from the sums of 1/den^2, f/den^2, f^2/den^2
         inv2, f = c["inv"] ** 2, s.frac
         a2, b2, c2 = (np.bincount(s.slot, weights=wt, minlength=self._n_times) for wt in (inv2, f * inv2, f * f * inv2))
@@ -659,15 +666,22 @@ class CoxResult:
 
 
 def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.95,
-            start_params=None) -> CoxResult:
+            start_params=None, checked: bool = False) -> CoxResult:
     """Cox model with Efron ties and R's (start, stop] risk sets, via statsmodels PHReg.
 
     `start_params` (log hazard ratios, e.g. from a simpler model) only shortens the Newton
-    iterations; the optimum and its convergence check do not depend on it.
+    iterations; the optimum and its convergence check do not depend on it. `checked`: X is one
+    float block whose values are known to be finite and no column constant (a model built from
+    another model's checked columns), so they are not read again to check them.
     """
     start, stop, event = check_counting_process(start, stop, event)
     level = check_level(level)
-    covariates = _check_covariates(X, len(stop))
+    values = X.to_numpy() if checked and isinstance(X, pd.DataFrame) and len(X) == len(stop) else None
+    if values is not None and values.dtype == np.float64 and (values.flags.c_contiguous or values.flags.f_contiguous):
+        covariates = pd.DataFrame(values, columns=[str(c) for c in X.columns])
+    else:
+        covariates = _check_covariates(X, len(stop))
+    del values
     del X  # checked into `covariates`: a caller that hands over its only copy lets it go during the fit
     codes = _strata_codes(strata, len(stop))
     if event.sum() == 0:

@@ -5,6 +5,7 @@ store) and returns small result objects. Definitions: docs/design.md; methods: d
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import store
+from . import parallel, store
 from .cohorts import Cohort, in_order
 from .competing import cumulative_incidence, cumulative_incidence_at
 from .cox import CoxResult, fit_cox, ph_test
@@ -28,7 +29,7 @@ CATEGORICAL = ("department", "job_level", "location", "gender", "generation", "h
 NUMERIC = ("performance_rating", "log_salary")
 CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
 ROW_SLICE = 16_384  # rows written at once when a model's columns are put side by side (see _side_by_side)
-RISK_CELLS = 250_000  # person-days worked on at once for each person's risk: a slice small enough to stay in the processor's cache
+RISK_CELLS = 250_000  # person-days worked on at once for each person's risk (a slice that stays in the cache)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ class FollowUp:
     @property
     def n_mentored(self) -> int:
         return int(self.episodes["mentored"].sum())
+
+    def people_among(self, rows: np.ndarray | pd.Series | None = None) -> int:
+        """How many people the counting-process rows picked by a boolean mask are (all rows: None)."""
+        codes = _person_codes(self)
+        picked = codes if rows is None else codes[np.asarray(rows, dtype=bool)]
+        return int(np.count_nonzero(np.bincount(picked, minlength=1))) if picked.size else 0
 
     @property
     def n_events(self) -> int:
@@ -95,6 +102,7 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
     for frame in (episodes, rows):
         frame["event"] = frame["event"].astype(bool)
         frame["mentored"] = frame["mentored"].astype(bool)
+    parallel.give_back_memory()  # what reading them took and let go of, before the models take theirs
     return FollowUp(episodes, rows, settled.as_of, settled.event, cohort, settled.as_of == settled.data_as_of)
 
 
@@ -123,7 +131,7 @@ def _require_effect(fu: FollowUp, what: str) -> None:
     enough of them who left, for the figure to be more than a handful of people's stories."""
     _require_comparison(fu, what)
     mentored = fu.rows["mentored"].to_numpy(bool)
-    if fu.rows.loc[mentored, "employee_id"].nunique() < MIN_GROUP_SIZE:
+    if fu.people_among(mentored) < MIN_GROUP_SIZE:
         raise NotEnoughData(f"not enough data for {what}: fewer than {MIN_GROUP_SIZE} people were mentored")
     if int(fu.rows.loc[mentored, "event"].sum()) < MIN_SUBGROUP_EXITS:
         raise NotEnoughData(f"not enough data for {what}: fewer than {MIN_SUBGROUP_EXITS} mentored people left "
@@ -347,21 +355,29 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
         # mentoring flag, and its estimates as the starting point. The columns the headline dropped would be
         # dropped here too: the new columns, together, carry the mentoring flag.
         d = head.result._data
-        X = _side_by_side(base, *((name, d["X"][:, j]) for j, name in enumerate(d["names"]) if name != "mentored"))
+        keep = [j for j, name in enumerate(d["names"]) if name != "mentored"]
+        same = keep == list(range(keep[0], keep[0] + len(keep))) if keep else False  # a block of columns
+        X = _side_by_side(base, ([d["names"][j] for j in keep], d["X"][:, keep[0]:keep[-1] + 1]) if same
+                          else ([d["names"][j] for j in keep], d["X"][:, keep]))
         design = Design(None, head.covariates, dict(head.dropped), head.pooled, head.references)
         start = {**head.result.params_.to_dict(), **(start or {})}
+    elif strata is None and extra is None:  # the headline's columns, worked out once per follow-up
+        X, design, collinear = _design_for(fu, covariates)
     else:  # the model's columns written once, side by side
         columns, design = _design_columns(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
                                           exclude=(strata,) if strata else ())
         X = _side_by_side(base, *columns)
         del columns
-    X, collinear = independent_columns(X, protected=base.shape[1])
+    if head is not None or strata is not None or extra is not None:
+        X, collinear = independent_columns(X, protected=base.shape[1])
     start_params = None if not start else np.array([float(start.get(c, 0.0)) for c in X.columns])
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
     handed_over, X = [X], None  # fit_cox holds the only copy, and lets it go once it has checked it
     try:
+        # the headline's columns were checked when it was fitted; the new ones are groups' indicators, each
+        # with some of the rows and not all (neither empty nor everyone, see _indicator_effects)
         result = fit_cox(r["start"], r["stop"], r["event"], handed_over.pop(), strata=groups,
-                         start_params=start_params)
+                         start_params=start_params, checked=head is not None and _indicators(base))
     except EstimationError:
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
                               "in this group (too few exits in some combination)") from None
@@ -369,20 +385,69 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
                     strata, pooled=design.pooled, references=design.references)
 
 
-def _side_by_side(*parts: pd.DataFrame | tuple[str, np.ndarray]) -> pd.DataFrame:
-    """Frames' columns (and named columns) side by side as one float block laid out as a model reads it (row
-    by row), written once, a slice of rows at a time: no frame of pieces, no copy when the model takes it."""
-    columns: list[tuple[str, pd.Series | np.ndarray]] = []
+_DESIGN_LOCK = threading.Lock()  # one thread works out a follow-up's columns while any other needing them waits
+
+
+def _design_for(fu: FollowUp, covariates: tuple[str, ...] | None) -> tuple[pd.DataFrame, Design, dict[str, str]]:
+    """The headline adjusted model's columns (the mentoring flag first, then the characteristics, those carrying
+    no new information dropped), its Design and what was dropped as such: worked out once per follow-up and
+    choice of characteristics, for the model and for the other exits' model beside it."""
+    key = ("design", None if covariates is None else tuple(covariates))
+    with _DESIGN_LOCK:
+        if key not in fu._kept:
+            r = fu.rows
+            columns, design = _design_columns(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates))
+            X = _side_by_side(pd.DataFrame({"mentored": r["mentored"].astype(float)}), *columns)
+            del columns
+            X, collinear = independent_columns(X, protected=1)
+            fu._kept[key] = (X, design, collinear)
+    return fu._kept[key]
+
+
+def other_exits_model(fu: FollowUp, covariates: tuple[str, ...] | None = None) -> CoxResult | None:
+    """The model of the exits that are not the event, on the headline adjusted model's columns (see
+    _other_exits_model); worked out once per follow-up, and on its own while the adjusted model is fitted."""
+    X, _, _ = _design_for(fu, covariates)
+    values = X.to_numpy()
+    return _kept_other_exits(fu, values, list(X.columns))
+
+
+def _kept_other_exits(fu: FollowUp, X: np.ndarray, names: list[str]) -> CoxResult | None:
+    # by where the columns are held (each view of them is another numpy object), kept with them so that the
+    # address stays theirs
+    key = ("other_exits", X.__array_interface__["data"][0], X.shape, X.strides, tuple(names))
+    if key not in fu._kept:
+        fu._kept[key] = (X, _other_exits_model(fu, fu.rows, X, names))
+    return fu._kept[key][1]
+
+
+def _indicators(frame: pd.DataFrame) -> bool:
+    """Whether every column is a true/false indicator with some rows true and some false."""
+    return all(frame[c].dtype == bool and 0 < int(frame[c].sum()) < len(frame) for c in frame)
+
+
+def _side_by_side(*parts: pd.DataFrame | tuple[str, np.ndarray] | tuple[list[str], np.ndarray]) -> pd.DataFrame:
+    """Frames' columns, named columns and named blocks of columns side by side as one float block laid out as
+    a model reads it (row by row), written once, a slice of rows at a time: no frame of pieces, no copy when
+    the model takes it."""
+    pieces: list[tuple[list[str], np.ndarray]] = []  # (names, values: one column, or rows x columns)
     for part in parts:
-        columns += [(str(name), part[name]) for name in part] if isinstance(part, pd.DataFrame) else [part]
-    arrays = [values.to_numpy() if isinstance(values, pd.Series) else values for _, values in columns]
-    n = len(arrays[0]) if arrays else 0
-    block = np.empty((n, len(arrays)))
+        if isinstance(part, pd.DataFrame):
+            pieces += [([str(name)], part[name].to_numpy()) for name in part]
+        else:
+            names, values = part
+            pieces.append(([str(names)] if isinstance(names, str) else [str(n) for n in names], values))
+    n = len(pieces[0][1]) if pieces else 0
+    block = np.empty((n, sum(len(names) for names, _ in pieces)))
     for lo in range(0, n, ROW_SLICE):
-        rows = block[lo:lo + ROW_SLICE]
-        for j, values in enumerate(arrays):
-            rows[:, j] = values[lo:lo + ROW_SLICE]  # (bool: 0 or 1)
-    return pd.DataFrame(block, columns=[name for name, _ in columns])
+        rows, j = block[lo:lo + ROW_SLICE], 0
+        for names, values in pieces:
+            if values.ndim == 1:
+                rows[:, j] = values[lo:lo + ROW_SLICE]  # (bool: 0 or 1)
+            else:
+                rows[:, j:j + len(names)] = values[lo:lo + ROW_SLICE]
+            j += len(names)
+    return pd.DataFrame(block, columns=[name for names, _ in pieces for name in names])
 
 
 def _identified(result: CoxResult, effect: str) -> HazardRatio:
@@ -408,12 +473,14 @@ class GroupCurves:
 def extended_km(fu: FollowUp) -> GroupCurves:
     _require(fu, "retention curves")
     r = fu.rows
+    mentored = r["mentored"].to_numpy(bool)
+    start, stop, event = (r[c].to_numpy() for c in ("start", "stop", "event"))
     fits = {}
     for flag, name in ((True, "mentored"), (False, "unmentored")):
-        part = r[r["mentored"] == flag]
-        if part["employee_id"].nunique() < MIN_GROUP_SIZE:
+        part = mentored == flag  # the three columns the curve needs, not a copy of every row
+        if fu.people_among(part) < MIN_GROUP_SIZE:
             raise NotEnoughData(f"not enough data for retention curves: fewer than {MIN_GROUP_SIZE} {name} people")
-        fits[name] = KaplanMeier().fit(part["start"], part["stop"], part["event"])
+        fits[name] = KaplanMeier().fit(start[part], stop[part], event[part])
     return GroupCurves(**fits)
 
 
@@ -544,14 +611,14 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
             why = (f"{people:,} people, {count_words(exits)} exits (at least {MIN_SUBGROUP_EXITS} needed)"
                    if people >= MIN_GROUP_SIZE else f"fewer than {MIN_GROUP_SIZE} people")
             out.append(_suppressed(dimension, kind, people, exits, why))
-            columns[f"other mentoring ({kind})"] = on.astype(float)
+            columns[f"other mentoring ({kind})"] = on
         else:
-            columns[kind] = on.astype(float)
+            columns[kind] = on
             out.append(SubgroupEffect(dimension, kind, people, exits, None))
     small = [c for c in columns if c.startswith("other mentoring")]
     X = pd.DataFrame({k: v for k, v in columns.items() if k not in small})
     if small:
-        X["other mentoring"] = sum(columns[c] for c in small)
+        X["other mentoring"] = np.logical_or.reduce([columns[c] for c in small])  # one kind each at a time
     if X.shape[1] == 0:
         return out
     head = fu._kept.get(_headline_key("mentored", None))  # fitted already: each kind starts at its effect
@@ -734,7 +801,7 @@ class _RiskParts:
         now = r.iloc[at][["employee_id", "duration_days", "mentored", "salary"]]
         x_now = X[at]
         self.lp_unmentored = x_now @ beta - x_now[:, effect] * beta[effect]
-        other = _other_exits_model(fu, r, X, names) if fu.event != "all" else None
+        other = _kept_other_exits(fu, X, names) if fu.event != "all" else None
         self.lp_other = x_now @ other.params_.to_numpy() if other is not None else None
         tenure = now["duration_days"].to_numpy(float)
         hr = adjusted.hazard_ratio
@@ -752,12 +819,23 @@ class _RiskParts:
 
     def column(self, name: str) -> np.ndarray:
         if name not in self.columns:
-            log_hr, pieces = self.effects[name], []
-            for part in self.parts:
-                step_v = self.hazards_v.steps(part)  # people x days, a slice at a time
-                other_steps = (np.exp(self.lp_other[part])[:, None] * self.hazards_o.steps(part)
-                               if self.hazards_o is not None else 0.0)
-                pieces.append(_voluntary_probability(step_v, np.exp(self.lp_unmentored[part] + log_hr), other_steps))
+            log_hr = self.effects[name]
+
+            def slices(parts: list[np.ndarray]) -> list[np.ndarray]:  # people x days, a slice at a time
+                out = []
+                for part in parts:
+                    other_steps = (np.exp(self.lp_other[part])[:, None] * self.hazards_o.steps(part)
+                                   if self.hazards_o is not None else 0.0)
+                    out.append(_voluntary_probability(self.hazards_v.steps(part),
+                                                      np.exp(self.lp_unmentored[part] + log_hr), other_steps))
+                return out
+
+            # the slices shared among the cores, each core's in order
+            shares = [self.parts[i::parallel.cores()] for i in range(min(parallel.cores(), len(self.parts)))]
+            done = parallel.each(slices, shares)
+            pieces = [None] * len(self.parts)
+            for i, results in enumerate(done):
+                pieces[i::len(done)] = results
             self.columns[name] = np.concatenate(pieces) if pieces else np.array([], dtype=float)
         return self.columns[name]
 
@@ -817,12 +895,18 @@ class _DailyHazards:
 
 def _voluntary_probability(step_v: np.ndarray, risk_v: np.ndarray, other_steps: np.ndarray | float) -> np.ndarray:
     """P(voluntary exit within the horizon) from daily hazard steps, each day's hazards held constant
-    (exact for the step-function baseline of a Cox fit on whole days)."""
+    (exact for the step-function baseline of a Cox model fitted on whole days): the sum over days of the chance
+    of still being employed that morning, times the chance of leaving that day, times the voluntary share."""
     dv = risk_v[:, None] * step_v
     total = dv + other_steps
-    alive = np.exp(-np.cumsum(np.c_[np.zeros(len(dv)), total[:, :-1]], axis=1))
-    share = np.divide(dv, total, out=np.zeros_like(dv), where=total > 0)
-    return (alive * -np.expm1(-total) * share).sum(axis=1)
+    alive = np.cumsum(total, axis=1)
+    alive -= total  # the days before this one
+    np.exp(np.negative(alive, out=alive), out=alive)
+    np.divide(dv, total, out=dv, where=total > 0)  # the voluntary share (0 where nothing can happen)
+    leave = np.negative(np.expm1(np.negative(total, out=total), out=total), out=total)
+    alive *= leave
+    alive *= dv
+    return alive.sum(axis=1)
 
 
 # ---------------------------------------------------------------- what an unmeasured factor would need

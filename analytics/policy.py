@@ -52,6 +52,7 @@ MAX_LOGO_BYTES = 2_000_000     # a logo for the slides; larger would bloat every
 WAREHOUSE_CONNECT_SECONDS = 10  # a warehouse that does not answer by then is said to be unreachable
 PROGRESS_AFTER_SECONDS = 2.0  # the CLI says what it is doing once a command has run this long
 STATUS_AFTER_SECONDS = 0.5    # the dashboard shows what it is doing once a step has run this long
+SIDE_BY_SIDE_BYTES = 1_000_000_000  # models fitted side by side on the cores may take this much memory between them
 
 # ---------------------------------------------------------------- the business case
 

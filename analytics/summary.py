@@ -18,8 +18,8 @@ from .km import KaplanMeier
 from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, check_covariates, cross_generation_effects,
                      e_value, exit_causes, exit_causes_by_mentoring, exit_risks, extended_km, follow_up, group_effects,
                      honest_model, landmark, logrank_test, meetings_effects, mentor_manager_effects, mentor_own_effect,
-                     naive_model, outcome_is_common, pair_labels, programme_effects, proportional_hazards,
-                     retention_at, reverse_pair_effects, rmst, time_varying_model)
+                     naive_model, other_exits_model, outcome_is_common, pair_labels, programme_effects,
+                     proportional_hazards, retention_at, reverse_pair_effects, rmst, time_varying_model)
 from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS,
                      MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, TAU_DAYS,
                      shown_count, shown_total)
@@ -87,24 +87,30 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     missing: dict[str, str] = {}
     progress.step("models", people=fu.n_employees, rows=len(fu.rows))
 
-    def honest() -> ModelFit | None:  # the longest chain: the adjusted model, then each person's risk from it
+    def honest() -> ModelFit | None:  # the adjusted model and its E-value
         adjusted = _attempt(apart["honest"], "adjusted", lambda f: honest_model(f, covariates), fu)
         if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
             adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, outcome_is_common(fu)))
-            with contextlib.suppress(RetentionError):  # kept on the follow-up; the business case says why not
-                exit_risks(fu, adjusted, assumptions.horizon_years * DAYS_PER_YEAR, mentored=False)
         return adjusted
 
-    def simple() -> tuple:  # beside it: the naive and time-varying models, the curves and the log-rank test
+    def simple() -> tuple:  # the naive and time-varying models, the curves and the log-rank test
         m = apart["simple"]
         curves = _attempt(m, "curves", extended_km, fu)
         return (_attempt(m, "naive", naive_model, fu), _attempt(m, "time_varying", time_varying_model, fu),
                 curves, _attempt(m, "logrank", logrank_test, fu) if curves else None)
 
+    def other() -> None:  # the other exits' model, on the adjusted model's columns, for each person's risk
+        if fu.event != "all":
+            with contextlib.suppress(RetentionError):  # then the business case says why not
+                other_exits_model(fu, covariates)
+
     apart: dict[str, dict[str, str]] = {"honest": {}, "simple": {}}  # each thread's reasons, merged in order below
-    adjusted, (naive, tv, curves, test) = parallel.each(lambda work: work(), (honest, simple))
+    adjusted, (naive, tv, curves, test), _ = parallel.each(lambda work: work(), (honest, simple, other))
     both = {**apart["honest"], **apart["simple"]}
     missing.update((k, both[k]) for k in ("naive", "time_varying", "adjusted", "curves", "logrank") if k in both)
+    if adjusted is not None:  # each person's risk from both (kept on the follow-up for the business case)
+        with contextlib.suppress(RetentionError):  # the business case says why not
+            exit_risks(fu, adjusted, assumptions.horizon_years * DAYS_PER_YEAR, mentored=False)
     retention = _attempt(missing, "retention", retention_at, curves, horizon_days, needs=("curves",))
     restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
@@ -145,7 +151,7 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     naive_inputs = {} if naive is None else dict(  # shown beside the honest case when the naive model fits
         naive_hazard_ratio=Input(naive.hazard_ratio.estimate, NAIVE_SOURCE),
         naive_hazard_ratio_lower=naive.hazard_ratio.lower, naive_hazard_ratio_upper=naive.hazard_ratio.upper)
-    in_model = int(fu.rows["employee_id"].nunique())  # the model's people, not its counting-process rows
+    in_model = fu.people_among()  # the model's people, not its counting-process rows
     years_left = np.minimum(np.asarray(mentoring_left_days, float) / DAYS_PER_YEAR, assumptions.horizon_years)
     return BusinessCaseInputs(
         people_in_scope=Input(len(people), from_data(len(people), fu.rounded)),

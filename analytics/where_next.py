@@ -134,15 +134,20 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
     its own effect can mean something), most exits avoided per 100 first. `shrunk=False`: every segment at the
     company-wide effect (segments then differ only by who is in them)."""
     people = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR, mentored=False).people
-    last = fu.rows.groupby("employee_id", sort=False).tail(1).set_index("employee_id")
     names = sorted({n for d in dimensions for n in ((d,) if isinstance(d, str) else d)})
-    candidates = people[~people["mentored"].to_numpy(bool)].join(last[names], on="employee_id")
+    # each person's characteristics on their last row: just the columns wanted, not a copy of every row's
+    last = np.flatnonzero(~fu.rows["employee_id"].duplicated(keep="last").to_numpy())
+    last = fu.rows[["employee_id", *names]].iloc[last].set_index("employee_id")
+    candidates = people[~people["mentored"].to_numpy(bool)].join(last, on="employee_id")
     hr = adjusted.hazard_ratio
     overall, overall_se = math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
     cost = PER * programme_cost_per_mentee * min(programme_years, horizon_years)
     out = []
     # each dimension's own model, side by side (they share the headline's risk sets and start at its estimates)
-    models = parallel.each(lambda d: _segment_effects(fu, d), dimensions) if shrunk else [[] for _ in dimensions]
+    # (each holds the headline's columns and its own beside them while it is fitted: a row's worth per column)
+    memory = len(fu.rows) * 8.0 * (len(adjusted.result.params_) + 20) * 1.5
+    models = (parallel.each(lambda d: _segment_effects(fu, d), dimensions, memory_each=memory) if shrunk
+              else [[] for _ in dimensions])
     for dimension, effects in zip(dimensions, models):
         labels = _labels(candidates, dimension)
         by_group = shrink(effects, overall, overall_se)
