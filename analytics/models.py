@@ -76,9 +76,19 @@ class FollowUp:
             return self
         if not self.cohort.is_everyone():
             raise RetentionError("a cohort can only be cut out of everyone's follow-up")
-        episodes = self.episodes[cohort.mask(self.episodes)].reset_index(drop=True)
-        rows = self.rows[cohort.mask(self.rows)].reset_index(drop=True)
-        return FollowUp(episodes, rows, self.as_of, self.event, cohort, self.own_as_of)
+        episodes, rows = (_picked(frame, cohort.mask(frame)) for frame in (self.episodes, self.rows))
+        sub = FollowUp(episodes, rows, self.as_of, self.event, cohort, self.own_as_of)
+        if "person_codes" in self._kept:  # each row's person, as numbered here (numbers left unused are harmless)
+            sub._kept["person_codes"] = self._kept["person_codes"][cohort.mask(self.rows)]
+        return sub
+
+    def first_rows(self) -> np.ndarray:
+        """Each person's first counting-process row (a boolean per row): their earliest interval."""
+        return ~_person_duplicated(self, "first")
+
+    def last_rows(self) -> np.ndarray:
+        """The positions of each person's last counting-process row: their latest interval."""
+        return np.flatnonzero(~_person_duplicated(self, "last"))
 
     def read_at(self, as_of: date | str | None, event: str | None) -> bool:
         """Whether this is everyone's follow-up at these settings (None: whatever the data gives)."""
@@ -171,11 +181,13 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
     return replace(design, X=_side_by_side(*columns) if columns else pd.DataFrame(index=frame.index))
 
 
-def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=()
+def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=(), first: np.ndarray | None = None
                     ) -> tuple[list[tuple[str, np.ndarray]], Design]:
     """design_matrix's columns as (name, values) pairs, and the rest of its Design (X: None): a model puts them
-    beside its own columns in one block (_side_by_side) without a frame of them in between."""
-    first = ~frame["employee_id"].duplicated().to_numpy()  # each person's first row: the people
+    beside its own columns in one block (_side_by_side) without a frame of them in between. `first`: each
+    person's first row (FollowUp.first_rows), when known."""
+    if first is None:
+        first = ~frame["employee_id"].duplicated().to_numpy()  # each person's first row: the people
     check_covariates(covariates)
     columns, used, dropped, pooled, references = [], [], {}, {}, {}
     for name in covariates:
@@ -365,7 +377,7 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
         X, design, collinear = _design_for(fu, covariates)
     else:  # the model's columns written once, side by side
         columns, design = _design_columns(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
-                                          exclude=(strata,) if strata else ())
+                                          exclude=(strata,) if strata else (), first=fu.first_rows())
         X = _side_by_side(base, *columns)
         del columns
     if head is not None or strata is not None or extra is not None:
@@ -396,7 +408,8 @@ def _design_for(fu: FollowUp, covariates: tuple[str, ...] | None) -> tuple[pd.Da
     with _DESIGN_LOCK:
         if key not in fu._kept:
             r = fu.rows
-            columns, design = _design_columns(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates))
+            columns, design = _design_columns(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
+                                              first=fu.first_rows())
             X = _side_by_side(pd.DataFrame({"mentored": r["mentored"].astype(float)}), *columns)
             del columns
             X, collinear = independent_columns(X, protected=1)
@@ -627,6 +640,22 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
     return [e if e.note else _effect_or_note(fit.result, e) for e in out]
 
 
+def _picked(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows of a frame a mask picks, numbered afresh (one copy of them, not two)."""
+    out = frame.take(np.flatnonzero(mask))
+    out.index = pd.RangeIndex(len(out))
+    return out
+
+
+def _person_duplicated(fu: FollowUp, keep: str) -> np.ndarray:
+    """Whether each row's person has an earlier (keep="first") or later (keep="last") row: by the people's
+    integer codes, worked out once per follow-up, not by their ids' strings."""
+    key = ("duplicated", keep)
+    if key not in fu._kept:
+        fu._kept[key] = pd.Series(_person_codes(fu)).duplicated(keep=keep).to_numpy()
+    return fu._kept[key]
+
+
 def _person_codes(fu: FollowUp) -> np.ndarray:
     """Each counting-process row's person as an integer (worked out once per follow-up)."""
     if "person_codes" not in fu._kept:
@@ -796,7 +825,7 @@ class _RiskParts:
         names = list(fit._data["names"])
         beta = fit.params_.to_numpy()
         effect = names.index("mentored")
-        last = np.flatnonzero(~r["employee_id"].duplicated(keep="last").to_numpy())
+        last = fu.last_rows()
         at = last[~r["exited"].to_numpy(bool)[last]]
         now = r.iloc[at][["employee_id", "duration_days", "mentored", "salary"]]
         x_now = X[at]

@@ -136,8 +136,7 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
     people = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR, mentored=False).people
     names = sorted({n for d in dimensions for n in ((d,) if isinstance(d, str) else d)})
     # each person's characteristics on their last row: just the columns wanted, not a copy of every row's
-    last = np.flatnonzero(~fu.rows["employee_id"].duplicated(keep="last").to_numpy())
-    last = fu.rows[["employee_id", *names]].iloc[last].set_index("employee_id")
+    last = fu.rows[["employee_id", *names]].iloc[fu.last_rows()].set_index("employee_id")
     candidates = people[~people["mentored"].to_numpy(bool)].join(last, on="employee_id")
     hr = adjusted.hazard_ratio
     overall, overall_se = math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
