@@ -249,7 +249,7 @@ def _segment_cumsum(values, bounds, reverse=False):
 
 HESSIAN_SLICE = 16_384  # rows per slice of the information matrix's product (see _second_order)
 _RISK_SETS: OrderedDict = OrderedDict()  # the last few models' risk sets and ranked times, by their inputs
-_RISK_SETS_KEPT = 6
+_RISK_SETS_KEPT = 4  # two models' worth (ranked times and risk sets): the adjusted family and one beside it
 _RISK_SETS_LOCK = threading.Lock()
 
 
