@@ -31,6 +31,12 @@ def test_people_and_intervals_are_the_rows_the_models_use(demo_db, tmp_path):
                  "--out", str(tmp_path / "rows.parquet")]) == 0
     rows = pd.read_parquet(tmp_path / "rows.parquet")
     assert len(rows) == len(fu.rows) and (rows["stop"] > rows["start"]).all()
+    # the models hold the intervals by when they end; the file has each person's together, in the people's
+    # order, earliest first (as a reader expects)
+    assert fu.rows["stop"].is_monotonic_increasing and not rows["stop"].is_monotonic_increasing
+    first_seen = pd.Index(people["employee_id"]).get_indexer(rows["employee_id"])
+    assert (first_seen >= 0).all() and pd.Series(first_seen).is_monotonic_increasing
+    assert (rows.groupby("employee_id", sort=False)["start"].diff().dropna() > 0).all()
     # the time-varying model refitted from the exported rows alone gives the product's own estimate
     mine = models.time_varying_model(fu).hazard_ratio.estimate
     again = fit_cox(rows["start"], rows["stop"], rows["event"], rows[["mentored"]].astype(float))

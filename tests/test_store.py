@@ -236,6 +236,35 @@ def test_counting_process_rows(con):
     assert got["M"] == [[0, 1825, False, False]]
 
 
+def test_episodes_are_duckdbs_own_frame_with_each_word_held_once():
+    """A department, a level, a reason: one shared copy of each word, not one per row (a fraction of the memory
+    at a million rows), and otherwise exactly the frame DuckDB itself gives (types, missing values, order)."""
+    c = store.connect(":memory:")
+    store.load_demo(c, n_employees=2000)
+    settled = store.snapshot(c, None, None)
+    ours = store.episodes(c, settled.as_of, settled.event)
+    duckdbs = c.execute(store.EPISODES_SQL, store._params(c, settled.as_of, settled.event, None)).df()
+    pd.testing.assert_frame_equal(ours, duckdbs)
+    assert ours["exit_reason"].isna().any() and ours["program_type"].isna().any()  # missing as DuckDB gives it
+    for name in store.FEW_VALUES:
+        words = ours[name].dropna()
+        assert len({id(word) for word in words}) == words.nunique(), name
+
+
+def test_the_models_hold_intervals_by_when_they_end(con):
+    """The follow-up's counting-process rows are ordered by when each ends (the risk sets' order, so a model
+    reads them straight through); each person's rows are still the same rows."""
+    from analytics.models import follow_up
+
+    fu = follow_up(con, as_of="2022-12-31", event="voluntary")
+    assert fu.rows["stop"].is_monotonic_increasing
+    by_person = store.counting_rows(con, as_of="2022-12-31", event="voluntary")
+    key = ["employee_id", "start", "stop", "event", "mentored"]
+    pd.testing.assert_frame_equal(fu.rows[key].sort_values(key).reset_index(drop=True),
+                                  by_person[key].astype({"event": bool, "mentored": bool}).sort_values(key)
+                                  .reset_index(drop=True))
+
+
 def test_zero_follow_up_has_no_rows(con):
     rows = store.counting_rows(con, as_of="2023-01-01")
     assert "F" not in set(rows["employee_id"])  # hired on the as-of date: no time at risk
