@@ -361,9 +361,8 @@ def _make_risk_sets(time, entry, status, strata) -> _RiskSets:
     # after it) and the sums over the deaths.  Its values are +-w of the row.
     enter = np.flatnonzero(~first)
     n_rows = rows.size
-    ends = np.arange(n_rows) if weighted is None else weighted  # a row without weight has no increments
-    if weighted is not None:
-        enter = np.intersect1d(enter, weighted, assume_unique=True)
+    # a row without weight has no increments (its `first` is set, so it is not among those entering either)
+    ends = np.arange(n_rows) if weighted is None else weighted
     incidence = sparse.csr_matrix(
         (
             np.concatenate([np.ones(ends.size), -np.ones(enter.size), np.ones(died.size)]),
