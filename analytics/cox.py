@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
@@ -400,6 +401,120 @@ def _rows_in_order(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+class ColumnBlocks:
+    """A model's columns held as blocks elsewhere, side by side: from each block (rows x columns, laid out row
+    by row, every block the same rows) the columns `cols`. A model reads them where they are, so a model made
+    of another model's columns and a few of its own needs no copy of the other's (models.segment_effects)."""
+
+    def __init__(self, blocks: list[tuple[np.ndarray, np.ndarray | list[int]]], names: list[str]):
+        self.blocks = [(b, np.asarray(c, dtype=int)) for b, c in blocks]
+        n = {b.shape[0] for b, _ in self.blocks}
+        if len(n) != 1 or any(b.dtype != np.float64 or not b.flags.c_contiguous for b, _ in self.blocks):
+            raise SurvivalDataError("column blocks must be float blocks laid out row by row, with the same rows")
+        self.names = [str(name) for name in names]
+        self.shape = (n.pop(), sum(c.size for _, c in self.blocks))
+        if len(self.names) != self.shape[1]:
+            raise SurvivalDataError(f"column blocks have {self.shape[1]} columns but {len(self.names)} names")
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def without(self, names) -> "ColumnBlocks":
+        """The same blocks without the named columns."""
+        drop, out, j = set(names), [], 0
+        for b, c in self.blocks:
+            out.append((b, [k for i, k in enumerate(c) if self.names[j + i] not in drop]))
+            j += c.size
+        return ColumnBlocks(out, [n for n in self.names if n not in drop])
+
+    def gram(self) -> np.ndarray:
+        """[1, X]'[1, X] (p + 1 square), a block at a time."""
+        p = self.shape[1]
+        G = np.empty((p + 1, p + 1))
+        G[0, 0] = float(self.shape[0])
+        spans = self._spans()
+        for (b, c), (lo, hi) in zip(self.blocks, spans):
+            G[0, 1 + lo:1 + hi] = G[1 + lo:1 + hi, 0] = b.sum(axis=0)[c]
+            for (b2, c2), (lo2, hi2) in zip(self.blocks, spans):
+                if lo2 >= lo:
+                    cross = _cross(b, b2)[np.ix_(c, c2)]
+                    G[1 + lo:1 + hi, 1 + lo2:1 + hi2] = cross
+                    G[1 + lo2:1 + hi2, 1 + lo:1 + hi] = cross.T
+        return G
+
+    def _spans(self) -> list[tuple[int, int]]:
+        ends = np.cumsum([c.size for _, c in self.blocks])
+        return [(int(e - c.size), int(e)) for e, (_, c) in zip(ends, self.blocks)]
+
+    def __matmul__(self, params: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.shape[0])
+        for (b, c), (lo, hi) in zip(self.blocks, self._spans()):
+            full = np.zeros(b.shape[1])
+            full[c] = params[lo:hi]
+            out += b @ full
+        return out
+
+    def mean(self) -> np.ndarray:
+        return np.concatenate([b.mean(axis=0)[c] for b, c in self.blocks])
+
+    def rows_sum(self, rows: np.ndarray) -> np.ndarray:
+        return np.concatenate([b[rows].sum(axis=0)[c] for b, c in self.blocks])
+
+    def product(self, matrix) -> np.ndarray:
+        """matrix @ X for a sparse matrix."""
+        return np.hstack([(matrix @ b)[:, c] for b, c in self.blocks])
+
+    def rows(self, lo: int, hi: int, centre: np.ndarray) -> np.ndarray:
+        """Rows lo to hi, minus the centre, as a new array."""
+        hi = min(hi, self.shape[0])
+        out = np.empty((hi - lo, self.shape[1]))
+        for (b, c), (a, z) in zip(self.blocks, self._spans()):
+            np.subtract(b[lo:hi][:, c], centre[a:z], out=out[:, a:z])
+        return out
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a'b; a block's own a'a is kept while the block lives (the headline's columns, which each segment's
+    model reads): by a weak reference, so that keeping it never keeps the block."""
+    if a is not b:
+        return a.T @ b
+    with _RISK_SETS_LOCK:
+        kept = _CROSS.get(id(a))
+    if kept is not None and kept[0]() is a:
+        return kept[1]
+    made = a.T @ a
+    with _RISK_SETS_LOCK:
+        for key in [k for k, (ref, _) in _CROSS.items() if ref() is None]:
+            del _CROSS[key]  # blocks gone
+        _CROSS[id(a)] = (weakref.ref(a), made)
+    return made
+
+
+_CROSS: dict[int, tuple] = {}  # id of a block -> (weak reference to it, its a'a)
+
+
+class _Dense:
+    """An array of a model's columns read through ColumnBlocks' methods."""
+
+    def __init__(self, x: np.ndarray):
+        self.x, self.shape = x, x.shape
+
+    def __matmul__(self, params):
+        return self.x @ params
+
+    def mean(self):
+        return self.x.mean(axis=0)
+
+    def rows_sum(self, rows):
+        return self.x[rows].sum(axis=0)
+
+    def product(self, matrix):
+        return matrix @ self.x
+
+    def rows(self, lo, hi, centre):
+        return self.x[lo:hi] - centre
+
+
 class _EfronPHReg(PHReg):
     """statsmodels PHReg, ties="efron", with vectorised loglike, score and hessian.
 
@@ -423,7 +538,8 @@ class _EfronPHReg(PHReg):
     baseline-hazard methods use, is built on first access.
     """
 
-    def __init__(self, endog, exog, status, entry=None, strata=None, offset=None):
+    def __init__(self, endog, exog, status, entry=None, strata=None, offset=None, columns=None):
+        self._columns = columns  # ColumnBlocks read where they are, instead of exog (then no columns)
         # PHReg.__init__ (statsmodels 0.14/0.15) minus PHSurvivalTime; hasconst=False
         # skips a rank check for an implicit constant (a Cox model has no intercept).
         LikelihoodModel.__init__(self, endog, exog, status=status, entry=entry, strata=strata,
@@ -453,13 +569,17 @@ class _EfronPHReg(PHReg):
         time = np.asarray(self.endog, dtype=float)
         entry = np.zeros(len(time)) if self.entry is None else self.entry.astype(float)
         s = self._risk = _risk_sets(time, entry, self.status, self.strata)
-        exog = np.asarray(self.exog, dtype=float)
-        self._x = exog if s.in_order and exog.flags.c_contiguous else _rows_in_order(exog, s.rows)
+        if self._columns is not None and s.in_order:
+            self._x = self._columns
+        else:
+            exog = np.asarray(self.exog if self._columns is None else
+                              np.hstack([b[:, c] for b, c in self._columns.blocks]), dtype=float)
+            self._x = _Dense(exog if s.in_order and exog.flags.c_contiguous else _rows_in_order(exog, s.rows))
         # centred (nothing changes mathematically, and sums of squares keep their precision): by subtracting
         # the centre in the sums, not from a copy of the rows
-        self._centre = self._x.mean(axis=0)
+        self._centre = self._x.mean()
         self._offset = None if self.offset is None else self.offset[s.rows].astype(float)
-        self._died_x_sum = self._x[s.died].sum(axis=0) - s.died.size * self._centre
+        self._died_x_sum = self._x.rows_sum(s.died) - s.died.size * self._centre
         # this model's own values array (written at every params), the shared pattern's indices
         self._incidence = sparse.csr_matrix((s.incidence.data.copy(), s.incidence.indices, s.incidence.indptr),
                                             shape=s.incidence.shape)
@@ -486,7 +606,7 @@ class _EfronPHReg(PHReg):
         w = np.exp(eta)
         np.multiply(s.incidence_sign, w[s.incidence_row], out=self._incidence.data)
         sums0 = self._incidence.sum(axis=1).A1  # per event time: the sums of w
-        sums = self._incidence @ self._x        # and of w x
+        sums = self._x.product(self._incidence)  # and of w x
         risk0 = _segment_cumsum(sums0[: self._n_times], s.time_bounds, reverse=True)
         dying0 = sums0[self._n_times:]
         # the sums of w (x - centre): centred
@@ -522,7 +642,7 @@ class _EfronPHReg(PHReg):
         def product(starts: range) -> np.ndarray:  # a run of slices (one per core, side by side)
             part = np.zeros((x.shape[1], x.shape[1]))
             for lo in starts:
-                y = x[lo:lo + HESSIAN_SLICE] - self._centre
+                y = x.rows(lo, lo + HESSIAN_SLICE, self._centre)
                 y *= root[lo:lo + HESSIAN_SLICE, None]
                 part += y.T @ y
             return part
@@ -675,8 +795,14 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
     """
     start, stop, event = check_counting_process(start, stop, event)
     level = check_level(level)
+    blocks = X if isinstance(X, ColumnBlocks) else None
+    if blocks is not None and not (checked and len(blocks) == len(stop)):
+        raise SurvivalDataError("column blocks are for checked columns of the same rows (checked=True)")
     values = X.to_numpy() if checked and isinstance(X, pd.DataFrame) and len(X) == len(stop) else None
-    if values is not None and values.dtype == np.float64 and (values.flags.c_contiguous or values.flags.f_contiguous):
+    if blocks is not None:
+        covariates = None
+        start_params = np.zeros(blocks.shape[1]) if start_params is None else start_params  # (no exog to size it)
+    elif values is not None and values.dtype == np.float64 and (values.flags.c_contiguous or values.flags.f_contiguous):
         covariates = pd.DataFrame(values, columns=[str(c) for c in X.columns])
     else:
         covariates = _check_covariates(X, len(stop))
@@ -687,7 +813,10 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
         raise EstimationError("a Cox model needs at least one event, but event had none")
     labels = None if strata is None else pd.unique(check_labels(strata, "strata", len(stop)))
     entry_rank, stop_rank = _kept(("ranks", _digest(start, stop)), lambda: _read_only(*rank_coded_times(start, stop)))
-    model = _EfronPHReg(stop_rank, covariates.to_numpy(), status=event, entry=entry_rank, strata=codes)
+    model = (_EfronPHReg(stop_rank, covariates.to_numpy(), status=event, entry=entry_rank, strata=codes)
+             if blocks is None else
+             _EfronPHReg(stop_rank, np.zeros((len(stop), 0)), status=event, entry=entry_rank, strata=codes,
+                         columns=blocks))
     # a group the covariates all but separate sends the estimates toward infinity: numpy's overflow and 0/0
     # are not errors here, the checks below turn the outcome into a plain EstimationError
     # Non-convergence is found by the Newton decrement below, not raised as a warning: the warnings filters
@@ -714,8 +843,8 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
         "start": start,
         "stop": stop,
         "event": event,
-        "X": covariates.to_numpy(),
-        "names": list(covariates.columns),
+        "X": covariates.to_numpy() if blocks is None else blocks,  # (blocks: read where they are)
+        "names": list(covariates.columns) if blocks is None else blocks.names,
         "strata": codes,
         "strata_labels": labels,
     }

@@ -16,7 +16,7 @@ from scipy import stats
 from . import parallel, store
 from .cohorts import Cohort, in_order
 from .competing import cumulative_incidence, cumulative_incidence_at
-from .cox import CoxResult, fit_cox, ph_test
+from .cox import ColumnBlocks, CoxResult, fit_cox, ph_test
 from .errors import EstimationError, NotEnoughData, RetentionError
 from .km import KaplanMeier, logrank, rmst_difference
 from .policy import (COMMON_OUTCOME, DAYS_PER_MONTH, LANDMARK_DEFAULT_MONTHS, MAX_LOG_SE, MAX_MISSING_SHARE,
@@ -240,17 +240,23 @@ def independent_columns(X: pd.DataFrame, protected: int = 0) -> tuple[pd.DataFra
     M = X.to_numpy(float)
     sums = M.sum(axis=0)
     G = np.block([[np.array([[float(len(M))]]), sums[None, :]], [sums[:, None], M.T @ M]])  # [1, X]'[1, X]
+    dropped = _dependent(G, [str(c) for c in X.columns], protected)
+    if not dropped:
+        return X, dropped  # every column kept: the frame itself, not a copy of it
+    return X[[c for c in X.columns if str(c) not in dropped]], dropped
+
+
+def _dependent(G: np.ndarray, names: list[str], protected: int) -> dict[str, str]:
+    """independent_columns' choice, from [1, X]'[1, X]: the columns to drop, with the reason."""
     keep, dropped = [0], {}
     for j in range(1, G.shape[0]):
         g, b = G[np.ix_(keep, keep)], G[keep, j]
         residual = G[j, j] - b @ np.linalg.lstsq(g, b, rcond=None)[0]
         if j > protected and residual <= 1e-9 * max(G[j, j], 1e-300):
-            dropped[X.columns[j - 1]] = "carries the same information as other characteristics"
+            dropped[names[j - 1]] = "carries the same information as other characteristics"
         else:
             keep.append(j)
-    if not dropped and len(keep) == G.shape[0]:
-        return X, dropped  # every column kept: the frame itself, not a copy of it
-    return X[[X.columns[j - 1] for j in keep[1:]]], dropped
+    return dropped
 
 
 def _categorical(data: pd.DataFrame, name: str, first: np.ndarray | None = None) -> tuple[pd.DataFrame, list[str], str]:
@@ -361,6 +367,7 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
     r = fu.rows  # read by position below: no copy with a new index
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
     head = fu._kept.get(_headline_key("mentored", covariates)) if strata is None and extra is not None else None
+    blocks = head is not None and _indicators(base) and isinstance(head.result._data["X"], np.ndarray)
     if head is not None:
         # The same characteristics as the headline's adjusted model, fitted already: its columns (those left
         # once columns carrying no new information were dropped) beside the new ones instead of the
@@ -368,9 +375,12 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
         # dropped here too: the new columns, together, carry the mentoring flag.
         d = head.result._data
         keep = [j for j, name in enumerate(d["names"]) if name != "mentored"]
-        same = keep == list(range(keep[0], keep[0] + len(keep))) if keep else False  # a block of columns
-        X = _side_by_side(base, ([d["names"][j] for j in keep], d["X"][:, keep[0]:keep[-1] + 1]) if same
-                          else ([d["names"][j] for j in keep], d["X"][:, keep]))
+        names = [d["names"][j] for j in keep]
+        if blocks:  # groups' indicators: the headline's columns read where they are, beside a block of them
+            X = ColumnBlocks([(_side_by_side(base).to_numpy(), np.arange(base.shape[1])), (d["X"], keep)],
+                             [str(c) for c in base.columns] + names)
+        else:
+            X = _side_by_side(base, (names, d["X"][:, keep]))
         design = Design(None, head.covariates, dict(head.dropped), head.pooled, head.references)
         start = {**head.result.params_.to_dict(), **(start or {})}
     elif strata is None and extra is None:  # the headline's columns, worked out once per follow-up
@@ -380,16 +390,20 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
                                           exclude=(strata,) if strata else (), first=fu.first_rows())
         X = _side_by_side(base, *columns)
         del columns
-    if head is not None or strata is not None or extra is not None:
+    if blocks:
+        collinear = _dependent(X.gram(), X.names, base.shape[1])
+        X = X.without(collinear) if collinear else X
+    elif head is not None or strata is not None or extra is not None:
         X, collinear = independent_columns(X, protected=base.shape[1])
-    start_params = None if not start else np.array([float(start.get(c, 0.0)) for c in X.columns])
+    columns = X.names if blocks else list(X.columns)
+    start_params = None if not start else np.array([float(start.get(c, 0.0)) for c in columns])
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
     handed_over, X = [X], None  # fit_cox holds the only copy, and lets it go once it has checked it
     try:
         # the headline's columns were checked when it was fitted; the new ones are groups' indicators, each
         # with some of the rows and not all (neither empty nor everyone, see _indicator_effects)
         result = fit_cox(r["start"], r["stop"], r["event"], handed_over.pop(), strata=groups,
-                         start_params=start_params, checked=head is not None and _indicators(base))
+                         start_params=start_params, checked=bool(blocks))
     except EstimationError:
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
                               "in this group (too few exits in some combination)") from None
@@ -612,14 +626,22 @@ def _suppressed(dimension: str, group: str, people: int, exits: int, why: str) -
 def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[SubgroupEffect]:
     """Each kind of mentoring its own time-varying indicator against the unmentored, adjusted."""
     r = fu.rows
-    codes, names = pd.factorize(labels.astype("string").fillna("not recorded").to_numpy(object))
+    values = labels.to_numpy(object)
+    missing = pd.isna(values)
+    if missing.any():
+        values = np.where(missing, "not recorded", values)
+    codes, names = pd.factorize(values)
     mentored, event, person = r["mentored"].to_numpy(bool), r["event"].to_numpy(bool), _person_codes(fu)
     kinds = sorted((str(names[k]), k) for k in np.unique(codes[mentored]))
+    # people and exits of each kind, in one pass over the mentored rows (integer codes, not strings)
+    m_codes, m_person = codes[mentored], person[mentored].astype(np.int64)
+    pairs = np.unique(m_codes.astype(np.int64) * (int(person.max(initial=0)) + 1) + m_person)
+    n_people = np.bincount(pairs // (int(person.max(initial=0)) + 1), minlength=len(names))
+    n_exits = np.bincount(m_codes, weights=event[mentored], minlength=len(names))
     out, columns = [], {}
-    for kind, k in kinds:  # integer codes, not strings, compared over the rows
+    for kind, k in kinds:
         on = mentored & (codes == k)
-        people = int(np.unique(person[on]).size)
-        exits = int(event[on].sum())
+        people, exits = int(n_people[k]), int(n_exits[k])
         if people < MIN_GROUP_SIZE or exits < MIN_SUBGROUP_EXITS:
             why = (f"{people:,} people, {count_words(exits)} exits (at least {MIN_SUBGROUP_EXITS} needed)"
                    if people >= MIN_GROUP_SIZE else f"fewer than {MIN_GROUP_SIZE} people")

@@ -120,11 +120,14 @@ PAIR_JOIN = " · "
 def _labels(frame: pd.DataFrame, dimension: Dimension) -> pd.Series:
     """Each row's segment: its value of the characteristic, or of both in a pair ('Sales · L2')."""
     names = (dimension,) if isinstance(dimension, str) else dimension
-    parts = [frame[n].astype("string").fillna("not recorded") for n in names]
-    out = parts[0]
-    for part in parts[1:]:
-        out = out + PAIR_JOIN + part
-    return out
+    codes, words = np.zeros(len(frame), dtype=np.int64), [""]
+    for n in names:  # by integer codes: each distinct label is written once, not once per row
+        found, uniques = pd.factorize(frame[n].to_numpy())
+        mine = [str(u) for u in uniques] + ["not recorded"]
+        codes = codes * len(mine) + np.where(found < 0, len(mine) - 1, found)
+        words = [f"{w}{PAIR_JOIN}{m}" if w else m for w in words for m in mine]
+    present, inverse = np.unique(codes, return_inverse=True)
+    return pd.Series(np.array(words, dtype=object)[present][inverse], index=frame.index, dtype=object)
 
 
 def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replacement_cost_pct: float,
@@ -143,8 +146,11 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
     cost = PER * programme_cost_per_mentee * min(programme_years, horizon_years)
     out = []
     # each dimension's own model, side by side (they share the headline's risk sets and start at its estimates)
-    # (each holds the headline's columns and its own beside them while it is fitted: a row's worth per column)
-    memory = len(fu.rows) * 8.0 * (len(adjusted.result.params_) + 20) * 1.5
+    # each model reads the headline's columns where they are and holds a column of its own per group (at
+    # most the groups its characteristics make), with a few of the rows' worth besides while it is fitted
+    groups = max((math.prod(fu.rows[n].nunique(dropna=False) for n in ((d,) if isinstance(d, str) else d))
+                  for d in dimensions), default=0)
+    memory = len(fu.rows) * 8.0 * (min(groups, len(adjusted.result.params_) + 20) + 4) * 1.5
     models = (parallel.each(lambda d: _segment_effects(fu, d), dimensions, memory_each=memory) if shrunk
               else [[] for _ in dimensions])
     for dimension, effects in zip(dimensions, models):

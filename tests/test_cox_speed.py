@@ -118,12 +118,38 @@ def test_rows_in_the_models_order_are_read_where_they_are(layout):
     fast = _EfronPHReg(stop_rank, x, status=event, entry=entry_rank)
     slow = PHReg(stop_rank, X.to_numpy(), status=event, entry=entry_rank, ties="efron")
     assert fast._risk.in_order and fast._risk.weighted is not None and fast._risk.weighted.size == len(stop) - 4
-    assert (fast._x is x) == (layout == "rows")  # read where they are, not copied
+    assert (fast._x.x is x) == (layout == "rows")  # read where they are, not copied
     rng = np.random.default_rng(12)
     for params in (np.zeros(6), 0.3 * rng.normal(size=6), 1.5 * rng.normal(size=6)):
         assert_close(fast.loglike(params), slow.efron_loglike(params))
         assert_close(fast.score(params), slow.efron_gradient(params))
         assert_close(fast.hessian(params), slow.efron_hessian(params))
+
+
+def test_columns_read_as_blocks_give_the_same_fit():
+    """A model of another model's columns and a few of its own reads them where they are (ColumnBlocks):
+    the same estimates, covariance, likelihoods and baseline hazard as one block of the same columns, to
+    1e-9, with the rows in the models' order (read in place) or not (then put in order)."""
+    start, stop, event, X, _ = tied_rows(500, 6, seed=3)
+    order = np.argsort(stop, kind="stable")
+    start, stop, event, X = start[order], stop[order], event[order], X.iloc[order].reset_index(drop=True)
+    plain = fit_cox(start, stop, event, X)
+    values = X.to_numpy()
+    own, other = np.ascontiguousarray(values[:, :2]), np.ascontiguousarray(values)
+    blocks = cox.ColumnBlocks([(own, [0, 1]), (other, [2, 3, 4, 5])], list(X.columns))
+    np.testing.assert_allclose(blocks.gram(), np.c_[np.ones(len(X)), values].T @ np.c_[np.ones(len(X)), values],
+                               rtol=1e-12)
+    reverse = cox.ColumnBlocks([(own[::-1].copy(), [0, 1]), (other[::-1].copy(), [2, 3, 4, 5])], list(X.columns))
+    for fast in (fit_cox(start, stop, event, blocks, checked=True),
+                 fit_cox(start[::-1].copy(), stop[::-1].copy(), event[::-1].copy(), reverse, checked=True)):
+        assert_close(fast.params_.to_numpy(), plain.params_.to_numpy())
+        assert_close(fast.cov_.to_numpy(), plain.cov_.to_numpy())
+        assert fast.loglik_ == pytest.approx(plain.loglik_, rel=REL)
+        assert fast.loglik_null_ == pytest.approx(plain.loglik_null_, rel=REL)
+    pd.testing.assert_frame_equal(fit_cox(start, stop, event, blocks, checked=True).baseline_cumulative_hazard_,
+                                  plain.baseline_cumulative_hazard_, rtol=REL)
+    with pytest.raises(cox.SurvivalDataError, match="checked"):
+        fit_cox(start, stop, event, blocks)
 
 
 def test_cache_follows_params_and_hands_out_copies():
