@@ -108,12 +108,14 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
         return base.subset(cohort)
     settled = store.snapshot(con, as_of, event)
     episodes = store.episodes(con, settled.as_of, settled.event, cohort)
-    rows = store.split_episodes(con, episodes, by_stop=True)  # the models' order (see split_episodes)
+    rows, people = store.split_episodes_with_people(con, episodes, by_stop=True)  # the models' order
     for frame in (episodes, rows):
         frame["event"] = frame["event"].astype(bool)
         frame["mentored"] = frame["mentored"].astype(bool)
     parallel.give_back_memory()  # what reading them took and let go of, before the models take theirs
-    return FollowUp(episodes, rows, settled.as_of, settled.event, cohort, settled.as_of == settled.data_as_of)
+    fu = FollowUp(episodes, rows, settled.as_of, settled.event, cohort, settled.as_of == settled.data_as_of)
+    fu._kept["person_codes"] = people  # each row's person: their episode's position, known without hashing ids
+    return fu
 
 
 def _require(fu: FollowUp, what: str) -> None:
@@ -181,11 +183,11 @@ def design_matrix(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude
     return replace(design, X=_side_by_side(*columns) if columns else pd.DataFrame(index=frame.index))
 
 
-def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=(), first: np.ndarray | None = None
-                    ) -> tuple[list[tuple[str, np.ndarray]], Design]:
-    """design_matrix's columns as (name, values) pairs, and the rest of its Design (X: None): a model puts them
-    beside its own columns in one block (_side_by_side) without a frame of them in between. `first`: each
-    person's first row (FollowUp.first_rows), when known."""
+def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclude=(),
+                    first: np.ndarray | None = None) -> tuple[list, Design]:
+    """design_matrix's columns as (name, values) pairs and _Dummies, and the rest of its Design (X: None): a
+    model puts them beside its own columns in one block (_side_by_side) without a frame of them in between.
+    `first`: each person's first row (FollowUp.first_rows), when known."""
     if first is None:
         first = ~frame["employee_id"].duplicated().to_numpy()  # each person's first row: the people
     check_covariates(covariates)
@@ -263,7 +265,8 @@ def _categorical(data: pd.DataFrame, name: str, first: np.ndarray | None = None)
     """A categorical covariate's dummies (a column per group but the reference), the groups pooled as small,
     and the reference group."""
     columns, small, reference = _categorical_columns(data, name, first)
-    return pd.DataFrame(dict(columns), index=data.index).astype(float), small, reference
+    pairs = [pair for dummies in columns for pair in dummies.pairs()]
+    return pd.DataFrame(dict(pairs), index=data.index).astype(float), small, reference
 
 
 def _categorical_columns(data: pd.DataFrame, name: str, first: np.ndarray | None = None
@@ -285,8 +288,22 @@ def _categorical_columns(data: pd.DataFrame, name: str, first: np.ndarray | None
     events = _has_events(data, row_codes, len(levels))
     present = np.flatnonzero(counts * events) if events.any() else np.flatnonzero(counts)
     reference = int(present[np.argmax(counts[present])])
-    return [(f"{name}={level}", row_codes == k) for k, level in enumerate(levels)
-            if k != reference and counts[k] and events[k]], small, str(levels[reference])
+    kept = [k for k in range(len(levels)) if k != reference and counts[k] and events[k]]
+    dummies = _Dummies([f"{name}={levels[k]}" for k in kept], row_codes, np.array(kept))
+    return ([dummies] if kept else []), small, str(levels[reference])
+
+
+@dataclass(frozen=True)
+class _Dummies:
+    """A categorical covariate's dummy columns kept as its rows' group codes: written out as 0/1 only when a
+    model's columns are put side by side (_side_by_side), all of them at once, a slice of rows at a time."""
+
+    names: list[str]
+    codes: np.ndarray  # each row's group
+    groups: np.ndarray  # the group of each column
+
+    def pairs(self) -> list[tuple[str, np.ndarray]]:
+        return [(name, self.codes == k) for name, k in zip(self.names, self.groups)]
 
 
 def _numeric_columns(data: pd.DataFrame, name: str, values: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
@@ -457,19 +474,24 @@ def _side_by_side(*parts: pd.DataFrame | tuple[str, np.ndarray] | tuple[list[str
     """Frames' columns, named columns and named blocks of columns side by side as one float block laid out as
     a model reads it (row by row), written once, a slice of rows at a time: no frame of pieces, no copy when
     the model takes it."""
-    pieces: list[tuple[list[str], np.ndarray]] = []  # (names, values: one column, or rows x columns)
+    pieces: list[tuple[list[str], np.ndarray | _Dummies]] = []  # (names, values: a column, rows x columns, dummies)
     for part in parts:
         if isinstance(part, pd.DataFrame):
             pieces += [([str(name)], part[name].to_numpy()) for name in part]
+        elif isinstance(part, _Dummies):
+            pieces.append((part.names, part))
         else:
             names, values = part
             pieces.append(([str(names)] if isinstance(names, str) else [str(n) for n in names], values))
-    n = len(pieces[0][1]) if pieces else 0
+    n = len(pieces[0][1].codes if isinstance(pieces[0][1], _Dummies) else pieces[0][1]) if pieces else 0
     block = np.empty((n, sum(len(names) for names, _ in pieces)))
     for lo in range(0, n, ROW_SLICE):
         rows, j = block[lo:lo + ROW_SLICE], 0
         for names, values in pieces:
-            if values.ndim == 1:
+            if isinstance(values, _Dummies):  # every dummy of a characteristic in one comparison
+                np.equal(values.codes[lo:lo + ROW_SLICE, None], values.groups[None, :], out=rows[:, j:j + len(names)],
+                         casting="unsafe")
+            elif values.ndim == 1:
                 rows[:, j] = values[lo:lo + ROW_SLICE]  # (bool: 0 or 1)
             else:
                 rows[:, j:j + len(names)] = values[lo:lo + ROW_SLICE]

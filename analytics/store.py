@@ -563,6 +563,12 @@ def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
     covariates on every row. `by_stop`: ordered by the end of each interval instead (rows ending together in
     the episodes' order), the order a Cox model's risk sets are summed in, so a model reads its columns
     straight through rather than jumping about the rows."""
+    return split_episodes_with_people(con, episodes, split_on, by_stop)[0]
+
+
+def split_episodes_with_people(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame, split_on: str = "mentee",
+                               by_stop: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+    """split_episodes, and each row's person as their position among the episodes."""
     if split_on not in SPLIT_COLUMNS:
         raise RetentionError(f"split_on must be one of {sorted(SPLIT_COLUMNS)}, but was {split_on!r}")
     timing = pd.DataFrame({"row": np.arange(len(episodes)),
@@ -582,7 +588,7 @@ def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
     rows.index = pd.RangeIndex(len(rows))
     for name in ("start", "stop", "event", "mentored"):
         rows[name] = split[name].to_numpy()
-    return rows
+    return rows, split["row"].to_numpy().astype(np.int64)
 
 
 def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None,
