@@ -120,12 +120,12 @@ PAIR_JOIN = " · "
 def _labels(frame: pd.DataFrame, dimension: Dimension) -> pd.Series:
     """Each row's segment: its value of the characteristic, or of both in a pair ('Sales · L2')."""
     names = (dimension,) if isinstance(dimension, str) else dimension
-    codes, words = np.zeros(len(frame), dtype=np.int64), [""]
+    codes, words = np.zeros(len(frame), dtype=np.int64), [None]
     for n in names:  # by integer codes: each distinct label is written once, not once per row
         found, uniques = pd.factorize(frame[n].to_numpy())
         mine = [str(u) for u in uniques] + ["not recorded"]
         codes = codes * len(mine) + np.where(found < 0, len(mine) - 1, found)
-        words = [f"{w}{PAIR_JOIN}{m}" if w else m for w in words for m in mine]
+        words = [m if w is None else f"{w}{PAIR_JOIN}{m}" for w in words for m in mine]
     present, inverse = np.unique(codes, return_inverse=True)
     return pd.Series(np.array(words, dtype=object)[present][inverse], index=frame.index, dtype=object)
 

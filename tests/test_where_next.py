@@ -119,3 +119,18 @@ def test_the_fast_paths_give_the_figures_a_plain_fit_gives(monkeypatch):
     joined = fast_risk.set_index("employee_id").join(slow_risk.set_index("employee_id"), rsuffix="_plain")
     assert len(joined) == len(fast_risk) == len(slow_risk)
     np.testing.assert_allclose(joined["p_unmentored"], joined["p_unmentored_plain"], rtol=1e-9)
+
+
+def test_segment_labels_name_each_rows_values_and_pairs():
+    """A row's segment in words: its value, 'not recorded' where it has none, a pair's two joined ('x · L1'),
+    for every row of the frame (built from integer codes; the same words as joining each row's strings)."""
+    import pandas as pd
+
+    from analytics.where_next import PAIR_JOIN, _labels
+
+    frame = pd.DataFrame({"a": ["x", None, "y", "x", ""], "b": ["L1", "L2", None, "L1", "L2"]}, index=[5, 6, 7, 8, 9])
+    assert list(_labels(frame, "a")) == ["x", "not recorded", "y", "x", ""]
+    pair = _labels(frame, ("a", "b"))
+    assert list(pair) == [f"x{PAIR_JOIN}L1", f"not recorded{PAIR_JOIN}L2", f"y{PAIR_JOIN}not recorded",
+                          f"x{PAIR_JOIN}L1", f"{PAIR_JOIN}L2"]
+    assert list(pair.index) == [5, 6, 7, 8, 9]
