@@ -789,8 +789,8 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
     """Cox model with Efron ties and R's (start, stop] risk sets, via statsmodels PHReg.
 
     `start_params` (log hazard ratios, e.g. from a simpler model) only shortens the Newton
-    iterations; the optimum and its convergence check do not depend on it. `checked`: X is one
-    float block whose values are known to be finite and no column constant (a model built from
+    iterations; the optimum and its convergence check do not depend on it. `checked`: X is
+    ColumnBlocks whose values are known to be finite and no column constant (a model built from
     another model's checked columns), so they are not read again to check them.
     """
     start, stop, event = check_counting_process(start, stop, event)
@@ -798,15 +798,11 @@ def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.9
     blocks = X if isinstance(X, ColumnBlocks) else None
     if blocks is not None and not (checked and len(blocks) == len(stop)):
         raise SurvivalDataError("column blocks are for checked columns of the same rows (checked=True)")
-    values = X.to_numpy() if checked and isinstance(X, pd.DataFrame) and len(X) == len(stop) else None
     if blocks is not None:
         covariates = None
         start_params = np.zeros(blocks.shape[1]) if start_params is None else start_params  # (no exog to size it)
-    elif values is not None and values.dtype == np.float64 and (values.flags.c_contiguous or values.flags.f_contiguous):
-        covariates = pd.DataFrame(values, columns=[str(c) for c in X.columns])
     else:
         covariates = _check_covariates(X, len(stop))
-    del values
     del X  # checked into `covariates`: a caller that hands over its only copy lets it go during the fit
     codes = _strata_codes(strata, len(stop))
     if event.sum() == 0:

@@ -302,6 +302,9 @@ class _Dummies:
     codes: np.ndarray  # each row's group
     groups: np.ndarray  # the group of each column
 
+    def __len__(self) -> int:
+        return len(self.codes)
+
     def pairs(self) -> list[tuple[str, np.ndarray]]:
         return [(name, self.codes == k) for name, k in zip(self.names, self.groups)]
 
@@ -483,7 +486,7 @@ def _side_by_side(*parts: pd.DataFrame | tuple[str, np.ndarray] | tuple[list[str
         else:
             names, values = part
             pieces.append(([str(names)] if isinstance(names, str) else [str(n) for n in names], values))
-    n = len(pieces[0][1].codes if isinstance(pieces[0][1], _Dummies) else pieces[0][1]) if pieces else 0
+    n = len(pieces[0][1]) if pieces else 0
     block = np.empty((n, sum(len(names) for names, _ in pieces)))
     for lo in range(0, n, ROW_SLICE):
         rows, j = block[lo:lo + ROW_SLICE], 0
@@ -656,9 +659,9 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
     mentored, event, person = r["mentored"].to_numpy(bool), r["event"].to_numpy(bool), _person_codes(fu)
     kinds = sorted((str(names[k]), k) for k in np.unique(codes[mentored]))
     # people and exits of each kind, in one pass over the mentored rows (integer codes, not strings)
-    m_codes, m_person = codes[mentored], person[mentored].astype(np.int64)
-    pairs = np.unique(m_codes.astype(np.int64) * (int(person.max(initial=0)) + 1) + m_person)
-    n_people = np.bincount(pairs // (int(person.max(initial=0)) + 1), minlength=len(names))
+    m_codes, m_person, width = codes[mentored], person[mentored].astype(np.int64), int(person.max(initial=0)) + 1
+    pairs = np.unique(m_codes.astype(np.int64) * width + m_person)  # each (kind, person) once
+    n_people = np.bincount(pairs // width, minlength=len(names))
     n_exits = np.bincount(m_codes, weights=event[mentored], minlength=len(names))
     out, columns = [], {}
     for kind, k in kinds:
