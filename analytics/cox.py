@@ -464,6 +464,19 @@ class ColumnBlocks:
         """matrix @ X for a sparse matrix."""
         return np.hstack([(matrix @ b)[:, c] for b, c in self.blocks])
 
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """These rows, every column."""
+        return np.hstack([b[rows][:, c] for b, c in self.blocks])
+
+    def columns(self, idx: np.ndarray) -> np.ndarray:
+        """These columns (rows x len(idx), laid out row by row)."""
+        out = np.empty((self.shape[0], len(idx)))
+        for (b, c), (a, z) in zip(self.blocks, self._spans()):
+            mine = [(k, j - a) for k, j in enumerate(idx) if a <= j < z]
+            if mine:
+                out[:, [k for k, _ in mine]] = b[:, c[[j for _, j in mine]]]
+        return out
+
     def rows(self, lo: int, hi: int, centre: np.ndarray) -> np.ndarray:
         """Rows lo to hi, minus the centre, as a new array."""
         hi = min(hi, self.shape[0])
@@ -475,22 +488,106 @@ class ColumnBlocks:
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a'b; a block's own a'a is kept while the block lives (the headline's columns, which each segment's
-    model reads): by a weak reference, so that keeping it never keeps the block."""
+    model reads)."""
     if a is not b:
         return a.T @ b
+    return _of_block(a, "cross", lambda: a.T @ a)
+
+
+def _of_block(a: np.ndarray, what: str, make):
+    """make(), worked out from block `a`, kept while the block lives: by a weak reference, so that keeping it
+    never keeps the block."""
     with _RISK_SETS_LOCK:
-        kept = _CROSS.get(id(a))
+        kept = _BLOCKS.get((id(a), what))
     if kept is not None and kept[0]() is a:
         return kept[1]
-    made = a.T @ a
+    made = make()
     with _RISK_SETS_LOCK:
-        for key in [k for k, (ref, _) in _CROSS.items() if ref() is None]:
-            del _CROSS[key]  # blocks gone
-        _CROSS[id(a)] = (weakref.ref(a), made)
+        for key in [k for k, (ref, _) in _BLOCKS.items() if ref() is None]:
+            del _BLOCKS[key]  # blocks gone
+        _BLOCKS[(id(a), what)] = (weakref.ref(a), made)
     return made
 
 
-_CROSS: dict[int, tuple] = {}  # id of a block -> (weak reference to it, its a'a)
+_BLOCKS: dict[tuple, tuple] = {}  # (id of a block, what) -> (weak reference to it, what was worked out from it)
+
+PATTERN_SHARE = 0.25  # a model's rows are summed by pattern when there are at most this share of patterns
+PATTERN_BITS = 52  # 0/1 columns whose values a float holds exactly as one number (sums of powers of two)
+
+
+def _block_patterns(b: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """A block's 0/1 columns (the first PATTERN_BITS of them) and each row's pattern of their values:
+    (which columns, each row's pattern, how many patterns), kept while the block lives."""
+    def make():
+        flags = np.ones(b.shape[1], dtype=bool)
+        for lo in range(0, b.shape[0], HESSIAN_SLICE):
+            part = b[lo:lo + HESSIAN_SLICE]
+            flags &= ((part == 0) | (part == 1)).all(axis=0)
+        flags[np.flatnonzero(flags)[PATTERN_BITS:]] = False
+        weights = np.zeros(b.shape[1])
+        weights[flags] = 2.0 ** np.arange(int(flags.sum()))
+        # each row's 0/1 values as one number: a sum of distinct powers of two below 2^53, exact in any order
+        codes, uniques = pd.factorize(b @ weights)
+        return flags, codes, len(uniques)
+    return _of_block(b, "patterns", make)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    """A model's rows grouped by their values of its 0/1 columns (a characteristic's groups, the mentoring
+    flag): at a million rows, a few tens of thousands of patterns. The linear predictor and X' diag(v) X are
+    then summed per pattern for those columns (from each pattern's sum of v) and row by row only for the
+    others (salary, a rating): the same sums in another order, without reading every row's every column."""
+
+    code: np.ndarray    # each row's pattern
+    count: int
+    binary: np.ndarray  # the model's 0/1 columns, the same in every row of a pattern
+    other: np.ndarray   # the rest
+    F: np.ndarray       # patterns x binary: each pattern's values, centred
+    C: np.ndarray       # rows x other, centred
+
+    def eta(self, params: np.ndarray) -> np.ndarray:
+        """X params less centre params: a constant off, which a Cox model does not see."""
+        out = (self.F @ params[self.binary])[self.code]
+        if self.other.size:
+            out += self.C @ params[self.other]
+        return out
+
+    def information(self, v: np.ndarray) -> np.ndarray:
+        """(X - centre)' diag(v) (X - centre)."""
+        B, K, F = self.binary, self.other, self.F
+        out = np.empty((B.size + K.size,) * 2)
+        out[np.ix_(B, B)] = F.T @ (F * np.bincount(self.code, weights=v, minlength=self.count)[:, None])
+        if K.size:
+            vC = self.C * v[:, None]
+            W = np.column_stack([np.bincount(self.code, weights=vC[:, m], minlength=self.count)
+                                 for m in range(K.size)])
+            out[np.ix_(B, K)] = F.T @ W
+            out[np.ix_(K, B)] = out[np.ix_(B, K)].T
+            out[np.ix_(K, K)] = self.C.T @ vC
+        return out
+
+
+def _patterns(x, centre: np.ndarray) -> _Patterns | None:
+    """x's rows by pattern (see _Patterns), or None when there are too many patterns to gain by it."""
+    blocks = x.blocks if isinstance(x, ColumnBlocks) else [(x.x, np.arange(x.shape[1]))]
+    n = x.shape[0]
+    code, count, binary = None, 1, []
+    for b, c in blocks:
+        flags, codes, k = _block_patterns(b)
+        binary.append(flags[c])
+        code = codes if code is None else code * k + codes
+        count *= k
+    if len(blocks) > 1:
+        code, uniques = pd.factorize(code)
+        count = len(uniques)
+    binary = np.concatenate(binary)
+    if not binary.any() or count > PATTERN_SHARE * n:
+        return None
+    first = np.empty(count, dtype=np.intp)
+    first[code[::-1]] = np.arange(n - 1, -1, -1)  # each pattern's first row
+    B, K = np.flatnonzero(binary), np.flatnonzero(~binary)
+    return _Patterns(code, count, B, K, x.take(first)[:, B] - centre[B], x.columns(K) - centre[K])
 
 
 class _Dense:
@@ -513,6 +610,12 @@ class _Dense:
 
     def rows(self, lo, hi, centre):
         return self.x[lo:hi] - centre
+
+    def take(self, rows):
+        return self.x[rows]
+
+    def columns(self, idx):
+        return np.ascontiguousarray(self.x[:, idx])
 
 
 class _EfronPHReg(PHReg):
@@ -578,6 +681,7 @@ class _EfronPHReg(PHReg):
         # centred (nothing changes mathematically, and sums of squares keep their precision): by subtracting
         # the centre in the sums, not from a copy of the rows
         self._centre = self._x.mean()
+        self._patterns = _patterns(self._x, self._centre)
         self._offset = None if self.offset is None else self.offset[s.rows].astype(float)
         self._died_x_sum = self._x.rows_sum(s.died) - s.died.size * self._centre
         # this model's own values array (written at every params), the shared pattern's indices
@@ -595,7 +699,8 @@ class _EfronPHReg(PHReg):
         return self._cached
 
     def _first_order(self, params):
-        eta = self._x @ params  # uncentred: a constant apart from centred, which the shift below takes away
+        # uncentred or centred: a constant apart, which the shift below takes away
+        eta = self._x @ params if self._patterns is None else self._patterns.eta(params)
         if self._offset is not None:
             eta = eta + self._offset
         s = self._risk
@@ -630,14 +735,25 @@ class _EfronPHReg(PHReg):
         }
 
     def _second_order(self, c):
-        s, w, x, a, b = self._risk, c["w"], self._x, c["a"], c["b"]
+        s, w, a, b = self._risk, c["w"], c["a"], c["b"]
         cum_a = np.append(_segment_cumsum(a, s.time_bounds), 0.0)
         v = w * (cum_a[s.hi] - cum_a[s.lo_before])
         v[s.died] -= w[s.died] * b[s.died_slot]
-        # X' diag(v) X (X centred) as the sum of Y'Y over slices of rows, Y = sqrt(v) (x - centre) (v >= 0: a
-        # row's share of the risk sets outweighs its share of its own death's Efron fractions): no n x p
-        # temporary, and each slice's product is made while the slice is still in the processor's cache
-        root = np.sqrt(np.maximum(v, 0.0))
+        # X' diag(v) X (X centred): by pattern (_Patterns), or row by row
+        info = self._rows_information(v) if self._patterns is None else self._patterns.information(v)
+        # minus the sum over deaths of xbar xbar', per event time from the sums of 1/den^2, f/den^2, f^2/den^2
+        inv2, f = c["inv"] ** 2, s.frac
+        a2, b2, c2 = (np.bincount(s.slot, weights=wt, minlength=self._n_times) for wt in (inv2, f * inv2, f * f * inv2))
+        R, D = c["risk"], c["dying"]
+        cross = R.T @ (D * b2[:, None])
+        info -= R.T @ (R * a2[:, None]) - cross - cross.T + D.T @ (D * c2[:, None])
+        return -(info + info.T) / 2
+
+    def _rows_information(self, v: np.ndarray) -> np.ndarray:
+        """X' diag(v) X (X centred) as the sum of Y'Y over slices of rows, Y = sqrt(v) (x - centre) (v >= 0: a
+        row's share of the risk sets outweighs its share of its own death's Efron fractions): no n x p
+        temporary, and each slice's product is made while the slice is still in the processor's cache."""
+        x, root = self._x, np.sqrt(np.maximum(v, 0.0))
 
         def product(starts: range) -> np.ndarray:  # a run of slices (one per core, side by side)
             part = np.zeros((x.shape[1], x.shape[1]))
@@ -647,14 +763,7 @@ class _EfronPHReg(PHReg):
                 part += y.T @ y
             return part
 
-        info = sum(parallel.each(product, parallel.shares(len(v), HESSIAN_SLICE)))
-        # minus the sum over deaths of xbar xbar', per event time from the sums of 1/den^2, f/den^2, f^2/den^2
-        inv2, f = c["inv"] ** 2, s.frac
-        a2, b2, c2 = (np.bincount(s.slot, weights=wt, minlength=self._n_times) for wt in (inv2, f * inv2, f * f * inv2))
-        R, D = c["risk"], c["dying"]
-        cross = R.T @ (D * b2[:, None])
-        info -= R.T @ (R * a2[:, None]) - cross - cross.T + D.T @ (D * c2[:, None])
-        return -(info + info.T) / 2
+        return sum(parallel.each(product, parallel.shares(len(v), HESSIAN_SLICE)))
 
     def fit(self, **args):
         """PHReg.fit (without groups), keeping the optimiser's record (`mle_retvals`: converged or not) on

@@ -843,6 +843,7 @@ class ExitRisk:
     people: pd.DataFrame   # employee_id, tenure_days, mentored, salary, p_unmentored, p_mentored, _lower, _upper
     horizon_days: float
     extrapolated: int      # people whose horizon runs past the longest tenure the data has seen
+    rows: np.ndarray | None = None  # each person's last row in the follow-up's rows (FollowUp.rows), in order
 
 
 def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float, mentored: bool = True) -> ExitRisk:
@@ -858,7 +859,7 @@ def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float, mentored: 
     out = parts.people.copy()
     for name in parts.effects if mentored else ("p_unmentored",):
         out[name] = parts.column(name)
-    return ExitRisk(out, float(horizon_days), parts.extrapolated)
+    return ExitRisk(out, float(horizon_days), parts.extrapolated, parts.rows)
 
 
 class _RiskParts:
@@ -873,7 +874,7 @@ class _RiskParts:
         beta = fit.params_.to_numpy()
         effect = names.index("mentored")
         last = fu.last_rows()
-        at = last[~r["exited"].to_numpy(bool)[last]]
+        at = self.rows = last[~r["exited"].to_numpy(bool)[last]]
         now = r.iloc[at][["employee_id", "duration_days", "mentored", "salary"]]
         x_now = X[at]
         self.lp_unmentored = x_now @ beta - x_now[:, effect] * beta[effect]

@@ -136,11 +136,13 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
     """Segments of at least the privacy minimum of unmentored people (a pair's: WHERE_NEXT_PAIR_MIN, so that
     its own effect can mean something), most exits avoided per 100 first. `shrunk=False`: every segment at the
     company-wide effect (segments then differ only by who is in them)."""
-    people = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR, mentored=False).people
+    risks = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR, mentored=False)
     names = sorted({n for d in dimensions for n in ((d,) if isinstance(d, str) else d)})
-    # each person's characteristics on their last row: just the columns wanted, not a copy of every row's
-    last = fu.rows[["employee_id", *names]].iloc[fu.last_rows()].set_index("employee_id")
-    candidates = people[~people["mentored"].to_numpy(bool)].join(last, on="employee_id")
+    unmentored = ~risks.people["mentored"].to_numpy(bool)
+    candidates = risks.people.iloc[np.flatnonzero(unmentored)].reset_index(drop=True)
+    # each candidate's characteristics on their last row (by position): just the columns wanted
+    for name, values in fu.rows[names].iloc[risks.rows[unmentored]].items():
+        candidates[name] = values.to_numpy()
     hr = adjusted.hazard_ratio
     overall, overall_se = math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
     cost = PER * programme_cost_per_mentee * min(programme_years, horizon_years)
