@@ -401,97 +401,158 @@ def _rows_in_order(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-class ColumnBlocks:
-    """A model's columns held as blocks elsewhere, side by side: from each block (rows x columns, laid out row
-    by row, every block the same rows) the columns `cols`. A model reads them where they are, so a model made
-    of another model's columns and a few of its own needs no copy of the other's (models.segment_effects)."""
+class PatternColumns:
+    """A model's columns held by pattern: each row's pattern (`code`), each pattern's values of the 0/1 columns
+    (`values`: patterns x those columns) and the other columns row by row (`other`: rows x those columns);
+    `binary` and `rest` are their places among the model's columns. A model of characteristics' dummies and the
+    mentoring flag has a few tens of thousands of patterns at a million rows, so no rows x columns block is
+    ever written, and the model's sums over rows run over patterns (_Patterns).
 
-    def __init__(self, blocks: list[tuple[np.ndarray, np.ndarray | list[int]]], names: list[str]):
-        self.blocks = [(b, np.asarray(c, dtype=int)) for b, c in blocks]
-        n = {b.shape[0] for b, _ in self.blocks}
-        if len(n) != 1 or any(b.dtype != np.float64 or not b.flags.c_contiguous for b, _ in self.blocks):
-            raise SurvivalDataError("column blocks must be float blocks laid out row by row, with the same rows")
+    The patterns need not be distinct: two patterns with the same values only make the sums longer."""
+
+    def __init__(self, code: np.ndarray, values: np.ndarray, other: np.ndarray, binary, rest, names: list[str]):
+        self.code = np.asarray(code, dtype=np.intp)
+        self.values = np.ascontiguousarray(values, dtype=float).reshape(len(values), len(binary))
+        self.other = np.ascontiguousarray(other, dtype=float).reshape(len(self.code), len(rest))
+        self.binary, self.rest = np.asarray(binary, dtype=np.intp), np.asarray(rest, dtype=np.intp)
         self.names = [str(name) for name in names]
-        self.shape = (n.pop(), sum(c.size for _, c in self.blocks))
-        if len(self.names) != self.shape[1]:
-            raise SurvivalDataError(f"column blocks have {self.shape[1]} columns but {len(self.names)} names")
+        self.shape = (len(self.code), self.binary.size + self.rest.size)
+        if len(self.names) != self.shape[1] or sorted([*self.binary, *self.rest]) != list(range(self.shape[1])):
+            raise SurvivalDataError(f"pattern columns have {self.shape[1]} columns but {len(self.names)} names")
+        self._cells: dict = {}
 
     def __len__(self) -> int:
         return self.shape[0]
 
-    def without(self, names) -> "ColumnBlocks":
-        """The same blocks without the named columns."""
-        drop, out, j = set(names), [], 0
-        for b, c in self.blocks:
-            out.append((b, [k for i, k in enumerate(c) if self.names[j + i] not in drop]))
-            j += c.size
-        return ColumnBlocks(out, [n for n in self.names if n not in drop])
+    def counts(self) -> np.ndarray:
+        """Rows per pattern."""
+        return np.bincount(self.code, minlength=len(self.values)).astype(float)
+
+    def check(self) -> None:
+        """Every value finite and no column constant, as fit_cox checks a frame's columns: from the patterns
+        present and the other columns, not from rows x columns."""
+        present = self.values[self.counts() > 0]
+        for j, column in [*zip(self.binary, present.T), *zip(self.rest, self.other.T)]:
+            _check_column(self.names[j], column)
+
+    def without(self, names) -> "PatternColumns":
+        """The same columns without the named ones."""
+        drop = {str(n) for n in names}
+        keep = [j for j, name in enumerate(self.names) if name not in drop]
+        place = {j: k for k, j in enumerate(keep)}
+        b = [i for i, j in enumerate(self.binary) if j in place]
+        r = [i for i, j in enumerate(self.rest) if j in place]
+        return PatternColumns(self.code, self.values[:, b], self.other[:, r], [place[self.binary[i]] for i in b],
+                              [place[self.rest[i]] for i in r], [self.names[j] for j in keep])
+
+    def reordered(self, rows: np.ndarray) -> "PatternColumns":
+        """These rows, in this order."""
+        return PatternColumns(self.code[rows], self.values, self.other[rows], self.binary, self.rest, self.names)
+
+    def beside(self, indicators: np.ndarray, names: list[str]) -> "PatternColumns":
+        """0/1 indicator columns (rows x k) first, then these columns: each row's pattern is its pattern here
+        and its indicators' values."""
+        indicators = np.asarray(indicators).reshape(len(self.code), -1)
+        own, kinds = pd.factorize(indicators.astype(np.int64) @ (np.int64(2) ** np.arange(indicators.shape[1])))
+        code, pairs = pd.factorize(self.code.astype(np.int64) * len(kinds) + own)
+        first = pattern_first_rows(code, len(pairs))
+        k = indicators.shape[1]
+        values = np.hstack([indicators[first].astype(float), self.values[self.code[first]]])
+        return PatternColumns(code, values, self.other, [*range(k), *(self.binary + k)], self.rest + k,
+                              [*names, *self.names])
 
     def gram(self) -> np.ndarray:
-        """[1, X]'[1, X] (p + 1 square), a block at a time."""
-        p = self.shape[1]
+        """[1, X]'[1, X] (p + 1 square)."""
+        p, n = self.shape[1], self.counts()
         G = np.empty((p + 1, p + 1))
         G[0, 0] = float(self.shape[0])
-        spans = self._spans()
-        for (b, c), (lo, hi) in zip(self.blocks, spans):
-            G[0, 1 + lo:1 + hi] = G[1 + lo:1 + hi, 0] = b.sum(axis=0)[c]
-            for (b2, c2), (lo2, hi2) in zip(self.blocks, spans):
-                if lo2 >= lo:
-                    cross = _cross(b, b2)[np.ix_(c, c2)]
-                    G[1 + lo:1 + hi, 1 + lo2:1 + hi2] = cross
-                    G[1 + lo2:1 + hi2, 1 + lo:1 + hi] = cross.T
+        B, K = self.binary + 1, self.rest + 1
+        G[0, B] = G[B, 0] = n @ self.values
+        G[0, K] = G[K, 0] = self.other.sum(axis=0)
+        G[np.ix_(B, B)] = self.values.T @ (self.values * n[:, None])
+        if K.size:
+            by_pattern = np.column_stack([np.bincount(self.code, weights=c, minlength=len(self.values))
+                                          for c in self.other.T])
+            G[np.ix_(B, K)] = self.values.T @ by_pattern
+            G[np.ix_(K, B)] = G[np.ix_(B, K)].T
+            G[np.ix_(K, K)] = self.other.T @ self.other
         return G
 
-    def _spans(self) -> list[tuple[int, int]]:
-        ends = np.cumsum([c.size for _, c in self.blocks])
-        return [(int(e - c.size), int(e)) for e, (_, c) in zip(ends, self.blocks)]
-
     def __matmul__(self, params: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.shape[0])
-        for (b, c), (lo, hi) in zip(self.blocks, self._spans()):
-            full = np.zeros(b.shape[1])
-            full[c] = params[lo:hi]
-            out += b @ full
+        params = np.asarray(params, dtype=float)
+        out = (self.values @ params[self.binary])[self.code]
+        if self.rest.size:
+            out += self.other @ params[self.rest]
         return out
 
     def mean(self) -> np.ndarray:
-        return np.concatenate([b.mean(axis=0)[c] for b, c in self.blocks])
+        out = np.empty(self.shape[1])
+        out[self.binary] = self.counts() @ self.values / self.shape[0]
+        out[self.rest] = self.other.mean(axis=0)
+        return out
 
     def rows_sum(self, rows: np.ndarray) -> np.ndarray:
-        return np.concatenate([b[rows].sum(axis=0)[c] for b, c in self.blocks])
+        out = np.empty(self.shape[1])
+        out[self.binary] = np.bincount(self.code[rows], minlength=len(self.values)) @ self.values
+        out[self.rest] = self.other[rows].sum(axis=0)
+        return out
 
     def product(self, matrix) -> np.ndarray:
-        """matrix @ X for a sparse matrix."""
-        return np.hstack([(matrix @ b)[:, c] for b, c in self.blocks])
+        """matrix @ X for a sparse (CSR) matrix: for the 0/1 columns, matrix's entries summed into one per
+        row of it and pattern (which of them go together is worked out once per matrix pattern), times the
+        patterns' values."""
+        cells, count, indptr, indices = self._cells_of(matrix)
+        per = sparse.csr_matrix((np.bincount(cells, weights=matrix.data, minlength=count), indices, indptr),
+                                shape=(matrix.shape[0], len(self.values)))
+        out = np.empty((matrix.shape[0], self.shape[1]))
+        out[:, self.binary] = per @ self.values
+        if self.rest.size:
+            out[:, self.rest] = matrix @ self.other
+        return out
+
+    def _cells_of(self, matrix):
+        key = id(matrix.indices)
+        kept = self._cells.get(key)
+        if kept is None or kept[0] is not matrix.indices:
+            rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+            # (row of the matrix, pattern) of each entry, as one number; in that order, the cells are CSR's
+            keys = rows * len(self.values) + self.code[matrix.indices]
+            unique, cells = np.unique(keys, return_inverse=True)
+            indptr = np.searchsorted(unique, np.arange(matrix.shape[0] + 1, dtype=np.int64) * len(self.values))
+            kept = self._cells[key] = (matrix.indices, (cells, unique.size, indptr, unique % len(self.values)))
+        return kept[1]
 
     def take(self, rows: np.ndarray) -> np.ndarray:
-        """These rows, every column."""
-        return np.hstack([b[rows][:, c] for b, c in self.blocks])
-
-    def columns(self, idx: np.ndarray) -> np.ndarray:
-        """These columns (rows x len(idx), laid out row by row)."""
-        out = np.empty((self.shape[0], len(idx)))
-        for (b, c), (a, z) in zip(self.blocks, self._spans()):
-            mine = [(k, j - a) for k, j in enumerate(idx) if a <= j < z]
-            if mine:
-                out[:, [k for k, _ in mine]] = b[:, c[[j for _, j in mine]]]
+        """These rows, every column (rows x columns)."""
+        out = np.empty((len(rows), self.shape[1]))
+        out[:, self.binary] = self.values[self.code[rows]]
+        out[:, self.rest] = self.other[rows]
         return out
+
+    def dense(self) -> np.ndarray:
+        """Every row and column (what a model held by pattern avoids writing; cox.zph's terms use it)."""
+        return self.take(np.arange(self.shape[0]))
 
     def rows(self, lo: int, hi: int, centre: np.ndarray) -> np.ndarray:
-        """Rows lo to hi, minus the centre, as a new array."""
-        hi = min(hi, self.shape[0])
-        out = np.empty((hi - lo, self.shape[1]))
-        for (b, c), (a, z) in zip(self.blocks, self._spans()):
-            np.subtract(b[lo:hi][:, c], centre[a:z], out=out[:, a:z])
-        return out
+        return self.take(np.arange(lo, min(hi, self.shape[0]))) - centre
+
+    def patterns(self, centre: np.ndarray) -> "_Patterns":
+        return _Patterns(self.code, len(self.values), self.binary, self.rest, self.values - centre[self.binary],
+                         self.other - centre[self.rest])
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a'b; a block's own a'a is kept while the block lives (the headline's columns, which each segment's
-    model reads)."""
-    if a is not b:
-        return a.T @ b
-    return _of_block(a, "cross", lambda: a.T @ a)
+def pattern_first_rows(code: np.ndarray, count: int) -> np.ndarray:
+    """Each pattern's first row."""
+    first = np.empty(count, dtype=np.intp)
+    first[code[::-1]] = np.arange(len(code) - 1, -1, -1)
+    return first
+
+
+def dense_columns(X, rows: np.ndarray | None = None) -> np.ndarray:
+    """A model's columns (PatternColumns or an array) as rows x columns: every row, or these."""
+    if isinstance(X, PatternColumns):
+        return X.dense() if rows is None else X.take(rows)
+    return X if rows is None else X[rows]
 
 
 def _of_block(a: np.ndarray, what: str, make):
@@ -570,28 +631,18 @@ class _Patterns:
 
 def _patterns(x, centre: np.ndarray) -> _Patterns | None:
     """x's rows by pattern (see _Patterns), or None when there are too many patterns to gain by it."""
-    blocks = x.blocks if isinstance(x, ColumnBlocks) else [(x.x, np.arange(x.shape[1]))]
-    n = x.shape[0]
-    code, count, binary = None, 1, []
-    for b, c in blocks:
-        flags, codes, k = _block_patterns(b)
-        binary.append(flags[c])
-        code = codes if code is None else code * k + codes
-        count *= k
-    if len(blocks) > 1:
-        code, uniques = pd.factorize(code)
-        count = len(uniques)
-    binary = np.concatenate(binary)
-    if not binary.any() or count > PATTERN_SHARE * n:
+    if isinstance(x, PatternColumns):
+        return x.patterns(centre)
+    flags, code, count = _block_patterns(x.x)
+    if not flags.any() or count > PATTERN_SHARE * x.shape[0]:
         return None
-    first = np.empty(count, dtype=np.intp)
-    first[code[::-1]] = np.arange(n - 1, -1, -1)  # each pattern's first row
-    B, K = np.flatnonzero(binary), np.flatnonzero(~binary)
-    return _Patterns(code, count, B, K, x.take(first)[:, B] - centre[B], x.columns(K) - centre[K])
+    B, K = np.flatnonzero(flags), np.flatnonzero(~flags)
+    return _Patterns(code, count, B, K, x.take(pattern_first_rows(code, count))[:, B] - centre[B],
+                     x.columns(K) - centre[K])
 
 
 class _Dense:
-    """An array of a model's columns read through ColumnBlocks' methods."""
+    """An array of a model's columns read through PatternColumns' methods."""
 
     def __init__(self, x: np.ndarray):
         self.x, self.shape = x, x.shape
@@ -642,7 +693,7 @@ class _EfronPHReg(PHReg):
     """
 
     def __init__(self, endog, exog, status, entry=None, strata=None, offset=None, columns=None):
-        self._columns = columns  # ColumnBlocks read where they are, instead of exog (then no columns)
+        self._columns = columns  # PatternColumns instead of exog (then no columns)
         # PHReg.__init__ (statsmodels 0.14/0.15) minus PHSurvivalTime; hasconst=False
         # skips a rank check for an implicit constant (a Cox model has no intercept).
         LikelihoodModel.__init__(self, endog, exog, status=status, entry=entry, strata=strata,
@@ -672,11 +723,10 @@ class _EfronPHReg(PHReg):
         time = np.asarray(self.endog, dtype=float)
         entry = np.zeros(len(time)) if self.entry is None else self.entry.astype(float)
         s = self._risk = _risk_sets(time, entry, self.status, self.strata)
-        if self._columns is not None and s.in_order:
-            self._x = self._columns
+        if self._columns is not None:
+            self._x = self._columns if s.in_order else self._columns.reordered(s.rows)
         else:
-            exog = np.asarray(self.exog if self._columns is None else
-                              np.hstack([b[:, c] for b, c in self._columns.blocks]), dtype=float)
+            exog = np.asarray(self.exog, dtype=float)
             self._x = _Dense(exog if s.in_order and exog.flags.c_contiguous else _rows_in_order(exog, s.rows))
         # centred (nothing changes mathematically, and sums of squares keep their precision): by subtracting
         # the centre in the sums, not from a copy of the rows
@@ -861,7 +911,8 @@ class CoxResult:
 
     def _event_terms(self, eta=None):
         d = self._data
-        X = d["X"] - d["X"].mean(axis=0)  # centring keeps exp(eta) tame; results do not change
+        X = dense_columns(d["X"])
+        X = X - X.mean(axis=0)  # centring keeps exp(eta) tame; results do not change
         if eta is None:
             eta = X @ self.params_.to_numpy()
         return _efron_event_terms(d["start"], d["stop"], d["event"], X, eta, d["strata"])
@@ -893,21 +944,21 @@ class CoxResult:
         return pd.concat(frames, ignore_index=True)
 
 
-def fit_cox(start, stop, event, X: pd.DataFrame, strata=None, level: float = 0.95,
-            start_params=None, checked: bool = False) -> CoxResult:
+def fit_cox(start, stop, event, X: pd.DataFrame | PatternColumns, strata=None, level: float = 0.95,
+            start_params=None) -> CoxResult:
     """Cox model with Efron ties and R's (start, stop] risk sets, via statsmodels PHReg.
 
+    `X`: a frame of the covariates, or PatternColumns (a model of characteristics held by pattern).
     `start_params` (log hazard ratios, e.g. from a simpler model) only shortens the Newton
-    iterations; the optimum and its convergence check do not depend on it. `checked`: X is
-    ColumnBlocks whose values are known to be finite and no column constant (a model built from
-    another model's checked columns), so they are not read again to check them.
+    iterations; the optimum and its convergence check do not depend on it.
     """
     start, stop, event = check_counting_process(start, stop, event)
     level = check_level(level)
-    blocks = X if isinstance(X, ColumnBlocks) else None
-    if blocks is not None and not (checked and len(blocks) == len(stop)):
-        raise SurvivalDataError("column blocks are for checked columns of the same rows (checked=True)")
+    blocks = X if isinstance(X, PatternColumns) else None
     if blocks is not None:
+        if len(blocks) != len(stop):
+            raise SurvivalDataError(f"X must have the same length as stop ({len(stop)}), but had {len(blocks)}")
+        blocks.check()
         covariates = None
         start_params = np.zeros(blocks.shape[1]) if start_params is None else start_params  # (no exog to size it)
     else:
@@ -1042,7 +1093,7 @@ def scaled_schoenfeld(result: CoxResult, transform: str = "km") -> pd.DataFrame:
     used = np.zeros((int(d["strata"].max()) + 1, p))
     for s in np.unique(d["strata"]):
         rows = d["strata"] == s
-        varies = np.ptp(d["X"][rows], axis=0) > 0
+        varies = np.ptp(dense_columns(d["X"])[rows], axis=0) > 0
         used[s] = varies * d["event"][rows].sum()
     weight = sum(np.minimum.outer(u, u) for u in used)
     vmean = imat[:p, :p] / np.where(weight == 0, 1.0, weight)

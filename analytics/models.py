@@ -16,7 +16,7 @@ from scipy import stats
 from . import parallel, store
 from .cohorts import Cohort, in_order
 from .competing import cumulative_incidence, cumulative_incidence_at
-from .cox import ColumnBlocks, CoxResult, fit_cox, ph_test
+from .cox import CoxResult, PatternColumns, dense_columns, fit_cox, pattern_first_rows, ph_test
 from .errors import EstimationError, NotEnoughData, RetentionError
 from .km import KaplanMeier, logrank, rmst_difference
 from .policy import (COMMON_OUTCOME, DAYS_PER_MONTH, LANDMARK_DEFAULT_MONTHS, MAX_LOG_SE, MAX_MISSING_SHARE,
@@ -387,7 +387,7 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
     r = fu.rows  # read by position below: no copy with a new index
     base = extra if extra is not None else pd.DataFrame({"mentored": r["mentored"].astype(float)})
     head = fu._kept.get(_headline_key("mentored", covariates)) if strata is None and extra is not None else None
-    blocks = head is not None and _indicators(base) and isinstance(head.result._data["X"], np.ndarray)
+    by_pattern = head is not None and _indicators(base) and isinstance(head.result._data["X"], PatternColumns)
     if head is not None:
         # The same characteristics as the headline's adjusted model, fitted already: its columns (those left
         # once columns carrying no new information were dropped) beside the new ones instead of the
@@ -396,11 +396,10 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
         d = head.result._data
         keep = [j for j, name in enumerate(d["names"]) if name != "mentored"]
         names = [d["names"][j] for j in keep]
-        if blocks:  # groups' indicators: the headline's columns read where they are, beside a block of them
-            X = ColumnBlocks([(_side_by_side(base).to_numpy(), np.arange(base.shape[1])), (d["X"], keep)],
-                             [str(c) for c in base.columns] + names)
+        if by_pattern:  # groups' indicators beside the headline's columns, held by pattern
+            X = d["X"].without(["mentored"]).beside(base.to_numpy(bool), [str(c) for c in base.columns])
         else:
-            X = _side_by_side(base, (names, d["X"][:, keep]))
+            X = _side_by_side(base, (names, dense_columns(d["X"])[:, keep]))
         design = Design(None, head.covariates, dict(head.dropped), head.pooled, head.references)
         start = {**head.result.params_.to_dict(), **(start or {})}
     elif strata is None and extra is None:  # the headline's columns, worked out once per follow-up
@@ -410,20 +409,18 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
                                           exclude=(strata,) if strata else (), first=fu.first_rows())
         X = _side_by_side(base, *columns)
         del columns
-    if blocks:
+    if by_pattern:
         collinear = _dependent(X.gram(), X.names, base.shape[1])
         X = X.without(collinear) if collinear else X
     elif head is not None or strata is not None or extra is not None:
         X, collinear = independent_columns(X, protected=base.shape[1])
-    columns = X.names if blocks else list(X.columns)
+    columns = X.names if isinstance(X, PatternColumns) else list(X.columns)
     start_params = None if not start else np.array([float(start.get(c, 0.0)) for c in columns])
     groups = r[strata].astype("string").fillna("(not recorded)").to_numpy() if strata else None
     handed_over, X = [X], None  # fit_cox holds the only copy, and lets it go once it has checked it
     try:
-        # the headline's columns were checked when it was fitted; the new ones are groups' indicators, each
-        # with some of the rows and not all (neither empty nor everyone, see _indicator_effects)
         result = fit_cox(r["start"], r["stop"], r["event"], handed_over.pop(), strata=groups,
-                         start_params=start_params, checked=bool(blocks))
+                         start_params=start_params)
     except EstimationError:
         raise EstimationError(f"the effect of {effect} cannot be separated from the other characteristics "
                               "in this group (too few exits in some combination)") from None
@@ -434,37 +431,68 @@ def _adjusted_model(fu: FollowUp, strata: str | None, extra: pd.DataFrame | None
 _DESIGN_LOCK = threading.Lock()  # one thread works out a follow-up's columns while any other needing them waits
 
 
-def _design_for(fu: FollowUp, covariates: tuple[str, ...] | None) -> tuple[pd.DataFrame, Design, dict[str, str]]:
+def _design_for(fu: FollowUp, covariates: tuple[str, ...] | None) -> tuple[PatternColumns, Design, dict[str, str]]:
     """The headline adjusted model's columns (the mentoring flag first, then the characteristics, those carrying
-    no new information dropped), its Design and what was dropped as such: worked out once per follow-up and
-    choice of characteristics, for the model and for the other exits' model beside it."""
+    no new information dropped), held by pattern, its Design and what was dropped as such: worked out once per
+    follow-up and choice of characteristics, for the model and for the other exits' model beside it."""
     key = ("design", None if covariates is None else tuple(covariates))
     with _DESIGN_LOCK:
         if key not in fu._kept:
             r = fu.rows
             columns, design = _design_columns(r, CATEGORICAL + NUMERIC if covariates is None else tuple(covariates),
                                               first=fu.first_rows())
-            X = _side_by_side(pd.DataFrame({"mentored": r["mentored"].astype(float)}), *columns)
+            X = _by_pattern(("mentored", r["mentored"].to_numpy(bool)), *columns)
             del columns
-            X, collinear = independent_columns(X, protected=1)
-            fu._kept[key] = (X, design, collinear)
+            collinear = _dependent(X.gram(), X.names, 1)
+            fu._kept[key] = (X.without(collinear) if collinear else X, design, collinear)
     return fu._kept[key]
+
+
+def _by_pattern(*parts: tuple[str, np.ndarray] | _Dummies) -> PatternColumns:
+    """Named columns and characteristics' dummies side by side, held by pattern (cox.PatternColumns): each
+    row's pattern is its groups and its true/false values; numbers are held row by row."""
+    names, binary, rest, numbers = [], [], [], []
+    code, count, factors = np.zeros(len(parts[0][1] if isinstance(parts[0], tuple) else parts[0]), np.int64), 1, []
+    for part in parts:
+        if isinstance(part, _Dummies):  # its column k is 1 for group groups[k]: the factor's code is k + 1, or 0
+            lookup = np.zeros(int(max(part.codes.max(initial=0), part.groups.max(initial=0))) + 1, dtype=np.int64)
+            lookup[part.groups] = np.arange(1, len(part.groups) + 1)
+            factor, levels = lookup[part.codes], len(part.groups) + 1
+            table = np.vstack([np.zeros(len(part.groups)), np.eye(len(part.groups))])
+            part_names = part.names
+        else:
+            name, values = part
+            if values.dtype != bool:  # a number: row by row
+                rest.append(len(names))
+                names.append(str(name))
+                numbers.append(np.asarray(values, dtype=float))
+                continue
+            factor, levels, table, part_names = values.astype(np.int64), 2, np.array([[0.0], [1.0]]), [str(name)]
+        binary += range(len(names), len(names) + len(part_names))
+        names += part_names
+        if count * levels >= 2 ** 62:  # keep the code within 64 bits: number the patterns so far afresh
+            code, uniques = pd.factorize(code)
+            count = len(uniques)
+        code, count = code * levels + factor, count * levels
+        factors.append((factor, table))
+    code, uniques = pd.factorize(code)
+    first = pattern_first_rows(code, len(uniques))
+    values = np.hstack([table[factor[first]] for factor, table in factors]) if factors else np.zeros((len(uniques), 0))
+    other = np.column_stack(numbers) if numbers else np.zeros((len(code), 0))
+    return PatternColumns(code, values, other, binary, rest, names)
 
 
 def other_exits_model(fu: FollowUp, covariates: tuple[str, ...] | None = None) -> CoxResult | None:
     """The model of the exits that are not the event, on the headline adjusted model's columns (see
     _other_exits_model); worked out once per follow-up, and on its own while the adjusted model is fitted."""
     X, _, _ = _design_for(fu, covariates)
-    values = X.to_numpy()
-    return _kept_other_exits(fu, values, list(X.columns))
+    return _kept_other_exits(fu, X)
 
 
-def _kept_other_exits(fu: FollowUp, X: np.ndarray, names: list[str]) -> CoxResult | None:
-    # by where the columns are held (each view of them is another numpy object), kept with them so that the
-    # address stays theirs
-    key = ("other_exits", X.__array_interface__["data"][0], X.shape, X.strides, tuple(names))
+def _kept_other_exits(fu: FollowUp, X: PatternColumns) -> CoxResult | None:
+    key = ("other_exits", id(X))  # kept with the columns, so that the id stays theirs
     if key not in fu._kept:
-        fu._kept[key] = (X, _other_exits_model(fu, fu.rows, X, names))
+        fu._kept[key] = (X, _other_exits_model(fu, fu.rows, X))
     return fu._kept[key][1]
 
 
@@ -876,9 +904,9 @@ class _RiskParts:
         last = fu.last_rows()
         at = self.rows = last[~r["exited"].to_numpy(bool)[last]]
         now = r.iloc[at][["employee_id", "duration_days", "mentored", "salary"]]
-        x_now = X[at]
+        x_now = dense_columns(X, at)
         self.lp_unmentored = x_now @ beta - x_now[:, effect] * beta[effect]
-        other = _kept_other_exits(fu, X, names) if fu.event != "all" else None
+        other = _kept_other_exits(fu, X) if fu.event != "all" else None
         self.lp_other = x_now @ other.params_.to_numpy() if other is not None else None
         tenure = now["duration_days"].to_numpy(float)
         hr = adjusted.hazard_ratio
@@ -917,7 +945,7 @@ class _RiskParts:
         return self.columns[name]
 
 
-def _other_exits_model(fu: FollowUp, r: pd.DataFrame, X: np.ndarray, names: list[str]) -> CoxResult | None:
+def _other_exits_model(fu: FollowUp, r: pd.DataFrame, X: PatternColumns) -> CoxResult | None:
     """The exits that are not the event (involuntary, retirement, ...) on the same characteristics;
     None when there are too few to estimate (then they are left out, which errs toward more exits)."""
     final = r["stop"].to_numpy() == r["duration_days"].to_numpy()
@@ -925,7 +953,7 @@ def _other_exits_model(fu: FollowUp, r: pd.DataFrame, X: np.ndarray, names: list
     if other.sum() < MIN_SUBGROUP_EXITS:
         return None
     try:
-        return fit_cox(r["start"], r["stop"], other, pd.DataFrame(X, columns=names))
+        return fit_cox(r["start"], r["stop"], other, X)
     except EstimationError:
         return None
 

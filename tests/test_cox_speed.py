@@ -126,30 +126,50 @@ def test_rows_in_the_models_order_are_read_where_they_are(layout):
         assert_close(fast.hessian(params), slow.efron_hessian(params))
 
 
-def test_columns_read_as_blocks_give_the_same_fit():
-    """A model of another model's columns and a few of its own reads them where they are (ColumnBlocks):
-    the same estimates, covariance, likelihoods and baseline hazard as one block of the same columns, to
-    1e-9, with the rows in the models' order (read in place) or not (then put in order)."""
-    start, stop, event, X, _ = tied_rows(500, 6, seed=3)
-    order = np.argsort(stop, kind="stable")
-    start, stop, event, X = start[order], stop[order], event[order], X.iloc[order].reset_index(drop=True)
-    plain = fit_cox(start, stop, event, X)
-    values = X.to_numpy()
-    own, other = np.ascontiguousarray(values[:, :2]), np.ascontiguousarray(values)
-    blocks = cox.ColumnBlocks([(own, [0, 1]), (other, [2, 3, 4, 5])], list(X.columns))
-    np.testing.assert_allclose(blocks.gram(), np.c_[np.ones(len(X)), values].T @ np.c_[np.ones(len(X)), values],
-                               rtol=1e-12)
-    reverse = cox.ColumnBlocks([(own[::-1].copy(), [0, 1]), (other[::-1].copy(), [2, 3, 4, 5])], list(X.columns))
-    for fast in (fit_cox(start, stop, event, blocks, checked=True),
-                 fit_cox(start[::-1].copy(), stop[::-1].copy(), event[::-1].copy(), reverse, checked=True)):
-        assert_close(fast.params_.to_numpy(), plain.params_.to_numpy())
-        assert_close(fast.cov_.to_numpy(), plain.cov_.to_numpy())
-        assert fast.loglik_ == pytest.approx(plain.loglik_, rel=REL)
-        assert fast.loglik_null_ == pytest.approx(plain.loglik_null_, rel=REL)
-    pd.testing.assert_frame_equal(fit_cox(start, stop, event, blocks, checked=True).baseline_cumulative_hazard_,
-                                  plain.baseline_cumulative_hazard_, rtol=REL)
-    with pytest.raises(cox.SurvivalDataError, match="checked"):
-        fit_cox(start, stop, event, blocks)
+def by_pattern(X: pd.DataFrame, numbers: int) -> cox.PatternColumns:
+    """X's columns held by pattern: the last `numbers` row by row, the rest by each row's pattern of them."""
+    binary = X.iloc[:, : X.shape[1] - numbers].to_numpy()
+    code, uniques = pd.factorize(pd.Series(map(tuple, binary)))
+    first = cox.pattern_first_rows(code, len(uniques))
+    k = binary.shape[1]
+    return cox.PatternColumns(code, binary[first], X.iloc[:, k:].to_numpy(), range(k), range(k, X.shape[1]),
+                              list(X.columns))
+
+
+@pytest.mark.parametrize("in_order", [True, False], ids=["rows-in-order", "rows-reordered"])
+def test_columns_held_by_pattern_give_the_same_fit(in_order):
+    """A model of characteristics held by pattern (cox.PatternColumns: no rows x columns block): the same
+    estimates, covariance, likelihoods and baseline hazard as a frame of the same columns, to 1e-9, with the
+    rows in the models' order (read as they are) or not (then put in order); cox.zph's terms too."""
+    start, stop, event, X, _ = grouped_rows(700, seed=3)
+    if in_order:
+        order = np.argsort(stop, kind="stable")
+        start, stop, event, X = start[order], stop[order], event[order], X.iloc[order].reset_index(drop=True)
+    held = by_pattern(X, numbers=2)
+    assert len(held.values) < len(X) / 4
+    np.testing.assert_allclose(held.gram(), np.c_[np.ones(len(X)), X].T @ np.c_[np.ones(len(X)), X], rtol=1e-12)
+    np.testing.assert_array_equal(held.dense(), X.to_numpy())
+    plain, fast = fit_cox(start, stop, event, X), fit_cox(start, stop, event, held)
+    assert_close(fast.params_.to_numpy(), plain.params_.to_numpy())
+    assert_close(fast.cov_.to_numpy(), plain.cov_.to_numpy())
+    assert fast.loglik_ == pytest.approx(plain.loglik_, rel=REL)
+    assert fast.loglik_null_ == pytest.approx(plain.loglik_null_, rel=REL)
+    pd.testing.assert_frame_equal(fast.baseline_cumulative_hazard_, plain.baseline_cumulative_hazard_, rtol=REL)
+    pd.testing.assert_frame_equal(ph_test(fast), ph_test(plain), rtol=1e-7)
+
+
+def test_columns_held_by_pattern_are_checked_and_dropped_by_name():
+    start, stop, event, X, _ = grouped_rows(300, seed=4)
+    held = by_pattern(X, numbers=2)
+    fewer = held.without(["level=2", "log_salary"])
+    assert fewer.names == [c for c in X.columns if c not in ("level=2", "log_salary")]
+    np.testing.assert_array_equal(fewer.dense(), X.drop(columns=["level=2", "log_salary"]).to_numpy())
+    constant = by_pattern(X.assign(**{"level=2": 0.0}), numbers=2)
+    with pytest.raises(cox.SurvivalDataError, match="level=2.*constant"):
+        fit_cox(start, stop, event, constant)
+    broken = by_pattern(X.assign(log_salary=np.where(np.arange(len(X)) == 5, np.nan, X["log_salary"])), numbers=2)
+    with pytest.raises(cox.SurvivalDataError, match="log_salary.*finite"):
+        fit_cox(start, stop, event, broken)
 
 
 def grouped_rows(n_people: int, seed: int, numbers: int = 2):
@@ -191,23 +211,21 @@ def test_sums_by_pattern_equal_sums_by_row(numbers, stratified, monkeypatch):
             assert_close(model.hessian(params), slow.efron_hessian(params))
 
 
-def test_blocks_sum_by_pattern_across_blocks(monkeypatch):
-    """A model of column blocks (the headline's columns and a segment's own indicators) groups its rows by
-    the patterns of both blocks: the same fit as one block of the same columns summed row by row, to 1e-9;
-    a block's patterns are worked out once while it lives."""
+def test_indicators_beside_columns_held_by_pattern(monkeypatch):
+    """A segment's model: its own 0/1 indicators (the flag in one department, the flag elsewhere) beside the
+    headline's columns held by pattern, each row's pattern now both: the same fit as a frame of the same
+    columns summed row by row, to 1e-9."""
     start, stop, event, X, _ = grouped_rows(800, seed=21)
     order = np.argsort(stop, kind="stable")
     start, stop, event, X = start[order], stop[order], event[order], X.iloc[order].reset_index(drop=True)
-    values = X.to_numpy()
-    own = np.ascontiguousarray(values[:, :1] * (values[:, [1]] == 1))  # the flag in one department
-    own = np.ascontiguousarray(np.c_[own, values[:, :1] * (values[:, [1]] == 0)])
-    other = np.ascontiguousarray(values[:, 1:])
-    names = ["flag in department 1", "flag elsewhere", *X.columns[1:]]
-    blocks = cox.ColumnBlocks([(own, [0, 1]), (other, list(range(other.shape[1])))], names)
-    fast = fit_cox(start, stop, event, blocks, checked=True)
-    assert cox._block_patterns(other) is cox._block_patterns(other)  # kept
+    flag, department = X["flag"].to_numpy(), X["department=1"].to_numpy()
+    own = np.c_[flag * department, flag * (1 - department)].astype(bool)
+    held = by_pattern(X, numbers=2).without(["flag"]).beside(own, ["flag in department 1", "flag elsewhere"])
+    frame = pd.concat([pd.DataFrame(own.astype(float), columns=held.names[:2]), X.drop(columns="flag")], axis=1)
+    np.testing.assert_array_equal(held.dense(), frame.to_numpy())
+    fast = fit_cox(start, stop, event, held)
     monkeypatch.setattr(cox, "PATTERN_SHARE", 0.0)
-    plain = fit_cox(start, stop, event, pd.DataFrame(np.c_[own, other], columns=names))
+    plain = fit_cox(start, stop, event, frame)
     assert_close(fast.params_.to_numpy(), plain.params_.to_numpy())
     assert_close(fast.cov_.to_numpy(), plain.cov_.to_numpy())
     assert fast.loglik_ == pytest.approx(plain.loglik_, rel=REL)
