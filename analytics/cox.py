@@ -501,8 +501,8 @@ class PatternColumns:
         """matrix @ X for a sparse (CSR) matrix: for the 0/1 columns, matrix's entries summed into one per
         row of it and pattern (which of them go together is worked out once per matrix pattern), times the
         patterns' values."""
-        cells, count, indptr, indices = self._cells_of(matrix)
-        per = sparse.csr_matrix((np.bincount(cells, weights=matrix.data, minlength=count), indices, indptr),
+        cells, count, indptr, indices, order = self._cells_of(matrix)
+        per = sparse.csr_matrix((np.bincount(cells, weights=matrix.data, minlength=count)[order], indices, indptr),
                                 shape=(matrix.shape[0], len(self.values)))
         out = np.empty((matrix.shape[0], self.shape[1]))
         out[:, self.binary] = per @ self.values
@@ -515,11 +515,13 @@ class PatternColumns:
         kept = self._cells.get(key)
         if kept is None or kept[0] is not matrix.indices:
             rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-            # (row of the matrix, pattern) of each entry, as one number; in that order, the cells are CSR's
-            keys = rows * len(self.values) + self.code[matrix.indices]
-            unique, cells = np.unique(keys, return_inverse=True)
-            indptr = np.searchsorted(unique, np.arange(matrix.shape[0] + 1, dtype=np.int64) * len(self.values))
-            kept = self._cells[key] = (matrix.indices, (cells, unique.size, indptr, unique % len(self.values)))
+            # each entry's (row of the matrix, pattern) as one number, numbered by hashing; then the cells in
+            # CSR's order (by row: a counting sort), and for each place there, its cell
+            cells, unique = pd.factorize(rows * len(self.values) + self.code[matrix.indices])
+            place = sparse.coo_matrix((np.arange(len(unique), dtype=float), (unique // len(self.values),
+                                       unique % len(self.values))), shape=(matrix.shape[0], len(self.values))).tocsr()
+            order = place.data.astype(np.intp)
+            kept = self._cells[key] = (matrix.indices, (cells, len(unique), place.indptr, place.indices, order))
         return kept[1]
 
     def take(self, rows: np.ndarray) -> np.ndarray:
@@ -546,6 +548,17 @@ def pattern_first_rows(code: np.ndarray, count: int) -> np.ndarray:
     first = np.empty(count, dtype=np.intp)
     first[code[::-1]] = np.arange(len(code) - 1, -1, -1)
     return first
+
+
+def linear_predictor(X, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """X params at these rows, for a model's columns (PatternColumns or an array)."""
+    if isinstance(X, PatternColumns):
+        params = np.asarray(params, dtype=float)
+        out = (X.values @ params[X.binary])[X.code[rows]]
+        if X.rest.size:
+            out += X.other[rows] @ params[X.rest]
+        return out
+    return X[rows] @ params
 
 
 def dense_columns(X, rows: np.ndarray | None = None) -> np.ndarray:

@@ -16,7 +16,7 @@ from scipy import stats
 from . import parallel, store
 from .cohorts import Cohort, in_order
 from .competing import cumulative_incidence, cumulative_incidence_at
-from .cox import CoxResult, PatternColumns, dense_columns, fit_cox, pattern_first_rows, ph_test
+from .cox import CoxResult, PatternColumns, dense_columns, fit_cox, linear_predictor, pattern_first_rows, ph_test
 from .errors import EstimationError, NotEnoughData, RetentionError
 from .km import KaplanMeier, logrank, rmst_difference
 from .policy import (COMMON_OUTCOME, DAYS_PER_MONTH, LANDMARK_DEFAULT_MONTHS, MAX_LOG_SE, MAX_MISSING_SHARE,
@@ -679,11 +679,16 @@ def _suppressed(dimension: str, group: str, people: int, exits: int, why: str) -
 def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[SubgroupEffect]:
     """Each kind of mentoring its own time-varying indicator against the unmentored, adjusted."""
     r = fu.rows
-    values = labels.to_numpy(object)
-    missing = pd.isna(values)
-    if missing.any():
-        values = np.where(missing, "not recorded", values)
-    codes, names = pd.factorize(values)
+    if isinstance(labels.dtype, pd.CategoricalDtype):  # codes given: no strings hashed
+        codes, names = labels.cat.codes.to_numpy(), list(labels.cat.categories)
+        if (codes < 0).any():
+            codes, names = np.where(codes < 0, len(names), codes), [*names, "not recorded"]
+    else:
+        values = labels.to_numpy(object)
+        missing = pd.isna(values)
+        if missing.any():
+            values = np.where(missing, "not recorded", values)
+        codes, names = pd.factorize(values)
     mentored, event, person = r["mentored"].to_numpy(bool), r["event"].to_numpy(bool), _person_codes(fu)
     kinds = sorted((str(names[k]), k) for k in np.unique(codes[mentored]))
     # people and exits of each kind, in one pass over the mentored rows (integer codes, not strings)
@@ -904,10 +909,10 @@ class _RiskParts:
         last = fu.last_rows()
         at = self.rows = last[~r["exited"].to_numpy(bool)[last]]
         now = r.iloc[at][["employee_id", "duration_days", "mentored", "salary"]]
-        x_now = dense_columns(X, at)
-        self.lp_unmentored = x_now @ beta - x_now[:, effect] * beta[effect]
+        # each one's linear predictors without mentoring (the flag's column left out) and for the other exits
+        self.lp_unmentored = linear_predictor(X, np.where(np.arange(len(beta)) == effect, 0.0, beta), at)
         other = _kept_other_exits(fu, X) if fu.event != "all" else None
-        self.lp_other = x_now @ other.params_.to_numpy() if other is not None else None
+        self.lp_other = linear_predictor(X, other.params_.to_numpy(), at) if other is not None else None
         tenure = now["duration_days"].to_numpy(float)
         hr = adjusted.hazard_ratio
         self.people = pd.DataFrame({"employee_id": now["employee_id"].to_numpy(), "tenure_days": tenure,
@@ -929,10 +934,10 @@ class _RiskParts:
             def slices(parts: list[np.ndarray]) -> list[np.ndarray]:  # people x days, a slice at a time
                 out = []
                 for part in parts:
-                    other_steps = (np.exp(self.lp_other[part])[:, None] * self.hazards_o.steps(part)
-                                   if self.hazards_o is not None else 0.0)
-                    out.append(_voluntary_probability(self.hazards_v.steps(part),
-                                                      np.exp(self.lp_unmentored[part] + log_hr), other_steps))
+                    other = self.hazards_o is not None
+                    out.append(_voluntary_probability(
+                        self.hazards_v.since(part), np.exp(self.lp_unmentored[part] + log_hr),
+                        self.hazards_o.since(part) if other else None, np.exp(self.lp_other[part]) if other else None))
                 return out
 
             # the slices shared among the cores, each core's in order
@@ -958,9 +963,9 @@ def _other_exits_model(fu: FollowUp, r: pd.DataFrame, X: PatternColumns) -> CoxR
         return None
 
 
-def _daily_hazards(fit: CoxResult, tenure: np.ndarray, horizon_days: float) -> np.ndarray:
-    """Baseline cumulative-hazard increments over each day of each person's horizon (people x days).
-    Past the longest tenure observed, the hazard stays at its average over the last observed year."""
+def _baseline(fit: CoxResult):
+    """The baseline cumulative hazard as a function of tenure (days). Past the longest tenure observed, the
+    hazard stays at its average over the last observed year."""
     base = fit.baseline_cumulative_hazard_
     times, cumulative = base["time"].to_numpy(float), base["cumulative_hazard"].to_numpy(float)
     longest = times[-1]
@@ -972,46 +977,54 @@ def _daily_hazards(fit: CoxResult, tenure: np.ndarray, horizon_days: float) -> n
         inside = np.where(at >= 0, cumulative[np.maximum(at, 0)], 0.0)
         return np.where(t > longest, cumulative[-1] + tail_rate * (t - longest), inside)
 
-    days = np.arange(0, int(round(horizon_days)) + 1, dtype=float)
-    return np.diff(H(tenure[:, None] + days[None, :]), axis=1)
+    return H
 
 
 class _DailyHazards:
-    """_daily_hazards for slices of the people: where every tenure is a whole number of days, each day's
-    step is read from the steps of one run of days covering them all (the same numbers, without looking up
-    every person's every day in the baseline hazard)."""
+    """Each person's baseline cumulative hazard since the as-of date, at the start of each day of the horizon
+    and at its end (people x days + 1), for slices of the people. Where every tenure is a whole number of days,
+    read from the baseline at each day of one run of days covering them all (the same numbers, without looking
+    up every person's every day in the baseline hazard)."""
 
     def __init__(self, fit: CoxResult, tenure: np.ndarray, horizon_days: float):
-        self.fit, self.tenure, self.horizon_days = fit, tenure, horizon_days
-        self.days = int(round(horizon_days))
+        self.H, self.tenure = _baseline(fit), tenure
+        self.days = np.arange(int(round(horizon_days)) + 1)
         self.table = None
         if len(tenure) and np.all(np.isfinite(tenure)) and np.all(tenure == np.floor(tenure)):
-            self.first = float(tenure.min())
-            grid = np.arange(self.first, float(tenure.max()) + self.days + 1)  # whole days, exactly
-            self.table = _daily_hazards(fit, grid[:1], float(len(grid) - 1))[0]
-            self.start = (tenure - self.first).astype(np.int64)
-            self.fit = None  # not needed again: the model and its rows are not kept for it
+            first = float(tenure.min())
+            self.table = self.H(np.arange(first, float(tenure.max()) + len(self.days)))  # whole days, exactly
+            self.start = (tenure - first).astype(np.int64)
+            self.H = None  # not needed again: the model and its rows are not kept for it
 
-    def steps(self, part: np.ndarray) -> np.ndarray:
+    def since(self, part: np.ndarray) -> np.ndarray:
         if self.table is None:
-            return _daily_hazards(self.fit, self.tenure[part], self.horizon_days)
-        return self.table[self.start[part][:, None] + np.arange(self.days)[None, :]]
+            out = self.H(self.tenure[part][:, None] + self.days[None, :])
+        else:
+            out = self.table[self.start[part][:, None] + self.days[None, :]]
+        out -= out[:, :1]
+        return out
 
 
-def _voluntary_probability(step_v: np.ndarray, risk_v: np.ndarray, other_steps: np.ndarray | float) -> np.ndarray:
-    """P(voluntary exit within the horizon) from daily hazard steps, each day's hazards held constant
-    (exact for the step-function baseline of a Cox model fitted on whole days): the sum over days of the chance
-    of still being employed that morning, times the chance of leaving that day, times the voluntary share."""
-    dv = risk_v[:, None] * step_v
-    total = dv + other_steps
-    alive = np.cumsum(total, axis=1)
-    alive -= total  # the days before this one
-    np.exp(np.negative(alive, out=alive), out=alive)
-    np.divide(dv, total, out=dv, where=total > 0)  # the voluntary share (0 where nothing can happen)
-    leave = np.negative(np.expm1(np.negative(total, out=total), out=total), out=total)
-    alive *= leave
-    alive *= dv
-    return alive.sum(axis=1)
+def _voluntary_probability(since_v: np.ndarray, risk_v: np.ndarray, since_o: np.ndarray | None,
+                           risk_o: np.ndarray | None) -> np.ndarray:
+    """P(voluntary exit within the horizon) from each person's baseline cumulative hazards since the as-of
+    date at each day's start (people x days + 1; `since_o`: the other exits', None without them) and their
+    relative risks, each day's hazards held constant (exact for the step-function baseline of a Cox model
+    fitted on whole days): the sum over days of the chance of still being employed that morning, times the
+    chance of leaving that day, times the voluntary share of it. The arrays given are used as workspace."""
+    voluntary = np.multiply(since_v, risk_v[:, None], out=since_v)
+    if since_o is None:
+        total = voluntary.copy()
+    else:
+        total = np.multiply(since_o, risk_o[:, None], out=since_o)
+        total += voluntary
+    share = np.diff(voluntary, axis=1)  # each day's voluntary hazard
+    day = np.diff(total, axis=1)        # and all exits'
+    np.divide(share, day, out=share, where=day > 0)  # the voluntary share (0 where nothing can happen)
+    alive = np.exp(np.negative(total[:, :-1], out=total[:, :-1]), out=total[:, :-1])  # employed that morning
+    np.negative(np.expm1(np.negative(day, out=day), out=day), out=day)  # the chance of leaving that day
+    alive *= day
+    return np.einsum("ij,ij->i", alive, share)
 
 
 # ---------------------------------------------------------------- what an unmeasured factor would need

@@ -117,8 +117,9 @@ PAIRS = tuple((a, b) for i, a in enumerate(DIMENSIONS) for b in DIMENSIONS[i + 1
 PAIR_JOIN = " · "
 
 
-def _labels(frame: pd.DataFrame, dimension: Dimension) -> pd.Series:
-    """Each row's segment: its value of the characteristic, or of both in a pair ('Sales · L2')."""
+def _labels(frame: pd.DataFrame, dimension: Dimension, categorical: bool = False) -> pd.Series:
+    """Each row's segment: its value of the characteristic, or of both in a pair ('Sales · L2'). `categorical`:
+    as codes and their labels (a pandas Categorical), when every label is a different word."""
     names = (dimension,) if isinstance(dimension, str) else dimension
     codes, words = np.zeros(len(frame), dtype=np.int64), [None]
     for n in names:  # by integer codes: each distinct label is written once, not once per row
@@ -126,8 +127,11 @@ def _labels(frame: pd.DataFrame, dimension: Dimension) -> pd.Series:
         mine = [str(u) for u in uniques] + ["not recorded"]
         codes = codes * len(mine) + np.where(found < 0, len(mine) - 1, found)
         words = [m if w is None else f"{w}{PAIR_JOIN}{m}" for w in words for m in mine]
-    present, inverse = np.unique(codes, return_inverse=True)
-    return pd.Series(np.array(words, dtype=object)[present][inverse], index=frame.index, dtype=object)
+    inverse, present = pd.factorize(codes)  # the labels present (hashed: no sort of every row)
+    labels = np.array(words, dtype=object)[present]
+    if categorical and len(set(labels)) == len(labels):
+        return pd.Series(pd.Categorical.from_codes(inverse, labels), index=frame.index)
+    return pd.Series(labels[inverse], index=frame.index, dtype=object)
 
 
 def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replacement_cost_pct: float,
@@ -189,7 +193,7 @@ def for_headline(h: Any, dimensions: tuple[Dimension, ...] = DIMENSIONS) -> list
 def _segment_effects(fu: FollowUp, dimension: Dimension) -> list[SubgroupEffect]:
     try:
         return segment_effects(fu, dimension if isinstance(dimension, str) else " and ".join(dimension),
-                               _labels(fu.rows, dimension))
+                               _labels(fu.rows, dimension, categorical=True))
     except RetentionError:
         return []
 
