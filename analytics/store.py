@@ -121,6 +121,12 @@ LEFT JOIN as_mentor am ON am.mentor_id = e.employee_id
 SELECT * FROM episodes ORDER BY employee_id
 """
 
+EPISODE_COLUMNS = ("employee_id", "department", "job_level", "location", "gender", "birth_year", "generation",
+                   "hire_year", "manager_id", "salary", "performance_rating", "hire_date", "followup_end",
+                   "duration_days", "exited", "exit_reason", "event", "mentored_from_day", "mentored", "program_type",
+                   "mentor_id", "mentor_is_employee", "mentor_is_manager", "reverse_pair", "cross_generation",
+                   "n_mentorships", "meetings", "mentor_from_day")  # EPISODES_SQL's, in its order
+
 # Counting-process rows: (0, m] unmentored then (m, T] mentored; one row when never mentored
 # or mentored from day 0. Employees with no follow-up time (T = 0) have no rows. The same
 # split serves the mentors' own retention, on the day they first mentored someone. Only the
@@ -529,13 +535,17 @@ def _params(con: duckdb.DuckDBPyConnection, as_of: date | str | None, event: str
 
 
 def episodes(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
-             event: str | None = None, cohort: Cohort | None = None) -> pd.DataFrame:
-    """One row per employee in follow-up at `as_of`, with event flags and first mentored day.
+             event: str | None = None, cohort: Cohort | None = None,
+             columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per employee in follow-up at `as_of`, with event flags and first mentored day; `columns`: only
+    these (employee_id among them), for work that needs no others (what is not asked for is not worked out).
 
     The columns of a few distinct words (FEW_VALUES: a department, a level) hold one copy of each word, shared
     by every row that has it, not a copy per row: the same frame as DuckDB's own, a fraction of the memory at
     a million rows (each word is hashed once, too, when the models group by it)."""
-    table = con.sql(EPISODES_SQL, params=_params(con, as_of, event, cohort)).to_arrow_table()
+    sql = EPISODES_SQL if columns is None else \
+        f"SELECT {', '.join(_column(c) for c in columns)} FROM ({EPISODES_SQL}) ORDER BY employee_id"
+    table = con.sql(sql, params=_params(con, as_of, event, cohort)).to_arrow_table()
     few = [name for name in FEW_VALUES if name in table.column_names]
     frame = con.from_arrow(table.drop_columns(few)).df()  # the other columns as DuckDB gives them
     for name in few:
@@ -543,6 +553,13 @@ def episodes(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
         words = np.asarray(encoded.dictionary.to_pylist() + [None], dtype=object)  # None: as DuckDB gives NULL
         frame[name] = words[encoded.indices.fill_null(len(words) - 1).to_numpy(zero_copy_only=False)]
     return frame[table.column_names]
+
+
+def _column(name: str) -> str:
+    """An episodes column's name in SQL (only the names EPISODES_SQL gives are accepted)."""
+    if not name.isidentifier() or name not in EPISODE_COLUMNS:
+        raise RetentionError(f"columns must be among {EPISODE_COLUMNS}, but had {name!r}")
+    return name
 
 
 # episode columns of a few distinct words (see episodes)

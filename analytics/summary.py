@@ -15,7 +15,7 @@ from .cohorts import Cohort, in_order
 from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
-from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, check_covariates, cross_generation_effects,
+from .models import (HEADLINE_COLUMNS, PAIR_LABELS, FollowUp, GroupCurves, ModelFit, check_covariates, cross_generation_effects,
                      e_value, exit_causes, exit_causes_by_mentoring, exit_risks, extended_km, follow_up, group_effects,
                      honest_model, landmark, logrank_test, meetings_effects, mentor_manager_effects, mentor_own_effect,
                      naive_model, other_exits_model, outcome_is_common, pair_labels, programme_effects,
@@ -78,12 +78,13 @@ def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args:
 def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None, event: str | None = None,
              assumptions: Assumptions = Assumptions(), horizon_days: int = HORIZON_DAYS,
              tau_days: int = TAU_DAYS, base: FollowUp | None = None,
-             covariates: tuple[str, ...] | None = None) -> Headline:
+             covariates: tuple[str, ...] | None = None, columns: tuple[str, ...] | None = None) -> Headline:
     """Every headline figure for a cohort; `base`: everyone's follow-up already read (see follow_up);
-    `covariates`: what the adjusted model compares on (default: everything it can)."""
+    `covariates`: what the adjusted model compares on (default: everything it can); `columns`: the
+    episodes' columns to read (see follow_up; default: all of them)."""
     covariates = None if covariates is None else check_covariates(covariates)
     progress.step("follow_up")
-    fu = follow_up(con, cohort, as_of, event, base)
+    fu = follow_up(con, cohort, as_of, event, base, columns)
     missing: dict[str, str] = {}
     progress.step("models", people=fu.n_employees, rows=len(fu.rows))
 
@@ -207,7 +208,7 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
               assumptions: Assumptions = Assumptions()) -> dict[str, Any]:
     from .where_next import for_headline  # where_next builds on this module's results
 
-    h = headline(con, cohort, as_of, event, assumptions)
+    h = headline(con, cohort, as_of, event, assumptions, columns=HEADLINE_COLUMNS)  # nothing else is read
     progress.step("where_next")
     # where to extend next, best first (exploratory): analytics/where_next.py
     return {**to_json(h), "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}

@@ -76,6 +76,20 @@ def test_episodes_follow_the_definitions(con):
     assert every.loc["C", "event"]
 
 
+def test_episodes_read_with_only_some_columns_are_the_same_columns(con):
+    """The summary reads only the columns its figures use (models.HEADLINE_COLUMNS): the same values, rows and
+    order as in the whole frame; a name that is not an episodes column is refused."""
+    from analytics.models import HEADLINE_COLUMNS
+
+    whole = store.episodes(con, as_of="2022-12-31", event="voluntary")
+    assert tuple(whole.columns) == store.EPISODE_COLUMNS
+    some = store.episodes(con, as_of="2022-12-31", event="voluntary", columns=HEADLINE_COLUMNS)
+    assert tuple(some.columns) == HEADLINE_COLUMNS
+    pd.testing.assert_frame_equal(some, whole[list(HEADLINE_COLUMNS)])
+    with pytest.raises(store.RetentionError, match="columns must be among"):
+        store.episodes(con, columns=("employee_id", "1; DROP TABLE employees"))
+
+
 def test_as_of_censors_later_exits(con):
     ep = store.episodes(con, as_of="2020-09-01").set_index("employee_id")
     assert not ep.loc["A", "exited"] and ep.loc["A", "duration_days"] == (date(2020, 9, 1) - date(2020, 1, 1)).days
