@@ -302,18 +302,35 @@ def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _kept(key: tuple, make):
-    """make(), or what it gave for the same key while that is among the last few kept."""
-    with _RISK_SETS_LOCK:
-        kept = _RISK_SETS.get(key)
-        if kept is not None:
-            _RISK_SETS.move_to_end(key)
-            return kept
-    made = make()
-    with _RISK_SETS_LOCK:
-        _RISK_SETS[key] = made
-        while len(_RISK_SETS) > _RISK_SETS_KEPT:
-            _RISK_SETS.popitem(last=False)
-    return made
+    """make(), or what it gave for the same key while that is among the last few kept. Asked for again while
+    it is being made (models side by side on the same rows), it is waited for rather than made twice."""
+    while True:
+        with _RISK_SETS_LOCK:
+            kept = _RISK_SETS.get(key)
+            if kept is not None:
+                _RISK_SETS.move_to_end(key)
+                return kept
+            making = _MAKING.get(key)
+            mine = making is None
+            if mine:
+                making = _MAKING[key] = threading.Event()
+        if not mine:
+            making.wait()  # then what it made (or, had it failed, make it here)
+            continue
+        try:
+            made = make()
+            with _RISK_SETS_LOCK:
+                _RISK_SETS[key] = made
+                while len(_RISK_SETS) > _RISK_SETS_KEPT:
+                    _RISK_SETS.popitem(last=False)
+            return made
+        finally:
+            with _RISK_SETS_LOCK:
+                del _MAKING[key]
+            making.set()
+
+
+_MAKING: dict[tuple, threading.Event] = {}  # keys being made, and how to hear when they are
 
 
 def _make_risk_sets(time, entry, status, strata) -> _RiskSets:
@@ -498,31 +515,19 @@ class PatternColumns:
         return out
 
     def product(self, matrix) -> np.ndarray:
-        """matrix @ X for a sparse (CSR) matrix: for the 0/1 columns, matrix's entries summed into one per
-        row of it and pattern (which of them go together is worked out once per matrix pattern), times the
-        patterns' values."""
-        cells, count, indptr, indices, order = self._cells_of(matrix)
-        per = sparse.csr_matrix((np.bincount(cells, weights=matrix.data, minlength=count)[order], indices, indptr),
-                                shape=(matrix.shape[0], len(self.values)))
+        """matrix @ X for a sparse (CSR) matrix: for the 0/1 columns, the matrix with each entry moved to its
+        row's pattern (a CSR matrix may hold several entries in one place: they are summed), times the
+        patterns' values; which pattern each entry goes to is worked out once per matrix pattern."""
+        key = id(matrix.indices)
+        kept = self._cells.get(key)
+        if kept is None or kept[0] is not matrix.indices:
+            kept = self._cells[key] = (matrix.indices, self.code[matrix.indices].astype(matrix.indices.dtype))
+        per = sparse.csr_matrix((matrix.data, kept[1], matrix.indptr), shape=(matrix.shape[0], len(self.values)))
         out = np.empty((matrix.shape[0], self.shape[1]))
         out[:, self.binary] = per @ self.values
         if self.rest.size:
             out[:, self.rest] = matrix @ self.other
         return out
-
-    def _cells_of(self, matrix):
-        key = id(matrix.indices)
-        kept = self._cells.get(key)
-        if kept is None or kept[0] is not matrix.indices:
-            rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-            # each entry's (row of the matrix, pattern) as one number, numbered by hashing; then the cells in
-            # CSR's order (by row: a counting sort), and for each place there, its cell
-            cells, unique = pd.factorize(rows * len(self.values) + self.code[matrix.indices])
-            place = sparse.coo_matrix((np.arange(len(unique), dtype=float), (unique // len(self.values),
-                                       unique % len(self.values))), shape=(matrix.shape[0], len(self.values))).tocsr()
-            order = place.data.astype(np.intp)
-            kept = self._cells[key] = (matrix.indices, (cells, len(unique), place.indptr, place.indices, order))
-        return kept[1]
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         """These rows, every column (rows x columns)."""

@@ -696,11 +696,12 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
             values = np.where(missing, "not recorded", values)
         codes, names = pd.factorize(values)
     mentored, event, person = r["mentored"].to_numpy(bool), r["event"].to_numpy(bool), _person_codes(fu)
-    kinds = sorted((str(names[k]), k) for k in np.unique(codes[mentored]))
     # people and exits of each kind, in one pass over the mentored rows (integer codes, not strings)
     m_codes, m_person, width = codes[mentored], person[mentored].astype(np.int64), int(person.max(initial=0)) + 1
-    pairs = np.unique(m_codes.astype(np.int64) * width + m_person)  # each (kind, person) once
-    n_people = np.bincount(pairs // width, minlength=len(names))
+    rows_of = np.bincount(m_codes, minlength=len(names))
+    kinds = sorted((str(names[k]), k) for k in np.flatnonzero(rows_of))
+    once = ~pd.Series(m_codes.astype(np.int64) * width + m_person).duplicated().to_numpy()  # each (kind, person)
+    n_people = np.bincount(m_codes[once], minlength=len(names))
     n_exits = np.bincount(m_codes, weights=event[mentored], minlength=len(names))
     out, columns = [], {}
     for kind, k in kinds:
