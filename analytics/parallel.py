@@ -26,14 +26,15 @@ def cores() -> int:
 _inside: contextvars.ContextVar[bool] = contextvars.ContextVar("inside_parallel_work", default=False)
 
 
-def each(func: Callable[[T], R], items: Iterable[T], memory_each: float = 0.0) -> list[R]:
+def each(func: Callable[[T], R], items: Iterable[T], memory_each: float = 0.0, all_at_once: bool = False) -> list[R]:
     """func(item) for every item, in the items' order, as many at a time as there are cores (and as the memory
     allowed side by side, policy.SIDE_BY_SIDE_BYTES, holds when each takes `memory_each` bytes); the first
     error raised by any is raised here (after the others have finished). Called from within such work, one at
-    a time: the cores are taken already."""
+    a time: the cores are taken already. `all_at_once`: every item started at once, the cores shared among
+    them (for a few pieces of unequal length, one waiting on another's result: none waits for a free core)."""
     items = list(items)
     fit = int(SIDE_BY_SIDE_BYTES // memory_each) if memory_each > 0 else len(items)
-    workers = 1 if _inside.get() else max(1, min(len(items), cores(), fit))
+    workers = 1 if _inside.get() else max(1, min(len(items), len(items) if all_at_once else cores(), fit))
     if workers <= 1:
         return [func(item) for item in items]
     context = contextvars.copy_context()

@@ -106,7 +106,9 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
                 other_exits_model(fu, covariates)
 
     apart: dict[str, dict[str, str]] = {"honest": {}, "simple": {}}  # each thread's reasons, merged in order below
-    adjusted, (naive, tv, curves, test), _ = parallel.each(lambda work: work(), (honest, simple, other))
+    # the other exits' model waits for the adjusted model's columns, then runs beside both chains
+    adjusted, (naive, tv, curves, test), _ = parallel.each(lambda work: work(), (honest, simple, other),
+                                                           all_at_once=True)
     both = {**apart["honest"], **apart["simple"]}
     missing.update((k, both[k]) for k in ("naive", "time_varying", "adjusted", "curves", "logrank") if k in both)
     if adjusted is not None:  # each person's risk from both (kept on the follow-up for the business case)

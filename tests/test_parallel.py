@@ -32,6 +32,22 @@ def test_results_come_back_in_the_items_order_and_side_by_side(two_cores):
     assert most[0] == 2
 
 
+def test_all_at_once_starts_every_piece_so_that_one_can_wait_on_another(two_cores):
+    """Three pieces on two cores, the first waiting for the third: started all at once, none waits for a core
+    (one at a time per core, the third would start only once the first had stopped waiting)."""
+    third_ran = threading.Event()
+
+    def work(item):
+        if item == 0:
+            assert third_ran.wait(timeout=5)
+        if item == 2:
+            third_ran.set()
+        return item
+
+    assert parallel.each(work, [0, 1, 2], all_at_once=True) == [0, 1, 2]
+    assert parallel.each(lambda i: i, [0, 1, 2], all_at_once=True) == [0, 1, 2]
+
+
 def test_work_within_work_runs_one_at_a_time(two_cores):
     pairs = []
 
