@@ -33,13 +33,13 @@ def test_results_come_back_in_the_items_order_and_side_by_side(two_cores):
 
 
 def test_all_at_once_starts_every_piece_so_that_one_can_wait_on_another(two_cores):
-    """Three pieces on two cores, the first waiting for the third: started all at once, none waits for a core
-    (one at a time per core, the third would start only once the first had stopped waiting)."""
+    """Three pieces on two cores, the first two waiting for the third: started all at once, none waits for a
+    core (one at a time per core, the third would start only once one of the others had stopped waiting)."""
     third_ran = threading.Event()
 
     def work(item):
-        if item == 0:
-            assert third_ran.wait(timeout=5)
+        if item < 2:
+            assert third_ran.wait(timeout=2)
         if item == 2:
             third_ran.set()
         return item
