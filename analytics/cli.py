@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import sys
 import threading
@@ -228,12 +229,19 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from .summary import summarise
     from .wording import briefing
 
+    # the models' libraries (statsmodels, scipy) load on a thread of their own while DuckDB reads the follow-up
+    loading = threading.Thread(target=importlib.import_module, args=("analytics.summary",), daemon=True)
+    loading.start()
     with _opened(args) as con:
         settled = store.snapshot(con, args.as_of, args.event)
-        result = summarise(con, as_of=settled.as_of, event=settled.event)
+        progress.step("follow_up")
+        read = store.read_follow_up(con, settled.as_of, settled.event, None, store.HEADLINE_COLUMNS)
+        loading.join()
+        from .summary import summarise
+
+        result = summarise(con, as_of=settled.as_of, event=settled.event, read=read)
     print(json.dumps(result, indent=2) if args.json else briefing(result))
     return 0
 

@@ -28,9 +28,7 @@ from .wording import months, pct
 CATEGORICAL = ("department", "job_level", "location", "gender", "generation", "hire_year")
 NUMERIC = ("performance_rating", "log_salary")
 CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
-# the episodes' columns the headline's figures and where to extend next read (summary.summarise)
-HEADLINE_COLUMNS = ("employee_id", "duration_days", "exited", "exit_reason", "event", "mentored", "mentored_from_day",
-                    "salary", *CATEGORICAL, *(n for n in NUMERIC if n != "log_salary"))
+HEADLINE_COLUMNS = store.HEADLINE_COLUMNS  # the episodes' columns the headline's figures read
 ROW_SLICE = 16_384  # rows written at once when a model's columns are put side by side (see _side_by_side)
 RISK_CELLS = 250_000  # person-days worked on at once for each person's risk (a slice that stays in the cache)
 
@@ -101,23 +99,20 @@ class FollowUp:
 
 def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None,
               event: str | None = None, base: FollowUp | None = None,
-              columns: tuple[str, ...] | None = None) -> FollowUp:
+              columns: tuple[str, ...] | None = None, read: tuple | None = None) -> FollowUp:
     """Read a cohort's episodes and counting-process rows from the store.
 
     `base`, everyone's follow-up read earlier for the same as-of date and event definition
     (a dashboard keeps it cached), lets a cohort be cut out of it in memory instead of read again.
     `columns`: only these of the episodes' (HEADLINE_COLUMNS: what the headline and where to extend next read),
-    for work that needs no others.
+    for work that needs no others. `read`: what store.read_follow_up gave for this cohort at this as-of date
+    and event definition (the CLI reads it while the models' libraries load).
     """
     cohort = cohort or Cohort()
     if base is not None and base.read_at(as_of, event):
         return base.subset(cohort)
     settled = store.snapshot(con, as_of, event)
-    episodes = store.episodes(con, settled.as_of, settled.event, cohort, columns)
-    rows, people = store.split_episodes_with_people(con, episodes, by_stop=True)  # the models' order
-    for frame in (episodes, rows):
-        frame["event"] = frame["event"].astype(bool)
-        frame["mentored"] = frame["mentored"].astype(bool)
+    episodes, rows, people = read or store.read_follow_up(con, settled.as_of, settled.event, cohort, columns)
     parallel.give_back_memory()  # what reading them took and let go of, before the models take theirs
     fu = FollowUp(episodes, rows, settled.as_of, settled.event, cohort, settled.as_of == settled.data_as_of)
     fu._kept["person_codes"] = people  # each row's person: their episode's position, known without hashing ids

@@ -127,6 +127,12 @@ EPISODE_COLUMNS = ("employee_id", "department", "job_level", "location", "gender
                    "mentor_id", "mentor_is_employee", "mentor_is_manager", "reverse_pair", "cross_generation",
                    "n_mentorships", "meetings", "mentor_from_day")  # EPISODES_SQL's, in its order
 
+# the columns the headline's figures and where to extend next read (summary.summarise; models.CATEGORICAL and
+# NUMERIC are among them, a test checks it): the CLI's summary reads no others
+HEADLINE_COLUMNS = ("employee_id", "duration_days", "exited", "exit_reason", "event", "mentored", "mentored_from_day",
+                    "salary", "department", "job_level", "location", "gender", "generation", "hire_year",
+                    "performance_rating")
+
 # Counting-process rows: (0, m] unmentored then (m, T] mentored; one row when never mentored
 # or mentored from day 0. Employees with no follow-up time (T = 0) have no rows. The same
 # split serves the mentors' own retention, on the day they first mentored someone. Only the
@@ -606,6 +612,18 @@ def split_episodes_with_people(con: duckdb.DuckDBPyConnection, episodes: pd.Data
     for name in ("start", "stop", "event", "mentored"):
         rows[name] = split[name].to_numpy()
     return rows, split["row"].to_numpy().astype(np.int64)
+
+
+def read_follow_up(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str, cohort: Cohort | None = None,
+                   columns: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """A cohort's episodes and counting-process rows in the models' order (models.follow_up), with each row's
+    person, at a settled as-of date and event definition (see snapshot)."""
+    episodes_ = episodes(con, as_of, event, cohort, columns)
+    rows, people = split_episodes_with_people(con, episodes_, by_stop=True)  # the models' order
+    for frame in (episodes_, rows):
+        frame["event"] = frame["event"].astype(bool)
+        frame["mentored"] = frame["mentored"].astype(bool)
+    return episodes_, rows, people
 
 
 def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None,

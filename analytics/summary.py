@@ -78,13 +78,16 @@ def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args:
 def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None, event: str | None = None,
              assumptions: Assumptions = Assumptions(), horizon_days: int = HORIZON_DAYS,
              tau_days: int = TAU_DAYS, base: FollowUp | None = None,
-             covariates: tuple[str, ...] | None = None, columns: tuple[str, ...] | None = None) -> Headline:
+             covariates: tuple[str, ...] | None = None, columns: tuple[str, ...] | None = None,
+             read: tuple | None = None) -> Headline:
     """Every headline figure for a cohort; `base`: everyone's follow-up already read (see follow_up);
     `covariates`: what the adjusted model compares on (default: everything it can); `columns`: the
-    episodes' columns to read (see follow_up; default: all of them)."""
+    episodes' columns to read (see follow_up; default: all of them); `read`: the follow-up read already
+    (store.read_follow_up)."""
     covariates = None if covariates is None else check_covariates(covariates)
-    progress.step("follow_up")
-    fu = follow_up(con, cohort, as_of, event, base, columns)
+    if read is None:
+        progress.step("follow_up")
+    fu = follow_up(con, cohort, as_of, event, base, columns, read)
     missing: dict[str, str] = {}
     progress.step("models", people=fu.n_employees, rows=len(fu.rows))
 
@@ -207,10 +210,12 @@ def to_json(h: Headline) -> dict[str, Any]:
 
 
 def summarise(con, as_of: date | str | None = None, event: str | None = None, cohort: Cohort | None = None,
-              assumptions: Assumptions = Assumptions()) -> dict[str, Any]:
+              assumptions: Assumptions = Assumptions(), read: tuple | None = None) -> dict[str, Any]:
+    """The headline figures and where to extend next, as one JSON-ready dict; `read`: the follow-up read
+    already with store.read_follow_up (HEADLINE_COLUMNS; the CLI reads it while this module loads)."""
     from .where_next import for_headline  # where_next builds on this module's results
 
-    h = headline(con, cohort, as_of, event, assumptions, columns=HEADLINE_COLUMNS)  # nothing else is read
+    h = headline(con, cohort, as_of, event, assumptions, columns=HEADLINE_COLUMNS, read=read)  # nothing else read
     progress.step("where_next")
     # where to extend next, best first (exploratory): analytics/where_next.py
     return {**to_json(h), "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
