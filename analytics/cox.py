@@ -14,8 +14,11 @@ Three statsmodels traps are handled here (each has a test):
 
 Speed: PHReg's efron_loglike/gradient/hessian loop in Python over every event time and
 its constructor loops over every row, so fits use `_EfronPHReg`, a PHReg whose
-derivatives are vectorised (see its docstring); statsmodels still runs Newton and the
-inference.  Same numbers as PHReg to rounding (tests/test_cox_speed.py).
+derivatives are vectorised (see its docstring) and whose Newton loop takes statsmodels'
+steps but stops one evaluation sooner (see its `fit`); statsmodels' PHRegResults carries
+the inference.  A model of characteristics can hold its columns by pattern
+(`PatternColumns`: no rows x columns block at a million rows).  Same numbers as PHReg
+to 1e-9 (tests/test_cox_speed.py).
 
 The proportional-hazards test follows R >= 3.0 cox.zph: a score test for adding
 x * g(t) at the fitted beta.  Methods and sources: docs/methods.md.
