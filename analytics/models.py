@@ -197,7 +197,7 @@ def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclu
         if name in exclude:
             continue
         if name in CATEGORICAL:  # integer codes (-1: not recorded): string operations over every row are slow
-            codes, _ = pd.factorize(frame[name].to_numpy())
+            codes, uniques = factorized = pd.factorize(frame[name].to_numpy())
             people = codes[first]
             missing, distinct = float(np.mean(people < 0)), np.unique(people[people >= 0]).size
         else:
@@ -215,7 +215,7 @@ def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclu
             dropped[name] = "the same for everyone"
             continue
         if name in CATEGORICAL:
-            block, small, references[name] = _categorical_columns(frame, name, first)
+            block, small, references[name] = _categorical_columns(frame, name, first, factorized)
             if small:
                 pooled[name] = small
         else:
@@ -270,10 +270,10 @@ def _categorical(data: pd.DataFrame, name: str, first: np.ndarray | None = None)
     return pd.DataFrame(dict(pairs), index=data.index).astype(float), small, reference
 
 
-def _categorical_columns(data: pd.DataFrame, name: str, first: np.ndarray | None = None
+def _categorical_columns(data: pd.DataFrame, name: str, first: np.ndarray | None = None, factorized=None
                          ) -> tuple[list[tuple[str, np.ndarray]], list[str], str]:
     # Factorize once and work on integer codes: string operations over every row are slow at 10^5 rows.
-    codes, uniques = pd.factorize(data[name].to_numpy())
+    codes, uniques = pd.factorize(data[name].to_numpy()) if factorized is None else factorized
     names = np.array([str(u) for u in uniques] + ["(not recorded)"], dtype=object)
     codes = np.where(codes < 0, len(uniques), codes)
     person_codes = codes[~data["employee_id"].duplicated().to_numpy() if first is None else first]
@@ -921,6 +921,8 @@ class _RiskParts:
                                     "mentored": now["mentored"].to_numpy(bool), "salary": now["salary"].to_numpy(float)})
         self.effects = {"p_unmentored": 0.0, "p_mentored": np.log(hr.estimate), "p_mentored_lower": np.log(hr.lower),
                         "p_mentored_upper": np.log(hr.upper)}
+        # both models' baseline hazards (each a pass over every row), side by side
+        parallel.each(lambda model: model.baseline_cumulative_hazard_, [m for m in (fit, other) if m is not None])
         self.hazards_v = _DailyHazards(fit, tenure, horizon_days)
         self.hazards_o = _DailyHazards(other, tenure, horizon_days) if other is not None else None
         self.parts = np.array_split(np.arange(len(tenure)),

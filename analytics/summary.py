@@ -91,17 +91,14 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     missing: dict[str, str] = {}
     progress.step("models", people=fu.n_employees, rows=len(fu.rows))
 
-    def honest() -> ModelFit | None:  # the adjusted model and its E-value
-        adjusted = _attempt(apart["honest"], "adjusted", lambda f: honest_model(f, covariates), fu)
-        if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
-            adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, outcome_is_common(fu)))
-        return adjusted
+    def honest() -> ModelFit | None:  # the adjusted model
+        return _attempt(apart["honest"], "adjusted", lambda f: honest_model(f, covariates), fu)
 
-    def simple() -> tuple:  # the naive and time-varying models, the curves and the log-rank test
+    def simple() -> tuple:  # the naive and time-varying models, the curves, the log-rank test, how common exits are
         m = apart["simple"]
         curves = _attempt(m, "curves", extended_km, fu)
         return (_attempt(m, "naive", naive_model, fu), _attempt(m, "time_varying", time_varying_model, fu),
-                curves, _attempt(m, "logrank", logrank_test, fu) if curves else None)
+                curves, _attempt(m, "logrank", logrank_test, fu) if curves else None, outcome_is_common(fu))
 
     def other() -> None:  # the other exits' model, on the adjusted model's columns, for each person's risk
         if fu.event != "all":
@@ -110,8 +107,10 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
 
     apart: dict[str, dict[str, str]] = {"honest": {}, "simple": {}}  # each thread's reasons, merged in order below
     # the other exits' model waits for the adjusted model's columns, then runs beside both chains
-    adjusted, (naive, tv, curves, test), _ = parallel.each(lambda work: work(), (honest, simple, other),
-                                                           all_at_once=True)
+    adjusted, (naive, tv, curves, test, common), _ = parallel.each(lambda work: work(), (honest, simple, other),
+                                                                   all_at_once=True)
+    if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
+        adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, common))
     both = {**apart["honest"], **apart["simple"]}
     missing.update((k, both[k]) for k in ("naive", "time_varying", "adjusted", "curves", "logrank") if k in both)
     if adjusted is not None:  # each person's risk from both (kept on the follow-up for the business case)
