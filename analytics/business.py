@@ -207,7 +207,7 @@ def mentored_exit_probability(p0: Any, hazard_ratio: float) -> Any:
     return -np.expm1(hazard_ratio * np.log1p(-np.asarray(p0, dtype=float)))
 
 
-def avoided_exits(risks: tuple[float, ...], hazard_ratio: float) -> float:
+def avoided_exits(risks: tuple[float, ...] | np.ndarray, hazard_ratio: float) -> float:
     """Expected exits mentoring avoids among people with these unmentored chances of leaving."""
     p0 = np.asarray(risks, dtype=float)
     return float((p0 - mentored_exit_probability(p0, hazard_ratio)).sum()) if p0.size else 0.0

@@ -154,7 +154,7 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
     # each dimension's own model, side by side (they share the headline's risk sets and start at its estimates)
     # each model reads the headline's columns where they are and holds a column of its own per group (at
     # most the groups its characteristics make), with a few of the rows' worth besides while it is fitted
-    groups = max((math.prod(fu.rows[n].nunique(dropna=False) for n in ((d,) if isinstance(d, str) else d))
+    groups = max((math.prod(fu.episodes[n].nunique(dropna=False) for n in ((d,) if isinstance(d, str) else d))
                   for d in dimensions), default=0)
     memory = len(fu.rows) * 8.0 * (min(groups, len(adjusted.result.params_) + 20) + 4) * 1.5
     models = (parallel.each(lambda d: _segment_effects(fu, d), dimensions, memory_each=memory) if shrunk
@@ -168,7 +168,7 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
                 continue
             effect = by_group.get(str(group), Shrunk(None, None, overall, overall_se, 0.0))
             est, lo, hi = effect.hazard_ratio()
-            risks = tuple(part["p_unmentored"].to_numpy(float))
+            risks = part["p_unmentored"].to_numpy(float)
             avoided = Range(*(PER * avoided_exits(risks, h) / len(risks) for h in (est, hi, lo)))
             salary = part["salary"].mean() if part["salary"].notna().any() else average_salary
             value = None if salary is None or pd.isna(salary) else Range(
