@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 import pandas as pd
 from scipy import stats
 
@@ -1004,7 +1005,7 @@ class _DailyHazards:
         if self.table is None:
             out = self.H(self.tenure[part][:, None] + self.days[None, :])
         else:
-            out = self.table[self.start[part][:, None] + self.days[None, :]]
+            out = sliding_window_view(self.table, len(self.days))[self.start[part]]  # each one's run of days
         out -= out[:, :1]
         return out
 
@@ -1015,7 +1016,8 @@ def _voluntary_probability(since_v: np.ndarray, risk_v: np.ndarray, since_o: np.
     date at each day's start (people x days + 1; `since_o`: the other exits', None without them) and their
     relative risks, each day's hazards held constant (exact for the step-function baseline of a Cox model
     fitted on whole days): the sum over days of the chance of still being employed that morning, times the
-    chance of leaving that day, times the voluntary share of it. The arrays given are used as workspace."""
+    chance of leaving that day, times the voluntary share of it; the first two together are S(d-1) - S(d), the
+    chance of being employed that morning and not the next. The arrays given are used as workspace."""
     voluntary = np.multiply(since_v, risk_v[:, None], out=since_v)
     if since_o is None:
         total = voluntary.copy()
@@ -1025,10 +1027,9 @@ def _voluntary_probability(since_v: np.ndarray, risk_v: np.ndarray, since_o: np.
     share = np.diff(voluntary, axis=1)  # each day's voluntary hazard
     day = np.diff(total, axis=1)        # and all exits'
     np.divide(share, day, out=share, where=day > 0)  # the voluntary share (0 where nothing can happen)
-    alive = np.exp(np.negative(total[:, :-1], out=total[:, :-1]), out=total[:, :-1])  # employed that morning
-    np.negative(np.expm1(np.negative(day, out=day), out=day), out=day)  # the chance of leaving that day
-    alive *= day
-    return np.einsum("ij,ij->i", alive, share)
+    alive = np.exp(np.negative(total, out=total), out=total)  # still employed each morning, and the last evening
+    leave = np.subtract(alive[:, :-1], alive[:, 1:], out=day)  # employed that morning and not the next
+    return np.einsum("ij,ij->i", leave, share)
 
 
 # ---------------------------------------------------------------- what an unmeasured factor would need
