@@ -439,7 +439,7 @@ class PatternColumns:
         self.shape = (len(self.code), self.binary.size + self.rest.size)
         if len(self.names) != self.shape[1] or sorted([*self.binary, *self.rest]) != list(range(self.shape[1])):
             raise SurvivalDataError(f"pattern columns have {self.shape[1]} columns but {len(self.names)} names")
-        self._cells: dict = {}
+        self._entry_patterns: dict = {}  # per sparse matrix pattern: each entry's row's pattern
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -522,9 +522,9 @@ class PatternColumns:
         row's pattern (a CSR matrix may hold several entries in one place: they are summed), times the
         patterns' values; which pattern each entry goes to is worked out once per matrix pattern."""
         key = id(matrix.indices)
-        kept = self._cells.get(key)
+        kept = self._entry_patterns.get(key)
         if kept is None or kept[0] is not matrix.indices:
-            kept = self._cells[key] = (matrix.indices, self.code[matrix.indices].astype(matrix.indices.dtype))
+            kept = self._entry_patterns[key] = (matrix.indices, self.code[matrix.indices].astype(matrix.indices.dtype))
         per = sparse.csr_matrix((matrix.data, kept[1], matrix.indptr), shape=(matrix.shape[0], len(self.values)))
         out = np.empty((matrix.shape[0], self.shape[1]))
         out[:, self.binary] = per @ self.values

@@ -200,7 +200,7 @@ def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclu
         if name in CATEGORICAL:  # integer codes (-1: not recorded): string operations over every row are slow
             codes, uniques = factorized = pd.factorize(frame[name].to_numpy())
             people = codes[first]
-            missing, distinct = float(np.mean(people < 0)), np.unique(people[people >= 0]).size
+            missing, distinct = float(np.mean(people < 0)) if people.size else 1.0, np.unique(people[people >= 0]).size
         else:
             values = frame["salary" if name == "log_salary" else name].to_numpy(dtype=float, na_value=np.nan)
             if name == "log_salary":
@@ -208,7 +208,8 @@ def _design_columns(frame: pd.DataFrame, covariates=CATEGORICAL + NUMERIC, exclu
                     values = np.log(values)
             people = values[first]
             recorded = people[~np.isnan(people)]
-            missing, distinct = float(np.mean(np.isnan(people))), np.unique(recorded).size if recorded.size else 0
+            missing = float(np.mean(np.isnan(people))) if people.size else 1.0  # (nobody: nothing recorded)
+            distinct = np.unique(recorded).size if recorded.size else 0
         if missing > MAX_MISSING_SHARE:
             dropped[name] = f"missing for {pct(missing)} of people"
             continue

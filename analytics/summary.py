@@ -98,7 +98,13 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
         m = apart["simple"]
         curves = _attempt(m, "curves", extended_km, fu)
         return (_attempt(m, "naive", naive_model, fu), _attempt(m, "time_varying", time_varying_model, fu),
-                curves, _attempt(m, "logrank", logrank_test, fu) if curves else None, outcome_is_common(fu))
+                curves, _attempt(m, "logrank", logrank_test, fu) if curves else None, how_common())
+
+    def how_common() -> bool | RetentionError:  # for the E-value; what it raises counts only if the adjusted model fits
+        try:
+            return outcome_is_common(fu)
+        except RetentionError as exc:
+            return exc
 
     def other() -> None:  # the other exits' model, on the adjusted model's columns, for each person's risk
         if fu.event != "all":
@@ -110,6 +116,8 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     adjusted, (naive, tv, curves, test, common), _ = parallel.each(lambda work: work(), (honest, simple, other),
                                                                    all_at_once=True)
     if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
+        if isinstance(common, RetentionError):
+            raise common
         adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, common))
     both = {**apart["honest"], **apart["simple"]}
     missing.update((k, both[k]) for k in ("naive", "time_varying", "adjusted", "curves", "logrank") if k in both)

@@ -86,6 +86,19 @@ def test_nobody_mentored(tmp_path):
     assert "No honest estimate" in briefing(result)
 
 
+@pytest.mark.filterwarnings("error")
+def test_a_cohort_of_nobody_says_why_without_a_warning(tmp_path):
+    """Every chain of the headline (the adjusted model, the simple models, the other exits' model beside
+    them) on a filter that leaves nobody: each figure missing with its reason, and nothing numpy warns about."""
+    from analytics.cohorts import Cohort
+    from analytics.summary import headline
+
+    con = load(tmp_path, *company(mentored={i: 20 for i in range(0, 40, 2)}))
+    h = headline(con, Cohort(department=("Z",)), AS_OF)
+    assert h.adjusted is None and h.naive is None and h.curves is None
+    assert "nobody in scope" in h.missing["adjusted"]
+
+
 def test_everybody_mentored_from_hire(tmp_path):
     con = load(tmp_path, *company(mentored={i: 0 for i in range(40)}))
     result = summarise(con, AS_OF)
