@@ -491,18 +491,21 @@ class PatternColumns:
         G[0, K] = G[K, 0] = self.other.sum(axis=0)
         G[np.ix_(B, B)] = self.values.T @ (self.values * n[:, None])
         if K.size:
-            by_pattern = np.column_stack([np.bincount(self.code, weights=c, minlength=len(self.values))
-                                          for c in self.other.T])
-            G[np.ix_(B, K)] = self.values.T @ by_pattern
+            G[np.ix_(B, K)] = self.values.T @ _pattern_sums(self.code, len(self.values), self.other)
             G[np.ix_(K, B)] = G[np.ix_(B, K)].T
             G[np.ix_(K, K)] = self.other.T @ self.other
         return G
 
     def __matmul__(self, params: np.ndarray) -> np.ndarray:
+        return self.linear(params)
+
+    def linear(self, params: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """X params, at every row or these: each pattern's value read for each row, plus the other columns'."""
         params = np.asarray(params, dtype=float)
-        out = (self.values @ params[self.binary])[self.code]
+        code, other = (self.code, self.other) if rows is None else (self.code[rows], self.other[rows])
+        out = (self.values @ params[self.binary])[code]
         if self.rest.size:
-            out += self.other @ params[self.rest]
+            out += other @ params[self.rest]
         return out
 
     def mean(self) -> np.ndarray:
@@ -543,9 +546,6 @@ class PatternColumns:
         """Every row and column (what a model held by pattern avoids writing; cox.zph's terms use it)."""
         return self.take(np.arange(self.shape[0]))
 
-    def rows(self, lo: int, hi: int, centre: np.ndarray) -> np.ndarray:
-        return self.take(np.arange(lo, min(hi, self.shape[0]))) - centre
-
     def patterns(self, centre: np.ndarray) -> "_Patterns":
         return _Patterns(self.code, len(self.values), self.binary, self.rest, self.values - centre[self.binary],
                          self.other - centre[self.rest])
@@ -558,15 +558,14 @@ def pattern_first_rows(code: np.ndarray, count: int) -> np.ndarray:
     return first
 
 
+def _pattern_sums(code: np.ndarray, count: int, columns: np.ndarray) -> np.ndarray:
+    """Each pattern's sums of these columns (rows x k): patterns x k."""
+    return np.column_stack([np.bincount(code, weights=c, minlength=count) for c in columns.T])
+
+
 def linear_predictor(X, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """X params at these rows, for a model's columns (PatternColumns or an array)."""
-    if isinstance(X, PatternColumns):
-        params = np.asarray(params, dtype=float)
-        out = (X.values @ params[X.binary])[X.code[rows]]
-        if X.rest.size:
-            out += X.other[rows] @ params[X.rest]
-        return out
-    return X[rows] @ params
+    return X.linear(params, rows) if isinstance(X, PatternColumns) else X[rows] @ params
 
 
 def dense_columns(X, rows: np.ndarray | None = None) -> np.ndarray:
@@ -642,9 +641,7 @@ class _Patterns:
         out[np.ix_(B, B)] = F.T @ (F * np.bincount(self.code, weights=v, minlength=self.count)[:, None])
         if K.size:
             vC = self.C * v[:, None]
-            W = np.column_stack([np.bincount(self.code, weights=vC[:, m], minlength=self.count)
-                                 for m in range(K.size)])
-            out[np.ix_(B, K)] = F.T @ W
+            out[np.ix_(B, K)] = F.T @ _pattern_sums(self.code, self.count, vC)
             out[np.ix_(K, B)] = out[np.ix_(B, K)].T
             out[np.ix_(K, K)] = self.C.T @ vC
         return out

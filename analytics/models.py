@@ -29,7 +29,6 @@ from .wording import months, pct
 CATEGORICAL = ("department", "job_level", "location", "gender", "generation", "hire_year")
 NUMERIC = ("performance_rating", "log_salary")
 CAUSES = {"voluntary": 1, "involuntary": 2}  # anything else that ends employment is 3
-HEADLINE_COLUMNS = store.HEADLINE_COLUMNS  # the episodes' columns the headline's figures read
 ROW_SLICE = 16_384  # rows written at once when a model's columns are put side by side (see _side_by_side)
 RISK_CELLS = 250_000  # person-days worked on at once for each person's risk (a slice that stays in the cache)
 
@@ -105,7 +104,7 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
 
     `base`, everyone's follow-up read earlier for the same as-of date and event definition
     (a dashboard keeps it cached), lets a cohort be cut out of it in memory instead of read again.
-    `columns`: only these of the episodes' (HEADLINE_COLUMNS: what the headline and where to extend next read),
+    `columns`: only these of the episodes' (store.HEADLINE_COLUMNS: what the headline and where to extend next read),
     for work that needs no others. `read`: what store.read_follow_up gave for this cohort at this as-of date
     and event definition (the CLI reads it while the models' libraries load).
     """

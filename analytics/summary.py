@@ -15,7 +15,7 @@ from .cohorts import Cohort, in_order
 from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
-from .models import (HEADLINE_COLUMNS, PAIR_LABELS, FollowUp, GroupCurves, ModelFit, check_covariates, cross_generation_effects,
+from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, check_covariates, cross_generation_effects,
                      e_value, exit_causes, exit_causes_by_mentoring, exit_risks, extended_km, follow_up, group_effects,
                      honest_model, landmark, logrank_test, meetings_effects, mentor_manager_effects, mentor_own_effect,
                      naive_model, other_exits_model, outcome_is_common, pair_labels, programme_effects,
@@ -219,10 +219,10 @@ def to_json(h: Headline) -> dict[str, Any]:
 def summarise(con, as_of: date | str | None = None, event: str | None = None, cohort: Cohort | None = None,
               assumptions: Assumptions = Assumptions(), read: tuple | None = None) -> dict[str, Any]:
     """The headline figures and where to extend next, as one JSON-ready dict; `read`: the follow-up read
-    already with store.read_follow_up (HEADLINE_COLUMNS; the CLI reads it while this module loads)."""
+    already with store.read_follow_up (store.HEADLINE_COLUMNS; the CLI reads it while this module loads)."""
     from .where_next import for_headline  # where_next builds on this module's results
 
-    h = headline(con, cohort, as_of, event, assumptions, columns=HEADLINE_COLUMNS, read=read)  # nothing else read
+    h = headline(con, cohort, as_of, event, assumptions, columns=store.HEADLINE_COLUMNS, read=read)  # nothing else read
     progress.step("where_next")
     # where to extend next, best first (exploratory): analytics/where_next.py
     return {**to_json(h), "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
