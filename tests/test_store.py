@@ -94,6 +94,24 @@ def test_episodes_read_with_only_some_columns_are_the_same_columns(con):
         store.episodes(con, columns=("employee_id", "1; DROP TABLE employees"))
 
 
+@pytest.mark.parametrize("columns", [("employee_id", "mentor_from_day", "meetings"),  # the counts and own mentoring
+                                     ("department", "employee_id", "n_mentorships"),  # in the order asked for
+                                     ("employee_id", "salary")])                      # no event, no $event
+def test_a_few_columns_are_worked_out_without_the_others(con, columns):
+    """Only the joins the columns asked for need are in the query (the headline's: neither the counts nor the
+    mentors' own first mentoring, about a tenth of a second at a million); the values are the whole frame's."""
+    whole = store.episodes(con, as_of="2022-12-31", event="all")
+    some = store.episodes(con, as_of="2022-12-31", event="all", columns=columns)
+    pd.testing.assert_frame_equal(some, whole[list(columns)])
+    sql = store.episodes_sql(columns)
+    assert ("totals AS" in sql) == bool({"n_mentorships", "meetings"} & set(columns))
+    assert ("as_mentor AS" in sql) == ("mentor_from_day" in columns)
+    assert ("$event" in sql) == ("event" in columns)
+    headline = store.episodes_sql(store.HEADLINE_COLUMNS)
+    assert "totals AS" not in headline and "as_mentor AS" not in headline
+    assert all(f"{name} AS" in store.EPISODES_SQL for name in ("totals", "as_mentor"))
+
+
 def test_as_of_censors_later_exits(con):
     ep = store.episodes(con, as_of="2020-09-01").set_index("employee_id")
     assert not ep.loc["A", "exited"] and ep.loc["A", "duration_days"] == (date(2020, 9, 1) - date(2020, 1, 1)).days
@@ -244,6 +262,28 @@ def test_python_dash_m_runs_as_a_program(tmp_path):
     assert run.stdout == ""
 
 
+def test_the_program_loads_its_libraries_without_the_collector_then_turns_it_on(tmp_path):
+    """`python -m analytics` starts with Python's cyclic garbage collector off while the libraries load (a tenth
+    of a second of the summary's two), and every command turns it back on, with what was loaded set aside from
+    its passes; a process that kept it on (a test, a notebook) is left as it was."""
+    db = tmp_path / "r.duckdb"
+    c = store.connect(db)
+    store.load_demo(c, n_employees=400)
+    c.close()
+    probe = ("import contextlib, gc, io, sys; gc.disable(); from analytics.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    code = main(sys.argv[1:])\n"
+             "print(code, gc.isenabled(), gc.get_freeze_count() > 0)")
+    for command in (["summary", "--json"], ["history"]):
+        run = subprocess.run([sys.executable, "-c", probe, *command, "--db", str(db)], capture_output=True,
+                             text=True, cwd=ROOT)
+        assert run.stdout.split() == ["0", "True", "True"], (command, run.stderr)
+    kept_on = subprocess.run([sys.executable, "-c", probe.replace("gc.disable(); ", ""), "history", "--db", str(db)],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert kept_on.stdout.split() == ["0", "True", "False"], kept_on.stderr
+    assert "gc.disable()" in (ROOT / "analytics" / "__main__.py").read_text()
+
+
 def test_counting_process_rows(con):
     rows = store.counting_rows(con, as_of="2022-12-31", event="voluntary")
     got = {k: g[["start", "stop", "event", "mentored"]].values.tolist() for k, g in rows.groupby("employee_id")}
@@ -310,6 +350,19 @@ def test_split_of_read_episodes_equals_the_split_in_the_store(con, who):
     episodes = store.episodes(con, "2022-12-31").set_index("employee_id")
     carried = episodes.loc[split["employee_id"], ["department", "hire_date"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(split[["department", "hire_date"]], carried)  # each row keeps its person's covariates
+
+
+def test_every_column_is_carried_to_the_rows_with_its_type(con):
+    """The rows take each column of the episodes, column by column, at their person's position: words, dates,
+    numbers and pandas' own types (Int64 with its missing days) as they were."""
+    episodes = store.episodes(con, "2022-12-31")
+    rows, people = store.split_episodes_with_people(con, episodes, by_stop=True)
+    carried = [c for c in episodes.columns if c not in ("event", "mentored")]
+    assert list(rows.columns) == carried + ["start", "stop", "event", "mentored"]
+    assert isinstance(rows.index, pd.RangeIndex) and len(rows) == len(people)
+    expected = episodes.iloc[people][carried].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows[carried], expected)
+    assert str(rows["mentored_from_day"].dtype) == "Int64" and rows["mentored_from_day"].isna().any()
 
 
 def test_a_single_row_lookup_leaves_the_connection_free_for_later_work(con):
