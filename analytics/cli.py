@@ -224,7 +224,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     with _opened(args) as con:
         report = store.undo(con)
-    print(f"{report['undo']}: {report['employees']} employees, {report['mentorships']} mentorships. "
+    print(f"{report['undo']}: {report['employees']['loaded']} employees, {report['mentorships']['loaded']} mentorships. "
           "This can be undone too.")
     return 0
 

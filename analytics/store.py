@@ -263,7 +263,8 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
     report = plan.report()
     mentorships = plan.mentorships.frame.copy()
     mentorships.insert(0, "mentorship_id", range(1, len(mentorships) + 1))
-    metadata = {"vocabulary": _merged_vocabulary(vocabulary(con), plan.vocabulary()), **(metadata or {})}
+    metadata = {"vocabulary": _merged_vocabulary(vocabulary(con), plan.vocabulary()), **(metadata or {}),
+                "load_report": report}  # travels with the data: kept, saved and brought back by undo with it
     con.begin()
     try:
         load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM load_history")[0]
@@ -365,8 +366,7 @@ def undo(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             con.execute(f"DROP TABLE saved.{table}_{int(back_to)}")
         counts = first_row(con, "SELECT (SELECT count(*) FROM employees), (SELECT count(*) FROM mentorships), "
                                 "(SELECT count(*) FROM rejects)")
-        report = {"undo": f"back to the data before load {back_to}", "employees": counts[0],
-                  "mentorships": counts[1]}
+        report = _state_report(con, f"back to the data before load {back_to}")
         con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             load_id, datetime.now(timezone.utc).replace(tzinfo=None), "undo", f"(as before load {back_to})",
             f"(as before load {back_to})", counts[0], counts[1], counts[2], json.dumps(report)])
@@ -374,6 +374,21 @@ def undo(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     except Exception:
         con.rollback()
         raise
+    return report
+
+
+def _state_report(con: duckdb.DuckDBPyConnection, undo: str) -> dict[str, Any]:
+    """An undo's record, a full one like a load's: the report of the load that made the data brought back (its
+    readings of reasons and programmes, columns not used, warnings), with the rows loaded and set aside per file
+    counted from the tables themselves, so it holds even for data kept before reports travelled with it."""
+    made_by = metadata(con, "load_report")
+    report = dict(made_by) if isinstance(made_by, dict) else {}
+    set_aside = dict(con.execute("SELECT table_name, count(*) FROM rejects GROUP BY table_name").fetchall())
+    for table in ("employees", "mentorships"):
+        loaded = first_row(con, f"SELECT count(*) FROM main.{table}")[0]  # names from the code, never the user
+        report[table] = {**(report.get(table) if isinstance(report.get(table), dict) else {}),
+                         "loaded": int(loaded), "rejected": int(set_aside.get(table, 0))}
+    report["undo"] = undo
     return report
 
 
@@ -697,10 +712,12 @@ FROM employee_facts f WHERE f.hire_date <= $as_of AND {EXITED}"""
 
 def quality_counts(con: duckdb.DuckDBPyConnection, as_of: date | str) -> QualityCounts:
     """What the last load set aside, and how many exits up to the as-of date have no clear reason."""
-    last = first_row(con, "SELECT report FROM load_history ORDER BY load_id DESC LIMIT 1")
-    report = json.loads(last[0]) if last else {}
-    set_aside = {t: (report[t]["rejected"], report[t]["loaded"] + report[t]["rejected"])
-                 for t in ("employees", "mentorships") if t in report}
+    set_aside = {}
+    if has_data(con):  # counted from the data in place, whatever load or undo put it there
+        rejected = dict(con.execute("SELECT table_name, count(*) FROM rejects GROUP BY table_name").fetchall())
+        for table in ("employees", "mentorships"):
+            loaded = first_row(con, f"SELECT count(*) FROM main.{table}")[0]
+            set_aside[table] = (int(rejected.get(table, 0)), int(loaded) + int(rejected.get(table, 0)))
     exits, no_reason, other = first_row(con, QUALITY_SQL, {"as_of": as_date(as_of)})
     return QualityCounts(set_aside, int(exits), int(no_reason), int(other))
 
