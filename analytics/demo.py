@@ -82,6 +82,7 @@ MENTORING_LOG_RATE = {
     "generation": {"Boomer": -0.30, "Gen X": -0.10, "Millennial": 0.0, "Gen Z": 0.10},
 }
 MENTORING_LOG_RATE_PER_RATING_POINT = 0.70  # high performers are mentored sooner
+UPTAKE_PARTS = ("department", "job_level", "generation", "performance_rating")  # scaled by confounding(_by)
 MENTORING_MIN_DAYS_AFTER_HIRE = 30
 PROGRAM_SHARE = {"traditional": 0.42, "lateral": 0.18, "group": 0.16, "external": 0.14, "reverse": 0.10}
 REVERSE_MIN_MENTEE_AGE = 35.0  # reverse mentoring is offered to mentees aged 35+ at start
@@ -141,6 +142,12 @@ class DemoConfig:
     involuntary_rate: float = 0.035         # reference person's involuntary exits per year
     uptake_shape: float = 0.45              # Weibull shape of time to first mentorship; < 1: mostly early
     confounding: float = 1.0                # scales MENTORING_LOG_RATE; 0 = uptake unrelated to covariates
+    uptake_window_days: int | None = None   # mentoring starts only within this many days of becoming eligible
+                                            # (an onboarding programme: little immortal time); None: any time
+    # a part of the uptake model's own scale in place of `confounding` (parts: department, job_level, generation,
+    # performance_rating); a negative scale reverses that part: remedial mentoring, going sooner to low performers
+    # or juniors, who leave more (negative confounding)
+    confounding_by: Mapping[str, float] = field(default_factory=dict)
     manager_mentor_share: float = 0.25      # share of traditional mentorships where the mentor is the manager
     second_mentorship_share: float = 0.20   # share of mentees offered a second, later mentorship
     # a department's own factor on the mentoring effect (1 where not given): segments with a known effect of
@@ -176,7 +183,17 @@ class DemoConfig:
             if not 0 <= value < 1:
                 raise DemoConfigError(f"{name} must be in [0, 1), but was {value!r}")
         if not (math.isfinite(self.confounding) and self.confounding >= 0):
-            raise DemoConfigError(f"confounding must be a non-negative number, but was {self.confounding!r}")
+            raise DemoConfigError(f"confounding must be a non-negative number, but was {self.confounding!r} "
+                                  "(confounding_by takes a negative scale for a part)")
+        window = self.uptake_window_days
+        if window is not None and not (isinstance(window, (int, np.integer)) and not isinstance(window, bool)
+                                       and window >= 1):
+            raise DemoConfigError(f"uptake_window_days must be None or an integer >= 1, but was {window!r}")
+        scales = {k: float(v) for k, v in self.confounding_by.items()}
+        if set(scales) - set(UPTAKE_PARTS) or not all(math.isfinite(v) for v in scales.values()):
+            raise DemoConfigError(f"confounding_by must map parts {UPTAKE_PARTS} to finite numbers, "
+                                  f"but was {scales!r}")
+        object.__setattr__(self, "confounding_by", FrozenMap(scales))
         object.__setattr__(self, "mentoring_hr", FrozenMap({t: hrs[t] for t in PROGRAM_TYPES}))
         factors = {k: float(v) for k, v in self.department_mentoring_factor.items()}
         unknown = set(factors) - set(DEPARTMENT_SHARE)
@@ -353,10 +370,18 @@ class _Simulation:
     def draw_uptake(self) -> None:
         rng, cfg = self.rng_uptake, self.cfg
         c = cfg.confounding
-        self.uptake_log_rr = c * (_lookup(MENTORING_LOG_RATE["department"], self.dept)
-                                  + _lookup(MENTORING_LOG_RATE["job_level"], self.level)
-                                  + _lookup(MENTORING_LOG_RATE["generation"], self.generation)
-                                  + MENTORING_LOG_RATE_PER_RATING_POINT * (self.rating - REFERENCE_RATING))
+        if not cfg.confounding_by:
+            self.uptake_log_rr = c * (_lookup(MENTORING_LOG_RATE["department"], self.dept)
+                                      + _lookup(MENTORING_LOG_RATE["job_level"], self.level)
+                                      + _lookup(MENTORING_LOG_RATE["generation"], self.generation)
+                                      + MENTORING_LOG_RATE_PER_RATING_POINT * (self.rating - REFERENCE_RATING))
+        else:  # each part with its own scale (the default keeps the sum above, so its draws stay bit for bit)
+            scale = {part: cfg.confounding_by.get(part, c) for part in UPTAKE_PARTS}
+            self.uptake_log_rr = (scale["department"] * _lookup(MENTORING_LOG_RATE["department"], self.dept)
+                                  + scale["job_level"] * _lookup(MENTORING_LOG_RATE["job_level"], self.level)
+                                  + scale["generation"] * _lookup(MENTORING_LOG_RATE["generation"], self.generation)
+                                  + scale["performance_rating"] * MENTORING_LOG_RATE_PER_RATING_POINT
+                                  * (self.rating - REFERENCE_RATING))
         launch = (cfg.programme_launch - cfg.start).days
         self.eligible_from = np.maximum(MENTORING_MIN_DAYS_AFTER_HIRE, launch - self.hire).astype(float)
         # Weibull time to first mentorship (days after eligibility); shape < 1: most start early
@@ -366,7 +391,10 @@ class _Simulation:
         def starts(log_rate: float) -> tuple[np.ndarray, np.ndarray]:
             # the hazard changes on the (whole) start day; mentored only if still employed then
             m = np.ceil(self.eligible_from + uptake_draw * math.exp(-log_rate / cfg.uptake_shape))
-            return m, (m < t_any0) & (m < self.follow)  # a start on the snapshot day adds no exposure
+            kept = (m < t_any0) & (m < self.follow)  # a start on the snapshot day adds no exposure
+            if cfg.uptake_window_days is not None:  # offered only soon after becoming eligible, or never
+                kept &= m <= self.eligible_from + cfg.uptake_window_days
+            return m, kept
 
         lo, hi = -20.0, 5.0  # log of the reference person's mentoring rate per day
         for _ in range(60):
@@ -655,10 +683,13 @@ class _Simulation:
             "mentoring_uptake": {
                 "model": "first start = eligible day + exponential(rate); kept only if still employed then",
                 "eligible_from": f"max({MENTORING_MIN_DAYS_AFTER_HIRE} days after hire, programme_launch)",
+                "window_days": cfg.uptake_window_days,  # None: any time; else only this soon after eligible
                 "log_rate_per_day_reference": self.uptake_log_rate,
                 "log_rate_ratio": {k: dict(v) for k, v in MENTORING_LOG_RATE.items()},
                 "log_rate_ratio_per_rating_point": MENTORING_LOG_RATE_PER_RATING_POINT,
                 "confounding_scale": cfg.confounding,
+                # a part's own scale in place of confounding_scale; negative: that part reversed (remedial)
+                "confounding_scale_by_part": {p: cfg.confounding_by.get(p, cfg.confounding) for p in UPTAKE_PARTS},
                 "program_share": dict(PROGRAM_SHARE),
                 "reverse_min_mentee_age": REVERSE_MIN_MENTEE_AGE,
             },
