@@ -25,8 +25,8 @@ model's own integral on the demo company over three years).
 
 Each output is a point with a range from the HR's 95% CI: the upper HR gives the low end of
 the benefit (and the slow end of payback). The range carries the effect's uncertainty only,
-not that of each person's baseline risk. The same is computed with the naive HR, labelled
-"naive (overstated)".
+not that of each person's baseline risk. The same is computed with the naive HR, labelled by how it
+compares with the honest one ("naive (overstated)", "naive (understated)", "naive (roughly agrees)").
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from .errors import InvalidInputError, MissingInputError
 from .policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT,
                      REPLACEMENT_COST_RANGE, SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS,
                      shown_total)
-from .wording import GALLUP, MISSING_SALARY, NAIVE_LABEL, PROGRAMME_ASSUMED, YOUR_INPUT, pct
+from .wording import GALLUP, MISSING_SALARY, PROGRAMME_ASSUMED, YOUR_INPUT, naive_case_label, pct
 
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")
 
@@ -337,7 +337,7 @@ class BusinessCase:
     def _naive_dict(self) -> dict[str, Any] | None:
         if self.naive_current is None:
             return None
-        return {"label": NAIVE_LABEL, "exit_probability_mentored": self.naive_exit_probability_mentored.to_dict(),
+        return {"label": naive_case_label(self.inputs), "exit_probability_mentored": self.naive_exit_probability_mentored.to_dict(),
                 "current": self.naive_current.to_dict(), "target": self.naive_target.to_dict()}
 
 

@@ -13,13 +13,13 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from . import palette, wording
+from . import palette, verdict, wording
 from .business import coverage_scenarios
 from .cohorts import Cohort
 from .errors import InputFileError, NotEnoughData, RetentionError
 from .models import (AGE_NOT_RECORDED, OUTSIDE_ROSTER, ModelFit, SubgroupEffect, mentor_manager_effects,
                      mentor_own_effect, programme_effects, reverse_pair_effects)
-from .policy import MAX_LOGO_BYTES, MIN_GROUP_SIZE, WHERE_NEXT_SHOWN, count_words
+from .policy import MAX_LOGO_BYTES, MIN_GROUP_SIZE, WHERE_NEXT_SHOWN
 from .summary import Assumptions, Headline, headline
 from .where_next import Segment, for_headline
 from .wording import hr_words, pct
@@ -231,7 +231,8 @@ def _alike(h: Headline) -> str:
 
 def _sources(h: Headline) -> str:
     fu = h.follow_up
-    return (f"Source: the HR records loaded into the dashboard, {count_words(fu.n_employees)} people, data as of "
+    return (f"Source: the HR records loaded into the dashboard, {wording.total_words(fu.n_employees, fu.rounded)} "
+            f"people, data as of "
             f"{fu.as_of:%d %B %Y}.")
 
 
@@ -255,11 +256,7 @@ def _title_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
 def _answer_title(h: Headline) -> str:
     if not h.adjusted:
         return "The answer: our data cannot say yet"
-    hr = h.adjusted.hazard_ratio
-    if hr.lower < 1 < hr.upper:
-        return "The answer: no clear effect yet"
-    less = 1 - hr.estimate
-    return f"The answer: mentored people were {pct(abs(less))} {'less' if less >= 0 else 'more'} likely to leave"
+    return "The answer: " + wording.effect_title(h.adjusted.hazard_ratio)
 
 
 def _answer_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
@@ -267,9 +264,10 @@ def _answer_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     from pptx.util import Pt
 
     h = b.headline
-    lines = [msg["effect"]] + [msg[k] for k in ("retention", "value") if k in msg]
+    lines = [msg["effect"]] + [msg[k] for k in ("effect_note", "retention", "value") if k in msg]
     s = deck.slide(_answer_title(h), [
-        "Say: " + msg["effect"], "The range is the honest uncertainty: plan with the cautious end.",
+        "Say: " + msg["effect"], msg.get("effect_note", ""),
+        "The range is the honest uncertainty: plan with the cautious end.",
         msg.get("retention", ""), "The chart: the share of each group still here, by months since hire; mentored "
         "people count from the day their mentoring began.", _sources(h)])
     if not h.curves:
@@ -314,14 +312,14 @@ def _why_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
 
     h = b.headline
     fits = [(label, hr) for label, hr in wording.model_effects(h).items() if hr]
-    s = deck.slide("Why a simple report would say more", [
-        "A simple report compares people who were ever mentored with those who never were. It credits mentoring "
-        "with the months before it began (someone mentored in month 10 had to stay 10 months to be mentored at all) "
-        "and with who gets mentored (people who were likely to stay anyway).",
-        f"We count mentoring only from its first day, then compare people alike in {_alike(h)}. Each step moves the "
-        "figure toward the honest one.", msg.get("naive", ""), _sources(h)])
+    steps = wording.why_notes(h.naive, h.time_varying, h.adjusted)
+    s = deck.slide(wording.why_title(h.naive.hazard_ratio if h.naive else None,
+                                     h.adjusted.hazard_ratio if h.adjusted else None), [
+        "A simple report compares people who were ever mentored with those who never were.", *steps,
+        f"We count mentoring only from its first day, then compare people alike in {_alike(h)}.",
+        msg.get("naive", ""), _sources(h)])
     colours = [palette.NAIVE if key == "naive" else palette.TIME_VARYING if key == "time_varying" else palette.ACCENT
-               for key, hr in zip(wording.MODEL_LABELS, wording.model_effects(h).values()) if hr]
+               for key, hr in zip(wording.MODEL_KEYS, wording.model_effects(h).values()) if hr]
     c = deck.chart(s, XL_CHART_TYPE.BAR_CLUSTERED, [f"{label}\n({_range_words(hr)})" for label, hr in fits],
                    {"How much less likely to leave in any given month": [1 - hr.estimate for _, hr in fits]},
                    [palette.ACCENT], top=1.5, height=3.6, legend=False)
@@ -329,6 +327,7 @@ def _why_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     _label_bars(c)
     deck.text(s, [msg.get("naive", ""), "We count mentoring only from the day it began and compare like with like: "
                   f"people alike in {_alike(h)}."], 5.3, size=15, height=1.9)
+    del steps
 
 
 def _range_words(hr) -> str:
@@ -376,10 +375,10 @@ def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     from pptx.enum.chart import XL_CHART_TYPE
 
     cur = b.headline.business.current
-    loss = cur.net_benefit.low is not None and cur.net_benefit.low < 0
+    loss = msg.get("loss", "")
     s = deck.slide("What the programme is worth, with its range", [
-        msg.get("value", ""), "Savings are the replacement costs of the exits mentoring avoids; the cost counts only "
-        "while mentoring runs.", wording.LOSS_NOTE if loss else "",
+        msg.get("value", ""), "Savings are the replacement costs of the exits mentoring avoids (negative where it adds "
+        "exits); the cost counts only while mentoring runs.", loss,
         "The range carries the uncertainty of the effect only, not of each person's risk or of the assumptions "
         "(see the appendix for each assumption and its source)."])
     c = deck.chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED, ["Savings", "Programme cost", "Net benefit"],
@@ -394,7 +393,7 @@ def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
         lines.append(f"Return on investment {pct(roi.estimate)} (range {pct(roi.low)} to {pct(roi.high)}).")
     deck.text(s, lines, 5.6, size=15, height=1.0)
     if loss:
-        deck.text(s, [wording.LOSS_NOTE], 6.6, size=15, height=0.6, colour=palette.WARNING)
+        deck.text(s, [loss], 6.6, size=15, height=0.6, colour=palette.WARNING)
 
 
 def _scenario_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
@@ -403,7 +402,7 @@ def _scenario_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     x = b.headline.business.inputs
     scen = coverage_scenarios(x)
     sentence = wording.target_sentence(b.headline.business)
-    s = deck.slide(f"If {pct(x.coverage_target)} were mentored instead of {pct(x.coverage_now)}", [
+    s = deck.slide(f"If {pct(x.coverage_target)} were ever mentored instead of {pct(x.coverage_now)}", [
         sentence, "Why this target: " + wording.WIDELY_QUOTED["want_a_mentor"][0] + " (widely quoted, " +
         wording.WIDELY_QUOTED["want_a_mentor"][1] + "); the target is an assumption anyone can change.",
         "New mentees are assumed to be like the people not mentored today, with their own chances of leaving."])
@@ -419,7 +418,8 @@ def _what_works_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     rows = []
     for title, effects in b.what_works.items():
         for e in (e for e in effects if e.group not in NOT_A_KIND):
-            rows.append([title, wording.chart_text(e.group), f"{e.people:,}", hr_words(e.hazard_ratio)])
+            rows.append([title, wording.chart_text(e.group), wording.total_words(e.people, b.headline.follow_up.rounded),
+                         hr_words(e.hazard_ratio)])
     s = deck.slide("Which kind of mentoring works", [
         "Each line compares mentored people in that group with people not mentored, counting mentoring from its "
         f"first day, and alike in {_alike(b.headline)}.",
@@ -437,13 +437,17 @@ def _mentors_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     hr = b.mentors.hazard_ratio
     sentence = (f"Employees who had mentored someone were {hr_words(hr)} to leave in any given month than those who "
                 "had not, compared like with like and counting from the day they began mentoring"
-                + ("; the range includes no difference." if hr.lower < 1 < hr.upper else "."))
+                + ("; the range includes no difference." if verdict.effect(hr) == verdict.UNCLEAR else "."))
+    gain = {verdict.FEWER: "A benefit to mentors is on top of the figures for mentees; the business case does not "
+                           "count it.",
+            verdict.MORE: "Mentors here left more often than comparable colleagues: worth asking what mentoring costs "
+                          "them. The business case does not count it."}.get(verdict.effect(hr),
+                                                                           "The business case does not count mentors.")
     s = deck.slide("Do mentors stay longer too?", [
         sentence, "Mentors are often chosen from people who were staying anyway; this compares them with colleagues "
                   f"alike in {_alike(b.headline)}, but it cannot rule out that choice entirely.",
         _sources(b.headline)], layout=deck.TITLE_AND_BODY)
-    deck.body(s, [sentence, "A benefit to mentors is on top of the figures for mentees; the business case does not "
-                            "count it."], size=22)
+    deck.body(s, [sentence, gain], size=22)
 
 
 def _where_next_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
@@ -451,35 +455,31 @@ def _where_next_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     years = b.headline.business.inputs.horizon_years
     rounded = b.headline.follow_up.rounded
     rows = wording.where_next_table(shown, rounded, years).iloc[:, :4].values.tolist()  # the page's cells
-    s = deck.slide("Where to extend the programme next", [
-        f"For each group, the exits that mentoring 100 more of its people (not mentored today) would avoid "
+    hr = b.headline.adjusted.hazard_ratio
+    warning = wording.where_next_warning(hr)
+    s = deck.slide("Where to extend the programme next" if not warning else "Where mentoring more people would do least harm"
+                   if verdict.effect(hr) == verdict.MORE else "Where to extend next, if the effect holds", [
+        warning,
+        f"For each group, the exits that mentoring 100 more of its people (never mentored so far) would avoid "
         f"{wording.per_period(years, 'a year')}, from each person's own chance of leaving and the group's own effect, "
         "pulled toward the company-wide effect as far as the group's data are thin.",
         "Groups differ by who is in them (newer, more junior people are likelier to leave, so mentoring them avoids "
         "more exits) and by how well mentoring has worked there. The value is net of 100 new mentees' programme "
         "cost.",
         "Exploratory: a ranking to discuss, not a forecast for any one group."])
-    deck.table(s, ["Group", "Not mentored now", f"Exits avoided per 100 mentored {wording.per_period(years)}",
+    deck.table(s, ["Group", "Never mentored", f"Exits avoided per 100 mentored {wording.per_period(years)}",
                    "Net value per 100"], rows, 1.5, [3.8, 2.0, 3.3, 3.0], size=13)
-    hr = b.headline.adjusted.hazard_ratio
-    unclear = hr.lower < 1 < hr.upper
-    deck.text(s, (["The effect itself is not clear here, so no group can be said to gain: see how sure we are."]
-                  if unclear else []) + ["Exploratory ranking; ranges from the effect's range. Groups of fewer than "
-                                         f"{MIN_GROUP_SIZE} people are not shown."],
-              6.1 if unclear else 6.6, size=12, height=1.0, colour=palette.WARNING if unclear else palette.MUTED)
+    deck.text(s, ([warning] if warning else []) + ["Exploratory ranking; ranges from the effect's range. Groups of "
+                                                   f"fewer than {MIN_GROUP_SIZE} people are not shown."],
+              5.7 if warning else 6.6, size=12, height=1.4, colour=palette.WARNING if warning else palette.MUTED)
 
 
 def _how_sure_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     h = b.headline
     hr = h.adjusted.hazard_ratio
-    lines = []
-    if hr.lower < 1 < hr.upper:
-        lines.append(wording.NO_CLEAR_EFFECT)
-    else:
-        lines.append(f"Mentored people were {hr_words(hr)} to leave. The range does not include no effect: as far as "
-                     "chance goes, the data rules out that mentoring makes no difference here.")
+    lines = [wording.how_sure_sentence(hr)]
     if h.adjusted.e_value is not None:
-        lines.append(wording.e_value_sentence(h.adjusted.e_value))
+        lines.append(wording.e_value_sentence(h.adjusted.e_value, hr))
     lines.append(f"What we compared on: {_alike(h)}, as the records hold them. What we could not: motivation, a "
                  "manager's support, anything not in the records.")
     lines += list(h.warnings)

@@ -19,6 +19,7 @@ from .models import SubgroupEffect
 from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE, shown_total
 from .results import HazardRatio
 from .svg import line_styles
+from . import wording
 from .wording import CURRENCY, chart_text, months, pct, per_period
 
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13, color=palette.INK)
@@ -129,9 +130,10 @@ def hazard_ratio_figure(estimates: Mapping[str, HazardRatio | None], title: str 
     fig = go.Figure(go.Bar(
         x=est, y=labels, orientation="h", marker_color=colours,
         error_x=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=palette.INK, thickness=1.5),
-        hovertemplate="%{y}: %{x:.0%} less likely to leave<extra></extra>"))
+        customdata=[wording.less_or_more(e) for e in est],
+        hovertemplate="%{y}: %{customdata} likely to leave<extra></extra>"))
     for label, e, h in zip(labels, est, hi):
-        fig.add_annotation(x=max(e + h, 0), y=label, text=f"<b>{pct(e)}</b>", showarrow=False, xanchor="left",
+        fig.add_annotation(x=max(e + h, 0), y=label, text=f"<b>{wording.less_or_more(e)}</b>", showarrow=False, xanchor="left",
                            xshift=8, font=dict(color=palette.INK))
     _layout(fig, height=height, title=title, showlegend=False)
     # left of 0 is "more likely to leave": the axis reaches as far as the widest range does

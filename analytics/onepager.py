@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from . import palette, svg, wording
+from . import palette, svg, verdict, wording
 from .policy import CURVE_MONTHS, MIN_GROUP_SIZE, shown_share, shown_total
 from .summary import Headline
 from .wording import key_messages, money, pct, pct_range
@@ -71,11 +71,14 @@ def _kpis(h: Headline) -> str:
     if h.retention:
         for name, label in (("mentored", "Mentored"), ("unmentored", "Unmentored")):
             est = h.retention[name]
-            cards.append(_kpi(f"{label}: {wording.months(h.horizon_days)} mo", pct(est.estimate),
-                              "range " + pct_range(est.lower, est.upper)))
+            if verdict.rate(est) == verdict.RATE:
+                value, rng = pct(est.estimate), "range " + pct_range(est.lower, est.upper) + ", unadjusted"
+            else:  # no exits (or no stayers): no range to give, and no certainty either
+                value, rng = verdict.rate(est), wording.rate_words(est, rounded=fu.rounded).split("(", 1)[-1].rstrip(")")
+            cards.append(_kpi(f"{label}: {wording.months(h.horizon_days)} mo", value, rng))
     if h.business:
         net = h.business.current.net_benefit
-        loss = net.low is not None and net.low < 0
+        loss = verdict.value(net) != verdict.GAIN
         cards.append(_kpi(wording.value_label(h.business.inputs.horizon_years), money(net.estimate),
                           "range " + wording.money_range(net), caution=loss))
     return f'<div class="kpis">{"".join(cards)}</div>'
@@ -93,7 +96,7 @@ def _charts(h: Headline, msg: dict[str, str]) -> str:
                        f"ranges; a line stops where fewer than {MIN_GROUP_SIZE} remain.</p></div>")
     effects = wording.model_effects(h)
     if any(effects.values()):
-        colours = [palette.GROUPS[key] for key in wording.MODEL_LABELS]
+        colours = [palette.GROUPS[key] for key in wording.MODEL_KEYS]
         cells.append("<div><h2>How we know: naive and honest figures</h2>"
                      + svg.effects_chart(effects, colours)
                      + f"<p class='small'>{_e(msg.get('naive', ''))}</p></div>")
@@ -104,11 +107,9 @@ def _worth(h: Headline, msg: dict[str, str]) -> str:
     if not h.business:
         return (f"<h2>What it is worth</h2><p>No business case for this group: "
                 f"{_e(h.missing.get('business_case', 'not enough data'))}.</p>")
-    net = h.business.current.net_benefit
-    loss = net.low is not None and net.low < 0
     parts = [f"<h2>What it is worth</h2><p>{_e(msg['value'])}</p>"]
-    if loss:
-        parts.append(f'<p class="warn">{_e(wording.LOSS_NOTE)}</p>')
+    if msg.get("loss"):
+        parts.append(f'<p class="warn">{_e(msg["loss"])}</p>')
     target = wording.target_sentence(h.business)
     if target:
         parts.append(f"<p>{_e(target)}</p>")
@@ -145,8 +146,8 @@ def one_pager_html(h: Headline, today: date | None = None) -> str:
     """Self-contained HTML that prints on one page: no script, no external reference."""
     msg = key_messages(h)
     demo = f"<div class='demo'>{_e(msg['demo'])}</div>" if "demo" in msg else ""
-    unclear = bool(h.adjusted) and h.adjusted.hazard_ratio.upper >= 1
-    note = f"<div class='note'>{_e(wording.NO_CLEAR_EFFECT)}</div>" if unclear else ""
+    unclear = "effect_note" in msg  # no clear effect, or harm: said under the effect (verdict.effect)
+    note = f"<div class='note'>{_e(msg['effect_note'])}</div>" if unclear else ""
     body = "".join([
         f"<h1>Is mentoring keeping people?</h1>{demo}<div class='scope'>{_e(msg['scope'])}</div>",
         f"<div class='headline{' unclear' if unclear else ''}'>{_e(msg['effect'])}{note}</div>",

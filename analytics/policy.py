@@ -30,6 +30,8 @@ MAX_MISSING_SHARE = 0.5       # a covariate missing for more of the people than 
 MAX_LOG_SE = 5.0              # an effect known only to within a factor of e^10 either way is not an estimate
 COMMON_OUTCOME = 0.15         # more exits than this by the end: a hazard ratio is converted for the E-value
 SIGNIFICANCE = 0.05           # the level at which a model check flags a term
+SAME_FIGURE = 0.05            # two hazard ratios within 5% of each other (on the ratio) say the same: the naive
+                              # figure then 'roughly agrees', and an adjustment that moves it less 'changed little'
 MEETING_BANDS = ((0, 5), (6, 11), (12, None))  # the dose-response bands (meetings per mentee)
 
 # ---------------------------------------------------------------- input plausibility

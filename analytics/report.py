@@ -43,7 +43,8 @@ def curve_table(h: Headline, months: int = CURVE_MONTHS) -> pd.DataFrame:
 def tables(h: Headline) -> dict[str, pd.DataFrame]:
     """Every table behind the exports, for CSV download."""
     out: dict[str, pd.DataFrame] = {}
-    fits = {"naive (overstated)": h.naive, "time-varying": h.time_varying, "adjusted (honest)": h.adjusted}
+    reading = wording.naive_of(h.naive.hazard_ratio if h.naive else None, h.adjusted.hazard_ratio if h.adjusted else None)
+    fits = {wording.naive_label(reading): h.naive, "time-varying": h.time_varying, "adjusted (honest)": h.adjusted}
     rounded = h.follow_up.rounded  # a filtered group, or a chosen as-of date: counts as its total is shown
     out["hazard_ratios"] = pd.DataFrame([f.hazard_ratio.as_row(k, rounded) for k, f in fits.items() if f])
     if h.adjusted:
@@ -81,7 +82,7 @@ def _column(h: Headline) -> dict[str, dict[str, tuple[str, str]]]:
     people = ("count", "people counted (blank for 1-4 people, to protect privacy)")
     return {
         "hazard_ratios": {
-            "label": ("text", "which estimate: naive (ever vs never mentored: overstated), time-varying (mentoring "
+            "label": ("text", "which estimate: naive (ever vs never mentored; in brackets whether it overstates, understates or roughly agrees with the honest figure), time-varying (mentoring "
                               "counted from the day it began) or adjusted (also comparing like with like: the honest "
                               "figure)"),
             "estimate": ("ratio", "hazard ratio: mentored people's chance of leaving in any given month relative to "
@@ -121,7 +122,7 @@ def _column(h: Headline) -> dict[str, dict[str, tuple[str, str]]]:
             **ci("the median (blank: not reached)"), "n": people},
         "business_case": {
             "section": ("text", "inputs, the chance of leaving, the programme as it is, the target coverage, and the "
-                                "same at the naive (overstated) effect"),
+                                "same at the naive effect (labelled by how it compares with the honest one)"),
             "measure": ("text", "what the row measures, in words"),
             "estimate": ("value", "the figure: a share or ratio to 4 decimals, money in whole units, years to 2 "
                                   "decimals, months and exits to 1 decimal, people whole"),
@@ -211,12 +212,12 @@ def readme(h: Headline, frames: dict[str, pd.DataFrame]) -> str:
 
 
 TABLE_WORDS = {
-    "hazard_ratios": "The mentoring effect three ways, from the overstated naive figure to the honest one.",
+    "hazard_ratios": "The mentoring effect three ways, from the naive figure to the honest one.",
     "adjusted_model": "The honest (adjusted, time-varying) model in full: every term and its hazard ratio.",
     "retention_curves": "Month by month since hire, the share of each group still there (Kaplan-Meier curves).",
-    "retention_at_horizon": "The share of each group still there at the horizon, with its range.",
-    "restricted_mean_tenure_days": "Average days employed within the first years after hire, by group.",
-    "median_tenure_days": "The median time from hire to leaving, by group.",
+    "retention_at_horizon": "The share of each group still there at the horizon, with its range (unadjusted).",
+    "restricted_mean_tenure_days": "Average days employed within the first years after hire, by group (unadjusted).",
+    "median_tenure_days": "The median time from hire to leaving, by group (unadjusted).",
     "business_case": "The business case: its inputs with their sources, then every output with its range.",
     "coverage_scenarios": "What mentoring more people would be worth, from today's coverage to the target.",
     "sensitivity_roi": "Return on investment for each replacement cost (rows) and programme cost (columns).",

@@ -193,6 +193,14 @@ HIRED_AFTER_SQL = f"SELECT count(*) FROM employee_facts f WHERE f.hire_date > $a
 # EPISODES_SQL's rows, counted: everyone hired by the as-of date in the cohort (its joins add no rows)
 IN_SCOPE_SQL = f"SELECT count(*) FROM employee_facts f WHERE f.hire_date <= $as_of AND {COHORT_FILTER}"
 
+# People employed at the as-of date (with follow-up time, as the business case's people) whose mentorship is running
+# then: begun by that day and not ended before it (no end date: ongoing, as the contract says). "Mentored now", as
+# against "ever mentored".
+MENTORED_NOW_SQL = f"""
+SELECT count(DISTINCT f.employee_id) FROM employee_facts f JOIN mentorships m ON m.mentee_id = f.employee_id
+WHERE f.hire_date < $as_of AND NOT {EXITED} AND m.start_date <= $as_of
+  AND (m.end_date IS NULL OR m.end_date >= $as_of) AND {COHORT_FILTER}"""
+
 DATA_VERSION_SQL = "SELECT max(load_id), max(loaded_at) FROM load_history"
 
 # Mentoring still running at the as-of date for the cohort's current staff: days left of each mentee's
@@ -672,6 +680,12 @@ def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Co
     programme as it is still costs."""
     params = {"as_of": as_date(as_of), "default_days": int(default_days), **(cohort or Cohort()).sql_params()}
     return con.execute(MENTORING_LEFT_SQL, params).df()["days_left"].to_numpy(float)
+
+
+def mentored_now(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
+    """People employed at the as-of date with a mentorship running that day (MENTORED_NOW_SQL)."""
+    params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
+    return int(first_row(con, MENTORED_NOW_SQL, params)[0])
 
 
 def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:

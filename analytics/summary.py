@@ -9,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from . import parallel, progress, store
+from . import parallel, progress, store, verdict
 from .business import BusinessCase, BusinessCaseInputs, Input, business_case
 from .cohorts import Cohort, in_order
 from .cox import scaled_schoenfeld
@@ -24,7 +24,8 @@ from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAY
                      MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, TAU_DAYS,
                      shown_count, shown_total)
 from .results import Estimate, TestResult
-from .wording import ASSUMED_COST, DIMENSION_LABELS, MISSING_SALARY, NAIVE_SOURCE, YOUR_INPUT, from_data, from_model
+from .wording import (ASSUMED_COST, DIMENSION_LABELS, MISSING_SALARY, YOUR_INPUT, from_data, from_model, naive_of,
+                      naive_source)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Assumptions:
     programme_cost_per_mentee: float = PROGRAMME_COST_PER_MENTEE
     horizon_years: int = HORIZON_YEARS
     average_salary: float | None = None
+    salary_if_missing: float | None = None  # used only when the data has no salary, its source salary_source
+    salary_source: str = YOUR_INPUT
     cost_source: str = ASSUMED_COST
 
 
@@ -134,6 +137,7 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     notes = {"simulated": store.is_demo(con),
              "ignored_mentorships": store.ignored_mentorships(con, fu.as_of, cohort),
              "hired_after_as_of": store.hired_after(con, fu.as_of, cohort),
+             "mentored_now": store.mentored_now(con, fu.as_of, cohort),
              "no_follow_up_time": int((fu.episodes["duration_days"] <= 0).sum())}
     return Headline(follow_up=fu, naive=naive, time_varying=tv, adjusted=adjusted, curves=curves,
                     retention=retention, rmst=restricted, logrank=test, business=case, missing=missing,
@@ -156,13 +160,16 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     salary_input = Input(salary, YOUR_INPUT) if salary is not None else None
     if salary is None and people["salary"].notna().any():  # the same people the risks are for
         salary_input = Input(float(people["salary"].mean()), from_data(int(people["salary"].notna().sum()), fu.rounded))
+    if salary_input is None and assumptions.salary_if_missing is not None:
+        salary_input = Input(assumptions.salary_if_missing, assumptions.salary_source)
     if salary_input is None:
         raise MissingInputError("average_salary", MISSING_SALARY)
     now, others = people[people["mentored"]], people[~people["mentored"]]
     coverage_now = len(now) / len(people) if len(people) else 0.0
     hr = adjusted.hazard_ratio
     naive_inputs = {} if naive is None else dict(  # shown beside the honest case when the naive model fits
-        naive_hazard_ratio=Input(naive.hazard_ratio.estimate, NAIVE_SOURCE),
+        naive_hazard_ratio=Input(naive.hazard_ratio.estimate, naive_source(naive_of(naive.hazard_ratio,
+                                                                                     adjusted.hazard_ratio))),
         naive_hazard_ratio_lower=naive.hazard_ratio.lower, naive_hazard_ratio_upper=naive.hazard_ratio.upper)
     in_model = fu.people_among()  # the model's people, not its counting-process rows
     years_left = np.minimum(np.asarray(mentoring_left_days, float) / DAYS_PER_YEAR, assumptions.horizon_years)
@@ -202,7 +209,10 @@ def to_json(h: Headline) -> dict[str, Any]:
         "n_events": shown_total(fu.n_events, fu.rounded), "counts_rounded": fu.rounded,
         "hazard_ratio": {k: (getattr(h, k).to_dict() if getattr(h, k) else None)
                          for k in ("naive", "time_varying", "adjusted")},
-        "retention": {"horizon_days": h.horizon_days, **_dicts(h.retention, ("mentored", "unmentored"))},
+        # each with its people (rounded as the counts are), so a range of zero width is said as "no one left (n)"
+        "retention": {"horizon_days": h.horizon_days, **{k: (None if not h.retention else {
+            **h.retention[k].to_dict(), "people": None if h.retention[k].n is None else
+            shown_total(int(h.retention[k].n), fu.rounded)}) for k in ("mentored", "unmentored")}},
         "rmst": {"tau_days": h.tau_days, **_dicts(h.rmst, ("mentored", "unmentored", "difference"))},
         # days; null estimate: more than half still employed at the end of follow-up (not reached)
         "median_tenure_days": _dicts(h.median_tenure, ("mentored", "unmentored")),
@@ -213,6 +223,10 @@ def to_json(h: Headline) -> dict[str, Any]:
         "notes": {k: shown_total(v, fu.rounded) if isinstance(v, int) and not isinstance(v, bool) else v
                   for k, v in h.notes.items()},
         "warnings": list(h.warnings),
+        # what the figures say, decided once (analytics/verdict.py): every page, export and the briefing say the same
+        "verdict": verdict.decisions(*(getattr(h, k).hazard_ratio.to_dict() if getattr(h, k) else None
+                                       for k in ("naive", "time_varying", "adjusted")),
+                                     h.business.current.net_benefit if h.business else None),
     }
 
 

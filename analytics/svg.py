@@ -17,6 +17,7 @@ from . import palette
 from .km import KaplanMeier
 from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE
 from .results import HazardRatio
+from . import wording
 from .wording import months, pct
 
 FONT = "'DejaVu Sans', Arial, Helvetica, sans-serif"  # fonts already on the reader's computer: nothing fetched
@@ -191,11 +192,13 @@ def effects_chart(estimates: Mapping[str, HazardRatio | None], colours: Sequence
     tick = 0.2 if hi - lo > 0.6 else 0.1
     lo, hi = np.floor(lo / tick + 1e-9) * tick, np.ceil(hi / tick - 1e-9) * tick
     left = text_width(pct(lo), 9.5) / 2 + 2  # the first tick's label, centred on the plot's edge
-    label_room = max(text_width("100%", 10) + 10, text_width(pct(hi), 9.5) / 2 + 2)  # the value after the whisker
+    values = [pct(1 - hr.estimate) if hr.estimate <= 1 else wording.less_or_more(1 - hr.estimate) for _, hr, _ in shown]
+    label_room = max([text_width("100%", 10) + 10, text_width(pct(hi), 9.5) / 2 + 2]
+                     + [text_width(v, 10) + 10 for v in values])  # the value after the whisker ("26% more": a harm)
     plot_w = width - left - label_room
     sx = lambda v: left + plot_w * (v - lo) / (hi - lo)  # noqa: E731
     svg = Svg(width, height, "How much less likely mentored people are to leave, by estimate: " +
-              "; ".join(f"{label} {pct(1 - hr.estimate)}" for label, hr, _ in shown))
+              "; ".join(f"{label} {wording.less_or_more(1 - hr.estimate)}" for label, hr, _ in shown))
     plot_bottom = top + row * max(len(shown), 1)
     for v in np.arange(lo, hi + tick / 2, tick):
         x = sx(v)
@@ -216,5 +219,5 @@ def effects_chart(estimates: Mapping[str, HazardRatio | None], colours: Sequence
         svg.line(sx(low), mid, sx(high), mid, palette.INK, 1.3, role="whisker")
         for v in (low, high):
             svg.line(sx(v), mid - 5, sx(v), mid + 5, palette.INK, 1.3, role="whisker")
-        svg.text(max(sx(high), sx(0)) + 6, mid + 3.5, pct(est), 10, palette.INK, weight="bold", role="value")
+        svg.text(max(sx(high), sx(0)) + 6, mid + 3.5, values[k], 10, palette.INK, weight="bold", role="value")
     return svg.render()

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import parallel
+from . import parallel, verdict
 from .business import Range, avoided_exits
 from .errors import RetentionError
 from .models import FollowUp, ModelFit, SubgroupEffect, exit_risks, segment_effects
@@ -109,7 +109,9 @@ class Segment:
         return {"segment": dict(self.segment), "people_unmentored": shown_total(self.people_unmentored, rounded),
                 "exits_avoided_per_100": rng(self.exits_avoided_per_100), "value_per_100": rng(self.value_per_100),
                 "hazard_ratio": {"estimate": est, "lower": lo, "upper": hi, "weight_on_own": self.effect.weight},
-                "own_hazard_ratio": own}
+                "own_hazard_ratio": own,
+                # what mentoring 100 more here would do, decided once (verdict): fewer exits, more exits or unclear
+                "verdict": verdict.effect({"estimate": est, "lower": lo, "upper": hi})}
 
 
 Dimension = str | tuple[str, str]  # one characteristic, or a pair of them (department and job level, ...)

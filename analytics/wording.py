@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from . import verdict
 from .policy import DAYS_PER_MONTH, FILTERED_ROUNDING, MIN_GROUP_SIZE, SMALL_LEVEL, count_words, shown_total
 
 if TYPE_CHECKING:  # types only: wording sits below the engine in the imports
@@ -132,56 +133,175 @@ def less_likely(hr: dict[str, float]) -> str:
     return f"{pct(abs(est))} {direction} likely ({rng})"
 
 
+def less_or_more(share: float) -> str:
+    """1 - HR as a chart writes it: '25% less', or '26% more' for a harm (never '-26%')."""
+    return f"{pct(share)} less" if share >= 0 else f"{pct(-share)} more"
+
+
 def hr_words(hr) -> str:
     """A HazardRatio as '25% less likely (range 15% to 33%)'."""
     return less_likely(hr.to_dict())
 
 
 def effect_sentence(hr, bold: bool = False) -> str:
-    """The honest effect, as the Overview and the exports say it."""
+    """The honest effect, as the Overview and the exports say it; 'No clear effect' leads when the range spans none."""
     claim = f"Mentored employees were {hr_words(hr)} to leave in any given month"
     claim = f"**{claim}**" if bold else claim
-    return f"{claim} than comparable colleagues who were not (yet) mentored."
+    lead = "No clear effect: " if verdict.effect(hr) == verdict.UNCLEAR else ""
+    return f"{lead}{claim} than comparable colleagues who were not (yet) mentored."
+
+
+NO_CLEAR_EFFECT = ("The range includes no effect at all: the data cannot rule out that mentoring makes no "
+                   "difference here.")
+HARM_NOTE = ("The whole range is above no effect: mentored employees left more often than comparable colleagues. "
+             "Mentoring as it has run here has not kept people; look at how, when and to whom it is offered before "
+             "extending it.")
+
+
+def effect_note(hr) -> str:
+    """What the effect's range allows, beside the effect: no clear effect, harm, or nothing to add (a benefit)."""
+    return {verdict.UNCLEAR: NO_CLEAR_EFFECT, verdict.MORE: HARM_NOTE}.get(verdict.effect(hr), "")
+
+
+def effect_title(hr) -> str:
+    """A heading for the honest effect: 'mentored people were 25% less likely to leave', 'no clear effect yet'."""
+    kind = verdict.effect(hr)
+    if kind == verdict.UNCLEAR:
+        return "no clear effect yet"
+    return f"mentored people were {pct(abs(1 - hr.estimate))} {'less' if kind == verdict.FEWER else 'more'} likely to leave"
+
+
+def how_sure_sentence(hr) -> str:
+    """How sure the honest effect is, in a sentence chosen from its range."""
+    kind = verdict.effect(hr)
+    if kind == verdict.UNCLEAR:
+        return NO_CLEAR_EFFECT
+    way = "less" if kind == verdict.FEWER else "more"
+    return (f"Mentored people were {hr_words(hr)} to leave. The whole range is {way} likely: as far as chance goes, "
+            "the data rules out that mentoring makes no difference here.")
 
 
 def no_estimate(why: str | None) -> str:
     return f"No honest estimate for this group: {why}"
 
 
-def naive_claim(hr: dict[str, float]) -> str:
-    """What a naive report would say, and why it is wrong (the briefing and the exports)."""
-    return (f"A naive report comparing ever-mentored with never-mentored people would claim {less_likely(hr)}: "
-            "it credits mentoring with the months before it began and with who gets mentored.")
+def _hr(x):
+    """A HazardRatio or its dict, as the dict the words are built from."""
+    return x if isinstance(x, dict) else x.to_dict()
+
+
+NAIVE_READING = {verdict.OVERSTATES: "makes mentoring look better than it is",
+                 verdict.UNDERSTATES: "makes mentoring look worse than it is",
+                 verdict.AGREES: "says about the same as the honest comparison, here"}
+NAIVE_SHORT = {verdict.OVERSTATES: "overstated", verdict.UNDERSTATES: "understated", verdict.AGREES: "roughly agrees"}
+
+
+def naive_label(reading: str | None, capital: bool = False) -> str:
+    """'naive (overstated)', 'naive (understated)' or 'naive (roughly agrees)': the naive figure named by how it
+    compares with the honest one (verdict.naive_reading); plain 'naive' when there is no honest one."""
+    text = "naive" if reading is None else f"naive ({NAIVE_SHORT[reading]})"
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def naive_of(naive, adjusted) -> str | None:
+    """The naive figure's reading against the honest one, or None when either is missing."""
+    return verdict.naive_reading(_hr(naive), _hr(adjusted)) if naive is not None and adjusted is not None else None
+
+
+def _who_words(step: str, covariates) -> str:
+    alike = alike_words(covariates)
+    if not covariates:
+        return "The records hold nothing to compare people on, so who gets mentored could not be accounted for."
+    return {verdict.FLATTERED: f"Mentoring went more to people who were likely to stay anyway, judged by their {alike}.",
+            verdict.HID: f"Mentoring went more to people who were likely to leave, judged by their {alike}: "
+                         "without comparing like with like, mentoring looks worse than it is.",
+            verdict.LITTLE: f"Who gets mentored made little difference here (compared on {alike})."}[step]
+
+
+def _timing_words(step: str) -> str:
+    return {verdict.FLATTERED: "Counting the months before mentoring began as mentored time flatters it: someone "
+                               "mentored in month 10 had to stay 10 months to be mentored at all.",
+            verdict.HID: "Counting mentoring only from its first day made it look better here, not worse.",
+            verdict.LITTLE: "The months before mentoring began changed little here (most mentoring began soon after "
+                            "hire, or few left before it)."}[step]
+
+
+def naive_claim(naive, time_varying=None, adjusted=None) -> str:
+    """What a naive report would say, whether that over- or understates, and why (the briefing and the exports);
+    each reason named only where the numbers show it (verdict.steps)."""
+    naive, tv, adj = (None if x is None else _hr(x) for x in (naive, time_varying, adjusted))
+    said = f"A naive report comparing ever-mentored with never-mentored people would claim {less_likely(naive)}"
+    if adj is None:
+        return said + "."
+    reading = verdict.naive_reading(naive, adj)
+    moved = verdict.steps(naive, tv, adj)
+    why = {"timing": "the months before it began", "who": "who gets mentored"}
+    flattering = [why[k] for k, v in moved.items() if v == verdict.FLATTERED]
+    hiding = [why[k] for k, v in moved.items() if v == verdict.HID]
+    out = f"{said}, which {NAIVE_READING[reading]}"
+    if reading == verdict.OVERSTATES and flattering:
+        out += ": it credits mentoring with " + " and with ".join(flattering)
+    elif reading == verdict.UNDERSTATES and hiding:
+        out += ": it ignores " + " and ".join(hiding)
+    elif reading == verdict.AGREES and flattering and hiding:
+        out += ": its two errors (" + " and ".join(flattering + hiding) + ") happen to cancel out"
+    return out + "."
 
 
 def how_we_know(naive, time_varying, adjusted) -> str:
-    """The Overview's three steps from the naive figure to the honest one (ModelFits)."""
+    """The Overview's three steps from the naive figure to the honest one (ModelFits), each worded from the numbers."""
+    n, tv, adj = naive.hazard_ratio, time_varying.hazard_ratio, adjusted.hazard_ratio
+    moved = verdict.steps(n.to_dict(), tv.to_dict(), adj.to_dict())
+    reading = verdict.naive_reading(n.to_dict(), adj.to_dict())
     return (
         f"- A simple report comparing people who were *ever* mentored with those who never were would say "
-        f"mentored people are **{hr_words(naive.hazard_ratio)}** to leave. That overstates it.\n"
-        f"- It counts the months *before* mentoring began as mentored time: someone mentored in month 10 "
-        f"had to stay 10 months to be mentored at all. Counting mentoring only from its start gives "
-        f"**{hr_words(time_varying.hazard_ratio)}**.\n"
-        f"- Mentoring also tends to go to people who were likely to stay (better rated, more senior). "
-        f"Comparing like with like ({covariate_words(adjusted.covariates)}) gives the honest "
-        f"figure: **{hr_words(adjusted.hazard_ratio)}**.")
+        f"mentored people are **{hr_words(n)}** to leave. That {NAIVE_READING[reading]}.\n"
+        f"- {_timing_words(moved['timing'])} Counting mentoring only from its start gives **{hr_words(tv)}**.\n"
+        f"- {_who_words(moved['who'], adjusted.covariates)} Comparing like with like gives the honest figure: "
+        f"**{hr_words(adj)}**.")
 
 
-MODEL_LABELS = {"naive": "Naive report (overstated)", "time_varying": "From mentoring start",
-                "adjusted": "Honest: like with like"}  # the three estimates, as the Overview and exports name them
+def why_title(naive, adjusted) -> str:
+    """The deck's slide on the naive figure, titled by what it does."""
+    return {verdict.OVERSTATES: "Why a simple report would say more",
+            verdict.UNDERSTATES: "Why a simple report would say less",
+            verdict.AGREES: "A simple report would say about the same here",
+            None: "From a simple report to the honest figure"}[naive_of(naive, adjusted)]
+
+
+def why_notes(naive, time_varying, adjusted) -> list[str]:
+    """The two adjustments in sentences, for the deck's notes and text (empty parts left out)."""
+    if naive is None or adjusted is None:
+        return []
+    n, adj = naive.hazard_ratio.to_dict(), adjusted.hazard_ratio.to_dict()
+    tv = time_varying.hazard_ratio.to_dict() if time_varying else None
+    moved = verdict.steps(n, tv, adj)
+    return [_timing_words(moved["timing"]), _who_words(moved["who"], adjusted.covariates)]
+
+
+MODEL_KEYS = ("naive", "time_varying", "adjusted")
+
+
+def model_labels(h: Headline) -> dict[str, str]:
+    """The three estimates' chart names; the naive one says whether it over- or understates here."""
+    reading = naive_of(h.naive.hazard_ratio if h.naive else None, h.adjusted.hazard_ratio if h.adjusted else None)
+    return {"naive": "Naive report" + (f" ({NAIVE_SHORT[reading]})" if reading else ""),
+            "time_varying": "From mentoring start", "adjusted": "Honest: like with like"}
 
 
 def model_effects(h: Headline) -> dict:
     """The three estimates' hazard ratios under their chart names (None where not estimated)."""
-    return {label: (getattr(h, key).hazard_ratio if getattr(h, key) else None) for key, label in MODEL_LABELS.items()}
+    return {label: (getattr(h, key).hazard_ratio if getattr(h, key) else None)
+            for key, label in model_labels(h).items()}
 
 
-def e_value_sentence(ev) -> str:
-    """The E-value for executives: what it would take to explain the honest effect away."""
+def e_value_sentence(ev, hr=None) -> str:
+    """The E-value for executives: what it would take to explain the honest effect away (leaving, for a harm)."""
     if ev is None:
         return ""
+    outcome = "leaving" if hr is not None and verdict.leaning(_hr(hr)) == verdict.MORE else "staying"
     first = (f"To explain this effect away, something we could not measure would have to be linked both to "
-             f"being mentored and to staying, each by a factor of about {ev.estimate:.1f}, over and above "
+             f"being mentored and to {outcome}, each by a factor of about {ev.estimate:.1f}, over and above "
              f"everything we compared on")
     if ev.ci <= 1:
         return first + "; the range already includes no effect."
@@ -267,6 +387,15 @@ def segment_words(segment: dict) -> str:
     return ", ".join(f"{DIMENSION_LABELS.get(k, k)}: {chart_text(v)}" for k, v in segment.items())
 
 
+def where_next_warning(hr) -> str:
+    """Above the ranking of where to extend next, when the company-wide effect is not a clear benefit."""
+    return {verdict.MORE: "Mentoring here has gone with more exits, not fewer: every group below would likely lose "
+                          "people by mentoring more of them, and the ranking shows where it would do least harm. "
+                          "Do not extend the programme as it runs now.",
+            verdict.UNCLEAR: "The effect itself is not clear here, so no group can be said to gain: a figure below "
+                             "may as well be a loss (see how sure we are)."}.get(verdict.effect(hr), "")
+
+
 def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.DataFrame:
     """The ranking as people read it: group, people not mentored now, exits avoided and net value per 100 newly
     mentored with their ranges, and the group's effect as used."""
@@ -274,9 +403,8 @@ def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.Da
     for s in segments:
         avoided, value = s.exits_avoided_per_100, s.value_per_100
         est, lo, hi = s.effect.hazard_ratio()
-        rows.append({"group": segment_words(s.segment), "not mentored now": total_words(s.people_unmentored, rounded),
-                     f"exits avoided {per_period(years)}, per 100":
-                         f"{avoided.estimate:,.1f} ({avoided.low:,.1f} to {avoided.high:,.1f})",
+        rows.append({"group": segment_words(s.segment), "never mentored": total_words(s.people_unmentored, rounded),
+                     f"exits avoided {per_period(years)}, per 100": exits_cell(avoided),
                      "net value per 100": DASH if value is None else f"{money(value.estimate)} ({money_range(value)})",
                      "effect used": less_likely({"estimate": est, "lower": lo, "upper": hi}).replace(" likely", "")})
     return pd.DataFrame(rows)
@@ -400,12 +528,20 @@ YOUR_INPUT = "your input"
 GALLUP = "assumption: Gallup estimates 0.5-2x salary"
 ASSUMED_COST = "assumption: typical internal programme cost; enter your own"
 PROGRAMME_ASSUMED = "assumption: a mentorship with no end date runs a year"
-NAIVE_LABEL = "naive (overstated)"
 CALCULATED = "calculated; range from the hazard ratio's 95% CI"
 MISSING_SALARY = ": the data has no salary column, so enter the average annual salary"
 
 
-NAIVE_SOURCE = "naive model (overstated)"
+def naive_case_label(x: BusinessCaseInputs) -> str:
+    """The business case's naive figures named by how the naive hazard ratio compares with the honest one."""
+    if x.naive_hazard_ratio is None:
+        return "naive"
+    return naive_label(verdict.naive_reading({"estimate": x.naive_hazard_ratio}, {"estimate": x.hazard_ratio}))
+
+
+def naive_source(reading: str | None) -> str:
+    """Where the naive hazard ratio comes from, named by how it compares: 'naive model (understated)'."""
+    return "naive model" + (f" ({NAIVE_SHORT[reading]})" if reading else "")
 
 
 def from_data(n: int, rounded: bool = False) -> str:
@@ -423,9 +559,9 @@ INPUT_LABELS = {
     "exit_probability": "Chance someone employed now leaves voluntarily in the horizon, unmentored "
                         "(the average of each person's own)",
     "hazard_ratio": "Honest effect (hazard ratio)",
-    "naive_hazard_ratio": "Naive effect, overstated (hazard ratio)",
-    "coverage_now": "Share mentored today",
-    "coverage_target": "Target share mentored",
+    "naive_hazard_ratio": "Naive effect (hazard ratio)",
+    "coverage_now": "Share ever mentored, of people employed now",
+    "coverage_target": "Target share ever mentored",
     "average_salary": "Average salary",
     "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
     "programme_cost_per_mentee": "Programme cost per mentee per year",
@@ -502,11 +638,12 @@ def _input_rows(x: BusinessCaseInputs) -> list[tuple]:
 def _probability_rows(case: BusinessCase) -> list[tuple]:
     within = f"within {case.inputs.horizon_years * 12:g} months"
     section = "Chance of leaving"
-    rows = [(section, f"Today's mentees had they not been mentored, {within}", case.exit_probability_unmentored,
+    who = "People employed now and ever mentored"
+    rows = [(section, f"{who}, had they not been mentored, {within}", case.exit_probability_unmentored,
              None, None, "calculated"),
-            (section, f"Today's mentees, mentored, {within}", *_values(case.exit_probability_mentored), CALCULATED)]
+            (section, f"{who}, as mentored, {within}", *_values(case.exit_probability_mentored), CALCULATED)]
     if case.naive_exit_probability_mentored is not None:
-        rows.append((section, f"Today's mentees, mentored, {within}, {NAIVE_LABEL}",
+        rows.append((section, f"{who}, as mentored, {within}, {naive_case_label(case.inputs)}",
                      *_values(case.naive_exit_probability_mentored), CALCULATED))
     return rows
 
@@ -522,12 +659,13 @@ def people_words(x: BusinessCaseInputs, n: float) -> str:
 
 def _case_rows(case: BusinessCase) -> list[tuple]:
     x = case.inputs
-    now = f"Programme as it is ({pct(x.coverage_now)} mentored)"
+    now = f"Programme as it is ({pct(x.coverage_now)} ever mentored)"
     more = f"{people_words(x, case.target.mentees)} more mentees"
-    target = f"Target: from {pct(x.coverage_now)} to {pct(x.coverage_target)} mentored ({more})"
+    target = f"Target: from {pct(x.coverage_now)} to {pct(x.coverage_target)} ever mentored ({more})"
     sections = [(now, case.current), (target, case.target)]
     if case.naive_current is not None:
-        sections += [(f"{now}, {NAIVE_LABEL}", case.naive_current), (f"{target}, {NAIVE_LABEL}", case.naive_target)]
+        naive = naive_case_label(x)
+        sections += [(f"{now}, {naive}", case.naive_current), (f"{target}, {naive}", case.naive_target)]
     return [row for section, outcome in sections for row in _outcome_rows(section, outcome, x.horizon_years)]
 
 
@@ -557,19 +695,71 @@ def months_words(n: float) -> str:
 
 
 LOSS_NOTE = "At the cautious end of the range the programme costs more than it saves."
-NO_CLEAR_EFFECT = ("The range includes no effect at all: the data cannot rule out that mentoring makes no "
-                   "difference here.")
+ALL_LOSS_NOTE = "Across the whole range the programme costs more than it saves."
+
+
+def loss_note(net) -> str:
+    """The warning a net benefit's range calls for: a loss across the whole range, a loss at its cautious end, or
+    none (verdict.money)."""
+    return {verdict.LOSS: ALL_LOSS_NOTE, verdict.EITHER: LOSS_NOTE}.get(verdict.value(net), "")
+
+
+def exits_words(r, period: str = "", digits: int = 0) -> str:
+    """Exits avoided with their range, negative ones read as extra exits, `period` after the count: 'about 31 exits
+    avoided a year (range 19 to 42)', 'about 30 extra exits a year (range 18 to 42)', 'about 3 exits avoided a year
+    (range 5 extra to 10 avoided)' (verdict.value on the range)."""
+    est, low, high = (r[k] if isinstance(r, dict) else getattr(r, k) for k in ("estimate", "low", "high"))
+    when = f" {period}" if period else ""
+
+    def n(x: float) -> str:
+        return f"{abs(x):,.{digits}f}"
+    kind = verdict.value(r)
+    if kind == verdict.GAIN:
+        return f"about {n(est)} exits avoided{when} (range {n(low)} to {n(high)})"
+    if kind == verdict.LOSS:
+        return f"about {n(est)} extra exits{when} (range {n(high)} to {n(low)})"
+    head = f"about {n(est)} exits avoided" if est >= 0 else f"about {n(est)} extra exits"
+    return f"{head}{when} (range {n(low)} extra to {n(high)} avoided)"
+
+
+def exits_cell(r) -> str:
+    """A table's cell of exits with their range, extra exits marked: '3.1 (2.0 to 4.2)', '2.4 extra (1.1 to 3.0 extra)'."""
+    def one(x: float) -> str:
+        return f"{x:,.1f}" if x >= 0 else f"{-x:,.1f} extra"
+    return f"{one(r.estimate)} ({one(r.low)} to {one(r.high)})"
 
 
 def target_sentence(case: BusinessCase) -> str:
-    """The coverage scenario in a sentence; empty when the target adds no mentees."""
+    """The coverage scenario in a sentence; empty when the target adds no mentees. Extra exits are said as such."""
     x, tgt = case.inputs, case.target
     if round(tgt.mentees) < 1:
         return ""
-    exits = f"{tgt.avoided_exits.estimate:,.0f} more exit{'' if round(tgt.avoided_exits.estimate) == 1 else 's'}"
-    return (f"If {pct(x.coverage_target)} were mentored instead of {pct(x.coverage_now)}, "
-            f"{people_words(x, tgt.mentees)} more mentees would avoid about {exits} {per_period(x.horizon_years, 'a year')}, net "
-            f"{money(tgt.net_benefit.estimate)} (range {money_range(tgt.net_benefit)}).")
+    return (f"If {pct(x.coverage_target)} were ever mentored instead of {pct(x.coverage_now)}, "
+            f"{people_words(x, tgt.mentees)} more mentees would mean "
+            f"{exits_words(tgt.avoided_exits, per_period(x.horizon_years, 'a year'))}, net {money(tgt.net_benefit.estimate)} "
+            f"(range {money_range(tgt.net_benefit)}).")
+
+
+def rate_words(est, people: int | None = None, rounded: bool = False) -> str:
+    """A share still employed with its range, '88% (86%–90%)'; a range of zero width is said as what it is, 'no one
+    left (22 people)' or 'everyone left (7 people)', never as a certainty (verdict.rate)."""
+    kind = verdict.rate(est)
+    if kind == verdict.RATE:
+        e, lo, hi = (est.get(k) if isinstance(est, dict) else getattr(est, k) for k in ("estimate", "lower", "upper"))
+        return DASH if _missing(e) else f"{pct(e)} ({pct_range(lo, hi)})"
+    n = people if people is not None else (None if isinstance(est, dict) else est.n)
+    return kind if n is None else f"{kind} ({total_words(n, rounded)} people)"
+
+
+UNADJUSTED = "unadjusted: people as they are, not compared like with like"
+
+
+def value_sentence(case: BusinessCase) -> str:
+    """The programme as it is, in a sentence: exits avoided (or extra exits) and the net, with their ranges."""
+    cur, years = case.current, case.inputs.horizon_years
+    return (f"The programme as it is: {exits_words(cur.avoided_exits, per_period(years, 'a year'))}, worth a "
+            f"net {money(cur.net_benefit.estimate)} (range {money_range(cur.net_benefit)}). "
+            f"{payback_words(cur.payback_months)}")
 
 
 # ---------------------------------------------------------------- the sentences every export repeats
@@ -579,25 +769,25 @@ def key_messages(h: Headline) -> dict[str, str]:
     fu = h.follow_up
     filtered = fu.rounded  # a filtered group's counts, or any at a chosen as-of date, are rounded (policy.shown_total)
     out = {"scope": f"{total_words(fu.n_employees, filtered)} people ({fu.cohort.describe()}), data as of "
-                    f"{fu.as_of:%d %B %Y}; {total_words(fu.n_mentored, filtered)} mentored, "
+                    f"{fu.as_of:%d %B %Y}; {total_words(fu.n_mentored, filtered)} ever mentored, "
                     f"{total_words(fu.n_events, filtered)} {event_words(fu.event)}."}
     out["effect"] = effect_sentence(h.adjusted.hazard_ratio) if h.adjusted else f"{no_estimate(h.missing.get('adjusted'))}."
+    if h.adjusted and effect_note(h.adjusted.hazard_ratio):
+        out["effect_note"] = effect_note(h.adjusted.hazard_ratio)
     if h.naive:
-        out["naive"] = naive_claim(h.naive.hazard_ratio.to_dict())
+        out["naive"] = naive_claim(h.naive.hazard_ratio, h.time_varying.hazard_ratio if h.time_varying else None,
+                                   h.adjusted.hazard_ratio if h.adjusted else None)
     if h.retention:
         m, u = h.retention["mentored"], h.retention["unmentored"]
-        out["retention"] = (f"{months(h.horizon_days)} months after hire, {pct(m.estimate)} of mentored "
-                            f"employees {staying_words(fu.event)} ({pct_range(m.lower, m.upper)}), against "
-                            f"{pct(u.estimate)} of those not mentored ({pct_range(u.lower, u.upper)}); "
-                            "unadjusted, as they are.")
+        out["retention"] = (f"{months(h.horizon_days)} months after hire, mentored employees who "
+                            f"{staying_words(fu.event)}: {rate_words(m, rounded=filtered)}; those not mentored: "
+                            f"{rate_words(u, rounded=filtered)} ({UNADJUSTED}).")
     if h.notes.get("simulated"):
         out["demo"] = DEMO_NOTE
     if h.business:
-        cur, years = h.business.current, h.business.inputs.horizon_years
-        out["value"] = (f"The programme as it is avoids about {cur.avoided_exits.estimate:,.0f} exits "
-                        f"{per_period(years, 'a year')} (range {cur.avoided_exits.low:,.0f} to "
-                        f"{cur.avoided_exits.high:,.0f}), worth a net {money(cur.net_benefit.estimate)} (range "
-                        f"{money_range(cur.net_benefit)}). {payback_words(cur.payback_months)}")
+        out["value"] = value_sentence(h.business)
+        if loss_note(h.business.current.net_benefit):
+            out["loss"] = loss_note(h.business.current.net_benefit)
     return out
 
 
@@ -621,8 +811,12 @@ def quoted_beside_ours(h: Headline) -> list[tuple[str, str, str]]:
     out = []
     if h.adjusted:
         ours = f"Here, mentored employees were {hr_words(h.adjusted.hazard_ratio)} to leave in any given month"
+        if effect_note(h.adjusted.hazard_ratio):
+            ours += f" ({verdict.effect(h.adjusted.hazard_ratio)}: its range {'includes no effect' if verdict.effect(h.adjusted.hazard_ratio) == verdict.UNCLEAR else 'is above no effect'})"
         if h.naive:
-            ours += f"; the naive comparison on the same data says {hr_words(h.naive.hazard_ratio)}"
+            reading = naive_of(h.naive.hazard_ratio, h.adjusted.hazard_ratio)
+            ours += (f"; the naive comparison on the same data says {hr_words(h.naive.hazard_ratio)}, which "
+                     f"{NAIVE_READING[reading]}")
         out.append((*WIDELY_QUOTED["retention"], ours + "."))
     if h.business:
         x = h.business.inputs
@@ -630,9 +824,12 @@ def quoted_beside_ours(h: Headline) -> list[tuple[str, str, str]]:
                     f"Here, {pct(x.exit_probability)} of people employed now are expected to leave "
                     f"{'voluntarily ' if h.follow_up.event == 'voluntary' else ''}within "
                     f"{years_words(x.horizon_years)} without mentoring (the average of each person's own chance)."))
+        now = h.notes.get("mentored_now")
+        running = (f", and {pct(now / x.people_in_scope)} have a mentorship running now"
+                   if now is not None and x.people_in_scope else "")
         out.append((*WIDELY_QUOTED["want_a_mentor"],
-                    f"Here, {pct(x.coverage_now)} of people employed now are being mentored; the coverage "
-                    f"scenario asks what mentoring {pct(x.coverage_target)} would be worth."))
+                    f"Here, {pct(x.coverage_now)} of people employed now have ever been mentored{running}; the "
+                    f"coverage scenario asks what {pct(x.coverage_target)} ever mentored would be worth."))
         out.append((*WIDELY_QUOTED["replacement"],
                     f"Here, the business case uses {pct(x.replacement_cost_pct)} of salary"
                     f"{', the low end,' if abs(x.replacement_cost_pct - 0.5) < 1e-9 else ''} as an assumption "
@@ -647,10 +844,10 @@ def generated_on(today: date) -> str:
 
 # ---------------------------------------------------------------- the briefing (CLI summary)
 
-def _ci_words(ci: dict[str, float | None]) -> str:
+def _ci_words(ci: dict[str, float | None], rounded: bool = False) -> str:
     if ci["estimate"] is None:
         return "not known (follow-up too short)"
-    return f"{pct(ci['estimate'])} ({pct(ci['lower'])} to {pct(ci['upper'])})"
+    return rate_words(ci, ci.get("people"), rounded)
 
 
 def _median_words(median: dict[str, float | None]) -> str:
@@ -662,53 +859,78 @@ def _median_words(median: dict[str, float | None]) -> str:
     return f"{words(median['estimate'])} months ({words(median['lower'])} to {words(median['upper'])})"
 
 
+def _months_longer(diff: dict[str, float]) -> str:
+    """An RMST difference in words: 'stayed 0.9 months longer on average (0.6 to 1.2)', or shorter."""
+    est, lo, hi = (diff[k] / DAYS_PER_MONTH for k in ("estimate", "lower", "upper"))
+    way = "longer" if est >= 0 else "less long"
+    return f"stayed {abs(est):.1f} months {way} on average (range {lo:+.1f} to {hi:+.1f} months)"
+
+
+def count_said(n: int | None, rounded: bool) -> str:
+    """A count as the JSON gives it (rounded to the nearest 5 when `counts_rounded`), said with 'about' then."""
+    if n is None:
+        return count_words(n)
+    return f"about {n:,}" if rounded and n else f"{n:,}"
+
+
 def briefing(result: dict[str, Any]) -> str:
-    """`summary --json`'s object as a short briefing: one sentence per headline figure with its range."""
+    """`summary --json`'s object as a short briefing: one sentence per headline figure with its range, each word
+    chosen from the figures (verdict), each unadjusted figure said to be so."""
     hr, gaps = result["hazard_ratio"], result["not_available"]
+    rounded = bool(result.get("counts_rounded"))
     lines = [f"Warning: {w}" for w in result.get("warnings", [])]
-    lines += [f"As of {result['as_of']}: {count_words(result['n_employees'])} people ({result['cohort']}), "
-             f"{count_words(result['n_mentored'])} mentored during their employment, "
-             f"{count_words(result['n_events'])} {event_words(result['event'])}."]
+    lines += [f"As of {result['as_of']}: {count_said(result['n_employees'], rounded)} people ({result['cohort']}), "
+              f"{count_said(result['n_mentored'], rounded)} ever mentored during their employment, "
+              f"{count_said(result['n_events'], rounded)} {event_words(result['event'])}."]
+    if rounded:
+        lines.append(ROUNDING_NOTE)
     if result.get("notes", {}).get("simulated"):
         lines.append(DEMO_NOTE)
-    if hr["adjusted"]:
-        covariates = covariate_words(hr["adjusted"]["covariates"]) or "nothing"
-        lines.append(f"Mentored employees were {less_likely(hr['adjusted'])} to leave in any given month, "
+    adjusted = hr["adjusted"]
+    if adjusted:
+        covariates = covariate_words(adjusted["covariates"]) or "nothing"
+        lead = "No clear effect: m" if verdict.effect(adjusted) == verdict.UNCLEAR else "M"
+        lines.append(f"{lead}entored employees were {less_likely(adjusted)} to leave in any given month, "
                      f"counting only the time after mentoring began and adjusting for {covariates}.")
+        if effect_note(adjusted):
+            lines.append(effect_note(adjusted))
     else:
         lines.append(f"No honest estimate of the mentoring effect: {gaps.get('adjusted')}.")
     if hr["time_varying"]:
-        lines.append(f"Without the adjustment the figure is {less_likely(hr['time_varying'])}.")
+        lines.append(f"Without the adjustment (unadjusted, counting from mentoring's start) the figure is "
+                     f"{less_likely(hr['time_varying'])}.")
     if hr["naive"]:
-        lines.append(naive_claim(hr["naive"]))
+        lines.append(naive_claim(hr["naive"], hr["time_varying"], adjusted))
     ret, r = result["retention"], result["rmst"]
     if ret["mentored"]:
-        lines.append(f"{months(ret['horizon_days'])} months after hire, {_ci_words(ret['mentored'])} of "
-                     f"mentored employees {staying_words(result['event'])}, against {_ci_words(ret['unmentored'])} "
-                     "of unmentored ones (unadjusted).")
+        lines.append(f"{months(ret['horizon_days'])} months after hire, mentored employees who "
+                     f"{staying_words(result['event'])}: {_ci_words(ret['mentored'], rounded)}; unmentored: "
+                     f"{_ci_words(ret['unmentored'], rounded)} ({UNADJUSTED}).")
     diff = r["difference"]
     if diff and diff["estimate"] is not None:
-        lines.append(f"Over their first {months(r['tau_days'])} months, mentored employees stayed "
-                     f"{diff['estimate'] / DAYS_PER_MONTH:.1f} months longer on average "
-                     f"({diff['lower'] / DAYS_PER_MONTH:.1f} to {diff['upper'] / DAYS_PER_MONTH:.1f}).")
+        lines.append(f"Over their first {months(r['tau_days'])} months, mentored employees "
+                     f"{_months_longer(diff)} ({UNADJUSTED}).")
     medians = result["median_tenure_days"]
     if medians["mentored"]:
         lines.append("Median tenure: " + "; ".join(f"{name} {_median_words(medians[name])}"
-                                                   for name in ("mentored", "unmentored")) + ".")
+                                                   for name in ("mentored", "unmentored")) + f" ({UNADJUSTED}).")
     if result["logrank"]:
-        lines.append(f"Log-rank test: chi-square {result['logrank']['chisq']:.1f}, p = {result['logrank']['p']:.2g}.")
-    lines.append(_business_briefing(result["business_case"], gaps))
+        lines.append(f"Log-rank test (unadjusted): chi-square {result['logrank']['chisq']:.1f}, "
+                     f"p = {result['logrank']['p']:.2g}.")
+    lines += _business_briefing(result["business_case"], gaps)
     return "\n".join(lines)
 
 
-def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> str:
+def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> list[str]:
     if case is None:
-        return f"Business case not computed: {gaps.get('business_case')}."
+        return [f"Business case not computed: {gaps.get('business_case')}."]
     cur = case["current"]
-    avoided, net = cur["avoided_exits"], cur["net_benefit"]
-    return (f"Business case (the programme as it is, {years_words(case['horizon_years'])}): about "
-            f"{avoided['estimate']:.0f} exits avoided (range {avoided['low']:.0f} to {avoided['high']:.0f}), "
-            f"net benefit {money(net['estimate'])} (range {money(net['low'])} to {money(net['high'])}).")
+    net = cur["net_benefit"]
+    out = [f"Business case (the programme as it is, {years_words(case['horizon_years'])}): "
+           f"{exits_words(cur['avoided_exits'])}, net benefit {money(net['estimate'])} (range {money(net['low'])} "
+           f"to {money(net['high'])})."]
+    note = loss_note(net)
+    return out + ([note] if note else [])
 
 
 # ---------------------------------------------------------------- privacy
@@ -738,3 +960,7 @@ def missing_reasons_warning(no_reason: int, exits: int) -> str:
 def other_sheets_warning(file: str, sheet: str, others: list[str]) -> str:
     return (f"Only the sheet '{sheet}' of {file} was read; its other sheets ({', '.join(others)}) were not. "
             "Put everyone in one sheet (leavers too), or save that sheet on its own.")
+
+
+# The average salary when the data has none: the dashboard's starting value until the user enters their own.
+ASSUMED_SALARY = "assumption: no salary in the data; enter your organisation's average"

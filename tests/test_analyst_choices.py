@@ -148,7 +148,7 @@ def test_business_case_page_ranks_where_to_extend_next(monkeypatch, demo_db):
     at = open_app(monkeypatch, demo_db, "views/business_case.py")
     assert_clean(at)
     assert any(s.value == "Where to extend the programme next" for s in at.subheader)
-    ranking = next(df.value for df in at.dataframe if "not mentored now" in df.value.columns)
+    ranking = next(df.value for df in at.dataframe if "never mentored" in df.value.columns)
     assert 1 <= len(ranking) <= 10 and ranking["group"].iloc[0].split(":")[0] in (
         "Department", "Job level", "Location", "Generation")
     assert any("Exploratory" in c.value for c in at.caption)

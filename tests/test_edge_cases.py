@@ -125,7 +125,7 @@ def test_a_single_employee(tmp_path):
     # privacy: a group of 1-4 people is never counted (docs/design.md, Privacy)
     assert result["n_employees"] is None and result["n_mentored"] == 0 and result["n_events"] is None
     assert result["not_available"]["naive"] == "not enough data for the naive model: fewer than 5 people in scope"
-    assert briefing(result).startswith(f"As of {AS_OF}: fewer than 5 people (everyone), 0 mentored")
+    assert briefing(result).startswith(f"As of {AS_OF}: fewer than 5 people (everyone), 0 ever mentored")
     assert json.dumps(result)  # still one valid JSON object
 
 
@@ -176,7 +176,8 @@ def test_cli_summary_json_and_briefing(tmp_path, capsys):
     assert set(result["hazard_ratio"]["adjusted"]) >= {"estimate", "lower", "upper", "p", "covariates"}
     assert result["retention"]["horizon_days"] == 365 and result["rmst"]["tau_days"] == 730
     assert main(["summary", "--db", db, "--as-of", AS_OF]) == 0
-    assert capsys.readouterr().out.startswith(f"As of {AS_OF}: 60 people")
+    # a chosen as-of date rounds every count to the nearest 5, and the briefing says so with "about"
+    assert capsys.readouterr().out.startswith(f"As of {AS_OF}: about 60 people")
     assert main(["summary", "--db", db, "--as-of", "31/12/2023"]) == 2
     assert "as_of must be a YYYY-MM-DD date" in capsys.readouterr().err
 

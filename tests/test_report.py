@@ -94,13 +94,13 @@ def test_briefing_states_the_business_case_in_the_same_money_words(demo, capsys,
 
 def test_value_sentence_names_the_horizon_and_the_payback(demo):
     from analytics.summary import Assumptions
-    assert "exits a year" in wording.key_messages(demo)["value"]
+    assert "exits avoided a year" in wording.key_messages(demo)["value"]
     con = store.connect(":memory:")
     store.load_demo(con)
     three = headline(con, assumptions=Assumptions(horizon_years=3))
     value = wording.key_messages(three)["value"]
     pay = three.business.current.payback_months
-    assert "exits over 3 years" in value and "a year" not in value
+    assert "exits avoided over 3 years" in value and "a year" not in value
     assert value.endswith(wording.payback_words(pay)) and f"in about {pay.estimate:,.0f} months" in value
 
 

@@ -78,7 +78,7 @@ def test_the_business_case_page_ranks_pairs_when_asked(monkeypatch, demo_db):
     at = open_app(monkeypatch, demo_db, "views/business_case.py")
     at.multiselect(key="where_next_by").set_value([("department", "job_level")]).run()
     assert_clean(at)
-    ranking = next(df.value for df in at.dataframe if "not mentored now" in df.value.columns)
+    ranking = next(df.value for df in at.dataframe if "never mentored" in df.value.columns)
     assert all(" · L" in g for g in ranking["group"])  # a department and a level: 'Sales · L2'
 
 

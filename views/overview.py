@@ -2,7 +2,7 @@
 import streamlit as st
 
 import ui
-from analytics import figures, wording
+from analytics import figures, verdict, wording
 from analytics.policy import CURVE_MONTHS, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_share, shown_total
 
 st.title("Is mentoring keeping people?")
@@ -30,25 +30,31 @@ next(kpi).metric("In scope", count_words(fu.n_employees) if total is None else f
                       + (f"; {count_words(hired_today)} hired on the as-of date itself have no time to follow yet, "
                          "so the models leave them out" if hired_today else "") + ".")
 next(kpi).metric("Ever mentored", wording.pct(shown_share(fu.n_mentored, fu.n_employees)), border=True,
-                 help=f"Of everyone in scope (leavers included), {count_words(fu.n_mentored)} had a mentorship begin "
-                      "while employed. The Business case uses the share of the people employed now "
+                 help=f"Of everyone in scope (leavers included), {wording.total_words(fu.n_mentored, filtered)} had a "
+                      "mentorship begin while employed: ever mentored, not mentored now. Of the people employed now, "
+                      f"{wording.total_words(h.notes.get('mentored_now', 0), filtered)} have a mentorship running on "
+                      "the as-of date. The Business case uses the share of the people employed now ever mentored "
                       f"(shares of fewer than {MIN_GROUP_SIZE} people are not shown).")
 if h.retention:
     months = wording.months(h.horizon_days)
     for name, label in (("mentored", "Mentored"), ("unmentored", "Unmentored")):
         est = h.retention[name]
-        next(kpi).metric(f"{label}: {months} mo", wording.pct(est.estimate), border=True,
-                         **ui.range_delta(wording.pct_range(est.lower, est.upper)),
+        degenerate = verdict.rate(est) != verdict.RATE  # no exits (or no stayers): no range, and no certainty
+        next(kpi).metric(f"{label}: {months} mo", verdict.rate(est) if degenerate else wording.pct(est.estimate),
+                         border=True,
+                         **ui.range_delta(wording.rate_words(est, rounded=filtered).split("(", 1)[-1].rstrip(")")
+                                          if degenerate else wording.pct_range(est.lower, est.upper),
+                                          prefix="unadjusted, " if degenerate else "unadjusted range "),
                          help=f"{label} people who {wording.staying_words(fu.event)} {months} months after hire, "
                               "with its 95% range. Unadjusted: people as they are, mentored time counted from "
                               "the day mentoring began; the honest effect below compares like with like.")
 if h.business:
     net = h.business.current.net_benefit
-    loss = net.low is not None and net.low < 0
+    loss = verdict.value(net) != verdict.GAIN
     next(kpi).metric(wording.value_label(h.business.inputs.horizon_years), wording.money(net.estimate), border=True,
                      **ui.range_delta(wording.money_range(net), caution=loss),
                      help="Net of programme cost, from each person's own chance of leaving. "
-                          + ("Its range includes a loss. " if loss else "") + "Assumptions on the Business case page.")
+                          + (wording.loss_note(net) + " " if loss else "") + "Assumptions on the Business case page.")
 if h.retention:
     st.caption(f"The {wording.months(h.horizon_days)}-month figures are unadjusted (people as they are); the honest "
                "effect below compares like with like."
@@ -57,10 +63,12 @@ if h.retention:
 
 if h.adjusted:
     hr = h.adjusted.hazard_ratio
-    sure = st.success if hr.upper < 1 else st.info  # green only when the whole range is a benefit
-    sure(wording.effect_sentence(hr, bold=True), icon=":material/verified:" if hr.upper < 1 else ":material/info:")
-    if hr.upper >= 1:
-        st.warning(wording.NO_CLEAR_EFFECT, icon=":material/help:")
+    kind = verdict.effect(hr)  # green only when the whole range is a benefit; harm in the warning colour
+    sure = {verdict.FEWER: st.success, verdict.MORE: st.warning}.get(kind, st.info)
+    sure(wording.effect_sentence(hr, bold=True),
+         icon={verdict.FEWER: ":material/verified:", verdict.MORE: ":material/trending_up:"}.get(kind, ":material/info:"))
+    if wording.effect_note(hr):
+        st.warning(wording.effect_note(hr), icon=":material/help:" if kind == verdict.UNCLEAR else ":material/warning:")
 else:
     st.warning(wording.no_estimate(h.missing.get("adjusted")), icon=":material/info:")
 
@@ -78,6 +86,6 @@ with st.container(border=True):
     if h.naive and h.adjusted:
         st.markdown(wording.how_we_know(h.naive, h.time_varying, h.adjusted))
         ui.chart(figures.hazard_ratio_figure(wording.model_effects(h)), name="naive and honest")
-        st.caption(wording.e_value_sentence(h.adjusted.e_value))
+        st.caption(wording.e_value_sentence(h.adjusted.e_value, h.adjusted.hazard_ratio))
     else:
         st.write("Not enough data in scope to compare the estimates.")
