@@ -8,6 +8,7 @@ gives the assumptions with their sources and the method as an analyst would chec
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -265,17 +266,18 @@ def _answer_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
 
     h = b.headline
     lines = [msg["effect"]] + [msg[k] for k in ("effect_note", "retention", "value") if k in msg]
+    size = 18 if "effect_note" not in msg else 15  # a warning under the effect: the same box holds one more paragraph
     s = deck.slide(_answer_title(h), [
         "Say: " + msg["effect"], msg.get("effect_note", ""),
         "The range is the honest uncertainty: plan with the cautious end.",
         msg.get("retention", ""), "The chart: the share of each group still here, by months since hire; mentored "
         "people count from the day their mentoring began.", _sources(h)])
     if not h.curves:
-        deck.text(s, lines, 1.6, size=20, height=5.0)
+        deck.text(s, lines, 1.6, size=size + 2, height=5.0)
         return
     from .report import curve_table  # the exports' own table of the curves (report imports this module)
 
-    deck.text(s, lines, 1.6, size=18, height=5.2, width=5.2)
+    deck.text(s, lines, 1.6, size=size, height=5.2, width=5.2)
     curves = curve_table(h)
     c = deck.chart(s, XL_CHART_TYPE.LINE, [str(m) for m in curves["month"]],
                    {f"{name}": [None if pd.isna(v) else float(v) for v in curves[name]]
@@ -324,15 +326,21 @@ def _why_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
                    {"How much less likely to leave in any given month": [1 - hr.estimate for _, hr in fits]},
                    [palette.ACCENT], top=1.5, height=3.6, legend=False)
     _colour_points(c, colours)
-    _label_bars(c)
+    _label_bars(c, wording.PPTX_LESS_MORE)
+    lowest = min(1 - hr.estimate for _, hr in fits)
+    if lowest < 0:  # a bar left of zero (more likely to leave): room for its label before the groups' names
+        c.value_axis.minimum_scale = math.floor((lowest - 0.35) / 0.2) * 0.2
+        c.value_axis.major_unit = 0.2
     deck.text(s, [msg.get("naive", ""), "We count mentoring only from the day it began and compare like with like: "
                   f"people alike in {_alike(h)}."], 5.3, size=15, height=1.9)
     del steps
 
 
 def _range_words(hr) -> str:
-    """'range 16% to 34% less', or '16% more to 24% less' when it spans no effect."""
-    return hr_words(hr).split("(", 1)[1].rstrip(")")
+    """'range 16% to 34% less', 'range 12% to 42% more', or 'range 16% more to 24% less' when it spans no effect."""
+    words = hr_words(hr).split("(", 1)[1].rstrip(")")
+    kind = verdict.effect(hr)
+    return words if kind == verdict.UNCLEAR else f"{words} {'less' if kind == verdict.FEWER else 'more'}"
 
 
 def _colour_points(chart, colours: list[str]) -> None:

@@ -24,8 +24,8 @@ from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAY
                      MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, TAU_DAYS,
                      shown_count, shown_total)
 from .results import Estimate, TestResult
-from .wording import (ASSUMED_COST, DIMENSION_LABELS, MISSING_SALARY, YOUR_INPUT, from_data, from_model, naive_of,
-                      naive_source)
+from .wording import (ASSUMED_COST, DIMENSION_LABELS, HORIZON_ASSUMED, MISSING_SALARY, TARGET_ASSUMED, YOUR_INPUT,
+                      from_data, from_model, naive_of, naive_source)
 
 
 @dataclass(frozen=True)
@@ -179,13 +179,16 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
         exit_risks_others=Input(tuple(others["p_unmentored"]), from_model(in_model, fu.rounded)),
         hazard_ratio=Input(hr.estimate, from_model(in_model, fu.rounded)),
         hazard_ratio_lower=hr.lower, hazard_ratio_upper=hr.upper,
-        coverage_target=Input(max(assumptions.coverage_target, coverage_now), YOUR_INPUT),
+        coverage_target=Input(max(assumptions.coverage_target, coverage_now),  # the default is an assumption
+                              TARGET_ASSUMED if assumptions.coverage_target == COVERAGE_TARGET else YOUR_INPUT),
         average_salary=salary_input,
         programme_cost_per_mentee=Input(assumptions.programme_cost_per_mentee, assumptions.cost_source),
         mentee_years_now=Input(float(years_left.sum()), from_data(len(years_left), fu.rounded)),
         replacement_cost_pct=(assumptions.replacement_cost_pct if assumptions.replacement_cost_pct == REPLACEMENT_COST_PCT
                               else Input(assumptions.replacement_cost_pct, YOUR_INPUT)),
-        horizon_years=assumptions.horizon_years, counts_rounded=fu.rounded, **naive_inputs)
+        horizon_years=Input(assumptions.horizon_years,
+                            HORIZON_ASSUMED if assumptions.horizon_years == HORIZON_YEARS else YOUR_INPUT),
+        counts_rounded=fu.rounded, **naive_inputs)
 
 
 def _business(fu, adjusted, naive, assumptions, mentoring_left_days) -> BusinessCase:

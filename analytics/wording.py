@@ -26,6 +26,7 @@ CURRENCY = "$"
 PERCENT_WIDGET = "%d%%"          # streamlit sliders holding whole percents
 PPTX_PERCENT = "0%"              # PowerPoint axis number formats
 PPTX_MONEY = f'"{CURRENCY}"#,##0'
+PPTX_LESS_MORE = '0%" less";0%" more"'  # 1 - HR on a slide's bars: 0.25 as "25% less", -0.26 (a harm) as "26% more"
 
 
 # ---------------------------------------------------------------- text from the user's files
@@ -153,9 +154,8 @@ def effect_sentence(hr, bold: bool = False) -> str:
 
 NO_CLEAR_EFFECT = ("The range includes no effect at all: the data cannot rule out that mentoring makes no "
                    "difference here.")
-HARM_NOTE = ("The whole range is above no effect: mentored employees left more often than comparable colleagues. "
-             "Mentoring as it has run here has not kept people; look at how, when and to whom it is offered before "
-             "extending it.")
+HARM_NOTE = ("The whole range is above no effect: mentoring as it has run here has not kept people. Look at how, "
+             "when and to whom it is offered before extending it.")
 
 
 def effect_note(hr) -> str:
@@ -528,6 +528,8 @@ YOUR_INPUT = "your input"
 GALLUP = "assumption: Gallup estimates 0.5-2x salary"
 ASSUMED_COST = "assumption: typical internal programme cost; enter your own"
 PROGRAMME_ASSUMED = "assumption: a mentorship with no end date runs a year"
+TARGET_ASSUMED = "assumption: the share who want a mentor (widely quoted)"
+HORIZON_ASSUMED = "assumption: one year"
 CALCULATED = "calculated; range from the hazard ratio's 95% CI"
 MISSING_SALARY = ": the data has no salary column, so enter the average annual salary"
 
@@ -723,10 +725,12 @@ def exits_words(r, period: str = "", digits: int = 0) -> str:
 
 
 def exits_cell(r) -> str:
-    """A table's cell of exits with their range, extra exits marked: '3.1 (2.0 to 4.2)', '2.4 extra (1.1 to 3.0 extra)'."""
-    def one(x: float) -> str:
-        return f"{x:,.1f}" if x >= 0 else f"{-x:,.1f} extra"
-    return f"{one(r.estimate)} ({one(r.low)} to {one(r.high)})"
+    """A table's cell of exits with their range, extra exits marked: '3.1 (2.0 to 4.2)', '2.4 extra (3.0 extra to 1.1
+    extra)', '0.9 extra (3.4 extra to 1.2 avoided)'."""
+    def one(x: float, spans: bool = False) -> str:
+        return (f"{x:,.1f}" + (" avoided" if spans else "")) if x >= 0 else f"{-x:,.1f} extra"
+    spans = verdict.value(r) == verdict.EITHER  # from extra exits to exits avoided: each end says which
+    return f"{one(r.estimate)} ({one(r.low)} to {one(r.high, spans)})"
 
 
 def target_sentence(case: BusinessCase) -> str:
@@ -734,10 +738,12 @@ def target_sentence(case: BusinessCase) -> str:
     x, tgt = case.inputs, case.target
     if round(tgt.mentees) < 1:
         return ""
+    loss = {verdict.LOSS: ", all of it a loss", verdict.EITHER: ", which includes a loss"}.get(
+        verdict.value(tgt.net_benefit), "")
     return (f"If {pct(x.coverage_target)} were ever mentored instead of {pct(x.coverage_now)}, "
             f"{people_words(x, tgt.mentees)} more mentees would mean "
             f"{exits_words(tgt.avoided_exits, per_period(x.horizon_years, 'a year'))}, net {money(tgt.net_benefit.estimate)} "
-            f"(range {money_range(tgt.net_benefit)}).")
+            f"(range {money_range(tgt.net_benefit)}{loss}).")
 
 
 def rate_words(est, people: int | None = None, rounded: bool = False) -> str:
@@ -811,8 +817,8 @@ def quoted_beside_ours(h: Headline) -> list[tuple[str, str, str]]:
     out = []
     if h.adjusted:
         ours = f"Here, mentored employees were {hr_words(h.adjusted.hazard_ratio)} to leave in any given month"
-        if effect_note(h.adjusted.hazard_ratio):
-            ours += f" ({verdict.effect(h.adjusted.hazard_ratio)}: its range {'includes no effect' if verdict.effect(h.adjusted.hazard_ratio) == verdict.UNCLEAR else 'is above no effect'})"
+        if verdict.effect(h.adjusted.hazard_ratio) == verdict.UNCLEAR:
+            ours += " (no clear effect: the range includes none)"
         if h.naive:
             reading = naive_of(h.naive.hazard_ratio, h.adjusted.hazard_ratio)
             ours += (f"; the naive comparison on the same data says {hr_words(h.naive.hazard_ratio)}, which "

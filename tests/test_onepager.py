@@ -232,8 +232,30 @@ def _pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 
 
+def _company(kind: str, tmp_path_factory):
+    from tests.companies import build
+
+    con = store.connect(build(kind, tmp_path_factory.mktemp(kind) / "c.duckdb"), read_only=True)
+    try:
+        return headline(con)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def harm(tmp_path_factory):
+    """A company where mentoring raises exits (tests/companies.py): its longer warnings must still fit."""
+    return _company("harm", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def real_like(tmp_path_factory):
+    """No rating or level in the file, and a naive figure that understates (tests/companies.py)."""
+    return _company("real_like", tmp_path_factory)
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("company", ["demo", "no_effect"])
+@pytest.mark.parametrize("company", ["demo", "no_effect", "harm", "real_like"])
 def test_the_one_pager_prints_on_one_page_at_a4_and_letter(company, request):
     """Printed by Chromium with every network request refused: one page at A4 and one at US Letter, and
     no chart label touches another, the zero line, a bar or a range."""
