@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import duckdb
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from analytics import access, deck, progress, report, store, summary, where_next, wording
 from analytics import palette
@@ -237,16 +237,12 @@ def sidebar() -> Cohort:
     with st.sidebar:
         st.subheader("Who is in scope")
         scope_line = st.empty()  # filled below, once the filters are read: seen without scrolling
-        chosen = {dim: tuple(st.multiselect(wording.DIMENSION_LABELS[dim], options.get(dim, []),
-                                            key=f"filter_{dim}", placeholder="All"))
-                  for dim in SIDEBAR_FILTERS}
+        for dim in SIDEBAR_FILTERS:
+            st.multiselect(wording.DIMENSION_LABELS[dim], options.get(dim, []), key=f"filter_{dim}", placeholder="All")
         years = options.get("hire_years") or []
-        lo = hi = None
         if len(years) == 2 and years[0] < years[1]:
-            lo, hi = st.slider("Hire year", years[0], years[1], (years[0], years[1]), key="filter_hire_years")
-            if (lo, hi) == tuple(years):
-                lo = hi = None
-        cohort = Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
+            st.slider("Hire year", years[0], years[1], (years[0], years[1]), key="filter_hire_years")
+        cohort = chosen_cohort(st.session_state, years)
         settled = settings()
         rounded = not cohort.is_everyone() or settled.as_of != settled.data_as_of  # as models.FollowUp.rounded
         in_scope = people_in_scope(data_version(), cohort, settled.as_of)
@@ -255,6 +251,16 @@ def sidebar() -> Cohort:
         if is_demo(data_version()):
             st.info(wording.DEMO_NOTE, icon=":material/science:")
     return cohort
+
+
+def chosen_cohort(state: Mapping, years: list) -> Cohort:
+    """The cohort the sidebar's filters describe, from their values in `state` (the session's state, as the page
+    draws or as a download is clicked); `years`: the data's first and last hire year."""
+    chosen = {dim: tuple(state.get(f"filter_{dim}") or ()) for dim in SIDEBAR_FILTERS}
+    lo, hi = state.get("filter_hire_years") or (None, None)
+    if len(years) != 2 or years[0] >= years[1] or (lo, hi) == tuple(years):
+        lo = hi = None
+    return Cohort(hire_year_from=lo, hire_year_to=hi, **chosen)
 
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
@@ -316,16 +322,19 @@ def _save_widget(key: str) -> None:
     st.session_state[f"saved_{key}"] = st.session_state[key]
 
 
-def assumptions() -> summary.Assumptions:
-    """The business-case assumptions as last set on the Business case page (defaults before)."""
-    value = {k: st.session_state.get(f"saved_{k}", v) for k, v in ASSUMPTION_DEFAULTS.items()}
-    changed = value["bc_cost"] != ASSUMPTION_DEFAULTS["bc_cost"]
+def assumptions(state: Mapping | None = None) -> summary.Assumptions:
+    """The business-case assumptions as last set on the Business case page, the defaults before: the same on
+    every page from the first one drawn, whichever it is. `state`: the session's state (default: this run's).
+    A default is labelled an assumption (the salary's too, used only when the data has none) until changed."""
+    state = st.session_state if state is None else state
+    value = {k: state.get(f"saved_{k}", v) for k, v in ASSUMPTION_DEFAULTS.items()}
+    changed = {k: value[k] != v for k, v in ASSUMPTION_DEFAULTS.items()}
     return summary.Assumptions(
         coverage_target=value["bc_target"] / 100, replacement_cost_pct=value["bc_replacement"] / 100,
         programme_cost_per_mentee=float(value["bc_cost"]), horizon_years=int(value["bc_years"]),
-        # the salary input exists only when the data has no salary column (the Business case page says)
-        average_salary=float(value["bc_salary"]) if st.session_state.get("salary_needed") else None,
-        cost_source=wording.YOUR_INPUT if changed else _DEFAULT.cost_source)
+        salary_if_missing=float(value["bc_salary"]),
+        salary_source=wording.YOUR_INPUT if changed["bc_salary"] else wording.ASSUMED_SALARY,
+        cost_source=wording.YOUR_INPUT if changed["bc_cost"] else _DEFAULT.cost_source)
 
 
 @st.cache_resource(ttl=3600, max_entries=4, show_spinner=False)
@@ -402,14 +411,27 @@ def current_headline(assumptions: summary.Assumptions = summary.Assumptions()) -
 @st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
 def _analysis_files(version: str, cohort: Cohort, as_of: date, event: str) -> dict[tuple[str, str], bytes]:
     fu = follow_up(cursor(), cohort, as_of, event, base=base_follow_up(version, as_of, event))
-    return {(rows, fmt): report.analysis_data(fu, rows, fmt) for rows in report.ANALYSIS_SETS for fmt in ("csv", "parquet")}
+    return {(rows, fmt): report.analysis_data(fu, rows, fmt) for rows, fmt in ANALYSIS_FILES}
 
 
-def analysis_files() -> dict[tuple[str, str], bytes]:
-    """The analysis data set of the cohort in scope, as CSV and Parquet (analysts and admins)."""
+ANALYSIS_FILES = tuple((rows, fmt) for rows in report.ANALYSIS_SETS for fmt in ("csv", "parquet"))
+
+
+def analysis_files() -> None:
+    """Build the analysis data set of the cohort in scope, as CSV and Parquet (analysts and admins), so that a
+    click on its downloads (analysis_file) finds it ready."""
     s = settings()
     with working("analysis_files"):
-        return _analysis_files(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event)
+        _analysis_files(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event)
+
+
+def analysis_file(rows: str, fmt: str) -> Callable[[], bytes]:
+    """One analysis file, as a download's data: built at the click, for the cohort and settings then."""
+    def build(state: Mapping) -> bytes:
+        version = data_version()
+        s = _snapshot(version, state.get("as_of"), state.get("event"))
+        return _analysis_files(version, _cohort_at(state, version), s.as_of, s.event)[rows, fmt]
+    return at_click(build)
 
 
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
@@ -453,21 +475,77 @@ def current_comparison(dimension: str) -> summary.CohortComparison:
         return _comparison(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, dimension)
 
 
-@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def _exports(version: str, cohort: Cohort, as_of: date, event: str, assumptions: summary.Assumptions,
-             organisation: str | None, logo: bytes | None) -> dict[str, bytes]:
+EXPORTS = ("deck", "html", "csv")  # the slides, the one-pager, every table zipped
+
+
+@st.cache_data(ttl=3600, max_entries=24, show_spinner=False)
+def _export(kind: str, version: str, cohort: Cohort, as_of: date, event: str, assumptions: summary.Assumptions,
+            organisation: str | None, logo: bytes | None) -> bytes:
     h = headline(version, cohort, as_of, event, assumptions)
-    told = deck.contents(cursor(), h=h, organisation=organisation, logo=logo)
-    return {"deck": deck.deck_pptx(told), "html": report.one_pager_html(h).encode("utf-8"),
-            "csv": report.tables_zip(h)}
+    if kind == "deck":
+        return deck.deck_pptx(deck.contents(cursor(), h=h, organisation=organisation, logo=logo))
+    return report.one_pager_html(h).encode("utf-8") if kind == "html" else report.tables_zip(h)
 
 
-def exports(assumptions: summary.Assumptions) -> dict[str, bytes]:
-    s = settings()
+def _export_now(kind: str, state: Mapping) -> bytes:
+    """One export for the inputs in `state` as they are now: filters, settings, assumptions and the organisation
+    (the Data page's setting)."""
+    version = data_version()
+    s = _snapshot(version, state.get("as_of"), state.get("event"))
+    org = store.organisation(cursor())
+    return _export(kind, version, _cohort_at(state, version), s.as_of, s.event, assumptions(state),
+                   org["name"], org["logo"])
+
+
+def exports() -> None:
+    """Build the exports of what the page shows, so that a click on their downloads (export) finds them ready."""
     with working("exports"):
-        org = store.organisation(cursor())  # the Data page's setting: a change makes new files
-        return _exports(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, assumptions,
-                        org["name"], org["logo"])
+        for kind in EXPORTS:
+            _export_now(kind, st.session_state)
+
+
+def export(kind: str) -> Callable[[], bytes]:
+    """An export (EXPORTS), as a download's data: built at the click, from the inputs then."""
+    return at_click(lambda state: _export_now(kind, state))
+
+
+# ---------------------------------------------------------------- files built at the click
+
+# A download button holds no file (st.download_button with a callable): the file is built when the button is
+# clicked, from the session's inputs as they are then, so none carries an earlier input, even one typed just before
+# the click, before the page has redrawn. Such a value reaches the server ahead of the click, on the same
+# connection, and is in the session's state once the run it starts has begun, on another thread, a few milliseconds
+# later: the build waits this long first. The click asks for no run of its own (on_click="ignore").
+INPUTS_SETTLED_SECONDS = 0.3
+
+
+class _StateAtClick:
+    """The session's state read from the thread a file is built on, which st.session_state cannot see."""
+
+    def __init__(self, state: Any):
+        self._state = state
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._state[key] if key in self._state else default
+
+
+def at_click(build: Callable[[Mapping], bytes]) -> Callable[[], bytes]:
+    """A download's data: `build(state)` when the button is clicked, with the session's state as it is then and a
+    connection of its own to the database."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    state = _StateAtClick(ctx.session_state) if ctx is not None else st.session_state
+
+    def make() -> bytes:
+        time.sleep(INPUTS_SETTLED_SECONDS)
+        with connection_for_this_run():
+            return build(state)
+    return make
+
+
+def _cohort_at(state: Mapping, version: str) -> Cohort:
+    if not has_data():
+        return Cohort()
+    return chosen_cohort(state, filter_options(version).get("hire_years") or [])
 
 
 # The dashboard's own style, in the palette's colours: a keyboard focus ring on the page links that does not

@@ -526,6 +526,7 @@ def test_every_download_on_the_pages_is_safe_to_open(monkeypatch, hostile_db, pa
     tables = [(label, data) for label, name, data in offered if name.endswith(".csv") and "template" not in name]
     assert tables, "no CSV offered"
     for label, data in tables:
+        data = data() if callable(data) else data  # a file built at the click (ui.at_click)
         text = data.decode() if isinstance(data, bytes) else data
         cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
         assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))], label
@@ -612,3 +613,37 @@ def test_a_filtered_groups_counts_are_rounded_everywhere_its_total_is(demo_db, t
     assert main(["summary", "--db", str(demo_db), "--json"]) == 0
     own = json.loads(capsys.readouterr().out)
     assert not own["counts_rounded"] and own["n_employees"] == 5000  # the data's own date, everyone: exact
+
+
+def test_with_no_salary_in_the_data_every_page_assumes_the_same_one_and_says_so(monkeypatch, tmp_path):
+    """Data without a salary column: the Overview, opened first, shows the value at once, from the assumed average
+    salary the Business case page then shows, labelled an assumption (never 'your input') until the user enters
+    one; the value is the same whichever page was opened first, and Methods shows no internal message."""
+    from analytics import wording
+    from analytics.policy import SALARY_IF_NOT_IN_DATA
+
+    emp = employees_table(400, seed=11).drop(columns="salary")
+    at = open_app(monkeypatch, _small_store(tmp_path, emp, mentorships_table(emp, 150)), auto_demo=False)
+    assert_clean(at)
+    value = next(m.value for m in at.metric if m.label == "Yearly value")  # the Overview, before any other page
+    at.switch_page("views/business_case.py").run()
+    assert_clean(at)
+    assert next(m.value for m in at.metric if m.label == "Net benefit") == value
+    assert at.number_input(key="bc_salary").value == SALARY_IF_NOT_IN_DATA
+    sources = at.dataframe[-1].value.set_index("input")["source"]
+    assert sources["Average salary"] == wording.ASSUMED_SALARY and sources["Average salary"].startswith("assumption")
+    at.switch_page("views/overview.py").run()
+    assert next(m.value for m in at.metric if m.label == "Yearly value") == value
+    at.switch_page("views/methods.py").run()
+    assert_clean(at)
+    said = " ".join(str(x.value) for x in [*at.caption, *at.markdown, *at.warning, *at.info])
+    assert "required, but was" not in said and "average_salary" not in said
+
+    at.switch_page("views/business_case.py").run()
+    at.number_input(key="bc_salary").set_value(80_000).run()
+    assert_clean(at)
+    sources = at.dataframe[-1].value.set_index("input")["source"]
+    assert sources["Average salary"] == wording.YOUR_INPUT
+    changed = next(m.value for m in at.metric if m.label == "Net benefit")
+    at.switch_page("views/overview.py").run()
+    assert next(m.value for m in at.metric if m.label == "Yearly value") == changed != value

@@ -489,3 +489,47 @@ def test_every_chart_downloads_as_svg_and_png(server, browser, tmp_path):
     assert "Naive (overstated)" in (tmp_path / "naive_and_honest.svg").read_text()  # the chart, in vector form
     assert left_the_machine == []
     page.close()
+
+
+COST_LABEL = "Programme cost per mentee per year"  # wording.INPUT_LABELS["programme_cost_per_mentee"]
+
+
+def _cost_in_deck(path: Path) -> list[str]:
+    """The cost per mentee as the deck's assumptions table gives it (one value per such row)."""
+    from pptx import Presentation
+
+    return [row.cells[1].text for slide in Presentation(str(path)).slides for shape in slide.shapes
+            if shape.has_table for row in shape.table.rows if row.cells[0].text == COST_LABEL]
+
+
+def _cost_in_one_pager(path: Path) -> list[str]:
+    import re
+
+    return re.findall(rf"<tr><td>{COST_LABEL}</td><td class='num'>([^<]*)</td>", path.read_text())
+
+
+@pytest.mark.parametrize("button, read, pause, typed", [
+    ("Slides (PowerPoint)", _cost_in_deck, 0, 2200), ("One-pager (HTML, prints to PDF)", _cost_in_one_pager, 0, 2300),
+    ("Slides (PowerPoint)", _cost_in_deck, 300, 2400)], ids=["deck", "one-pager", "deck-0.3s"])
+def test_a_download_clicked_at_once_carries_the_value_just_typed(server, browser, tmp_path, button, read, pause,
+                                                                  typed):
+    """Type a new cost per mentee, press Enter and click a download at once (or 0.3 s later), before the page has
+    redrawn: the file is built from the inputs at the click, so it says the new cost, never the one before. Each
+    case types its own cost, so that nothing an earlier case computed is ready beforehand."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page.goto(f"{server}/business_case")
+    _settle(page)
+    cost = page.get_by_role("spinbutton", name="Cost per mentee per year")
+    assert cost.input_value().replace(",", "") == "1500"  # policy.PROGRAMME_COST_PER_MENTEE, the default
+    cost.fill(str(typed))
+    with page.expect_download(timeout=180_000) as download:
+        cost.press("Enter")
+        if pause:
+            page.wait_for_timeout(pause)
+        page.get_by_role("button", name=button).click()
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    assert read(target) == [f"${typed:,}"]  # wording.money_exact
+    _settle(page)
+    _no_errors(page)
+    page.close()

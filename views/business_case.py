@@ -11,7 +11,7 @@ from analytics.wording import GALLUP, PERCENT_WIDGET, money, money_range, pct
 st.title("Business case")
 ui.require("business_case")
 ui.require_data()
-base = ui.current_headline()
+base = ui.current_headline(ui.assumptions())  # as every page has it, before this page's inputs are drawn
 
 coverage_now = base.business.inputs.coverage_now if base.business else 0.0
 with st.container(border=True):
@@ -31,10 +31,11 @@ with st.container(border=True):
                          **ui.remembered("bc_cost"))
     cols[3].selectbox("Horizon (years)", list(range(HORIZON_YEARS_RANGE[0], HORIZON_YEARS_RANGE[1] + 1)),
                       **ui.remembered("bc_years"))
-    st.session_state["salary_needed"] = not base.follow_up.episodes["salary"].notna().any()
-    if st.session_state["salary_needed"]:
+    if base.business and base.business.inputs.sources.get("average_salary") in (wording.ASSUMED_SALARY,
+                                                                                 wording.YOUR_INPUT):
         st.number_input("Average annual salary (not in your data)", 1_000, 1_000_000, step=1000,
-                        **ui.remembered("bc_salary"))
+                        help="Your data has no salary: every page uses this one, an assumption until you enter "
+                             "your organisation's average.", **ui.remembered("bc_salary"))
 
 assumptions = ui.assumptions()
 years = assumptions.horizon_years
@@ -115,12 +116,12 @@ if not ui.allowed("exports"):
 st.caption("Every output above, with its range and the overstated naive version, is in the CSV download.")
 
 st.subheader("Take it into the room")
-files = ui.exports(assumptions)
-with st.container(horizontal=True):
-    st.download_button("Slides (PowerPoint)", files["deck"], file_name="mentoring_business_case.pptx",
+with st.container(horizontal=True):  # each file is built at the click, from the inputs then (ui.at_click)
+    st.download_button("Slides (PowerPoint)", ui.export("deck"), file_name="mentoring_business_case.pptx",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                       icon=":material/slideshow:", type="primary", key="download_deck")
-    st.download_button("One-pager (HTML, prints to PDF)", files["html"], file_name="mentoring_one_pager.html",
-                       mime="text/html", icon=":material/description:", key="download_html")
-    st.download_button("Every table (CSV, zipped)", files["csv"], file_name="mentoring_tables.zip",
-                       mime="application/zip", icon=":material/table:", key="download_csv")
+                       icon=":material/slideshow:", type="primary", key="download_deck", on_click="ignore")
+    st.download_button("One-pager (HTML, prints to PDF)", ui.export("html"), file_name="mentoring_one_pager.html",
+                       mime="text/html", icon=":material/description:", key="download_html", on_click="ignore")
+    st.download_button("Every table (CSV, zipped)", ui.export("csv"), file_name="mentoring_tables.zip",
+                       mime="application/zip", icon=":material/table:", key="download_csv", on_click="ignore")
+ui.exports()  # built now for these inputs, so that a click finds them ready

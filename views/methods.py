@@ -45,7 +45,8 @@ if rows:
                                                  "upper": st.column_config.NumberColumn(format="%.3f")})
     ui.chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}), name="naive and honest")
 for key, why in h.missing.items():
-    st.caption(f"{key.replace('_', ' ')}: {wording.md(why)}")
+    if key != "business_case":  # not on this page, and reckoned here without the user's assumptions
+        st.caption(f"{key.replace('_', ' ')}: {wording.md(why)}")
 
 if h.retention or h.rmst:
     st.subheader(f"Still here at {horizon} months, and months kept of the first {window}")
@@ -148,13 +149,14 @@ if ui.allowed("exports"):
     st.caption("The rows this page's models use, for R, Python or a BI tool: one row per employee (follow-up from "
                "hire to leaving or the as-of date), or the models' intervals ((start, stop] days since hire, split "
                "where mentoring began). They hold each person's record: keep them as you keep the HR data.")
-    files = ui.analysis_files()
-    with st.container(horizontal=True):
-        for (rows, fmt), data in files.items():
-            st.download_button(f"{'People' if rows == 'people' else 'Intervals'} ({fmt.upper()})", data,
-                               file_name=f"mentoring_{rows}.{fmt}", key=f"analysis_{rows}_{fmt}",
+    with st.container(horizontal=True):  # each file is built at the click, for the cohort then (ui.at_click)
+        for rows, fmt in ui.ANALYSIS_FILES:
+            st.download_button(f"{'People' if rows == 'people' else 'Intervals'} ({fmt.upper()})",
+                               ui.analysis_file(rows, fmt), file_name=f"mentoring_{rows}.{fmt}",
+                               key=f"analysis_{rows}_{fmt}", on_click="ignore",
                                mime="text/csv" if fmt == "csv" else "application/octet-stream",
                                icon=":material/download:")
+    ui.analysis_files()  # built now, so that a click finds them ready
     st.caption("The notebook `notebooks/analyst.ipynb` runs on the same engine, on the demo company; its first "
                "cell says how to point it at your own files. Open it in Jupyter from the project folder, or run it "
                "unattended with `PYTHONPATH=$PWD .venv/bin/jupyter-execute notebooks/analyst.ipynb` (installed by "
