@@ -733,6 +733,17 @@ def exits_cell(r) -> str:
     return f"{one(r.estimate)} ({one(r.low)} to {one(r.high, spans)})"
 
 
+def naive_value_sentence(case: BusinessCase) -> str:
+    """What a naive report would claim the programme is worth, and how that compares with the honest case."""
+    x = case.inputs
+    reading = verdict.naive_reading({"estimate": x.naive_hazard_ratio}, {"estimate": x.hazard_ratio})
+    how = {verdict.OVERSTATES: "it uses the naive effect, which makes mentoring look better than it is",
+           verdict.UNDERSTATES: "it uses the naive effect, which makes mentoring look worse than it is",
+           verdict.AGREES: "the naive effect roughly agrees with the honest one here"}[reading]
+    return (f"A naive report would claim a net benefit of {money(case.naive_current.net_benefit.estimate)} for the "
+            f"programme as it is: {how}.")
+
+
 def target_sentence(case: BusinessCase) -> str:
     """The coverage scenario in a sentence; empty when the target adds no mentees. Extra exits are said as such."""
     x, tgt = case.inputs, case.target

@@ -2,7 +2,7 @@
 import streamlit as st
 
 import ui
-from analytics import figures, where_next, wording
+from analytics import figures, verdict, where_next, wording
 from analytics.business import coverage_scenarios, sensitivity
 from analytics.policy import (HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE, WHERE_NEXT_PAIR_MIN,
                               WHERE_NEXT_ROWS)
@@ -19,8 +19,9 @@ with st.container(border=True):
     cols = st.columns(4)
     lowest = min(100, round(100 * coverage_now))  # the scenario adds mentees; it cannot take any away
     if lowest < 100:
-        cols[0].slider("Target share mentored", lowest, 100, format=PERCENT_WIDGET,
-                       help=f"Today {pct(coverage_now)} of the people employed now have been mentored.",
+        cols[0].slider("Target share ever mentored", lowest, 100, format=PERCENT_WIDGET,
+                       help=f"Today {pct(coverage_now)} of the people employed now have ever been mentored "
+                            "(not all of them are mentored now).",
                        **ui.remembered("bc_target", lowest=lowest))
     low, high = (round(100 * r) for r in REPLACEMENT_COST_RANGE)
     cols[1].slider("Replacement cost, % of salary", low, high, step=5, format=PERCENT_WIDGET, help=GALLUP,
@@ -50,13 +51,16 @@ period = wording.per_period(years)
 st.subheader("The programme as it is")
 pay = cur.payback_months
 first, second = st.columns(3), st.columns(3)  # two even rows of three: each range fits under its figure
-first[0].metric(f"Exits avoided {period}", f"{cur.avoided_exits.estimate:,.0f}", border=True,
-                **ui.range_delta(f"{cur.avoided_exits.low:,.0f}–{cur.avoided_exits.high:,.0f}"))
+extra = verdict.value(cur.avoided_exits) == verdict.LOSS  # below zero: mentoring adds exits, said as such
+first[0].metric(f"Extra exits {period}" if extra else f"Exits avoided {period}",
+                f"{abs(cur.avoided_exits.estimate):,.0f}", border=True,
+                **ui.range_delta(wording.exits_words(cur.avoided_exits).split("(range ", 1)[1].rstrip(")"),
+                                 caution=verdict.value(cur.avoided_exits) != verdict.GAIN))
 first[1].metric("Savings", money(cur.savings.estimate), border=True, **ui.range_delta(money_range(cur.savings)))
 first[2].metric("Programme cost", money(cur.programme_cost.estimate), border=True,
                 **ui.range_delta("from your cost per mentee", prefix=""))
 second[0].metric("Net benefit", money(cur.net_benefit.estimate), border=True,
-                 **ui.range_delta(money_range(cur.net_benefit)))
+                 **ui.range_delta(money_range(cur.net_benefit), caution=verdict.value(cur.net_benefit) != verdict.GAIN))
 second[1].metric("Return on investment", pct(cur.roi.estimate), border=True,
                  **(ui.range_delta(f"{pct(cur.roi.low)} to {pct(cur.roi.high)}") if cur.roi.estimate is not None
                     else ui.range_delta("no cost, so no ratio", prefix="")))
@@ -66,25 +70,30 @@ second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.est
                  help="Months of the estimated savings it takes to cover the programme's cost.")
 st.caption(f"Ranges come from the 95% range of the honest effect; they leave out the uncertainty in each "
            f"person's own risk and in your assumptions. {wording.people_words(case.inputs, case.inputs.people_in_scope)} people "
-           f"employed now, {pct(case.inputs.coverage_now)} mentored; each person's own chance of leaving, from their "
+           f"employed now, {pct(case.inputs.coverage_now)} ever mentored; each person's own chance of leaving, from their "
            f"tenure and characteristics, is {pct(case.inputs.exit_probability)} on average {period} unmentored. "
            f"Cost counts only while mentoring runs: {case.inputs.mentee_years_now:,.0f} years of today's mentoring "
            f"are still to run, and each new mentee is mentored for {case.inputs.programme_years:g} year"
            f"{'s' if case.inputs.programme_years != 1 else ''}.")
-if cur.net_benefit.low is not None and cur.net_benefit.low < 0:
-    st.warning(wording.LOSS_NOTE, icon=":material/warning:")
+if wording.loss_note(cur.net_benefit):
+    st.warning(wording.loss_note(cur.net_benefit), icon=":material/warning:")
+if h.adjusted and wording.effect_note(h.adjusted.hazard_ratio):  # harm, or no clear effect: said before any figure
+    st.warning(wording.effect_note(h.adjusted.hazard_ratio), icon=":material/help:")
 
-st.subheader(f"If {pct(case.inputs.coverage_target)} were mentored")
+st.subheader(f"If {pct(case.inputs.coverage_target)} were ever mentored")
 with st.container(horizontal=True):
     st.metric("More mentees", wording.people_words(case.inputs, tgt.mentees), border=True)
-    st.metric(f"Extra exits avoided {period}", f"{tgt.avoided_exits.estimate:,.0f}", border=True)
+    more_exits = verdict.value(tgt.avoided_exits) == verdict.LOSS
+    st.metric(f"Extra exits {period}" if more_exits else f"More exits avoided {period}",
+              f"{abs(tgt.avoided_exits.estimate):,.0f}", border=True,
+              **ui.range_delta(wording.exits_words(tgt.avoided_exits).split("(range ", 1)[1].rstrip(")"),
+                               caution=verdict.value(tgt.avoided_exits) != verdict.GAIN))
     st.metric("Extra net benefit", money(tgt.net_benefit.estimate), border=True,
-              **ui.range_delta(money_range(tgt.net_benefit)))
+              **ui.range_delta(money_range(tgt.net_benefit), caution=verdict.value(tgt.net_benefit) != verdict.GAIN))
 ui.chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years), name="coverage scenario")
 
 if case.naive_current is not None:
-    st.info(f"A naive report would claim a net benefit of {money(case.naive_current.net_benefit.estimate)} "
-            f"for the programme as it is: it uses the overstated effect.", icon=":material/report:")
+    st.info(wording.naive_value_sentence(case), icon=":material/report:")
 
 st.subheader("Where to extend the programme next")
 choices = wording.dimension_choices(where_next.DIMENSIONS + where_next.PAIRS)
@@ -93,6 +102,8 @@ segments_by = st.multiselect("Groups by", list(choices), default=list(where_next
                              help=f"Single characteristics, or pairs of them (a pair's groups need {WHERE_NEXT_PAIR_MIN} "
                                   "people not mentored to be ranked).") or list(where_next.DIMENSIONS)
 ranking = ui.current_where_next(assumptions, tuple(segments_by))
+if ranking and h.adjusted and wording.where_next_warning(h.adjusted.hazard_ratio):
+    st.warning(wording.where_next_warning(h.adjusted.hazard_ratio), icon=":material/warning:")
 if ranking:
     ui.table(wording.where_next_table(ranking[:WHERE_NEXT_ROWS], case.inputs.counts_rounded, years), "where next",
              hide_index=True, column_config={"group": st.column_config.TextColumn(width="medium")})
@@ -106,14 +117,16 @@ grid.index = [f"replace at {pct(r)} of salary" for r in grid.index]
 grid.columns = [f"{wording.money_exact(c)} per mentee" for c in grid.columns]
 st.dataframe(grid.style.format(pct))
 st.caption("Return on investment for each replacement cost (rows) and programme cost (columns), "
-           "at the honest effect's point estimate.")
+           "at the honest effect's point estimate." + (f" {wording.NO_CLEAR_EFFECT}" if h.adjusted and verdict.effect(
+               h.adjusted.hazard_ratio) == verdict.UNCLEAR else ""))
 
 st.subheader("Inputs and where they came from")
 st.dataframe(wording.assumptions_frame(case.inputs), hide_index=True)
 if not ui.allowed("exports"):
     st.caption(wording.EXPORTS_FOR_ANALYSTS)
     st.stop()
-st.caption("Every output above, with its range and the overstated naive version, is in the CSV download.")
+st.caption(f"Every output above, with its range and the {wording.naive_case_label(case.inputs)} version, is in the "
+           "CSV download.")
 
 st.subheader("Take it into the room")
 with st.container(horizontal=True):  # each file is built at the click, from the inputs then (ui.at_click)

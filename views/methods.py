@@ -29,12 +29,17 @@ rounded = h.follow_up.rounded  # a filtered group, or a chosen as-of date: count
 
 st.subheader("Three ways to measure the same thing")
 st.markdown(
-    "- **Naive**: people ever mentored vs never mentored, from hire. It credits mentoring with the months "
+    "- **Naive**: people ever mentored vs never mentored, from hire. It can credit mentoring with the months "
     "before it began (*immortal time*: you must stay to be mentored) and with who gets mentored.\n"
     "- **From mentoring start**: each person counts as unmentored until their first mentorship begins, then "
     "as mentored (a time-varying Cox model).\n"
     "- **Honest (adjusted)**: the same, comparing like with like on every usable characteristic.")
-fits = {"Naive (overstated)": h.naive, "From mentoring start": h.time_varying, "Adjusted (honest)": h.adjusted}
+reading = wording.naive_of(h.naive.hazard_ratio if h.naive else None, h.adjusted.hazard_ratio if h.adjusted else None)
+if h.naive and h.adjusted:  # what the naive figure does here, from the numbers (analytics/verdict.py)
+    st.markdown(wording.md(wording.naive_claim(h.naive.hazard_ratio, h.time_varying.hazard_ratio if h.time_varying
+                                               else None, h.adjusted.hazard_ratio)))
+fits = {wording.naive_label(reading, capital=True): h.naive, "From mentoring start": h.time_varying,
+        "Adjusted (honest)": h.adjusted}
 rows = [fit.hazard_ratio.as_row(label, rounded) for label, fit in fits.items() if fit]
 if rows:
     ui.table(pd.DataFrame(rows)[["label", "estimate", "lower", "upper", "p", "n", "events"]]
@@ -61,7 +66,7 @@ if h.adjusted and h.adjusted.e_value:
                  hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
                                                  for c in ("hazard ratio", "as a risk ratio", "E-value",
                                                            "E-value of the limit nearer 1")})
-    st.caption(wording.e_value_sentence(ev) + " VanderWeele & Ding (2017); "
+    st.caption(wording.e_value_sentence(ev, h.adjusted.hazard_ratio) + " VanderWeele & Ding (2017); "
                + ("the hazard ratio is first converted to a risk ratio, as leaving is common here "
                   "(VanderWeele 2017)." if ev.common_outcome else "leaving is rare here, so the hazard ratio "
                                                                      "stands for the risk ratio."))
