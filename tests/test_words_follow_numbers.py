@@ -90,8 +90,6 @@ def test_the_company_is_of_its_kind(company):
 def test_the_effect_is_said_as_its_range_allows(company, pages):
     kind = verdict.effect(company["result"]["hazard_ratio"]["adjusted"])
     for where, text in _all(company, pages).items():
-        if where == "notes":
-            continue
         states = where != "page views/business_case.py"  # the Business case page states no effect of its own
         if kind == verdict.FEWER:
             assert "less likely" in text or not states, where
