@@ -211,21 +211,28 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     with _opened(args) as con:
-        table = store.history(con)
+        table = store.states(con)
     if table.empty:
         print("no loads yet")
     for row in table.itertuples():
-        back = "  (its earlier data is kept: undo brings it back)" if row.can_go_back else ""
+        mark = "  <- shown now" if row.shown else ("  (kept: undo --to brings it back)" if row.kept else "")
         print(f"{row.load_id:>4}  {row.loaded_at:%Y-%m-%d %H:%M} UTC  {row.source}: {row.employees_loaded} employees, "
-              f"{row.mentorships_loaded} mentorships ({row.employees_file}, {row.mentorships_file}){back}")
+              f"{row.mentorships_loaded} mentorships ({row.employees_file}, {row.mentorships_file}){mark}")
     return 0
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
     with _opened(args) as con:
-        report = store.undo(con)
+        report = store.go_to(con, args.to) if args.to is not None else store.undo(con)
     print(f"{report['undo']}: {report['employees']['loaded']} employees, {report['mentorships']['loaded']} mentorships. "
-          "This can be undone too.")
+          "Undo again to go further back; redo to come forward.")
+    return 0
+
+
+def cmd_redo(args: argparse.Namespace) -> int:
+    with _opened(args) as con:
+        report = store.redo(con)
+    print(f"{report['undo']}: {report['employees']['loaded']} employees, {report['mentorships']['loaded']} mentorships.")
     return 0
 
 
@@ -304,8 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "(traditional, reverse, lateral, group, external, other)")
     p = add("refresh", cmd_refresh, "load again from the warehouse source of the last load from PostgreSQL")
     p.add_argument("--check", action="store_true", help="read and check it, without loading")
-    add("history", cmd_history, "list the loads, newest first, and which can be gone back on")
-    add("undo", cmd_undo, "bring back the data as it was before the last load")
+    add("history", cmd_history, "list the states of the data (loads, undos, redos), newest first, and which are kept")
+    p = add("undo", cmd_undo, "go back one state of the data (again: further back), or to any kept state")
+    p.add_argument("--to", type=int, default=None, metavar="N", help="bring back state N, as history numbers them")
+    add("redo", cmd_redo, "go forward one state after undo")
     p = add("rejects", cmd_rejects, "write the rows set aside by the last load as CSV")
     p.add_argument("--out", help="CSV file (default: standard output)")
     for name, func, help in (("summary", cmd_summary, "headline figures"),

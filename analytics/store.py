@@ -276,7 +276,8 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
     con.begin()
     try:
         load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM load_history")[0]
-        _save_current(con, load_id)  # nothing lost: the data this load replaces can be brought back
+        replaced = _save_current(con, load_id)  # nothing lost: the data this load replaces can be brought back
+        _prune(con, replaced)
         for name in DATA_TABLES:
             con.execute(f"DELETE FROM {name}")
         _insert(con, "employees", plan.employees.frame)
@@ -302,14 +303,29 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
 DATA_TABLES = ("employees", "mentorships", "rejects", "metadata")  # what a load replaces
 
 
-def _save_current(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
-    """Keep the data a load (or undo) is about to replace, under that load's number; the last few only."""
+def _save_current(con: duckdb.DuckDBPyConnection, load_id: int) -> int | None:
+    """Keep the data a load (or undo) is about to replace, under that load's number. Data brought back from a state
+    still kept is not kept twice. Returns the number of the saved tables holding it (None: there was no data)."""
     if not has_data(con):
-        return
+        return None
+    known = _states(con)
+    if known and known[max(known)] is not None:
+        already = _kept_as(con, known, max(known))
+        if already is not None:
+            return already
     for table in DATA_TABLES:  # names from the code and a number, never from the user
         con.execute(f"CREATE TABLE saved.{table}_{int(load_id)} AS SELECT * FROM main.{table}")
-    for old in saved_loads(con)[:-KEEP_LOADS]:
-        for table in DATA_TABLES:
+    return load_id
+
+
+def _prune(con: duckdb.DuckDBPyConnection, replaced: int | None, shown_from: int | None = None) -> None:
+    """Keep KEEP_LOADS saved states: the one just `replaced` and the newest others; and besides them the one the data
+    shown now was brought back from (`shown_from`), so that going back through the last loads reaches the data
+    before the first of them."""
+    others = [n for n in saved_loads(con) if n not in (replaced, shown_from)]
+    room = KEEP_LOADS - (replaced is not None and replaced != shown_from)
+    for old in others[:max(len(others) - room, 0)]:
+        for table in DATA_TABLES:  # names from the code and a number, never from the user
             con.execute(f"DROP TABLE IF EXISTS saved.{table}_{int(old)}")
 
 
@@ -357,27 +373,109 @@ def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
+# Every load, undo, redo and restore of the demo makes a state of the data, numbered as its row in load_history. The
+# data a change replaced is kept under that change's number (saved.<table>_<n> holds the state before change n), the
+# last KEEP_LOADS of them. Going back to a state copies its tables in (they stay kept) and records which state it is
+# ("to"), so an undo, a redo or a jump to any kept state is a state like any load's, and walking back goes on past it.
+STATES_SQL = "SELECT load_id, report FROM load_history ORDER BY load_id"
+
+
+def _states(con: duckdb.DuckDBPyConnection) -> dict[int, int | None]:
+    """Each state's number and, for one made by going back, the state it brought back (None for a load)."""
+    out = {}
+    for load_id, report in con.execute(STATES_SQL).fetchall():
+        try:
+            to = json.loads(report).get("to") if report else None
+        except (ValueError, AttributeError):
+            to = None
+        out[int(load_id)] = int(to) if isinstance(to, int) else None
+    return out
+
+
+def _origin(states: dict[int, int | None], n: int) -> int:
+    """The state whose data `n` holds: itself for a load, the state it brought back for a going-back (followed)."""
+    seen = set()
+    while states.get(n) is not None and n not in seen:
+        seen.add(n)
+        n = states[n]
+    return n
+
+
+def _kept_as(con: duckdb.DuckDBPyConnection, states: dict[int, int | None], n: int) -> int | None:
+    """Which saved tables hold state n's data (their number), or None when it is no longer kept."""
+    kept = set(saved_loads(con))
+    for candidate in (n, _origin(states, n)):
+        if candidate + 1 in kept:
+            return candidate + 1
+    return None
+
+
+def position(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The state shown now: the last change's number, or for a going-back the state it brought back."""
+    states = _states(con)
+    if not states:
+        return None
+    last = max(states)
+    return states[last] if states[last] is not None else last
+
+
+def states(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every state, newest first: what made it, its counts, whether it can be brought back, and which is shown."""
+    frame = con.execute(HISTORY_SQL).df()
+    known = _states(con)
+    now = position(con)
+    frame["to"] = [known.get(int(n)) for n in frame["load_id"]]
+    frame["kept"] = [_kept_as(con, known, int(n)) is not None or int(n) == now for n in frame["load_id"]]
+    frame["shown"] = [int(n) == now for n in frame["load_id"]]
+    return frame
+
+
 def undo(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Bring back the data as it was before the last load (or undo) that replaced it. The data it
-    replaces is kept in turn, so an undo can itself be undone."""
-    kept = saved_loads(con)
-    if not kept:
-        raise RetentionError("there is no earlier data to go back to")
-    back_to = kept[-1]
+    """Go back one state from the one shown: each undo goes further back, through every state still kept."""
+    now = position(con)
+    if now is None or now <= 1 or _kept_as(con, _states(con), now - 1) is None:
+        raise RetentionError("there is no earlier data to go back to" if now is None or now <= 1 else
+                             f"the data before state {now} is no longer kept (the last {KEEP_LOADS} changes' are)")
+    return go_to(con, now - 1, "undo")
+
+
+def redo(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Go forward one state after undo, up to the newest load; a new load ends what can be redone."""
+    known = _states(con)
+    now = position(con)
+    top = max((n for n, to in known.items() if to is None), default=None)
+    if now is None or top is None or now >= top:
+        raise RetentionError("there is nothing to redo: the data shown is the newest")
+    return go_to(con, now + 1, "redo")
+
+
+def go_to(con: duckdb.DuckDBPyConnection, state: int, how: str = "restore") -> dict[str, Any]:
+    """Bring back state `state` (its number in the history): the data shown now is kept in turn, so it can be
+    brought back too."""
+    known = _states(con)
+    if state not in known:
+        raise RetentionError(f"there is no state {state}: python -m analytics history lists them")
+    if state == position(con) or _origin(known, state) == _origin(known, position(con) or 0):
+        raise RetentionError(f"state {state} is the data shown now")
+    source = _kept_as(con, known, state)
+    if source is None:
+        raise RetentionError(f"the data of state {state} is no longer kept (the last {KEEP_LOADS} states are)")
     con.begin()
     try:
         load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM load_history")[0]
-        _save_current(con, load_id)
-        for table in DATA_TABLES:
+        replaced = _save_current(con, load_id)
+        for table in DATA_TABLES:  # names from the code and numbers, never from the user
             con.execute(f"DELETE FROM main.{table}")
-            con.execute(f"INSERT INTO main.{table} SELECT * FROM saved.{table}_{int(back_to)}")
-            con.execute(f"DROP TABLE saved.{table}_{int(back_to)}")
+            con.execute(f"INSERT INTO main.{table} SELECT * FROM saved.{table}_{int(source)}")
+        _prune(con, replaced, source)
         counts = first_row(con, "SELECT (SELECT count(*) FROM employees), (SELECT count(*) FROM mentorships), "
                                 "(SELECT count(*) FROM rejects)")
-        report = _state_report(con, f"back to the data before load {back_to}")
+        report = _state_report(con, f"{how}: back to the data of state {state}" if how != "redo" else
+                               f"redo: forward to the data of state {state}")
+        report["to"] = int(state)
         con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            load_id, datetime.now(timezone.utc).replace(tzinfo=None), "undo", f"(as before load {back_to})",
-            f"(as before load {back_to})", counts[0], counts[1], counts[2], json.dumps(report)])
+            load_id, datetime.now(timezone.utc).replace(tzinfo=None), how, f"(as in state {state})",
+            f"(as in state {state})", counts[0], counts[1], counts[2], json.dumps(report)])
         con.commit()
     except Exception:
         con.rollback()

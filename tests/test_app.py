@@ -450,6 +450,44 @@ def test_the_data_page_asks_before_replacing_and_can_go_back(monkeypatch, tmp_pa
     assert not any(c.value for c in at.checkbox if c.key.startswith("confirm_"))
 
 
+def test_the_data_page_goes_back_and_forward_through_five_loads_and_to_any_kept_state(monkeypatch, tmp_path):
+    """Five loads of 40, 50, 60, 70 and 80 people on the demo: Go back walks 70, 60, 50, 40; Go forward 50; any kept
+    state is listed and can be brought back (the demo, before the first load, too)."""
+    from analytics.cli import main
+    from tests.builders import write
+
+    db = tmp_path / "five.duckdb"
+    assert main(["demo", "--db", str(db), "--employees", "300"]) == 0
+    for n in (40, 50, 60, 70, 80):
+        emp = employees_table(n)
+        write(emp, tmp_path / "e.csv"), write(mentorships_table(emp, 10), tmp_path / "m.csv")
+        assert main(["load", "--db", str(db), "--employees", str(tmp_path / "e.csv"),
+                     "--mentorships", str(tmp_path / "m.csv")]) == 0
+    at = open_app(monkeypatch, db, "views/data.py", auto_demo=False)
+
+    def employees() -> str:
+        return {m.label: m.value for m in at.metric}["Employees"]
+
+    def press(label: str) -> None:
+        tick(at, "confirm_undo")
+        next(b for b in at.button if b.label == label).click().run()
+        assert_clean(at)
+
+    assert employees() == "80"
+    for expected in ("70", "60", "50", "40"):
+        press("Go back")
+        assert employees() == expected
+    press("Go forward")
+    assert employees() == "50"
+    listed = next(s for s in at.selectbox if s.key == "go_to_state")
+    assert 1 in listed.options or "state 1" in listed.options  # the demo, before the first load, is still kept
+    tick(at, "confirm_undo")
+    at.selectbox(key="go_to_state").set_value(1).run()
+    next(b for b in at.button if b.label == "Bring it back").click().run()
+    assert_clean(at)
+    assert employees() == "300"
+
+
 def tick(at: AppTest, name: str) -> None:
     """The confirming tick box of an action (a new one for each data version: every change asks again)."""
     next(c for c in at.checkbox if c.key.startswith(f"{name}_")).check().run()

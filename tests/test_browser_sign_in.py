@@ -166,16 +166,16 @@ def test_an_admin_loads_goes_back_and_restores(secured, browser, tmp_path):
     assert sample != "5,000"
     _screenshot(page, SHOTS / "data_admin_loaded_1366x768.png")
 
-    page.get_by_text("Go back to the data as it was before the last load").click()
+    page.get_by_text("Change the data shown (the data now is kept, and can be brought back)").click()
     _settle(page)
     page.get_by_role("button", name="Go back").click()
-    expect(page.get_by_text("Went back")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Undo: back to the data of state")).to_be_visible(timeout=120_000)
     _settle(page)
     expect(employees.locator('[data-testid="stMetricValue"]')).to_have_text("5,000")  # the demo company again
 
-    page.get_by_text("Go back to the data as it was before the last load").click()  # undo the undo: the sample
+    page.get_by_text("Change the data shown (the data now is kept, and can be brought back)").click()  # redo: the sample
     _settle(page)
-    page.get_by_role("button", name="Go back").click()
+    page.get_by_role("button", name="Go forward").click()
     _settle(page)
     expect(employees.locator('[data-testid="stMetricValue"]')).to_have_text(sample)
     page.get_by_text("Replace the data with the demo company").click()

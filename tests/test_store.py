@@ -461,15 +461,57 @@ def test_nothing_is_lost_the_last_loads_data_can_be_brought_back(tmp_path, capsy
     con.close()
     capsys.readouterr()
     assert main(["undo", "--db", db]) == 0
-    assert "back to the data before load 7: 80 employees" in capsys.readouterr().out
-    assert main(["undo", "--db", db]) == 0  # an undo is kept as well: this brings the 90 back
+    assert "back to the data of state 6: 80 employees" in capsys.readouterr().out
+    assert main(["undo", "--db", db]) == 0  # each undo goes further back, not back and forth
     con = store.connect(db)
-    assert store.data_facts(con)["n_employees"] == 90
+    assert store.data_facts(con)["n_employees"] == 70
     history = store.history(con)
     assert list(history["source"][:2]) == ["undo", "undo"] and len(history) == 9
     con.close()
+    assert main(["redo", "--db", db]) == 0  # and redo comes forward again
+    assert "forward to the data of state 6: 80 employees" in capsys.readouterr().out
     assert main(["history", "--db", db]) == 0
-    assert "undo brings it back" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "undo --to brings it back" in out and "<- shown now" in out
+
+
+def test_undo_and_redo_go_through_every_kept_state_and_undo_to_reaches_any(tmp_path, capsys):
+    """Five loads on the demo: undo walks back through all of them to the demo, redo forward to the newest, and
+    `undo --to N` brings back any kept state; a new load ends what can be redone."""
+    db = str(tmp_path / "walk.duckdb")
+    assert main(["demo", "--db", db, "--employees", "300"]) == 0
+    for n in (40, 50, 60, 70, 80):
+        emp = employees_table(n)
+        write(emp, tmp_path / "e.csv"), write(mentorships_table(emp), tmp_path / "m.csv")
+        assert main(["load", "--db", db, "--employees", str(tmp_path / "e.csv"),
+                     "--mentorships", str(tmp_path / "m.csv")]) == 0
+
+    def employees() -> int:
+        con = store.connect(db)
+        try:
+            return int(store.data_facts(con)["n_employees"])
+        finally:
+            con.close()
+
+    seen = []
+    for _ in range(5):
+        assert main(["undo", "--db", db]) == 0
+        seen.append(employees())
+    assert seen == [70, 60, 50, 40, 300]
+    capsys.readouterr()
+    assert main(["undo", "--db", db]) == 2 and "no earlier data" in capsys.readouterr().err
+    for expected in (40, 50, 60, 70, 80):
+        assert main(["redo", "--db", db]) == 0
+        assert employees() == expected
+    assert main(["redo", "--db", db]) == 2 and "nothing to redo" in capsys.readouterr().err
+    assert main(["undo", "--to", "3", "--db", db]) == 0 and employees() == 50
+    assert main(["undo", "--to", "1", "--db", db]) == 0 and employees() == 300
+    assert main(["undo", "--to", "99", "--db", db]) == 2 and "there is no state 99" in capsys.readouterr().err
+    emp = employees_table(33)
+    write(emp, tmp_path / "e.csv"), write(mentorships_table(emp), tmp_path / "m.csv")
+    assert main(["load", "--db", db, "--employees", str(tmp_path / "e.csv"), "--mentorships", str(tmp_path / "m.csv")]) == 0
+    assert main(["redo", "--db", db]) == 2  # a new load: nothing to redo
+    assert main(["undo", "--db", db]) == 0 and employees() == 300
 
 
 def test_undo_with_nothing_kept_says_so(tmp_path, capsys):

@@ -27,8 +27,8 @@ def _files(tmp_path: Path) -> dict[str, tuple[Path, Path]]:
 def _step(db: str, op: str, files: dict) -> None:
     if op == "demo":
         assert main(["demo", "--db", db, "--employees", "400"]) == 0
-    elif op == "undo":
-        assert main(["undo", "--db", db]) == 0
+    elif op in ("undo", "redo"):
+        assert main([op, "--db", db]) == 0
     else:
         e, m = files[op]
         assert main(["load", "--db", db, "--employees", str(e), "--mentorships", str(m)]) == 0
@@ -56,20 +56,24 @@ def _every_output_works(db: str, tmp_path: Path, capsys) -> None:
 # named so that an undo can be checked against what the same data read as when it was loaded.
 SEQUENCES = {
     "load then undo": ["samples", "undo"],
-    "undo an undo, then a load with rows set aside": ["samples", "undo", "undo", "set_aside", "undo"],
+    "back twice, forward, then a load with rows set aside": ["samples", "set_aside", "undo", "undo", "redo",
+                                                            "set_aside", "undo"],
     "restore the demo between loads": ["set_aside", "demo", "undo", "samples", "undo", "undo"],
 }
 
 
 def _expected_after_undo(states: list[str], ops: list[str]) -> list[str]:
-    """Which state each step leaves, when undo brings back the state before the last change (itself a change)."""
-    out, now, before = [], states[0], None
+    """Which data each step leaves. Every change is a numbered state; undo brings back the state before the one
+    shown (each undo goes further back), redo the one after it, and a load is a new state."""
+    names, shown, number, out = {1: states[0]}, 1, 1, []
     for op in ops:
-        if op == "undo":
-            now, before = before, now
+        number += 1
+        if op in ("undo", "redo"):
+            shown += -1 if op == "undo" else 1
+            names[number] = names[shown]
         else:
-            now, before = op, now
-        out.append(now)
+            names[number], shown = op, number
+        out.append(names[shown])
     return out
 
 
@@ -97,7 +101,7 @@ def test_every_page_works_after_an_undo(monkeypatch, tmp_path, capsys):
         _step(db, op, files)
     for state in ("demo", "set_aside"):
         if state == "set_aside":
-            _step(db, "undo", files)  # the undo undone: back to the load with rows set aside
+            _step(db, "redo", files)  # forward again: back to the load with rows set aside
         for page, title in PAGES.items():
             at = open_app(monkeypatch, Path(db), page)
             assert_clean(at)

@@ -286,25 +286,43 @@ if facts["n_employees"]:
 
 if facts["n_employees"]:
     st.subheader("Earlier data")
-    loads = store.history(con)
-    st.dataframe(loads.head(10), hide_index=True, height=min(250, 38 + 35 * min(len(loads), 10)),
-                 column_config={"load_id": "load", "loaded_at": st.column_config.DatetimeColumn("when (UTC)"),
+    states = store.states(con)
+    st.dataframe(states.head(12), hide_index=True, height=min(460, 38 + 35 * min(len(states), 12)),
+                 column_order=["load_id", "shown", "kept", "loaded_at", "source", "employees_file", "mentorships_file",
+                               "employees_loaded", "mentorships_loaded", "rows_rejected"],
+                 column_config={"load_id": "state", "shown": "shown now", "kept": "can be brought back",
+                                "loaded_at": st.column_config.DatetimeColumn("when (UTC)"),
                                 "employees_file": "employees file", "mentorships_file": "mentorships file",
                                 "employees_loaded": "employees", "mentorships_loaded": "mentorships",
-                                "rows_rejected": "set aside", "can_go_back": "earlier data kept"})
-    if store.saved_loads(con):
-        sure = st.checkbox("Go back to the data as it was before the last load (the data now is kept too)",
-                           key=f"confirm_undo_{ui.data_version()}")
-        if st.button("Go back", disabled=not sure):
-            with ui.friendly_errors(), st.spinner("Going back…"):
-                report = store.undo(con)
+                                "rows_rejected": "set aside"})
+    others = [int(n) for n, kept, shown in zip(states["load_id"], states["kept"], states["shown"]) if kept and not shown]
+    if others:
+        now = store.position(con)
+
+        def _go(how: str, state: int | None = None) -> None:
+            with ui.friendly_errors(), st.spinner("Bringing the data back…"):
+                report = {"undo": store.undo, "redo": store.redo}[how](con) if state is None else store.go_to(con, state)
                 for key in ("as_of", "event"):
                     st.session_state.pop(key, None)
                 ui.clear_caches()
-                st.session_state["flash"] = f"Went {report['undo']}."
+                st.session_state["flash"] = f"{report['undo'][:1].upper()}{report['undo'][1:]}."
                 st.rerun()
-    st.caption(f"The data replaced by each of the last {KEEP_LOADS} loads is kept; "
-               "`python -m analytics history` and `undo` do the same from the command line.")
+
+        sure = st.checkbox("Change the data shown (the data now is kept, and can be brought back)",
+                           key=f"confirm_undo_{ui.data_version()}")
+        with st.container(horizontal=True):
+            if st.button("Go back", disabled=not sure, key="undo_button",
+                         help="One state back; again to go further back."):
+                _go("undo")
+            if st.button("Go forward", disabled=not sure, key="redo_button", help="One state forward, after going back."):
+                _go("redo")
+        pick = st.selectbox("Or bring back a state", others, index=None, placeholder="state number",
+                            format_func=lambda n: f"state {n}", key="go_to_state")
+        if st.button("Bring it back", disabled=not sure or pick is None, key="go_to_button"):
+            _go("restore", pick)
+    st.caption(f"The data replaced by each of the last {KEEP_LOADS} changes is kept: go back and forward through it, "
+               "or bring back any state kept; `python -m analytics history`, `undo`, `undo --to N` and `redo` do the "
+               "same from the command line.")
 
 st.subheader("On the slides")
 saved_org = store.organisation(con)
