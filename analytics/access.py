@@ -28,6 +28,7 @@ NEEDS = {
     "overview": VIEWER, "business_case": VIEWER,
     "cohorts": ANALYST, "methods": ANALYST, "exports": ANALYST,
     "data": ADMIN,
+    "row_exports": ADMIN,  # one row per person (salary, rating, reason for leaving): no group rule protects it
 }
 ROLE_WORDS = {VIEWER: "Viewer", ANALYST: "Analyst", ADMIN: "Admin"}
 

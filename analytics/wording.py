@@ -429,6 +429,9 @@ ASK_AN_ADMIN = "Ask an admin of this dashboard."
 UNEXPECTED = ("Something went wrong and nothing was changed. Try again; if it happens again, whoever runs the "
               "dashboard finds the details in its log.")
 NOT_FOR_YOUR_ROLE = "This page is not part of your role. " + ASK_AN_ADMIN
+ROW_EXPORTS_FOR_ADMINS = ("The analysis data set (one row per person, with pay, rating and reason for leaving) is for "
+                          "admins: no group-size rule can protect a person's own record. Every table and chart here is "
+                          "yours to download. " + ASK_AN_ADMIN)
 EXPORTS_FOR_ANALYSTS = ("Slides, the one-pager and the tables are for analysts and admins, as they carry the figures "
                         "out of the dashboard. " + ASK_AN_ADMIN)
 SINGLE_USER_NOTE = ("Single-user: no sign-in is set up, so this dashboard answers on this computer only. "
@@ -436,7 +439,8 @@ SINGLE_USER_NOTE = ("Single-user: no sign-in is set up, so this dashboard answer
 SINGLE_USER_REMOTE = ("This dashboard has no sign-in set up, so it answers only on the computer it runs on. "
                       "To share it, set up sign-in and roles (docs/serving.md).")
 ROLE_HELP = {"viewer": "Viewers see the Overview and the Business case.",
-             "analyst": "Analysts see every page but Data, and can download every export.",
+             "analyst": "Analysts see every page but Data, and can download every export but the row-level "
+                        "analysis data set.",
              "admin": "Admins see every page, and load, undo and restore the data."}
 
 

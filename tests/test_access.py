@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import access
+from analytics import access, wording
 from analytics.errors import AccessConfigError
 from scripts import serve
 
@@ -199,6 +199,21 @@ def test_a_viewer_gets_no_export_and_an_analyst_gets_every_one(monkeypatch, demo
     assert {b.label for b in analyst.get("download_button")} == {
         "Slides (PowerPoint)", "One-pager (HTML, prints to PDF)", "Every table (CSV, zipped)",
         "Download where next (CSV)"}
+
+
+def test_one_row_per_person_is_for_admins_only(monkeypatch, demo_db):
+    """The analysis data set holds each person's pay, rating and reason for leaving: analysts are told it is for
+    admins and get no button for it; an admin gets all four files."""
+    files = {"People (CSV)", "People (PARQUET)", "Intervals (CSV)", "Intervals (PARQUET)"}
+    analyst = signed_in_app(monkeypatch, demo_db, {"email": "bo@example.com"})
+    analyst.switch_page("views/methods.py").run()
+    assert not analyst.exception
+    labels = {b.label for b in analyst.get("download_button")}
+    assert labels and not labels & files  # the tables' own downloads stay
+    assert any(wording.ROW_EXPORTS_FOR_ADMINS.split(":")[0] in c.value for c in analyst.caption)
+    admin = signed_in_app(monkeypatch, demo_db, {"email": "ada@example.com"})
+    admin.switch_page("views/methods.py").run()
+    assert files <= {b.label for b in admin.get("download_button")}
 
 
 def test_someone_not_on_a_viewers_list_sees_nothing(monkeypatch, demo_db):

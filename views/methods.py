@@ -149,7 +149,10 @@ with right:
     else:
         st.caption(d.missing.get("meetings", "not available"))
 
-if ui.allowed("exports"):
+if ui.allowed("exports") and not ui.allowed("row_exports"):
+    st.subheader("Take it elsewhere")
+    st.caption(wording.ROW_EXPORTS_FOR_ADMINS)
+elif ui.allowed("row_exports"):
     st.subheader("Take it elsewhere")
     st.caption("The rows this page's models use, for R, Python or a BI tool: one row per employee (follow-up from "
                "hire to leaving or the as-of date), or the models' intervals ((start, stop] days since hire, split "
