@@ -34,10 +34,17 @@ PPTX_LESS_MORE = '0%" less";0%" more"'  # 1 - HR on a slide's bars: 0.25 as "25%
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 
+# GitHub-flavoured Markdown turns bare addresses into links after escapes are read ('www.', 'http://', an e-mail's
+# '@'): a word joiner (U+2060, invisible and unread) after 'www' or the scheme, and before '@', keeps them text.
+_AUTOLINK = re.compile(r"(?i)(www|https?|ftp|mailto)(?=\\?[.:])|(?=@)")
+WORD_JOINER = "\u2060"
+
+
 def md(text: Any) -> str:
     """A value from the user's files, safe inside Markdown: every mark Streamlit's Markdown would act on
-    (links, images, emphasis, HTML, LaTeX's $, :colour[...] directives) is escaped, so it shows as typed."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    (links, images, emphasis, HTML, LaTeX's $, :colour[...] directives) is escaped, and a bare address is kept from
+    becoming a link, so it shows as typed."""
+    return _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, _MARKDOWN.sub(r"\\\1", str(text)))
 
 
 _LABEL_MARKS = re.compile(r"([\\\[\]()!<>$:`])")

@@ -533,3 +533,30 @@ def test_a_download_clicked_at_once_carries_the_value_just_typed(server, browser
     _settle(page)
     _no_errors(page)
     page.close()
+
+
+def test_addresses_in_the_users_text_stay_text(browser, tmp_path):
+    """File names, headers and values are the user's words: a bare address in them ('www.', 'https://', an e-mail)
+    is shown as typed, never as a link (GitHub-flavoured Markdown would make one, escapes or not)."""
+    from analytics.cli import main
+    from tests.builders import employees_table, mentorships_table, write
+
+    db = tmp_path / "links.duckdb"
+    emp = employees_table(60)
+    emp["department"] = emp["department"].replace({"Sales": "www.evil.example", "Finance": "https://evil.example/x"})
+    e = write(emp, tmp_path / "staff from www.evil.example.csv")
+    m = write(mentorships_table(emp, 20), tmp_path / "mentoring by bo@evil.example.csv")
+    emp["unknown column https://evil.example/y"] = "x"  # a column not used: listed on the Data page
+    write(emp, e)
+    assert main(["load", "--db", str(db), "--employees", str(e), "--mentorships", str(m)]) == 0
+    with dashboard(tmp_path / "streamlit.log", db) as url:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        for path in ("data", "methods"):
+            page.goto(f"{url}/{path}")
+            _settle(page)
+            text = page.locator('[data-testid="stAppViewContainer"]').inner_text()
+            if path == "data":  # the files' names and the column not used: there, as typed
+                assert "www.evil.example" in text.replace("\u2060", "")
+            links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+            assert not [h for h in links if "evil" in h], (path, links)
+        page.close()
