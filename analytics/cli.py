@@ -133,7 +133,8 @@ def _warehouse_source(args: argparse.Namespace):
     if args.employees or args.mentorships or args.header_row:
         raise RetentionError("--from reads tables or queries from the warehouse: --employees, --mentorships and "
                              "--header-row are for files")
-    return warehouse.Source.given(args.source, tables, queries, _mapping(args.map or []), args.date_format)
+    return warehouse.Source.given(args.source, tables, queries, _mapping(args.map or []), args.date_format,
+                                  args.allow_writable_role)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -175,7 +176,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         raise RetentionError("no warehouse source is saved yet: load from the warehouse once, e.g. "
                              f"{warehouse.EXAMPLE}")
     with _opened(args) as con:
-        report = warehouse.refresh(con, check=args.check)
+        report = warehouse.refresh(con, check=args.check, allow_writable_role=args.allow_writable_role)
     _print_load(report, verb="ready" if args.check else "loaded")
     if args.check:
         print("Checked only: nothing was loaded.")
@@ -274,6 +275,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+WRITABLE_HELP = ("with --from: read even as a superuser or a role that can change the warehouse (still in a read-only "
+                 "transaction; kept with the source for refresh)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -296,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     for table in ("employees", "mentorships"):
         p.add_argument(f"--{table}-table", metavar="SCHEMA.TABLE", help=f"with --from: the {table} table or view")
         p.add_argument(f"--{table}-query", metavar="SELECT", help=f"with --from: a query (a SELECT) giving the {table}")
+    p.add_argument("--allow-writable-role", action="store_true", help=WRITABLE_HELP)
     p.add_argument("--map", action="append", metavar="TABLE.COLUMN=HEADER",
                    help="map a header by hand, e.g. employees.employee_id='Staff Number'; an empty HEADER "
                         "means the column is not in the file")
@@ -311,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "(traditional, reverse, lateral, group, external, other)")
     p = add("refresh", cmd_refresh, "load again from the warehouse source of the last load from PostgreSQL")
     p.add_argument("--check", action="store_true", help="read and check it, without loading")
+    p.add_argument("--allow-writable-role", action="store_true", help=WRITABLE_HELP)
     add("history", cmd_history, "list the states of the data (loads, undos, redos), newest first, and which are kept")
     p = add("undo", cmd_undo, "go back one state of the data (again: further back), or to any kept state")
     p.add_argument("--to", type=int, default=None, metavar="N", help="bring back state N, as history numbers them")

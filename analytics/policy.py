@@ -52,6 +52,10 @@ BUSY_WAIT_SECONDS = 30.0      # a second program waits this long for the databas
 KEEP_LOADS = 5                # the data replaced by the last loads is kept, so an admin can go back
 MAX_LOGO_BYTES = 2_000_000     # a logo for the slides; larger would bloat every deck downloaded
 WAREHOUSE_CONNECT_SECONDS = 10  # a warehouse that does not answer by then is said to be unreachable
+WAREHOUSE_TIMEOUT_SECONDS = 300  # a warehouse statement running longer is stopped on the server (and a read left
+                                # idle in its transaction that long ends); RETENTION_WAREHOUSE_TIMEOUT sets another
+WAREHOUSE_CLIENT_CHECK_SECONDS = 1  # how often the server checks that the reader is still there, so a stopped
+                                    # CLI or dashboard leaves no query running (PostgreSQL 14 and later)
 PROGRESS_AFTER_SECONDS = 2.0  # the CLI says what it is doing once a command has run this long
 STATUS_AFTER_SECONDS = 0.5    # the dashboard shows what it is doing once a step has run this long
 SIDE_BY_SIDE_BYTES = 1_000_000_000  # models fitted side by side on the cores may take this much memory between them
