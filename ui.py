@@ -224,6 +224,23 @@ def require_data() -> None:
         st.info(f"Fewer than {MIN_GROUP_SIZE} people are in scope, so nothing is shown, to protect their "
                 "privacy. Widen the filters in the sidebar.", icon=":material/visibility_off:")
         st.stop()
+    near = one_step_from_few(data_version(), cohort, as_of)
+    if near is not None:  # two results one step apart would single out 1-4 people: neither filtered one is shown
+        st.info(wording.one_step_from_few(near), icon=":material/visibility_off:")
+        st.stop()
+
+
+@st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
+def offered_values(version: str, cohort: Cohort, as_of: date, dimension: str) -> list:
+    try:
+        return summary.offered_values(cursor(), cohort, as_of, dimension)
+    except RetentionError:
+        return []
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def one_step_from_few(version: str, cohort: Cohort, as_of: date) -> str | None:
+    return summary.one_step_from_few(cursor(), cohort, as_of)
 
 
 SIDEBAR_FILTERS = ("department", "job_level", "location", "generation", "gender")
@@ -237,13 +254,17 @@ def sidebar() -> Cohort:
     with st.sidebar:
         st.subheader("Who is in scope")
         scope_line = st.empty()  # filled below, once the filters are read: seen without scrolling
-        for dim in SIDEBAR_FILTERS:
-            st.multiselect(wording.DIMENSION_LABELS[dim], options.get(dim, []), key=f"filter_{dim}", placeholder="All")
         years = options.get("hire_years") or []
+        settled = settings()
+        before = chosen_cohort(st.session_state, years)  # as the filters stand, for which values each may offer
+        for dim in SIDEBAR_FILTERS:  # a value adding or taking away 1-4 people is not offered (privacy)
+            offered = set(offered_values(data_version(), before, settled.as_of, dim))
+            picked = st.session_state.get(f"filter_{dim}") or []
+            st.multiselect(wording.DIMENSION_LABELS[dim], [v for v in options.get(dim, []) if v in offered or v in picked],
+                           key=f"filter_{dim}", placeholder="All", help=wording.OFFERED_NOTE)
         if len(years) == 2 and years[0] < years[1]:
             st.slider("Hire year", years[0], years[1], (years[0], years[1]), key="filter_hire_years")
         cohort = chosen_cohort(st.session_state, years)
-        settled = settings()
         rounded = not cohort.is_everyone() or settled.as_of != settled.data_as_of  # as models.FollowUp.rounded
         in_scope = people_in_scope(data_version(), cohort, settled.as_of)
         scope_line.caption(f"**{wording.total_words(in_scope, rounded)}** people in scope · "
@@ -492,6 +513,9 @@ def _export_now(kind: str, state: Mapping) -> bytes:
     (the Data page's setting)."""
     version = data_version()
     s = _snapshot(version, state.get("as_of"), state.get("event"))
+    cohort = _cohort_at(state, version)
+    if one_step_from_few(version, cohort, s.as_of) is not None:  # as the pages: no file of a withheld selection
+        raise RetentionError(wording.one_step_from_few(one_step_from_few(version, cohort, s.as_of)))
     org = store.organisation(cursor())
     return _export(kind, version, _cohort_at(state, version), s.as_of, s.event, assumptions(state),
                    org["name"], org["logo"])

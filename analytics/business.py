@@ -41,7 +41,7 @@ import pandas as pd
 from .errors import InvalidInputError, MissingInputError
 from .policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT,
                      REPLACEMENT_COST_RANGE, SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS,
-                     shown_total)
+                     ROUNDED_SHARE_DIGITS, shown_total)
 from .wording import GALLUP, MISSING_SALARY, PROGRAMME_ASSUMED, YOUR_INPUT, naive_case_label, pct
 
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")
@@ -364,11 +364,16 @@ def _inputs_dict(x: BusinessCaseInputs) -> dict[str, dict[str, Any]]:
     for name, source in x.sources.items():
         value = getattr(x, name)
         if isinstance(value, tuple):
-            value = {"people": shown_total(len(value), x.counts_rounded), "mean": float(np.mean(value)) if value else None}
+            mean = float(np.mean(value)) if value else None
+            value = {"people": shown_total(len(value), x.counts_rounded),  # a rounded group's mean, to 3 places
+                     "mean": round(mean, 3) if x.counts_rounded and mean is not None else mean}
         elif name == "people_in_scope":
             value = shown_total(value, x.counts_rounded)
         out[name] = {"value": value, "source": source}
-    out["coverage_now"] = {"value": x.coverage_now, "source": x.sources.get("people_in_scope", YOUR_INPUT)}
+    # beside rounded counts, a share to whole percents: its full precision would give the counts back (a fraction's
+    # exact value names its numerator and denominator)
+    share = round(x.coverage_now, ROUNDED_SHARE_DIGITS) if x.counts_rounded else x.coverage_now
+    out["coverage_now"] = {"value": share, "source": x.sources.get("people_in_scope", YOUR_INPUT)}
     return out
 
 

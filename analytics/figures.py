@@ -18,7 +18,7 @@ from .km import KaplanMeier
 from .models import SubgroupEffect
 from .policy import DAYS_PER_MONTH, MIN_GROUP_SIZE, shown_total
 from .results import HazardRatio
-from .svg import line_styles
+from .svg import curve_points, line_styles
 from . import wording
 from .wording import CURRENCY, chart_text, months, pct, per_period
 
@@ -74,14 +74,13 @@ def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | Non
     until = max_months * DAYS_PER_MONTH if max_months else last
     styles = line_styles(curves)
     for name, km in curves.items():
-        table = km.table_[km.table_["time"] <= until]
-        table = table[table["at_risk"] >= MIN_GROUP_SIZE]  # privacy: no curve where fewer remain
+        # privacy: no curve where fewer than 5 remain; a rounded group's curve by whole month, to whole percents
+        table = curve_points(km, until / DAYS_PER_MONTH, rounded)
         if table.empty:
             continue
         colour, dash = styles[name]
-        lo_col, up_col = [c for c in table.columns if c.startswith(("lower_", "upper_"))]
-        x, lo = _step(table, lo_col)
-        _, up = _step(table, up_col)
+        x, lo = _step(table, "lower")
+        _, up = _step(table, "upper")
         fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[up, lo[::-1]], fill="toself", fillcolor=colour,
                                  opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False,
                                  name=f"{chart_text(name)} 95% CI"))

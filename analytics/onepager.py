@@ -91,7 +91,7 @@ def _charts(h: Headline, msg: dict[str, str]) -> str:
         title = wording.staying_title(fu.event)
         cells.append(f"<div><h2>{_e(title)}, by months since hire</h2>"
                      + svg.survival_chart({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
-                                          CURVE_MONTHS, h.horizon_days, y_title=title, height=164)
+                                          CURVE_MONTHS, h.horizon_days, y_title=title, height=164, rounded=fu.rounded)
                      + f'<p class="small">Mentored people count from the day their mentoring began. Shaded: 95% '
                        f"ranges; a line stops where fewer than {MIN_GROUP_SIZE} remain.</p></div>")
     effects = wording.model_effects(h)

@@ -22,6 +22,9 @@ MIN_GROUP_SIZE = 5            # a group smaller than this is never shown or coun
 MIN_SUBGROUP_EXITS = 10       # a group's own hazard ratio needs this many exits to be more than noise
 FILTERED_ROUNDING = 5         # a filtered group's total is shown to the nearest 5: two filters' totals
                               # then cannot be subtracted to single out 1-4 people
+ROUNDED_SALARY = 1000         # ... and its average salary to the nearest 1,000: the pay total behind 620 people's
+                              # average is then known to within 310,000 either way, so subtracting two gives no one's pay
+ROUNDED_SHARE_DIGITS = 2      # ... and its shares (the share ever mentored) to whole percents in the JSON
 
 # ---------------------------------------------------------------- the models
 

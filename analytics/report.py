@@ -37,7 +37,9 @@ def curve_table(h: Headline, months: int = CURVE_MONTHS) -> pd.DataFrame:
         surv = [km.survival_at(d).estimate for d in days]
         at_risk = km.at_risk_at(days)
         out[name] = [s if n >= MIN_GROUP_SIZE else np.nan for s, n in zip(surv, at_risk)]
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    # a filtered group's (counts rounded): whole percents, as its charts, so no step's size gives its people at risk
+    return frame.round({"mentored": 2, "unmentored": 2}) if h.follow_up.rounded else frame
 
 
 def tables(h: Headline) -> dict[str, pd.DataFrame]:

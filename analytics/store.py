@@ -11,7 +11,7 @@ import re
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -778,6 +778,26 @@ def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Co
     programme as it is still costs."""
     params = {"as_of": as_date(as_of), "default_days": int(default_days), **(cohort or Cohort()).sql_params()}
     return con.execute(MENTORING_LEFT_SQL, params).df()["days_left"].to_numpy(float)
+
+
+# For each value of one filter, with that filter lifted and the others kept: the people in scope and those employed
+# at the as-of date (the business case's people). What one more or one fewer value of the filter would change.
+NEIGHBOUR_SQL = f"""
+SELECT f.{{column}} AS value, count(*) AS in_scope,
+       count(*) FILTER (WHERE f.hire_date < $as_of AND NOT {EXITED}) AS employed
+FROM employee_facts f WHERE f.hire_date <= $as_of AND {COHORT_FILTER} GROUP BY 1"""
+
+
+def neighbour_counts(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort,
+                     dimension: str) -> dict[Any, tuple[int, int]]:
+    """Each value of `dimension` (a filter, or 'hire_year'), with that filter lifted: (people in scope, employed)."""
+    if dimension not in (*FILTER_DIMENSIONS, "hire_year"):
+        raise RetentionError(f"dimension must be a filter, but was {dimension!r}")
+    lifted = replace(cohort, hire_year_from=None, hire_year_to=None) if dimension == "hire_year" else \
+        replace(cohort, **{dimension: ()})
+    params = {"as_of": as_date(as_of), **lifted.sql_params()}
+    rows = con.execute(NEIGHBOUR_SQL.format(column=dimension), params).fetchall()  # a name from the code above
+    return {value: (int(n), int(e)) for value, n, e in rows}
 
 
 def mentored_now(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:

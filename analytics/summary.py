@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import parallel, progress, store, verdict
 from .business import BusinessCase, BusinessCaseInputs, Input, business_case
-from .cohorts import Cohort, in_order
+from .cohorts import FILTER_DIMENSIONS, Cohort, in_order
 from .cox import scaled_schoenfeld
 from .errors import MissingInputError, RetentionError
 from .km import KaplanMeier
@@ -22,10 +22,10 @@ from .models import (PAIR_LABELS, FollowUp, GroupCurves, ModelFit, check_covaria
                      proportional_hazards, retention_at, reverse_pair_effects, rmst, time_varying_model)
 from .policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAYS, HORIZON_YEARS, LANDMARK_MONTHS,
                      MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, TAU_DAYS,
-                     shown_count, shown_total)
+                     ROUNDED_SALARY, shown_count, shown_total)
 from .results import Estimate, TestResult
 from .wording import (ASSUMED_COST, DIMENSION_LABELS, HORIZON_ASSUMED, MISSING_SALARY, TARGET_ASSUMED, YOUR_INPUT,
-                      from_data, from_model, naive_of, naive_source)
+                      from_data, from_model, naive_of, naive_source, rounded_to)
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,64 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
                     warnings=tuple(store.data_warnings(con, fu.as_of, fu.event)))
 
 
+def _few(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Two groups' (people in scope, employed now) differ by 1 to MIN_GROUP_SIZE - 1 in either."""
+    return any(0 < abs(x - y) < MIN_GROUP_SIZE for x, y in zip(a, b))
+
+
+def _total(counts: dict, values) -> tuple[int, int]:
+    return tuple(sum(counts[v][i] for v in values) for i in (0, 1))
+
+
+def offered_values(con, cohort: Cohort, as_of: date | str, dimension: str) -> list:
+    """The values of a sidebar filter it may offer, given the other filters: those that add or take away no one, or
+    at least MIN_GROUP_SIZE people in scope and employed now (a value of 1-4 would single them out)."""
+    counts = store.neighbour_counts(con, as_of, cohort, dimension)
+    return [v for v, c in counts.items() if v is not None and not _few(c, (0, 0))]
+
+
+def one_step_from_few(con, cohort: Cohort, as_of: date | str) -> str | None:
+    """Privacy against subtraction: the filter (a FILTER_DIMENSIONS name, or 'hire_year') that puts this selection
+    within one step of another one that differs from it by 1 to MIN_GROUP_SIZE - 1 people in scope, or employed now;
+    None when none does. A step is one value offered (offered_values) more or fewer, one hire year more or fewer at
+    either end of the range, or the filter cleared. A filtered result is shown only where this is None, so no two
+    results a person can see single out a few people, averages and curves included. Everyone's own figures are
+    exact and always shown (a filtered neighbour of them is withheld instead)."""
+    if cohort.is_everyone():
+        return None
+    for dimension in (*FILTER_DIMENSIONS, "hire_year"):
+        counts = store.neighbour_counts(con, as_of, cohort, dimension)
+        everyone = _total(counts, counts)
+        if dimension == "hire_year":
+            lo, hi = cohort.hire_year_from, cohort.hire_year_to
+            if lo is None and hi is None:
+                continue  # not filtered on hire years: its steps are other selections' business
+            years = sorted(v for v in counts if v is not None)
+            chosen = [y for y in years if (lo is None or y >= lo) and (hi is None or y <= hi)]
+            below, above = [y for y in years if y < lo] if lo is not None else [], \
+                [y for y in years if y > hi] if hi is not None else []
+            steps = [chosen[1:], chosen[:-1]] + ([[below[-1], *chosen]] if below else []) + \
+                    ([[*chosen, above[0]]] if above else [])
+            now = _total(counts, chosen)
+            if _few(now, everyone) or any(_few(now, _total(counts, step)) for step in steps if step):
+                return dimension
+            continue
+        picked = set(getattr(cohort, dimension))
+        offered = {v for v, c in counts.items() if v is not None and not _few(c, (0, 0))}
+        if not picked:
+            continue  # not filtered here: a value of it added is that selection's own step, checked there
+        if picked - offered:
+            return dimension  # a value that is not offered (chosen before the other filters made it small)
+        now = _total(counts, [v for v in counts if v in picked])
+        if _few(now, everyone):  # the filter cleared
+            return dimension
+        for value in offered:
+            other = picked ^ {value}
+            if other and _few(now, _total(counts, [v for v in counts if v in other])):
+                return dimension
+    return None
+
+
 def median_tenure(curves: GroupCurves) -> dict[str, Estimate]:
     """Median months-since-hire of each extended Kaplan-Meier curve, with its CI (R's print.survfit)."""
     return {name: getattr(curves, name).median_() for name in ("mentored", "unmentored")}
@@ -159,7 +217,10 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     salary = assumptions.average_salary
     salary_input = Input(salary, YOUR_INPUT) if salary is not None else None
     if salary is None and people["salary"].notna().any():  # the same people the risks are for
-        salary_input = Input(float(people["salary"].mean()), from_data(int(people["salary"].notna().sum()), fu.rounded))
+        mean, paid = float(people["salary"].mean()), int(people["salary"].notna().sum())
+        if fu.rounded:  # a filtered group's average, like its counts, is rounded: two filters cannot single out a pay
+            mean = round(mean / ROUNDED_SALARY) * ROUNDED_SALARY
+        salary_input = Input(mean, from_data(paid, fu.rounded) + (rounded_to(ROUNDED_SALARY) if fu.rounded else ""))
     if salary_input is None and assumptions.salary_if_missing is not None:
         salary_input = Input(assumptions.salary_if_missing, assumptions.salary_source)
     if salary_input is None:

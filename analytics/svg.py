@@ -121,9 +121,19 @@ def _d(points: Iterable[tuple[float, float]]) -> str:
     return "M" + " L".join(f"{_n(x)} {_n(y)}" for x, y in points)
 
 
-def curve_points(km: KaplanMeier, max_months: float) -> pd.DataFrame:
+def curve_points(km: KaplanMeier, max_months: float, rounded: bool = False) -> pd.DataFrame:
     """The steps a curve is drawn through: time (days), survival and its 95% band, up to `max_months` and
-    only where at least MIN_GROUP_SIZE people are at risk (privacy: no curve where fewer remain)."""
+    only where at least MIN_GROUP_SIZE people are at risk (privacy: no curve where fewer remain). `rounded` (a
+    filtered group, or a chosen as-of date, whose counts are rounded): the curve at each whole month, to whole
+    percents, so that neither its steps (each exit's day) nor their sizes (1 / people at risk) can be read off it and
+    set against another group's to single out a few people."""
+    if rounded:
+        days = np.arange(0, int(max_months) + 1) * DAYS_PER_MONTH
+        at = [km.survival_at(d) for d in days]
+        keep = km.at_risk_at(days) >= MIN_GROUP_SIZE
+        frame = pd.DataFrame({"time": days, "survival": [e.estimate for e in at], "lower": [e.lower for e in at],
+                              "upper": [e.upper for e in at]})[keep]
+        return frame.dropna().round({"survival": 2, "lower": 2, "upper": 2})
     table = km.table_[km.table_["time"] <= max_months * DAYS_PER_MONTH]
     table = table[table["at_risk"] >= MIN_GROUP_SIZE]
     lo_col, up_col = [c for c in table.columns if c.startswith(("lower_", "upper_"))]
@@ -132,7 +142,8 @@ def curve_points(km: KaplanMeier, max_months: float) -> pd.DataFrame:
 
 
 def survival_chart(curves: Mapping[str, KaplanMeier], max_months: float, horizon_days: float | None = None,
-                   y_title: str = "Still employed", width: float = 340, height: float = 215) -> str:
+                   y_title: str = "Still employed", width: float = 340, height: float = 215,
+                   rounded: bool = False) -> str:
     """Retention curves as step lines with their 95% bands, months since hire across; each stops where
     fewer than MIN_GROUP_SIZE people remain at risk (privacy)."""
     left, right, top, bottom = 46, 12, 24, 34
@@ -158,7 +169,7 @@ def survival_chart(curves: Mapping[str, KaplanMeier], max_months: float, horizon
         svg.text(x + 4, top + plot_h - 6, f"{months(horizon_days)} months", 9, palette.MUTED)
     lines, styles = [], line_styles(curves)
     for name, km in curves.items():
-        table = curve_points(km, max_months)
+        table = curve_points(km, max_months, rounded)
         if table.empty:
             continue
         colour, dash = styles[name]

@@ -106,7 +106,7 @@ class Segment:
         own = None if self.effect.raw is None else {
             "estimate": math.exp(self.effect.raw), "lower": math.exp(self.effect.raw - Z * self.effect.raw_se),
             "upper": math.exp(self.effect.raw + Z * self.effect.raw_se)}
-        return {"segment": dict(self.segment), "people_unmentored": shown_total(self.people_unmentored, rounded),
+        return {"segment": dict(self.segment), "people_unmentored": shown_total(self.people_unmentored, True),  # parts
                 "exits_avoided_per_100": rng(self.exits_avoided_per_100), "value_per_100": rng(self.value_per_100),
                 "hazard_ratio": {"estimate": est, "lower": lo, "upper": hi, "weight_on_own": self.effect.weight},
                 "own_hazard_ratio": own,

@@ -410,7 +410,9 @@ def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.Da
     for s in segments:
         avoided, value = s.exits_avoided_per_100, s.value_per_100
         est, lo, hi = s.effect.hazard_ratio()
-        rows.append({"group": segment_words(s.segment), "never mentored": total_words(s.people_unmentored, rounded),
+        # a group's count is always to the nearest 5: the groups of a characteristic are its total's parts, and one
+        # exact count each would give a hidden group's as the total less the others
+        rows.append({"group": segment_words(s.segment), "never mentored": total_words(s.people_unmentored, True),
                      f"exits avoided {per_period(years)}, per 100": exits_cell(avoided),
                      "net value per 100": DASH if value is None else f"{money(value.estimate)} ({money_range(value)})",
                      "effect used": less_likely({"estimate": est, "lower": lo, "upper": hi}).replace(" likely", "")})
@@ -555,6 +557,11 @@ def naive_case_label(x: BusinessCaseInputs) -> str:
 def naive_source(reading: str | None) -> str:
     """Where the naive hazard ratio comes from, named by how it compares: 'naive model (understated)'."""
     return "naive model" + (f" ({NAIVE_SHORT[reading]})" if reading else "")
+
+
+def rounded_to(step: float) -> str:
+    """A source's note that its value is rounded, as a filtered group's are: ', to the nearest $1,000'."""
+    return f", to the nearest {money_exact(step)}"
 
 
 def from_data(n: int, rounded: bool = False) -> str:
@@ -962,6 +969,18 @@ def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> lis
 
 
 # ---------------------------------------------------------------- privacy
+
+OFFERED_NOTE = (f"A value that would add or take away fewer than {MIN_GROUP_SIZE} people, given the other filters, is "
+                "not offered: comparing the two selections would single them out.")
+
+
+def one_step_from_few(dimension: str) -> str:
+    """Why a filtered selection shows nothing: one value of a filter more or fewer would single out a few people."""
+    name = "hire year" if dimension == "hire_year" else DIMENSION_LABELS.get(dimension, dimension).lower()
+    return (f"Nothing is shown for this selection, to protect a few people's privacy: one {name} more or fewer would "
+            f"change who is in scope by 1 to {MIN_GROUP_SIZE - 1} people, and comparing the two would single them "
+            f"out. Choose more or fewer values in the sidebar (or none: everyone is always shown).")
+
 
 def suppressed_groups(groups) -> str:
     return f"Not shown (fewer than {MIN_GROUP_SIZE} people): {', '.join(md(g) for g in groups)}."
