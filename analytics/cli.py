@@ -401,7 +401,30 @@ def _collector_on() -> None:
         gc.enable()
 
 
+class _TerminalSafe:
+    """stdout or stderr with what is written made wording.terminal_safe: the file names, headers, values, history rows
+    and rejects the commands print cannot act on the terminal (files written with --out are written as they are)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(wording.terminal_safe(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _TerminalSafe(sys.stdout), _TerminalSafe(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.func is not cmd_summary:  # which turns it on once the models' libraries are in
         _collector_on()

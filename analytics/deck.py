@@ -20,7 +20,7 @@ from .cohorts import Cohort
 from .errors import InputFileError, NotEnoughData, RetentionError
 from .models import (AGE_NOT_RECORDED, OUTSIDE_ROSTER, ModelFit, SubgroupEffect, mentor_manager_effects,
                      mentor_own_effect, programme_effects, reverse_pair_effects)
-from .policy import MAX_LOGO_BYTES, MIN_GROUP_SIZE, WHERE_NEXT_SHOWN
+from .policy import MAX_LOGO_BYTES, MAX_LOGO_PIXELS, MIN_GROUP_SIZE, WHERE_NEXT_SHOWN
 from .summary import Assumptions, Headline, headline
 from .where_next import Segment, for_headline
 from .wording import hr_words, pct
@@ -67,20 +67,51 @@ def contents(con, cohort: Cohort | None = None, as_of=None, event=None, assumpti
 
 
 def checked_logo(data: bytes, name: str) -> bytes:
-    """A logo for the title slide: a PNG or JPEG image of at most MAX_LOGO_BYTES, else a message naming the file."""
+    """A logo for the title slide: a PNG or JPEG image of at most MAX_LOGO_BYTES and MAX_LOGO_PIXELS, its width and
+    height read from its header before a pixel is decoded; else a message naming the file."""
     from PIL import Image, UnidentifiedImageError
 
     if len(data) > MAX_LOGO_BYTES:
         raise InputFileError(name, f"{len(data):,} bytes; a logo must be under {MAX_LOGO_BYTES:,} bytes")
+    size = _image_size(data)
+    if size is not None and size[0] * size[1] > MAX_LOGO_PIXELS:
+        raise _too_many_pixels(name, size)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            kind, size = image.format, image.size
+            if size[0] * size[1] <= MAX_LOGO_PIXELS:  # else refused below, never decoded
+                image.verify()
+    except Image.DecompressionBombError:  # larger still, in a header _image_size does not read
+        raise _too_many_pixels(name, None) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         kind = None
     if kind not in ("PNG", "JPEG"):
         raise InputFileError(name, "a logo must be a PNG or JPEG image")
+    if size[0] * size[1] > MAX_LOGO_PIXELS:
+        raise _too_many_pixels(name, size)
     return data
+
+
+def _too_many_pixels(name: str, size: tuple[int, int] | None) -> InputFileError:
+    said = f"{size[0]:,} x {size[1]:,} pixels" if size else f"more than {MAX_LOGO_PIXELS:,} pixels"
+    return InputFileError(name, f"{said}; a logo may have at most {MAX_LOGO_PIXELS:,} pixels (5,000 x 5,000): "
+                                "save it smaller")
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk or a JPEG's start-of-frame header; None for anything else."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    at = 2 if data[:2] == b"\xff\xd8" else len(data)
+    while at + 9 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD8:  # fill byte, or a marker without a length
+            at += 1 if marker == 0xFF else 2
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start of frame: height, then width
+            return int.from_bytes(data[at + 7:at + 9], "big"), int.from_bytes(data[at + 5:at + 7], "big")
+        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    return None
 
 
 # ---------------------------------------------------------------- the file

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
@@ -153,6 +154,36 @@ def _plausible(day: date) -> pd.Timestamp | None:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ValueError(f"{day.isoformat()} is not a plausible date (years {FIRST_YEAR}-{LAST_YEAR})")
     return pd.Timestamp(day)
+
+
+# ---------------------------------------------------------------- text as it shows
+
+# Characters that show nothing, or only steer the direction of what follows: zero-width spaces and joiners, the soft
+# hyphen, byte-order and word-joiner marks, bidirectional marks, embeddings, overrides and isolates, tag characters.
+INVISIBLE = ("\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+             "\U000e0000-\U000e007f")
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+# A right-to-left override shows the letters after it (to its pop, or the end) in reverse order.
+_OVERRIDE = re.compile("\u202e([^\u202a-\u202e\u2066-\u2069]*)(?:\u202c|$)")
+
+
+def _as_displayed(m: re.Match) -> str:
+    span = m.group(1)
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in span):
+        return span  # right-to-left letters show right to left with or without the override
+    return span[::-1]
+
+
+def as_shown(text: str) -> str:
+    """Text as a reader sees it, so that values that look alike are one value: a right-to-left override's letters in
+    the order they show ('\u202eselaS' shows, and is read, as 'Sales'), invisible characters (INVISIBLE) taken out
+    ('Sa\u200bles' is 'Sales'), then Unicode's compatibility form NFKC (full-width 'Ｓａｌｅｓ' and the ligature in
+    'ﬁnance' read as 'Sales' and 'finance'; a no-break space as a space)."""
+    if text.isascii():
+        return text
+    if "\u202e" in text:
+        text = _OVERRIDE.sub(_as_displayed, text)
+    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
 
 
 # ---------------------------------------------------------------- amounts and ratings

@@ -23,8 +23,9 @@ import pandas as pd
 
 from . import formats, progress, wording
 from .errors import ColumnFormatProblem, InputFileError
-from .policy import (FIRST_YEAR, HEADER_SEARCH_ROWS, LAST_YEAR, MAX_MEETINGS, MAX_SALARY, MAX_SET_ASIDE_SHARE,
-                     MAX_UNCLEAR_REASON_SHARE, MIN_BAD_CELLS_FOR_BAD_COLUMN)
+from .policy import (FIRST_YEAR, HEADER_SEARCH_ROWS, LAST_YEAR, MAX_CELL_CHARS, MAX_CELLS, MAX_FILE_BYTES, MAX_MEETINGS,
+                     MAX_SALARY, MAX_SET_ASIDE_SHARE, MAX_SHEET_CELLS, MAX_UNCLEAR_REASON_SHARE, MAX_UNPACKED_BYTES,
+                     MIN_BAD_CELLS_FOR_BAD_COLUMN)
 from .schema import (EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, TERMINATION_REASONS, TableSpec, header_names,
                      map_program, map_reason, normalise_header)
 
@@ -43,6 +44,7 @@ class RawTable:
     row_problems: dict[int, str] = field(default_factory=dict)  # position -> why the row cannot be read
     sheet: str | None = None     # the Excel sheet read, when the workbook has others
     other_sheets: list[str] = field(default_factory=list)
+    headers_as_shown: list[tuple[str, str]] = field(default_factory=list)  # (as written, as read): formats.as_shown
 
 
 @dataclass
@@ -58,6 +60,7 @@ class SourceTable:
     row_problems: dict[int, str] = field(default_factory=dict)
     sheet: str | None = None
     other_sheets: list[str] = field(default_factory=list)
+    headers_as_shown: list[tuple[str, str]] = field(default_factory=list)
 
     def row_number(self, position: int) -> int:
         if self.row_numbers is not None:
@@ -84,14 +87,39 @@ def _source_name(source: Any, name: str | None) -> str:
     return getattr(source, "name", "uploaded file")
 
 
-def _bytes(source: Any) -> bytes:
+def _bytes(source: Any, file: str) -> bytes:
+    """The file's bytes, refused before they are read when there are more than MAX_FILE_BYTES."""
     if hasattr(source, "getvalue"):
-        return source.getvalue()
-    if isinstance(source, bytes):
-        return source
-    if hasattr(source, "read"):
-        return source.read()
-    return Path(source).read_bytes()
+        data = source.getvalue()
+    elif isinstance(source, bytes):
+        data = source
+    elif hasattr(source, "read"):
+        data = source.read(MAX_FILE_BYTES + 1)
+    else:
+        _refuse_size(file, Path(source).stat().st_size)
+        data = Path(source).read_bytes()
+    _refuse_size(file, len(data))
+    return data
+
+
+def _refuse_size(file: str, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise InputFileError(file, f"is {size:,} bytes or more; a file may be at most {MAX_FILE_BYTES:,} bytes "
+                                   "(a million employees' CSV is about 80 MB): export only the columns the analysis reads")
+
+
+@dataclass
+class ParsedFile:
+    """A file read once: its name, its kind and its rows (see _rows), every bound checked. The Data page keeps one
+    per upload, so that the header row, the preview and the check read the upload without parsing it again."""
+    name: str
+    kind: str
+    rows: Any
+
+
+def parse_file(source: Any, name: str | None = None) -> ParsedFile:
+    """Read a file's rows once, for read_raw, find_header_row and prepare_load to take in its place."""
+    return source if isinstance(source, ParsedFile) else ParsedFile(*_rows(source, name))
 
 
 def read_raw(source: Any, name: str | None = None, spec: TableSpec | None = None,
@@ -103,9 +131,11 @@ def read_raw(source: Any, name: str | None = None, spec: TableSpec | None = None
     if header_row is not None and (header_row < 1 or int(header_row) != header_row):
         raise InputFileError(file, f"the header row must be a row number from 1, but was {header_row!r}")
     if kind == "parquet":
-        frame = rows
-        frame.columns = [str(c).strip() for c in frame.columns]
-        return RawTable(file, frame, 1, np.arange(len(frame)) + 2)
+        written = [str(c).strip() for c in rows.columns]
+        header = [formats.as_shown(h) for h in written]
+        frame = rows.set_axis(header, axis=1)  # a new frame: a parsed file may be read again
+        return RawTable(file, frame, 1, np.arange(len(frame)) + 2,
+                        headers_as_shown=[(w, h) for w, h in zip(written, header) if w != h])
     return _table(file, rows, spec, header_row, kind)
 
 
@@ -126,16 +156,20 @@ def find_header_row(source: Any, name: str | None = None, spec: TableSpec | None
 
 
 def _rows(source: Any, name: str | None) -> tuple[str, str, Any]:
-    """The file's name, its kind and its rows as lists of cells (a frame for Parquet)."""
+    """The file's name, its kind and its rows as lists of cells (a frame for Parquet). Its size, its cells and the
+    length of each cell are checked against the bounds in policy.py before it is parsed (the cells of a CSV from
+    its lines, of a workbook from its zip's directory and the sheet's XML, of a Parquet file from its footer)."""
+    if isinstance(source, ParsedFile):
+        return source.name, source.kind, source.rows
     file = _source_name(source, name)
     kind = READERS.get(Path(file).suffix.lower())
     if kind is None:
         raise InputFileError(file, f"unsupported file type; use one of {', '.join(sorted(READERS))}")
     try:
-        data = _bytes(source)
+        data = _bytes(source, file)
         if kind == "parquet":
-            return file, kind, pd.read_parquet(io.BytesIO(data))
-        return file, kind, _csv_rows(data) if kind == "csv" else _excel_rows(data)
+            return file, kind, _parquet_frame(data, file)
+        return file, kind, _csv_rows(data, file) if kind == "csv" else _excel_rows(data, file)
     except InputFileError:
         raise
     except FileNotFoundError:
@@ -144,15 +178,30 @@ def _rows(source: Any, name: str | None) -> tuple[str, str, Any]:
         raise InputFileError(file, f"cannot be read as {kind}: {exc}") from None
 
 
-def _csv_rows(data: bytes) -> list[list[Any]]:
+def _csv_rows(data: bytes, file: str) -> list[list[Any]]:
+    # Python's csv module refuses a value over 131,072 characters without saying where: every value is read, and one
+    # over MAX_CELL_CHARS refused with its row and column (_refuse_long_cells). The limit is only ever raised, to the
+    # largest file read, so another reader in the process is never cut short.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     text = decode_text(data)
     sep = _separator(text)
+    _refuse_many_cells(file, text, sep)
     if _plain(text, sep):
         head = list(itertools.islice(csv.reader(io.StringIO(_first_records(text, HEADER_SEARCH_ROWS + 1), newline=""),
                                                 delimiter=sep, skipinitialspace=True), HEADER_SEARCH_ROWS + 1))
         if len(head) > HEADER_SEARCH_ROWS:  # longer than the rows the header is looked for in
             return _PlainCsv(head, text, sep)
     return _all_csv_rows(text, sep)
+
+
+def _refuse_many_cells(file: str, text: str, sep: str) -> None:
+    """A CSV of more than MAX_CELLS cells (its lines times the most values on one of its first lines), refused
+    before its values are split."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    width = max((len(row) for row in csv.reader(_first_lines(text, 60), delimiter=sep)), default=0)
+    if lines * width > MAX_CELLS:
+        raise InputFileError(file, f"has {lines:,} lines of {width:,} values ({lines * width:,} cells); a file may "
+                                   f"hold at most {MAX_CELLS:,} cells: export only the columns the analysis reads")
 
 
 def _all_csv_rows(text: str, sep: str) -> list[list[Any]]:
@@ -194,11 +243,10 @@ class _PlainCsv(list):
         super().__init__(head)
         self.text, self.sep = text, sep
 
-    def columns_below(self, header_row: int, width: int) -> list[np.ndarray] | None:
-        """Each column of the rows below the header as text, or None when a row has another number of values
-        (or a value longer than the csv module reads)."""
+    def columns_below(self, header_row: int, width: int) -> Any:
+        """The rows below the header as a pyarrow table of text columns, or None when a row has another number of
+        values."""
         import pyarrow as pa
-        import pyarrow.compute as pc
         from pyarrow import csv as pa_csv
 
         names = [f"c{j}" for j in range(width)]
@@ -212,14 +260,7 @@ class _PlainCsv(list):
                                                       strings_can_be_null=False, quoted_strings_can_be_null=False))
         except (pa.ArrowInvalid, pa.ArrowException):
             return None
-        limit = csv.field_size_limit()
-        columns = []
-        for j in range(width):
-            column = table.column(j)
-            if len(column) and (pc.max(pc.utf8_length(column)).as_py() or 0) > limit:
-                return None
-            columns.append(column.to_pandas(deduplicate_objects=True).to_numpy(dtype=object))
-        return columns
+        return table
 
 
 def decode_text(data: bytes) -> str:
@@ -272,19 +313,161 @@ def _first_lines(text: str, n: int) -> list[str]:
         size *= 4
 
 
-def _excel_rows(data: bytes) -> list[list[Any]]:
+def _excel_rows(data: bytes, file: str) -> list[list[Any]]:
+    import zipfile
+
     import openpyxl
 
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    unpacked = sum(item.file_size for item in archive.infolist())  # as the zip's directory says (and zipfile holds to)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputFileError(file, f"unpacks to {unpacked:,} bytes (from {len(data):,}); a workbook may unpack to at "
+                                   f"most {MAX_UNPACKED_BYTES:,} bytes: save the sheet as CSV")
+    for title, part in _sheet_parts(archive):  # openpyxl parses a sheet that states no range whole, on opening it
+        with archive.open(part) as xml:
+            cells, rows = _sheet_elements(xml, MAX_SHEET_CELLS)
+        if max(cells, rows) > MAX_SHEET_CELLS:
+            what = "cells" if cells > MAX_SHEET_CELLS else "rows"
+            raise InputFileError(file, f"its sheet {title!r} holds more than {MAX_SHEET_CELLS:,} {what}; a sheet may "
+                                       f"hold at most {MAX_SHEET_CELLS:,} cells: save it as CSV (up to {MAX_CELLS:,} cells)")
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible"] or book.worksheets
         sheet = sheets[0]
+        _refuse_stated_range(file, sheet)
         sheet.reset_dimensions()  # some exporters state a wrong sheet size; read what is there
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        rows, cells = [], 0
+        for row in sheet.iter_rows(values_only=True):
+            cells += len(row) or 1  # a row is as wide as its last cell: a few far-off cells make wide rows
+            if cells > MAX_SHEET_CELLS:
+                raise InputFileError(file, f"its sheet {sheet.title!r} spans more than {MAX_SHEET_CELLS:,} cells "
+                                           f"(to row {len(rows) + 1:,}); a sheet may hold at most {MAX_SHEET_CELLS:,} "
+                                           f"cells: save it as CSV (up to {MAX_CELLS:,} cells)")
+            rows.append(list(row))
         others = [ws.title for ws in book.worksheets if ws is not sheet]
     finally:
         book.close()
     return _SheetRows(rows, sheet.title, others)
+
+
+def _refuse_stated_range(file: str, sheet: Any) -> None:
+    """A sheet stating a range (<dimension ref="A1:L5000"/>) of more than MAX_SHEET_CELLS cells, refused before a
+    cell is read."""
+    rows, columns = sheet.max_row, sheet.max_column
+    if rows is not None and columns is not None:
+        stated = (rows - sheet.min_row + 1) * (columns - sheet.min_column + 1)
+        if stated > MAX_SHEET_CELLS:
+            raise InputFileError(file, f"its sheet {sheet.title!r} states the range {sheet.calculate_dimension()} "
+                                       f"({stated:,} cells); a sheet may hold at most {MAX_SHEET_CELLS:,} cells: "
+                                       f"save it as CSV (up to {MAX_CELLS:,} cells)")
+
+
+def _sheet_parts(archive: Any) -> list[tuple[str, str]]:
+    """(title, part in the zip) of each worksheet of a workbook, as its workbook.xml lists them; every part under a
+    worksheets/ folder, by its name, when that cannot be read."""
+    import posixpath
+    from xml.etree import ElementTree
+
+    def xml(part: str) -> Any:
+        return ElementTree.fromstring(archive.read(part))
+
+    names = set(archive.namelist())
+    try:
+        book = next(r.get("Target") for r in xml("_rels/.rels") if r.get("Type", "").endswith("/officeDocument"))
+        book = book.lstrip("/")
+        folder = posixpath.dirname(book)
+        relations = xml(posixpath.join(folder, "_rels", posixpath.basename(book) + ".rels"))
+        targets = {r.get("Id"): r.get("Target") for r in relations if r.get("Type", "").endswith("/worksheet")}
+        parts = []
+        for sheet in xml(book).iter():
+            target = targets.get(next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None))
+            if sheet.tag.endswith("}sheet") and target:
+                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                parts.append((sheet.get("name") or part, part))
+        return [(title, part) for title, part in parts if part in names]
+    except Exception:  # a workbook openpyxl will refuse anyway; its sheets by their place in the zip
+        return [(name, name) for name in sorted(names) if re.search(r"(^|/)worksheets/[^/]+\.xml$", name)]
+
+
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/>", b":c ", b":c>", b":c/>")  # <c r="A1">, and with a namespace prefix <x:c ...>
+_ROW_TAGS = (b"<row ", b"<row>", b"<row/>", b":row ", b":row>", b":row/>")
+
+
+def _sheet_elements(xml: Any, limit: int) -> tuple[int, int]:
+    """The cells and rows in a sheet's XML stream, counted as it unpacks, stopping once either passes `limit`."""
+    cells = rows = 0
+    tail = b""
+    while max(cells, rows) <= limit:
+        chunk = xml.read(1 << 20)
+        if not chunk:
+            break
+        block = tail + chunk  # a tag split between two chunks is counted once: less what the tail held alone
+        cells += sum(block.count(t) - tail.count(t) for t in _CELL_TAGS)
+        rows += sum(block.count(t) - tail.count(t) for t in _ROW_TAGS)
+        tail = block[-6:]
+    return cells, rows
+
+
+def _parquet_frame(data: bytes, file: str) -> pd.DataFrame:
+    """A Parquet file as a frame, its rows x columns checked in its footer before it is read, and each text cell's
+    length before it becomes a Python string."""
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(io.BytesIO(data))
+    rows, columns = parquet.metadata.num_rows, parquet.metadata.num_columns
+    if rows * columns > MAX_CELLS:
+        raise InputFileError(file, f"has {rows:,} rows of {columns:,} columns ({rows * columns:,} cells); a file may "
+                                   f"hold at most {MAX_CELLS:,} cells: export only the columns the analysis reads")
+    table = parquet.read()
+    long = _long_arrow_cell(table)
+    if long is not None:
+        j, position, length = long
+        _refuse_long_cell(file, str(table.column_names[j]).strip(), position + 2, length)
+    return table.to_pandas()
+
+
+def _long_arrow_cell(table: Any) -> tuple[int, int, int] | None:
+    """The first text cell (column, row position, characters) longer than MAX_CELL_CHARS in a pyarrow table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for j, column in enumerate(table.columns):
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        if not len(column) or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        lengths = pc.utf8_length(column.cast(kind) if kind is not column.type else column)
+        if (pc.max(lengths).as_py() or 0) > MAX_CELL_CHARS:
+            position = pc.index(pc.greater(lengths, MAX_CELL_CHARS), True).as_py()
+            return j, position, int(lengths[position].as_py())
+    return None
+
+
+def _long_cell(rows: list[list[Any]]) -> tuple[int, int, int] | None:
+    """The first cell (row position, column position, characters) longer than MAX_CELL_CHARS in lists of cells."""
+    try:
+        longest = max(map(len, itertools.chain.from_iterable(rows)), default=0)  # text only: the csv module's rows
+    except TypeError:  # a workbook's numbers, dates and empty cells among its text
+        longest = max((len(v) for v in itertools.chain.from_iterable(rows) if isinstance(v, str)), default=0)
+    if longest <= MAX_CELL_CHARS:
+        return None
+    return next((i, j, len(v)) for i, row in enumerate(rows) for j, v in enumerate(row)
+                if isinstance(v, str) and len(v) > MAX_CELL_CHARS)
+
+
+def _refuse_long_cells(file: str, rows: list[list[Any]], header: list[Any]) -> None:
+    """Refuse rows holding a cell longer than MAX_CELL_CHARS, naming its row and its column (by the header, or by
+    its letter on the header row itself)."""
+    long = _long_cell(rows)
+    if long is not None:
+        i, j, length = long
+        named = j < len(header) and rows[i] is not header
+        _refuse_long_cell(file, _header_text(header[j] if named else None, j), i + 1, length)
+
+
+def _refuse_long_cell(file: str, column: str, row: int, length: int) -> None:
+    raise InputFileError(file, f"a cell of {length:,} characters; a cell may hold at most {MAX_CELL_CHARS:,} (Excel's "
+                               "own limit): is a quotation mark in or above it never closed, or is this not an export?",
+                         column=column, row=row)
 
 
 class _SheetRows(list):
@@ -308,9 +491,11 @@ def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row:
         header_row, found = _header_row(rows, spec)
     if header_row > len(rows):
         raise InputFileError(file, f"has {len(rows)} rows, so no row {header_row} to read the header from")
+    _refuse_long_cells(file, rows, rows[header_row - 1])
     data = rows[header_row:]
     lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
     header = [_header_text(v, j) for j, v in enumerate(rows[header_row - 1])]
+    as_shown = _headers_as_shown(rows[header_row - 1], header)
     while header and header[-1].startswith("(column ") and not _filled_beyond(data, len(header) - 1, lengths):
         header.pop()  # empty cells after the last header, with nothing under them
     header = _header_with_data_columns(header, data, lengths)
@@ -332,7 +517,7 @@ def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row:
             body[position] = list(row[:width]) + [None] * (width - len(row))
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
     numbers = np.arange(len(body)) + header_row + 1
-    table = RawTable(file, frame, header_row, numbers, found and header_row != 1, problems)
+    table = RawTable(file, frame, header_row, numbers, found and header_row != 1, problems, headers_as_shown=as_shown)
     if getattr(rows, "others", None):
         table.other_sheets = list(rows.others)
         table.sheet = rows.title
@@ -347,15 +532,23 @@ def _plain_table(file: str, head: _PlainCsv, spec: TableSpec | None, header_row:
         header_row, found = _header_row(head, spec)
     if not 1 <= header_row <= HEADER_SEARCH_ROWS:
         return None
+    _refuse_long_cells(file, head, head[header_row - 1])
     header = [_header_text(v, j) for j, v in enumerate(head[header_row - 1])]
     if not header or header[-1].startswith("(column "):
         return None
+    as_shown = _headers_as_shown(head[header_row - 1], header)
     header = _distinct_headers(file, header, header_row, spec)
-    columns = head.columns_below(header_row, len(header))
-    if columns is None:
+    table = head.columns_below(header_row, len(header))
+    if table is None:
         return None
+    long = _long_arrow_cell(table)
+    if long is not None:
+        j, position, length = long
+        _refuse_long_cell(file, header[j], position + header_row + 1, length)
+    columns = [column.to_pandas(deduplicate_objects=True).to_numpy(dtype=object) for column in table.columns]
     frame = pd.DataFrame(dict(zip(header, columns)), columns=header, dtype=object)
-    return RawTable(file, frame, header_row, np.arange(len(frame)) + header_row + 1, found and header_row != 1, {})
+    return RawTable(file, frame, header_row, np.arange(len(frame)) + header_row + 1, found and header_row != 1, {},
+                    headers_as_shown=as_shown)
 
 
 def _filled_beyond(data: list[list[Any]], j: int, lengths: np.ndarray) -> bool:
@@ -396,10 +589,17 @@ def _distinct_headers(file: str, header: list[str], header_row: int | None, spec
 
 
 def _header_text(value: Any, j: int) -> str:
+    """A header as it shows (formats.as_shown), or the column's letter when it has none."""
     from openpyxl.utils import get_column_letter
 
-    text = "" if _is_empty(value) else str(value).strip()
+    text = "" if _is_empty(value) else formats.as_shown(str(value).strip()).strip()
     return text or f"(column {get_column_letter(j + 1)})"
+
+
+def _headers_as_shown(cells: list[Any], header: list[str]) -> list[tuple[str, str]]:
+    """(as written, as read) for each header that formats.as_shown changed."""
+    written = ["" if _is_empty(v) else str(v).strip() for v in cells]
+    return [(w, h) for w, h in zip(written, header) if w and w != h]
 
 
 def _header_row(rows: list[list[Any]], spec: TableSpec | None) -> tuple[int, bool]:
@@ -433,7 +633,8 @@ def read_source(source: Any, spec: TableSpec, name: str | None = None,
         where = {p: i for i, p in enumerate(positions.tolist())}
         problems = {where[p]: why for p, why in raw_table.row_problems.items() if p in where}
     return SourceTable(file, frame, raw, ignored, header_map, raw_table.row_numbers[positions],
-                       raw_table.header_row, problems, raw_table.sheet, raw_table.other_sheets)
+                       raw_table.header_row, problems, raw_table.sheet, raw_table.other_sheets,
+                       raw_table.headers_as_shown)
 
 
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
@@ -499,11 +700,12 @@ def _match_headers(headers: list[str], spec: TableSpec, file: str,
         if col in mapping:
             if mapping[col] is NOT_IN_FILE or mapping[col] == "":
                 continue
-            if mapping[col] not in headers:
+            given = mapping[col] if mapping[col] in headers else formats.as_shown(mapping[col].strip())  # as read
+            if given not in headers:
                 problems.append((col, None, f"mapped header {mapping[col]!r} is not in the file "
                                             f"(headers: {list(headers)})"))
             else:
-                found[col] = mapping[col]
+                found[col] = given
     taken = set(found.values())
     for col in spec.names:
         if col in mapping:
@@ -664,12 +866,14 @@ class _Column:
 
 
 def _parse_column(values: np.ndarray, kind: str, date_format: str | None
-                  ) -> tuple[_Column, np.ndarray, np.ndarray, list[str | None], str | None]:
+                  ) -> tuple[_Column, np.ndarray, np.ndarray, list[str | None], str | None, list[tuple[str, str, int]]]:
     """The parsed column, whether each row has a cell, each row's distinct cell, that cell's error message
-    (None: read) and the format found; each distinct cell is read once, in order of its first row (so the
-    format is found from the same values in the same order as from every row)."""
+    (None: read), the format found and the cells read as they show ((as written, as read, rows): see
+    _cells_as_shown); each distinct cell is read once, in order of its first row (so the format is found from
+    the same values in the same order as from every row)."""
     distinct = _distinct(values)
     codes, cells = distinct if distinct is not None else (np.arange(len(values)), values)
+    cells, changed = _cells_as_shown(cells, codes)
     blank = np.fromiter(map(_is_empty, cells), dtype=bool, count=len(cells))
     filled = ~np.append(blank, True)[codes]
     parse, fmt = _column_parser([v for v, b in zip(cells, blank) if not b], kind, date_format)
@@ -682,13 +886,42 @@ def _parse_column(values: np.ndarray, kind: str, date_format: str | None
             errors[k] = str(exc)
     read = np.array([v is not None for v in out], dtype=bool)
     column = _Column(np.where(np.append(read, False)[codes], codes, -1).astype(np.int64), out)
-    return column, filled, codes, errors, fmt
+    return column, filled, codes, errors, fmt, changed
+
+
+def _cells_as_shown(cells: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str, int]]]:
+    """The distinct cells with their text as it shows (formats.as_shown: 'Sa\u200bles' and '\u202eselaS' are
+    'Sales'), and those changed other than in their spaces (as written, as read, rows), for the warning. Text
+    all in ASCII, as most columns are, is left as it is at the cost of one pass."""
+    try:
+        if "".join(cells).isascii():
+            return cells, []
+    except TypeError:  # numbers or dates among the cells (a workbook's, Parquet's)
+        pass
+    out = np.array(cells, dtype=object)  # a copy: the cells may be the file's own
+    changed: list[tuple[str, str, int]] = []
+    counts = None
+    for k, v in enumerate(cells):
+        if isinstance(v, str) and not v.isascii():
+            shown = formats.as_shown(v)
+            if shown != v:
+                out[k] = shown
+                if _SPACES.sub(" ", v) != shown:  # a no-break space read as a space is no news
+                    counts = np.bincount(codes[codes >= 0], minlength=len(cells)) if counts is None else counts
+                    changed.append((v, shown, int(counts[k])))
+    return out, changed
+
+
+_SPACES = re.compile(r"\s")
 
 
 def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = None
-                 ) -> tuple[dict[str, _Column], dict[int, tuple[str | None, str]], dict[str, str]]:
-    """Parse every contract column; whole-column problems are file-level, all reported at once."""
+                 ) -> tuple[dict[str, _Column], dict[int, tuple[str | None, str]], dict[str, str],
+                            dict[str, list[tuple[str, str, int]]]]:
+    """Parse every contract column; whole-column problems are file-level, all reported at once. Also the cells
+    read as they show, by the header they are under (see _cells_as_shown)."""
     parsed: dict[str, _Column] = {}
+    as_shown: dict[str, list[tuple[str, str, int]]] = {}
     problems: dict[int, tuple[str | None, str]] = {}
     column_problems: list[tuple[str | None, int | None, str]] = []
     ambiguous: list[str] = []
@@ -697,12 +930,14 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
         kind = spec.column(col).kind
         values = src.frame[col].to_numpy(dtype=object)
         try:
-            column, filled, codes, errors, fmt = _parse_column(values, kind, date_format)
+            column, filled, codes, errors, fmt, changed = _parse_column(values, kind, date_format)
         except ColumnFormatProblem as exc:  # also an amount column in two number formats or currencies
             column_problems.append((col, None, str(exc)))
             if exc.ambiguous:
                 ambiguous.append(col)
             continue
+        if changed:
+            as_shown[src.header_map.get(col, col)] = changed
         if fmt and filled.any():
             date_formats[col] = fmt
         bad = np.array([e is not None for e in errors] + [False], dtype=bool)[codes] & filled
@@ -724,7 +959,7 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
         raise InputFileError.all_of(src.file, column_problems, ambiguous_dates=tuple(ambiguous))
     for pos, why in src.row_problems.items():  # a row the reader could not line up with the header
         problems[pos] = (None, why)
-    return parsed, problems, date_formats
+    return parsed, problems, date_formats, as_shown
 
 
 # What a set-aside row keeps of what the user gave: the columns that say whose row it is and the one
@@ -798,7 +1033,7 @@ def _vocabulary(column: "_Column", keep: np.ndarray, rule: Callable[[str], str],
 
 
 def _wording_key(value: str) -> str:
-    return " ".join(str(value).lower().split())
+    return " ".join(formats.as_shown(str(value)).lower().split())
 
 
 def _first_row_of(key: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -861,7 +1096,7 @@ def _first_problem(rules: list[tuple[np.ndarray, Callable[[int], tuple[str, str]
 
 def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -> ValidatedTable:
     _empty_check(src, allow_empty=False)
-    parsed, problems, date_formats = _parse_table(src, EMPLOYEES, options.date_format)
+    parsed, problems, date_formats, as_shown = _parse_table(src, EMPLOYEES, options.date_format)
     n = len(src.frame)
     ids = parsed["employee_id"]
     hire = parsed["hire_date"]
@@ -911,7 +1146,7 @@ def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -
         frame["termination_reason"] = pd.Series(mapped, dtype=object)
     notes = {"reason_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
-             "other_sheets": src.other_sheets,
+             "other_sheets": src.other_sheets, "as_shown": _as_shown_note(src, as_shown),
              "rejected_ids": {ids[i]: src.row_number(i) for i in problems if ids[i] is not None}}
     return ValidatedTable("employees", src.file, frame, _reject_frame(src, "employees", problems), notes)
 
@@ -919,7 +1154,7 @@ def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -
 def validate_mentorships(src: SourceTable, employees: ValidatedTable,
                          options: ReadOptions = ReadOptions()) -> ValidatedTable:
     _empty_check(src, allow_empty=True)
-    parsed, problems, date_formats = _parse_table(src, MENTORSHIPS, options.date_format)
+    parsed, problems, date_formats, as_shown = _parse_table(src, MENTORSHIPS, options.date_format)
     n = len(src.frame)
     known = set(employees.frame["employee_id"])
     set_aside = employees.notes.get("rejected_ids", {})
@@ -965,9 +1200,15 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable,
         frame["program_type"] = pd.Series(mapped, dtype=object)
     notes = {"program_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
-             "other_sheets": src.other_sheets,
+             "other_sheets": src.other_sheets, "as_shown": _as_shown_note(src, as_shown),
              "external_mentors": int((~_in(mentor, known))[keep].sum())}
     return ValidatedTable("mentorships", src.file, frame, _reject_frame(src, "mentorships", problems), notes)
+
+
+def _as_shown_note(src: SourceTable, values: dict[str, list[tuple[str, str, int]]]) -> dict[str, Any]:
+    """The headers and values read as they show, for the warning (wording.as_shown_warning)."""
+    return {"headers": [list(pair) for pair in src.headers_as_shown],
+            "values": {header: [list(c) for c in changed] for header, changed in values.items()}}
 
 
 def _kept(parsed: dict[str, "_Column"], keep: np.ndarray, spec: TableSpec) -> pd.DataFrame:
@@ -1041,8 +1282,15 @@ class LoadPlan:
                                                                                ("mentorships", self.mentorships))},
             "warnings": [wording.other_sheets_warning(v.file, v.notes["sheet"], v.notes["other_sheets"])
                          for v in (self.employees, self.mentorships) if v.notes.get("other_sheets")]
+                        + [wording.as_shown_warning(v.file, v.notes["as_shown"]["headers"], v.notes["as_shown"]["values"])
+                           for v in (self.employees, self.mentorships) if _any_as_shown(v.notes)]
                         + quality_warnings(self.quality()),
         }
+
+
+def _any_as_shown(notes: Mapping[str, Any]) -> bool:
+    shown = notes.get("as_shown") or {}
+    return bool(shown.get("headers") or shown.get("values"))
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,21 @@ MAX_MEANINGS_SHOWN = 60       # distinct reason or programme wordings editable o
 HEADER_SEARCH_ROWS = 20       # a spreadsheet's header is looked for in its first rows (title rows above it)
 MIN_BAD_CELLS_FOR_BAD_COLUMN = 2  # one odd cell is a bad row; a column where every value (of 2+) fails is a bad file
 
+# ---------------------------------------------------------------- input bounds (checked before a file is parsed)
+
+MAX_FILE_BYTES = 200_000_000  # a file's size: Streamlit's own upload limit; a million employees' CSV is about 80 MB
+MAX_CELLS = 30_000_000        # rows x columns of a CSV or Parquet file: a million employees with 30 columns; more would
+                              # take more memory than the 3 GB a million-employee load may use (docs/scaling.md)
+MAX_SHEET_CELLS = 5_000_000   # cells of the Excel sheet read (its stated range and the cells it holds): openpyxl reads
+                              # about 250,000 a second, so 20 s; a larger export is read far faster as CSV
+MAX_UNPACKED_BYTES = 500_000_000  # an .xlsx unpacked (its zip's own directory says): 5 million cells at ~40 bytes of
+                              # XML each, with room for the strings; a small file unpacking to more is a zip bomb
+MAX_CELL_CHARS = 32_767       # characters in one cell: Excel's own limit, so no export writes longer; a longer one is a
+                              # missing quotation mark that swallowed the rows after it, or not an HR export
+MAX_LOGO_PIXELS = 25_000_000  # a logo's width x height (5,000 x 5,000), read from its header before it is decoded: a
+                              # decoded pixel takes 4 bytes, and a slide shows a logo an inch high
+MAX_CHANGED_SHOWN = 8         # values read as they show (invisible or look-alike characters) listed in the warning
+
 # ---------------------------------------------------------------- the database
 
 BUSY_WAIT_SECONDS = 30.0      # a second program waits this long for the database before saying it is busy

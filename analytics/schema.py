@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .formats import as_shown
+
 
 @dataclass(frozen=True)
 class Column:
@@ -125,8 +127,8 @@ GENERATIONS = (("Boomer", 1946, 1964), ("Gen X", 1965, 1980), ("Millennial", 198
 
 
 def normalise_header(header: object) -> str:
-    """'Employee ID', 'employee-id' and 'EMPLOYEE_ID' all become 'employeeid'."""
-    return re.sub(r"[\s\-_]+", "", str(header)).lower()
+    """'Employee ID', 'employee-id' and 'EMPLOYEE_ID' all become 'employeeid' (as they show: 'Employee\u200bID' too)."""
+    return re.sub(r"[\s\-_]+", "", as_shown(str(header))).lower()
 
 
 def header_names(table: str, column: str) -> tuple[str, ...]:

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import verdict
-from .policy import DAYS_PER_MONTH, FILTERED_ROUNDING, MIN_GROUP_SIZE, SMALL_LEVEL, count_words, shown_total
+from .formats import INVISIBLE
+from .policy import (DAYS_PER_MONTH, FILTERED_ROUNDING, MAX_CHANGED_SHOWN, MIN_GROUP_SIZE, SMALL_LEVEL, count_words,
+                     shown_total)
 
 if TYPE_CHECKING:  # types only: wording sits below the engine in the imports
     from .business import BusinessCase, BusinessCaseInputs, Outcome, Range
@@ -1007,6 +1009,50 @@ def missing_reasons_warning(no_reason: int, exits: int) -> str:
 def other_sheets_warning(file: str, sheet: str, others: list[str]) -> str:
     return (f"Only the sheet '{sheet}' of {file} was read; its other sheets ({', '.join(others)}) were not. "
             "Put everyone in one sheet (leavers too), or save that sheet on its own.")
+
+
+def as_shown_warning(file: str, headers: list, values: dict[str, list]) -> str:
+    """Headers and values written with invisible or look-alike characters, read as they show (formats.as_shown):
+    the most common first, each as written (its invisible characters spelt out) and as read."""
+    listed = [(f"header '{visible(written)}'", shown, None) for written, shown in headers]
+    listed += sorted(((f"{column} '{visible(written)}'", shown, rows) for column, changed in values.items()
+                      for written, shown, rows in changed), key=lambda item: -item[2])
+    said = [f"{what} as '{visible(shown)}'" + (f" ({rows:,} row{'s' * (rows != 1)})" if rows else "")
+            for what, shown, rows in listed[:MAX_CHANGED_SHOWN]]
+    more = len(listed) - len(said)
+    several = len(listed) != 1
+    return (f"{file}: {len(listed):,} value{'s' * several} with invisible or look-alike characters "
+            f"{'are' if several else 'is'} read as {'they show' if several else 'it shows'}, and counted with the same "
+            f"words written plainly: {'; '.join(said)}" + (f"; and {more:,} more" if more else "")
+            + f". Correct {'them' if several else 'it'} in the HR system, where other reports still count "
+            f"{'them' if several else 'it'} apart.")
+
+
+# Characters a terminal acts on or does not show: controls (an escape sequence can recolour, retitle or clear the
+# terminal; a carriage return overwrite the line), line separators, and the invisible and direction-changing ones.
+_CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u2028\\u2029"  # all but tab and the line ends
+_UNSAFE = re.compile(f"\\r(?!\\n)|[{_CONTROLS}{INVISIBLE}]")
+_NOT_SHOWN = re.compile(f"[\\t\\n\\r{_CONTROLS}{INVISIBLE}]")
+
+
+_SPELT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _spelt_out(m: re.Match) -> str:
+    code = ord(m.group(0))
+    return _SPELT.get(m.group(0)) or f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def terminal_safe(text: Any) -> str:
+    """Text for a terminal: each control character (escape sequences, a lone carriage return) and each invisible or
+    direction-changing one spelt out as Python writes it ('\\x1b', '\\u202e'), so a file name, header or value
+    shows what it holds and cannot act on the terminal. Tabs and line ends are kept."""
+    return _UNSAFE.sub(_spelt_out, str(text))
+
+
+def visible(text: Any) -> str:
+    """A value with every character that does not show spelt out, tabs and line ends too ('Sa\\u200bles')."""
+    return _NOT_SHOWN.sub(_spelt_out, str(text))
 
 
 # The average salary when the data has none: the dashboard's starting value until the user enters their own.

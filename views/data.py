@@ -12,7 +12,7 @@ from analytics import formats, store, warehouse
 from analytics.deck import checked_logo
 from analytics.wording import label, md, to_csv
 from analytics.errors import InputFileError
-from analytics.ingest import find_header_row, prepare_load, read_raw, suggest_mapping, template_csv
+from analytics.ingest import ParsedFile, find_header_row, parse_file, prepare_load, read_raw, suggest_mapping, template_csv
 from analytics.policy import KEEP_LOADS, MAX_MEANINGS_SHOWN
 from analytics.schema import EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, REASON_RULES, TERMINATION_REASONS
 
@@ -65,6 +65,37 @@ uploads = {
     "mentorships": right.file_uploader("Mentorships", type=["csv", "parquet", "xlsx"], key="upload_mentorships"),
 }
 NOT_IN_FILE = "(not in this file)"
+DIGESTS = {table: hashlib.sha256(u.getvalue()).hexdigest() for table, u in uploads.items() if u is not None}  # once a run
+for table, upload in uploads.items():
+    if upload is None:  # a file taken off: what was read of it goes too
+        st.session_state.pop(f"parsed_{table}", None)
+        st.session_state.pop(f"preview_{table}", None)
+
+
+def parsed(table: str) -> ParsedFile:
+    """The upload read once, kept by its bytes' hash (ingest.parse_file: every bound checked before it is parsed):
+    the header row, the preview and the check take it, so a redraw parses nothing again. A refusal is kept too."""
+    key = (DIGESTS[table], uploads[table].name)
+    kept = st.session_state.get(f"parsed_{table}")
+    if kept is None or kept[0] != key:
+        try:
+            kept = (key, parse_file(uploads[table]), None)
+        except InputFileError as exc:
+            kept = (key, None, exc)
+        st.session_state[f"parsed_{table}"] = kept
+    if kept[2] is not None:
+        raise kept[2]
+    return kept[1]
+
+
+def preview(table: str, spec, header_row: int | None):
+    """The upload's rows under its header (ingest.read_raw), kept while the file and the header row stay."""
+    key = (DIGESTS[table], uploads[table].name, header_row)
+    kept = st.session_state.get(f"preview_{table}")
+    if kept is None or kept[0] != key:
+        kept = (key, read_raw(parsed(table), spec=spec, header_row=header_row))
+        st.session_state[f"preview_{table}"] = kept
+    return kept[1]
 
 
 def signature(mapping: dict, header_rows: dict, date_format: str | None) -> tuple:
@@ -73,7 +104,7 @@ def signature(mapping: dict, header_rows: dict, date_format: str | None) -> tupl
 
 
 def fingerprints() -> tuple[str, ...]:
-    return tuple(hashlib.sha256(u.getvalue()).hexdigest()[:16] for u in uploads.values() if u is not None)
+    return tuple(digest[:16] for digest in DIGESTS.values())
 
 
 def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: dict | None = None) -> None:
@@ -82,7 +113,7 @@ def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: d
     options = store.remembered_options(con, date_format, meanings.get("termination_reason"),
                                        meanings.get("program_type"))
     try:
-        plan = prepare_load(uploads["employees"], uploads["mentorships"], mapping=mapping, header_rows=header_rows,
+        plan = prepare_load(parsed("employees"), parsed("mentorships"), mapping=mapping, header_rows=header_rows,
                             options=options)
     except InputFileError as exc:
         st.session_state["ambiguous_dates"] = exc.ambiguous_dates or st.session_state.get("ambiguous_dates", ())
@@ -103,13 +134,13 @@ if all(uploads.values()):
     mapping, header_rows = {}, {}
     for (table, upload), spec, col in zip(uploads.items(), (EMPLOYEES, MENTORSHIPS), (left, right)):
         with col, ui.friendly_errors():  # a file's problem is said under it; the other file's form stays
-            found = find_header_row(upload, spec=spec)
+            found = find_header_row(parsed(table), spec=spec)
             if not upload.name.lower().endswith((".parquet", ".pq")):
                 header_rows[table] = int(st.number_input(
                     f"Header row of {label(upload.name)}", min_value=1, value=found, step=1,
-                    key=f"header_{table}_{hashlib.sha256(upload.getvalue()).hexdigest()[:16]}",
+                    key=f"header_{table}_{DIGESTS[table][:16]}",
                     help="The row that holds the column names; rows above it (titles, report settings) are skipped."))
-            raw = read_raw(upload, spec=spec, header_row=header_rows.get(table))
+            raw = preview(table, spec, header_rows.get(table))
             st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
                        + (", found by its column names." if raw.header_row == found != 1 else "."))
             with st.expander(f"Columns of {label(upload.name)}", expanded=raw.header_row != 1):
