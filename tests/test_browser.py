@@ -560,3 +560,29 @@ def test_addresses_in_the_users_text_stay_text(browser, tmp_path):
             links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
             assert not [h for h in links if "evil" in h], (path, links)
         page.close()
+
+
+# each chart's lines as plotly.js holds them, decoded (the data sent may come packed as base64 arrays)
+CHART_DATA = """() => [...document.querySelectorAll('.js-plotly-plot')].map((el) =>
+    (el._fullData || []).filter((t) => t.type === 'scatter' && t.visible !== false)
+        .map((t) => ({x: Array.from(t.x || []), y: Array.from(t.y || [])})))"""
+
+
+def test_a_filtered_groups_curve_reaches_the_browser_only_by_whole_month_in_whole_percents(server, browser):
+    """The chart data a browser holds is all a viewer needs to subtract two curves: for a filtered group it holds
+    each whole month's share to whole percents, so no step's size (1 / people at risk) or day is in it."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(server)
+    _settle(page)
+    everyone = page.evaluate(CHART_DATA)[0]
+    assert any(abs(v * 100 - round(v * 100)) > 1e-6 for trace in everyone for v in trace["y"])  # exact: everyone's
+    department = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    _pick(page, department, "Sales")
+    expect(page.get_by_text("Department: Sales").first).to_be_visible(timeout=120_000)
+    _settle(page)
+    curves = page.evaluate(CHART_DATA)[0]
+    assert curves and all(trace["y"] for trace in curves)
+    for trace in curves:
+        assert all(abs(v * 100 - round(v * 100)) < 1e-6 for v in trace["y"])
+        assert all(abs(m - round(m)) < 1e-6 for m in trace["x"])
+    page.close()
