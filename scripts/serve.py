@@ -3,7 +3,9 @@
 Without an [auth] section in .streamlit/secrets.toml the dashboard is single-user and listens on
 127.0.0.1, whatever RETENTION_ADDRESS says. With one, the sign-in and roles settings are checked
 first (a mistake is named and nothing starts), then it listens on RETENTION_ADDRESS (every
-interface unless told otherwise), for the people the [roles] section allows. docs/serving.md.
+interface unless told otherwise), for the people the [roles] section allows. Streamlit runs in this process,
+after scripts/guard.py has put the server's own guards in place (uploads, the cache-clear message and the
+metrics are an admin's; a session whose browser has gone is shut down). docs/serving.md.
 """
 from __future__ import annotations
 
@@ -22,7 +24,14 @@ from analytics.errors import AccessConfigError  # noqa: E402
 SECRETS = (Path.home() / ".streamlit" / "secrets.toml", ROOT / ".streamlit" / "secrets.toml")  # as Streamlit reads them
 
 
-def read_secrets(paths=SECRETS) -> dict:
+def secrets_paths() -> tuple[Path, ...]:
+    """Where Streamlit reads the secrets: STREAMLIT_SECRETS_FILES (paths separated by spaces), else SECRETS."""
+    named = os.environ.get("STREAMLIT_SECRETS_FILES", "").split()
+    return tuple(Path(p) for p in named) if named else SECRETS
+
+
+def read_secrets(paths=None) -> dict:
+    paths = secrets_paths() if paths is None else paths
     merged: dict = {}
     for path in paths:
         if path.is_file():
@@ -59,9 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     shown = "localhost" if access.is_loopback(address) else address
     print(f"{why}\nDashboard: http://{shown}:{args.port}", flush=True)
     os.chdir(ROOT)
-    os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(args.port),
-                              "--server.address", address])
-    return 0  # not reached
+    from scripts import guard  # noqa: E402  (Streamlit is imported only once the settings are checked)
+    from streamlit.web import cli
+
+    try:
+        guard.install()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.argv = ["streamlit", "run", "app.py", "--server.port", str(args.port), "--server.address", address]
+    cli.main(prog_name="streamlit")  # as `python -m streamlit run app.py`, in this process; it exits when stopped
+    return 0
 
 
 if __name__ == "__main__":

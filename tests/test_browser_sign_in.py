@@ -1,70 +1,35 @@
-"""Sign-in and roles end to end: the dashboard in headless Chromium against a real OpenID Connect
-provider process (oidc-provider-mock), both started here on free local ports.
+"""Sign-in and roles end to end: the dashboard, started as `make run` starts it (scripts/serve.py), in headless
+Chromium against a real OpenID Connect provider process (oidc-provider-mock), both started here on free local ports.
 
-An anonymous visitor sees the sign-in screen and no figures, on every address; a viewer is not
-shown the Data page, the analysis pages or any export, even at their addresses; an admin loads
-files, goes back to the data before, and restores the demo. Screenshots go to artifacts/screenshots/.
+An anonymous visitor sees the sign-in screen and no figures, on every address, and can neither upload a file nor
+clear the caches from it; a viewer is not shown the Data page, the analysis pages or any export, even at their
+addresses; an admin loads files, goes back to the data before, and restores the demo. Screenshots go to
+artifacts/screenshots/. tests/test_server_guard.py sends the same requests without a browser.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import urllib.parse
-import urllib.request
+import re
+import time
 
 import pytest
 
-from tests.test_browser import (ROOT, SHOTS, _free_port, _no_errors, _screenshot, _settle, _upload, _wait_for,
-                                browser, dashboard)  # noqa: F401  (browser is a fixture)
+from tests.test_browser import (ROOT, SHOTS, _no_errors, _screenshot, _settle, _upload,
+                                browser)  # noqa: F401  (browser is a fixture)
+from tests.test_server_guard import (METRICS_TTL, USERS, _copy_of, provider, served,  # noqa: F401  (a fixture)
+                                     sign_in_secrets)
 
 from playwright.sync_api import expect  # noqa: E402
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-USERS = {"ada@example.com": "Ada Admin", "bo@example.com": "Bo Analyst", "dee@example.com": "Dee Viewer"}
-
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory):
-    """A real OpenID Connect provider: any client id, a login form that asks for the user's subject."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("oidc") / "provider.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port)],
-                                stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(f"{url}/.well-known/openid-configuration", proc, log_path)
-            for email, name in USERS.items():  # the claims each user's ID token carries
-                request = urllib.request.Request(f"{url}/users/{urllib.parse.quote(email)}", method="PUT",
-                                                 data=json.dumps({"email": email, "name": name}).encode(),
-                                                 headers={"Content-Type": "application/json"})
-                assert urllib.request.urlopen(request, timeout=10).status == 204
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory, provider):
+def secured(tmp_path_factory, provider, demo_db):
     """The dashboard with sign-in set up, as docs/serving.md describes, and roles for Ada and Bo."""
     folder = tmp_path_factory.mktemp("secured")
-    secrets = folder / "secrets.toml"
-    secrets.write_text(f"""
-[auth]
-redirect_uri = "http://127.0.0.1:{{port}}/oauth2callback"
-cookie_secret = "{'c0ffee' * 8}"
-client_id = "retention-dashboard"
-client_secret = "not-a-real-secret"
-server_metadata_url = "{provider}/.well-known/openid-configuration"
-
-[roles]
-admins = ["ada@example.com"]
-analysts = ["bo@example.com"]
-""")
-    with dashboard(folder / "streamlit.log", folder / "secured.duckdb", "--secrets.files", str(secrets)) as url:
+    with served(folder, _copy_of(demo_db, folder), sign_in_secrets(provider)) as url:
         yield url
 
 
@@ -187,3 +152,64 @@ def test_an_admin_loads_goes_back_and_restores(secured, browser, tmp_path):
     _no_errors(page)
     _screenshot(page, SHOTS / "data_admin_restored_1366x768.png")
     page.close()
+
+
+# What the page's own script does with a file the visitor picked: PUT it to the session's upload address with the
+# XSRF cookie's token (here from the sign-in screen, whose session has no file uploader at all).
+UPLOAD = """async ([url]) => {
+    const token = document.cookie.split('; ').find((c) => c.startsWith('_streamlit_xsrf=')).split('=').slice(1).join('=');
+    const form = new FormData();
+    form.append('file', new Blob(['employee_id\\n1\\n'], {type: 'text/csv'}), 'employees.csv');
+    const response = await fetch(url, {method: 'PUT', body: form, headers: {'X-Xsrftoken': token}});
+    return response.status;
+}"""
+
+
+def cached_functions(page, server: str) -> set[str]:
+    """The st.cache_data functions holding results, from the server's metrics, read with this page's cookies."""
+    response = page.request.get(f"{server}/_stcore/metrics?families=cache_memory_bytes")
+    assert response.status == 200, response.status
+    return set(re.findall(r'cache_memory_bytes\{cache_type="st_cache_data",cache="([^"]+)"\}', response.text()))
+
+
+def test_an_anonymous_visitor_can_neither_upload_nor_clear_the_caches(secured, browser):
+    admin = sign_in(browser, secured, "ada@example.com")  # Ada's Overview fills the caches
+    time.sleep(METRICS_TTL)
+    filled = cached_functions(admin, secured)
+    assert {"ui.filter_options", "ui._snapshot"} <= filled, filled
+
+    page = browser.new_page(viewport={"width": 1366, "height": 768})  # a visitor who has not signed in
+    sockets, session = [], {}
+
+    def through(ws):  # the page's websocket, passed on both ways; what the server says is read on the way
+        server = ws.connect_to_server()
+        sockets.append(server)
+
+        def from_server(message):
+            msg = ForwardMsg()
+            msg.ParseFromString(message if isinstance(message, bytes) else message.encode())
+            if msg.WhichOneof("type") == "new_session":
+                session["id"] = msg.new_session.initialize.session_id
+            ws.send(message)
+        server.on_message(from_server)
+
+    page.route_web_socket(re.compile(r"/_stcore/stream$"), through)
+    page.goto(secured)
+    _settle(page)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert session.get("id")
+
+    status = page.evaluate(UPLOAD, [f"{secured}/_stcore/upload_file/{session['id']}/any-file-id"])
+    assert status == 403, f"an anonymous upload was answered {status}"
+
+    clear = BackMsg()
+    clear.clear_cache = True
+    sockets[-1].send(clear.SerializeToString())  # as the page would send it: the message the cache menu sends
+    page.wait_for_timeout(1000)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    time.sleep(METRICS_TTL)
+    assert filled <= cached_functions(admin, secured), "an anonymous visitor cleared the caches"
+    assert page.request.get(f"{secured}/_stcore/metrics").status == 403  # nor are the metrics for them
+    _screenshot(page, SHOTS / "sign_in_after_refused_upload_1366x768.png")
+    page.close()
+    admin.close()
