@@ -586,3 +586,43 @@ def test_a_filtered_groups_curve_reaches_the_browser_only_by_whole_month_in_whol
         assert all(abs(v * 100 - round(v * 100)) < 1e-6 for v in trace["y"])
         assert all(abs(m - round(m)) < 1e-6 for m in trace["x"])
     page.close()
+
+
+def test_a_value_of_one_person_is_not_offered_and_pay_cannot_be_subtracted(browser, tmp_path):
+    """The auditor's pay attack in the browser: job level L9 holds one person (pay 987,654). The sidebar does not
+    offer L9, and L4 + L5's average pay (in its one-pager) is to the nearest 1,000, so L4 + L5 + L9 cannot be set
+    beside it."""
+    import re
+
+    from analytics import store
+    from analytics.demo import DemoConfig, generate
+    from analytics.ingest import plan_from_frames
+
+    demo = generate(DemoConfig(n_employees=3000, seed=11))
+    emp = demo.employees.copy()
+    emp.loc[emp.index[emp["termination_date"].isna()][0], ["job_level", "salary"]] = ["L9", 987_654.0]
+    db = tmp_path / "pay.duckdb"
+    con = store.connect(db)
+    store.load_plan(con, plan_from_frames(emp, demo.mentorships), source="files")
+    con.close()
+    with dashboard(tmp_path / "streamlit.log", db) as url:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(f"{url}/business_case")
+        _settle(page)
+        level = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(1)
+        level.click()
+        page.get_by_role("option", name="L4").wait_for(state="visible", timeout=10_000)
+        offered = page.get_by_role("option").all_inner_texts()
+        page.keyboard.press("Escape")
+        assert "L4" in offered and "L5" in offered and "L9" not in offered, offered
+        _pick(page, level, "L4")
+        _settle(page)
+        _pick(page, level, "L5")
+        _settle(page)
+        expect(page.get_by_text("The programme as it is", exact=True)).to_be_visible(timeout=60_000)  # L4 + L5: shown
+        with page.expect_download(timeout=120_000) as download:
+            page.get_by_role("button", name="One-pager (HTML, prints to PDF)").click()
+        one_pager = Path(download.value.path()).read_text(encoding="utf-8")
+        pay = re.search(r"Average salary</td><td class='num'>\$([\d,]+)</td><td>([^<]*)</td>", one_pager)
+        assert pay and int(pay.group(1).replace(",", "")) % 1000 == 0 and "nearest" in pay.group(2), pay
+        page.close()
