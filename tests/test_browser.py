@@ -9,11 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +35,7 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright  # noqa: E402
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import free_port as _free_port, wait_for as _wait_for  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -66,20 +60,6 @@ def dashboard(log_path: Path, db: Path, *extra: str):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-def _wait_for(url: str, proc, log_path: Path, seconds: float = 90) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.5)
-    proc.kill()
-    pytest.fail(f"{url} did not answer: " + log_path.read_text(errors="replace")[-2000:])
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,31 +27,13 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
+from tests.servers import free_port, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 USERS = {"ada@example.com": "Ada Admin", "bo@example.com": "Bo Analyst", "dee@example.com": "Dee Viewer"}
 MAX_UPLOAD_MB = 10  # server.maxUploadSize for these servers: a session then holds at most 2 x 10 MB + 8 MB
 SESSION_TTL = 3  # server.disconnectedSessionTTL: seconds a session whose browser has gone is kept
 METRICS_TTL = 5.5  # Streamlit recomputes the cache sizes it reports at most every 5 seconds
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc, log_path: Path, seconds: float = 90) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.5)
-    proc.kill()
-    pytest.fail(f"{url} did not answer: " + log_path.read_text(errors="replace")[-3000:])
 
 
 @pytest.fixture(scope="module")
