@@ -24,7 +24,8 @@ from analytics import palette
 from analytics.cohorts import Cohort
 from analytics.errors import AccessConfigError, RetentionError
 from analytics.models import FollowUp, follow_up
-from analytics.policy import MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, STATUS_AFTER_SECONDS, shown_count
+from analytics.policy import (INPUTS_SETTLED_SECONDS, MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, STATUS_AFTER_SECONDS,
+                              shown_count)
 
 log = logging.getLogger(__name__)
 
@@ -514,11 +515,11 @@ def _export_now(kind: str, state: Mapping) -> bytes:
     version = data_version()
     s = _snapshot(version, state.get("as_of"), state.get("event"))
     cohort = _cohort_at(state, version)
-    if one_step_from_few(version, cohort, s.as_of) is not None:  # as the pages: no file of a withheld selection
-        raise RetentionError(wording.one_step_from_few(one_step_from_few(version, cohort, s.as_of)))
+    near = one_step_from_few(version, cohort, s.as_of)
+    if near is not None:  # as the pages: no file of a withheld selection
+        raise RetentionError(wording.one_step_from_few(near))
     org = store.organisation(cursor())
-    return _export(kind, version, _cohort_at(state, version), s.as_of, s.event, assumptions(state),
-                   org["name"], org["logo"])
+    return _export(kind, version, cohort, s.as_of, s.event, assumptions(state), org["name"], org["logo"])
 
 
 def exports() -> None:
@@ -539,8 +540,7 @@ def export(kind: str) -> Callable[[], bytes]:
 # clicked, from the session's inputs as they are then, so none carries an earlier input, even one typed just before
 # the click, before the page has redrawn. Such a value reaches the server ahead of the click, on the same
 # connection, and is in the session's state once the run it starts has begun, on another thread, a few milliseconds
-# later: the build waits this long first. The click asks for no run of its own (on_click="ignore").
-INPUTS_SETTLED_SECONDS = 0.3
+# later: the build waits policy.INPUTS_SETTLED_SECONDS first. The click asks for no run of its own (on_click="ignore").
 
 
 class _StateAtClick:

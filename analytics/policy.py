@@ -76,6 +76,7 @@ WAREHOUSE_CLIENT_CHECK_SECONDS = 1  # how often the server checks that the reade
                                     # CLI or dashboard leaves no query running (PostgreSQL 14 and later)
 PROGRESS_AFTER_SECONDS = 2.0  # the CLI says what it is doing once a command has run this long
 STATUS_AFTER_SECONDS = 0.5    # the dashboard shows what it is doing once a step has run this long
+INPUTS_SETTLED_SECONDS = 0.3  # a download built at the click waits this long for a value typed just before it
 SIDE_BY_SIDE_BYTES = 1_000_000_000  # models fitted side by side on the cores may take this much memory between them
 
 # ---------------------------------------------------------------- the business case

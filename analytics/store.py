@@ -401,9 +401,11 @@ def _origin(states: dict[int, int | None], n: int) -> int:
     return n
 
 
-def _kept_as(con: duckdb.DuckDBPyConnection, states: dict[int, int | None], n: int) -> int | None:
-    """Which saved tables hold state n's data (their number), or None when it is no longer kept."""
-    kept = set(saved_loads(con))
+def _kept_as(con: duckdb.DuckDBPyConnection, states: dict[int, int | None], n: int,
+             kept: set[int] | None = None) -> int | None:
+    """Which saved tables hold state n's data (their number), or None when it is no longer kept; `kept`: the saved
+    tables' numbers, when already read."""
+    kept = set(saved_loads(con)) if kept is None else kept
     for candidate in (n, _origin(states, n)):
         if candidate + 1 in kept:
             return candidate + 1
@@ -422,10 +424,9 @@ def position(con: duckdb.DuckDBPyConnection) -> int | None:
 def states(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every state, newest first: what made it, its counts, whether it can be brought back, and which is shown."""
     frame = con.execute(HISTORY_SQL).df()
-    known = _states(con)
+    known, saved = _states(con), set(saved_loads(con))
     now = position(con)
-    frame["to"] = [known.get(int(n)) for n in frame["load_id"]]
-    frame["kept"] = [_kept_as(con, known, int(n)) is not None or int(n) == now for n in frame["load_id"]]
+    frame["kept"] = [_kept_as(con, known, int(n), saved) is not None or int(n) == now for n in frame["load_id"]]
     frame["shown"] = [int(n) == now for n in frame["load_id"]]
     return frame
 

@@ -154,11 +154,15 @@ def _total(counts: dict, values) -> tuple[int, int]:
     return tuple(sum(counts[v][i] for v in values) for i in (0, 1))
 
 
+def _offered(counts: dict) -> list:
+    """Values that add or take away no one, or at least MIN_GROUP_SIZE people in scope and employed now."""
+    return [v for v, c in counts.items() if v is not None and not _few(c, (0, 0))]
+
+
 def offered_values(con, cohort: Cohort, as_of: date | str, dimension: str) -> list:
     """The values of a sidebar filter it may offer, given the other filters: those that add or take away no one, or
     at least MIN_GROUP_SIZE people in scope and employed now (a value of 1-4 would single them out)."""
-    counts = store.neighbour_counts(con, as_of, cohort, dimension)
-    return [v for v, c in counts.items() if v is not None and not _few(c, (0, 0))]
+    return _offered(store.neighbour_counts(con, as_of, cohort, dimension))
 
 
 def one_step_from_few(con, cohort: Cohort, as_of: date | str) -> str | None:
@@ -188,7 +192,7 @@ def one_step_from_few(con, cohort: Cohort, as_of: date | str) -> str | None:
                 return dimension
             continue
         picked = set(getattr(cohort, dimension))
-        offered = {v for v, c in counts.items() if v is not None and not _few(c, (0, 0))}
+        offered = set(_offered(counts))
         if not picked:
             continue  # not filtered here: a value of it added is that selection's own step, checked there
         if picked - offered:
