@@ -337,7 +337,8 @@ class BusinessCase:
     def _naive_dict(self) -> dict[str, Any] | None:
         if self.naive_current is None:
             return None
-        return {"label": naive_case_label(self.inputs), "exit_probability_mentored": self.naive_exit_probability_mentored.to_dict(),
+        naive = naive_case_label(self.inputs.naive_hazard_ratio, self.inputs.hazard_ratio)
+        return {"label": naive, "exit_probability_mentored": self.naive_exit_probability_mentored.to_dict(),
                 "current": self.naive_current.to_dict(), "target": self.naive_target.to_dict()}
 
 

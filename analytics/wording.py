@@ -549,11 +549,11 @@ CALCULATED = "calculated; range from the hazard ratio's 95% CI"
 MISSING_SALARY = ": the data has no salary column, so enter the average annual salary"
 
 
-def naive_case_label(x: BusinessCaseInputs) -> str:
+def naive_case_label(naive_hazard_ratio: float | None, hazard_ratio: float) -> str:
     """The business case's naive figures named by how the naive hazard ratio compares with the honest one."""
-    if x.naive_hazard_ratio is None:
+    if naive_hazard_ratio is None:
         return "naive"
-    return naive_label(verdict.naive_reading({"estimate": x.naive_hazard_ratio}, {"estimate": x.hazard_ratio}))
+    return naive_label(verdict.naive_reading({"estimate": naive_hazard_ratio}, {"estimate": hazard_ratio}))
 
 
 def naive_source(reading: str | None) -> str:
@@ -665,7 +665,8 @@ def _probability_rows(case: BusinessCase) -> list[tuple]:
              None, None, "calculated"),
             (section, f"{who}, as mentored, {within}", *_values(case.exit_probability_mentored), CALCULATED)]
     if case.naive_exit_probability_mentored is not None:
-        rows.append((section, f"{who}, as mentored, {within}, {naive_case_label(case.inputs)}",
+        naive = naive_case_label(case.inputs.naive_hazard_ratio, case.inputs.hazard_ratio)
+        rows.append((section, f"{who}, as mentored, {within}, {naive}",
                      *_values(case.naive_exit_probability_mentored), CALCULATED))
     return rows
 
@@ -686,7 +687,7 @@ def _case_rows(case: BusinessCase) -> list[tuple]:
     target = f"Target: from {pct(x.coverage_now)} to {pct(x.coverage_target)} ever mentored ({more})"
     sections = [(now, case.current), (target, case.target)]
     if case.naive_current is not None:
-        naive = naive_case_label(x)
+        naive = naive_case_label(x.naive_hazard_ratio, x.hazard_ratio)
         sections += [(f"{now}, {naive}", case.naive_current), (f"{target}, {naive}", case.naive_target)]
     return [row for section, outcome in sections for row in _outcome_rows(section, outcome, x.horizon_years)]
 

@@ -125,7 +125,8 @@ st.dataframe(wording.assumptions_frame(case.inputs), hide_index=True)
 if not ui.allowed("exports"):
     st.caption(wording.EXPORTS_FOR_ANALYSTS)
     st.stop()
-st.caption(f"Every output above, with its range and the {wording.naive_case_label(case.inputs)} version, is in the "
+naive_named = wording.naive_case_label(case.inputs.naive_hazard_ratio, case.inputs.hazard_ratio)
+st.caption(f"Every output above, with its range and the {naive_named} version, is in the "
            "CSV download.")
 
 st.subheader("Take it into the room")
