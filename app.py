@@ -7,7 +7,7 @@ its own check (ui.require), so one opened by its address says it is not part of 
 import streamlit as st
 
 import ui
-from analytics import access
+from analytics.surface import access
 
 st.set_page_config(page_title="Mentoring & retention", page_icon=ui.favicon(), layout="wide")
 ui.page_style()  # the focus ring and the figure cards that wrap, in the palette's colours

@@ -19,13 +19,17 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from analytics import access, deck, progress, report, store, summary, where_next, wording
-from analytics import palette
-from analytics.cohorts import Cohort
-from analytics.errors import AccessConfigError, RetentionError
-from analytics.models import FollowUp, follow_up
-from analytics.policy import (INPUTS_SETTLED_SECONDS, MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA, STATUS_AFTER_SECONDS,
-                              shown_count)
+from analytics.case import summary, where_next
+from analytics.common import progress
+from analytics.common.errors import AccessConfigError, RetentionError
+from analytics.common.policy import (INPUTS_SETTLED_SECONDS, MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA,
+                                     STATUS_AFTER_SECONDS, shown_count)
+from analytics.estimation.followup import FollowUp, follow_up
+from analytics.outputs import deck, onepager, palette, report, tables
+from analytics.store import database, loads, queries
+from analytics.store.cohorts import Cohort
+from analytics.surface import access
+from analytics.words import wording
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ log = logging.getLogger(__name__)
 def _first_run(path: str) -> bool:
     """Once per database: open on the demo company when it is empty (unless told not to)."""
     if os.environ.get("RETENTION_AUTO_DEMO", "1") != "0":
-        store.ensure_demo(path)
+        loads.ensure_demo(path)
     return True
 
 
@@ -46,9 +50,9 @@ def connection_for_this_run() -> Iterator[None]:
     """The dashboard opens the database for each page it draws and closes it when done, so between
     runs it holds no lock: the CLI can load while a browser has the page open, and the next run
     shows the new data."""
-    path = str(store.default_db_path())
+    path = str(database.default_db_path())
     _first_run(path)
-    _run.con = store.connect(path)
+    _run.con = database.connect(path)
     try:
         yield
     finally:
@@ -162,15 +166,15 @@ def who_is_signed_in(me: Visitor) -> None:
 def cursor() -> duckdb.DuckDBPyConnection:
     """The database, for this script run (a page drawn on its own, as in tests, opens one and keeps it)."""
     if getattr(_run, "con", None) is None:
-        path = str(store.default_db_path())
+        path = str(database.default_db_path())
         _first_run(path)
-        _run.con = store.connect(path)
+        _run.con = database.connect(path)
     return _run.con
 
 
 def data_version() -> str:
     """Changes whenever a load replaces the data (or the database file); part of every cache key."""
-    return f"{store.default_db_path()}#{store.data_version(cursor())}"
+    return f"{database.default_db_path()}#{database.data_version(cursor())}"
 
 
 def clear_caches() -> None:
@@ -179,22 +183,22 @@ def clear_caches() -> None:
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
 def filter_options(version: str) -> dict[str, list]:
-    return store.filter_options(cursor())
+    return queries.filter_options(cursor())
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
-def _snapshot(version: str, as_of: date | None, event: str | None) -> store.Snapshot:
-    return store.snapshot(cursor(), as_of, event)
+def _snapshot(version: str, as_of: date | None, event: str | None) -> queries.Snapshot:
+    return queries.snapshot(cursor(), as_of, event)
 
 
-def settings() -> store.Snapshot:
+def settings() -> queries.Snapshot:
     """The as-of date and event definition every page uses: as chosen on the Data page, else as the
     data gives them (store.snapshot settles both, for the CLI too)."""
     return _snapshot(data_version(), st.session_state.get("as_of"), st.session_state.get("event"))
 
 
 def has_data() -> bool:
-    return store.has_data(cursor())
+    return database.has_data(cursor())
 
 
 def require_data() -> None:
@@ -287,13 +291,13 @@ def chosen_cohort(state: Mapping, years: list) -> Cohort:
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
 def is_demo(version: str) -> bool:
-    return store.is_demo(cursor())
+    return database.is_demo(cursor())
 
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
 def people_in_scope(version: str, cohort: Cohort, as_of: date) -> int:
     try:
-        return store.people_in_scope(cursor(), as_of, cohort)  # counted, not read
+        return queries.people_in_scope(cursor(), as_of, cohort)  # counted, not read
     except RetentionError:
         return 0
 
@@ -506,7 +510,7 @@ def _export(kind: str, version: str, cohort: Cohort, as_of: date, event: str, as
     h = headline(version, cohort, as_of, event, assumptions)
     if kind == "deck":
         return deck.deck_pptx(deck.contents(cursor(), h=h, organisation=organisation, logo=logo))
-    return report.one_pager_html(h).encode("utf-8") if kind == "html" else report.tables_zip(h)
+    return onepager.one_pager_html(h).encode("utf-8") if kind == "html" else tables.tables_zip(h)
 
 
 def _export_now(kind: str, state: Mapping) -> bytes:
@@ -518,7 +522,7 @@ def _export_now(kind: str, state: Mapping) -> bytes:
     near = one_step_from_few(version, cohort, s.as_of)
     if near is not None:  # as the pages: no file of a withheld selection
         raise RetentionError(wording.one_step_from_few(near))
-    org = store.organisation(cursor())
+    org = database.organisation(cursor())
     return _export(kind, version, cohort, s.as_of, s.event, assumptions(state), org["name"], org["logo"])
 
 

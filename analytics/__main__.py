@@ -5,7 +5,7 @@ import sys
 # Start-up creates the libraries' objects for good: no collector passes over them while they are made (cli.main
 # turns it back on, with them set aside, once the command's libraries are in).
 gc.disable()
-from .cli import main  # noqa: E402
+from analytics.surface.cli import main  # noqa: E402
 
 code = main()
 # The work is done and the database closed: leave without the interpreter's teardown of every module and

@@ -1,6 +1,6 @@
 """Performance figures (printed, not asserted): `make bench` (100,000 employees), `make bench-1m` (1,000,000).
 
-For a simulated company of N employees (analytics.demo, written once as CSV files to a cache folder under
+For a simulated company of N employees (analytics.intake.demo, written once as CSV files to a cache folder under
 the system's temp folder and reused), each figure against its target:
 
 - load: `python -m analytics load --employees ... --mentorships ...` from the CSV files into a new database,
@@ -64,13 +64,13 @@ def _read(path: str) -> str:
 
 def company(n: int) -> tuple[Path, Path, int]:
     """The demo company of n employees as CSV files in the cache folder, written on first use."""
-    from analytics.demo import DemoConfig
+    from analytics.intake.demo import DemoConfig
 
     seed = DemoConfig().seed
     folder = CACHE / f"{n}-seed{seed}"
     employees, mentorships = folder / "employees.csv", folder / "mentorships.csv"
     if not (employees.exists() and mentorships.exists()):
-        from analytics.demo import generate
+        from analytics.intake.demo import generate
 
         folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
@@ -147,7 +147,7 @@ def _runs(results: list[tuple[float, float, str]]) -> str:
 def bench(n: int) -> None:
     print(machine())
     employees, mentorships, n_mentorships = company(n)
-    print(f"company: {n:,} employees, {n_mentorships:,} mentorships (analytics.demo, CSV in {employees.parent})")
+    print(f"company: {n:,} employees, {n_mentorships:,} mentorships (analytics.intake.demo, CSV in {employees.parent})")
     targets = TARGETS.get(n, TARGETS[min(TARGETS, key=lambda k: abs(k - n))])
     with tempfile.TemporaryDirectory() as tmp:
         py = [sys.executable, "-m", "analytics"]

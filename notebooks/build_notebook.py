@@ -9,16 +9,18 @@ cells = [
 This notebook runs on the same engine as the dashboard and the CLI (`analytics/`). It loads the
 demo company (a simulated organisation whose true mentoring effect is known), reproduces the
 headline summary, explains why the naive figure overstates the effect, and explores two cohorts.
-To use your own data, replace the demo load with `store.load_files(con, "employees.csv", "mentorships.csv")`."""),
+To use your own data, replace the demo load with `loads.load_files(con, "employees.csv", "mentorships.csv")`."""),
     ("code", """import pandas as pd
 
-from analytics import models, store
-from analytics.cohorts import Cohort
-from analytics.summary import compare_cohorts, summarise
-from analytics.wording import briefing
+from analytics.case.summary import compare_cohorts, summarise
+from analytics.estimation.followup import follow_up
+from analytics.estimation.models import adjusted_model
+from analytics.outputs.messages import briefing
+from analytics.store import database, loads
+from analytics.store.cohorts import Cohort
 
-con = store.connect(":memory:")          # a private in-memory store; the dashboard's file is untouched
-report = store.load_demo(con)
+con = database.connect(":memory:")          # a private in-memory store; the dashboard's file is untouched
+report = loads.load_demo(con)
 report["employees"], report["mentorships"]"""),
     ("md", "## 1. The headline, exactly as `python -m analytics summary` gives it"),
     ("code", """result = summarise(con)
@@ -36,7 +38,7 @@ Three Cox models of the same data:
 table = pd.DataFrame({name: {k: hr[name][k] for k in ("estimate", "lower", "upper")}
                       for name in ("naive", "time_varying", "adjusted")}).T
 table"""),
-    ("code", """truth = store.metadata(con, "demo_truth")["mentoring_effect"]
+    ("code", """truth = database.metadata(con, "demo_truth")["mentoring_effect"]
 print("true hazard ratio by programme type:", truth["hazard_ratio_by_program_type"])
 print("true mix over the mentored, as realised:", round(truth["realised_mix_hazard_ratio"], 3))
 print("adjusted estimate:", round(hr["adjusted"]["estimate"], 3),
@@ -46,8 +48,8 @@ assert abs(hr["adjusted"]["estimate"] - truth["realised_mix_hazard_ratio"]) < \\
     ("md", "## 3. Two cohorts: Sales and Engineering"),
     ("code", """rows = {}
 for department in ("Sales", "Engineering"):
-    fu = models.follow_up(con, Cohort(department=(department,)))
-    fit = models.adjusted_model(fu)
+    fu = follow_up(con, Cohort(department=(department,)))
+    fit = adjusted_model(fu)
     rows[department] = {"people": fu.n_employees, "mentored": fu.n_mentored, "exits": fu.n_events,
                         **fit.hazard_ratio.to_dict()}
 pd.DataFrame(rows).T"""),

@@ -11,7 +11,7 @@ The pages check roles (ui.visitor, ui.require), but Streamlit's server answers s
 - a session whose browser has gone is kept server.disconnectedSessionTTL seconds for a reconnect, then shut down,
   which frees its uploaded files (Streamlit's own store forgets such a session without shutting it down).
 
-Roles are decided as ui.visitor decides them (analytics.access, [auth] and [roles] in the secrets Streamlit reads);
+Roles are decided as ui.visitor decides them (analytics.surface.access, [auth] and [roles] in the secrets Streamlit reads);
 a mistake in those settings refuses everything. Each patch names the Streamlit version it was checked against;
 install() stops the start if a patch point is missing, and tests/test_server_guard.py fails if one stops working.
 """
@@ -25,8 +25,8 @@ import time
 from collections import OrderedDict
 from typing import Any, Mapping
 
-from analytics import access
-from analytics.errors import AccessConfigError
+from analytics.common.errors import AccessConfigError
+from analytics.surface import access
 
 log = logging.getLogger("retention.guard")
 

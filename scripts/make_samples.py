@@ -1,7 +1,7 @@
 """Writes data/sample_employees.csv and data/sample_mentorships.csv from a small demo company."""
 from pathlib import Path
 
-from analytics.demo import DemoConfig, generate
+from analytics.intake.demo import DemoConfig, generate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

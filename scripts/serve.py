@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analytics import access  # noqa: E402
-from analytics.errors import AccessConfigError  # noqa: E402
+from analytics.surface import access  # noqa: E402
+from analytics.common.errors import AccessConfigError  # noqa: E402
 
 SECRETS = (Path.home() / ".streamlit" / "secrets.toml", ROOT / ".streamlit" / "secrets.toml")  # as Streamlit reads them
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from analytics import cli, store
-from analytics.demo import DemoConfig, generate, uniform_effect_config
-from analytics.ingest import plan_from_frames
+from analytics.intake.demo import DemoConfig, generate, uniform_effect_config
+from analytics.intake.prepare import plan_from_frames
+from analytics.store import database, loads
+from analytics.surface import cli
 
 # Remedial mentoring: low performers, juniors and the departments that lose most people are mentored sooner
 # (the demo's uptake model reversed for these parts; generation keeps its own direction, Gen Z sooner, who
@@ -131,14 +132,14 @@ def build(kind: str, path: str | Path, seed: int | None = None) -> Path:
     spec = COMPANIES[kind]
     cfg = config(kind, seed)
     path = Path(path)
-    con = store.connect(path)
+    con = database.connect(path)
     try:
         if not spec.drop_columns:
-            store.load_demo(con, config=cfg)
+            loads.load_demo(con, config=cfg)
         else:
             demo = generate(cfg)
             plan = plan_from_frames(demo.employees.drop(columns=list(spec.drop_columns)), demo.mentorships)
-            store.load_plan(con, plan, source="demo", metadata={"demo_truth": demo.truth, "as_of": str(cfg.as_of)})
+            loads.load_plan(con, plan, source="demo", metadata={"demo_truth": demo.truth, "as_of": str(cfg.as_of)})
     finally:
         con.close()
     return path

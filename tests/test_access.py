@@ -1,4 +1,4 @@
-"""Sign-in and roles: who may open what (analytics.access), the pages each role is shown (AppTest), and
+"""Sign-in and roles: who may open what (analytics.surface.access), the pages each role is shown (AppTest), and
 where the dashboard listens (scripts/serve.py). The browser tests against a real OpenID Connect
 provider are in test_browser_sign_in.py."""
 from __future__ import annotations
@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import access, wording
+from analytics.surface import access
+from analytics.words import wording
 from tests.test_app import shown
-from analytics.errors import AccessConfigError
+from analytics.common.errors import AccessConfigError
 from scripts import serve
 
 ROOT = Path(__file__).resolve().parent.parent

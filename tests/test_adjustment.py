@@ -7,15 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import store
-from analytics.cox import fit_cox
-from analytics.models import FollowUp, _categorical, adjusted_model, design_matrix, follow_up, independent_columns
+from analytics.estimation.cox import fit_cox
+from analytics.estimation.design import _categorical, design_matrix, independent_columns
+from analytics.estimation.followup import FollowUp, follow_up
+from analytics.estimation.models import adjusted_model
+from analytics.store import database, loads
 
 
 @pytest.fixture(scope="module")
 def fu():
-    con = store.connect(":memory:")
-    store.load_demo(con, n_employees=3000, seed=11)
+    con = database.connect(":memory:")
+    loads.load_demo(con, n_employees=3000, seed=11)
     return follow_up(con)
 
 

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import models, store
-from analytics.cohorts import Cohort
-from analytics.errors import RetentionError
-from analytics.summary import compare_cohorts, diagnostics, headline
+from analytics.case.summary import compare_cohorts, diagnostics, headline
+from analytics.common.errors import RetentionError
+from analytics.estimation import competing, curves, followup
+from analytics.store import database, loads
+from analytics.store.cohorts import Cohort
 
 
 @pytest.fixture(scope="module")
 def con():
-    c = store.connect(":memory:")
-    store.load_demo(c)
+    c = database.connect(":memory:")
+    loads.load_demo(c)
     return c
 
 
@@ -66,7 +67,7 @@ def test_the_restricted_mean_window_changes_the_restricted_mean_only(con, defaul
 
 def test_a_gender_filter_keeps_that_gender_only(con, default):
     women = headline(con, Cohort(gender=("Female",)))
-    people = models.follow_up(con).episodes
+    people = followup.follow_up(con).episodes
     assert women.follow_up.n_employees == int((people["gender"] == "Female").sum())
     assert women.follow_up.n_employees < default.follow_up.n_employees
     assert "Female" in women.follow_up.cohort.describe()
@@ -91,12 +92,12 @@ def test_competing_exits_split_by_mentoring_count_mentored_time_from_its_start(c
     d = diagnostics(con)
     split = d.exit_causes_by_mentoring
     assert set(split) == {"mentored", "not mentored"}
-    at_two_years = {g: models.cumulative_incidence_at(t["voluntary"], 730).estimate for g, t in split.items()}
+    at_two_years = {g: competing.cumulative_incidence_at(t["voluntary"], 730).estimate for g, t in split.items()}
     assert at_two_years["mentored"] < at_two_years["not mentored"]  # demo truth: mentoring lowers voluntary exits
     mentored_entry = split["mentored"]["voluntary"]["time"].min()
     assert mentored_entry > 0
-    fu = models.follow_up(con)
-    whole = models.exit_causes(fu)
+    fu = followup.follow_up(con)
+    whole = curves.exit_causes(fu)
     for cause in ("voluntary", "involuntary", "other"):
         assert whole[cause].equals(d.exit_causes[cause])  # the unsplit curves are unchanged
 
@@ -135,10 +136,10 @@ def test_overview_keeps_the_standard_choices_whatever_the_methods_page_says(monk
     at.multiselect(key="methods_covariates").set_value(["department"]).run()
     at.switch_page("views/overview.py").run()
     assert_clean(at)
-    con = store.connect(demo_db)
+    con = database.connect(demo_db)
     expected = headline(con).adjusted.hazard_ratio
     con.close()
-    from analytics.wording import hr_words
+    from analytics.words.wording import hr_words
     assert any(hr_words(expected) in m.value for m in at.markdown)
 
 
@@ -155,7 +156,7 @@ def test_business_case_page_ranks_where_to_extend_next(monkeypatch, demo_db):
 
 
 def test_cohorts_page_explains_age_pairs(monkeypatch, demo_db):
-    from analytics.wording import PAIRS_NOTE
+    from analytics.words.wording import PAIRS_NOTE
     from tests.test_app import assert_clean, open_app
 
     at = open_app(monkeypatch, demo_db, "views/cohorts.py")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import store
+from analytics.store import database, loads, queries
 from tests.builders import employees_table, mentorships_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,11 +161,11 @@ def _upload(at: AppTest, employees: bytes, mentorships: bytes) -> None:
 
 
 def _small_store(tmp_path, emp, men) -> Path:
-    from analytics.ingest import prepare_load
+    from analytics.intake.prepare import prepare_load
     from tests.builders import write
     db = tmp_path / "small.duckdb"
-    con = store.connect(db)
-    store.load_plan(con, prepare_load(write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv")))
+    con = database.connect(db)
+    loads.load_plan(con, prepare_load(write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv")))
     con.close()
     return db
 
@@ -217,8 +217,8 @@ def test_upload_a_good_file(monkeypatch, tmp_path):
     tick(at, "confirm_load")
     next(b for b in at.button if b.label == "Load into the dashboard").click().run()
     assert_clean(at)
-    con = store.connect(db)  # the app holds a read-write connection in this process
-    assert store.data_facts(con)["n_employees"] == 59
+    con = database.connect(db)  # the app holds a read-write connection in this process
+    assert queries.data_facts(con)["n_employees"] == 59
 
 
 def test_upload_a_bad_file_names_file_and_column(monkeypatch, tmp_path):
@@ -237,7 +237,7 @@ def test_the_error_boundary_logs_a_bugs_traceback_but_not_bad_input(caplog):
     import logging
 
     import ui
-    from analytics.errors import RetentionError
+    from analytics.common.errors import RetentionError
 
     with caplog.at_level(logging.ERROR, logger="ui"):
         with ui.friendly_errors():
@@ -327,15 +327,16 @@ def test_the_overview_says_what_it_measured_and_when_to_be_cautious(monkeypatch,
 
 
 def test_exports_and_the_briefing_say_when_the_data_is_simulated(demo_db, tmp_path):
-    from analytics import report, wording
-    from analytics.summary import headline, to_json
+    from analytics.case.summary import headline, to_json
+    from analytics.outputs import messages, onepager, tables
+    from analytics.words import wording
 
-    con = store.connect(demo_db)  # the app in this process holds the file open read-write
+    con = database.connect(demo_db)  # the app in this process holds the file open read-write
     h = headline(con)
-    assert h.notes["simulated"] and wording.key_messages(h)["demo"] == wording.DEMO_NOTE
-    assert wording.DEMO_NOTE in report.one_pager_html(h)
-    assert wording.DEMO_NOTE in wording.briefing(to_json(h))
-    assert "had not left voluntarily" in wording.key_messages(h)["retention"]
+    assert h.notes["simulated"] and messages.key_messages(h)["demo"] == wording.DEMO_NOTE
+    assert wording.DEMO_NOTE in onepager.one_pager_html(h)
+    assert wording.DEMO_NOTE in messages.briefing(to_json(h))
+    assert "had not left voluntarily" in messages.key_messages(h)["retention"]
 
 
 
@@ -366,8 +367,8 @@ def hostile_db(tmp_path_factory):
     men = mentorships_table(emp, 200)
     emp.loc[len(emp) - 1, "hire_date"] = "31/02/2020"  # one row set aside: its file name and cells go into a CSV
     db = tmp / "hostile.duckdb"
-    con = store.connect(db)
-    store.load_files(con, write(emp, tmp / "=cmd|calc.csv"), write(men, tmp / "m.csv"))
+    con = database.connect(db)
+    loads.load_files(con, write(emp, tmp / "=cmd|calc.csv"), write(men, tmp / "m.csv"))
     con.close()
     return db
 
@@ -400,12 +401,12 @@ def test_every_csv_the_product_writes_is_safe_to_open(hostile_db, tmp_path):
     import io
     import zipfile
 
-    from analytics import report
-    from analytics.cli import main
-    from analytics.summary import headline
+    from analytics.case.summary import headline
+    from analytics.outputs import onepager, tables
+    from analytics.surface.cli import main
 
-    con = store.connect(hostile_db)
-    files = {name: z.read(name).decode() for z in [zipfile.ZipFile(io.BytesIO(report.tables_zip(headline(con))))]
+    con = database.connect(hostile_db)
+    files = {name: z.read(name).decode() for z in [zipfile.ZipFile(io.BytesIO(tables.tables_zip(headline(con))))]
              for name in z.namelist()}
     con.close()
     assert main(["rejects", "--db", str(hostile_db), "--out", str(tmp_path / "rejects.csv")]) == 0
@@ -454,7 +455,7 @@ def test_the_data_page_asks_before_replacing_and_can_go_back(monkeypatch, tmp_pa
 def test_the_data_page_goes_back_and_forward_through_five_loads_and_to_any_kept_state(monkeypatch, tmp_path):
     """Five loads of 40, 50, 60, 70 and 80 people on the demo: Go back walks 70, 60, 50, 40; Go forward 50; any kept
     state is listed and can be brought back (the demo, before the first load, too)."""
-    from analytics.cli import main
+    from analytics.surface.cli import main
     from tests.builders import write
 
     db = tmp_path / "five.duckdb"
@@ -495,7 +496,7 @@ def tick(at: AppTest, name: str) -> None:
 
 
 def test_a_widget_label_from_a_file_shows_its_text_not_a_link():
-    from analytics.wording import label
+    from analytics.words.wording import label
     assert label("![t](http://attacker.example/x.png)") == r"\!\[t\]\(http\://attacker.example/x.png\)"
     assert label("hr_report - 2024.xlsx") == "hr_report - 2024.xlsx"  # ordinary names read as they are
 
@@ -506,7 +507,7 @@ def test_a_widget_label_from_a_file_shows_its_text_not_a_link():
 def test_filtered_totals_are_rounded_so_two_filters_cannot_be_subtracted(n, filtered, words):
     """The attack: 47 people with one filter, 44 with another, a group of 3 by subtraction. Rounded to the
     nearest 5, both read 'about 45'."""
-    from analytics.wording import total_words
+    from analytics.words.wording import total_words
     assert total_words(n, filtered) == words
 
 
@@ -515,10 +516,10 @@ def test_two_as_of_dates_a_day_apart_cannot_be_subtracted(monkeypatch, demo_db):
     day. A chosen as-of date rounds every total, as a filter does; the data's own date shows it exactly."""
     from datetime import date, timedelta
 
-    from analytics.models import follow_up
-    con = store.connect(demo_db)
+    from analytics.estimation.followup import follow_up
+    con = database.connect(demo_db)
     try:
-        own = store.snapshot(con).data_as_of
+        own = queries.snapshot(con).data_as_of
         days = [own - timedelta(days=d) for d in range(1, 120)]
         totals = {d: follow_up(con, as_of=d).n_employees for d in days}
         assert not follow_up(con).rounded and all(follow_up(con, as_of=d).rounded for d in days[:1])
@@ -540,7 +541,7 @@ def test_two_as_of_dates_a_day_apart_cannot_be_subtracted(monkeypatch, demo_db):
 
 
 def total_words_at(n: int) -> str:
-    from analytics.wording import total_words
+    from analytics.words.wording import total_words
     return total_words(n, True)
 
 
@@ -562,15 +563,15 @@ def test_every_download_on_the_pages_is_safe_to_open(monkeypatch, hostile_db, pa
     if page == "views/cohorts.py":
         at.selectbox(key="cohort_dimension").set_value("department").run()
     assert not at.exception
-    tables = [(label, data) for label, name, data in offered if name.endswith(".csv") and "template" not in name]
-    assert tables, "no CSV offered"
-    for label, data in tables:
+    csv_files = [(label, data) for label, name, data in offered if name.endswith(".csv") and "template" not in name]
+    assert csv_files, "no CSV offered"
+    for label, data in csv_files:
         data = data() if callable(data) else data  # a file built at the click (ui.at_click)
         text = data.decode() if isinstance(data, bytes) else data
         cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
         assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))], label
     if page == "views/cohorts.py":
-        assert any("=HYPERLINK" in (d if isinstance(d, str) else d.decode()) for _, d in tables)  # the value is there
+        assert any("=HYPERLINK" in (d if isinstance(d, str) else d.decode()) for _, d in csv_files)  # the value is there
 
 
 @pytest.mark.parametrize("page", ["views/methods.py", "views/cohorts.py", "views/overview.py"])
@@ -610,23 +611,24 @@ def test_a_filtered_groups_counts_are_rounded_everywhere_its_total_is(demo_db, t
     import re
     import zipfile
 
-    from analytics import figures, report, wording
-    from analytics.cli import main
-    from analytics.cohorts import Cohort
-    from analytics.summary import compare_cohorts, headline
+    from analytics.case.summary import compare_cohorts, headline
+    from analytics.outputs import figures, messages, onepager, tables
+    from analytics.store.cohorts import Cohort
+    from analytics.surface.cli import main
+    from analytics.words import wording
 
-    con = store.connect(demo_db)
+    con = database.connect(demo_db)
     try:
         sales = Cohort(department=("Sales",), job_level=("L2",))
         h = headline(con, sales)
         assert h.follow_up.rounded
-        frame = wording.assumptions_frame(h.business.inputs)
+        frame = messages.assumptions_frame(h.business.inputs)
         people = frame.set_index("input").loc["People employed now", "value"]
         assert people.startswith("about ")
         numbers = [int(n.replace(",", "")) for cell in frame["source"] for n in re.findall(r"n = (?:about )?([\d,]+)", cell)]
         assert numbers and all(n % 5 == 0 for n in numbers)
         assert all("about" in cell for cell in frame["source"] if "n = " in cell)
-        with zipfile.ZipFile(io.BytesIO(report.tables_zip(h))) as z:
+        with zipfile.ZipFile(io.BytesIO(tables.tables_zip(h))) as z:
             for name in ("hazard_ratios.csv", "retention_at_horizon.csv"):
                 table = pd.read_csv(z.open(name))
                 for column in ("n", "events"):
@@ -658,8 +660,9 @@ def test_with_no_salary_in_the_data_every_page_assumes_the_same_one_and_says_so(
     """Data without a salary column: the Overview, opened first, shows the value at once, from the assumed average
     salary the Business case page then shows, labelled an assumption (never 'your input') until the user enters
     one; the value is the same whichever page was opened first, and Methods shows no internal message."""
-    from analytics import wording
-    from analytics.policy import SALARY_IF_NOT_IN_DATA
+    from analytics.common.policy import SALARY_IF_NOT_IN_DATA
+    from analytics.outputs import messages
+    from analytics.words import wording
 
     emp = employees_table(400, seed=11).drop(columns="salary")
     at = open_app(monkeypatch, _small_store(tmp_path, emp, mentorships_table(emp, 150)), auto_demo=False)

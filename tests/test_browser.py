@@ -287,7 +287,7 @@ def _hr_export(tmp_path):
     and 'Personal Reasons', a resignation wording no rule knows, for the user to say what it means."""
     import openpyxl
 
-    from analytics.demo import DemoConfig, generate
+    from analytics.intake.demo import DemoConfig, generate
 
     demo = generate(DemoConfig(n_employees=800, seed=5))
     emp, men = demo.employees.copy(), demo.mentorships.copy()
@@ -320,13 +320,14 @@ def _hr_export(tmp_path):
 def test_an_excel_report_with_settings_rows_is_read_as_its_user_says(server, browser, tmp_path):
     """Upload the export, pick its header row, say what one reason means, load: the Overview shows
     the clean company's headline."""
-    from analytics import store, wording
-    from analytics.ingest import prepare_load
-    from analytics.summary import headline
+    from analytics.case.summary import headline
+    from analytics.intake.prepare import prepare_load
+    from analytics.store import database, loads
+    from analytics.words import wording
 
     report, clean_employees, mentorships = _hr_export(tmp_path)
-    con = store.connect(":memory:")
-    store.load_plan(con, prepare_load(clean_employees, mentorships))
+    con = database.connect(":memory:")
+    loads.load_plan(con, prepare_load(clean_employees, mentorships))
     expected = wording.hr_words(headline(con).adjusted.hazard_ratio)
     con.close()
 
@@ -379,7 +380,7 @@ def test_an_excel_report_with_settings_rows_is_read_as_its_user_says(server, bro
 def test_a_company_with_no_clear_effect_is_shown_with_caution(server, browser, tmp_path):
     """A simulated company where mentoring does nothing (true hazard ratio 1): the Overview and the
     Business case say the range includes no effect and a loss, in words and colour."""
-    from analytics.demo import generate, uniform_effect_config
+    from analytics.intake.demo import generate, uniform_effect_config
 
     demo = generate(uniform_effect_config(1.0, n_employees=1500, seed=9))
     demo.employees.to_csv(tmp_path / "no_effect_employees.csv", index=False, date_format="%Y-%m-%d")
@@ -518,7 +519,7 @@ def test_a_download_clicked_at_once_carries_the_value_just_typed(server, browser
 def test_addresses_in_the_users_text_stay_text(browser, tmp_path):
     """File names, headers and values are the user's words: a bare address in them ('www.', 'https://', an e-mail)
     is shown as typed, never as a link (GitHub-flavoured Markdown would make one, escapes or not)."""
-    from analytics.cli import main
+    from analytics.surface.cli import main
     from tests.builders import employees_table, mentorships_table, write
 
     db = tmp_path / "links.duckdb"
@@ -574,16 +575,16 @@ def test_a_value_of_one_person_is_not_offered_and_pay_cannot_be_subtracted(brows
     beside it."""
     import re
 
-    from analytics import store
-    from analytics.demo import DemoConfig, generate
-    from analytics.ingest import plan_from_frames
+    from analytics.intake.demo import DemoConfig, generate
+    from analytics.intake.prepare import plan_from_frames
+    from analytics.store import database, loads
 
     demo = generate(DemoConfig(n_employees=3000, seed=11))
     emp = demo.employees.copy()
     emp.loc[emp.index[emp["termination_date"].isna()][0], ["job_level", "salary"]] = ["L9", 987_654.0]
     db = tmp_path / "pay.duckdb"
-    con = store.connect(db)
-    store.load_plan(con, plan_from_frames(emp, demo.mentorships), source="files")
+    con = database.connect(db)
+    loads.load_plan(con, plan_from_frames(emp, demo.mentorships), source="files")
     con.close()
     with dashboard(tmp_path / "streamlit.log", db) as url:
         page = browser.new_page(viewport={"width": 1366, "height": 900})

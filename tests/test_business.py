@@ -17,12 +17,11 @@ from dataclasses import FrozenInstanceError
 import numpy as np
 import pytest
 
-from analytics.business import (
-    BusinessCaseInputs, Input, avoided_exits, business_case, coverage_scenarios, mentored_exit_probability,
-    payback_months, return_on_investment, sensitivity,
-)
-from analytics.errors import BusinessCaseError, InvalidInputError, MissingInputError, RetentionError
-from analytics.wording import GALLUP, YOUR_INPUT, business_case_table, from_data
+from analytics.case.business import (BusinessCaseInputs, Input, avoided_exits, business_case, coverage_scenarios,
+                                     mentored_exit_probability, payback_months, return_on_investment, sensitivity)
+from analytics.common.errors import BusinessCaseError, InvalidInputError, MissingInputError, RetentionError
+from analytics.outputs.messages import business_case_table
+from analytics.words.wording import GALLUP, YOUR_INPUT, from_data
 
 # The worked example: 1,000 people, 37% mentored today, 76% want a mentor; each of them has a 20%
 # chance of leaving within 12 months if not mentored (everyone the same, so the figures can be

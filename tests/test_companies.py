@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics import store
-from analytics.demo import DemoConfig, generate
-from analytics.errors import DemoConfigError
+from analytics.common.errors import DemoConfigError
+from analytics.intake.demo import DemoConfig, generate
+from analytics.store import database
 from tests.companies import COMPANIES, build, conditions, summary
 
 
@@ -44,10 +44,10 @@ def test_the_categories_in_plain_figures(summaries):
 
 def test_the_truth_is_stored_as_for_the_demo(tmp_path):
     spec = COMPANIES["real_like"]
-    con = store.connect(build("real_like", tmp_path / "real.duckdb"))
+    con = database.connect(build("real_like", tmp_path / "real.duckdb"))
     try:
-        truth = store.metadata(con, "demo_truth")
-        assert store.is_demo(con) and store.metadata(con, "as_of") == str(spec.config.as_of)
+        truth = database.metadata(con, "demo_truth")
+        assert database.is_demo(con) and database.metadata(con, "as_of") == str(spec.config.as_of)
         assert set(truth["mentoring_effect"]["hazard_ratio_by_program_type"].values()) == {spec.true_hr}
         assert truth["mentoring_effect"]["manager_mentor_multiplier"] == 1.0
         assert truth["config"]["seed"] == spec.seed

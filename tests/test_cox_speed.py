@@ -1,6 +1,6 @@
-"""The vectorised Efron derivatives (analytics.cox._EfronPHReg) against statsmodels' own.
+"""The vectorised Efron derivatives (analytics.estimation.efron.EfronPHReg) against statsmodels' own.
 
-_EfronPHReg must be PHReg with faster arithmetic: the same log partial likelihood, score
+EfronPHReg must be PHReg with faster arithmetic: the same log partial likelihood, score
 and Hessian as PHReg.efron_* on the same data (heavy ties, delayed entry at event times,
 strata), and fit_cox must give the same fit as with a plain PHReg.  The event-time terms
 of the cox.zph test are checked against the direct (n x p x p) computation, and neither
@@ -14,8 +14,12 @@ import pandas as pd
 import pytest
 from statsmodels.duration.hazard_regression import PHReg
 
-from analytics import cox
-from analytics.cox import _EfronPHReg, fit_cox, ph_test, rank_coded_times, scaled_schoenfeld
+from analytics.common import errors
+from analytics.estimation import cox, efron, patterns
+from statsmodels.duration import hazard_regression
+from analytics.estimation.cox import fit_cox, rank_coded_times
+from analytics.estimation.efron import EfronPHReg
+from analytics.estimation.zph import ph_test, scaled_schoenfeld
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -60,7 +64,7 @@ def tied_rows(n_people: int, p: int, seed: int):
 def both_models(start, stop, event, X, strata):
     entry_rank, stop_rank = rank_coded_times(start, stop)
     codes = pd.factorize(strata)[0]
-    fast = _EfronPHReg(stop_rank, X.to_numpy(), status=event, entry=entry_rank, strata=codes)
+    fast = EfronPHReg(stop_rank, X.to_numpy(), status=event, entry=entry_rank, strata=codes)
     slow = PHReg(stop_rank, X.to_numpy(), status=event, entry=entry_rank, strata=codes, ties="efron")
     return fast, slow
 
@@ -92,7 +96,7 @@ def test_derivatives_equal_statsmodels_on_raw_times():
     strata = np.append(strata, ["none", "none", "a", "a"])
     X = pd.concat([X, pd.DataFrame(np.ones((4, 3)), columns=X.columns)], ignore_index=True)
     codes = pd.factorize(strata)[0]
-    fast = _EfronPHReg(stop, X.to_numpy(), status=event, entry=start, strata=codes)
+    fast = EfronPHReg(stop, X.to_numpy(), status=event, entry=start, strata=codes)
     slow = PHReg(stop, X.to_numpy(), status=event, entry=start, strata=codes, ties="efron")
     params = np.array([0.5, -0.2, 0.1])
     assert_close(fast.loglike(params), slow.efron_loglike(params))
@@ -115,7 +119,7 @@ def test_rows_in_the_models_order_are_read_where_they_are(layout):
     start, stop, event, X = start[order], stop[order], event[order], X.iloc[order].reset_index(drop=True)
     entry_rank, stop_rank = rank_coded_times(start, stop)
     x = np.ascontiguousarray(X.to_numpy()) if layout == "rows" else np.asfortranarray(X.to_numpy())
-    fast = _EfronPHReg(stop_rank, x, status=event, entry=entry_rank)
+    fast = EfronPHReg(stop_rank, x, status=event, entry=entry_rank)
     slow = PHReg(stop_rank, X.to_numpy(), status=event, entry=entry_rank, ties="efron")
     assert fast._risk.in_order and fast._risk.weighted is not None and fast._risk.weighted.size == len(stop) - 4
     assert (fast._x.x is x) == (layout == "rows")  # read where they are, not copied
@@ -126,13 +130,13 @@ def test_rows_in_the_models_order_are_read_where_they_are(layout):
         assert_close(fast.hessian(params), slow.efron_hessian(params))
 
 
-def by_pattern(X: pd.DataFrame, numbers: int) -> cox.PatternColumns:
+def by_pattern(X: pd.DataFrame, numbers: int) -> patterns.PatternColumns:
     """X's columns held by pattern: the last `numbers` row by row, the rest by each row's pattern of them."""
     binary = X.iloc[:, : X.shape[1] - numbers].to_numpy()
     code, uniques = pd.factorize(pd.Series(map(tuple, binary)))
-    first = cox.pattern_first_rows(code, len(uniques))
+    first = patterns.pattern_first_rows(code, len(uniques))
     k = binary.shape[1]
-    return cox.PatternColumns(code, binary[first], X.iloc[:, k:].to_numpy(), range(k), range(k, X.shape[1]),
+    return patterns.PatternColumns(code, binary[first], X.iloc[:, k:].to_numpy(), range(k), range(k, X.shape[1]),
                               list(X.columns))
 
 
@@ -165,10 +169,10 @@ def test_columns_held_by_pattern_are_checked_and_dropped_by_name():
     assert fewer.names == [c for c in X.columns if c not in ("level=2", "log_salary")]
     np.testing.assert_array_equal(fewer.dense(), X.drop(columns=["level=2", "log_salary"]).to_numpy())
     constant = by_pattern(X.assign(**{"level=2": 0.0}), numbers=2)
-    with pytest.raises(cox.SurvivalDataError, match="level=2.*constant"):
+    with pytest.raises(errors.SurvivalDataError, match="level=2.*constant"):
         fit_cox(start, stop, event, constant)
     broken = by_pattern(X.assign(log_salary=np.where(np.arange(len(X)) == 5, np.nan, X["log_salary"])), numbers=2)
-    with pytest.raises(cox.SurvivalDataError, match="log_salary.*finite"):
+    with pytest.raises(errors.SurvivalDataError, match="log_salary.*finite"):
         fit_cox(start, stop, event, broken)
 
 
@@ -200,7 +204,7 @@ def test_sums_by_pattern_equal_sums_by_row(numbers, stratified, monkeypatch):
     fast, slow = both_models(start, stop, event, X, strata)
     assert fast._patterns is not None and fast._patterns.count < len(stop) / 4
     assert list(fast._patterns.other) == list(range(X.shape[1] - numbers, X.shape[1]))  # the numbers: by row
-    monkeypatch.setattr(cox, "PATTERN_SHARE", 0.0)
+    monkeypatch.setattr(patterns, "PATTERN_SHARE", 0.0)
     by_rows, _ = both_models(start, stop, event, X, strata)
     assert by_rows._patterns is None
     rng = np.random.default_rng(8)
@@ -224,7 +228,7 @@ def test_indicators_beside_columns_held_by_pattern(monkeypatch):
     frame = pd.concat([pd.DataFrame(own.astype(float), columns=held.names[:2]), X.drop(columns="flag")], axis=1)
     np.testing.assert_array_equal(held.dense(), frame.to_numpy())
     fast = fit_cox(start, stop, event, held)
-    monkeypatch.setattr(cox, "PATTERN_SHARE", 0.0)
+    monkeypatch.setattr(patterns, "PATTERN_SHARE", 0.0)
     plain = fit_cox(start, stop, event, frame)
     assert_close(fast.params_.to_numpy(), plain.params_.to_numpy())
     assert_close(fast.cov_.to_numpy(), plain.cov_.to_numpy())
@@ -250,7 +254,7 @@ def test_fit_does_not_build_statsmodels_survival_index(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("PHSurvivalTime built during fit_cox")
 
-    monkeypatch.setattr(cox, "PHSurvivalTime", refuse)
+    monkeypatch.setattr(efron, "PHSurvivalTime", refuse)
     start, stop, event, X, strata = tied_rows(200, 2, seed=4)
     fit_cox(start, stop, event, X, strata=strata)
 
@@ -259,7 +263,7 @@ def test_fit_does_not_build_statsmodels_survival_index(monkeypatch):
 def test_fit_cox_equals_the_statsmodels_path(p, monkeypatch):
     start, stop, event, X, strata = tied_rows(400, p, seed=20 + p)
     fast = fit_cox(start, stop, event, X, strata=strata)
-    monkeypatch.setattr(cox, "_EfronPHReg", lambda *args, **kwargs: PHReg(*args, ties="efron", **kwargs))
+    monkeypatch.setattr(cox, "EfronPHReg", lambda *args, **kwargs: PHReg(*args, ties="efron", **kwargs))
     slow = fit_cox(start, stop, event, X, strata=strata)
     assert_close(fast.params_.to_numpy(), slow.params_.to_numpy())
     assert_close(fast.cov_.to_numpy(), slow.cov_.to_numpy())
@@ -270,14 +274,14 @@ def test_fit_cox_equals_the_statsmodels_path(p, monkeypatch):
 
 
 def test_newton_stops_a_step_before_statsmodels_with_the_same_figures(monkeypatch):
-    """fit_cox's Newton loop (_EfronPHReg.fit) stops once the next step would be far below statsmodels'
+    """fit_cox's Newton loop (EfronPHReg.fit) stops once the next step would be far below statsmodels'
     tolerance: one evaluation of the derivatives fewer than statsmodels' own loop on the same model (here
     from a poor start, steps 2.1e-3 then 5.5e-7), and the same estimates, covariance and likelihoods to 1e-9."""
     start, stop, event, X, strata = grouped_rows(2000, seed=31)
     begin = np.full(X.shape[1], 1.0)
     counted = []
-    second_order = _EfronPHReg._second_order
-    monkeypatch.setattr(_EfronPHReg, "_second_order", lambda self, c: counted.append(1) or second_order(self, c))
+    second_order = EfronPHReg._second_order
+    monkeypatch.setattr(EfronPHReg, "_second_order", lambda self, c: counted.append(1) or second_order(self, c))
     ours = fit_cox(start, stop, event, X, strata=strata, start_params=begin)
     ours_count = len(counted)
     counted.clear()
@@ -285,11 +289,11 @@ def test_newton_stops_a_step_before_statsmodels_with_the_same_figures(monkeypatc
 
     def statsmodels_fit(self, **args):  # statsmodels' own Newton on the same derivatives
         fitted = LikelihoodModel.fit(self, **{**args, "disp": False})
-        results = cox.PHRegResults(self, fitted.params, fitted.cov_params())
+        results = hazard_regression.PHRegResults(self, fitted.params, fitted.cov_params())
         results.mle_retvals = fitted.mle_retvals
         return results
 
-    monkeypatch.setattr(_EfronPHReg, "fit", statsmodels_fit)
+    monkeypatch.setattr(EfronPHReg, "fit", statsmodels_fit)
     theirs = fit_cox(start, stop, event, X, strata=strata, start_params=begin)
     assert ours_count == len(counted) - 1
     assert_close(ours.params_.to_numpy(), theirs.params_.to_numpy())
@@ -323,7 +327,7 @@ def test_memory_stays_far_below_n_p_p():
 
 
 def einsum_event_terms(start, stop, event, X, eta, strata):
-    """The former analytics.cox._efron_event_terms, kept as a reference: direct but
+    """The former analytics.estimation.efron.efron_event_terms, kept as a reference: direct but
     builds n x p x p arrays (about 1 GB at 130,000 rows x 35 covariates)."""
     p = X.shape[1]
     risk = np.exp(eta)
@@ -337,9 +341,9 @@ def einsum_event_terms(start, stop, event, X, eta, strata):
             continue
         xw = x * w[:, None]
         xxw = np.einsum("ni,nj,n->nij", x, x, w)
-        s0 = cox._risk_sums(st, sp, w, times)
-        s1 = cox._risk_sums(st, sp, xw, times)
-        s2 = cox._risk_sums(st, sp, xxw, times)
+        s0 = efron.risk_sums(st, sp, w, times)
+        s1 = efron.risk_sums(st, sp, xw, times)
+        s2 = efron.risk_sums(st, sp, xxw, times)
         died = ev == 1
         slot = np.searchsorted(times, sp[died])
         d = np.bincount(slot, minlength=times.size).astype(float)
@@ -383,7 +387,7 @@ def test_event_terms_equal_the_direct_computation(p):
     d = fit._data
     x = d["X"] - d["X"].mean(axis=0)
     eta = x @ fit.params_.to_numpy()
-    ours = cox._efron_event_terms(d["start"], d["stop"], d["event"], x, eta, d["strata"])
+    ours = efron.efron_event_terms(d["start"], d["stop"], d["event"], x, eta, d["strata"])
     direct = einsum_event_terms(d["start"], d["stop"], d["event"], x, eta, d["strata"])
     assert ours.keys() == direct.keys()
     for key in ("time", "stratum", "deaths", "resid_time", "resid_stratum"):

@@ -12,15 +12,17 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 
-from analytics import deck, palette, store, wording
-from analytics.cli import main
-from analytics.demo import uniform_effect_config
-from analytics.errors import InputFileError
-from analytics.ingest import plan_from_frames
-from analytics.models import exit_risks
-from analytics.policy import DAYS_PER_YEAR, MIN_GROUP_SIZE
-from analytics.summary import headline
-from analytics.where_next import where_next
+from analytics.case.summary import headline
+from analytics.case.where_next import where_next
+from analytics.common.errors import InputFileError
+from analytics.common.policy import DAYS_PER_YEAR, MIN_GROUP_SIZE
+from analytics.estimation.risks import exit_risks
+from analytics.intake.demo import uniform_effect_config
+from analytics.intake.prepare import plan_from_frames
+from analytics.outputs import deck, palette
+from analytics.store import database, loads
+from analytics.surface.cli import main
+from analytics.words import wording
 from tests.builders import employees_table, mentorships_table
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -44,8 +46,8 @@ def _briefing(con, **kw) -> deck.Briefing:
 
 @pytest.fixture(scope="module")
 def demo_con():
-    con = store.connect(":memory:")
-    store.load_demo(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con)
     return con
 
 
@@ -61,8 +63,8 @@ def demo_deck(demo_con):
 @pytest.fixture(scope="module")
 def no_effect_deck():
     """A simulated company where mentoring does nothing (true hazard ratio 1)."""
-    con = store.connect(":memory:")
-    store.load_demo(con, config=uniform_effect_config(1.0, n_employees=1500, seed=9))
+    con = database.connect(":memory:")
+    loads.load_demo(con, config=uniform_effect_config(1.0, n_employees=1500, seed=9))
     told = _briefing(con)
     data = deck.deck_pptx(told)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -74,8 +76,8 @@ def no_effect_deck():
 def tiny_deck():
     """Twelve people: most analyses cannot be done, and the deck says so rather than failing."""
     emp = employees_table(12)
-    con = store.connect(":memory:")
-    store.load_plan(con, plan_from_frames(emp, mentorships_table(emp, 4)))
+    con = database.connect(":memory:")
+    loads.load_plan(con, plan_from_frames(emp, mentorships_table(emp, 4)))
     return Presentation(io.BytesIO(deck.deck_pptx(_briefing(con))))
 
 
@@ -252,24 +254,24 @@ def test_logo_must_be_a_small_png_or_jpeg():
 
 
 def test_the_organisation_setting_outlives_loads_and_undo(tmp_path):
-    con = store.connect(tmp_path / "org.duckdb")
-    store.load_demo(con, n_employees=300)
-    store.set_organisation(con, "  Contoso Ltd  ", _logo())
+    con = database.connect(tmp_path / "org.duckdb")
+    loads.load_demo(con, n_employees=300)
+    database.set_organisation(con, "  Contoso Ltd  ", _logo())
     emp = employees_table(30)
-    store.load_plan(con, plan_from_frames(emp, mentorships_table(emp, 10)))
-    store.undo(con)
-    assert store.organisation(con) == {"name": "Contoso Ltd", "logo": _logo()}
-    store.set_organisation(con, "Contoso Ltd")  # a name alone keeps the logo
-    assert store.organisation(con)["logo"] == _logo()
-    store.set_organisation(con, "", keep_logo=False)
-    assert store.organisation(con) == {"name": None, "logo": None}
+    loads.load_plan(con, plan_from_frames(emp, mentorships_table(emp, 10)))
+    loads.undo(con)
+    assert database.organisation(con) == {"name": "Contoso Ltd", "logo": _logo()}
+    database.set_organisation(con, "Contoso Ltd")  # a name alone keeps the logo
+    assert database.organisation(con)["logo"] == _logo()
+    database.set_organisation(con, "", keep_logo=False)
+    assert database.organisation(con) == {"name": None, "logo": None}
 
 
 def test_report_cli_names_the_organisation_and_refuses_a_bad_logo(tmp_path, capsys):
     db = str(tmp_path / "r.duckdb")
     assert main(["demo", "--db", db, "--employees", "1500"]) == 0
-    con = store.connect(db)
-    store.set_organisation(con, "Stored Name")
+    con = database.connect(db)
+    database.set_organisation(con, "Stored Name")
     con.close()
     out = tmp_path / "d.pptx"
     assert main(["report", "--db", db, "--format", "pptx", "--out", str(out)]) == 0
@@ -302,8 +304,8 @@ def test_the_data_page_saves_the_organisation_for_the_slides(monkeypatch, tmp_pa
     from tests.test_app import assert_clean, open_app
 
     db = tmp_path / "org_page.duckdb"
-    con = store.connect(db)
-    store.load_demo(con, n_employees=300)
+    con = database.connect(db)
+    loads.load_demo(con, n_employees=300)
     con.close()
     at = open_app(monkeypatch, db, "views/data.py")
     name = next(t for t in at.text_input if t.label == "Organisation name")
@@ -312,14 +314,14 @@ def test_the_data_page_saves_the_organisation_for_the_slides(monkeypatch, tmp_pa
     save = next(b for b in at.button if b.label == "Save for the slides")
     save.click().run()
     assert "a logo must be a PNG or JPEG image" in at.error[0].value
-    con = store.connect(db)
-    assert store.organisation(con) == {"name": None, "logo": None}
+    con = database.connect(db)
+    assert database.organisation(con) == {"name": None, "logo": None}
     con.close()
     at.file_uploader(key="logo_upload").set_value(("logo.png", _logo(), "image/png"))
     next(b for b in at.button if b.label == "Save for the slides").click().run()
     assert_clean(at)
-    con = store.connect(db)
-    assert store.organisation(con) == {"name": "Fabrikam <b>&</b> Co", "logo": _logo()}
+    con = database.connect(db)
+    assert database.organisation(con) == {"name": "Fabrikam <b>&</b> Co", "logo": _logo()}
     con.close()
 
 
@@ -327,9 +329,9 @@ def test_segment_effects_are_shrunk_as_empirical_bayes_says():
     """DerSimonian & Laird's between-segment variance and the shrunk estimates, by hand on three segments."""
     import math
 
-    from analytics.models import SubgroupEffect
-    from analytics.results import HazardRatio
-    from analytics.where_next import Z, between_segment_variance, shrink
+    from analytics.case.where_next import Z, between_segment_variance, shrink
+    from analytics.estimation.results import HazardRatio
+    from analytics.estimation.subgroups import SubgroupEffect
 
     est = {"a": (math.log(0.5), 0.10), "b": (math.log(0.9), 0.20), "c": (math.log(0.7), 0.40)}
     effects = [SubgroupEffect("department", g, 100, 40, HazardRatio(math.exp(b), math.exp(b - Z * se),

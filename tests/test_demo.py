@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.demo import (
-    DEFAULT_MENTORING_HR, VOLUNTARY_LOG_HR, DemoConfig, DemoData, generate, uniform_effect_config,
-)
-from analytics.schema import EMPLOYEES, GENERATIONS, MENTORSHIPS, PROGRAM_TYPES, generation_of
+from analytics.intake.demo import (DEFAULT_MENTORING_HR, DemoConfig, DemoData, VOLUNTARY_LOG_HR, generate,
+                                   uniform_effect_config)
+from analytics.intake.schema import EMPLOYEES, GENERATIONS, MENTORSHIPS, PROGRAM_TYPES, generation_of
 
 EMPLOYEE_DTYPES = {
     "employee_id": "object", "hire_date": "datetime64[ns]", "termination_date": "datetime64[ns]",

@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics import figures, store, summary, where_next
-from analytics.cohorts import Cohort
-from analytics.demo import DemoConfig, generate
-from analytics.ingest import plan_from_frames
-from analytics.policy import FILTERED_ROUNDING, ROUNDED_SALARY
+from analytics.case import summary, where_next
+from analytics.common.policy import FILTERED_ROUNDING, ROUNDED_SALARY
+from analytics.intake.demo import DemoConfig, generate
+from analytics.intake.prepare import plan_from_frames
+from analytics.outputs import figures
+from analytics.store import database, loads
+from analytics.store.cohorts import Cohort
 
 SECRET_PAY = 987_654.0
 
@@ -24,8 +26,8 @@ def db(tmp_path_factory):
     emp.loc[current[0], ["job_level", "salary"]] = ["L9", SECRET_PAY]
     emp.loc[current[1:4], "department"] = "Legal"
     path = tmp_path_factory.mktemp("diff") / "d.duckdb"
-    c = store.connect(path)
-    store.load_plan(c, plan_from_frames(emp, demo.mentorships), source="demo",
+    c = database.connect(path)
+    loads.load_plan(c, plan_from_frames(emp, demo.mentorships), source="demo",
                     metadata={"demo_truth": demo.truth, "as_of": str(demo.truth["config"]["as_of"])})
     c.close()
     return path
@@ -33,7 +35,7 @@ def db(tmp_path_factory):
 
 @pytest.fixture
 def con(db):
-    c = store.connect(db)  # as the pages open it (one process: one configuration)
+    c = database.connect(db)  # as the pages open it (one process: one configuration)
     yield c
     c.close()
 

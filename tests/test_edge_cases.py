@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import models, store
-from analytics.policy import shown_total
-from analytics.cli import main
-from analytics.summary import summarise
-from analytics.wording import briefing
+from analytics.case.summary import summarise
+from analytics.common import errors
+from analytics.common.policy import shown_total
+from analytics.estimation import curves, followup, models
+from analytics.outputs.messages import briefing
+from analytics.store import database, loads, queries
+from analytics.surface.cli import main
 from tests.builders import write
 
 
@@ -41,8 +43,8 @@ def company(n=40, mentored=None, exits=None, reasons=True, seed=3):
 
 
 def load(tmp_path, emp, men):
-    con = store.connect(tmp_path / "r.duckdb")
-    store.load_files(con, write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv"))
+    con = database.connect(tmp_path / "r.duckdb")
+    loads.load_files(con, write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv"))
     return con
 
 
@@ -51,7 +53,7 @@ AS_OF = "2023-12-31"
 
 def test_mentorship_on_the_hire_day_is_mentored_from_day_zero(tmp_path):
     con = load(tmp_path, *company(mentored={0: 0, 1: 30}))
-    rows = store.counting_rows(con, AS_OF)
+    rows = queries.counting_rows(con, AS_OF)
     assert rows[rows["employee_id"] == "P000"][["start", "mentored"]].values.tolist() == [[0, True]]
     assert rows[rows["employee_id"] == "P001"][["start", "mentored"]].values.tolist() == [[0, False], [30, True]]
 
@@ -61,16 +63,16 @@ def test_mentorship_before_hire_counts_from_hire_and_after_exit_is_ignored(tmp_p
     men = pd.DataFrame({"mentee_id": ["P000", "P001", "P002"],
                         "start_date": ["2019-11-01", "2020-06-01", "2020-01-03"]})  # P001 left 2020-04-10
     con = load(tmp_path, emp, men)
-    ep = store.episodes(con, AS_OF).set_index("employee_id")
+    ep = queries.episodes(con, AS_OF).set_index("employee_id")
     assert ep.loc["P000", "mentored_from_day"] == 0
     assert not ep.loc["P001", "mentored"]
     assert ep.loc["P002", "mentored_from_day"] == 0  # P002 hired 2020-01-03: mentored on the hire day
-    assert store.ignored_mentorships(con, AS_OF) == 1
+    assert queries.ignored_mentorships(con, AS_OF) == 1
 
 
 def test_mentorship_on_the_exit_day_gives_no_mentored_time(tmp_path):
     con = load(tmp_path, *company(exits={0: 100}, mentored={0: 100}))
-    rows = store.counting_rows(con, AS_OF)
+    rows = queries.counting_rows(con, AS_OF)
     assert rows[rows["employee_id"] == "P000"][["start", "stop", "event", "mentored"]].values.tolist() == \
         [[0, 100, True, False]]
 
@@ -90,8 +92,8 @@ def test_nobody_mentored(tmp_path):
 def test_a_cohort_of_nobody_says_why_without_a_warning(tmp_path):
     """Every chain of the headline (the adjusted model, the simple models, the other exits' model beside
     them) on a filter that leaves nobody: each figure missing with its reason, and nothing numpy warns about."""
-    from analytics.cohorts import Cohort
-    from analytics.summary import headline
+    from analytics.case.summary import headline
+    from analytics.store.cohorts import Cohort
 
     con = load(tmp_path, *company(mentored={i: 20 for i in range(0, 40, 2)}))
     h = headline(con, Cohort(department=("Z",)), AS_OF)
@@ -114,8 +116,8 @@ def test_no_exits(tmp_path):
     assert result["n_events"] == 0
     assert result["hazard_ratio"]["adjusted"] is None
     assert "no exits in scope" in result["not_available"]["adjusted"]
-    fu = models.follow_up(con, as_of=AS_OF)
-    assert models.overall_km(fu).survival_at(365).estimate == 1.0
+    fu = followup.follow_up(con, as_of=AS_OF)
+    assert curves.overall_km(fu).survival_at(365).estimate == 1.0
 
 
 def test_a_single_employee(tmp_path):
@@ -140,7 +142,7 @@ def test_all_exits_on_one_day(tmp_path):
     men["start_date"] = "2020-01-11"
     con = load(tmp_path, emp, men)
     assert len(hire) == n
-    fu = models.follow_up(con, as_of=AS_OF)
+    fu = followup.follow_up(con, as_of=AS_OF)
     assert fu.n_events == n and fu.episodes["duration_days"].nunique() == 1
     fit = models.time_varying_model(fu)
     assert fit.hazard_ratio.estimate == pytest.approx(1.0, abs=1e-6)
@@ -152,7 +154,7 @@ def test_termination_reasons_absent_counts_every_exit(tmp_path):
     result = summarise(con, AS_OF, event="voluntary")
     assert result["event"] == "all"
     exits = int((emp["termination_date"] != "").sum())
-    assert models.follow_up(con, as_of=AS_OF, event="voluntary").n_events == exits
+    assert followup.follow_up(con, as_of=AS_OF, event="voluntary").n_events == exits
     # a chosen as-of date: the JSON gives its counts to the nearest 5, as the pages do (docs/design.md, Privacy)
     assert result["counts_rounded"] and result["n_events"] == shown_total(exits, True)
 
@@ -212,7 +214,7 @@ def test_a_missing_figure_gives_its_own_reason(tmp_path):
 def test_median_tenure_in_the_summary_is_the_extended_curves_median(tmp_path):
     """Medians follow R's print.survfit rule (pinned on the lung data in test_reference_r.py); here
     the summary must carry each extended curve's median, null where more than half stay."""
-    from analytics.summary import headline, to_json
+    from analytics.case.summary import headline, to_json
     emp, men = company(n=60, exits={i: 100 + 5 * i for i in range(1, 60, 2)}, mentored={i: 30 for i in range(0, 60, 4)})
     con = load(tmp_path, emp, men)
     h = headline(con, as_of=AS_OF)
@@ -256,13 +258,13 @@ def test_pooled_groups_are_listed(tmp_path):
 
 
 def test_the_business_case_needs_only_the_honest_model(tmp_path, monkeypatch):
-    import analytics.summary as summary
+    import analytics.case.summary as summary
 
     con = load(tmp_path, *company(n=300, mentored={i: 40 for i in range(1, 300, 3)},
                                   exits={i: 100 + i for i in range(0, 300, 4)}))
 
     def unavailable(fu):
-        raise models.NotEnoughData("not enough data for the naive model: a test")
+        raise errors.NotEnoughData("not enough data for the naive model: a test")
     monkeypatch.setattr(summary, "naive_model", unavailable)
     result = summarise(con, AS_OF)
     assert result["hazard_ratio"]["naive"] is None and result["business_case"] is not None
@@ -291,19 +293,20 @@ def test_a_group_its_characteristics_all_but_separate_is_refused_in_words_not_nu
     segment falls back to the company-wide effect where such groups are used (analytics/where_next.py)."""
     import warnings
 
-    from analytics import models
-    from analytics.demo import uniform_effect_config
-    from analytics.errors import EstimationError
+    from analytics.common import errors
+    from analytics.common.errors import EstimationError
+    from analytics.estimation import curves, followup, models
+    from analytics.intake.demo import uniform_effect_config
 
     from tests.test_truth_recovery import DEPARTMENT_FACTOR
 
     config = uniform_effect_config(0.7, seed=313, department_mentoring_factor=DEPARTMENT_FACTOR)
-    con = store.connect(":memory:")
-    store.load_demo(con, config=config)
-    fu = models.follow_up(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con, config=config)
+    fu = followup.follow_up(con)
     level = fu.episodes["job_level"].astype("string") == "L5"
     part = fu.rows[fu.rows["job_level"].astype("string") == "L5"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(EstimationError, match="cannot be separated|could not be estimated"):
-            models.adjusted_model(models.FollowUp(fu.episodes[level], part, fu.as_of, fu.event, fu.cohort))
+            models.adjusted_model(followup.FollowUp(fu.episodes[level], part, fu.as_of, fu.event, fu.cohort))

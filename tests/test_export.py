@@ -7,10 +7,12 @@ import math
 import pandas as pd
 import pytest
 
-from analytics import models, report, store
-from analytics.cli import main
-from analytics.cox import fit_cox
-from analytics.errors import RetentionError
+from analytics.common.errors import RetentionError
+from analytics.estimation import followup, models
+from analytics.estimation.cox import fit_cox
+from analytics.outputs import report
+from analytics.store import database, loads
+from analytics.surface.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +23,8 @@ def demo_db(tmp_path_factory):
 
 
 def test_people_and_intervals_are_the_rows_the_models_use(demo_db, tmp_path):
-    con = store.connect(demo_db)
-    fu = models.follow_up(con)
+    con = database.connect(demo_db)
+    fu = followup.follow_up(con)
     con.close()
     assert main(["export", "--db", str(demo_db), "--out", str(tmp_path / "people.csv")]) == 0
     people = pd.read_csv(tmp_path / "people.csv")
@@ -44,9 +46,9 @@ def test_people_and_intervals_are_the_rows_the_models_use(demo_db, tmp_path):
 
 
 def test_export_refuses_unknown_choices_in_words():
-    con = store.connect(":memory:")
-    store.load_demo(con, n_employees=200)
-    fu = models.follow_up(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con, n_employees=200)
+    fu = followup.follow_up(con)
     with pytest.raises(RetentionError, match="rows must be one of"):
         report.analysis_data(fu, "everything")
     with pytest.raises(RetentionError, match="format must be one of"):

@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import store
-from analytics.cli import main
-from analytics.demo import DemoConfig, generate
-from analytics.errors import InputFileError
-from analytics.ingest import ReadOptions, prepare_load, read_raw, template_csv
-from analytics.schema import EMPLOYEES
-from analytics.summary import headline
+from analytics.case.summary import headline
+from analytics.common.errors import InputFileError
+from analytics.intake.demo import DemoConfig, generate
+from analytics.intake.prepare import prepare_load, template_csv
+from analytics.intake.reading import read_raw
+from analytics.intake.schema import EMPLOYEES
+from analytics.intake.validation import ReadOptions
+from analytics.store import database, loads
+from analytics.surface.cli import main
 
 CONFIG = DemoConfig(n_employees=1200, seed=20261128)
 REASONS = {"voluntary": ("Resignation - Better Opportunity", "Voluntary - Relocation", "Resigned - Career Change"),
@@ -181,9 +183,9 @@ EXPORTS = {"workday": workday, "sap": sap, "bamboohr": bamboohr, "adp": adp, "me
 
 
 def figures(employees, mentorships, **kw) -> dict:
-    con = store.connect(":memory:")
+    con = database.connect(":memory:")
     plan = prepare_load(employees, mentorships, **kw)
-    store.load_plan(con, plan)
+    loads.load_plan(con, plan)
     h = headline(con, as_of=CONFIG.as_of)
     fu = h.follow_up
     out = {"people": fu.n_employees, "mentored": fu.n_mentored, "exits": fu.n_events,
@@ -332,8 +334,8 @@ def test_a_meaning_given_once_is_kept_for_the_next_load(tmp_path, capsys):
     assert main(["load", "--db", db, *files, "--reason-map", str(tmp_path / "reasons.csv")]) == 0
     assert "'Mutual Agreement' read as voluntary (1 rows, your choice)" in capsys.readouterr().out
     assert main(["load", "--db", db, *files]) == 0  # the same export again, no map given: read the same way
-    con = store.connect(db)
-    assert store.frame(con, "employees")["termination_reason"].tolist() == [None, "voluntary"]
+    con = database.connect(db)
+    assert database.frame(con, "employees")["termination_reason"].tolist() == [None, "voluntary"]
     con.close()
 
 
@@ -564,7 +566,7 @@ def test_a_rating_is_a_number_from_zero_to_ten(tmp_path, written, rating):
     ("Non-Voluntary Termination", "involuntary"), ("Not Voluntary", "involuntary"), ("Termination - Death", "other"),
     ("End of Fixed-Term Contract", "involuntary"), ("Lay-off", "involuntary"), ("Laid-off", "involuntary")])
 def test_reason_wording_a_review_found_misread(wording, meaning):
-    from analytics.schema import map_reason
+    from analytics.intake.schema import map_reason
     assert map_reason(wording) == meaning
 
 
@@ -572,7 +574,7 @@ def test_reason_wording_a_review_found_misread(wording, meaning):
     ("Internal Coaching", "other"), ("Peer Coaching", "lateral"), ("Group Coaching", "group"),
     ("Non-traditional", "other"), ("1-on-1", "traditional"), ("Executive Coaching", "external")])
 def test_programme_wording_a_review_found_misread(wording, meaning):
-    from analytics.schema import map_program
+    from analytics.intake.schema import map_program
     assert map_program(wording) == meaning
 
 
@@ -621,14 +623,14 @@ def test_stored_meanings_are_the_users_only_and_match_any_case(tmp_path, capsys)
                                     "A,2020-01-01,,\nB,2020-01-02,2021-01-01,Mutual agreement\n"
                                     "C,2020-01-03,2021-02-01,MUTUAL AGREEMENT\nD,2020-01-04,2021-03-01,Resigned\n")
     (tmp_path / "m.csv").write_text("Mentee ID,Start Date\nA,2021-06-01\n")
-    con = store.connect(tmp_path / "d.duckdb")
-    options = store.remembered_options(con, reason_map={"mutual AGREEMENT": "voluntary"})
+    con = database.connect(tmp_path / "d.duckdb")
+    options = loads.remembered_options(con, reason_map={"mutual AGREEMENT": "voluntary"})
     plan = prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", options=options)
     table = plan.report()["reason_mapping"]
     assert [(m["rows"], m["mapped_to"], m["by"]) for m in table] == [(2, "voluntary", "you"), (1, "voluntary", "rule")]
-    store.load_plan(con, plan)
-    assert store.vocabulary(con)["termination_reason"] == {"mutual agreement": "voluntary"}  # not the rule's
-    again = prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", options=store.remembered_options(con))
+    loads.load_plan(con, plan)
+    assert loads.vocabulary(con)["termination_reason"] == {"mutual agreement": "voluntary"}  # not the rule's
+    again = prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", options=loads.remembered_options(con))
     assert [m["by"] for m in again.report()["reason_mapping"]] == ["you", "rule"]
     con.close()
 

@@ -6,9 +6,9 @@ import re
 import pandas as pd
 import pytest
 
-from analytics import store
-from analytics.errors import InputFileError
-from analytics.ingest import prepare_load
+from analytics.common.errors import InputFileError
+from analytics.intake.prepare import prepare_load
+from analytics.store import database, loads, queries
 from tests.builders import employees_table, mentorships_table, write
 
 
@@ -313,7 +313,7 @@ def test_excel_date_cells_are_dates(good):
 # ------------------------------------------------------------ the store: transactions, idempotence, rejects
 
 def _snapshot(con):
-    return {t: store.frame(con, t) for t in ("employees", "mentorships", "rejects", "metadata")}
+    return {t: database.frame(con, t) for t in ("employees", "mentorships", "rejects", "metadata")}
 
 
 def _assert_same(a, b):
@@ -323,45 +323,45 @@ def _assert_same(a, b):
 
 def test_failed_load_leaves_the_database_unchanged(good):
     emp, men, tmp = good
-    con = store.connect(tmp / "r.duckdb")
-    store.load_files(con, write(emp, tmp / "e.csv"), write(men, tmp / "m.csv"))
+    con = database.connect(tmp / "r.duckdb")
+    loads.load_files(con, write(emp, tmp / "e.csv"), write(men, tmp / "m.csv"))
     before = _snapshot(con)
-    history = len(store.frame(con, "load_history"))
+    history = len(database.frame(con, "load_history"))
     with pytest.raises(InputFileError):
-        store.load_files(con, write(emp.drop(columns=["hire_date"]), tmp / "bad.csv"), tmp / "m.csv")
+        loads.load_files(con, write(emp.drop(columns=["hire_date"]), tmp / "bad.csv"), tmp / "m.csv")
     _assert_same(before, _snapshot(con))
-    assert len(store.frame(con, "load_history")) == history
+    assert len(database.frame(con, "load_history")) == history
 
 
 def test_failure_while_writing_rolls_back(good, monkeypatch):
     emp, men, tmp = good
-    con = store.connect(tmp / "r.duckdb")
-    store.load_files(con, write(emp, tmp / "e.csv"), write(men, tmp / "m.csv"))
+    con = database.connect(tmp / "r.duckdb")
+    loads.load_files(con, write(emp, tmp / "e.csv"), write(men, tmp / "m.csv"))
     before = _snapshot(con)
-    original = store._insert
+    original = loads._insert
 
     def fail_on_mentorships(con_, table, frame):
         if table == "mentorships":
             raise RuntimeError("disk full")
         original(con_, table, frame)
 
-    monkeypatch.setattr(store, "_insert", fail_on_mentorships)
+    monkeypatch.setattr(loads, "_insert", fail_on_mentorships)
     smaller = emp.iloc[:10]
     with pytest.raises(RuntimeError, match="disk full"):
-        store.load_files(con, write(smaller, tmp / "e2.csv"), write(men.iloc[:5], tmp / "m2.csv"))
+        loads.load_files(con, write(smaller, tmp / "e2.csv"), write(men.iloc[:5], tmp / "m2.csv"))
     _assert_same(before, _snapshot(con))
 
 
 def test_loading_the_same_files_twice_gives_the_same_database(good):
     emp, men, tmp = good
     emp.loc[3, "hire_date"] = "31/02/2021"
-    con = store.connect(tmp / "r.duckdb")
+    con = database.connect(tmp / "r.duckdb")
     files = write(emp, tmp / "e.csv"), write(men, tmp / "m.csv")
-    store.load_files(con, *files)
+    loads.load_files(con, *files)
     first = _snapshot(con)
-    store.load_files(con, *files)
+    loads.load_files(con, *files)
     _assert_same(first, _snapshot(con))
-    assert list(store.frame(con, "load_history")["load_id"]) == [1, 2]
+    assert list(database.frame(con, "load_history")["load_id"]) == [1, 2]
 
 
 def test_two_bad_rows_out_of_a_thousand(tmp_path):
@@ -370,11 +370,11 @@ def test_two_bad_rows_out_of_a_thousand(tmp_path):
     men = mentorships_table(emp, 50)
     emp.loc[100, "hire_date"] = "31/11/2020"  # E0100 has no mentorship: only 2 rows are bad
     emp.loc[500, "employee_id"] = "E0499"
-    con = store.connect(tmp_path / "r.duckdb")
-    report = store.load_files(con, write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv"))
+    con = database.connect(tmp_path / "r.duckdb")
+    report = loads.load_files(con, write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv"))
     assert report["employees"] == {"file": "e.csv", "loaded": 998, "rejected": 2}
-    assert store.data_facts(con)["n_employees"] == 998
-    back = store.rejects(con)
+    assert queries.data_facts(con)["n_employees"] == 998
+    back = queries.rejects(con)
     assert list(back["row_number"]) == [102, 502]
     assert back["reason"].iloc[0] == "hire_date: '31/11/2020' is not a date in YYYY-MM-DD form"
     assert back["reason"].iloc[1] == "employee_id: duplicate id 'E0499' (first on row 501)"

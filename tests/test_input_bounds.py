@@ -16,10 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import store
-from analytics.cli import main
-from analytics.ingest import prepare_load
-from analytics.policy import MAX_CELL_CHARS, MAX_CELLS, MAX_FILE_BYTES, MAX_LOGO_PIXELS, MAX_SHEET_CELLS, MAX_UNPACKED_BYTES
+from analytics.common.policy import (MAX_CELLS, MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_LOGO_PIXELS, MAX_SHEET_CELLS,
+                                     MAX_UNPACKED_BYTES)
+from analytics.intake.prepare import prepare_load
+from analytics.store import database
+from analytics.surface.cli import main
 from tests.builders import employees_table, mentorships_table, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,7 +204,7 @@ def test_a_logo_with_more_pixels_than_allowed_is_refused_from_its_header(tmp_pat
 def test_a_small_logo_is_still_taken():
     from PIL import Image
 
-    from analytics.deck import checked_logo
+    from analytics.outputs.deck import checked_logo
 
     data = io.BytesIO()
     Image.new("RGB", (400, 120), (10, 60, 120)).save(data, "JPEG")
@@ -239,10 +240,10 @@ def test_look_alike_values_become_one_group_with_a_warning_listing_them(tmp_path
     assert main(["load", "--db", str(db), "--employees", str(employees), "--mentorships", str(mentorships)]) == 0
     after = capsys.readouterr().out
     assert r"'\u202eselaS' as 'Sales'" in after  # and after it
-    con = store.connect(db)
+    con = database.connect(db)
     try:
-        departments = store.frame(con, "employees")["department"].value_counts().to_dict()
-        mentees = set(store.frame(con, "mentorships")["mentee_id"])
+        departments = database.frame(con, "employees")["department"].value_counts().to_dict()
+        mentees = set(database.frame(con, "mentorships")["mentee_id"])
     finally:
         con.close()
     assert departments == {"Finance": 30, "Sales": 30}  # one group, not three
@@ -313,7 +314,7 @@ def test_a_refused_file_with_escapes_in_its_name_is_named_without_them(files, ca
 
 
 def test_terminal_safe_keeps_text_and_line_ends():
-    from analytics.wording import terminal_safe
+    from analytics.words.wording import terminal_safe
 
     assert terminal_safe("Zoë, Łódź: 53 900 €\tok\r\n") == "Zoë, Łódź: 53 900 €\tok\r\n"
     assert terminal_safe("a\rb\u202ec\x9bd") == r"a\rb\u202ec\x9bd"
@@ -324,12 +325,12 @@ def test_terminal_safe_keeps_text_and_line_ends():
 def test_the_data_page_parses_a_workbook_once_per_upload(monkeypatch, files):
     from streamlit.testing.v1 import AppTest
 
-    from analytics import ingest
+    from analytics.intake import reading
 
     emp, men, tmp = files
     parses = []
-    real = ingest._excel_rows
-    monkeypatch.setattr(ingest, "_excel_rows", lambda *a, **k: parses.append(1) or real(*a, **k))
+    real = reading._excel_rows
+    monkeypatch.setattr(reading, "_excel_rows", lambda *a, **k: parses.append(1) or real(*a, **k))
     monkeypatch.setenv("RETENTION_DB", str(tmp / "page.duckdb"))
     monkeypatch.setenv("RETENTION_AUTO_DEMO", "0")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from analytics import palette, report, store, svg, wording
-from analytics.cohorts import Cohort
-from analytics.summary import Assumptions, headline
+from analytics.case.summary import Assumptions, headline
+from analytics.outputs import messages, onepager, palette, svg, tables
+from analytics.store import database, loads
+from analytics.store.cohorts import Cohort
+from analytics.words import wording
 from tests.builders import employees_table, mentorships_table, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,8 +27,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 @pytest.fixture(scope="module")
 def demo_con():
-    con = store.connect(":memory:")
-    store.load_demo(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con)
     yield con
     con.close()
 
@@ -40,15 +42,15 @@ def demo(demo_con):
 def no_effect(tmp_path_factory):
     """A simulated company where mentoring does nothing (true hazard ratio 1), loaded from its files as a
     user's own would be (so it is not marked as the demo)."""
-    from analytics.demo import generate, uniform_effect_config
-    from analytics.ingest import prepare_load
+    from analytics.intake.demo import generate, uniform_effect_config
+    from analytics.intake.prepare import prepare_load
 
     tmp = tmp_path_factory.mktemp("no_effect")
     company = generate(uniform_effect_config(1.0, n_employees=1500, seed=9))
     company.employees.to_csv(tmp / "employees.csv", index=False, date_format="%Y-%m-%d")
     company.mentorships.to_csv(tmp / "mentorships.csv", index=False, date_format="%Y-%m-%d")
-    con = store.connect(":memory:")
-    store.load_plan(con, prepare_load(tmp / "employees.csv", tmp / "mentorships.csv"))
+    con = database.connect(":memory:")
+    loads.load_plan(con, prepare_load(tmp / "employees.csv", tmp / "mentorships.csv"))
     h = headline(con)
     con.close()
     return h
@@ -79,7 +81,7 @@ def _parsed(page: str) -> _Page:
 # ------------------------------------------------------------ the one-pager
 
 def test_the_one_pager_needs_no_script_and_fetches_nothing(demo):
-    page = report.one_pager_html(demo)
+    page = onepager.one_pager_html(demo)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "demo_one_pager.html").write_text(page, encoding="utf-8")
     parsed = _parsed(page)
@@ -90,17 +92,17 @@ def test_the_one_pager_needs_no_script_and_fetches_nothing(demo):
 
 
 def test_the_one_pager_says_what_the_dashboard_says(demo):
-    page = report.one_pager_html(demo)
+    page = onepager.one_pager_html(demo)
     text = " ".join(_parsed(page).text)
-    msg = wording.key_messages(demo)
+    msg = messages.key_messages(demo)
     for key in ("demo", "scope", "effect", "naive", "value"):
         assert msg[key] in text, key
-    for quoted, _, ours in wording.quoted_beside_ours(demo):
+    for quoted, _, ours in messages.quoted_beside_ours(demo):
         assert quoted[1:] in text and ours in text
-    assert wording.QUOTED_SOURCE[1:] in text
-    for row in wording.assumptions_frame(demo.business.inputs).itertuples():
+    assert messages.QUOTED_SOURCE[1:] in text
+    for row in messages.assumptions_frame(demo.business.inputs).itertuples():
         assert row.input in text and row.source in text
-    assert "Generated " in text and wording.target_sentence(demo.business) in text
+    assert "Generated " in text and messages.target_sentence(demo.business) in text
     assert wording.LOSS_NOTE not in text and wording.NO_CLEAR_EFFECT not in text
 
 
@@ -108,11 +110,11 @@ def test_a_range_that_includes_a_loss_is_said_in_the_warning_colour(demo_con, no
     dear = headline(demo_con, assumptions=Assumptions(programme_cost_per_mentee=20_000))
     assert dear.business.current.net_benefit.low < 0
     for h in (dear, no_effect):
-        page = report.one_pager_html(h)
+        page = onepager.one_pager_html(h)
         note = wording.loss_note(h.business.current.net_benefit)  # at the cautious end, or across the whole range
         assert note in (wording.LOSS_NOTE, wording.ALL_LOSS_NOTE) and note in page and f"color: {palette.WARNING}" in page
-        assert f'<div class="range loss">range {wording.money_range(h.business.current.net_benefit)}' in page
-    page = report.one_pager_html(no_effect)
+        assert f'<div class="range loss">range {messages.money_range(h.business.current.net_benefit)}' in page
+    page = onepager.one_pager_html(no_effect)
     assert wording.NO_CLEAR_EFFECT in page and wording.DEMO_NOTE not in page
 
 
@@ -120,9 +122,9 @@ def test_the_one_pager_escapes_values_from_the_files(tmp_path):
     hostile = '<img src=x onerror="alert(1)">'
     emp = employees_table(400, seed=11)
     emp["department"] = [hostile if i % 2 else "<script>alert(2)</script>" for i in range(len(emp))]
-    con = store.connect(tmp_path / "h.duckdb")
-    store.load_files(con, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp, 150), tmp_path / "m.csv"))
-    page = report.one_pager_html(headline(con, Cohort(department=(hostile,))))
+    con = database.connect(tmp_path / "h.duckdb")
+    loads.load_files(con, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp, 150), tmp_path / "m.csv"))
+    page = onepager.one_pager_html(headline(con, Cohort(department=(hostile,))))
     con.close()
     assert "<img" not in page and "<script" not in page
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
@@ -131,8 +133,8 @@ def test_the_one_pager_escapes_values_from_the_files(tmp_path):
 def test_the_curves_stop_where_fewer_than_five_remain():
     import numpy as np
 
-    from analytics.km import KaplanMeier
-    from analytics.policy import MIN_GROUP_SIZE
+    from analytics.common.policy import MIN_GROUP_SIZE
+    from analytics.estimation.km import KaplanMeier
 
     days = np.arange(1, 13) * 60.0  # one exit every two months: at risk 12, 11, ..., 1
     km = KaplanMeier().fit(None, days, np.ones(12, dtype=bool))
@@ -156,7 +158,7 @@ def test_the_charts_use_the_palette():
 # ------------------------------------------------------------ the CSV zip
 
 def _zip(h) -> dict[str, str]:
-    with zipfile.ZipFile(io.BytesIO(report.tables_zip(h))) as z:
+    with zipfile.ZipFile(io.BytesIO(tables.tables_zip(h))) as z:
         return {name: z.read(name).decode() for name in z.namelist()}
 
 
@@ -235,7 +237,7 @@ def _pages(pdf: bytes) -> int:
 def _company(kind: str, tmp_path_factory):
     from tests.companies import build
 
-    con = store.connect(build(kind, tmp_path_factory.mktemp(kind) / "c.duckdb"), read_only=True)
+    con = database.connect(build(kind, tmp_path_factory.mktemp(kind) / "c.duckdb"), read_only=True)
     try:
         return headline(con)
     finally:
@@ -260,7 +262,7 @@ def test_the_one_pager_prints_on_one_page_at_a4_and_letter(company, request):
     """Printed by Chromium with every network request refused: one page at A4 and one at US Letter, and
     no chart label touches another, the zero line, a bar or a range."""
     sync_playwright = _chromium()
-    page_html = report.one_pager_html(request.getfixturevalue(company))
+    page_html = onepager.one_pager_html(request.getfixturevalue(company))
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"one_pager_{company}.html"
     path.write_text(page_html, encoding="utf-8")

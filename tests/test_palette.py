@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from analytics import figures, palette, store, wording
-from analytics.cohorts import in_order
-from analytics.schema import GENERATIONS
-from analytics.summary import compare_cohorts, diagnostics, headline
+from analytics.case.summary import compare_cohorts, diagnostics, headline
+from analytics.intake.schema import GENERATIONS
+from analytics.outputs import figures, messages, palette
+from analytics.store import database, loads, queries
+from analytics.store.cohorts import in_order
 
 ROOT = Path(__file__).resolve().parent.parent
 WHITE = "#ffffff"
@@ -33,8 +34,8 @@ def test_contrast_is_wcags():
 
 @pytest.fixture(scope="module")
 def con():
-    c = store.connect(":memory:")
-    store.load_demo(c)
+    c = database.connect(":memory:")
+    loads.load_demo(c)
     yield c
     c.close()
 
@@ -42,7 +43,7 @@ def con():
 @pytest.fixture(scope="module")
 def every_figure(con):
     """Each figure the pages draw, on the demo company."""
-    from analytics.business import coverage_scenarios
+    from analytics.case.business import coverage_scenarios
 
     h = headline(con)
     d = diagnostics(con)
@@ -52,7 +53,7 @@ def every_figure(con):
         "survival": figures.survival_figure({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
                                             horizon_days=h.horizon_days, max_months=60),
         "cohort curves": figures.survival_figure(cohort.curves, horizon_days=h.horizon_days, max_months=60),
-        "naive vs honest": figures.hazard_ratio_figure(wording.model_effects(h)),
+        "naive vs honest": figures.hazard_ratio_figure(messages.model_effects(h)),
         "forest": figures.forest_figure(cohort.effects),
         "incidence": figures.incidence_figure(d.exit_causes, max_months=60),
         "schoenfeld": figures.schoenfeld_figure(d.schoenfeld, column),
@@ -143,4 +144,4 @@ def test_the_cohorts_page_lists_generations_oldest_first(con):
     assert list(c.table["group"]) == order
     assert list(c.curves) == order
     assert [e.group for e in c.effects] == order
-    assert store.filter_options(con)["generation"] == order
+    assert queries.filter_options(con)["generation"] == order

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from analytics import parallel, progress
-from analytics.policy import SIDE_BY_SIDE_BYTES
+from analytics.common import parallel, progress
+from analytics.common.policy import SIDE_BY_SIDE_BYTES
 
 
 @pytest.fixture

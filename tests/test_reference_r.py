@@ -12,9 +12,10 @@ from lifelines.datasets import load_lung, load_rossi, load_stanford_heart_transp
 from lifelines.statistics import logrank_test, proportional_hazard_test
 from statsmodels.duration.hazard_regression import PHReg
 
-from analytics.competing import cumulative_incidence
-from analytics.cox import fit_cox, ph_test, rank_coded_times, scaled_schoenfeld
-from analytics.km import KaplanMeier, logrank
+from analytics.estimation.competing import cumulative_incidence
+from analytics.estimation.cox import fit_cox, rank_coded_times
+from analytics.estimation.km import KaplanMeier, logrank
+from analytics.estimation.zph import ph_test, scaled_schoenfeld
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -117,7 +118,7 @@ def test_hazard_ratio_is_exp_coef_with_wald_interval(rossi_fit):
 
 def _zph_by_definition(start, stop, event, X, beta, g_of_time):
     """R >= 3.0 cox.zph by its definition (R/cox.zph.R, src/zph1.c): the score test, at
-    (beta, 0), for adding x * g(t).  Built independently of analytics.cox: rows are split
+    (beta, 0), for adding x * g(t).  Built independently of analytics.estimation.cox: rows are split
     at every event time so x * g(t) is a time-varying covariate, and statsmodels PHReg
     supplies the Efron score and information.  Returns ({column: chisq}, global chisq)."""
     event_times = np.unique(stop[event == 1])

@@ -10,17 +10,19 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from analytics import report, store, wording
-from analytics.cli import main
-from analytics.summary import headline
+from analytics.case.summary import headline
+from analytics.outputs import messages, onepager, tables
+from analytics.store import database, loads
+from analytics.surface.cli import main
+from analytics.words import wording
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
 @pytest.fixture(scope="module")
 def demo():
-    con = store.connect(":memory:")
-    store.load_demo(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con)
     return headline(con)
 
 
@@ -42,7 +44,7 @@ class _References(HTMLParser):
 
 
 def test_one_pager_is_self_contained(demo):
-    page = report.one_pager_html(demo)
+    page = onepager.one_pager_html(demo)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "demo_one_pager.html").write_text(page, encoding="utf-8")
     parser = _References()
@@ -54,7 +56,7 @@ def test_one_pager_is_self_contained(demo):
 
 
 def test_csv_tables(demo):
-    with zipfile.ZipFile(io.BytesIO(report.tables_zip(demo))) as z:
+    with zipfile.ZipFile(io.BytesIO(tables.tables_zip(demo))) as z:
         names = set(z.namelist())
         assert {"README.txt", "hazard_ratios.csv", "adjusted_model.csv", "retention_curves.csv", "business_case.csv",
                 "coverage_scenarios.csv", "sensitivity_roi.csv", "median_tenure_days.csv"} <= names
@@ -84,8 +86,8 @@ def test_briefing_states_the_business_case_in_the_same_money_words(demo, capsys,
     """The CLI briefing quotes the net benefit as the pages and exports do."""
     net = demo.business.current.net_benefit
     db = tmp_path / "demo.duckdb"
-    con = store.connect(db)
-    store.load_demo(con)
+    con = database.connect(db)
+    loads.load_demo(con)
     con.close()
     assert main(["summary", "--db", str(db)]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
@@ -93,15 +95,15 @@ def test_briefing_states_the_business_case_in_the_same_money_words(demo, capsys,
 
 
 def test_value_sentence_names_the_horizon_and_the_payback(demo):
-    from analytics.summary import Assumptions
-    assert "exits avoided a year" in wording.key_messages(demo)["value"]
-    con = store.connect(":memory:")
-    store.load_demo(con)
+    from analytics.case.summary import Assumptions
+    assert "exits avoided a year" in messages.key_messages(demo)["value"]
+    con = database.connect(":memory:")
+    loads.load_demo(con)
     three = headline(con, assumptions=Assumptions(horizon_years=3))
-    value = wording.key_messages(three)["value"]
+    value = messages.key_messages(three)["value"]
     pay = three.business.current.payback_months
     assert "exits avoided over 3 years" in value and "a year" not in value
-    assert value.endswith(wording.payback_words(pay)) and f"in about {pay.estimate:,.0f} months" in value
+    assert value.endswith(messages.payback_words(pay)) and f"in about {pay.estimate:,.0f} months" in value
 
 
 @pytest.mark.parametrize("estimate, low, high, words", [
@@ -110,5 +112,5 @@ def test_value_sentence_names_the_horizon_and_the_payback(demo):
     (None, 20.0, None, "At the honest estimate it saves nothing, so it does not pay back its cost."),
 ], ids=["ranged", "slow-end-never", "no-savings"])
 def test_payback_words(estimate, low, high, words):
-    from analytics.business import Range
-    assert wording.payback_words(Range(estimate, low, high)) == words
+    from analytics.case.business import Range
+    assert messages.payback_words(Range(estimate, low, high)) == words

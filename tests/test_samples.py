@@ -3,15 +3,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import store
-from analytics.schema import EMPLOYEES, MENTORSHIPS
+from analytics.intake.schema import EMPLOYEES, MENTORSHIPS
+from analytics.store import database, loads
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def test_samples_load_cleanly(tmp_path):
-    con = store.connect(tmp_path / "s.duckdb")
-    report = store.load_files(con, DATA / "sample_employees.csv", DATA / "sample_mentorships.csv")
+    con = database.connect(tmp_path / "s.duckdb")
+    report = loads.load_files(con, DATA / "sample_employees.csv", DATA / "sample_mentorships.csv")
     assert report["employees"]["loaded"] == 300 and report["employees"]["rejected"] == 0
     assert report["mentorships"]["rejected"] == 0 and report["mentorships"]["loaded"] > 100
 

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from analytics import store
-from analytics.models import e_value, e_value_of, risk_ratio_of
-from analytics.results import HazardRatio
-from analytics.summary import summarise
+from analytics.case.summary import summarise
+from analytics.estimation.evalue import e_value, e_value_of, risk_ratio_of
+from analytics.estimation.results import HazardRatio
+from analytics.store import database, loads
 
 
 def test_e_value_of_the_papers_example():
@@ -45,8 +45,8 @@ def test_an_interval_spanning_no_effect_needs_nothing_to_be_explained_away():
 
 
 def test_the_summary_reports_the_honest_effects_e_value():
-    con = store.connect(":memory:")
-    store.load_demo(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con)
     adjusted = summarise(con)["hazard_ratio"]["adjusted"]
     hr = HazardRatio(adjusted["estimate"], adjusted["lower"], adjusted["upper"], adjusted["p"])
     expected = e_value(hr, common_outcome=True)  # a third of the demo company leaves voluntarily
@@ -69,9 +69,11 @@ def test_each_persons_risk_against_a_hand_computation():
     import numpy as np
     import pandas as pd
 
-    from analytics.cohorts import Cohort
-    from analytics.cox import fit_cox
-    from analytics.models import FollowUp, ModelFit, exit_risks
+    from analytics.estimation.cox import fit_cox
+    from analytics.estimation.followup import FollowUp
+    from analytics.estimation.models import ModelFit
+    from analytics.estimation.risks import exit_risks
+    from analytics.store.cohorts import Cohort
 
     rows = pd.DataFrame({
         "employee_id": ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "P6"],

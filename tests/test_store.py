@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import store
-from analytics.cohorts import Cohort
-from analytics.cli import main
+from analytics.common import errors
+from analytics.store import database, loads, queries
+from analytics.store.cohorts import Cohort
+from analytics.surface.cli import main
 from tests.builders import employees_table, mentorships_table, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +38,8 @@ MENTORSHIPS = pd.DataFrame([
 
 @pytest.fixture
 def con(tmp_path):
-    c = store.connect(tmp_path / "r.duckdb")
-    store.load_files(c, write(EMPLOYEES, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
+    c = database.connect(tmp_path / "r.duckdb")
+    loads.load_files(c, write(EMPLOYEES, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
     yield c
     c.close()
 
@@ -59,7 +60,7 @@ def test_pair_fields(con):
 
 
 def test_episodes_follow_the_definitions(con):
-    ep = store.episodes(con, as_of="2022-12-31", event="voluntary").set_index("employee_id")
+    ep = queries.episodes(con, as_of="2022-12-31", event="voluntary").set_index("employee_id")
     assert "F" not in ep.index  # hired after the as-of date
     assert ep.loc["A", "duration_days"] == 366 and ep.loc["A", "event"]
     assert ep.loc["A", "mentored_from_day"] == 60 and ep.loc["A", "program_type"] == "traditional"
@@ -68,11 +69,11 @@ def test_episodes_follow_the_definitions(con):
     assert ep.loc["B", "followup_end"] == pd.Timestamp("2022-12-31")
     assert not ep.loc["C", "mentored"] and not ep.loc["C", "event"]  # involuntary exit is censored
     assert not ep.loc["D", "mentored"] and ep.loc["D", "event"]      # mentorship on the exit day
-    assert store.ignored_mentorships(con, "2022-12-31") == 2
+    assert queries.ignored_mentorships(con, "2022-12-31") == 2
     # counted within the cohort: C (born 1970) is Gen X, D (born 1940) has no Pew generation
-    assert store.ignored_mentorships(con, "2022-12-31", Cohort(generation=("Gen X",))) == 1
-    assert store.ignored_mentorships(con, "2022-12-31", Cohort(generation=("Millennial",))) == 0
-    every = store.episodes(con, as_of="2022-12-31", event="all").set_index("employee_id")
+    assert queries.ignored_mentorships(con, "2022-12-31", Cohort(generation=("Gen X",))) == 1
+    assert queries.ignored_mentorships(con, "2022-12-31", Cohort(generation=("Millennial",))) == 0
+    every = queries.episodes(con, as_of="2022-12-31", event="all").set_index("employee_id")
     assert every.loc["C", "event"]
 
 
@@ -80,18 +81,18 @@ def test_episodes_read_with_only_some_columns_are_the_same_columns(con):
     """The summary reads only the columns its figures use (store.HEADLINE_COLUMNS, the models' characteristics
     among them): the same values, rows and order as in the whole frame; a name that is not an episodes column
     is refused."""
-    from analytics.models import CATEGORICAL, NUMERIC
+    from analytics.estimation.design import CATEGORICAL, NUMERIC
 
-    HEADLINE_COLUMNS = store.HEADLINE_COLUMNS
-    assert set(CATEGORICAL) | set(NUMERIC) - {"log_salary"} <= set(HEADLINE_COLUMNS) <= set(store.EPISODE_COLUMNS)
+    HEADLINE_COLUMNS = queries.HEADLINE_COLUMNS
+    assert set(CATEGORICAL) | set(NUMERIC) - {"log_salary"} <= set(HEADLINE_COLUMNS) <= set(queries.EPISODE_COLUMNS)
 
-    whole = store.episodes(con, as_of="2022-12-31", event="voluntary")
-    assert tuple(whole.columns) == store.EPISODE_COLUMNS
-    some = store.episodes(con, as_of="2022-12-31", event="voluntary", columns=HEADLINE_COLUMNS)
+    whole = queries.episodes(con, as_of="2022-12-31", event="voluntary")
+    assert tuple(whole.columns) == queries.EPISODE_COLUMNS
+    some = queries.episodes(con, as_of="2022-12-31", event="voluntary", columns=HEADLINE_COLUMNS)
     assert tuple(some.columns) == HEADLINE_COLUMNS
     pd.testing.assert_frame_equal(some, whole[list(HEADLINE_COLUMNS)])
-    with pytest.raises(store.RetentionError, match="columns must be among"):
-        store.episodes(con, columns=("employee_id", "1; DROP TABLE employees"))
+    with pytest.raises(errors.RetentionError, match="columns must be among"):
+        queries.episodes(con, columns=("employee_id", "1; DROP TABLE employees"))
 
 
 @pytest.mark.parametrize("columns", [("employee_id", "mentor_from_day", "meetings"),  # the counts and own mentoring
@@ -100,27 +101,27 @@ def test_episodes_read_with_only_some_columns_are_the_same_columns(con):
 def test_a_few_columns_are_worked_out_without_the_others(con, columns):
     """Only the joins the columns asked for need are in the query (the headline's: neither the counts nor the
     mentors' own first mentoring, about a tenth of a second at a million); the values are the whole frame's."""
-    whole = store.episodes(con, as_of="2022-12-31", event="all")
-    some = store.episodes(con, as_of="2022-12-31", event="all", columns=columns)
+    whole = queries.episodes(con, as_of="2022-12-31", event="all")
+    some = queries.episodes(con, as_of="2022-12-31", event="all", columns=columns)
     pd.testing.assert_frame_equal(some, whole[list(columns)])
-    sql = store.episodes_sql(columns)
+    sql = queries.episodes_sql(columns)
     assert ("totals AS" in sql) == bool({"n_mentorships", "meetings"} & set(columns))
     assert ("as_mentor AS" in sql) == ("mentor_from_day" in columns)
     assert ("$event" in sql) == ("event" in columns)
-    headline = store.episodes_sql(store.HEADLINE_COLUMNS)
+    headline = queries.episodes_sql(queries.HEADLINE_COLUMNS)
     assert "totals AS" not in headline and "as_mentor AS" not in headline
-    assert all(f"{name} AS" in store.EPISODES_SQL for name in ("totals", "as_mentor"))
+    assert all(f"{name} AS" in queries.EPISODES_SQL for name in ("totals", "as_mentor"))
 
 
 def test_as_of_censors_later_exits(con):
-    ep = store.episodes(con, as_of="2020-09-01").set_index("employee_id")
+    ep = queries.episodes(con, as_of="2020-09-01").set_index("employee_id")
     assert not ep.loc["A", "exited"] and ep.loc["A", "duration_days"] == (date(2020, 9, 1) - date(2020, 1, 1)).days
-    settled = store.snapshot(con, as_of="2020-09-01")
+    settled = queries.snapshot(con, as_of="2020-09-01")
     assert (settled.as_of, settled.event) == (date(2020, 9, 1), "voluntary")
 
 
 def test_default_as_of_is_the_latest_date_in_the_data(con):
-    assert store.snapshot(con).as_of == date(2023, 1, 1)
+    assert queries.snapshot(con).as_of == date(2023, 1, 1)
 
 
 def test_default_as_of_is_never_after_today(tmp_path):
@@ -131,21 +132,21 @@ def test_default_as_of_is_never_after_today(tmp_path):
     emp = EMPLOYEES.copy()
     emp.loc[emp["employee_id"] == "F", "hire_date"] = future
     emp.loc[emp["employee_id"] == "B", ["termination_date", "termination_reason"]] = [future, "resigned"]
-    c = store.connect(tmp_path / "f.duckdb")
-    store.load_files(c, write(emp, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
-    assert store.snapshot(c).as_of == date.today()
-    assert store.hired_after(c, store.snapshot(c).as_of) == 1
-    assert not store.episodes(c).set_index("employee_id").loc["B", "event"]
+    c = database.connect(tmp_path / "f.duckdb")
+    loads.load_files(c, write(emp, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
+    assert queries.snapshot(c).as_of == date.today()
+    assert queries.hired_after(c, queries.snapshot(c).as_of) == 1
+    assert not queries.episodes(c).set_index("employee_id").loc["B", "event"]
     c.close()
 
 
 def test_event_falls_back_to_all_exits_without_reasons(tmp_path):
-    c = store.connect(tmp_path / "r.duckdb")
+    c = database.connect(tmp_path / "r.duckdb")
     emp = EMPLOYEES.drop(columns=["termination_reason"])
-    store.load_files(c, write(emp, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
-    assert store.snapshot(c).event == "all"
-    assert store.snapshot(c, event="voluntary").event == "all"
-    assert store.snapshot(c, "2022-12-31").event == "all"
+    loads.load_files(c, write(emp, tmp_path / "e.csv"), write(MENTORSHIPS, tmp_path / "m.csv"))
+    assert queries.snapshot(c).event == "all"
+    assert queries.snapshot(c, event="voluntary").event == "all"
+    assert queries.snapshot(c, "2022-12-31").event == "all"
 
 
 @pytest.mark.parametrize("bad, match", [
@@ -154,7 +155,7 @@ def test_event_falls_back_to_all_exits_without_reasons(tmp_path):
 ])
 def test_bad_settings_are_named(con, bad, match):
     with pytest.raises(ValueError, match=match):
-        store.episodes(con, **bad)
+        queries.episodes(con, **bad)
 
 
 # ------------------------------------------------------------ the CLI
@@ -171,8 +172,8 @@ def test_cli_load_bad_file_exits_2_and_leaves_the_database(tmp_path, capsys):
     assert main(["load", "--db", db, "--employees", str(bad), "--mentorships", str(tmp_path / "m.csv")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: file 'bad.csv', column 'employee_id': required column missing")
-    con = store.connect(db)
-    assert store.data_facts(con)["n_employees"] == 40
+    con = database.connect(db)
+    assert queries.data_facts(con)["n_employees"] == 40
 
 
 def test_cli_refused_load_creates_no_database(tmp_path, capsys):
@@ -221,7 +222,7 @@ def test_cli_map_option(tmp_path):
 
 def test_cli_reports_bad_input_but_not_a_bug_as_bad_input(con, tmp_path, monkeypatch, capsys):
     """The project's own errors exit 2 with their message; any other error is a bug and surfaces as one."""
-    import analytics.summary
+    import analytics.case.summary
 
     con.close()
     db = str(tmp_path / "r.duckdb")
@@ -230,7 +231,7 @@ def test_cli_reports_bad_input_but_not_a_bug_as_bad_input(con, tmp_path, monkeyp
 
     def broken(*args, **kwargs):
         raise ValueError("a bug, not bad input")
-    monkeypatch.setattr(analytics.summary, "summarise", broken)
+    monkeypatch.setattr(analytics.case.summary, "summarise", broken)
     with pytest.raises(ValueError, match="a bug, not bad input"):
         main(["summary", "--db", db])
 
@@ -242,13 +243,13 @@ def test_cli_demo_with_a_bad_setting_exits_2_with_its_name(tmp_path, capsys):
 
 def test_the_cli_and_the_engine_settle_the_same_snapshot(con):
     """One function settles the as-of date and the event; the follow-up carries what it settled."""
-    from analytics.models import follow_up
+    from analytics.estimation.followup import follow_up
 
-    settled = store.snapshot(con)
+    settled = queries.snapshot(con)
     fu = follow_up(con)
     assert (fu.as_of, fu.event) == (settled.as_of, settled.event) == (date(2023, 1, 1), "voluntary")
     assert settled.data_as_of == date(2023, 1, 1) and settled.has_reasons
-    chosen = store.snapshot(con, "2021-06-30", "all")
+    chosen = queries.snapshot(con, "2021-06-30", "all")
     assert (chosen.as_of, chosen.event, chosen.data_as_of) == (date(2021, 6, 30), "all", date(2023, 1, 1))
 
 
@@ -267,10 +268,10 @@ def test_the_program_loads_its_libraries_without_the_collector_then_turns_it_on(
     of a second of the summary's two), and every command turns it back on, with what was loaded set aside from
     its passes; a process that kept it on (a test, a notebook) is left as it was."""
     db = tmp_path / "r.duckdb"
-    c = store.connect(db)
-    store.load_demo(c, n_employees=400)
+    c = database.connect(db)
+    loads.load_demo(c, n_employees=400)
     c.close()
-    probe = ("import contextlib, gc, io, sys; gc.disable(); from analytics.cli import main\n"
+    probe = ("import contextlib, gc, io, sys; gc.disable(); from analytics.surface.cli import main\n"
              "with contextlib.redirect_stdout(io.StringIO()):\n"
              "    code = main(sys.argv[1:])\n"
              "print(code, gc.isenabled(), gc.get_freeze_count() > 0)")
@@ -285,7 +286,7 @@ def test_the_program_loads_its_libraries_without_the_collector_then_turns_it_on(
 
 
 def test_counting_process_rows(con):
-    rows = store.counting_rows(con, as_of="2022-12-31", event="voluntary")
+    rows = queries.counting_rows(con, as_of="2022-12-31", event="voluntary")
     got = {k: g[["start", "stop", "event", "mentored"]].values.tolist() for k, g in rows.groupby("employee_id")}
     assert got["A"] == [[0, 60, False, False], [60, 366, True, True]]   # (0, m] then (m, T]
     assert got["B"] == [[0, 1095, False, True]]                         # mentored from day 0: one row
@@ -297,14 +298,14 @@ def test_counting_process_rows(con):
 def test_episodes_are_duckdbs_own_frame_with_each_word_held_once():
     """A department, a level, a reason: one shared copy of each word, not one per row (a fraction of the memory
     at a million rows), and otherwise exactly the frame DuckDB itself gives (types, missing values, order)."""
-    c = store.connect(":memory:")
-    store.load_demo(c, n_employees=2000)
-    settled = store.snapshot(c, None, None)
-    ours = store.episodes(c, settled.as_of, settled.event)
-    duckdbs = c.execute(store.EPISODES_SQL, store._params(c, settled.as_of, settled.event, None)).df()
+    c = database.connect(":memory:")
+    loads.load_demo(c, n_employees=2000)
+    settled = queries.snapshot(c, None, None)
+    ours = queries.episodes(c, settled.as_of, settled.event)
+    duckdbs = c.execute(queries.EPISODES_SQL, queries._params(c, settled.as_of, settled.event, None)).df()
     pd.testing.assert_frame_equal(ours, duckdbs)
     assert ours["exit_reason"].isna().any() and ours["program_type"].isna().any()  # missing as DuckDB gives it
-    for name in store.FEW_VALUES:
+    for name in queries.FEW_VALUES:
         words = ours[name].dropna()
         assert len({id(word) for word in words}) == words.nunique(), name
 
@@ -312,11 +313,11 @@ def test_episodes_are_duckdbs_own_frame_with_each_word_held_once():
 def test_the_models_hold_intervals_by_when_they_end(con):
     """The follow-up's counting-process rows are ordered by when each ends (the risk sets' order, so a model
     reads them straight through); each person's rows are still the same rows."""
-    from analytics.models import follow_up
+    from analytics.estimation.followup import follow_up
 
     fu = follow_up(con, as_of="2022-12-31", event="voluntary")
     assert fu.rows["stop"].is_monotonic_increasing
-    by_person = store.counting_rows(con, as_of="2022-12-31", event="voluntary")
+    by_person = queries.counting_rows(con, as_of="2022-12-31", event="voluntary")
     key = ["employee_id", "start", "stop", "event", "mentored"]
     pd.testing.assert_frame_equal(fu.rows[key].sort_values(key).reset_index(drop=True),
                                   by_person[key].astype({"event": bool, "mentored": bool}).sort_values(key)
@@ -324,30 +325,30 @@ def test_the_models_hold_intervals_by_when_they_end(con):
 
 
 def test_zero_follow_up_has_no_rows(con):
-    rows = store.counting_rows(con, as_of="2023-01-01")
+    rows = queries.counting_rows(con, as_of="2023-01-01")
     assert "F" not in set(rows["employee_id"])  # hired on the as-of date: no time at risk
-    assert "F" in set(store.episodes(con, as_of="2023-01-01")["employee_id"])
+    assert "F" in set(queries.episodes(con, as_of="2023-01-01")["employee_id"])
 
 
 def test_cohort_filters_are_bound_parameters(con):
-    from analytics.cohorts import Cohort
+    from analytics.store.cohorts import Cohort
 
-    young = store.episodes(con, "2022-12-31", cohort=Cohort(generation=("Gen Z", "Millennial")))
+    young = queries.episodes(con, "2022-12-31", cohort=Cohort(generation=("Gen Z", "Millennial")))
     assert sorted(young["employee_id"]) == ["A", "B"]
     hostile = Cohort(department=("x' OR 1=1 --",))
-    assert store.episodes(con, "2022-12-31", cohort=hostile).empty
-    assert sorted(store.episodes(con, "2022-12-31", cohort=Cohort(hire_year_from=2019))["employee_id"]) == ["A", "B", "C", "D"]
+    assert queries.episodes(con, "2022-12-31", cohort=hostile).empty
+    assert sorted(queries.episodes(con, "2022-12-31", cohort=Cohort(hire_year_from=2019))["employee_id"]) == ["A", "B", "C", "D"]
     with pytest.raises(ValueError, match="department must be a tuple of names"):
         Cohort(department="Sales")
 
 
 @pytest.mark.parametrize("who", ["mentee", "mentor"])
 def test_split_of_read_episodes_equals_the_split_in_the_store(con, who):
-    direct = store.counting_rows(con, "2022-12-31", split_on=who)
-    split = store.split_episodes(con, store.episodes(con, "2022-12-31"), split_on=who)
+    direct = queries.counting_rows(con, "2022-12-31", split_on=who)
+    split = queries.split_episodes(con, queries.episodes(con, "2022-12-31"), split_on=who)
     columns = ["employee_id", "start", "stop", "event", "mentored"]
     pd.testing.assert_frame_equal(direct[columns], split[columns])
-    episodes = store.episodes(con, "2022-12-31").set_index("employee_id")
+    episodes = queries.episodes(con, "2022-12-31").set_index("employee_id")
     carried = episodes.loc[split["employee_id"], ["department", "hire_date"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(split[["department", "hire_date"]], carried)  # each row keeps its person's covariates
 
@@ -355,8 +356,8 @@ def test_split_of_read_episodes_equals_the_split_in_the_store(con, who):
 def test_every_column_is_carried_to_the_rows_with_its_type(con):
     """The rows take each column of the episodes, column by column, at their person's position: words, dates,
     numbers and pandas' own types (Int64 with its missing days) as they were."""
-    episodes = store.episodes(con, "2022-12-31")
-    rows, people = store.split_episodes_with_people(con, episodes, by_stop=True)
+    episodes = queries.episodes(con, "2022-12-31")
+    rows, people = queries.split_episodes_with_people(con, episodes, by_stop=True)
     carried = [c for c in episodes.columns if c not in ("event", "mentored")]
     assert list(rows.columns) == carried + ["start", "stop", "event", "mentored"]
     assert isinstance(rows.index, pd.RangeIndex) and len(rows) == len(people)
@@ -368,11 +369,11 @@ def test_every_column_is_carried_to_the_rows_with_its_type(con):
 def test_a_single_row_lookup_leaves_the_connection_free_for_later_work(con):
     # A lookup of one figure (people hired after the as-of date) must not leave a half-read result
     # that blocks registering the episodes frame for the split right after it.
-    episodes = store.episodes(con, "2022-12-31")
-    assert store.hired_after(con, "2022-12-31") >= 0
-    assert len(store.split_episodes(con, episodes)) > 0
-    assert store.missing_values(con)["rows"].gt(0).all()
-    assert len(store.split_episodes(con, episodes, split_on="mentor")) > 0
+    episodes = queries.episodes(con, "2022-12-31")
+    assert queries.hired_after(con, "2022-12-31") >= 0
+    assert len(queries.split_episodes(con, episodes)) > 0
+    assert queries.missing_values(con)["rows"].gt(0).all()
+    assert len(queries.split_episodes(con, episodes, split_on="mentor")) > 0
 
 
 @pytest.mark.parametrize("cohort", [
@@ -381,41 +382,41 @@ def test_a_single_row_lookup_leaves_the_connection_free_for_later_work(con):
 def test_a_cohort_cut_from_everyone_equals_the_cohort_read_from_the_store(cohort):
     # The dashboard reads everyone once and cuts each filtered cohort out in memory; that must give
     # exactly the rows the store's SQL cohort filter gives, mentors' own timing included.
-    from analytics import models
+    from analytics.estimation import followup
 
-    con = store.connect(":memory:")
-    store.load_demo(con, n_employees=400, seed=11)
-    base = models.follow_up(con, as_of="2023-06-30")
-    direct = models.follow_up(con, cohort, as_of="2023-06-30")
-    cut = models.follow_up(con, cohort, as_of="2023-06-30", base=base)
+    con = database.connect(":memory:")
+    loads.load_demo(con, n_employees=400, seed=11)
+    base = followup.follow_up(con, as_of="2023-06-30")
+    direct = followup.follow_up(con, cohort, as_of="2023-06-30")
+    cut = followup.follow_up(con, cohort, as_of="2023-06-30", base=base)
     assert cut.cohort == cohort and cut.as_of == direct.as_of and cut.event == direct.event
     for mine, theirs in ((cut.episodes, direct.episodes), (cut.rows, direct.rows)):
         # an empty result from the store carries plain dtypes where a cut keeps nullable ones
         pd.testing.assert_frame_equal(mine, theirs, check_dtype=len(theirs) > 0, check_index_type=len(theirs) > 0)
     # another as-of date or event definition is read from the store, not cut from the base
-    assert models.follow_up(con, cohort, as_of="2022-06-30", base=base).as_of.isoformat() == "2022-06-30"
-    assert models.follow_up(con, cohort, as_of="2023-06-30", event="all", base=base).event == "all"
+    assert followup.follow_up(con, cohort, as_of="2022-06-30", base=base).as_of.isoformat() == "2022-06-30"
+    assert followup.follow_up(con, cohort, as_of="2023-06-30", event="all", base=base).event == "all"
 
 
 def test_a_second_writer_waits_then_says_the_database_is_busy(tmp_path):
     """Another program holding the file: a load waits, then fails in words, with no path or process id."""
-    from analytics.errors import DatabaseBusy
+    from analytics.common.errors import DatabaseBusy
 
     db = tmp_path / "busy.duckdb"
-    store.connect(db).close()
+    database.connect(db).close()
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
                                "print('held', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(DatabaseBusy) as busy:
-            store.connect(db, wait_seconds=0.5)
+            database.connect(db, wait_seconds=0.5)
         message = str(busy.value)
         assert "in use by another program" in message and str(db) not in message and "PID" not in message
     finally:
         holder.kill()
         holder.wait()
         holder.stdout.close()
-    store.connect(db).close()  # free again once the other program has gone
+    database.connect(db).close()  # free again once the other program has gone
 
 
 def test_pages_drawn_at_once_open_the_database_together(tmp_path):
@@ -425,14 +426,14 @@ def test_pages_drawn_at_once_open_the_database_together(tmp_path):
     import threading
 
     db = tmp_path / "threads.duckdb"
-    store.connect(db).close()
+    database.connect(db).close()
     errors: list[Exception] = []
 
     def draw_pages():
         for _ in range(25):
             try:
-                con = store.connect(db)
-                store.data_facts(con)
+                con = database.connect(db)
+                queries.data_facts(con)
                 con.close()
             except Exception as exc:  # noqa: BLE001 - every failure is the finding
                 errors.append(exc)
@@ -456,16 +457,16 @@ def test_nothing_is_lost_the_last_loads_data_can_be_brought_back(tmp_path, capsy
         assert main(["load", "--db", db, "--employees", str(tmp_path / "e.csv"),
                      "--mentorships", str(tmp_path / "m.csv")]) == 0
         sizes.append(n)
-    con = store.connect(db)
-    assert store.saved_loads(con) == [3, 4, 5, 6, 7]  # the last five loads' earlier data
+    con = database.connect(db)
+    assert loads.saved_loads(con) == [3, 4, 5, 6, 7]  # the last five loads' earlier data
     con.close()
     capsys.readouterr()
     assert main(["undo", "--db", db]) == 0
     assert "back to the data of state 6: 80 employees" in capsys.readouterr().out
     assert main(["undo", "--db", db]) == 0  # each undo goes further back, not back and forth
-    con = store.connect(db)
-    assert store.data_facts(con)["n_employees"] == 70
-    history = store.history(con)
+    con = database.connect(db)
+    assert queries.data_facts(con)["n_employees"] == 70
+    history = loads.history(con)
     assert list(history["source"][:2]) == ["undo", "undo"] and len(history) == 9
     con.close()
     assert main(["redo", "--db", db]) == 0  # and redo comes forward again
@@ -487,9 +488,9 @@ def test_undo_and_redo_go_through_every_kept_state_and_undo_to_reaches_any(tmp_p
                      "--mentorships", str(tmp_path / "m.csv")]) == 0
 
     def employees() -> int:
-        con = store.connect(db)
+        con = database.connect(db)
         try:
-            return int(store.data_facts(con)["n_employees"])
+            return int(queries.data_facts(con)["n_employees"])
         finally:
             con.close()
 
@@ -519,3 +520,11 @@ def test_undo_with_nothing_kept_says_so(tmp_path, capsys):
     assert main(["demo", "--db", db, "--employees", "300"]) == 0
     assert main(["undo", "--db", db]) == 2
     assert "there is no earlier data to go back to" in capsys.readouterr().err
+
+
+def test_the_default_database_is_the_repositorys_data_folder(monkeypatch):
+    """Without RETENTION_DB the dashboard, `make run` and the CLI share data/retention.duckdb at the repository's
+    root, wherever the store's module sits in the package."""
+    monkeypatch.delenv("RETENTION_DB", raising=False)
+    root = Path(__file__).resolve().parent.parent
+    assert database.default_db_path() == root / "data" / "retention.duckdb"

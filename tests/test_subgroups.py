@@ -5,20 +5,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import models, policy, store
-from analytics.cohorts import Cohort
-from analytics.summary import compare_cohorts
+from analytics.case.summary import compare_cohorts
+from analytics.common import policy
+from analytics.estimation import followup, subgroups
+from analytics.store import database, loads
+from analytics.store.cohorts import Cohort
 
 
 @pytest.fixture(scope="module")
 def con():
-    c = store.connect(":memory:")
-    store.load_demo(c)
+    c = database.connect(":memory:")
+    loads.load_demo(c)
     return c
 
 
 def test_programme_types_each_against_the_unmentored(con):
-    effects = {e.group: e for e in models.programme_effects(models.follow_up(con))}
+    effects = {e.group: e for e in subgroups.programme_effects(followup.follow_up(con))}
     assert set(effects) == {"traditional", "reverse", "lateral", "group", "external"}
     # generator truth (analytics/demo.py): traditional 0.65, or 0.65 x 1.25 = 0.8125 when the mentor is
     # the line manager; the pooled traditional HR lies between, so its CI must overlap [0.65, 0.8125]
@@ -29,8 +31,8 @@ def test_programme_types_each_against_the_unmentored(con):
 
 def test_small_subgroups_say_not_enough_data(con):
     """In Finance alone the reverse-mentoring group has fewer than 10 exits: no number is shown."""
-    fu = models.follow_up(con, Cohort(department=("Finance",)))
-    effects = {e.group: e for e in models.programme_effects(fu)}
+    fu = followup.follow_up(con, Cohort(department=("Finance",)))
+    effects = {e.group: e for e in subgroups.programme_effects(fu)}
     small = [e for e in effects.values() if e.note]
     assert small, "expected at least one programme type under the minimums in Finance"
     for e in small:
@@ -48,14 +50,14 @@ def test_groups_under_five_people_are_suppressed(con):
 
 
 def test_interaction_test_for_a_dimension(con):
-    effects, interaction = models.group_effects(models.follow_up(con), "generation")
+    effects, interaction = subgroups.group_effects(followup.follow_up(con), "generation")
     assert interaction.df == 3 and 0 <= interaction.p <= 1  # four generations: three interaction terms
     assert {e.group for e in effects} == {"Boomer", "Gen X", "Millennial", "Gen Z"}
 
 
 def test_mentors_own_retention_is_unchanged_as_in_the_truth(con):
     """Generator truth: being a mentor has no effect on the mentor's own exits (HR 1)."""
-    hr = models.mentor_own_effect(con, models.follow_up(con)).hazard_ratio
+    hr = subgroups.mentor_own_effect(con, followup.follow_up(con)).hazard_ratio
     assert hr.lower < 1 < hr.upper
 
 
@@ -77,16 +79,16 @@ TINY = Cohort(department=("Finance",), job_level=("L4",), generation=("Boomer",)
 
 
 def test_a_tiny_cohorts_summary_and_exports_show_no_count(con):
-    from analytics import report, wording
-    from analytics.summary import headline, to_json
-    from analytics.wording import briefing
+    from analytics.case.summary import headline, to_json
+    from analytics.outputs import messages, onepager
+    from analytics.outputs.messages import briefing
     h = headline(con, TINY)
     assert 0 < h.follow_up.n_employees < policy.MIN_GROUP_SIZE
     result = to_json(h)
     assert result["n_employees"] is None and result["n_events"] is None
     assert briefing(result).split(":", 1)[1].startswith(" fewer than 5 people")
-    assert wording.key_messages(h)["scope"].startswith("fewer than 5 people")
-    page = report.one_pager_html(h)
+    assert messages.key_messages(h)["scope"].startswith("fewer than 5 people")
+    page = onepager.one_pager_html(h)
     assert "fewer than 5" in page and f">{h.follow_up.n_employees}<" not in page
 
 
@@ -106,8 +108,8 @@ def test_one_hidden_group_takes_the_next_smallest_with_it(tmp_path):
 
     emp = employees_table(120, seed=5)
     emp["department"] = ["Big A"] * 60 + ["Big B"] * 50 + ["Mid"] * 7 + ["Tiny"] * 3
-    c = store.connect(tmp_path / "c.duckdb")
-    store.load_files(c, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp, 40), tmp_path / "m.csv"))
+    c = database.connect(tmp_path / "c.duckdb")
+    loads.load_files(c, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp, 40), tmp_path / "m.csv"))
     comparison = compare_cohorts(c, "department")
     assert set(comparison.suppressed) == {"Tiny", "Mid"}
     assert set(comparison.table["group"]) == {"Big A", "Big B"} and set(comparison.curves) == {"Big A", "Big B"}
@@ -115,8 +117,8 @@ def test_one_hidden_group_takes_the_next_smallest_with_it(tmp_path):
 
 
 def test_the_effects_table_hides_the_next_smallest_count_too():
-    from analytics.models import SubgroupEffect
-    from analytics.summary import _complementary
+    from analytics.case.summary import _complementary
+    from analytics.estimation.subgroups import SubgroupEffect
 
     effects = [SubgroupEffect("department", "Big", 60, 20, None), SubgroupEffect("department", "Mid", 7, 5, None),
                SubgroupEffect("department", "Tiny", None, None, None, "not enough data")]
@@ -127,12 +129,12 @@ def test_the_effects_table_hides_the_next_smallest_count_too():
 
 
 def test_counts_in_the_notes_follow_the_privacy_rule():
-    from analytics.summary import to_json
+    from analytics.case.summary import to_json
     import dataclasses
-    from analytics.summary import headline
+    from analytics.case.summary import headline
 
-    con = store.connect(":memory:")
-    store.load_demo(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con)
     h = headline(con)
     small = dataclasses.replace(h, notes={**h.notes, "ignored_mentorships": 3, "hired_after_as_of": 0})
     notes = to_json(small)["notes"]
@@ -142,9 +144,9 @@ def test_counts_in_the_notes_follow_the_privacy_rule():
 def test_curves_and_at_risk_rows_stop_where_fewer_than_five_remain():
     """Differencing the curve: with 12 people, each exit past the point where 4 remain would be a named
     person's month of leaving. The curve, its band and the at-risk row stop there (docs/design.md, Privacy)."""
-    from analytics import figures
-    from analytics.km import KaplanMeier
-    from analytics.policy import DAYS_PER_MONTH
+    from analytics.common.policy import DAYS_PER_MONTH
+    from analytics.estimation.km import KaplanMeier
+    from analytics.outputs import figures
     days = np.arange(1, 13) * 60.0  # one exit every two months: at risk 12, 11, ..., 1
     km = KaplanMeier().fit(None, days, np.ones(12, dtype=bool))
     last_shown = days[12 - policy.MIN_GROUP_SIZE]  # the exit with 5 at risk

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from statsmodels.duration.hazard_regression import PHReg
 
-from analytics.competing import cumulative_incidence, cumulative_incidence_at
-from analytics.cox import fit_cox, ph_test, scaled_schoenfeld
-from analytics.km import KaplanMeier, logrank, logrank_observed_expected, rmst_difference
-from analytics.errors import EstimationError, SurvivalDataError
-from analytics.results import Estimate, HazardRatio, TestResult
+from analytics.common.errors import EstimationError, SurvivalDataError
+from analytics.estimation.competing import cumulative_incidence, cumulative_incidence_at
+from analytics.estimation.cox import fit_cox
+from analytics.estimation.km import KaplanMeier, logrank, logrank_observed_expected, rmst_difference
+from analytics.estimation.results import Estimate, HazardRatio, TestResult
+from analytics.estimation.zph import ph_test, scaled_schoenfeld
 
 pytestmark = pytest.mark.filterwarnings("error")
 

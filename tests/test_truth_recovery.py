@@ -9,16 +9,17 @@ import math
 
 import pytest
 
-from analytics import models, store
-from analytics.demo import uniform_effect_config
+from analytics.estimation import followup, models
+from analytics.intake.demo import uniform_effect_config
+from analytics.store import database, loads
 
 TRUE_HR = 0.70  # the generator's stated factor
 
 
 def fit(seed: int):
-    con = store.connect(":memory:")
-    store.load_demo(con, config=uniform_effect_config(TRUE_HR, seed=seed))
-    fu = models.follow_up(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con, config=uniform_effect_config(TRUE_HR, seed=seed))
+    fu = followup.follow_up(con)
     return models.naive_model(fu).hazard_ratio, models.adjusted_model(fu).hazard_ratio
 
 
@@ -49,12 +50,12 @@ def test_truth_recovery_twenty_companies():
 def exits_avoided(seed: int) -> tuple[float, float, float, float, float]:
     """The people mentored today: true expected exits avoided next year, and the business case's
     honest figure with its range and its naive one (the same people's risks, the naive hazard ratio)."""
-    from analytics.demo import true_exit_probabilities
-    from analytics.summary import headline
+    from analytics.case.summary import headline
+    from analytics.intake.demo import true_exit_probabilities
 
     config = uniform_effect_config(TRUE_HR, seed=seed)
-    con = store.connect(":memory:")
-    store.load_demo(con, config=config)
+    con = database.connect(":memory:")
+    loads.load_demo(con, config=config)
     case = headline(con).business
     honest, naive = case.current.avoided_exits, case.naive_current.avoided_exits
     truth = true_exit_probabilities(config, 365)
@@ -98,14 +99,14 @@ def where_next_against_truth(seed: int, n_employees: int = 5000):
     """The ranking and each department's shrunk and own effect, beside the simulation's truth: each segment's
     true expected exits avoided per 100 newly mentored (its unmentored staff's own true chances) and each
     department's true log hazard ratio."""
-    from analytics.demo import true_exit_probabilities
-    from analytics.summary import headline
-    from analytics.where_next import where_next
+    from analytics.case.summary import headline
+    from analytics.case.where_next import where_next
+    from analytics.intake.demo import true_exit_probabilities
 
     config = uniform_effect_config(TRUE_HR, seed=seed, n_employees=n_employees,
                                    department_mentoring_factor=DEPARTMENT_FACTOR)
-    con = store.connect(":memory:")
-    store.load_demo(con, config=config)
+    con = database.connect(":memory:")
+    loads.load_demo(con, config=config)
     h = headline(con)
     x = h.business.inputs
     segments = where_next(h.follow_up, h.adjusted, x.horizon_years, x.replacement_cost_pct,

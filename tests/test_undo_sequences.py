@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import store
-from analytics.cli import main
+from analytics.store import database, loads
+from analytics.surface.cli import main
 from tests.builders import employees_table, mentorships_table, write
 from tests.test_app import PAGES, assert_clean, open_app
 
@@ -116,9 +116,9 @@ def test_an_undo_is_recorded_as_fully_as_a_load(tmp_path):
     files = _files(tmp_path)
     for op in ("demo", "set_aside", "samples", "undo"):
         _step(str(db), op, files)
-    con = store.connect(db)
-    history = store.history(con)
-    undo, load = (json.loads(r) for r in store.frame(con, "load_history").sort_values("load_id")["report"].iloc[[-1, -3]])
+    con = database.connect(db)
+    history = loads.history(con)
+    undo, load = (json.loads(r) for r in database.frame(con, "load_history").sort_values("load_id")["report"].iloc[[-1, -3]])
     con.close()
     assert history["source"].iloc[0] == "undo"
     for key in ("employees", "mentorships", "warnings", "reason_mapping", "ignored_columns"):

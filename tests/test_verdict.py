@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import verdict, wording
-from analytics.business import Range
-from analytics.results import Estimate, HazardRatio
-from analytics.summary import summarise
+from analytics.case.business import Range
+from analytics.case.summary import summarise
+from analytics.estimation.results import Estimate, HazardRatio
+from analytics.outputs import messages
+from analytics.words import verdict, wording
 from tests.test_edge_cases import company, load
 
 
@@ -102,5 +103,5 @@ def test_the_briefing_says_no_one_left_never_a_certain_100_percent(tmp_path):
     con.close()
     mentored = result["retention"]["mentored"]
     assert (mentored["estimate"], mentored["lower"], mentored["upper"]) == (1.0, 1.0, 1.0)
-    text = wording.briefing(result)
+    text = messages.briefing(result)
     assert "no one left (22 people)" in text and "100% (100%" not in text

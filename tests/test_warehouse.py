@@ -28,10 +28,10 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 
-from analytics import store, warehouse
-from analytics.cli import main
-from analytics.demo import DemoConfig, generate
-from analytics.summary import headline
+from analytics.case.summary import headline
+from analytics.intake.demo import DemoConfig, generate
+from analytics.store import database, loads, queries, warehouse
+from analytics.surface.cli import main
 from tests.test_hr_exports import clean_files
 
 CONFIG = DemoConfig()  # the demo company as the dashboard builds it: 5,000 employees
@@ -178,17 +178,17 @@ def no_password_around(monkeypatch, tmp_path):
 
 def figures(db: Path) -> dict:
     """The headline as the dashboard shows it, and the tables as stored."""
-    con = store.connect(db)
+    con = database.connect(db)
     try:
         h = headline(con, as_of=CONFIG.as_of)
         fu = h.follow_up
         out = {"people": fu.n_employees, "mentored": fu.n_mentored, "exits": fu.n_events,
-               "rejects": len(store.rejects(con)), "warnings": list(h.warnings), "covariates": h.adjusted.covariates}
+               "rejects": len(queries.rejects(con)), "warnings": list(h.warnings), "covariates": h.adjusted.covariates}
         for name in ("naive", "time_varying", "adjusted"):
             out.update({f"{name}_{k}": v for k, v in getattr(h, name).hazard_ratio.to_dict().items()})
         for group in ("mentored", "unmentored"):
             out.update({f"retention_{group}_{k}": v for k, v in h.retention[group].to_dict().items()})
-        tables = {t: store.frame(con, t) for t in ("employees", "mentorships")}
+        tables = {t: database.frame(con, t) for t in ("employees", "mentorships")}
     finally:
         con.close()
     return out | {"tables": tables}
@@ -231,19 +231,19 @@ def assert_no_password(*texts: str) -> None:
 
 
 def saved_source(db: Path) -> dict | None:
-    con = store.connect(db, read_only=True)
+    con = database.connect(db, read_only=True)
     try:
-        return store.saved_source(con)
+        return loads.saved_source(con)
     finally:
         con.close()
 
 
 def stored_text(db: Path) -> str:
     """Everything the database holds about its loads, as text: the history, its reports, the saved source."""
-    con = store.connect(db)
+    con = database.connect(db)
     try:
-        history = store.frame(con, "load_history")
-        return history.to_json() + json.dumps(store.saved_source(con), default=str)
+        history = database.frame(con, "load_history")
+        return history.to_json() + json.dumps(loads.saved_source(con), default=str)
     finally:
         con.close()
 
@@ -318,9 +318,9 @@ def test_numbers_and_dates_keep_the_databases_types(postgres, tmp_path):
                 "--mentorships-query", "SELECT mentee_id, start_date, "
                                        "coalesce(end_date, DATE '9999-12-31') AS end_date FROM hr.mentorships") == 0
     demo = generate(CONFIG)
-    con = store.connect(db, read_only=True)
+    con = database.connect(db, read_only=True)
     try:
-        employees, mentorships = store.frame(con, "employees"), store.frame(con, "mentorships")
+        employees, mentorships = database.frame(con, "employees"), database.frame(con, "mentorships")
     finally:
         con.close()
     expected = demo.employees.sort_values("employee_id").reset_index(drop=True)
@@ -351,11 +351,11 @@ def loaded(postgres, tmp_path_factory):
 
 
 def state(db: Path) -> dict:
-    con = store.connect(db, read_only=True)
+    con = database.connect(db, read_only=True)
     try:
-        return {"history": store.history(con).to_dict("list"), "saved": store.saved_loads(con),
-                "source": store.saved_source(con), "employees": store.frame(con, "employees"),
-                "metadata": store.frame(con, "metadata").to_dict("list")}
+        return {"history": loads.history(con).to_dict("list"), "saved": loads.saved_loads(con),
+                "source": loads.saved_source(con), "employees": database.frame(con, "employees"),
+                "metadata": database.frame(con, "metadata").to_dict("list")}
     finally:
         con.close()
 
@@ -664,7 +664,7 @@ def test_the_readme_says_what_is_enforced():
     """The README's promise, its flag, its setting and its default are the ones the code enforces."""
     import re
 
-    from analytics import policy
+    from analytics.common import policy
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## From the warehouse"):readme.index("## Settings")]
@@ -696,12 +696,12 @@ def test_refresh_reads_the_saved_source_again(postgres, tmp_path, monkeypatch, c
     assert main(["refresh", "--db", str(db)]) == 0
     out = capsys.readouterr()
     assert "rows loaded from the mentorships query" in out.out
-    con = store.connect(db)
+    con = database.connect(db)
     try:
-        loads = store.history(con)
-        assert list(loads["source"]) == [postgres.url(password=None)] * 2
-        assert store.saved_loads(con) == [2]  # the first load's data is kept for going back
-        assert json.loads(store.frame(con, "load_history")["report"].iloc[-1])["mentorships"]["file"] == \
+        history = loads.history(con)
+        assert list(history["source"]) == [postgres.url(password=None)] * 2
+        assert loads.saved_loads(con) == [2]  # the first load's data is kept for going back
+        assert json.loads(database.frame(con, "load_history")["report"].iloc[-1])["mentorships"]["file"] == \
             "the mentorships query"
     finally:
         con.close()

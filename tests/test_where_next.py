@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from analytics import store
-from analytics.cli import main
-from analytics.policy import MIN_GROUP_SIZE
+from analytics.common.policy import MIN_GROUP_SIZE
+from analytics.store import database, loads
+from analytics.surface.cli import main
 
 
 def test_summary_json_ranks_where_to_extend_next_best_first(tmp_path, capsys):
@@ -32,13 +32,13 @@ def test_summary_json_ranks_where_to_extend_next_best_first(tmp_path, capsys):
 
 def test_no_business_case_no_ranking(tmp_path, capsys):
     """Twelve people: no honest effect, so no ranking (an empty list, not an error)."""
-    from analytics.ingest import plan_from_frames
+    from analytics.intake.prepare import plan_from_frames
     from tests.builders import employees_table, mentorships_table
 
     db = tmp_path / "tiny.duckdb"
     emp = employees_table(12)
-    con = store.connect(db)
-    store.load_plan(con, plan_from_frames(emp, mentorships_table(emp, 4)))
+    con = database.connect(db)
+    loads.load_plan(con, plan_from_frames(emp, mentorships_table(emp, 4)))
     con.close()
     capsys.readouterr()
     assert main(["summary", "--db", str(db), "--json"]) == 0
@@ -46,12 +46,12 @@ def test_no_business_case_no_ranking(tmp_path, capsys):
 
 
 def test_pairs_of_characteristics_are_ranked_where_their_groups_are_large_enough():
-    from analytics.policy import WHERE_NEXT_PAIR_MIN
-    from analytics.summary import headline
-    from analytics.where_next import DIMENSIONS, PAIRS, for_headline
+    from analytics.case.summary import headline
+    from analytics.case.where_next import DIMENSIONS, PAIRS, for_headline
+    from analytics.common.policy import WHERE_NEXT_PAIR_MIN
 
-    con = store.connect(":memory:")
-    store.load_demo(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con)
     h = headline(con)
     singles = for_headline(h)
     both = for_headline(h, DIMENSIONS + (("department", "job_level"),))
@@ -90,21 +90,23 @@ def test_the_fast_paths_give_the_figures_a_plain_fit_gives(monkeypatch):
     same hazard ratios to 1e-9, and the same each person's risk."""
     import numpy as np
 
-    from analytics import cox, models, parallel
-    from analytics.models import follow_up, segment_effects
-    from analytics.summary import headline
+    from analytics.case.summary import headline
+    from analytics.common import parallel
+    from analytics.estimation import followup, kept, models, risks
+    from analytics.estimation.followup import follow_up
+    from analytics.estimation.subgroups import segment_effects
 
-    con = store.connect(":memory:")
-    store.load_demo(con)
+    con = database.connect(":memory:")
+    loads.load_demo(con)
     h = headline(con)
     fast = {d: segment_effects(h.follow_up, d) for d in ("department", "job_level")}
-    fast_risk = models.exit_risks(h.follow_up, h.adjusted, 365.0, mentored=False).people
+    fast_risk = risks.exit_risks(h.follow_up, h.adjusted, 365.0, mentored=False).people
 
     fu = follow_up(con)
     order = np.lexsort((fu.rows["start"].to_numpy(), fu.rows["employee_id"].to_numpy()))
-    plain = models.FollowUp(fu.episodes, fu.rows.iloc[order].reset_index(drop=True), fu.as_of, fu.event)
+    plain = followup.FollowUp(fu.episodes, fu.rows.iloc[order].reset_index(drop=True), fu.as_of, fu.event)
     assert not np.all(np.diff(plain.rows["stop"].to_numpy()) >= 0)  # not in the models' order
-    monkeypatch.setattr(cox, "_RISK_SETS_KEPT", 0)  # nothing kept between models
+    monkeypatch.setattr(kept, "_RISK_SETS_KEPT", 0)  # nothing kept between models
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     slow = {d: segment_effects(plain, d) for d in ("department", "job_level")}  # no headline: no start
     assert not any(k[0] == "adjusted" for k in plain._kept if isinstance(k, tuple))  # no headline to start at
@@ -115,7 +117,7 @@ def test_the_fast_paths_give_the_figures_a_plain_fit_gives(monkeypatch):
             if a.hazard_ratio:
                 for x, y in zip(a.hazard_ratio.to_dict().values(), b.hazard_ratio.to_dict().values()):
                     assert abs(x - y) <= 1e-9 * max(abs(y), 1e-300) or abs(x - y) < 1e-300, (d, a.group, x, y)
-    slow_risk = models.exit_risks(plain, models.adjusted_model(plain), 365.0, mentored=False).people
+    slow_risk = risks.exit_risks(plain, models.adjusted_model(plain), 365.0, mentored=False).people
     joined = fast_risk.set_index("employee_id").join(slow_risk.set_index("employee_id"), rsuffix="_plain")
     assert len(joined) == len(fast_risk) == len(slow_risk)
     np.testing.assert_allclose(joined["p_unmentored"], joined["p_unmentored_plain"], rtol=1e-9)
@@ -126,7 +128,7 @@ def test_segment_labels_name_each_rows_values_and_pairs():
     for every row of the frame (built from integer codes; the same words as joining each row's strings)."""
     import pandas as pd
 
-    from analytics.where_next import PAIR_JOIN, _labels
+    from analytics.case.where_next import PAIR_JOIN, _labels
 
     frame = pd.DataFrame({"a": ["x", None, "y", "x", ""], "b": ["L1", "L2", None, "L1", "L2"]}, index=[5, 6, 7, 8, 9])
     assert list(_labels(frame, "a")) == ["x", "not recorded", "y", "x", ""]

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from pptx import Presentation
 
-from analytics import deck, report, store, verdict, wording
-from analytics.summary import headline, summarise
+from analytics.case.summary import headline, summarise
+from analytics.outputs import deck, messages, onepager
+from analytics.store import database
+from analytics.words import verdict, wording
 from tests.companies import COMPANIES, build
 from tests.test_app import assert_clean, open_app, shown
 from tests.test_deck import _notes, _texts, _title
@@ -39,7 +41,7 @@ def company(request, tmp_path_factory):
     """One company's every output, as text: pages, deck (slides and notes), one-pager, briefing."""
     kind = request.param
     path = build(kind, tmp_path_factory.mktemp(kind) / f"{kind}.duckdb")
-    con = store.connect(path, read_only=True)
+    con = database.connect(path, read_only=True)
     try:
         h = headline(con)
         told = deck.contents(con, h=h)
@@ -49,11 +51,11 @@ def company(request, tmp_path_factory):
     prs = Presentation(io.BytesIO(deck.deck_pptx(told)))
     slides = {_title(s): " ".join(_texts(s)) for s in prs.slides}
     notes = {_title(s): _notes(s) for s in prs.slides}
-    page = report.one_pager_html(h)
+    page = onepager.one_pager_html(h)
     text = {"deck": "\n".join(f"{t}\n{body}" for t, body in slides.items()),
             "notes": "\n".join(notes.values()),
             "one-pager": html.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1])),
-            "briefing": wording.briefing(result)}
+            "briefing": messages.briefing(result)}
     return {"kind": kind, "path": path, "h": h, "result": result, "slides": slides, "text": text}
 
 

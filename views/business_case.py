@@ -2,11 +2,14 @@
 import streamlit as st
 
 import ui
-from analytics import figures, verdict, where_next, wording
-from analytics.business import coverage_scenarios, sensitivity
-from analytics.policy import (HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE, WHERE_NEXT_PAIR_MIN,
-                              WHERE_NEXT_ROWS)
-from analytics.wording import GALLUP, PERCENT_WIDGET, money, money_range, pct
+from analytics.case import where_next
+from analytics.case.business import coverage_scenarios, sensitivity
+from analytics.common.policy import (HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE,
+                                     WHERE_NEXT_PAIR_MIN, WHERE_NEXT_ROWS)
+from analytics.outputs import figures, messages
+from analytics.outputs.messages import money_range
+from analytics.words import verdict, wording
+from analytics.words.wording import GALLUP, PERCENT_WIDGET, money, pct
 
 st.title("Business case")
 ui.require("business_case")
@@ -69,7 +72,7 @@ second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.est
                     ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
                  help="Months of the estimated savings it takes to cover the programme's cost.")
 st.caption(f"Ranges come from the 95% range of the honest effect; they leave out the uncertainty in each "
-           f"person's own risk and in your assumptions. {wording.people_words(case.inputs, case.inputs.people_in_scope)} people "
+           f"person's own risk and in your assumptions. {messages.people_words(case.inputs, case.inputs.people_in_scope)} people "
            f"employed now, {pct(case.inputs.coverage_now)} ever mentored; each person's own chance of leaving, from their "
            f"tenure and characteristics, is {pct(case.inputs.exit_probability)} on average {period} unmentored. "
            f"Cost counts only while mentoring runs: {case.inputs.mentee_years_now:,.0f} years of today's mentoring "
@@ -82,7 +85,7 @@ if h.adjusted and wording.effect_note(h.adjusted.hazard_ratio):  # harm, or no c
 
 st.subheader(f"If {pct(case.inputs.coverage_target)} were ever mentored")
 with st.container(horizontal=True):
-    st.metric("More mentees", wording.people_words(case.inputs, tgt.mentees), border=True)
+    st.metric("More mentees", messages.people_words(case.inputs, tgt.mentees), border=True)
     more_exits = verdict.value(tgt.avoided_exits) == verdict.LOSS
     st.metric(f"Extra exits {period}" if more_exits else f"More exits avoided {period}",
               f"{abs(tgt.avoided_exits.estimate):,.0f}", border=True,
@@ -93,7 +96,7 @@ with st.container(horizontal=True):
 ui.chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years), name="coverage scenario")
 
 if case.naive_current is not None:
-    st.info(wording.naive_value_sentence(case), icon=":material/report:")
+    st.info(messages.naive_value_sentence(case), icon=":material/report:")
 
 st.subheader("Where to extend the programme next")
 choices = wording.dimension_choices(where_next.DIMENSIONS + where_next.PAIRS)
@@ -105,7 +108,7 @@ ranking = ui.current_where_next(assumptions, tuple(segments_by))
 if ranking and h.adjusted and wording.where_next_warning(h.adjusted.hazard_ratio):
     st.warning(wording.where_next_warning(h.adjusted.hazard_ratio), icon=":material/warning:")
 if ranking:
-    ui.table(wording.where_next_table(ranking[:WHERE_NEXT_ROWS], case.inputs.counts_rounded, years), "where next",
+    ui.table(messages.where_next_table(ranking[:WHERE_NEXT_ROWS], case.inputs.counts_rounded, years), "where next",
              hide_index=True, column_config={"group": st.column_config.TextColumn(width="medium")})
     st.caption(wording.WHERE_NEXT_NOTE + f" Groups of fewer than {MIN_GROUP_SIZE} people not mentored are not shown.")
 else:
@@ -121,7 +124,7 @@ st.caption("Return on investment for each replacement cost (rows) and programme 
                h.adjusted.hazard_ratio) == verdict.UNCLEAR else ""))
 
 st.subheader("Inputs and where they came from")
-st.dataframe(wording.assumptions_frame(case.inputs), hide_index=True)
+st.dataframe(messages.assumptions_frame(case.inputs), hide_index=True)
 if not ui.allowed("exports"):
     st.caption(wording.EXPORTS_FOR_ANALYSTS)
     st.stop()

@@ -3,9 +3,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import figures, wording
-from analytics.policy import CURVE_MONTHS, HORIZON_DAYS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, TAU_DAYS, count_words
-from analytics.summary import COHORT_DIMENSIONS, MENTORING_DIMENSIONS
+from analytics.case.summary import COHORT_DIMENSIONS, MENTORING_DIMENSIONS
+from analytics.common.policy import (CURVE_MONTHS, HORIZON_DAYS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, TAU_DAYS,
+                                     count_words)
+from analytics.outputs import figures
+from analytics.words import wording
 
 st.title("Cohorts")
 ui.require("cohorts")

@@ -8,13 +8,16 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import formats, store, warehouse
-from analytics.deck import checked_logo
-from analytics.wording import label, md, to_csv
-from analytics.errors import InputFileError
-from analytics.ingest import ParsedFile, find_header_row, parse_file, prepare_load, read_raw, suggest_mapping, template_csv
-from analytics.policy import KEEP_LOADS, MAX_MEANINGS_SHOWN
-from analytics.schema import EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, REASON_RULES, TERMINATION_REASONS
+from analytics.common.errors import InputFileError
+from analytics.common.policy import KEEP_LOADS, MAX_MEANINGS_SHOWN
+from analytics.intake import formats
+from analytics.intake.headers import suggest_mapping
+from analytics.intake.prepare import prepare_load, template_csv
+from analytics.intake.reading import ParsedFile, find_header_row, parse_file, read_raw
+from analytics.intake.schema import EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, REASON_RULES, TERMINATION_REASONS
+from analytics.outputs.deck import checked_logo
+from analytics.store import database, loads, queries, warehouse
+from analytics.words.wording import label, md, to_csv
 
 st.title("Data")
 ui.require("data")
@@ -24,7 +27,7 @@ con = ui.cursor()
 
 # ---------------------------------------------------------------- settings
 st.subheader("Analysis settings")
-facts = store.data_facts(con)
+facts = queries.data_facts(con)
 settled = ui.settings() if facts["n_employees"] else None
 with st.container(horizontal=True):
     if settled:
@@ -110,7 +113,7 @@ def fingerprints() -> tuple[str, ...]:
 def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: dict | None = None) -> None:
     """Read and validate both files; a date column that cannot tell day from month asks below."""
     meanings = meanings or {}
-    options = store.remembered_options(con, date_format, meanings.get("termination_reason"),
+    options = loads.remembered_options(con, date_format, meanings.get("termination_reason"),
                                        meanings.get("program_type"))
     try:
         plan = prepare_load(parsed("employees"), parsed("mentorships"), mapping=mapping, header_rows=header_rows,
@@ -231,7 +234,7 @@ if plan is not None and all(uploads.values()):
                        "be brought back)", key=f"confirm_load_{ui.data_version()}")
     if st.button("Load into the dashboard", type="primary", disabled=not sure):
         with ui.friendly_errors(), ui.engine_steps("load"):
-            store.load_plan(con, plan)
+            loads.load_plan(con, plan)
             for key in ("plan", "plan_inputs", "plan_signature", "as_of", "event"):  # new data: its own defaults
                 st.session_state.pop(key, None)
             ui.clear_caches()
@@ -240,7 +243,7 @@ if plan is not None and all(uploads.values()):
 
 # ---------------------------------------------------------------- warehouse
 st.subheader("From the warehouse")
-source = store.saved_source(con)
+source = loads.saved_source(con)
 if source is None:
     st.caption("Load from PostgreSQL once with the command line (tables, or queries with --employees-query and "
                "--mentorships-query); the source is then kept here, so this page can refresh from it:")
@@ -275,8 +278,8 @@ else:
 
 # ---------------------------------------------------------------- quality
 st.subheader("What is loaded")
-facts = store.data_facts(con)
-history = store.frame(con, "load_history")
+facts = queries.data_facts(con)
+history = database.frame(con, "load_history")
 with st.container(horizontal=True):
     st.metric("Employees", f"{facts['n_employees']:,}", border=True)
     st.metric("Mentorships", f"{facts['n_mentorships']:,}", border=True)
@@ -293,11 +296,11 @@ if facts["n_employees"]:
     left, right = st.columns(2)
     with left:
         st.markdown("**Missing values per column**")
-        st.dataframe(store.missing_values(con), hide_index=True, height=320,
+        st.dataframe(queries.missing_values(con), hide_index=True, height=320,
                      column_config={"missing_pct": st.column_config.NumberColumn("missing %", format="%.1f")})
     with right:
         st.markdown("**Exits by reason**")
-        st.dataframe(store.exits_by_reason(con), hide_index=True)
+        st.dataframe(queries.exits_by_reason(con), hide_index=True)
         if len(history):
             last_report = json.loads(history.iloc[-1]["report"])
             for key, what in (("reason_mapping", "termination reasons"), ("program_mapping", "programme types")):
@@ -310,14 +313,14 @@ if facts["n_employees"]:
         with st.expander("How termination wording is read when no one says"):
             st.dataframe(pd.DataFrame(REASON_RULES, columns=["read as", "when the wording has (pattern)"]),
                          hide_index=True)
-    rejected = store.rejects(con)
+    rejected = queries.rejects(con)
     if len(rejected):
         st.download_button("Download the rows set aside by the last load (CSV)", to_csv(rejected),
                            file_name="rows_set_aside.csv", mime="text/csv")
 
 if facts["n_employees"]:
     st.subheader("Earlier data")
-    states = store.states(con)
+    states = loads.states(con)
     st.dataframe(states.head(12), hide_index=True, height=min(460, 38 + 35 * min(len(states), 12)),
                  column_order=["load_id", "shown", "kept", "loaded_at", "source", "employees_file", "mentorships_file",
                                "employees_loaded", "mentorships_loaded", "rows_rejected"],
@@ -328,11 +331,11 @@ if facts["n_employees"]:
                                 "rows_rejected": "set aside"})
     others = [int(n) for n, kept, shown in zip(states["load_id"], states["kept"], states["shown"]) if kept and not shown]
     if others:
-        now = store.position(con)
+        now = loads.position(con)
 
         def _go(how: str, state: int | None = None) -> None:
             with ui.friendly_errors(), st.spinner("Bringing the data back…"):
-                report = {"undo": store.undo, "redo": store.redo}[how](con) if state is None else store.go_to(con, state)
+                report = {"undo": loads.undo, "redo": loads.redo}[how](con) if state is None else loads.go_to(con, state)
                 for key in ("as_of", "event"):
                     st.session_state.pop(key, None)
                 ui.clear_caches()
@@ -356,7 +359,7 @@ if facts["n_employees"]:
                "same from the command line.")
 
 st.subheader("On the slides")
-saved_org = store.organisation(con)
+saved_org = database.organisation(con)
 with st.form("organisation"):
     name = st.text_input("Organisation name", value=saved_org["name"] or "", max_chars=80,
                          help="Shown on the deck's title slide and as its author.")
@@ -366,7 +369,7 @@ with st.form("organisation"):
     if st.form_submit_button("Save for the slides"):
         with ui.friendly_errors():
             logo = checked_logo(logo_file.getvalue(), logo_file.name) if logo_file is not None else None
-            store.set_organisation(con, name, logo, keep_logo=not drop_logo)
+            database.set_organisation(con, name, logo, keep_logo=not drop_logo)
             st.session_state["flash"] = "Saved: the next deck carries it."
             st.rerun()
 if saved_org["logo"] is not None:
@@ -378,7 +381,7 @@ sure_demo = st.checkbox("Replace the data with the demo company (what is there n
                         "back)", key=f"confirm_demo_{ui.data_version()}") if facts["n_employees"] else True
 if st.button("Restore demo data", disabled=not sure_demo):
     with ui.friendly_errors(), st.spinner("Building the demo company…"):
-        store.load_demo(con)
+        loads.load_demo(con)
         for key in ("as_of", "event"):
             st.session_state.pop(key, None)
         ui.clear_caches()

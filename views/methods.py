@@ -3,10 +3,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import figures, wording
-from analytics.policy import (CURVE_MONTHS, DAYS_PER_MONTH, HORIZON_CHOICES_MONTHS, RMST_CHOICES_MONTHS, SIGNIFICANCE,
-                              shown_total)
-from analytics.wording import COVARIATE_LABELS as COVARIATES
+from analytics.common.policy import (CURVE_MONTHS, DAYS_PER_MONTH, HORIZON_CHOICES_MONTHS, RMST_CHOICES_MONTHS,
+                                     SIGNIFICANCE, shown_total)
+from analytics.outputs import figures, messages
+from analytics.words import wording
+from analytics.words.wording import COVARIATE_LABELS as COVARIATES
 
 st.title("Methods and model checks")
 ui.require("methods")
@@ -55,7 +56,7 @@ for key, why in h.missing.items():
 
 if h.retention or h.rmst:
     st.subheader(f"Still here at {horizon} months, and months kept of the first {window}")
-    ui.table(wording.retention_table(h, rounded), "retention at the horizon", hide_index=True)
+    ui.table(messages.retention_table(h, rounded), "retention at the horizon", hide_index=True)
     st.caption("Unadjusted, as they are; mentored people count from the day their mentoring began.")
 
 if h.adjusted and h.adjusted.e_value:

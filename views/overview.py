@@ -2,8 +2,10 @@
 import streamlit as st
 
 import ui
-from analytics import figures, verdict, wording
-from analytics.policy import CURVE_MONTHS, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_share, shown_total
+from analytics.common.policy import (CURVE_MONTHS, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_share,
+                                     shown_total)
+from analytics.outputs import figures, messages
+from analytics.words import verdict, wording
 
 st.title("Is mentoring keeping people?")
 ui.require("overview")
@@ -52,7 +54,7 @@ if h.business:
     net = h.business.current.net_benefit
     loss = verdict.value(net) != verdict.GAIN
     next(kpi).metric(wording.value_label(h.business.inputs.horizon_years), wording.money(net.estimate), border=True,
-                     **ui.range_delta(wording.money_range(net), caution=loss),
+                     **ui.range_delta(messages.money_range(net), caution=loss),
                      help="Net of programme cost, from each person's own chance of leaving. "
                           + (wording.loss_note(net) + " " if loss else "") + "Assumptions on the Business case page.")
 if h.retention:
@@ -85,7 +87,7 @@ with st.container(border=True):
     st.subheader("How we know")
     if h.naive and h.adjusted:
         st.markdown(wording.how_we_know(h.naive, h.time_varying, h.adjusted))
-        ui.chart(figures.hazard_ratio_figure(wording.model_effects(h)), name="naive and honest")
+        ui.chart(figures.hazard_ratio_figure(messages.model_effects(h)), name="naive and honest")
         st.caption(wording.e_value_sentence(h.adjusted.e_value, h.adjusted.hazard_ratio))
     else:
         st.write("Not enough data in scope to compare the estimates.")

@@ -1,0 +1,171 @@
+"""Each person's own chance of leaving over a horizon, with and without mentoring, from the adjusted model and a
+model of other exits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from analytics.common import parallel
+from analytics.common.policy import TAIL_DAYS
+from analytics.estimation.cox import CoxResult
+from analytics.estimation.followup import FollowUp
+from analytics.estimation.models import ModelFit, kept_other_exits
+from analytics.estimation.patterns import linear_predictor
+
+
+RISK_CELLS = 250_000  # person-days worked on at once for each person's risk (a slice that stays in the cache)
+
+
+# ---------------------------------------------------------------- each person's own risk
+
+@dataclass(frozen=True)
+class ExitRisk:
+    """Everyone employed at the as-of date (with follow-up time): their chance of a voluntary exit
+    within the horizon given their tenure and characteristics, from the adjusted time-varying model,
+    without mentoring and with it at the effect's estimate and 95% limits (other exits competing)."""
+
+    people: pd.DataFrame   # employee_id, tenure_days, mentored, salary, p_unmentored, p_mentored, _lower, _upper
+    horizon_days: float
+    extrapolated: int      # people whose horizon runs past the longest tenure the data has seen
+    rows: np.ndarray | None = None  # each person's last row in the follow-up's rows (FollowUp.rows), in order
+
+
+def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float, mentored: bool = True) -> ExitRisk:
+    """Cause-specific hazards: the adjusted model for voluntary exits and the same characteristics for
+    the other exits that compete with them (methods: docs/methods.md, "Each person's own risk").
+    `mentored` False: only p_unmentored (what the business case and where to extend next use). Each column
+    is worked out once per follow-up, model and horizon."""
+    key = ("exit_risks", float(horizon_days), adjusted.hazard_ratio)
+    kept = fu._kept.get(key)
+    if kept is None or kept[0] is not adjusted.result:
+        kept = fu._kept[key] = (adjusted.result, _RiskParts(fu, adjusted, horizon_days))
+    parts = kept[1]
+    out = parts.people.copy()
+    for name in parts.effects if mentored else ("p_unmentored",):
+        out[name] = parts.column(name)
+    return ExitRisk(out, float(horizon_days), parts.extrapolated, parts.rows)
+
+
+class _RiskParts:
+    """What each person's risk is worked out from (the models' linear predictors and baseline hazards), and
+    the columns worked out so far."""
+
+    def __init__(self, fu: FollowUp, adjusted: ModelFit, horizon_days: float):
+        r = fu.rows  # by position: each person's last row, and those still employed, without a copy of the rows
+        fit = adjusted.result
+        X = fit._data["X"]
+        names = list(fit._data["names"])
+        beta = fit.params_.to_numpy()
+        effect = names.index("mentored")
+        last = fu.last_rows()
+        at = self.rows = last[~r["exited"].to_numpy(bool)[last]]
+        now = r.iloc[at][["employee_id", "duration_days", "mentored", "salary"]]
+        # each one's linear predictors without mentoring (the flag's column left out) and for the other exits
+        self.lp_unmentored = linear_predictor(X, np.where(np.arange(len(beta)) == effect, 0.0, beta), at)
+        other = kept_other_exits(fu, X) if fu.event != "all" else None
+        self.lp_other = linear_predictor(X, other.params_.to_numpy(), at) if other is not None else None
+        tenure = now["duration_days"].to_numpy(float)
+        hr = adjusted.hazard_ratio
+        self.people = pd.DataFrame({"employee_id": now["employee_id"].to_numpy(), "tenure_days": tenure,
+                                    "mentored": now["mentored"].to_numpy(bool), "salary": now["salary"].to_numpy(float)})
+        self.effects = {"p_unmentored": 0.0, "p_mentored": np.log(hr.estimate), "p_mentored_lower": np.log(hr.lower),
+                        "p_mentored_upper": np.log(hr.upper)}
+        # both models' baseline hazards (each a pass over every row), side by side
+        parallel.each(lambda model: model.baseline_cumulative_hazard_, [m for m in (fit, other) if m is not None])
+        self.hazards_v = _DailyHazards(fit, tenure, horizon_days)
+        self.hazards_o = _DailyHazards(other, tenure, horizon_days) if other is not None else None
+        self.parts = np.array_split(np.arange(len(tenure)),
+                                    max(1, int(np.ceil(len(tenure) * horizon_days / RISK_CELLS))))
+        longest = float(fit.baseline_cumulative_hazard_["time"].max())
+        self.extrapolated = int((tenure + horizon_days > longest).sum())
+        self.columns: dict[str, np.ndarray] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self.columns:
+            log_hr = self.effects[name]
+
+            def slices(parts: list[np.ndarray]) -> list[np.ndarray]:  # people x days, a slice at a time
+                out = []
+                for part in parts:
+                    other = self.hazards_o is not None
+                    out.append(_voluntary_probability(
+                        self.hazards_v.since(part), np.exp(self.lp_unmentored[part] + log_hr),
+                        self.hazards_o.since(part) if other else None, np.exp(self.lp_other[part]) if other else None))
+                return out
+
+            # the slices shared among the cores, each core's in order
+            shares = [self.parts[i::parallel.cores()] for i in range(min(parallel.cores(), len(self.parts)))]
+            done = parallel.each(slices, shares)
+            pieces = [None] * len(self.parts)
+            for i, results in enumerate(done):
+                pieces[i::len(done)] = results
+            self.columns[name] = np.concatenate(pieces) if pieces else np.array([], dtype=float)
+        return self.columns[name]
+
+
+def _baseline(fit: CoxResult):
+    """The baseline cumulative hazard as a function of tenure (days). Past the longest tenure observed, the
+    hazard stays at its average over the last observed year."""
+    base = fit.baseline_cumulative_hazard_
+    times, cumulative = base["time"].to_numpy(float), base["cumulative_hazard"].to_numpy(float)
+    longest = times[-1]
+    year_before = np.interp(longest - TAIL_DAYS, times, cumulative, left=0.0)
+    tail_rate = max(cumulative[-1] - year_before, 0.0) / min(float(TAIL_DAYS), longest)
+
+    def H(t: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(times, t, side="right") - 1
+        inside = np.where(at >= 0, cumulative[np.maximum(at, 0)], 0.0)
+        return np.where(t > longest, cumulative[-1] + tail_rate * (t - longest), inside)
+
+    return H
+
+
+class _DailyHazards:
+    """Each person's baseline cumulative hazard since the as-of date, at the start of each day of the horizon
+    and at its end (people x days + 1), for slices of the people. Where every tenure is a whole number of days,
+    read from the baseline at each day of one run of days covering them all (the same numbers, without looking
+    up every person's every day in the baseline hazard)."""
+
+    def __init__(self, fit: CoxResult, tenure: np.ndarray, horizon_days: float):
+        self.H, self.tenure = _baseline(fit), tenure
+        self.days = np.arange(int(round(horizon_days)) + 1)
+        self.table = None
+        if len(tenure) and np.all(np.isfinite(tenure)) and np.all(tenure == np.floor(tenure)):
+            first = float(tenure.min())
+            self.table = self.H(np.arange(first, float(tenure.max()) + len(self.days)))  # whole days, exactly
+            self.start = (tenure - first).astype(np.int64)
+            self.H = None  # not needed again: the model and its rows are not kept for it
+
+    def since(self, part: np.ndarray) -> np.ndarray:
+        if self.table is None:
+            out = self.H(self.tenure[part][:, None] + self.days[None, :])
+        else:
+            out = sliding_window_view(self.table, len(self.days))[self.start[part]]  # each one's run of days
+        out -= out[:, :1]
+        return out
+
+
+def _voluntary_probability(since_v: np.ndarray, risk_v: np.ndarray, since_o: np.ndarray | None,
+                           risk_o: np.ndarray | None) -> np.ndarray:
+    """P(voluntary exit within the horizon) from each person's baseline cumulative hazards since the as-of
+    date at each day's start (people x days + 1; `since_o`: the other exits', None without them) and their
+    relative risks, each day's hazards held constant (exact for the step-function baseline of a Cox model
+    fitted on whole days): the sum over days of the chance of still being employed that morning, times the
+    chance of leaving that day, times the voluntary share of it; the first two together are S(d-1) - S(d), the
+    chance of being employed that morning and not the next. The arrays given are used as workspace."""
+    voluntary = np.multiply(since_v, risk_v[:, None], out=since_v)
+    if since_o is None:
+        total = voluntary.copy()
+    else:
+        total = np.multiply(since_o, risk_o[:, None], out=since_o)
+        total += voluntary
+    share = np.diff(voluntary, axis=1)  # each day's voluntary hazard
+    day = np.diff(total, axis=1)        # and all exits'
+    np.divide(share, day, out=share, where=day > 0)  # the voluntary share (0 where nothing can happen)
+    alive = np.exp(np.negative(total, out=total), out=total)  # still employed each morning, and the last evening
+    leave = np.subtract(alive[:, :-1], alive[:, 1:], out=day)  # employed that morning and not the next
+    return np.einsum("ij,ij->i", leave, share)

@@ -1,0 +1,159 @@
+"""A load made ready: both tables read and checked (prepare_load), the data-quality counts and their warnings, and
+the templates offered for download.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pandas as pd
+
+from analytics.common import progress
+from analytics.common.policy import MAX_SET_ASIDE_SHARE, MAX_UNCLEAR_REASON_SHARE
+from analytics.intake.headers import SourceTable, read_source
+from analytics.intake.reading import source_name
+from analytics.intake.schema import EMPLOYEES, MENTORSHIPS, TableSpec
+from analytics.intake.validation import (ReadOptions, ValidatedTable, wording_key, validate_employees,
+                                         validate_mentorships)
+from analytics.words import wording
+
+
+@dataclass
+class LoadPlan:
+    """Everything one load writes, fully validated before the store is touched."""
+    employees: ValidatedTable
+    mentorships: ValidatedTable
+    options: ReadOptions = field(default_factory=ReadOptions)
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        return pd.concat([self.employees.rejects, self.mentorships.rejects], ignore_index=True)
+
+    def vocabulary(self) -> dict[str, dict[str, str]]:
+        """The meanings the user gave to termination reasons and programme types (not the rules'): stored
+        with the load, so the next load reads the same wording the same way."""
+        return {field: {wording_key(m["given"]): m["mapped_to"] for m in table.notes.get(key, []) if m["by"] == "you"}
+                for field, table, key in (("termination_reason", self.employees, "reason_mapping"),
+                                          ("program_type", self.mentorships, "program_mapping"))}
+
+    def quality(self) -> QualityCounts:
+        emp = self.employees.frame
+        exits = emp["termination_date"].notna()
+        reasons = emp.loc[exits, "termination_reason"]
+        return QualityCounts(
+            set_aside={"employees": (len(self.employees.rejects), len(emp) + len(self.employees.rejects)),
+                       "mentorships": (len(self.mentorships.rejects),
+                                       len(self.mentorships.frame) + len(self.mentorships.rejects))},
+            exits=int(exits.sum()), no_reason=int(reasons.isna().sum()), other_reason=int((reasons == "other").sum()))
+
+    def report(self) -> dict[str, Any]:
+        rejects = self.rejects
+        return {
+            "employees": {"file": self.employees.file, "loaded": len(self.employees.frame),
+                          "rejected": len(self.employees.rejects)},
+            "mentorships": {"file": self.mentorships.file, "loaded": len(self.mentorships.frame),
+                            "rejected": len(self.mentorships.rejects)},
+            "rejects_by_reason": _reasons(rejects),
+            "reason_mapping": self.employees.notes.get("reason_mapping", []),
+            "program_mapping": self.mentorships.notes.get("program_mapping", []),
+            "ignored_columns": {"employees": self.employees.notes.get("ignored_columns", []),
+                                "mentorships": self.mentorships.notes.get("ignored_columns", [])},
+            "header_rows": {t: v.notes.get("header_row", 1) for t, v in (("employees", self.employees),
+                                                                           ("mentorships", self.mentorships))},
+            "date_formats": {t: v.notes.get("date_formats", {}) for t, v in (("employees", self.employees),
+                                                                               ("mentorships", self.mentorships))},
+            "warnings": [wording.other_sheets_warning(v.file, v.notes["sheet"], v.notes["other_sheets"])
+                         for v in (self.employees, self.mentorships) if v.notes.get("other_sheets")]
+                        + [wording.as_shown_warning(v.file, v.notes["as_shown"]["headers"], v.notes["as_shown"]["values"])
+                           for v in (self.employees, self.mentorships) if _any_as_shown(v.notes)]
+                        + quality_warnings(self.quality()),
+        }
+
+
+def _any_as_shown(notes: Mapping[str, Any]) -> bool:
+    shown = notes.get("as_shown") or {}
+    return bool(shown.get("headers") or shown.get("values"))
+
+
+@dataclass(frozen=True)
+class QualityCounts:
+    """What the data-quality warnings are worked out from."""
+    set_aside: dict[str, tuple[int, int]]   # table -> (rows set aside, rows given)
+    exits: int
+    no_reason: int
+    other_reason: int
+
+
+def quality_warnings(q: QualityCounts, event: str | None = None) -> list[str]:
+    """The warnings a user must not miss before and after a load (thresholds: policy; words: wording)."""
+    out = [wording.set_aside_warning(table, n, total) for table, (n, total) in q.set_aside.items()
+           if total and n / total > MAX_SET_ASIDE_SHARE]
+    unclear = q.no_reason + q.other_reason
+    most_missing = q.exits and q.no_reason > q.exits / 2 and q.exits > q.no_reason and event in (None, "voluntary")
+    if most_missing:  # the sharper of the two warnings about the same exits
+        out.append(wording.missing_reasons_warning(q.no_reason, q.exits))
+    elif q.exits and unclear / q.exits > MAX_UNCLEAR_REASON_SHARE and q.exits > q.no_reason:
+        out.append(wording.unclear_reasons_warning(unclear, q.exits))
+    return out
+
+
+def _reasons(rejects: pd.DataFrame) -> list[dict[str, Any]]:
+    """Reasons grouped by their kind: the message with its quoted values taken out."""
+    kinds = rejects["reason"].str.replace(r"'[^']*'|\d{4}-\d{2}-\d{2}|\d+", "…", regex=True)
+    counts = Counter(zip(rejects["table_name"], kinds))
+    return [{"table": t, "reason": r, "rows": c} for (t, r), c in counts.most_common()]
+
+
+def prepare_load(employees: Any, mentorships: Any, *, employees_name: str | None = None,
+                 mentorships_name: str | None = None,
+                 mapping: Mapping[str, Mapping[str, str | None]] | None = None,
+                 header_rows: Mapping[str, int | None] | None = None,
+                 options: ReadOptions = ReadOptions()) -> LoadPlan:
+    """Read and validate both files; raises InputFileError for a file-level problem (every problem
+    of a file at once). `mapping`: contract column -> header (None: not in this file); `header_rows`:
+    table -> the spreadsheet row of its header (found when not given)."""
+    mapping, header_rows = mapping or {}, header_rows or {}
+    progress.step("read", table="employees", file=source_name(employees, employees_name))
+    src = read_source(employees, EMPLOYEES, employees_name, mapping.get("employees"), header_rows.get("employees"))
+    progress.step("check", table="employees", rows=len(src.frame))
+    emp = validate_employees(src, options)
+    progress.step("read", table="mentorships", file=source_name(mentorships, mentorships_name))
+    src = read_source(mentorships, MENTORSHIPS, mentorships_name, mapping.get("mentorships"),
+                      header_rows.get("mentorships"))
+    progress.step("check", table="mentorships", rows=len(src.frame))
+    men = validate_mentorships(src, emp, options)
+    return LoadPlan(emp, men, options)
+
+
+def plan_from_frames(employees: pd.DataFrame, mentorships: pd.DataFrame, name: str = "demo") -> LoadPlan:
+    """Validate frames built in code (the demo company) through the same rules as files."""
+    def source(frame: pd.DataFrame, spec: TableSpec, file: str) -> SourceTable:
+        cols = {c: frame[c].to_numpy(dtype=object) for c in spec.names if c in frame.columns}
+        return SourceTable(file, pd.DataFrame(cols), frame, [], {c: c for c in cols})
+    emp = validate_employees(source(employees, EMPLOYEES, f"{name}:employees"))
+    men = validate_mentorships(source(mentorships, MENTORSHIPS, f"{name}:mentorships"), emp)
+    return LoadPlan(emp, men)
+
+
+TEMPLATE_ROWS = {  # two made-up people: one who left, one still employed and mentored by a manager
+    "employees": [
+        {"employee_id": "E0001", "hire_date": "2019-04-01", "termination_date": "", "termination_reason": "",
+         "department": "Sales", "job_level": "L3", "location": "London", "gender": "Female", "birth_year": "1984",
+         "manager_id": "", "salary": "72000", "performance_rating": "4"},
+        {"employee_id": "E0002", "hire_date": "2021-03-15", "termination_date": "2023-06-30",
+         "termination_reason": "Resignation - Better Opportunity", "department": "Sales", "job_level": "L1",
+         "location": "London", "gender": "Male", "birth_year": "1997", "manager_id": "E0001", "salary": "41000",
+         "performance_rating": "3"},
+    ],
+    "mentorships": [
+        {"mentee_id": "E0002", "start_date": "2021-06-01", "mentor_id": "E0001", "program_type": "Traditional 1:1",
+         "end_date": "2022-06-01", "meetings": "10"},
+    ],
+}
+
+
+def template_csv(table: str) -> str:
+    """A CSV with the contract's columns and example rows: a starting point for an export."""
+    spec = {"employees": EMPLOYEES, "mentorships": MENTORSHIPS}[table]
+    return pd.DataFrame(TEMPLATE_ROWS[table], columns=spec.names).to_csv(index=False)

@@ -1,0 +1,411 @@
+"""Messages built from a headline and its business case, in the words of words/wording.py: key messages, the
+briefing, the tables of retention, the business case and where to extend next, and the figures quoted beside ours.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from analytics.case.business import BusinessCase, BusinessCaseInputs, Outcome, Range
+from analytics.case.summary import Headline
+from analytics.common.policy import DAYS_PER_MONTH, count_words
+from analytics.words import verdict
+from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
+                                     UNADJUSTED, covariate_words, effect_note, effect_sentence, event_words,
+                                     exits_cell, exits_words, hr_words, label, less_likely, loss_note, money,
+                                     money_exact, months, naive_case_label, naive_claim, naive_of, no_estimate,
+                                     pct, pct_range, per_period, rate_words, segment_words, staying_words,
+                                     total_words, years_words)
+
+
+MODEL_KEYS = ("naive", "time_varying", "adjusted")
+
+
+def model_labels(h: Headline) -> dict[str, str]:
+    """The three estimates' chart names; the naive one says whether it over- or understates here."""
+    reading = naive_of(h.naive.hazard_ratio if h.naive else None, h.adjusted.hazard_ratio if h.adjusted else None)
+    return {"naive": "Naive report" + (f" ({NAIVE_SHORT[reading]})" if reading else ""),
+            "time_varying": "From mentoring start", "adjusted": "Honest: like with like"}
+
+
+def model_effects(h: Headline) -> dict:
+    """The three estimates' hazard ratios under their chart names (None where not estimated)."""
+    return {label: (getattr(h, key).hazard_ratio if getattr(h, key) else None)
+            for key, label in model_labels(h).items()}
+
+
+def retention_table(h: Headline, rounded: bool = False) -> pd.DataFrame:
+    """Each group's share still here at the headline's horizon and its restricted mean months, with ranges."""
+    rows = []
+    for name in ("mentored", "unmentored"):
+        r = h.retention[name] if h.retention else None
+        m = h.rmst[name] if h.rmst else None
+        rows.append({"group": name,
+                     "people": None if r is None or r.n is None else total_words(r.n, rounded),
+                     f"still here at {months(h.horizon_days)} months": DASH if r is None else pct(r.estimate),
+                     "range": DASH if r is None else pct_range(r.lower, r.upper),
+                     f"months kept of the first {months(h.tau_days)}": DASH if m is None else
+                     f"{m.estimate / DAYS_PER_MONTH:.1f} ({m.lower / DAYS_PER_MONTH:.1f} to {m.upper / DAYS_PER_MONTH:.1f})"})
+    return pd.DataFrame(rows)
+
+
+def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.DataFrame:
+    """The ranking as people read it: group, people not mentored now, exits avoided and net value per 100 newly
+    mentored with their ranges, and the group's effect as used."""
+    rows = []
+    for s in segments:
+        avoided, value = s.exits_avoided_per_100, s.value_per_100
+        est, lo, hi = s.effect.hazard_ratio()
+        # a group's count is always to the nearest 5: the groups of a characteristic are its total's parts, and one
+        # exact count each would give a hidden group's as the total less the others
+        rows.append({"group": segment_words(s.segment), "never mentored": total_words(s.people_unmentored, True),
+                     f"exits avoided {per_period(years)}, per 100": exits_cell(avoided),
+                     "net value per 100": DASH if value is None else f"{money(value.estimate)} ({money_range(value)})",
+                     "effect used": less_likely({"estimate": est, "lower": lo, "upper": hi}).replace(" likely", "")})
+    return pd.DataFrame(rows)
+
+
+INPUT_LABELS = {
+    "people_in_scope": "People employed now",
+    "exit_probability": "Chance someone employed now leaves voluntarily in the horizon, unmentored "
+                        "(the average of each person's own)",
+    "hazard_ratio": "Honest effect (hazard ratio)",
+    "naive_hazard_ratio": "Naive effect (hazard ratio)",
+    "coverage_now": "Share ever mentored, of people employed now",
+    "coverage_target": "Target share ever mentored",
+    "average_salary": "Average salary",
+    "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
+    "programme_cost_per_mentee": "Programme cost per mentee per year",
+    "mentee_years_now": "Years of today's mentoring still to run, within the horizon",
+    "programme_years": "Length of a new mentee's mentoring (years)",
+    "horizon_years": "Horizon (years)",
+}
+ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name != "naive_hazard_ratio")  # the naive one is not an assumption
+_SHARES = ("exit_probability", "coverage_now", "coverage_target", "replacement_cost_pct")
+_AMOUNTS = ("average_salary", "programme_cost_per_mentee")
+_DERIVED = {"exit_probability": "exit_risks_now", "coverage_now": "people_in_scope"}  # where their source is
+_YEARS = ("mentee_years_now", "programme_years")
+
+
+def _source(x: BusinessCaseInputs, name: str) -> str:
+    return x.sources.get(name) or x.sources.get(_DERIVED.get(name, ""), "")
+
+
+def input_value(name: str, value: Any) -> str:
+    """An input as people read it: 20%, 0.75, $1,500 or 1,234."""
+    if name in _SHARES:
+        return pct(value)
+    if name == "hazard_ratio":
+        return f"{value:.2f}"
+    if name in _AMOUNTS:
+        return money_exact(value)
+    if name in _YEARS:
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
+def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
+    """The business case's inputs as people read them: label, value, 95% range where there is one,
+    and where each came from."""
+    rows = []
+    for name in ASSUMPTIONS_SHOWN:
+        value = getattr(x, name)
+        if value is None:
+            continue
+        low, high = (x.hazard_ratio_lower, x.hazard_ratio_upper) if name == "hazard_ratio" else (None, None)
+        span = f"{input_value(name, low)}{DASH}{input_value(name, high)}" if low is not None and high is not None else ""
+        shown = total_words(value, x.counts_rounded) if name == "people_in_scope" else input_value(name, value)
+        rows.append((INPUT_LABELS[name], shown, span, _source(x, name)))
+    return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
+
+
+# ---------------------------------------------------------------- the business case's outputs
+
+def measure_labels(years: float = 1) -> dict[str, str]:
+    """HR words for each output measure."""
+    period = per_period(years)
+    return {"avoided_exits": f"Exits avoided {period}", "savings": f"Replacement costs saved {period}",
+            "programme_cost": f"Programme cost {period}", "net_benefit": f"Net benefit {period} (saved minus cost)",
+            "roi": "Return on investment (net benefit / cost)", "payback_months": "Months to pay back the cost"}
+
+
+def business_case_table(case: BusinessCase) -> pd.DataFrame:
+    """Inputs with their sources, then every output with its range, labelled in HR words."""
+    rows = _input_rows(case.inputs) + _probability_rows(case) + _case_rows(case)
+    frame = pd.DataFrame(rows, columns=["section", "measure", "estimate", "low", "high", "source"])
+    return frame.astype({"estimate": float, "low": float, "high": float})
+
+
+def _input_rows(x: BusinessCaseInputs) -> list[tuple]:
+    rows = []
+    for name, label in INPUT_LABELS.items():
+        value = getattr(x, name)
+        if value is not None:
+            low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if "hazard" in name else (None, None)
+            rows.append(("Inputs", label, value, low, high, _source(x, name)))
+    return rows
+
+
+def _probability_rows(case: BusinessCase) -> list[tuple]:
+    within = f"within {case.inputs.horizon_years * 12:g} months"
+    section = "Chance of leaving"
+    who = "People employed now and ever mentored"
+    rows = [(section, f"{who}, had they not been mentored, {within}", case.exit_probability_unmentored,
+             None, None, "calculated"),
+            (section, f"{who}, as mentored, {within}", *_values(case.exit_probability_mentored), CALCULATED)]
+    if case.naive_exit_probability_mentored is not None:
+        naive = naive_case_label(case.inputs.naive_hazard_ratio, case.inputs.hazard_ratio)
+        rows.append((section, f"{who}, as mentored, {within}, {naive}",
+                     *_values(case.naive_exit_probability_mentored), CALCULATED))
+    return rows
+
+
+def _values(e: Range) -> tuple:
+    return e.estimate, e.low, e.high
+
+
+def people_words(x: BusinessCaseInputs, n: float) -> str:
+    """A number of people in the business case: '871', or 'about 870' where the group's counts are rounded."""
+    return total_words(int(round(n)), True) if x.counts_rounded else f"{n:,.0f}"
+
+
+def _case_rows(case: BusinessCase) -> list[tuple]:
+    x = case.inputs
+    now = f"Programme as it is ({pct(x.coverage_now)} ever mentored)"
+    more = f"{people_words(x, case.target.mentees)} more mentees"
+    target = f"Target: from {pct(x.coverage_now)} to {pct(x.coverage_target)} ever mentored ({more})"
+    sections = [(now, case.current), (target, case.target)]
+    if case.naive_current is not None:
+        naive = naive_case_label(x.naive_hazard_ratio, x.hazard_ratio)
+        sections += [(f"{now}, {naive}", case.naive_current), (f"{target}, {naive}", case.naive_target)]
+    return [row for section, outcome in sections for row in _outcome_rows(section, outcome, x.horizon_years)]
+
+
+def _outcome_rows(section: str, outcome: Outcome, years: float) -> list[tuple]:
+    labels = measure_labels(years)
+    return [(section, labels[m], *_values(getattr(outcome, m)), "calculated" if m == "programme_cost" else CALCULATED)
+            for m in labels]
+
+
+def money_range(r: Range) -> str:
+    """A Range of amounts: '$120k to $410k'."""
+    return f"{money(r.low)} to {money(r.high)}"
+
+
+def payback_words(payback: Range) -> str:
+    """The payback Range in a sentence; `high` is the slow end, None when it never pays back."""
+    if payback.estimate is None:
+        return "At the honest estimate it saves nothing, so it does not pay back its cost."
+    slow = "never" if payback.high is None else months_words(payback.high)
+    return (f"It pays back its cost in about {months_words(payback.estimate)} (range {months_words(payback.low)} to "
+            f"{slow}).")
+
+
+def months_words(n: float) -> str:
+    """'1 month', '13 months'."""
+    return f"{n:,.0f} month{'' if round(n) == 1 else 's'}"
+
+
+def naive_value_sentence(case: BusinessCase) -> str:
+    """What a naive report would claim the programme is worth, and how that compares with the honest case."""
+    x = case.inputs
+    reading = verdict.naive_reading({"estimate": x.naive_hazard_ratio}, {"estimate": x.hazard_ratio})
+    how = {verdict.OVERSTATES: "it uses the naive effect, which makes mentoring look better than it is",
+           verdict.UNDERSTATES: "it uses the naive effect, which makes mentoring look worse than it is",
+           verdict.AGREES: "the naive effect roughly agrees with the honest one here"}[reading]
+    return (f"A naive report would claim a net benefit of {money(case.naive_current.net_benefit.estimate)} for the "
+            f"programme as it is: {how}.")
+
+
+def target_sentence(case: BusinessCase) -> str:
+    """The coverage scenario in a sentence; empty when the target adds no mentees. Extra exits are said as such."""
+    x, tgt = case.inputs, case.target
+    if round(tgt.mentees) < 1:
+        return ""
+    loss = {verdict.LOSS: ", all of it a loss", verdict.EITHER: ", which includes a loss"}.get(
+        verdict.value(tgt.net_benefit), "")
+    return (f"If {pct(x.coverage_target)} were ever mentored instead of {pct(x.coverage_now)}, "
+            f"{people_words(x, tgt.mentees)} more mentees would mean "
+            f"{exits_words(tgt.avoided_exits, per_period(x.horizon_years, 'a year'))}, net {money(tgt.net_benefit.estimate)} "
+            f"(range {money_range(tgt.net_benefit)}{loss}).")
+
+
+def value_sentence(case: BusinessCase) -> str:
+    """The programme as it is, in a sentence: exits avoided (or extra exits) and the net, with their ranges."""
+    cur, years = case.current, case.inputs.horizon_years
+    return (f"The programme as it is: {exits_words(cur.avoided_exits, per_period(years, 'a year'))}, worth a "
+            f"net {money(cur.net_benefit.estimate)} (range {money_range(cur.net_benefit)}). "
+            f"{payback_words(cur.payback_months)}")
+
+
+# ---------------------------------------------------------------- the sentences every export repeats
+
+def key_messages(h: Headline) -> dict[str, str]:
+    """The headline in sentences: the deck, the one-pager and the Overview say them alike."""
+    fu = h.follow_up
+    filtered = fu.rounded  # a filtered group's counts, or any at a chosen as-of date, are rounded (policy.shown_total)
+    out = {"scope": f"{total_words(fu.n_employees, filtered)} people ({fu.cohort.describe()}), data as of "
+                    f"{fu.as_of:%d %B %Y}; {total_words(fu.n_mentored, filtered)} ever mentored, "
+                    f"{total_words(fu.n_events, filtered)} {event_words(fu.event)}."}
+    out["effect"] = effect_sentence(h.adjusted.hazard_ratio) if h.adjusted else f"{no_estimate(h.missing.get('adjusted'))}."
+    if h.adjusted and effect_note(h.adjusted.hazard_ratio):
+        out["effect_note"] = effect_note(h.adjusted.hazard_ratio)
+    if h.naive:
+        out["naive"] = naive_claim(h.naive.hazard_ratio, h.time_varying.hazard_ratio if h.time_varying else None,
+                                   h.adjusted.hazard_ratio if h.adjusted else None)
+    if h.retention:
+        m, u = h.retention["mentored"], h.retention["unmentored"]
+        out["retention"] = (f"{months(h.horizon_days)} months after hire, mentored employees who "
+                            f"{staying_words(fu.event)}: {rate_words(m, rounded=filtered)}; those not mentored: "
+                            f"{rate_words(u, rounded=filtered)} ({UNADJUSTED}).")
+    if h.notes.get("simulated"):
+        out["demo"] = DEMO_NOTE
+    if h.business:
+        out["value"] = value_sentence(h.business)
+        if loss_note(h.business.current.net_benefit):
+            out["loss"] = loss_note(h.business.current.net_benefit)
+    return out
+
+
+# ---------------------------------------------------------------- the figures leadership has heard
+
+# Quoted in articles about mentoring; the room's starting point, never this product's findings. Each is said
+# as "widely quoted", with where it comes from, then set beside the company's own figure.
+QUOTED_SOURCE = "quoted in a 2025 trade-press interview with Dr. Deborah Heiser (The Mentor Project)"
+WIDELY_QUOTED = {
+    "retention": ("companies with strong mentoring programmes see 50% higher retention", QUOTED_SOURCE +
+                  "; no study named, and a naive ever/never comparison of the kind this analysis corrects"),
+    "ready_to_leave": ("51% of employees say they are ready to leave their job",
+                       QUOTED_SOURCE + "; the underlying survey is not named"),
+    "want_a_mentor": ("76% of professionals want a mentor, but only 37% have one", QUOTED_SOURCE + "; no study named"),
+    "replacement": ("replacing an employee costs 0.5 to 2 times their annual salary", "Gallup's published estimate"),
+}
+
+
+def quoted_beside_ours(h: Headline) -> list[tuple[str, str, str]]:
+    """Each widely quoted figure, where it comes from, and this company's own figure beside it."""
+    out = []
+    if h.adjusted:
+        ours = f"Here, mentored employees were {hr_words(h.adjusted.hazard_ratio)} to leave in any given month"
+        if verdict.effect(h.adjusted.hazard_ratio) == verdict.UNCLEAR:
+            ours += " (no clear effect: the range includes none)"
+        if h.naive:
+            reading = naive_of(h.naive.hazard_ratio, h.adjusted.hazard_ratio)
+            ours += (f"; the naive comparison on the same data says {hr_words(h.naive.hazard_ratio)}, which "
+                     f"{NAIVE_READING[reading]}")
+        out.append((*WIDELY_QUOTED["retention"], ours + "."))
+    if h.business:
+        x = h.business.inputs
+        out.append((*WIDELY_QUOTED["ready_to_leave"],
+                    f"Here, {pct(x.exit_probability)} of people employed now are expected to leave "
+                    f"{'voluntarily ' if h.follow_up.event == 'voluntary' else ''}within "
+                    f"{years_words(x.horizon_years)} without mentoring (the average of each person's own chance)."))
+        now = h.notes.get("mentored_now")
+        running = (f", and {pct(now / x.people_in_scope)} have a mentorship running now"
+                   if now is not None and x.people_in_scope else "")
+        out.append((*WIDELY_QUOTED["want_a_mentor"],
+                    f"Here, {pct(x.coverage_now)} of people employed now have ever been mentored{running}; the "
+                    f"coverage scenario asks what {pct(x.coverage_target)} ever mentored would be worth."))
+        out.append((*WIDELY_QUOTED["replacement"],
+                    f"Here, the business case uses {pct(x.replacement_cost_pct)} of salary"
+                    f"{', the low end,' if abs(x.replacement_cost_pct - 0.5) < 1e-9 else ''} as an assumption "
+                    "anyone can change."))
+    return out
+
+
+def generated_on(today: date) -> str:
+    return (f"Generated {today:%d %B %Y}. Survival analysis with time-varying, adjusted Cox models; "
+            "ranges are 95% confidence intervals.")
+
+
+# ---------------------------------------------------------------- the briefing (CLI summary)
+
+def _ci_words(ci: dict[str, float | None], rounded: bool = False) -> str:
+    if ci["estimate"] is None:
+        return "not known (follow-up too short)"
+    return rate_words(ci, ci.get("people"), rounded)
+
+
+def _median_words(median: dict[str, float | None]) -> str:
+    """A median tenure in months with its range; a bound that is not reached says so."""
+    def words(days: float | None) -> str:
+        return "not reached" if days is None else months(days)
+    if median["estimate"] is None:
+        return "not reached (more than half are still employed)"
+    return f"{words(median['estimate'])} months ({words(median['lower'])} to {words(median['upper'])})"
+
+
+def _months_longer(diff: dict[str, float]) -> str:
+    """An RMST difference in words: 'stayed 0.9 months longer on average (0.6 to 1.2)', or shorter."""
+    est, lo, hi = (diff[k] / DAYS_PER_MONTH for k in ("estimate", "lower", "upper"))
+    way = "longer" if est >= 0 else "less long"
+    return f"stayed {abs(est):.1f} months {way} on average (range {lo:+.1f} to {hi:+.1f} months)"
+
+
+def count_said(n: int | None, rounded: bool) -> str:
+    """A count as the JSON gives it (rounded to the nearest 5 when `counts_rounded`), said with 'about' then."""
+    if n is None:
+        return count_words(n)
+    return f"about {n:,}" if rounded and n else f"{n:,}"
+
+
+def briefing(result: dict[str, Any]) -> str:
+    """`summary --json`'s object as a short briefing: one sentence per headline figure with its range, each word
+    chosen from the figures (verdict), each unadjusted figure said to be so."""
+    hr, gaps = result["hazard_ratio"], result["not_available"]
+    rounded = bool(result.get("counts_rounded"))
+    lines = [f"Warning: {w}" for w in result.get("warnings", [])]
+    lines += [f"As of {result['as_of']}: {count_said(result['n_employees'], rounded)} people ({result['cohort']}), "
+              f"{count_said(result['n_mentored'], rounded)} ever mentored during their employment, "
+              f"{count_said(result['n_events'], rounded)} {event_words(result['event'])}."]
+    if rounded:
+        lines.append(ROUNDING_NOTE)
+    if result.get("notes", {}).get("simulated"):
+        lines.append(DEMO_NOTE)
+    adjusted = hr["adjusted"]
+    if adjusted:
+        covariates = covariate_words(adjusted["covariates"]) or "nothing"
+        lead = "No clear effect: m" if verdict.effect(adjusted) == verdict.UNCLEAR else "M"
+        lines.append(f"{lead}entored employees were {less_likely(adjusted)} to leave in any given month, "
+                     f"counting only the time after mentoring began and adjusting for {covariates}.")
+        if effect_note(adjusted):
+            lines.append(effect_note(adjusted))
+    else:
+        lines.append(f"No honest estimate of the mentoring effect: {gaps.get('adjusted')}.")
+    if hr["time_varying"]:
+        lines.append(f"Without the adjustment (unadjusted, counting from mentoring's start) the figure is "
+                     f"{less_likely(hr['time_varying'])}.")
+    if hr["naive"]:
+        lines.append(naive_claim(hr["naive"], hr["time_varying"], adjusted))
+    ret, r = result["retention"], result["rmst"]
+    if ret["mentored"]:
+        lines.append(f"{months(ret['horizon_days'])} months after hire, mentored employees who "
+                     f"{staying_words(result['event'])}: {_ci_words(ret['mentored'], rounded)}; unmentored: "
+                     f"{_ci_words(ret['unmentored'], rounded)} ({UNADJUSTED}).")
+    diff = r["difference"]
+    if diff and diff["estimate"] is not None:
+        lines.append(f"Over their first {months(r['tau_days'])} months, mentored employees "
+                     f"{_months_longer(diff)} ({UNADJUSTED}).")
+    medians = result["median_tenure_days"]
+    if medians["mentored"]:
+        lines.append("Median tenure: " + "; ".join(f"{name} {_median_words(medians[name])}"
+                                                   for name in ("mentored", "unmentored")) + f" ({UNADJUSTED}).")
+    if result["logrank"]:
+        lines.append(f"Log-rank test (unadjusted): chi-square {result['logrank']['chisq']:.1f}, "
+                     f"p = {result['logrank']['p']:.2g}.")
+    lines += _business_briefing(result["business_case"], gaps)
+    return "\n".join(lines)
+
+
+def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> list[str]:
+    if case is None:
+        return [f"Business case not computed: {gaps.get('business_case')}."]
+    cur = case["current"]
+    net = cur["net_benefit"]
+    out = [f"Business case (the programme as it is, {years_words(case['horizon_years'])}): "
+           f"{exits_words(cur['avoided_exits'])}, net benefit {money(net['estimate'])} (range {money(net['low'])} "
+           f"to {money(net['high'])})."]
+    note = loss_note(net)
+    return out + ([note] if note else [])

@@ -1,0 +1,412 @@
+"""The read-side SQL: the follow-up every analysis starts from (episodes, split at mentoring), snapshots, counts
+and data-quality figures, each for a cohort and an as-of date.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics.common.errors import EmptyDataError, RetentionError
+from analytics.intake.prepare import QualityCounts, quality_warnings
+from analytics.intake.schema import EMPLOYEES, GENERATIONS, MENTORSHIPS
+from analytics.store.cohorts import Cohort, FILTER_DIMENSIONS
+from analytics.store.database import as_date, first_row, frame, has_data, metadata
+
+
+EVENTS = ("voluntary", "all")
+
+
+# The filters every page applies, as bound parameters: an empty list means no filter.
+COHORT_FILTER = " AND ".join(f"(len(${d}) = 0 OR list_contains(${d}, f.{d}))" for d in FILTER_DIMENSIONS) + \
+    " AND f.hire_year BETWEEN $hire_year_from AND $hire_year_to"
+# Follow-up ends at the exit, or at the as-of date for everyone still employed then.
+EXITED = "(f.termination_date IS NOT NULL AND f.termination_date <= $as_of)"
+FOLLOWUP_END = f"CASE WHEN {EXITED} THEN f.termination_date ELSE CAST($as_of AS DATE) END"
+
+# The episodes (EPISODES_SQL, episodes_sql): one row per employee hired on or before the as-of date, with
+# follow-up, event flags and the first mentorship that began during employment (before hire counts from hire;
+# one that begins on or after the end of follow-up gives no mentored time and is ignored).
+_EPISODES_WITH = f"""
+WITH emp AS (
+    SELECT f.*, {EXITED} AS exited, {FOLLOWUP_END} AS followup_end
+    FROM employee_facts f
+    WHERE f.hire_date <= $as_of AND {COHORT_FILTER}
+), during AS (
+    SELECT m.*, greatest(m.start_date, e.hire_date) AS exposed_from,
+        row_number() OVER (PARTITION BY m.mentee_id ORDER BY m.start_date, m.mentorship_id) AS k
+    FROM mentorship_facts m JOIN emp e ON e.employee_id = m.mentee_id
+    WHERE m.start_date < e.followup_end
+), firsts AS (
+    SELECT mentee_id, exposed_from, program_type, mentor_id, mentor_is_employee, mentor_is_manager, reverse_pair,
+        cross_generation FROM during WHERE k = 1
+)"""
+# what some columns need besides: each mentee's mentorships counted, each mentor's first time as one
+_EPISODES_TOTALS = """, totals AS (
+    SELECT mentee_id, count(*) AS n_mentorships, sum(meetings) AS meetings FROM during GROUP BY mentee_id
+)"""
+_EPISODES_AS_MENTOR = """, as_mentor AS (
+    SELECT m.mentor_id, min(m.start_date) AS first_as_mentor
+    FROM mentorships m JOIN emp e ON e.employee_id = m.mentor_id
+    WHERE m.start_date >= e.hire_date AND m.start_date < e.followup_end
+    GROUP BY m.mentor_id
+)"""
+# each column from the employee (e), their first mentorship during employment (f), the counts (t) and their own
+# first mentoring (am)
+_EPISODE_EXPRESSIONS = {
+    **{name: f"e.{name}" for name in ("employee_id", "department", "job_level", "location", "gender", "birth_year",
+                                       "generation", "hire_year", "manager_id", "salary", "performance_rating",
+                                       "hire_date", "followup_end")},
+    "duration_days": "date_diff('day', e.hire_date, e.followup_end)",
+    "exited": "e.exited",
+    "exit_reason": "CASE WHEN e.exited THEN e.termination_reason END",
+    "event": """CASE WHEN NOT e.exited THEN FALSE
+         WHEN $event = 'all' THEN TRUE
+         ELSE coalesce(e.termination_reason = 'voluntary', FALSE) END""",
+    "mentored_from_day": "date_diff('day', e.hire_date, f.exposed_from)",
+    "mentored": "f.exposed_from IS NOT NULL",
+    **{name: f"f.{name}" for name in ("program_type", "mentor_id", "mentor_is_employee", "mentor_is_manager",
+                                       "reverse_pair", "cross_generation")},
+    "n_mentorships": "coalesce(t.n_mentorships, 0)",
+    "meetings": "t.meetings",
+    "mentor_from_day": "date_diff('day', e.hire_date, am.first_as_mentor)",
+}
+EPISODE_COLUMNS = tuple(_EPISODE_EXPRESSIONS)
+
+
+def episodes_sql(columns: tuple[str, ...] | None = None) -> str:
+    """The episodes' query with the columns given, in that order (default: every one of EPISODE_COLUMNS): each
+    mentee's mentorships counted, and each mentor's own first mentoring, only for the columns that need them."""
+    names = EPISODE_COLUMNS if columns is None else tuple(_column(name) for name in columns)
+    counts, as_mentor = bool({"n_mentorships", "meetings"} & set(names)), "mentor_from_day" in names
+    return "".join((
+        _EPISODES_WITH, _EPISODES_TOTALS if counts else "", _EPISODES_AS_MENTOR if as_mentor else "",
+        "\nSELECT ", ",\n    ".join(f"{_EPISODE_EXPRESSIONS[name]} AS {name}" for name in names),
+        "\nFROM emp e\nLEFT JOIN firsts f ON f.mentee_id = e.employee_id",
+        "\nLEFT JOIN totals t ON t.mentee_id = e.employee_id" if counts else "",
+        "\nLEFT JOIN as_mentor am ON am.mentor_id = e.employee_id" if as_mentor else "",
+        "\nORDER BY employee_id\n"))
+
+
+def _column(name: str) -> str:
+    """An episodes column's name in SQL (only the names EPISODES_SQL gives are accepted)."""
+    if not isinstance(name, str) or name not in _EPISODE_EXPRESSIONS:
+        raise RetentionError(f"columns must be among {EPISODE_COLUMNS}, but had {name!r}")
+    return name
+
+
+EPISODES_SQL = episodes_sql()  # every column
+
+# the columns the headline's figures and where to extend next read (summary.summarise; models.CATEGORICAL and
+# NUMERIC are among them, a test checks it): the CLI's summary reads no others
+HEADLINE_COLUMNS = ("employee_id", "duration_days", "exited", "exit_reason", "event", "mentored", "mentored_from_day",
+                    "salary", "department", "job_level", "location", "gender", "generation", "hire_year",
+                    "performance_rating")
+
+# Counting-process rows: (0, m] unmentored then (m, T] mentored; one row when never mentored
+# or mentored from day 0. Employees with no follow-up time (T = 0) have no rows. The same
+# split serves the mentors' own retention, on the day they first mentored someone. Only the
+# timing columns go through DuckDB; the covariates are carried along by row position, so a
+# cohort's follow-up is read from the tables once.
+SPLIT_COLUMNS = {"mentee": "mentored_from_day", "mentor": "mentor_from_day"}
+SPLIT_TEMPLATE = """
+SELECT row, 0 AS start,
+    CASE WHEN day > 0 THEN day ELSE duration_days END AS stop,
+    CASE WHEN day > 0 THEN FALSE ELSE event END AS event,
+    coalesce(day = 0, FALSE) AS mentored
+FROM {table} WHERE duration_days > 0
+UNION ALL
+SELECT row, day AS start, duration_days AS stop, event, TRUE AS mentored
+FROM {table} WHERE day > 0
+ORDER BY row, start
+"""
+
+DATA_FACTS_SQL = """
+SELECT
+    (SELECT count(*) FROM employees) AS n_employees,
+    (SELECT count(*) FROM mentorships) AS n_mentorships,
+    (SELECT count(*) FROM rejects) AS n_rejects,
+    (SELECT count(termination_reason) FROM employees) AS n_with_reason,
+    (SELECT min(hire_date) FROM employees) AS first_hire,
+    (SELECT greatest(max(hire_date), max(termination_date)) FROM employees) AS last_employee_date,
+    (SELECT max(start_date) FROM mentorships) AS last_mentorship_start
+"""
+
+IGNORED_MENTORSHIPS_SQL = f"""
+SELECT count(*) FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
+WHERE f.hire_date <= $as_of AND m.start_date >= {FOLLOWUP_END} AND {COHORT_FILTER}"""
+
+HIRED_AFTER_SQL = f"SELECT count(*) FROM employee_facts f WHERE f.hire_date > $as_of AND {COHORT_FILTER}"
+# EPISODES_SQL's rows, counted: everyone hired by the as-of date in the cohort (its joins add no rows)
+IN_SCOPE_SQL = f"SELECT count(*) FROM employee_facts f WHERE f.hire_date <= $as_of AND {COHORT_FILTER}"
+
+# People employed at the as-of date (with follow-up time, as the business case's people) whose mentorship is running
+# then: begun by that day and not ended before it (no end date: ongoing, as the contract says). "Mentored now", as
+# against "ever mentored".
+MENTORED_NOW_SQL = f"""
+SELECT count(DISTINCT f.employee_id) FROM employee_facts f JOIN mentorships m ON m.mentee_id = f.employee_id
+WHERE f.hire_date < $as_of AND NOT {EXITED} AND m.start_date <= $as_of
+  AND (m.end_date IS NULL OR m.end_date >= $as_of) AND {COHORT_FILTER}"""
+
+
+# Mentoring still running at the as-of date for the cohort's current staff: days left of each mentee's
+# longest running mentorship (its end date, or its start plus the default length where none is given).
+MENTORING_LEFT_SQL = f"""
+SELECT m.mentee_id, max(date_diff('day', CAST($as_of AS DATE),
+           coalesce(m.end_date, CAST(m.start_date + to_days(CAST($default_days AS INTEGER)) AS DATE)))) AS days_left
+FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
+WHERE f.hire_date <= $as_of AND NOT {EXITED} AND m.start_date <= $as_of AND {COHORT_FILTER}
+GROUP BY m.mentee_id HAVING days_left > 0
+ORDER BY m.mentee_id"""  # one order every time, so the sum of the days left is the same to the last digit
+
+
+def rejects(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return frame(con, "rejects")
+
+
+def data_facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    return con.execute(DATA_FACTS_SQL).df().iloc[0].to_dict()
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """The values each cohort filter offers: the categories present, generations in birth order,
+    and the first and last hire year."""
+    out: dict[str, list] = {}
+    for dim in FILTER_DIMENSIONS:  # names from the code, never from the user
+        out[dim] = [r[0] for r in con.execute(
+            f"SELECT DISTINCT {dim} FROM employee_facts WHERE {dim} IS NOT NULL ORDER BY 1").fetchall()]
+    out["generation"] = [name for name, _, _ in GENERATIONS if name in out["generation"]]
+    years = first_row(con, "SELECT min(hire_year), max(hire_year) FROM employee_facts")
+    out["hire_years"] = [int(y) for y in years] if years[0] is not None else []
+    return out
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What every analysis is read at: the as-of date and what counts as leaving, each as the user
+    chose it or, where they did not, as the data gives it."""
+
+    as_of: date
+    event: str
+    data_as_of: date     # the data's own snapshot date, the default
+    has_reasons: bool    # termination reasons exist, so voluntary exits can be told apart
+
+
+def snapshot(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
+             event: str | None = None) -> Snapshot:
+    """The one place the as-of date and the event definition are settled (docs/design.md, Definitions):
+
+    - as-of: the demo's stated date, else the latest hire, exit or mentorship start, but never after
+      today (a future hire or a scheduled exit in an HR export is not yet data);
+    - event: voluntary exits when the data has termination reasons, otherwise (and whenever there
+      are none, whatever was asked) any exit.
+    """
+    if event is not None and event not in EVENTS:
+        raise RetentionError(f"event must be one of {EVENTS}, but was {event!r}")
+    chosen = as_date(as_of) if as_of is not None else None
+    facts = data_facts(con)
+    stated = metadata(con, "as_of")
+    latest = [d for d in (facts["last_employee_date"], facts["last_mentorship_start"]) if pd.notna(d)]
+    if stated:
+        own = date.fromisoformat(stated)
+    elif latest:
+        own = min(pd.Timestamp(max(latest)).date(), date.today())
+    else:
+        raise EmptyDataError("no data loaded yet: load employees and mentorships, or run the demo")
+    has_reasons = bool(facts["n_with_reason"] > 0)
+    event = (event or "voluntary") if has_reasons else "all"
+    return Snapshot(chosen or own, event, own, has_reasons)
+
+
+def _params(con: duckdb.DuckDBPyConnection, as_of: date | str | None, event: str | None,
+            cohort: Cohort | None) -> dict[str, Any]:
+    settled = snapshot(con, as_of, event)
+    return {"as_of": settled.as_of, "event": settled.event, **(cohort or Cohort()).sql_params()}
+
+
+def episodes(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
+             event: str | None = None, cohort: Cohort | None = None,
+             columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per employee in follow-up at `as_of`, with event flags and first mentored day; `columns`: only
+    these (employee_id among them), for work that needs no others (what is not asked for is not worked out).
+
+    The columns of a few distinct words (FEW_VALUES: a department, a level) hold one copy of each word, shared
+    by every row that has it, not a copy per row: the same frame as DuckDB's own, a fraction of the memory at
+    a million rows (each word is hashed once, too, when the models group by it)."""
+    sql = episodes_sql(columns)
+    # the parameters the query has (one without the event's column has no $event)
+    params = {k: v for k, v in _params(con, as_of, event, cohort).items() if f"${k}" in sql}
+    table = con.sql(sql, params=params).to_arrow_table()
+    few = [name for name in FEW_VALUES if name in table.column_names]
+    frame = con.from_arrow(table.drop_columns(few)).df()  # the other columns as DuckDB gives them
+    for name in few:
+        encoded = table.column(name).combine_chunks().dictionary_encode()
+        words = np.asarray(encoded.dictionary.to_pylist() + [None], dtype=object)  # None: as DuckDB gives NULL
+        frame[name] = words[encoded.indices.fill_null(len(words) - 1).to_numpy(zero_copy_only=False)]
+    return frame[table.column_names]
+
+
+# episode columns of a few distinct words (see episodes)
+FEW_VALUES = ("department", "job_level", "location", "gender", "generation", "exit_reason", "program_type")
+
+
+def counting_rows(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
+                  event: str | None = None, cohort: Cohort | None = None,
+                  split_on: str = "mentee") -> pd.DataFrame:
+    """Counting-process rows (start, stop] with the time-varying flag: mentored, or (for
+    split_on="mentor") having mentored someone."""
+    return split_episodes(con, episodes(con, as_of, event, cohort), split_on)
+
+
+def split_episodes(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame,
+                   split_on: str = "mentee", by_stop: bool = False) -> pd.DataFrame:
+    """Counting-process rows from an episodes frame (in its order, each person's rows together), with its
+    covariates on every row. `by_stop`: ordered by the end of each interval instead (rows ending together in
+    the episodes' order), the order a Cox model's risk sets are summed in, so a model reads its columns
+    straight through rather than jumping about the rows."""
+    return split_episodes_with_people(con, episodes, split_on, by_stop)[0]
+
+
+def split_episodes_with_people(con: duckdb.DuckDBPyConnection, episodes: pd.DataFrame, split_on: str = "mentee",
+                               by_stop: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+    """split_episodes, and each row's person as their position among the episodes."""
+    if split_on not in SPLIT_COLUMNS:
+        raise RetentionError(f"split_on must be one of {sorted(SPLIT_COLUMNS)}, but was {split_on!r}")
+    timing = pd.DataFrame({"row": np.arange(len(episodes)),
+                           "duration_days": episodes["duration_days"].to_numpy(),
+                           "day": episodes[SPLIT_COLUMNS[split_on]].astype("Int64").array,  # missing = NULL
+                           "event": episodes["event"].to_numpy()})
+    name = f"_episodes_{uuid.uuid4().hex}"
+    con.register(name, timing)
+    try:
+        split = con.execute(SPLIT_TEMPLATE.format(table=name)).df()
+    finally:
+        con.unregister(name)
+    if by_stop:
+        split = split.iloc[np.argsort(split["stop"].to_numpy(), kind="stable")]
+    order = split["row"].to_numpy()
+    # one copy of the covariates, in the rows' order, column by column: a frame's take of its words as one block
+    # of columns costs twice as long (0.4-0.7 s at a million rows, against 0.2 s)
+    rows = pd.DataFrame({name: _taken(episodes[name], order) for name in episodes.columns
+                         if name not in ("event", "mentored")}, copy=False)
+    for name in ("start", "stop", "event", "mentored"):
+        rows[name] = split[name].to_numpy()
+    return rows, split["row"].to_numpy().astype(np.int64)
+
+
+def _taken(column: pd.Series, order: np.ndarray):
+    """A column's values at the positions given (a pandas extension array stays one, e.g. Int64's NULLs)."""
+    values = column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) else column.to_numpy()
+    return values.take(order)
+
+
+def read_follow_up(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str, cohort: Cohort | None = None,
+                   columns: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """A cohort's episodes and counting-process rows in the models' order (models.follow_up), with each row's
+    person, at a settled as-of date and event definition (see snapshot)."""
+    episodes_ = episodes(con, as_of, event, cohort, columns)
+    rows, people = split_episodes_with_people(con, episodes_, by_stop=True)  # the models' order
+    for frame in (episodes_, rows):
+        frame["event"] = frame["event"].astype(bool)
+        frame["mentored"] = frame["mentored"].astype(bool)
+    return episodes_, rows, people
+
+
+def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None,
+                   default_days: int) -> np.ndarray:
+    """Days of mentoring still to run, per current mentee with a running mentorship: what the
+    programme as it is still costs."""
+    params = {"as_of": as_date(as_of), "default_days": int(default_days), **(cohort or Cohort()).sql_params()}
+    return con.execute(MENTORING_LEFT_SQL, params).df()["days_left"].to_numpy(float)
+
+
+# For each value of one filter, with that filter lifted and the others kept: the people in scope and those employed
+# at the as-of date (the business case's people). What one more or one fewer value of the filter would change.
+NEIGHBOUR_SQL = f"""
+SELECT f.{{column}} AS value, count(*) AS in_scope,
+       count(*) FILTER (WHERE f.hire_date < $as_of AND NOT {EXITED}) AS employed
+FROM employee_facts f WHERE f.hire_date <= $as_of AND {COHORT_FILTER} GROUP BY 1"""
+
+
+def neighbour_counts(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort,
+                     dimension: str) -> dict[Any, tuple[int, int]]:
+    """Each value of `dimension` (a filter, or 'hire_year'), with that filter lifted: (people in scope, employed)."""
+    if dimension not in (*FILTER_DIMENSIONS, "hire_year"):
+        raise RetentionError(f"dimension must be a filter, but was {dimension!r}")
+    lifted = replace(cohort, hire_year_from=None, hire_year_to=None) if dimension == "hire_year" else \
+        replace(cohort, **{dimension: ()})
+    params = {"as_of": as_date(as_of), **lifted.sql_params()}
+    rows = con.execute(NEIGHBOUR_SQL.format(column=dimension), params).fetchall()  # a name from the code above
+    return {value: (int(n), int(e)) for value, n, e in rows}
+
+
+def mentored_now(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
+    """People employed at the as-of date with a mentorship running that day (MENTORED_NOW_SQL)."""
+    params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
+    return int(first_row(con, MENTORED_NOW_SQL, params)[0])
+
+
+def hired_after(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
+    """People in the cohort hired after the as-of date: excluded from every analysis."""
+    params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
+    return int(first_row(con, HIRED_AFTER_SQL, params)[0])
+
+
+def people_in_scope(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
+    """How many rows episodes() gives for the cohort at the as-of date, without reading them."""
+    params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
+    return int(first_row(con, IN_SCOPE_SQL, params)[0])
+
+
+def ignored_mentorships(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> int:
+    """Mentorships of the cohort's people that began on or after the mentee's exit (or the as-of
+    date): not counted."""
+    params = {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}
+    return int(first_row(con, IGNORED_MENTORSHIPS_SQL, params)[0])
+
+
+QUALITY_SQL = f"""
+SELECT count(*) AS exits, count(*) FILTER (WHERE f.termination_reason IS NULL) AS no_reason,
+       count(*) FILTER (WHERE f.termination_reason = 'other') AS other_reason
+FROM employee_facts f WHERE f.hire_date <= $as_of AND {EXITED}"""
+
+
+def quality_counts(con: duckdb.DuckDBPyConnection, as_of: date | str) -> QualityCounts:
+    """What the last load set aside, and how many exits up to the as-of date have no clear reason."""
+    set_aside = {}
+    if has_data(con):  # counted from the data in place, whatever load or undo put it there
+        rejected = dict(con.execute("SELECT table_name, count(*) FROM rejects GROUP BY table_name").fetchall())
+        for table in ("employees", "mentorships"):
+            loaded = first_row(con, f"SELECT count(*) FROM main.{table}")[0]
+            set_aside[table] = (int(rejected.get(table, 0)), int(loaded) + int(rejected.get(table, 0)))
+    exits, no_reason, other = first_row(con, QUALITY_SQL, {"as_of": as_date(as_of)})
+    return QualityCounts(set_aside, int(exits), int(no_reason), int(other))
+
+
+def data_warnings(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str) -> list[str]:
+    """The data-quality warnings for the loaded data at a settled as-of date and event definition
+    (rows set aside by the last load, exits whose reason is unclear or missing)."""
+    return quality_warnings(quality_counts(con, as_of), event)
+
+
+def missing_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Empty cells per column of both tables: what the data can and cannot answer."""
+    rows = []
+    for table, columns in (("employees", EMPLOYEES.names), ("mentorships", MENTORSHIPS.names)):
+        total = first_row(con, f"SELECT count(*) FROM {table}")[0]
+        counts = first_row(con, f"SELECT {', '.join(f'count({c})' for c in columns)} FROM {table}")
+        rows += [(table, c, total, total - n) for c, n in zip(columns, counts)]
+    out = pd.DataFrame(rows, columns=["table", "column", "rows", "missing"])
+    out["missing_pct"] = (100 * out["missing"] / out["rows"].where(out["rows"] > 0)).round(1)
+    return out
+
+
+def exits_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("""
+        SELECT coalesce(termination_reason, 'not given') AS reason, count(*) AS exits
+        FROM employees WHERE termination_date IS NOT NULL GROUP BY 1 ORDER BY exits DESC""").df()
