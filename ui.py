@@ -193,7 +193,7 @@ def _snapshot(version: str, as_of: date | None, event: str | None) -> queries.Sn
 
 def settings() -> queries.Snapshot:
     """The as-of date and event definition every page uses: as chosen on the Data page, else as the
-    data gives them (store.snapshot settles both, for the CLI too)."""
+    data gives them (queries.snapshot settles both, for the CLI too)."""
     return _snapshot(data_version(), st.session_state.get("as_of"), st.session_state.get("event"))
 
 
@@ -270,7 +270,7 @@ def sidebar() -> Cohort:
         if len(years) == 2 and years[0] < years[1]:
             st.slider("Hire year", years[0], years[1], (years[0], years[1]), key="filter_hire_years")
         cohort = chosen_cohort(st.session_state, years)
-        rounded = not cohort.is_everyone() or settled.as_of != settled.data_as_of  # as models.FollowUp.rounded
+        rounded = not cohort.is_everyone() or settled.as_of != settled.data_as_of  # as followup.FollowUp.rounded
         in_scope = people_in_scope(data_version(), cohort, settled.as_of)
         scope_line.caption(f"**{wording.total_words(in_scope, rounded)}** people in scope · "
                            f"{wording.md(cohort.describe())}", help=wording.ROUNDING_NOTE)

@@ -142,7 +142,7 @@ def by_pattern(X: pd.DataFrame, numbers: int) -> patterns.PatternColumns:
 
 @pytest.mark.parametrize("in_order", [True, False], ids=["rows-in-order", "rows-reordered"])
 def test_columns_held_by_pattern_give_the_same_fit(in_order):
-    """A model of characteristics held by pattern (cox.PatternColumns: no rows x columns block): the same
+    """A model of characteristics held by pattern (patterns.PatternColumns: no rows x columns block): the same
     estimates, covariance, likelihoods and baseline hazard as a frame of the same columns, to 1e-9, with the
     rows in the models' order (read as they are) or not (then put in order); cox.zph's terms too."""
     start, stop, event, X, _ = grouped_rows(700, seed=3)

@@ -290,7 +290,7 @@ def test_five_of_186_exits_with_a_reason_warn_that_181_are_not_counted(tmp_path,
 def test_a_group_its_characteristics_all_but_separate_is_refused_in_words_not_numpy_warnings():
     """The 249 people at level L5 of one simulated company, adjusted for everything else: the estimates run
     toward infinity. The fit says it cannot be estimated (no overflow or 0/0 warning on the way), and the
-    segment falls back to the company-wide effect where such groups are used (analytics/where_next.py)."""
+    segment falls back to the company-wide effect where such groups are used (analytics/case/where_next.py)."""
     import warnings
 
     from analytics.common import errors

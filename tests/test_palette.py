@@ -100,7 +100,7 @@ HEX = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b(?![0-9a-fA-F])")
 
 
 def test_no_colour_is_written_outside_the_palette():
-    """Colours come from analytics/palette.py (the Streamlit theme's from config.toml, checked below)."""
+    """Colours come from analytics/outputs/palette.py (the Streamlit theme's from config.toml, checked below)."""
     product = sorted((ROOT / "analytics").glob("*.py")) + [ROOT / "ui.py", ROOT / "app.py",
                                                            *sorted((ROOT / "views").glob("*.py"))]
     found = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in product if p.name != "palette.py"

@@ -1,4 +1,4 @@
-"""Pieces of an analysis side by side on the cores (analytics/parallel.py)."""
+"""Pieces of an analysis side by side on the cores (analytics/common/parallel.py)."""
 from __future__ import annotations
 
 import threading

@@ -78,7 +78,7 @@ def test_episodes_follow_the_definitions(con):
 
 
 def test_episodes_read_with_only_some_columns_are_the_same_columns(con):
-    """The summary reads only the columns its figures use (store.HEADLINE_COLUMNS, the models' characteristics
+    """The summary reads only the columns its figures use (queries.HEADLINE_COLUMNS, the models' characteristics
     among them): the same values, rows and order as in the whole frame; a name that is not an episodes column
     is refused."""
     from analytics.estimation.design import CATEGORICAL, NUMERIC

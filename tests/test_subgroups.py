@@ -22,7 +22,7 @@ def con():
 def test_programme_types_each_against_the_unmentored(con):
     effects = {e.group: e for e in subgroups.programme_effects(followup.follow_up(con))}
     assert set(effects) == {"traditional", "reverse", "lateral", "group", "external"}
-    # generator truth (analytics/demo.py): traditional 0.65, or 0.65 x 1.25 = 0.8125 when the mentor is
+    # generator truth (analytics/intake/demo.py): traditional 0.65, or 0.65 x 1.25 = 0.8125 when the mentor is
     # the line manager; the pooled traditional HR lies between, so its CI must overlap [0.65, 0.8125]
     trad = effects["traditional"].hazard_ratio
     assert trad.lower < 0.8125 and trad.upper > 0.65

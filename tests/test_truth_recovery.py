@@ -1,7 +1,7 @@
 """The engine recovers the demo generator's known truth; the naive estimate does not.
 
 Truth: `uniform_effect_config(0.70)` multiplies the voluntary-exit hazard by 0.70 from the
-first mentorship's start onward, for every programme type (analytics/demo.py, docs/demo.md).
+first mentorship's start onward, for every programme type (analytics/intake/demo.py, docs/demo.md).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one place that decides what the numbers say (analytics/verdict.py), and the words it chooses."""
+"""The one place that decides what the numbers say (analytics/words/verdict.py), and the words it chooses."""
 from __future__ import annotations
 
 import pytest

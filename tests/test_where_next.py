@@ -1,4 +1,4 @@
-"""Where to extend the programme next, as `summary --json` gives it (the method: analytics/where_next.py)."""
+"""Where to extend the programme next, as `summary --json` gives it (the method: analytics/case/where_next.py)."""
 from __future__ import annotations
 
 import json

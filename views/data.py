@@ -76,7 +76,7 @@ for table, upload in uploads.items():
 
 
 def parsed(table: str) -> ParsedFile:
-    """The upload read once, kept by its bytes' hash (ingest.parse_file: every bound checked before it is parsed):
+    """The upload read once, kept by its bytes' hash (reading.parse_file: every bound checked before it is parsed):
     the header row, the preview and the check take it, so a redraw parses nothing again. A refusal is kept too."""
     key = (DIGESTS[table], uploads[table].name)
     kept = st.session_state.get(f"parsed_{table}")
@@ -92,7 +92,7 @@ def parsed(table: str) -> ParsedFile:
 
 
 def preview(table: str, spec, header_row: int | None):
-    """The upload's rows under its header (ingest.read_raw), kept while the file and the header row stay."""
+    """The upload's rows under its header (reading.read_raw), kept while the file and the header row stay."""
     key = (DIGESTS[table], uploads[table].name, header_row)
     kept = st.session_state.get(f"preview_{table}")
     if kept is None or kept[0] != key:

@@ -36,7 +36,7 @@ st.markdown(
     "as mentored (a time-varying Cox model).\n"
     "- **Honest (adjusted)**: the same, comparing like with like on every usable characteristic.")
 reading = wording.naive_of(h.naive.hazard_ratio if h.naive else None, h.adjusted.hazard_ratio if h.adjusted else None)
-if h.naive and h.adjusted:  # what the naive figure does here, from the numbers (analytics/verdict.py)
+if h.naive and h.adjusted:  # what the naive figure does here, from the numbers (analytics/words/verdict.py)
     st.markdown(wording.md(wording.naive_claim(h.naive.hazard_ratio, h.time_varying.hazard_ratio if h.time_varying
                                                else None, h.adjusted.hazard_ratio)))
 fits = {wording.naive_label(reading, capital=True): h.naive, "From mentoring start": h.time_varying,

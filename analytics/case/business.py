@@ -6,7 +6,7 @@ Method
 ------
 Each person's own risk: for everyone employed at the as-of date the caller passes p0_i, their
 chance of a voluntary exit within the horizon if not mentored, from the adjusted model given
-their tenure and characteristics (models.exit_risks), split into today's mentees and everyone
+their tenure and characteristics (risks.exit_risks), split into today's mentees and everyone
 else. Under proportional hazards a hazard ratio HR gives the mentored chance
 p1_i = 1 - (1 - p0_i)^HR (exact without competing exits; with them, within 0.5% of the
 model's own integral on the demo company over three years).

@@ -95,7 +95,7 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     """Every headline figure for a cohort; `base`: everyone's follow-up already read (see follow_up);
     `covariates`: what the adjusted model compares on (default: everything it can); `columns`: the
     episodes' columns to read (see follow_up; default: all of them); `read`: the follow-up read already
-    (store.read_follow_up)."""
+    (queries.read_follow_up)."""
     covariates = None if covariates is None else check_covariates(covariates)
     if read is None:
         progress.step("follow_up")
@@ -300,7 +300,7 @@ def to_json(h: Headline) -> dict[str, Any]:
         "notes": {k: shown_total(v, fu.rounded) if isinstance(v, int) and not isinstance(v, bool) else v
                   for k, v in h.notes.items()},
         "warnings": list(h.warnings),
-        # what the figures say, decided once (analytics/verdict.py): every page, export and the briefing say the same
+        # what the figures say, decided once (analytics/words/verdict.py): every page, export and the briefing say the same
         "verdict": verdict.decisions(*(getattr(h, k).hazard_ratio.to_dict() if getattr(h, k) else None
                                        for k in ("naive", "time_varying", "adjusted")),
                                      h.business.current.net_benefit if h.business else None),
@@ -310,12 +310,12 @@ def to_json(h: Headline) -> dict[str, Any]:
 def summarise(con, as_of: date | str | None = None, event: str | None = None, cohort: Cohort | None = None,
               assumptions: Assumptions = Assumptions(), read: tuple | None = None) -> dict[str, Any]:
     """The headline figures and where to extend next, as one JSON-ready dict; `read`: the follow-up read
-    already with store.read_follow_up (store.HEADLINE_COLUMNS; the CLI reads it while this module loads)."""
+    already with queries.read_follow_up (queries.HEADLINE_COLUMNS; the CLI reads it while this module loads)."""
     from analytics.case.where_next import for_headline  # where_next builds on this module's results
 
     h = headline(con, cohort, as_of, event, assumptions, columns=queries.HEADLINE_COLUMNS, read=read)  # nothing else read
     progress.step("where_next")
-    # where to extend next, best first (exploratory): analytics/where_next.py
+    # where to extend next, best first (exploratory): analytics/case/where_next.py
     return {**to_json(h), "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
 
 

@@ -2,12 +2,12 @@
 
 For each segment (a department, job level, location or generation) the unmentored people employed at the
 as-of date are the candidates. Each has their own chance of leaving within the horizon without mentoring
-(models.exit_risks, the business case's person-level risks). Mentoring 100 of them avoids
+(risks.exit_risks, the business case's person-level risks). Mentoring 100 of them avoids
 100 x the mean of (p0_i - p1_i), p1_i = 1 - (1 - p0_i)^HR_s (business.py), where HR_s is the segment's
 own effect shrunk toward the company-wide one:
 
     b_s    the segment's own log hazard ratio, with standard error se_s: one adjusted model per dimension with a
-           mentoring indicator per segment, the other characteristics shared (models.segment_effects)
+           mentoring indicator per segment, the other characteristics shared (subgroups.segment_effects)
     b      the company-wide adjusted log hazard ratio, standard error se
     tau^2  the spread of the segments' true effects around b, DerSimonian & Laird's moment estimate
            over the segments of one dimension (0 when they differ no more than chance would make them)

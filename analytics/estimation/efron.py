@@ -13,7 +13,7 @@ from statsmodels.duration.hazard_regression import PHReg, PHRegResults, PHSurviv
 
 from analytics.common import parallel
 from analytics.estimation.kept import digest, kept_or_made
-from analytics.estimation.patterns import HESSIAN_SLICE, DenseColumns, patterns_of
+from analytics.estimation.patterns import DenseColumns, HESSIAN_SLICE, patterns_of
 
 
 # ---------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def efron_event_terms(start, stop, event, X, eta, strata):
 def _rank(x: np.ndarray) -> int:
     """numpy's matrix_rank (singular values above max(n, p) eps times the largest), with the singular values
     from the p x p cross-product instead of an SVD of all n rows. It only sets df_model and df_resid, which no
-    figure uses (an exactly collinear column is dropped before any fit, models.independent_columns)."""
+    figure uses (an exactly collinear column is dropped before any fit, design.independent_columns)."""
     x = np.asarray(x, dtype=float)
     if x.size == 0:
         return 0
@@ -316,7 +316,7 @@ class EfronPHReg(PHReg):
     def _prepare(self):
         """Index arrays that do not depend on params: the risk sets' (shared by every model on the same
         times, events and strata, see _risk_sets), then this model's covariates in their order. Rows already
-        in that order, laid out row by row (as models.follow_up and models' own columns give them), are read
+        in that order, laid out row by row (as followup.follow_up and the models' own columns give them), are read
         where they are: no copy of them at all."""
         time = np.asarray(self.endog, dtype=float)
         entry = np.zeros(len(time)) if self.entry is None else self.entry.astype(float)

@@ -90,8 +90,8 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
 
     `base`, everyone's follow-up read earlier for the same as-of date and event definition
     (a dashboard keeps it cached), lets a cohort be cut out of it in memory instead of read again.
-    `columns`: only these of the episodes' (store.HEADLINE_COLUMNS: what the headline and where to extend next read),
-    for work that needs no others. `read`: what store.read_follow_up gave for this cohort at this as-of date
+    `columns`: only these of the episodes' (queries.HEADLINE_COLUMNS: what the headline and where to extend next read),
+    for work that needs no others. `read`: what queries.read_follow_up gave for this cohort at this as-of date
     and event definition (the CLI reads it while the models' libraries load).
     """
     cohort = cohort or Cohort()

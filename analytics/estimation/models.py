@@ -15,8 +15,8 @@ import pandas as pd
 from analytics.common.errors import EstimationError
 from analytics.common.policy import MAX_LOG_SE, MIN_SUBGROUP_EXITS
 from analytics.estimation.cox import CoxResult, fit_cox
-from analytics.estimation.design import (CATEGORICAL, Design, NUMERIC, Dummies, dependent_columns, design_columns,
-                                         indicators, side_by_side, independent_columns)
+from analytics.estimation.design import (CATEGORICAL, Design, Dummies, NUMERIC, dependent_columns, design_columns,
+                                         independent_columns, indicators, side_by_side)
 from analytics.estimation.evalue import e_value
 from analytics.estimation.followup import FollowUp, require_comparison, require_effect
 from analytics.estimation.patterns import PatternColumns, dense_columns, pattern_first_rows
@@ -160,7 +160,7 @@ def _design_for(fu: FollowUp, covariates: tuple[str, ...] | None) -> tuple[Patte
 
 
 def _by_pattern(*parts: tuple[str, np.ndarray] | Dummies) -> PatternColumns:
-    """Named columns and characteristics' dummies side by side, held by pattern (cox.PatternColumns): each
+    """Named columns and characteristics' dummies side by side, held by pattern (patterns.PatternColumns): each
     row's pattern is its groups and its true/false values; numbers are held row by row."""
     names, binary, rest, numbers = [], [], [], []
     code, count, factors = np.zeros(len(parts[0][1] if isinstance(parts[0], tuple) else parts[0]), np.int64), 1, []

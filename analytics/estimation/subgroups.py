@@ -14,7 +14,7 @@ from analytics.common.policy import (MEETING_BANDS, MIN_GROUP_SIZE, MIN_SUBGROUP
                                      shown_total)
 from analytics.estimation.cox import CoxResult
 from analytics.estimation.followup import FollowUp, person_codes
-from analytics.estimation.models import ModelFit, headline_key, identified, adjusted_model
+from analytics.estimation.models import ModelFit, adjusted_model, headline_key, identified
 from analytics.estimation.results import HazardRatio, TestResult
 from analytics.store import queries
 from analytics.store.cohorts import in_order

@@ -14,8 +14,8 @@ from analytics.common.policy import MAX_SET_ASIDE_SHARE, MAX_UNCLEAR_REASON_SHAR
 from analytics.intake.headers import SourceTable, read_source
 from analytics.intake.reading import source_name
 from analytics.intake.schema import EMPLOYEES, MENTORSHIPS, TableSpec
-from analytics.intake.validation import (ReadOptions, ValidatedTable, wording_key, validate_employees,
-                                         validate_mentorships)
+from analytics.intake.validation import (ReadOptions, ValidatedTable, validate_employees, validate_mentorships,
+                                         wording_key)
 from analytics.words import wording
 
 

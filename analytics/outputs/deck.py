@@ -24,6 +24,7 @@ from analytics.estimation.subgroups import (AGE_NOT_RECORDED, OUTSIDE_ROSTER, Su
                                             mentor_manager_effects, mentor_own_effect, programme_effects,
                                             reverse_pair_effects)
 from analytics.outputs import messages, palette
+from analytics.outputs.tables import curve_table
 from analytics.store.cohorts import Cohort
 from analytics.words import verdict, wording
 from analytics.words.wording import hr_words, pct
@@ -309,7 +310,6 @@ def _answer_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     if not h.curves:
         deck.text(s, lines, 1.6, size=size + 2, height=5.0)
         return
-    from analytics.outputs.tables import curve_table  # the exports' own table of the curves (report imports this module)
 
     deck.text(s, lines, 1.6, size=size, height=5.2, width=5.2)
     curves = curve_table(h)

@@ -102,7 +102,7 @@ def _column(name: str) -> str:
 
 EPISODES_SQL = episodes_sql()  # every column
 
-# the columns the headline's figures and where to extend next read (summary.summarise; models.CATEGORICAL and
+# the columns the headline's figures and where to extend next read (summary.summarise; design.CATEGORICAL and
 # NUMERIC are among them, a test checks it): the CLI's summary reads no others
 HEADLINE_COLUMNS = ("employee_id", "duration_days", "exited", "exit_reason", "event", "mentored", "mentored_from_day",
                     "salary", "department", "job_level", "location", "gender", "generation", "hire_year",
@@ -307,7 +307,7 @@ def _taken(column: pd.Series, order: np.ndarray):
 
 def read_follow_up(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str, cohort: Cohort | None = None,
                    columns: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """A cohort's episodes and counting-process rows in the models' order (models.follow_up), with each row's
+    """A cohort's episodes and counting-process rows in the models' order (followup.follow_up), with each row's
     person, at a settled as-of date and event definition (see snapshot)."""
     episodes_ = episodes(con, as_of, event, cohort, columns)
     rows, people = split_episodes_with_people(con, episodes_, by_stop=True)  # the models' order

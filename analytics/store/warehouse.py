@@ -1,6 +1,6 @@
 """PostgreSQL as a data source: a people-analytics warehouse's tables, or SELECT queries on it, read through
 ADBC's PostgreSQL driver straight into Arrow, then matched, validated and loaded exactly as files are
-(`ingest.prepare_load` on the typed table, `store.load_plan`): the same header mapping and synonyms, the same
+(`prepare.prepare_load` on the typed table, `loads.load_plan`): the same header mapping and synonyms, the same
 meanings of reasons and programmes, rows set aside, one transaction and the load history.
 
 Cells keep the database's types: a date is a date, a timestamp its calendar day (in the session's time zone
@@ -50,7 +50,7 @@ DEFAULT_PORT = 5432
 EXAMPLE = ("python -m analytics load --from postgresql://USER@HOST:PORT/DATABASE "
            "--employees-table SCHEMA.TABLE --mentorships-table SCHEMA.TABLE")
 
-# The SQL sent to PostgreSQL (the product's other SQL, DuckDB's, is in store.py). The only value from the
+# The SQL sent to PostgreSQL (the product's other SQL, DuckDB's, is in the store's other modules). The only value from the
 # user is a table name, bound as a parameter; PostgreSQL itself returns it quoted for the read.
 BEGIN_SQL = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 TABLE_NAME_SQL = "SELECT to_regclass($1)::text"
