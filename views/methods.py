@@ -74,6 +74,8 @@ if h.adjusted and h.adjusted.e_value:
 
 if h.adjusted:
     st.subheader("The adjusted model")
+    if wording.covariates_note(h.follow_up.covariates_from, h.adjusted.covariates):
+        st.markdown(wording.md(wording.covariates_note(h.follow_up.covariates_from, h.adjusted.covariates)))
     table = h.adjusted.result.summary_.drop(columns=["z"])
     ui.table(table, "adjusted model", hide_index=True, height=300,
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:-1]}

@@ -87,6 +87,8 @@ with st.container(border=True):
     st.subheader("How we know")
     if h.naive and h.adjusted:
         st.markdown(wording.how_we_know(h.naive, h.time_varying, h.adjusted))
+        if wording.covariates_note(fu.covariates_from, h.adjusted.covariates):
+            st.caption(wording.md(wording.covariates_note(fu.covariates_from, h.adjusted.covariates)))
         ui.chart(figures.hazard_ratio_figure(messages.model_effects(h)), name="naive and honest")
         st.caption(wording.e_value_sentence(h.adjusted.e_value, h.adjusted.hazard_ratio))
     else:

@@ -275,6 +275,12 @@ def _dicts(values: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, An
     return {k: (values[k].to_dict() if values else None) for k in keys}
 
 
+def _covariates_from(h: Headline) -> dict[str, Any]:
+    """The adjusted model's entry, saying where its characteristics came from: "history" (as they were, from the
+    job history) or "snapshot" (as the employee file gives them)."""
+    return {"adjusted": {**h.adjusted.to_dict(), "covariates_from": h.follow_up.covariates_from}} if h.adjusted else {}
+
+
 def to_json(h: Headline) -> dict[str, Any]:
     fu = h.follow_up
     test = h.logrank
@@ -285,7 +291,7 @@ def to_json(h: Headline) -> dict[str, Any]:
         "n_employees": shown_total(fu.n_employees, fu.rounded), "n_mentored": shown_total(fu.n_mentored, fu.rounded),
         "n_events": shown_total(fu.n_events, fu.rounded), "counts_rounded": fu.rounded,
         "hazard_ratio": {k: (getattr(h, k).to_dict() if getattr(h, k) else None)
-                         for k in ("naive", "time_varying", "adjusted")},
+                         for k in ("naive", "time_varying", "adjusted")} | _covariates_from(h),
         # each with its people (rounded as the counts are), so a range of zero width is said as "no one left (n)"
         "retention": {"horizon_days": h.horizon_days, **{k: (None if not h.retention else {
             **h.retention[k].to_dict(), "people": None if h.retention[k].n is None else

@@ -29,6 +29,9 @@ class FollowUp:
     event: str
     cohort: Cohort = field(default_factory=Cohort)
     own_as_of: bool = True  # the as-of date is the data's own (not one chosen)
+    # where the rows' characteristics come from: "history" (as they were on each row's first day, from the job
+    # history) or "snapshot" (each person's one value, as the employee file gives it now or at exit)
+    covariates_from: str = "snapshot"
     # results worked out from it once and asked for again (the adjusted model, each person's risk): a
     # FollowUp's frames are never changed, so neither are these
     _kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -63,10 +66,15 @@ class FollowUp:
             return self
         if not self.cohort.is_everyone():
             raise RetentionError("a cohort can only be cut out of everyone's follow-up")
-        episodes, rows = (_picked(frame, cohort.mask(frame)) for frame in (self.episodes, self.rows))
-        sub = FollowUp(episodes, rows, self.as_of, self.event, cohort, self.own_as_of)
+        chosen = cohort.mask(self.episodes)
+        if self.covariates_from == "history":  # a cohort is its people as the employee file has them, whatever
+            in_rows = self.rows["employee_id"].isin(self.episodes["employee_id"][chosen]).to_numpy()  # they were
+        else:
+            in_rows = cohort.mask(self.rows)
+        episodes, rows = _picked(self.episodes, chosen), _picked(self.rows, in_rows)
+        sub = FollowUp(episodes, rows, self.as_of, self.event, cohort, self.own_as_of, self.covariates_from)
         if "person_codes" in self._kept:  # each row's person, as numbered here (numbers left unused are harmless)
-            sub._kept["person_codes"] = self._kept["person_codes"][cohort.mask(self.rows)]
+            sub._kept["person_codes"] = self._kept["person_codes"][in_rows]
         return sub
 
     def first_rows(self) -> np.ndarray:
@@ -100,7 +108,8 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
     settled = queries.snapshot(con, as_of, event)
     episodes, rows, people = read or queries.read_follow_up(con, settled.as_of, settled.event, cohort, columns)
     parallel.give_back_memory()  # what reading them took and let go of, before the models take theirs
-    fu = FollowUp(episodes, rows, settled.as_of, settled.event, cohort, settled.as_of == settled.data_as_of)
+    fu = FollowUp(episodes, rows, settled.as_of, settled.event, cohort, settled.as_of == settled.data_as_of,
+                  "history" if queries.has_history(con) else "snapshot")
     fu._kept["person_codes"] = people  # each row's person: their episode's position, known without hashing ids
     return fu
 

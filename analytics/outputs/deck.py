@@ -548,6 +548,8 @@ def _appendix_method(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
              "credited to it; this removes immortal-time bias.",
              f"The honest figure is a Cox proportional hazards model (Efron ties, as R's survival package) adjusted "
              f"for {covariates}; its hazard ratio is shown as '% less likely to leave in any given month'.",
+             *([note] if (note := wording.covariates_note(h.follow_up.covariates_from, h.adjusted.covariates if
+                                                           h.adjusted else ())) else []),
              "Each person's chance of leaving within the horizon comes from the same model, with other exits "
              "competing; the business case sums them.",
              f"Groups under {MIN_GROUP_SIZE} people are never shown; ranges are 95% confidence intervals. The "

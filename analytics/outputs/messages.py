@@ -13,11 +13,11 @@ from analytics.case.summary import Headline
 from analytics.common.policy import DAYS_PER_MONTH, count_words
 from analytics.words import verdict
 from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
-                                     UNADJUSTED, covariate_words, effect_note, effect_sentence, event_words,
-                                     exits_cell, exits_words, hr_words, label, less_likely, loss_note, money,
-                                     money_exact, months, naive_case_label, naive_claim, naive_of, no_estimate,
-                                     pct, pct_range, per_period, rate_words, segment_words, staying_words,
-                                     total_words, years_words)
+                                     UNADJUSTED, covariate_words, covariates_note, effect_note, effect_sentence,
+                                     event_words, exits_cell, exits_words, hr_words, label, less_likely, loss_note,
+                                     money, money_exact, months, naive_case_label, naive_claim, naive_of,
+                                     no_estimate, pct, pct_range, per_period, rate_words, segment_words,
+                                     staying_words, total_words, years_words)
 
 
 MODEL_KEYS = ("naive", "time_varying", "adjusted")
@@ -372,6 +372,8 @@ def briefing(result: dict[str, Any]) -> str:
                      f"counting only the time after mentoring began and adjusting for {covariates}.")
         if effect_note(adjusted):
             lines.append(effect_note(adjusted))
+        if covariates_note(adjusted.get("covariates_from", "snapshot"), adjusted["covariates"]):
+            lines.append(covariates_note(adjusted.get("covariates_from", "snapshot"), adjusted["covariates"]))
     else:
         lines.append(f"No honest estimate of the mentoring effect: {gaps.get('adjusted')}.")
     if hr["time_varying"]:

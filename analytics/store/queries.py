@@ -126,6 +126,41 @@ FROM {table} WHERE day > 0
 ORDER BY row, start
 """
 
+# With a job history: each person's rows are split also on every day their characteristics changed, and each row
+# carries them as they were on its first day (HISTORY_COLUMNS): the latest change on or before it, a field a change
+# leaves empty as it was before, and the employee file's values before a person's first change. Changes on or after
+# the end of follow-up are not read. Timing and the changed values go through DuckDB; the rest is carried by position.
+HISTORY_COLUMNS = ("job_level", "department", "location", "salary", "performance_rating")
+HISTORY_TABLE_SQL = ("SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = 'job_history' "
+                     "AND table_schema = current_schema()")  # a database made before the job history had none
+HAS_HISTORY_SQL = "SELECT count(*) > 0 FROM job_history"
+HISTORY_SPLIT_TEMPLATE = """
+WITH changes AS (
+    SELECT t.row, date_diff('day', e.hire_date, h.effective_date) AS day,
+        {filled}
+    FROM {table} t JOIN employees e ON e.employee_id = t.employee_id
+    JOIN job_history h ON h.employee_id = t.employee_id
+    WINDOW person AS (PARTITION BY t.row ORDER BY h.effective_date ROWS UNBOUNDED PRECEDING)
+), cuts AS (
+    SELECT row, 0 AS day FROM {table} WHERE duration_days > 0
+    UNION SELECT row, day FROM {table} WHERE day > 0
+    UNION SELECT c.row, c.day FROM changes c JOIN {table} t ON t.row = c.row
+        WHERE c.day > 0 AND c.day < t.duration_days
+), intervals AS (
+    SELECT c.row, c.day AS start,
+        coalesce(lead(c.day) OVER (PARTITION BY c.row ORDER BY c.day), t.duration_days) AS stop,
+        t.day AS split_day, t.event, t.duration_days
+    FROM cuts c JOIN {table} t ON t.row = c.row
+)
+SELECT i.row, i.start, i.stop,
+    CASE WHEN i.stop = i.duration_days THEN i.event ELSE FALSE END AS event,
+    coalesce(i.split_day <= i.start, FALSE) AS mentored,
+    ch.day IS NOT NULL AS from_history, {changed}
+FROM intervals i ASOF LEFT JOIN changes ch ON ch.row = i.row AND i.start >= ch.day
+ORDER BY i.row, i.start
+"""
+
+
 DATA_FACTS_SQL = """
 SELECT
     (SELECT count(*) FROM employees) AS n_employees,
@@ -281,10 +316,13 @@ def split_episodes_with_people(con: duckdb.DuckDBPyConnection, episodes: pd.Data
                            "duration_days": episodes["duration_days"].to_numpy(),
                            "day": episodes[SPLIT_COLUMNS[split_on]].astype("Int64").array,  # missing = NULL
                            "event": episodes["event"].to_numpy()})
+    changing = [c for c in HISTORY_COLUMNS if c in episodes.columns] if has_history(con) else []
+    if changing:
+        timing["employee_id"] = episodes["employee_id"].to_numpy()
     name = f"_episodes_{uuid.uuid4().hex}"
     con.register(name, timing)
     try:
-        split = con.execute(SPLIT_TEMPLATE.format(table=name)).df()
+        split = con.execute(_history_split(name, changing) if changing else SPLIT_TEMPLATE.format(table=name)).df()
     finally:
         con.unregister(name)
     if by_stop:
@@ -294,9 +332,35 @@ def split_episodes_with_people(con: duckdb.DuckDBPyConnection, episodes: pd.Data
     # of columns costs twice as long (0.4-0.7 s at a million rows, against 0.2 s)
     rows = pd.DataFrame({name: _taken(episodes[name], order) for name in episodes.columns
                          if name not in ("event", "mentored")}, copy=False)
+    if changing:  # the characteristics as they were on each row's first day, where the history has them
+        known = split["from_history"].to_numpy(bool)
+        for column in changing:
+            rows[column] = _as_they_were(rows[column], split[column], known)
     for name in ("start", "stop", "event", "mentored"):
         rows[name] = split[name].to_numpy()
     return rows, split["row"].to_numpy().astype(np.int64)
+
+
+def has_history(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a job history is loaded: the models then take each person's characteristics as they were."""
+    return bool(first_row(con, HISTORY_TABLE_SQL)[0]) and bool(first_row(con, HAS_HISTORY_SQL)[0])
+
+
+def _history_split(table: str, changing: list[str]) -> str:
+    filled = ",\n        ".join(f"coalesce(last_value(h.{c} IGNORE NULLS) OVER person, e.{c}) AS {c}" for c in changing)
+    return HISTORY_SPLIT_TEMPLATE.format(table=table, filled=filled, changed=", ".join(f"ch.{c}" for c in changing))
+
+
+def _as_they_were(snapshot: Any, changed: pd.Series, known: np.ndarray) -> Any:
+    """A characteristic on each row: the history's value where a change on or before the row's first day gives one,
+    else the employee file's (the snapshot), in the snapshot's own type."""
+    if pd.api.types.is_numeric_dtype(getattr(snapshot, "dtype", None)):
+        values = np.asarray(snapshot, dtype=float).copy()
+        values[known] = changed.to_numpy(dtype=float, na_value=np.nan)[known]
+        return values
+    values = np.asarray(snapshot, dtype=object).copy()
+    values[known] = changed.to_numpy(dtype=object)[known]
+    return values
 
 
 def _taken(column: pd.Series, order: np.ndarray):

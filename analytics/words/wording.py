@@ -338,8 +338,31 @@ PLAIN_COVARIATES = {"department": "department", "job_level": "level", "location"
 def alike_words(covariates) -> str:
     """What the honest comparison holds equal, in plain words: 'department, level and pay'."""
     words = [PLAIN_COVARIATES.get(c, c.replace("_", " ")) for c in covariates]
-    if not words:
-        return "nothing else"
+    return alike_words_of(words) if words else "nothing else"
+
+
+# the characteristics a job history gives as they were on each day, as the adjusted model names them
+CHANGING = {"job_level": "level", "department": "department", "location": "location", "log_salary": "salary",
+            "performance_rating": "rating"}
+
+
+def covariates_note(covariates_from: str, covariates) -> str | None:
+    """Whether the honest comparison's level, salary, rating (...) are as they were at the time (a job history) or
+    each person's one value as exported, and what the latter can do; None when it compares on none of them."""
+    changing = [CHANGING[c] for c in covariates if c in CHANGING]
+    if not changing:
+        return None
+    listed = alike_words_of(changing)
+    if covariates_from == "history":
+        return f"{listed[:1].upper()}{listed[1:]} are taken as they were on each day, from the job history."
+    return (f"{listed[:1].upper()}{listed[1:]} are each person's one value, as the employee file shows them now (or "
+            "when they left). If mentoring goes to people because of these and they change over time, the adjusted "
+            "figure can show an effect that is not there; loading the job history compares people as they were at "
+            "the time.")
+
+
+def alike_words_of(words: list[str]) -> str:
+    """['department', 'level', 'pay'] -> 'department, level and pay'."""
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
