@@ -92,6 +92,16 @@ if h.adjusted:
     st.caption(f"Likelihood-ratio test of the model: chi-square {lr.statistic:.1f} on {lr.df} df, p = {lr.p:.2g}. "
                f"Efron ties; risk sets as R's survival package.")
 
+st.subheader("While mentored, and after mentoring ended")
+if d.phases is not None:
+    phases = d.phases.to_dict(h.follow_up.rounded)
+    st.markdown(wording.md(wording.phases_words(phases)))
+    st.caption("The adjusted model again, with mentoring split in two: a mentorship running, and every one begun "
+               "having ended (a mentorship with no end date runs on). The headline counts people as mentored for "
+               "good from their first mentorship's start.")
+else:
+    st.caption(wording.md(f"Not estimated: {d.missing.get('mentoring_phases', 'not enough data')}."))
+
 if d.ph_test is not None:
     st.subheader("Does the effect hold over time? (proportional hazards)")
     ui.table(d.ph_test, "proportional hazards test", hide_index=True,

@@ -23,6 +23,7 @@ from analytics.estimation.followup import FollowUp, follow_up
 from analytics.estimation.km import KaplanMeier
 from analytics.estimation.models import (ModelFit, honest_model, naive_model, other_exits_model,
                                          proportional_hazards, time_varying_model)
+from analytics.estimation.phases import MentoringPhases, mentoring_phases, phases_or_reason
 from analytics.estimation.results import Estimate, TestResult
 from analytics.estimation.risks import exit_risks
 from analytics.estimation.subgroups import (PAIR_LABELS, cross_generation_effects, group_effects, meetings_effects,
@@ -320,9 +321,15 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
     from analytics.case.where_next import for_headline  # where_next builds on this module's results
 
     h = headline(con, cohort, as_of, event, assumptions, columns=queries.HEADLINE_COLUMNS, read=read)  # nothing else read
+    result = to_json(h)
+    # the effect while mentoring runs and after it has ended, apart (analytics/estimation/phases.py)
+    phases, why = phases_or_reason(con, h.follow_up)
+    result["mentoring_phases"] = phases.to_dict(h.follow_up.rounded) if phases else None
+    if why:
+        result["not_available"]["mentoring_phases"] = why
     progress.step("where_next")
     # where to extend next, best first (exploratory): analytics/case/where_next.py
-    return {**to_json(h), "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
+    return {**result, "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
 
 
 # ---------------------------------------------------------------- the analysts' pages
@@ -340,6 +347,7 @@ class Diagnostics:
     meetings: list | None
     missing: dict[str, str]
     exit_causes_by_mentoring: dict[str, Any] | None = None  # the same, mentored time and not (delayed entry)
+    phases: MentoringPhases | None = None  # the effect while mentoring runs and after it has ended
 
 
 def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = None,
@@ -358,9 +366,10 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
     causes_split = _attempt(missing, "exit_causes_by_mentoring", exit_causes_by_mentoring, fu)
     mentors = _attempt(missing, "mentors", mentor_own_effect, con, fu)
     meetings = _attempt(missing, "meetings", meetings_effects, fu)
+    phases = _attempt(missing, "mentoring_phases", mentoring_phases, con, fu)
     return Diagnostics(headline=h, ph_test=ph, schoenfeld=resid, landmarks=marks, exit_causes=causes,
                        exit_causes_by_mentoring=causes_split,
-                       mentors=mentors, meetings=meetings, missing=missing)
+                       mentors=mentors, meetings=meetings, missing=missing, phases=phases)
 
 
 COHORT_DIMENSIONS = DIMENSION_LABELS  # every dimension the Cohorts page compares, with its name in words

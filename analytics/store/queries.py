@@ -161,6 +161,35 @@ ORDER BY i.row, i.start
 """
 
 
+# Mentoring that ends: each mentee's mentorships in scope as spells of days since hire (one begun before hire counts
+# from hire; no end date: running), and the follow-up's rows split on every spell's start and end, each row saying
+# whether a mentorship was running on its first day (while mentored) or all begun had ended (after mentoring).
+MENTORING_SPELLS_SQL = f"""
+SELECT m.mentee_id AS employee_id, date_diff('day', f.hire_date, greatest(m.start_date, f.hire_date)) AS s,
+       coalesce(date_diff('day', f.hire_date, m.end_date), {2 ** 31 - 1}) AS e
+FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
+WHERE f.hire_date <= $as_of AND m.start_date < {FOLLOWUP_END} AND {COHORT_FILTER}
+  AND coalesce(m.end_date > greatest(m.start_date, f.hire_date), TRUE)"""
+PHASE_SPLIT_TEMPLATE = """
+WITH cuts AS (
+    SELECT r.i, x.day FROM {rows} r
+    JOIN (SELECT employee_id, s AS day FROM {spells} UNION SELECT employee_id, e FROM {spells}) x
+      ON x.employee_id = r.employee_id AND x.day > r.start AND x.day < r.stop
+), points AS (
+    SELECT i, start AS day FROM {rows} UNION SELECT i, day FROM cuts
+), intervals AS (
+    SELECT p.i, p.day AS start, coalesce(lead(p.day) OVER (PARTITION BY p.i ORDER BY p.day), r.stop) AS stop,
+        r.stop AS row_stop, r.event, r.employee_id
+    FROM points p JOIN {rows} r ON r.i = p.i
+)
+SELECT v.i, v.start, v.stop, v.event AND v.stop = v.row_stop AS event,
+    EXISTS (SELECT 1 FROM {spells} s WHERE s.employee_id = v.employee_id AND s.s <= v.start AND v.start < s.e)
+        AS while_mentored,
+    EXISTS (SELECT 1 FROM {spells} s WHERE s.employee_id = v.employee_id AND s.e <= v.start) AS some_ended
+FROM intervals v ORDER BY v.stop, v.i, v.start
+"""
+
+
 DATA_FACTS_SQL = """
 SELECT
     (SELECT count(*) FROM employees) AS n_employees,
@@ -339,6 +368,27 @@ def split_episodes_with_people(con: duckdb.DuckDBPyConnection, episodes: pd.Data
     for name in ("start", "stop", "event", "mentored"):
         rows[name] = split[name].to_numpy()
     return rows, split["row"].to_numpy().astype(np.int64)
+
+
+def split_at_mentoring_phases(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, as_of: date | str,
+                              cohort: Cohort | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Counting-process rows split again on every mentorship's start and end (ordered by their end, as the models
+    read them), with `while_mentored` (a mentorship running on the row's first day) and `after_mentoring` (every
+    one begun has ended), and each new row's position among the rows given (its characteristics are theirs)."""
+    spells = con.execute(MENTORING_SPELLS_SQL, {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}).df()
+    given = pd.DataFrame({"i": np.arange(len(rows)), "employee_id": rows["employee_id"].to_numpy(),
+                          "start": rows["start"].to_numpy(), "stop": rows["stop"].to_numpy(),
+                          "event": rows["event"].to_numpy(bool)})
+    names = {"rows": f"_rows_{uuid.uuid4().hex}", "spells": f"_spells_{uuid.uuid4().hex}"}
+    con.register(names["rows"], given)
+    con.register(names["spells"], spells)
+    try:
+        split = con.execute(PHASE_SPLIT_TEMPLATE.format(**names)).df()
+    finally:
+        for name in names.values():
+            con.unregister(name)
+    split["after_mentoring"] = split["some_ended"].to_numpy(bool) & ~split["while_mentored"].to_numpy(bool)
+    return split.drop(columns="some_ended"), split["i"].to_numpy().astype(np.int64)
 
 
 def has_history(con: duckdb.DuckDBPyConnection) -> bool:

@@ -341,6 +341,20 @@ def alike_words(covariates) -> str:
     return alike_words_of(words) if words else "nothing else"
 
 
+def phases_words(phases: dict) -> str:
+    """The effect while a mentorship runs and after it has ended (summary --json's mentoring_phases), each said as
+    its figures say it: fewer or more exits, or no clear effect."""
+    def said(hr: dict) -> str:
+        unclear = " (no clear effect: the range includes none)" if verdict.effect(hr) == verdict.UNCLEAR else ""
+        return f"{less_likely(hr)} to leave in any given month{unclear}"
+
+    after = phases["after_mentoring"]
+    ended = (f"after it had ended ({count_words(phases['people_after'])} people with time after), "
+             f"{said(after)}" if after else f"after it had ended: not estimated, {phases['why_not_after']}")
+    return (f"Compared with people not (yet) mentored, like with like: while a mentorship ran, mentored people were "
+            f"{said(phases['while_mentored'])}; {ended}.")
+
+
 # the characteristics a job history gives as they were on each day, as the adjusted model names them
 CHANGING = {"job_level": "level", "department": "department", "location": "location", "log_salary": "salary",
             "performance_rating": "rating"}

@@ -1,0 +1,74 @@
+"""Mentoring that ends: the effect while a mentorship runs and the effect after it has ended, apart.
+
+The headline counts a person as mentored from their first mentorship's start for good. Here the follow-up's rows
+are split again on every mentorship's start and end, and the adjusted model (the same characteristics, as they
+were when a job history is loaded) has two flags in place of one: a mentorship running, and all begun having
+ended. Whether the effect lasts is then a question the data answer, not an assumption."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.common.errors import EstimationError, NotEnoughData
+from analytics.common.policy import MIN_GROUP_SIZE, shown_total
+from analytics.estimation.followup import FollowUp
+from analytics.estimation.models import ModelFit, adjusted_model, identified
+from analytics.estimation.results import HazardRatio
+from analytics.store import queries
+
+WHILE, AFTER = "while_mentored", "after_mentoring"
+
+
+@dataclass(frozen=True)
+class MentoringPhases:
+    """The adjusted hazard ratio while mentored and after mentoring ended (None, with `why`, when the follow-up has
+    no time after an end, or too little to separate it), against people not (yet) mentored."""
+    while_mentored: HazardRatio
+    after_mentoring: HazardRatio | None
+    people_after: int  # people with follow-up time after their mentoring ended
+    events_after: int  # the event among them, in that time
+    fit: ModelFit
+    why: str | None = None
+
+    def to_dict(self, rounded: bool = False) -> dict:
+        return {WHILE: self.while_mentored.to_dict(),
+                AFTER: None if self.after_mentoring is None else self.after_mentoring.to_dict(),
+                "people_after": shown_total(self.people_after, rounded),
+                "events_after": shown_total(self.events_after, rounded), "why_not_after": self.why}
+
+
+def mentoring_phases(con, fu: FollowUp) -> MentoringPhases:
+    """The adjusted model with mentoring split into while it runs and after it has ended (see the module)."""
+    split, positions = queries.split_at_mentoring_phases(con, fu.rows, fu.as_of, fu.cohort)
+    rows = fu.rows.iloc[positions].reset_index(drop=True)
+    for name in ("start", "stop", "event"):
+        rows[name] = split[name].to_numpy()
+    rows["mentored"] = split[WHILE].to_numpy(bool) | split[AFTER].to_numpy(bool)
+    phased = FollowUp(fu.episodes, rows, fu.as_of, fu.event, fu.cohort, fu.own_as_of, fu.covariates_from)
+    after = split[AFTER].to_numpy(bool)
+    people_after = int(rows.loc[after, "employee_id"].nunique())
+    events_after = int((after & split["event"].to_numpy(bool)).sum())
+    flags = pd.DataFrame({WHILE: split[WHILE].astype(float).to_numpy(), AFTER: after.astype(float)})
+    if not after.any():
+        fit = adjusted_model(phased, extra=flags[[WHILE]], effect=WHILE)
+        return MentoringPhases(fit.hazard_ratio, None, 0, 0, fit, "no one's mentoring has ended within follow-up")
+    if people_after < MIN_GROUP_SIZE:  # a group this small is never shown
+        fit = adjusted_model(phased, extra=flags, effect=WHILE)
+        return MentoringPhases(fit.hazard_ratio, None, people_after, events_after, fit,
+                               f"fewer than {MIN_GROUP_SIZE} people have time after their mentoring ended")
+    fit = adjusted_model(phased, extra=flags, effect=WHILE)
+    try:
+        after_hr = identified(fit.result, AFTER)
+    except EstimationError:
+        return MentoringPhases(fit.hazard_ratio, None, people_after, events_after, fit,
+                               "too few exits after mentoring ended to tell")
+    return MentoringPhases(fit.hazard_ratio, after_hr, people_after, events_after, fit)
+
+
+def phases_or_reason(con, fu: FollowUp) -> tuple[MentoringPhases | None, str | None]:
+    """mentoring_phases, or None and why not (not enough data, or an effect that cannot be separated)."""
+    try:
+        return mentoring_phases(con, fu), None
+    except (NotEnoughData, EstimationError) as exc:
+        return None, str(exc)
