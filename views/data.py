@@ -14,7 +14,8 @@ from analytics.intake import formats
 from analytics.intake.headers import suggest_mapping
 from analytics.intake.prepare import prepare_load, template_csv
 from analytics.intake.reading import ParsedFile, find_header_row, parse_file, read_raw
-from analytics.intake.schema import EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, REASON_RULES, TERMINATION_REASONS
+from analytics.intake.schema import (CHANGE_REASONS, EMPLOYEES, JOB_HISTORY, MENTORSHIPS, PROGRAM_MEANINGS,
+                                     REASON_RULES, TERMINATION_REASONS)
 from analytics.outputs.deck import checked_logo
 from analytics.store import database, loads, queries, warehouse
 from analytics.words.wording import label, md, to_csv
@@ -54,19 +55,25 @@ if settled and not settled.has_reasons and event == "voluntary":
 
 # ---------------------------------------------------------------- upload
 st.subheader("Load your data")
-st.caption("Two files, CSV, Parquet or Excel (.xlsx), as your HR system exports them: the header row, the "
-           "column names, the date format and the wording of reasons and programmes are found and shown "
-           "before anything loads. A load replaces the data in the dashboard; rows that break a rule are set "
-           "aside with their row number and reason.")
+st.caption("Two files, and a job history if you have one, CSV, Parquet or Excel (.xlsx), as your HR system exports "
+           "them: the header row, the column names, the date format and the wording of reasons, programmes and "
+           "changes are found and shown before anything loads. A load replaces the data in the dashboard (a load "
+           "without a job history leaves none); rows that break a rule are set aside with their row number and "
+           "reason.")
+TITLES = {"employees": "Employees", "mentorships": "Mentorships", "job_history": "Job history (optional)"}
+SPECS = {"employees": EMPLOYEES, "mentorships": MENTORSHIPS, "job_history": JOB_HISTORY}
 with st.container(horizontal=True):
-    for table in ("employees", "mentorships"):
-        st.download_button(f"Template: {table} (CSV)", template_csv(table), file_name=f"{table}_template.csv",
-                           mime="text/csv", icon=":material/download:", key=f"template_{table}")
-left, right = st.columns(2)
-uploads = {
-    "employees": left.file_uploader("Employees", type=["csv", "parquet", "xlsx"], key="upload_employees"),
-    "mentorships": right.file_uploader("Mentorships", type=["csv", "parquet", "xlsx"], key="upload_mentorships"),
-}
+    for table in TITLES:
+        st.download_button(f"Template: {table.replace('_', ' ')} (CSV)", template_csv(table),
+                           file_name=f"{table}_template.csv", mime="text/csv", icon=":material/download:",
+                           key=f"template_{table}")
+COLUMNS = dict(zip(TITLES, st.columns(3)))
+uploads = {table: COLUMNS[table].file_uploader(title, type=["csv", "parquet", "xlsx"], key=f"upload_{table}",
+                                               help="One dated row per change of job level, department, location, "
+                                                    "manager, pay or rating; an empty cell means unchanged."
+                                               if table == "job_history" else None)
+           for table, title in TITLES.items()}
+given = {table: upload for table, upload in uploads.items() if upload is not None}
 NOT_IN_FILE = "(not in this file)"
 DIGESTS = {table: hashlib.sha256(u.getvalue()).hexdigest() for table, u in uploads.items() if u is not None}  # once a run
 for table, upload in uploads.items():
@@ -111,13 +118,14 @@ def fingerprints() -> tuple[str, ...]:
 
 
 def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: dict | None = None) -> None:
-    """Read and validate both files; a date column that cannot tell day from month asks below."""
+    """Read and validate the files; a date column that cannot tell day from month asks below."""
     meanings = meanings or {}
     options = loads.remembered_options(con, date_format, meanings.get("termination_reason"),
-                                       meanings.get("program_type"))
+                                       meanings.get("program_type"), meanings.get("change_reason"))
     try:
-        plan = prepare_load(parsed("employees"), parsed("mentorships"), mapping=mapping, header_rows=header_rows,
-                            options=options)
+        plan = prepare_load(parsed("employees"), parsed("mentorships"),
+                            parsed("job_history") if "job_history" in given else None, mapping=mapping,
+                            header_rows=header_rows, options=options)
     except InputFileError as exc:
         st.session_state["ambiguous_dates"] = exc.ambiguous_dates or st.session_state.get("ambiguous_dates", ())
         raise
@@ -133,10 +141,12 @@ if fingerprints() != st.session_state.get("upload_fingerprints"):  # other files
         st.session_state.pop(key, None)
 current = None  # the signature of the form as it stands; the checked plan is shown only while it matches
 
-if all(uploads.values()):
+ready = bool(uploads["employees"] and uploads["mentorships"])  # the job history is optional
+if ready:
     mapping, header_rows = {}, {}
-    for (table, upload), spec, col in zip(uploads.items(), (EMPLOYEES, MENTORSHIPS), (left, right)):
-        with col, ui.friendly_errors():  # a file's problem is said under it; the other file's form stays
+    for table, upload in given.items():
+        spec = SPECS[table]
+        with COLUMNS[table], ui.friendly_errors():  # a file's problem is said under it; the other files' forms stay
             found = find_header_row(parsed(table), spec=spec)
             if not upload.name.lower().endswith((".parquet", ".pq")):
                 header_rows[table] = int(st.number_input(
@@ -159,7 +169,7 @@ if all(uploads.values()):
                     mapping[table][name] = None if pick == NOT_IN_FILE else pick
     date_format = st.session_state.get("date_answer")  # kept apart from its widget, which is not always drawn
     current = signature(mapping, header_rows, date_format)
-    if st.button("Check files", type="primary", disabled=len(mapping) < 2):
+    if st.button("Check files", type="primary", disabled=len(mapping) < len(given)):
         with ui.friendly_errors(), ui.engine_steps("check_files"):
             check(mapping, header_rows, date_format)
     asked = st.session_state.get("ambiguous_dates") or st.session_state.get("asked_dates")
@@ -179,11 +189,16 @@ if plan is not None and current != st.session_state.get("plan_signature"):
     st.info("The files or the choices above changed since they were checked: check the files again.",
             icon=":material/refresh:")
     plan = None
-if plan is not None and all(uploads.values()):
+if plan is not None and ready:
     report = plan.report()
     with st.container(horizontal=True):
         st.metric("Employees ready", f"{report['employees']['loaded']:,}", border=True)
         st.metric("Mentorships ready", f"{report['mentorships']['loaded']:,}", border=True)
+        if "job_history" in report:
+            merged = report["job_history"].get("merged", 0)
+            st.metric("Job history rows ready", f"{report['job_history']['loaded']:,}", border=True,
+                      help=f"{merged:,} rows on the same day as another row of the same person were merged into it."
+                      if merged else None)
         st.metric("Rows set aside", f"{len(plan.rejects):,}", border=True)
     for warning in report["warnings"]:
         st.warning(md(warning), icon=":material/warning:")
@@ -204,7 +219,9 @@ if plan is not None and all(uploads.values()):
     for field, key, title, allowed in (("termination_reason", "reason_mapping", "What each termination reason means",
                                         TERMINATION_REASONS),
                                        ("program_type", "program_mapping", "What each programme type means",
-                                        PROGRAM_MEANINGS)):
+                                        PROGRAM_MEANINGS),
+                                       ("change_reason", "change_mapping", "What each job change reason means",
+                                        CHANGE_REASONS)):
         rows = report[key][:MAX_MEANINGS_SHOWN]
         if not rows:
             continue
@@ -223,10 +240,11 @@ if plan is not None and all(uploads.values()):
                     edits.setdefault(field, {})[item["given"]] = chosen
             if len(report[key]) > len(rows):
                 st.caption(f"The {len(report[key]) - len(rows)} rarest wordings are read by rule; give their "
-                           "meaning in the file or with the CLI's --reason-map / --program-map.")
+                           "meaning in the file or with the CLI's --reason-map / --program-map / --change-map.")
     if edits:  # a changed meaning: read the files again with it, so the figures below match
         mapping, header_rows, date_format, meanings = st.session_state["plan_inputs"]
-        merged = {f: {**meanings.get(f, {}), **edits.get(f, {})} for f in ("termination_reason", "program_type")}
+        merged = {f: {**meanings.get(f, {}), **edits.get(f, {})}
+                  for f in ("termination_reason", "program_type", "change_reason")}
         with ui.friendly_errors():
             check(mapping, header_rows, date_format, merged)
             st.rerun()
@@ -251,8 +269,9 @@ if source is None:
     st.caption("The password comes from the address, PGPASSWORD or a .pgpass file, and is never stored: for "
                "refreshing here, set PGPASSWORD or a .pgpass file where the dashboard runs.")
 else:
-    read_from = "; ".join(f"{t} from " + (f"table {source['tables'][t]}" if t in source["tables"] else "a query")
-                          for t in ("employees", "mentorships"))
+    read_from = "; ".join(f"{t.replace('_', ' ')} from " + (f"table {source['tables'][t]}" if t in source["tables"]
+                                                             else "a query")
+                          for t in warehouse.TABLES if t in source["tables"] or t in source.get("queries", {}))
     st.caption(f"Saved source: {md(source['url'])}, {md(read_from)}; saved {source['saved_at']:%Y-%m-%d %H:%M} UTC "
                "by the last load from the warehouse. The password comes from PGPASSWORD or a .pgpass file where the "
                "dashboard runs; it is never stored.")
@@ -272,7 +291,8 @@ else:
             st.session_state["flash"] = " ".join(
                 [f"Refreshed from the warehouse: {report['employees']['loaded']:,} employees, "
                  f"{report['mentorships']['loaded']:,} mentorships, "
-                 f"{report['employees']['rejected'] + report['mentorships']['rejected']:,} rows set aside."]
+                 + (f"{report['job_history']['loaded']:,} job history rows, " if "job_history" in report else "")
+                 + f"{sum(report[t]['rejected'] for t in warehouse.TABLES if t in report):,} rows set aside."]
                 + [f"Warning: {w}" for w in report["warnings"]])
             st.rerun()
 
@@ -283,13 +303,16 @@ history = database.frame(con, "load_history")
 with st.container(horizontal=True):
     st.metric("Employees", f"{facts['n_employees']:,}", border=True)
     st.metric("Mentorships", f"{facts['n_mentorships']:,}", border=True)
+    st.metric("Job history rows", f"{database.count(con, 'job_history'):,}", border=True)
     st.metric("Set aside by the last load", f"{facts['n_rejects']:,}", border=True)
     if facts["n_employees"]:
         st.metric("Hires from", f"{pd.Timestamp(facts['first_hire']):%Y-%m-%d}", border=True)
         st.metric("Latest date", f"{pd.Timestamp(facts['last_employee_date']):%Y-%m-%d}", border=True)
 if len(history):
     last = history.iloc[-1]
-    st.caption(f"Last load: {md(last['source'])} ({md(last['employees_file'])}, {md(last['mentorships_file'])}) "
+    files = [last["employees_file"], last["mentorships_file"]] + ([last["job_history_file"]]
+                                                                   if pd.notna(last["job_history_file"]) else [])
+    st.caption(f"Last load: {md(last['source'])} ({', '.join(md(f) for f in files)}) "
                f"at {last['loaded_at']:%Y-%m-%d %H:%M} UTC.")
 
 if facts["n_employees"]:
@@ -303,7 +326,8 @@ if facts["n_employees"]:
         st.dataframe(queries.exits_by_reason(con), hide_index=True)
         if len(history):
             last_report = json.loads(history.iloc[-1]["report"])
-            for key, what in (("reason_mapping", "termination reasons"), ("program_mapping", "programme types")):
+            for key, what in (("reason_mapping", "termination reasons"), ("program_mapping", "programme types"),
+                              ("change_mapping", "job change reasons")):
                 if last_report.get(key):
                     st.markdown(f"**How {what} were read**")
                     st.dataframe(pd.DataFrame(last_report[key]), hide_index=True)
@@ -323,11 +347,13 @@ if facts["n_employees"]:
     states = loads.states(con)
     st.dataframe(states.head(12), hide_index=True, height=min(460, 38 + 35 * min(len(states), 12)),
                  column_order=["load_id", "shown", "kept", "loaded_at", "source", "employees_file", "mentorships_file",
-                               "employees_loaded", "mentorships_loaded", "rows_rejected"],
+                               "job_history_file", "employees_loaded", "mentorships_loaded", "job_history_loaded",
+                               "rows_rejected"],
                  column_config={"load_id": "state", "shown": "shown now", "kept": "can be brought back",
                                 "loaded_at": st.column_config.DatetimeColumn("when (UTC)"),
                                 "employees_file": "employees file", "mentorships_file": "mentorships file",
                                 "employees_loaded": "employees", "mentorships_loaded": "mentorships",
+                                "job_history_file": "job history file", "job_history_loaded": "job history rows",
                                 "rows_rejected": "set aside"})
     others = [int(n) for n, kept, shown in zip(states["load_id"], states["kept"], states["shown"]) if kept and not shown]
     if others:

@@ -1,7 +1,8 @@
 """Data in: the data contract (schema), cell formats (formats), reading files and finding their header row
 (reading), mapping headers to the contract (headers), checking every row and setting bad ones aside
-(validation), a checked load ready to write (prepare), and the simulated demo company (demo). Nothing here
-touches the database.
+(validation), the job history checked against the employees (history), a checked load ready to write (prepare),
+the simulated demo company (demo), and a simulated company whose level, pay and rating
+change, with its job history (demo_changing). Nothing here touches the database.
 
 May use: common, words.
 """

@@ -1,4 +1,4 @@
-"""A load made ready: both tables read and checked (prepare_load), the data-quality counts and their warnings, and
+"""A load made ready: the tables read and checked (prepare_load: employees, mentorships and an optional job history), the data-quality counts and their warnings, and
 the templates offered for download.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ from analytics.common import progress
 from analytics.common.policy import MAX_SET_ASIDE_SHARE, MAX_UNCLEAR_REASON_SHARE
 from analytics.intake.headers import SourceTable, read_source
 from analytics.intake.reading import source_name
-from analytics.intake.schema import EMPLOYEES, MENTORSHIPS, TableSpec
+from analytics.intake.history import validate_job_history
+from analytics.intake.schema import EMPLOYEES, JOB_HISTORY, MENTORSHIPS, TableSpec
 from analytics.intake.validation import (ReadOptions, ValidatedTable, validate_employees, validate_mentorships,
                                          wording_key)
 from analytics.words import wording
@@ -25,48 +26,53 @@ class LoadPlan:
     employees: ValidatedTable
     mentorships: ValidatedTable
     options: ReadOptions = field(default_factory=ReadOptions)
+    job_history: ValidatedTable | None = None  # optional: a load without one empties the stored history
+
+    @property
+    def tables(self) -> list[ValidatedTable]:
+        """The tables this load holds, the job history when it was given."""
+        return [self.employees, self.mentorships] + ([self.job_history] if self.job_history is not None else [])
 
     @property
     def rejects(self) -> pd.DataFrame:
-        return pd.concat([self.employees.rejects, self.mentorships.rejects], ignore_index=True)
+        return pd.concat([t.rejects for t in self.tables], ignore_index=True)
 
     def vocabulary(self) -> dict[str, dict[str, str]]:
-        """The meanings the user gave to termination reasons and programme types (not the rules'): stored
-        with the load, so the next load reads the same wording the same way."""
-        return {field: {wording_key(m["given"]): m["mapped_to"] for m in table.notes.get(key, []) if m["by"] == "you"}
+        """The meanings the user gave to termination reasons, programme types and job change reasons (not the
+        rules'): stored with the load, so the next load reads the same wording the same way."""
+        return {field: {wording_key(m["given"]): m["mapped_to"]
+                        for m in (table.notes.get(key, []) if table is not None else []) if m["by"] == "you"}
                 for field, table, key in (("termination_reason", self.employees, "reason_mapping"),
-                                          ("program_type", self.mentorships, "program_mapping"))}
+                                          ("program_type", self.mentorships, "program_mapping"),
+                                          ("change_reason", self.job_history, "change_mapping"))}
 
     def quality(self) -> QualityCounts:
         emp = self.employees.frame
         exits = emp["termination_date"].notna()
         reasons = emp.loc[exits, "termination_reason"]
         return QualityCounts(
-            set_aside={"employees": (len(self.employees.rejects), len(emp) + len(self.employees.rejects)),
-                       "mentorships": (len(self.mentorships.rejects),
-                                       len(self.mentorships.frame) + len(self.mentorships.rejects))},
+            set_aside={t.name: (len(t.rejects), len(t.frame) + t.notes.get("merged", 0) + len(t.rejects))
+                       for t in self.tables},
             exits=int(exits.sum()), no_reason=int(reasons.isna().sum()), other_reason=int((reasons == "other").sum()))
 
     def report(self) -> dict[str, Any]:
         rejects = self.rejects
-        return {
-            "employees": {"file": self.employees.file, "loaded": len(self.employees.frame),
-                          "rejected": len(self.employees.rejects)},
-            "mentorships": {"file": self.mentorships.file, "loaded": len(self.mentorships.frame),
-                            "rejected": len(self.mentorships.rejects)},
+        report: dict[str, Any] = {
+            t.name: {"file": t.file, "loaded": len(t.frame), "rejected": len(t.rejects)} for t in self.tables}
+        if self.job_history is not None:  # rows of one person and day made one
+            report["job_history"]["merged"] = self.job_history.notes.get("merged", 0)
+        return report | {
             "rejects_by_reason": _reasons(rejects),
             "reason_mapping": self.employees.notes.get("reason_mapping", []),
             "program_mapping": self.mentorships.notes.get("program_mapping", []),
-            "ignored_columns": {"employees": self.employees.notes.get("ignored_columns", []),
-                                "mentorships": self.mentorships.notes.get("ignored_columns", [])},
-            "header_rows": {t: v.notes.get("header_row", 1) for t, v in (("employees", self.employees),
-                                                                           ("mentorships", self.mentorships))},
-            "date_formats": {t: v.notes.get("date_formats", {}) for t, v in (("employees", self.employees),
-                                                                               ("mentorships", self.mentorships))},
+            "change_mapping": self.job_history.notes.get("change_mapping", []) if self.job_history else [],
+            "ignored_columns": {t.name: t.notes.get("ignored_columns", []) for t in self.tables},
+            "header_rows": {t.name: t.notes.get("header_row", 1) for t in self.tables},
+            "date_formats": {t.name: t.notes.get("date_formats", {}) for t in self.tables},
             "warnings": [wording.other_sheets_warning(v.file, v.notes["sheet"], v.notes["other_sheets"])
-                         for v in (self.employees, self.mentorships) if v.notes.get("other_sheets")]
+                         for v in self.tables if v.notes.get("other_sheets")]
                         + [wording.as_shown_warning(v.file, v.notes["as_shown"]["headers"], v.notes["as_shown"]["values"])
-                           for v in (self.employees, self.mentorships) if _any_as_shown(v.notes)]
+                           for v in self.tables if _any_as_shown(v.notes)]
                         + quality_warnings(self.quality()),
         }
 
@@ -87,7 +93,7 @@ class QualityCounts:
 
 def quality_warnings(q: QualityCounts, event: str | None = None) -> list[str]:
     """The warnings a user must not miss before and after a load (thresholds: policy; words: wording)."""
-    out = [wording.set_aside_warning(table, n, total) for table, (n, total) in q.set_aside.items()
+    out = [wording.set_aside_warning(table.replace("_", " "), n, total) for table, (n, total) in q.set_aside.items()
            if total and n / total > MAX_SET_ASIDE_SHARE]
     unclear = q.no_reason + q.other_reason
     most_missing = q.exits and q.no_reason > q.exits / 2 and q.exits > q.no_reason and event in (None, "voluntary")
@@ -105,14 +111,14 @@ def _reasons(rejects: pd.DataFrame) -> list[dict[str, Any]]:
     return [{"table": t, "reason": r, "rows": c} for (t, r), c in counts.most_common()]
 
 
-def prepare_load(employees: Any, mentorships: Any, *, employees_name: str | None = None,
-                 mentorships_name: str | None = None,
+def prepare_load(employees: Any, mentorships: Any, job_history: Any = None, *, employees_name: str | None = None,
+                 mentorships_name: str | None = None, job_history_name: str | None = None,
                  mapping: Mapping[str, Mapping[str, str | None]] | None = None,
                  header_rows: Mapping[str, int | None] | None = None,
                  options: ReadOptions = ReadOptions()) -> LoadPlan:
-    """Read and validate both files; raises InputFileError for a file-level problem (every problem
-    of a file at once). `mapping`: contract column -> header (None: not in this file); `header_rows`:
-    table -> the spreadsheet row of its header (found when not given)."""
+    """Read and validate the files (the job history when given); raises InputFileError for a file-level problem
+    (every problem of a file at once). `mapping`: table -> contract column -> header (None: not in this file);
+    `header_rows`: table -> the spreadsheet row of its header (found when not given)."""
     mapping, header_rows = mapping or {}, header_rows or {}
     progress.step("read", table="employees", file=source_name(employees, employees_name))
     src = read_source(employees, EMPLOYEES, employees_name, mapping.get("employees"), header_rows.get("employees"))
@@ -123,17 +129,27 @@ def prepare_load(employees: Any, mentorships: Any, *, employees_name: str | None
                       header_rows.get("mentorships"))
     progress.step("check", table="mentorships", rows=len(src.frame))
     men = validate_mentorships(src, emp, options)
-    return LoadPlan(emp, men, options)
+    history = None
+    if job_history is not None:
+        progress.step("read", table="job_history", file=source_name(job_history, job_history_name))
+        src = read_source(job_history, JOB_HISTORY, job_history_name, mapping.get("job_history"),
+                          header_rows.get("job_history"))
+        progress.step("check", table="job_history", rows=len(src.frame))
+        history = validate_job_history(src, emp, options)
+    return LoadPlan(emp, men, options, history)
 
 
-def plan_from_frames(employees: pd.DataFrame, mentorships: pd.DataFrame, name: str = "demo") -> LoadPlan:
+def plan_from_frames(employees: pd.DataFrame, mentorships: pd.DataFrame, name: str = "demo",
+                     job_history: pd.DataFrame | None = None) -> LoadPlan:
     """Validate frames built in code (the demo company) through the same rules as files."""
     def source(frame: pd.DataFrame, spec: TableSpec, file: str) -> SourceTable:
         cols = {c: frame[c].to_numpy(dtype=object) for c in spec.names if c in frame.columns}
         return SourceTable(file, pd.DataFrame(cols), frame, [], {c: c for c in cols})
     emp = validate_employees(source(employees, EMPLOYEES, f"{name}:employees"))
     men = validate_mentorships(source(mentorships, MENTORSHIPS, f"{name}:mentorships"), emp)
-    return LoadPlan(emp, men)
+    history = None if job_history is None else validate_job_history(
+        source(job_history, JOB_HISTORY, f"{name}:job_history"), emp)
+    return LoadPlan(emp, men, job_history=history)
 
 
 TEMPLATE_ROWS = {  # two made-up people: one who left, one still employed and mentored by a manager
@@ -150,10 +166,22 @@ TEMPLATE_ROWS = {  # two made-up people: one who left, one still employed and me
         {"mentee_id": "E0002", "start_date": "2021-06-01", "mentor_id": "E0001", "program_type": "Traditional 1:1",
          "end_date": "2022-06-01", "meetings": "10"},
     ],
+    "job_history": [  # an empty cell: unchanged since the person's row before
+        {"employee_id": "E0001", "effective_date": "2019-04-01", "job_level": "L2", "department": "Sales",
+         "location": "London", "manager_id": "", "salary": "61000", "performance_rating": "",
+         "change_reason": "Hire"},
+        {"employee_id": "E0001", "effective_date": "2020-03-01", "job_level": "", "department": "", "location": "",
+         "manager_id": "", "salary": "64000", "performance_rating": "4", "change_reason": "Merit Increase"},
+        {"employee_id": "E0001", "effective_date": "2021-04-01", "job_level": "L3", "department": "", "location": "",
+         "manager_id": "", "salary": "72000", "performance_rating": "", "change_reason": "Promotion"},
+        {"employee_id": "E0002", "effective_date": "2021-03-15", "job_level": "L1", "department": "Sales",
+         "location": "London", "manager_id": "E0001", "salary": "41000", "performance_rating": "",
+         "change_reason": "New Hire"},
+    ],
 }
 
 
 def template_csv(table: str) -> str:
     """A CSV with the contract's columns and example rows: a starting point for an export."""
-    spec = {"employees": EMPLOYEES, "mentorships": MENTORSHIPS}[table]
+    spec = {"employees": EMPLOYEES, "mentorships": MENTORSHIPS, "job_history": JOB_HISTORY}[table]
     return pd.DataFrame(TEMPLATE_ROWS[table], columns=spec.names).to_csv(index=False)

@@ -10,7 +10,7 @@ from analytics.intake.formats import as_shown
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # id | text | date | amount | rating | integer | reason | program
+    kind: str  # id | text | date | amount | rating | integer | reason | program | change
     required: bool = False
 
 
@@ -55,7 +55,21 @@ MENTORSHIPS = TableSpec("mentorships", (
     Column("meetings", "integer"),
 ))
 
-TABLES = {spec.name: spec for spec in (EMPLOYEES, MENTORSHIPS)}
+# Optional: one dated row per change of a person's job, pay or rating (a NULL value: unchanged since their row
+# before). Before a person's first row, the employees file's values stand.
+JOB_HISTORY = TableSpec("job_history", (
+    Column("employee_id", "id", required=True),
+    Column("effective_date", "date", required=True),
+    Column("job_level", "text"),
+    Column("department", "text"),
+    Column("location", "text"),
+    Column("manager_id", "id"),
+    Column("salary", "amount"),
+    Column("performance_rating", "rating"),
+    Column("change_reason", "change"),
+))
+
+TABLES = {spec.name: spec for spec in (EMPLOYEES, MENTORSHIPS, JOB_HISTORY)}
 
 TERMINATION_REASONS = ("voluntary", "involuntary", "retirement", "other")
 # HRIS wording read by keyword, first rule first ("Involuntary - Restructuring" is involuntary before
@@ -78,6 +92,20 @@ PROGRAM_RULES = (
     ("lateral", r"\bpeer|\blateral|\bbuddy"),
     ("external", r"\bexternal|(?<!internal )\bcoach"),
     ("traditional", r"(?<!non )\btraditional|\b1 ?: ?1\b|\bone to one\b|\b1 on 1\b|\bone on one\b"),
+)
+
+# Why a job history row was written, first in this order when two rows of one day give two reasons.
+CHANGE_REASONS = ("hire", "promotion", "demotion", "transfer", "pay_change", "rating", "other")
+CHANGE_RULES = (
+    ("hire", r"\b(?:re)?hire|\bnew hire|\bonboard|\bnew starter|\bjoiner\b"),
+    ("demotion", r"\bdemot|\bdowngrad"),
+    ("promotion", r"\bpromot|\bupgrad"),
+    ("transfer", r"\btransfer|\blateral|\brelocat|\breorg|\bmove\b|\breassign|\b(?:department|location|"
+                 r"manager|supervisor|org(?:anization|anisation)?) change|\bchange (?:of )?(?:department|location|"
+                 r"manager|supervisor)"),
+    ("pay_change", r"\bmerit|\bpay\b|\bsalary|\bcompensation|\bcost of living|\bcola\b|\bmarket adjust|"
+                   r"\bequity adjust|\braise\b|\bincrease|\bbase pay|\bpay rate"),
+    ("rating", r"\breview|\bappraisal|\bperformance|\brating|\bcalibrat"),
 )
 
 # Header names of common HRIS exports (Workday, SAP SuccessFactors, BambooHR, ADP, Personio, HiBob),
@@ -120,6 +148,32 @@ HEADER_SYNONYMS = {
         "meetings": ("Meetings", "Meetings Held", "Number of Meetings", "Sessions", "Sessions Held", "Session Count",
                      "Number of Sessions", "Meeting Count"),
     },
+    # Workday worker and job history reports, SAP SuccessFactors employment and job history, BambooHR's Job
+    # Information and Compensation tables
+    "job_history": {
+        "employee_id": ("Worker ID", "Employee #", "Employee Number", "Employee No", "Emp #", "Person ID External",
+                        "Person ID", "Personnel Number", "Person Number", "Associate ID", "User ID", "Staff ID",
+                        "Staff Number", "Emp ID", "ID"),
+        "effective_date": ("Effective Date", "Event Date", "Effective Start Date", "Start Date", "Date",
+                           "Change Date", "Valid From", "Effective From"),
+        "job_level": ("Job Level", "Management Level", "Level", "Pay Grade", "Compensation Grade", "Grade",
+                      "Job Grade", "Job Classification", "Band", "Career Level", "Job Title"),
+        "department": ("Department", "Dept", "Department Name", "Supervisory Organization", "Organization",
+                       "Org Unit", "Division", "Team"),
+        "location": ("Location", "Work Location", "Primary Work Location", "Office", "Site", "Country",
+                     "Work Country"),
+        "manager_id": ("Manager ID", "Manager Employee ID", "Manager Worker ID", "Manager Number", "Supervisor ID",
+                       "Reports To ID", "Line Manager ID", "Manager Employee Number", "Supervisor", "Reports To",
+                       "Manager"),
+        "salary": ("Salary", "Annual Salary", "Total Base Pay Annualized", "Annual Base Salary", "Base Salary",
+                   "Annual Base Pay", "Base Pay", "Total Base Pay", "Pay Rate Annual", "Pay Rate", "Pay",
+                   "Compensation"),
+        "performance_rating": ("Performance Rating", "Rating", "Last Performance Rating", "Overall Rating",
+                               "Performance Score", "Performance"),
+        "change_reason": ("Change Reason", "Business Process Reason", "Event Reason", "Reason", "Reason for Change",
+                          "Action Reason", "Business Process Type", "Business Process", "Event", "Action",
+                          "Change Type"),
+    },
 }
 
 # Pew Research Center generation boundaries by birth year.
@@ -150,6 +204,11 @@ def map_reason(value: str) -> str:
 def map_program(value: str) -> str:
     """A programme type as HR systems word it, read as one of PROGRAM_MEANINGS ("other" when no rule fits)."""
     return _by_rules(value, PROGRAM_RULES, "other")
+
+
+def map_change(value: str) -> str:
+    """A job history row's reason as HR systems word it, read as one of CHANGE_REASONS ("other" when no rule fits)."""
+    return _by_rules(value, CHANGE_RULES, "other")
 
 
 def generation_of(birth_year: int | None) -> str | None:

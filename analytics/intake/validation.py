@@ -20,8 +20,8 @@ from analytics.common.policy import FIRST_YEAR, LAST_YEAR, MAX_MEETINGS, MAX_SAL
 from analytics.intake import formats
 from analytics.intake.headers import SourceTable
 from analytics.intake.reading import REJECT_COLUMNS, distinct_cells, is_empty
-from analytics.intake.schema import (EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, TERMINATION_REASONS, TableSpec,
-                                     map_program, map_reason)
+from analytics.intake.schema import (CHANGE_REASONS, EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, TERMINATION_REASONS,
+                                     TableSpec, map_program, map_reason)
 
 
 @dataclass
@@ -228,7 +228,8 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
 
 # What a set-aside row keeps of what the user gave: the columns that say whose row it is and the one
 # to fix, not the rest (salary, rating, reasons stay out of a file people download to fix rows).
-IDENTIFYING = {"employees": ("employee_id",), "mentorships": ("mentee_id", "mentor_id", "start_date")}
+IDENTIFYING = {"employees": ("employee_id",), "mentorships": ("mentee_id", "mentor_id", "start_date"),
+               "job_history": ("employee_id", "effective_date")}
 
 
 def _reject_frame(src: SourceTable, table: str, problems: Mapping[int, tuple[str, str]]) -> pd.DataFrame:
@@ -257,17 +258,19 @@ def _empty_check(src: SourceTable, allow_empty: bool) -> None:
 @dataclass(frozen=True)
 class ReadOptions:
     """What a user tells the reader that the files cannot: a day/month order for dates that cannot tell
-    (MM/DD/YYYY or DD/MM/YYYY), and what each termination reason and programme type means."""
+    (MM/DD/YYYY or DD/MM/YYYY), and what each termination reason, programme type and job change reason means."""
     date_format: str | None = None
     reason_map: Mapping[str, str] = field(default_factory=dict)
     program_map: Mapping[str, str] = field(default_factory=dict)
+    change_map: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.date_format not in (None, *formats.DAY_MONTH_CHOICES):
             raise InputFileError("--date-format", f"must be one of {formats.DAY_MONTH_CHOICES}, "
                                                   f"but was {self.date_format!r}")
         for name, mapping, allowed in (("termination reason", self.reason_map, TERMINATION_REASONS),
-                                       ("programme type", self.program_map, PROGRAM_MEANINGS)):
+                                       ("programme type", self.program_map, PROGRAM_MEANINGS),
+                                       ("change reason", self.change_map, CHANGE_REASONS)):
             bad = {k: v for k, v in mapping.items() if v not in allowed}
             if bad:
                 value, meaning = next(iter(bad.items()))

@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS employees (
 CREATE TABLE IF NOT EXISTS mentorships (
     mentorship_id INTEGER NOT NULL, mentee_id VARCHAR NOT NULL, start_date DATE NOT NULL,
     mentor_id VARCHAR, program_type VARCHAR, end_date DATE, meetings INTEGER);
+CREATE TABLE IF NOT EXISTS job_history (
+    employee_id VARCHAR NOT NULL, effective_date DATE NOT NULL, job_level VARCHAR, department VARCHAR,
+    location VARCHAR, manager_id VARCHAR, salary DOUBLE, performance_rating DOUBLE, change_reason VARCHAR);
 CREATE TABLE IF NOT EXISTS rejects (
     table_name VARCHAR, source_file VARCHAR, row_number INTEGER, column_name VARCHAR,
     reason VARCHAR, raw VARCHAR);
@@ -37,6 +40,9 @@ CREATE TABLE IF NOT EXISTS load_history (
     load_id INTEGER, loaded_at TIMESTAMP, source VARCHAR, employees_file VARCHAR,
     mentorships_file VARCHAR, employees_loaded INTEGER, mentorships_loaded INTEGER,
     rows_rejected INTEGER, report VARCHAR);
+-- a database made before the job history: its load history gains the history's columns (empty for older loads)
+ALTER TABLE load_history ADD COLUMN IF NOT EXISTS job_history_file VARCHAR;
+ALTER TABLE load_history ADD COLUMN IF NOT EXISTS job_history_loaded INTEGER;
 CREATE TABLE IF NOT EXISTS metadata (key VARCHAR NOT NULL, value VARCHAR);
 CREATE TABLE IF NOT EXISTS warehouse_source (saved_at TIMESTAMP, source VARCHAR);
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR NOT NULL, value VARCHAR);  -- kept across loads and undo
@@ -150,10 +156,18 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> t
 def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     """A stored table as a frame, in a stable order."""
     order = {"employees": "employee_id", "mentorships": "mentorship_id", "rejects": "table_name, row_number",
+             "job_history": "employee_id, effective_date",
              "load_history": "load_id", "metadata": "key"}
     if table not in order:
         raise RetentionError(f"table must be one of {sorted(order)}, but was {table!r}")
     return con.execute(f"SELECT * FROM {table} ORDER BY {order[table]}").df()
+
+
+def count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """The rows a data table holds now."""
+    if table not in ("employees", "mentorships", "job_history", "rejects"):
+        raise RetentionError(f"table must be employees, mentorships, job_history or rejects, but was {table!r}")
+    return int(first_row(con, f"SELECT count(*) FROM {table}")[0])  # a name from the list above, never the user's
 
 
 def metadata(con: duckdb.DuckDBPyConnection, key: str) -> Any:

@@ -20,15 +20,19 @@ from analytics.store.database import (SAVED_TABLES_SQL, connect, default_db_path
                                       metadata)
 
 
-HISTORY_SQL = ("SELECT load_id, loaded_at, source, employees_file, mentorships_file, employees_loaded, "
-               "mentorships_loaded, rows_rejected FROM load_history ORDER BY load_id DESC")
+HISTORY_SQL = ("SELECT load_id, loaded_at, source, employees_file, mentorships_file, job_history_file, "
+               "employees_loaded, mentorships_loaded, coalesce(job_history_loaded, 0) AS job_history_loaded, "
+               "rows_rejected FROM load_history ORDER BY load_id DESC")
+HISTORY_INSERT_SQL = ("INSERT INTO load_history (load_id, loaded_at, source, employees_file, mentorships_file, "
+                      "employees_loaded, mentorships_loaded, rows_rejected, report, job_history_file, "
+                      "job_history_loaded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "files",
               metadata: Mapping[str, Any] | None = None, warehouse: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Replace the store's contents with a validated plan, all in one transaction. `warehouse`: the warehouse
     source the plan was read from (no password), kept in the same transaction for refreshing it later."""
-    progress.step("write", rows=len(plan.employees.frame) + len(plan.mentorships.frame) + len(plan.rejects))
+    progress.step("write", rows=sum(len(t.frame) for t in plan.tables) + len(plan.rejects))
     report = plan.report()
     mentorships = plan.mentorships.frame.copy()
     mentorships.insert(0, "mentorship_id", range(1, len(mentorships) + 1))
@@ -43,13 +47,17 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
             con.execute(f"DELETE FROM {name}")
         _insert(con, "employees", plan.employees.frame)
         _insert(con, "mentorships", mentorships)
+        if plan.job_history is not None:  # none given: the table stays empty
+            _insert(con, "job_history", plan.job_history.frame)
         _insert(con, "rejects", plan.rejects)
         for key, value in metadata.items():
             con.execute("INSERT INTO metadata VALUES (?, ?)", [key, json.dumps(value, default=str)])
-        con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        history = plan.job_history
+        con.execute(HISTORY_INSERT_SQL, [
             load_id, datetime.now(timezone.utc).replace(tzinfo=None), source, plan.employees.file,
             plan.mentorships.file, len(plan.employees.frame), len(mentorships), len(plan.rejects),
-            json.dumps(report, default=str)])
+            json.dumps(report, default=str), history.file if history is not None else None,
+            len(history.frame) if history is not None else 0])
         if warehouse is not None:  # kept apart from the data: a file load or an undo leaves it as it is
             con.execute("DELETE FROM warehouse_source")
             con.execute("INSERT INTO warehouse_source VALUES (?, ?)",
@@ -61,7 +69,8 @@ def load_plan(con: duckdb.DuckDBPyConnection, plan: LoadPlan, source: str = "fil
     return report
 
 
-DATA_TABLES = ("employees", "mentorships", "rejects", "metadata")  # what a load replaces
+DATA_TABLES = ("employees", "mentorships", "job_history", "rejects", "metadata")  # what a load replaces
+SAVED_TABLE_SQL = "SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'saved' AND table_name = ?"
 
 
 def _save_current(con: duckdb.DuckDBPyConnection, load_id: int) -> int | None:
@@ -203,16 +212,18 @@ def go_to(con: duckdb.DuckDBPyConnection, state: int, how: str = "restore") -> d
         replaced = _save_current(con, load_id)
         for table in DATA_TABLES:  # names from the code and numbers, never from the user
             con.execute(f"DELETE FROM main.{table}")
-            con.execute(f"INSERT INTO main.{table} SELECT * FROM saved.{table}_{int(source)}")
+            if first_row(con, SAVED_TABLE_SQL, [f"{table}_{int(source)}"])[0]:  # kept before the job history: none
+                con.execute(f"INSERT INTO main.{table} SELECT * FROM saved.{table}_{int(source)}")
         _prune(con, replaced, source)
         counts = first_row(con, "SELECT (SELECT count(*) FROM employees), (SELECT count(*) FROM mentorships), "
-                                "(SELECT count(*) FROM rejects)")
+                                "(SELECT count(*) FROM rejects), (SELECT count(*) FROM job_history)")
         report = _state_report(con, f"{how}: back to the data of state {state}" if how != "redo" else
                                f"redo: forward to the data of state {state}")
         report["to"] = int(state)
-        con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        con.execute(HISTORY_INSERT_SQL, [
             load_id, datetime.now(timezone.utc).replace(tzinfo=None), how, f"(as in state {state})",
-            f"(as in state {state})", counts[0], counts[1], counts[2], json.dumps(report)])
+            f"(as in state {state})", counts[0], counts[1], counts[2], json.dumps(report),
+            f"(as in state {state})" if counts[3] else None, counts[3]])
         con.commit()
     except Exception:
         con.rollback()
@@ -227,8 +238,10 @@ def _state_report(con: duckdb.DuckDBPyConnection, undo: str) -> dict[str, Any]:
     made_by = metadata(con, "load_report")
     report = dict(made_by) if isinstance(made_by, dict) else {}
     set_aside = dict(con.execute("SELECT table_name, count(*) FROM rejects GROUP BY table_name").fetchall())
-    for table in ("employees", "mentorships"):
+    for table in ("employees", "mentorships", "job_history"):
         loaded = first_row(con, f"SELECT count(*) FROM main.{table}")[0]  # names from the code, never the user
+        if table == "job_history" and not loaded and table not in report and not set_aside.get(table):
+            continue  # no job history in this state, as in its load's report
         report[table] = {**(report.get(table) if isinstance(report.get(table), dict) else {}),
                          "loaded": int(loaded), "rejected": int(set_aside.get(table, 0))}
     report["undo"] = undo
@@ -248,12 +261,13 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 
 def _merged_vocabulary(before: dict[str, dict[str, str]], now: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """Wording seen before keeps its meaning unless this load gave it another."""
-    return {field: {**before.get(field, {}), **now.get(field, {})} for field in ("termination_reason", "program_type")}
+    return {field: {**before.get(field, {}), **now.get(field, {})}
+            for field in ("termination_reason", "program_type", "change_reason")}
 
 
 def vocabulary(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    """What each termination reason and programme type wording meant in the loads so far: a new load
-    reads the same wording the same way unless told otherwise."""
+    """What each termination reason, programme type and job change reason wording meant in the loads so far: a new
+    load reads the same wording the same way unless told otherwise."""
     return metadata(con, "vocabulary") or {}
 
 
@@ -269,30 +283,35 @@ def vocabulary_at(path: str | Path | None) -> dict[str, dict[str, str]]:
         con.close()
 
 
-def load_files(con: duckdb.DuckDBPyConnection, employees: Any, mentorships: Any,
+def load_files(con: duckdb.DuckDBPyConnection, employees: Any, mentorships: Any, job_history: Any = None,
                mapping: Mapping[str, Mapping[str, str | None]] | None = None,
                header_rows: Mapping[str, int | None] | None = None, options: ReadOptions | None = None,
                **names: str) -> dict[str, Any]:
-    """Validate both files, then load them; a file-level error leaves the store untouched. Wording of
-    termination reasons and programme types keeps the meaning earlier loads gave it."""
+    """Validate the files (the job history when given), then load them; a file-level error leaves the store
+    untouched. Wording of termination reasons, programme types and change reasons keeps the meaning earlier loads
+    gave it."""
     options = options or remembered_options(con)
-    plan = prepare_load(employees, mentorships, mapping=mapping, header_rows=header_rows, options=options, **names)
+    plan = prepare_load(employees, mentorships, job_history, mapping=mapping, header_rows=header_rows,
+                        options=options, **names)
     return load_plan(con, plan, source="files")
 
 
 def remembered_options(con: duckdb.DuckDBPyConnection, date_format: str | None = None,
                        reason_map: Mapping[str, str] | None = None,
-                       program_map: Mapping[str, str] | None = None) -> ReadOptions:
-    """Read options with the stored meanings of reason and programme wording, the given ones on top."""
-    return read_options(vocabulary(con), date_format, reason_map, program_map)
+                       program_map: Mapping[str, str] | None = None,
+                       change_map: Mapping[str, str] | None = None) -> ReadOptions:
+    """Read options with the stored meanings of reason, programme and change wording, the given ones on top."""
+    return read_options(vocabulary(con), date_format, reason_map, program_map, change_map)
 
 
 def read_options(known: Mapping[str, Mapping[str, str]], date_format: str | None = None,
                  reason_map: Mapping[str, str] | None = None,
-                 program_map: Mapping[str, str] | None = None) -> ReadOptions:
+                 program_map: Mapping[str, str] | None = None,
+                 change_map: Mapping[str, str] | None = None) -> ReadOptions:
     """Read options from meanings known from earlier loads, with the ones given now on top."""
     return ReadOptions(date_format, {**known.get("termination_reason", {}), **(reason_map or {})},
-                       {**known.get("program_type", {}), **(program_map or {})})
+                       {**known.get("program_type", {}), **(program_map or {})},
+                       {**known.get("change_reason", {}), **(change_map or {})})
 
 
 def load_demo(con: duckdb.DuckDBPyConnection, n_employees: int = 5000, seed: int | None = None,
@@ -304,7 +323,7 @@ def load_demo(con: duckdb.DuckDBPyConnection, n_employees: int = 5000, seed: int
     if config is None:
         config = DemoConfig(n_employees=n_employees) if seed is None else DemoConfig(n_employees=n_employees, seed=seed)
     demo = generate(config)
-    plan = plan_from_frames(demo.employees, demo.mentorships)
+    plan = plan_from_frames(demo.employees, demo.mentorships, job_history=getattr(demo, "job_history", None))
     return load_plan(con, plan, source="demo",
                      metadata={"demo_truth": demo.truth, "as_of": str(config.as_of)})
 

@@ -7,7 +7,8 @@ Cells keep the database's types: a date is a date, a timestamp its calendar day 
 for timestamptz), NUMERIC, decimal and money columns are numbers, integers stay whole. Text is read as a file's
 text is (a date written as text goes through the same format detection).
 
-Both tables are read in one read-only, repeatable-read transaction: they come from the same moment. A query must
+The tables (employees, mentorships and, when given, the job history) are read in one read-only, repeatable-read
+transaction: they come from the same moment. A query must
 be a SELECT (or WITH ... SELECT). A read-only transaction does not stop everything a SELECT can call, though:
 dblink opens a connection of its own, a superuser's lo_export writes files on the server and
 pg_terminate_backend stops other sessions. So before reading, the user is checked, with every role it may
@@ -39,12 +40,13 @@ from analytics.common.policy import (WAREHOUSE_CLIENT_CHECK_SECONDS, WAREHOUSE_C
 from analytics.intake.formats import CELL
 from analytics.intake.prepare import LoadPlan, prepare_load
 from analytics.intake.reading import typed_table
-from analytics.intake.schema import EMPLOYEES, MENTORSHIPS
+from analytics.intake.schema import EMPLOYEES, JOB_HISTORY, MENTORSHIPS
 from analytics.intake.validation import ReadOptions
 from analytics.store import loads
 
 SCHEMES = ("postgresql://", "postgres://")
-TABLES = {"employees": EMPLOYEES, "mentorships": MENTORSHIPS}
+TABLES = {"employees": EMPLOYEES, "mentorships": MENTORSHIPS, "job_history": JOB_HISTORY}
+OPTIONAL = ("job_history",)  # read when a table or query is given for it
 SECRET_PARAMETERS = ("password", "sslpassword")  # never kept in the address that is shown or saved
 DEFAULT_PORT = 5432
 EXAMPLE = ("python -m analytics load --from postgresql://USER@HOST:PORT/DATABASE "
@@ -181,8 +183,8 @@ class Source:
     """A warehouse source: the address (never with a password), each table's table (or view) name or SELECT
     query, and the choices that read them (header mapping, day/month order for dates written as text)."""
     url: str
-    tables: Mapping[str, str] = field(default_factory=dict)    # employees/mentorships -> SCHEMA.TABLE
-    queries: Mapping[str, str] = field(default_factory=dict)   # employees/mentorships -> SELECT ...
+    tables: Mapping[str, str] = field(default_factory=dict)    # employees/mentorships/job_history -> SCHEMA.TABLE
+    queries: Mapping[str, str] = field(default_factory=dict)   # employees/mentorships/job_history -> SELECT ...
     mapping: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
     date_format: str | None = None
     given_url: str | None = field(default=None, repr=False, compare=False)  # as given, for connecting only
@@ -203,11 +205,12 @@ class Source:
         tables = {k: v.strip() for k, v in (tables or {}).items() if v is not None}
         queries = {k: v for k, v in (queries or {}).items() if v is not None}
         for table in TABLES:
-            if (table in tables) == (table in queries):
-                raise WarehouseError(f"give the {table} as --{table}-table SCHEMA.TABLE or as --{table}-query "
-                                     f"with a SELECT (one of the two)")
+            option = table.replace("_", "-")
+            if (table in tables) == (table in queries) and (table not in OPTIONAL or table in tables):
+                raise WarehouseError(f"give the {table.replace('_', ' ')} as --{option}-table SCHEMA.TABLE or as "
+                                     f"--{option}-query with a SELECT (one of the two)")
             if table in tables and not tables[table]:
-                raise WarehouseError(f"--{table}-table needs a table name, e.g. hr.{table}")
+                raise WarehouseError(f"--{option}-table needs a table name, e.g. hr.{table}")
         source = cls(shown, tables, {k: _checked_query(k, q) for k, q in queries.items()}, dict(mapping or {}),
                      date_format, url, bool(allow_writable_role))
         _address(shown)  # a port that is not a number is said now
@@ -223,7 +226,12 @@ class Source:
 
     def name(self, table: str) -> str:
         """How messages, the load report and the history name where a table came from."""
-        return f"table {self.tables[table]}" if table in self.tables else f"the {table} query"
+        return f"table {self.tables[table]}" if table in self.tables else f"the {table.replace('_', ' ')} query"
+
+    @property
+    def read_tables(self) -> list[str]:
+        """The tables this source gives: employees and mentorships, and the job history when it has one."""
+        return [t for t in TABLES if t in self.tables or t in self.queries]
 
     def saved(self) -> dict[str, Any]:
         """What is kept in the database to refresh from: everything but the password."""
@@ -290,8 +298,8 @@ def timeout_seconds() -> float:
 
 
 def read(source: Source) -> dict[str, pd.DataFrame]:
-    """Both tables as the warehouse has them now, each cell as its column is typed, once the user is known to
-    be one that only reads (or the user said to read anyway)."""
+    """Every table of the source as the warehouse has it now, each cell as its column is typed, once the user is
+    known to be one that only reads (or the user said to read anyway)."""
     seconds = timeout_seconds()  # a setting that cannot be used is said before connecting
     dbapi, driver_error = _driver()
     try:
@@ -306,7 +314,7 @@ def read(source: Source) -> dict[str, pd.DataFrame]:
             run.watch_client()
             if not source.allow_writable_role:
                 _refuse_writers(run, source)
-            return {table: _frame(run, source, table) for table in TABLES}
+            return {table: _frame(run, source, table) for table in source.read_tables}
     finally:
         try:
             connection.close()  # ends the read-only transaction: nothing to keep
@@ -484,7 +492,7 @@ def _query_problem(source: Source, table: str | None, exc: Exception, seconds: f
 # ---------------------------------------------------------------- loading
 
 def prepare(source: Source, options: ReadOptions | None = None) -> LoadPlan:
-    """Read both tables and validate them as files are; a table-level problem raises SourceTableError
+    """Read the tables and validate them as files are; a table-level problem raises SourceTableError
     (every problem at once, the table or query named) and nothing is written anywhere."""
     frames = read(source)
     options = options or ReadOptions()
@@ -493,11 +501,12 @@ def prepare(source: Source, options: ReadOptions | None = None) -> LoadPlan:
     if frames["employees"].empty:
         raise SourceTableError(source.name("employees"), "has no rows")
     try:
-        raw = {table: typed_table(source.name(table), frames[table], spec) for table, spec in TABLES.items()}
-        plan = prepare_load(raw["employees"], raw["mentorships"], mapping=source.mapping, options=options)
+        raw = {table: typed_table(source.name(table), frames[table], TABLES[table]) for table in frames}
+        plan = prepare_load(raw["employees"], raw["mentorships"], raw.get("job_history"), mapping=source.mapping,
+                            options=options)
     except InputFileError as exc:
         raise SourceTableError.all_of(exc.file, list(exc.problems), exc.ambiguous_dates) from None
-    for table in (plan.employees, plan.mentorships):  # the database typed these dates: nothing to say about them
+    for table in plan.tables:  # the database typed these dates: nothing to say about them
         table.notes["date_formats"] = {c: f for c, f in table.notes.get("date_formats", {}).items() if f != CELL}
     return plan
 

@@ -25,25 +25,28 @@ from analytics.words import wording
 from analytics.words.wording import csv_safe
 
 
+FILES = ("employees", "mentorships", "job_history")  # the tables a load reads, the job history optional
+
+
 def _mapping(pairs: Sequence[str]) -> dict[str, dict[str, str]]:
     """--map employees.employee_id="Staff Number" -> {"employees": {"employee_id": "Staff Number"}}."""
     out: dict[str, dict[str, str]] = {}
     for pair in pairs:
         target, sep, header = pair.partition("=")
         table, dot, column = target.partition(".")
-        if not (sep and dot and table in ("employees", "mentorships") and column):
+        if not (sep and dot and table in FILES and column):
             raise RetentionError(f"--map must look like employees.employee_id='Staff ID', but was {pair!r}")
         out.setdefault(table, {})[column] = header
     return out
 
 
 def _header_rows(values: Sequence[str]) -> dict[str, int]:
-    """--header-row 3 (both files) or --header-row employees=3."""
+    """--header-row 3 (every file) or --header-row employees=3."""
     out: dict[str, int] = {}
     for value in values:
         table, sep, row = value.rpartition("=")
-        tables = [table] if sep else ["employees", "mentorships"]
-        if (sep and table not in ("employees", "mentorships")) or not row.isdigit() or int(row) < 1:
+        tables = [table] if sep else list(FILES)
+        if (sep and table not in FILES) or not row.isdigit() or int(row) < 1:
             raise RetentionError(f"--header-row must look like 3 or employees=3, but was {value!r}")
         out.update({t: int(row) for t in tables})
     return out
@@ -73,9 +76,12 @@ def _meanings(path: str | None, option: str) -> dict[str, str]:
 
 
 def _print_load(report: dict, verb: str = "loaded") -> None:
-    for table in ("employees", "mentorships"):
-        part = report[table]
-        print(f"{table}: {part['loaded']} rows {verb} from {part['file']}, {part['rejected']} set aside")
+    for table in FILES:
+        part = report.get(table)
+        if part is None:  # no job history in this load
+            continue
+        merged = f", {part['merged']} merged into a row of the same person and day" if part.get("merged") else ""
+        print(f"{table}: {part['loaded']} rows {verb} from {part['file']}, {part['rejected']} set aside{merged}")
     for warning in report.get("warnings", []):
         print(f"Warning: {warning}")
     for item in report["rejects_by_reason"]:
@@ -87,7 +93,8 @@ def _print_load(report: dict, verb: str = "loaded") -> None:
         for column, fmt in found.items():
             if fmt not in ("YYYY-MM-DD", "Excel date cell"):
                 print(f"  {table}.{column}: dates read as {fmt}")
-    for key, what in (("reason_mapping", "termination reason"), ("program_mapping", "programme type")):
+    for key, what in (("reason_mapping", "termination reason"), ("program_mapping", "programme type"),
+                      ("change_mapping", "change reason")):
         for item in report.get(key, []):
             if item["given"] != item["mapped_to"]:
                 print(f"  {what} {item['given']!r} read as {item['mapped_to']} ({item['rows']} rows, "
@@ -122,19 +129,19 @@ def _warehouse_source(args: argparse.Namespace):
     """The warehouse source of --from with a table or query for each, or None when files are given."""
     from analytics.store import warehouse
 
-    tables = {t: getattr(args, f"{t}_table") for t in ("employees", "mentorships")}
-    asked = {t: getattr(args, f"{t}_query") for t in ("employees", "mentorships")}
+    tables = {t: getattr(args, f"{t}_table") for t in FILES}
+    asked = {t: getattr(args, f"{t}_query") for t in FILES}
     if args.source is None:
         if any(v is not None for v in (*tables.values(), *asked.values())):
             raise RetentionError("--employees-table and the other table and query options read from a warehouse: "
                                  "give its address with --from postgresql://USER@HOST:PORT/DATABASE")
         if not (args.employees and args.mentorships):
-            raise RetentionError("give both files (--employees FILE --mentorships FILE), or a warehouse: "
-                                 f"{warehouse.EXAMPLE}")
+            raise RetentionError("give both files (--employees FILE --mentorships FILE, and --job-history FILE if "
+                                 f"you have one), or a warehouse: {warehouse.EXAMPLE}")
         return None
-    if args.employees or args.mentorships or args.header_row:
-        raise RetentionError("--from reads tables or queries from the warehouse: --employees, --mentorships and "
-                             "--header-row are for files")
+    if args.employees or args.mentorships or args.job_history or args.header_row:
+        raise RetentionError("--from reads tables or queries from the warehouse: --employees, --mentorships, "
+                             "--job-history and --header-row are for files")
     return warehouse.Source.given(args.source, tables, asked, _mapping(args.map or []), args.date_format,
                                   args.allow_writable_role)
 
@@ -145,11 +152,12 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     options = loads.read_options(loads.vocabulary_at(args.db),  # earlier loads' meanings, no database created
                                  args.date_format, _meanings(args.reason_map, "--reason-map"),
-                                 _meanings(args.program_map, "--program-map"))
+                                 _meanings(args.program_map, "--program-map"),
+                                 _meanings(args.change_map, "--change-map"))
     source = _warehouse_source(args)
     try:
         if source is None:
-            plan = prepare_load(args.employees, args.mentorships, mapping=_mapping(args.map or []),
+            plan = prepare_load(args.employees, args.mentorships, args.job_history, mapping=_mapping(args.map or []),
                                 header_rows=_header_rows(args.header_row or []), options=options)
         else:
             plan = warehouse.prepare(source, options)
@@ -219,24 +227,33 @@ def cmd_history(args: argparse.Namespace) -> int:
         print("no loads yet")
     for row in table.itertuples():
         mark = "  <- shown now" if row.shown else ("  (kept: undo --to brings it back)" if row.kept else "")
+        given = isinstance(row.job_history_file, str)  # None (no job history) comes from DuckDB as None or NaN
+        history = f", {row.job_history_loaded} job history rows" if given else ""
+        files = ", ".join([row.employees_file, row.mentorships_file] + ([row.job_history_file] if given else []))
         print(f"{row.load_id:>4}  {row.loaded_at:%Y-%m-%d %H:%M} UTC  {row.source}: {row.employees_loaded} employees, "
-              f"{row.mentorships_loaded} mentorships ({row.employees_file}, {row.mentorships_file}){mark}")
+              f"{row.mentorships_loaded} mentorships{history} ({files}){mark}")
     return 0
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
     with _opened(args) as con:
         report = loads.go_to(con, args.to) if args.to is not None else loads.undo(con)
-    print(f"{report['undo']}: {report['employees']['loaded']} employees, {report['mentorships']['loaded']} mentorships. "
-          "Undo again to go further back; redo to come forward.")
+    print(f"{report['undo']}: {report['employees']['loaded']} employees, {report['mentorships']['loaded']} mentorships"
+          f"{_history_words(report)}. Undo again to go further back; redo to come forward.")
     return 0
 
 
 def cmd_redo(args: argparse.Namespace) -> int:
     with _opened(args) as con:
         report = loads.redo(con)
-    print(f"{report['undo']}: {report['employees']['loaded']} employees, {report['mentorships']['loaded']} mentorships.")
+    print(f"{report['undo']}: {report['employees']['loaded']} employees, {report['mentorships']['loaded']} mentorships"
+          f"{_history_words(report)}.")
     return 0
+
+
+def _history_words(report: dict) -> str:
+    """The job history a state brought back holds, when it holds one."""
+    return f", {report['job_history']['loaded']} job history rows" if "job_history" in report else ""
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -295,28 +312,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--employees", type=int, default=5000, help="number of employees (default 5000)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the demo's fixed seed)")
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no data yet")
-    p = add("load", cmd_load, "load employees and mentorships files (CSV, Parquet or Excel), or from PostgreSQL")
+    p = add("load", cmd_load, "load employees and mentorships files, and optionally a job history (CSV, Parquet or "
+                              "Excel), or from PostgreSQL")
     p.add_argument("--employees", help="employees file")
     p.add_argument("--mentorships", help="mentorships file")
+    p.add_argument("--job-history", help="job history file (optional): one dated row per change of job, pay or rating")
     p.add_argument("--from", dest="source", metavar="postgresql://USER@HOST:PORT/DB",
                    help="read from PostgreSQL instead of files (password from PGPASSWORD or .pgpass; never stored)")
-    for table in ("employees", "mentorships"):
-        p.add_argument(f"--{table}-table", metavar="SCHEMA.TABLE", help=f"with --from: the {table} table or view")
-        p.add_argument(f"--{table}-query", metavar="SELECT", help=f"with --from: a query (a SELECT) giving the {table}")
+    for table in FILES:
+        what = table.replace("_", " ") + (" (optional)" if table == "job_history" else "")
+        option = table.replace("_", "-")
+        p.add_argument(f"--{option}-table", metavar="SCHEMA.TABLE", help=f"with --from: the {what} table or view")
+        p.add_argument(f"--{option}-query", metavar="SELECT", help=f"with --from: a query (a SELECT) giving the {what}")
     p.add_argument("--allow-writable-role", action="store_true", help=WRITABLE_HELP)
     p.add_argument("--map", action="append", metavar="TABLE.COLUMN=HEADER",
                    help="map a header by hand, e.g. employees.employee_id='Staff Number'; an empty HEADER "
                         "means the column is not in the file")
     p.add_argument("--check", action="store_true",
-                   help="read and check both files (or tables) and show how they were read, without loading them")
+                   help="read and check the files (or tables) and show how they were read, without loading them")
     p.add_argument("--header-row", action="append", metavar="[TABLE=]N",
-                   help="the row the header is on, for both files or one (default: found in the first 20 rows)")
+                   help="the row the header is on, for every file or one, e.g. job_history=3 (default: found in the "
+                        "first 20 rows)")
     p.add_argument("--date-format", choices=("MM/DD/YYYY", "DD/MM/YYYY"), default=None,
                    help="how to read dates such as 03/04/2021 when no value in the column tells")
     p.add_argument("--reason-map", metavar="FILE", help="CSV of termination reason wording and its meaning "
                                                         "(voluntary, involuntary, retirement, other)")
     p.add_argument("--program-map", metavar="FILE", help="CSV of programme type wording and its meaning "
                                                          "(traditional, reverse, lateral, group, external, other)")
+    p.add_argument("--change-map", metavar="FILE", help="CSV of job history change reason wording and its meaning "
+                                                        "(hire, promotion, demotion, transfer, pay_change, rating, "
+                                                        "other)")
     p = add("refresh", cmd_refresh, "load again from the warehouse source of the last load from PostgreSQL")
     p.add_argument("--check", action="store_true", help="read and check it, without loading")
     p.add_argument("--allow-writable-role", action="store_true", help=WRITABLE_HELP)
