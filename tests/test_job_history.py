@@ -256,6 +256,27 @@ def test_bad_rows_are_set_aside_with_their_row_number_and_reason(tmp_path, capsy
     assert list(kept["employee_id"]) == ["E0002"] and kept["effective_date"].iloc[0] == pd.Timestamp(staying.hire_date)
 
 
+def test_a_job_history_of_other_ids_is_said_to_be_so(tmp_path, capsys):
+    """BambooHR's 'Employee #' holding 1, 2, 3 beside an employees file of E0001, E0002: not a few bad rows but
+    other ids, said in words before anything loads; a few unknown people are only rows set aside."""
+    emp, men = company()
+    history = canonical(emp, 10)
+    files = write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv")
+    other = bamboo_file(history.assign(employee_id=history["employee_id"].str.replace("E", "#")), tmp_path / "bb.csv")
+    assert load(tmp_path / "r.duckdb", *files, "--job-history", str(other), "--check") == 0
+    out = capsys.readouterr().out
+    given = len(history)
+    assert (f"Warning: {given} of {given} job history rows (100%) name someone who is not in the employees file, so "
+            "they were set aside: check that both files give the same employee ids") in out
+    assert "job history rows (100.0%) were set aside" not in out  # the sharper warning only
+    few = history.copy()
+    few.loc[:2, "employee_id"] = "E9999"
+    assert load(tmp_path / "r.duckdb", *files, "--job-history", str(bamboo_file(few, tmp_path / "bb.csv")),
+                "--check") == 0
+    out = capsys.readouterr().out
+    assert "not in the employees file" not in out and f"3 of {given} job history rows" in out
+
+
 def test_rows_of_one_person_and_day_merge_or_the_later_is_set_aside(tmp_path):
     emp, men = company()
     day = (pd.Timestamp(emp["hire_date"].iloc[3]) + pd.Timedelta(days=30)).strftime("%Y-%m-%d")

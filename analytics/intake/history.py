@@ -57,6 +57,7 @@ def validate_job_history(src: SourceTable, employees: ValidatedTable,
              (salary > MAX_SALARY, lambda i: ("salary", f"{parsed['salary'][i]:g} is not a plausible annual salary"))]
     open_rows = np.ones(n, dtype=bool)
     open_rows[list(problems)] = False
+    unknown = int((open_rows & ids.has() & ~known & ~_in(ids, set_aside)).sum())  # no one of that id at all
     _first_problem(rules, open_rows, problems)
     passing = np.ones(n, dtype=bool)
     passing[list(problems)] = False
@@ -81,7 +82,7 @@ def validate_job_history(src: SourceTable, employees: ValidatedTable,
     notes = {"change_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
              "other_sheets": src.other_sheets, "as_shown": _as_shown_note(src, as_shown),
-             "merged": len(merged_into)}
+             "merged": len(merged_into), "unknown_people": unknown}
     return ValidatedTable("job_history", src.file, frame, _reject_frame(src, "job_history", problems), notes)
 
 

@@ -53,7 +53,8 @@ class LoadPlan:
         return QualityCounts(
             set_aside={t.name: (len(t.rejects), len(t.frame) + t.notes.get("merged", 0) + len(t.rejects))
                        for t in self.tables},
-            exits=int(exits.sum()), no_reason=int(reasons.isna().sum()), other_reason=int((reasons == "other").sum()))
+            exits=int(exits.sum()), no_reason=int(reasons.isna().sum()), other_reason=int((reasons == "other").sum()),
+            unknown_people=self.job_history.notes.get("unknown_people", 0) if self.job_history is not None else 0)
 
     def report(self) -> dict[str, Any]:
         rejects = self.rejects
@@ -89,12 +90,17 @@ class QualityCounts:
     exits: int
     no_reason: int
     other_reason: int
+    unknown_people: int = 0                 # job history rows naming no one in the employees file
 
 
 def quality_warnings(q: QualityCounts, event: str | None = None) -> list[str]:
     """The warnings a user must not miss before and after a load (thresholds: policy; words: wording)."""
+    given = q.set_aside.get("job_history", (0, 0))[1]
+    other_ids = given and q.unknown_people > given / 2  # the sharper of the two warnings about the same rows
     out = [wording.set_aside_warning(table.replace("_", " "), n, total) for table, (n, total) in q.set_aside.items()
-           if total and n / total > MAX_SET_ASIDE_SHARE]
+           if total and n / total > MAX_SET_ASIDE_SHARE and not (table == "job_history" and other_ids)]
+    if other_ids:
+        out.append(wording.unknown_people_warning(q.unknown_people, given))
     unclear = q.no_reason + q.other_reason
     most_missing = q.exits and q.no_reason > q.exits / 2 and q.exits > q.no_reason and event in (None, "voluntary")
     if most_missing:  # the sharper of the two warnings about the same exits

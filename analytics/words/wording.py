@@ -657,6 +657,12 @@ def missing_reasons_warning(no_reason: int, exits: int) -> str:
             "(or with --event all).")
 
 
+def unknown_people_warning(unknown: int, given: int) -> str:
+    return (f"{unknown:,} of {given:,} job history rows ({pct(unknown / given)}) name someone who is not in the "
+            "employees file, so they were set aside: check that both files give the same employee ids (an export's "
+            "'Employee #' or 'Person ID External' may not be the employees file's 'Employee ID').")
+
+
 def other_sheets_warning(file: str, sheet: str, others: list[str]) -> str:
     return (f"Only the sheet '{sheet}' of {file} was read; its other sheets ({', '.join(others)}) were not. "
             "Put everyone in one sheet (leavers too), or save that sheet on its own.")
