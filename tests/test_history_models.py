@@ -211,3 +211,28 @@ def test_no_word_about_it_when_the_comparison_uses_none_of_them():
     assert covariates_note("snapshot", ("department", "gender")) is not None  # a department can change too
     assert covariates_note("snapshot", ("gender", "generation", "hire_year")) is None
     assert covariates_note("history", ()) is None
+
+
+def test_methods_checks_the_honest_model_on_characteristics_fixed_at_hire(history_db, demo_db, monkeypatch):
+    """With a history, Methods offers the honest model on each person's values at hire (their first row's) as a
+    check: the same fit as one on rows whose characteristics are replaced by the first row's by hand."""
+    from analytics.case.summary import diagnostics
+    from analytics.estimation.followup import FollowUp
+    from analytics.estimation.models import at_hire_model
+
+    fu = follow_up(history_db)
+    check = at_hire_model(fu)
+    rows = fu.rows.sort_values(["employee_id", "start"])
+    first = rows.groupby("employee_id")[list(queries.HISTORY_COLUMNS)].first()
+    by_hand = fu.rows.copy()
+    for column in queries.HISTORY_COLUMNS:
+        by_hand[column] = first[column].reindex(fu.rows["employee_id"]).to_numpy()
+    refit = adjusted_model(FollowUp(fu.episodes, by_hand, fu.as_of, fu.event, covariates_from="hire"))
+    assert abs(check.hazard_ratio.estimate - refit.hazard_ratio.estimate) < 1e-9
+    assert abs(check.hazard_ratio.estimate - adjusted_model(fu).hazard_ratio.estimate) > 1e-6  # not the same model
+    assert diagnostics(history_db).at_hire is not None
+    con = database.connect(demo_db, read_only=True)
+    try:
+        assert diagnostics(con).at_hire is None  # no history: no such check
+    finally:
+        con.close()

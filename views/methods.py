@@ -40,7 +40,7 @@ if h.naive and h.adjusted:  # what the naive figure does here, from the numbers 
     st.markdown(wording.md(wording.naive_claim(h.naive.hazard_ratio, h.time_varying.hazard_ratio if h.time_varying
                                                else None, h.adjusted.hazard_ratio)))
 fits = {wording.naive_label(reading, capital=True): h.naive, "From mentoring start": h.time_varying,
-        "Adjusted (honest)": h.adjusted}
+        "Adjusted (honest)": h.adjusted, "Adjusted, characteristics at hire (a check)": d.at_hire}
 rows = [fit.hazard_ratio.as_row(label, rounded) for label, fit in fits.items() if fit]
 if rows:
     ui.table(pd.DataFrame(rows)[["label", "estimate", "lower", "upper", "p", "n", "events"]]
@@ -50,6 +50,8 @@ if rows:
                                                  "lower": st.column_config.NumberColumn(format="%.3f"),
                                                  "upper": st.column_config.NumberColumn(format="%.3f")})
     ui.chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}), name="naive and honest")
+    if d.at_hire:
+        st.caption(wording.AT_HIRE_NOTE)
 for key, why in h.missing.items():
     if key != "business_case":  # not on this page, and reckoned here without the user's assumptions
         st.caption(f"{key.replace('_', ' ')}: {wording.md(why)}")

@@ -21,7 +21,7 @@ from analytics.estimation.design import check_covariates
 from analytics.estimation.evalue import e_value, outcome_is_common
 from analytics.estimation.followup import FollowUp, follow_up
 from analytics.estimation.km import KaplanMeier
-from analytics.estimation.models import (ModelFit, honest_model, naive_model, other_exits_model,
+from analytics.estimation.models import (ModelFit, at_hire_model, honest_model, naive_model, other_exits_model,
                                          proportional_hazards, time_varying_model)
 from analytics.estimation.phases import MentoringPhases, mentoring_phases, phases_or_reason
 from analytics.estimation.results import Estimate, TestResult
@@ -348,6 +348,7 @@ class Diagnostics:
     missing: dict[str, str]
     exit_causes_by_mentoring: dict[str, Any] | None = None  # the same, mentored time and not (delayed entry)
     phases: MentoringPhases | None = None  # the effect while mentoring runs and after it has ended
+    at_hire: ModelFit | None = None  # with a job history: the honest model on characteristics fixed at hire
 
 
 def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = None,
@@ -367,9 +368,11 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
     mentors = _attempt(missing, "mentors", mentor_own_effect, con, fu)
     meetings = _attempt(missing, "meetings", meetings_effects, fu)
     phases = _attempt(missing, "mentoring_phases", mentoring_phases, con, fu)
+    at_hire = (_attempt(missing, "at_hire", lambda f: at_hire_model(f, covariates), fu)
+               if fu.covariates_from == "history" else None)
     return Diagnostics(headline=h, ph_test=ph, schoenfeld=resid, landmarks=marks, exit_causes=causes,
-                       exit_causes_by_mentoring=causes_split,
-                       mentors=mentors, meetings=meetings, missing=missing, phases=phases)
+                       exit_causes_by_mentoring=causes_split, mentors=mentors, meetings=meetings, missing=missing,
+                       phases=phases, at_hire=at_hire)
 
 
 COHORT_DIMENSIONS = DIMENSION_LABELS  # every dimension the Cohorts page compares, with its name in words

@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.common.errors import EstimationError
+from analytics.common.errors import EstimationError, NotEnoughData
 from analytics.common.policy import MAX_LOG_SE, MIN_SUBGROUP_EXITS
 from analytics.estimation.cox import CoxResult, fit_cox
 from analytics.estimation.design import (CATEGORICAL, Design, Dummies, NUMERIC, dependent_columns, design_columns,
                                          independent_columns, indicators, side_by_side)
 from analytics.estimation.evalue import e_value
-from analytics.estimation.followup import FollowUp, require_comparison, require_effect
+from analytics.estimation.followup import FollowUp, person_codes, require_comparison, require_effect
 from analytics.estimation.patterns import PatternColumns, dense_columns, pattern_first_rows
 from analytics.estimation.results import HazardRatio
 from analytics.estimation.zph import ph_test
+from analytics.store import queries
 
 
 def honest_model(fu: FollowUp, covariates: tuple[str, ...] | None = None) -> ModelFit:
@@ -29,6 +30,25 @@ def honest_model(fu: FollowUp, covariates: tuple[str, ...] | None = None) -> Mod
     an analyst's choice among CATEGORICAL + NUMERIC (default: all of them)."""
     require_effect(fu, "the adjusted model")
     return adjusted_model(fu, covariates=covariates)
+
+
+def at_hire_model(fu: FollowUp, covariates: tuple[str, ...] | None = None) -> ModelFit:
+    """A check beside the honest model when a job history is loaded: the same model with each person's level,
+    department, location, salary and rating fixed at their values at hire (their first row's), as a one-time
+    record would give them."""
+    if fu.covariates_from != "history":
+        raise NotEnoughData("the model on characteristics at hire needs a job history")
+    require_effect(fu, "the model on characteristics at hire")
+    codes = person_codes(fu)
+    first = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    first[codes[fu.first_rows()]] = np.flatnonzero(fu.first_rows())
+    at_first = first[codes]
+    rows = fu.rows.copy()
+    for column in (c for c in queries.HISTORY_COLUMNS if c in rows.columns):
+        rows[column] = rows[column].to_numpy()[at_first]
+    at_hire = FollowUp(fu.episodes, rows, fu.as_of, fu.event, fu.cohort, fu.own_as_of, "hire")
+    at_hire._kept["person_codes"] = codes
+    return adjusted_model(at_hire, covariates=covariates)
 
 
 # ---------------------------------------------------------------- Cox models

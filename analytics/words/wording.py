@@ -355,6 +355,11 @@ def phases_words(phases: dict) -> str:
             f"{said(phases['while_mentored'])}; {ended}.")
 
 
+AT_HIRE_NOTE = ("'Characteristics at hire' is the honest model again with each person's level, department, location, "
+                "salary and rating as they were when hired, as a one-time record would give them: a check. Where it "
+                "differs from the honest figure, characteristics that changed over time mattered to who was mentored.")
+
+
 # the characteristics a job history gives as they were on each day, as the adjusted model names them
 CHANGING = {"job_level": "level", "department": "department", "location": "location", "log_salary": "salary",
             "performance_rating": "rating"}
@@ -655,12 +660,6 @@ def missing_reasons_warning(no_reason: int, exits: int) -> str:
     return (f"Most exits ({no_reason:,} of {exits:,}) have no termination reason: counting voluntary exits only, "
             f"these {no_reason:,} exits are not counted as leaving. Count all exits instead on the Data page "
             "(or with --event all).")
-
-
-def unknown_people_warning(unknown: int, given: int) -> str:
-    return (f"{unknown:,} of {given:,} job history rows ({pct(unknown / given)}) name someone who is not in the "
-            "employees file, so they were set aside: check that both files give the same employee ids (an export's "
-            "'Employee #' or 'Person ID External' may not be the employees file's 'Employee ID').")
 
 
 def other_sheets_warning(file: str, sheet: str, others: list[str]) -> str:
