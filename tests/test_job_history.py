@@ -635,3 +635,22 @@ def test_the_job_history_comes_from_the_warehouse_and_refresh_reads_it_again(war
     assert main(["load", "--db", str(db), "--from", server.url(), *tables, "--job-history",
                  str(tmp_path / "h.csv")]) == 2
     assert "--job-history and --header-row are for files" in capsys.readouterr().err
+
+
+def test_a_job_history_that_cannot_load_is_named_and_nothing_loads(monkeypatch, tmp_path):
+    from tests.test_app import open_app, shown
+
+    db = tmp_path / "upload.duckdb"
+    at = open_app(monkeypatch, db, "views/data.py", auto_demo=False)
+    emp, men = company()
+    no_date = canonical(emp).drop(columns=["effective_date"])
+    at.file_uploader(key="upload_employees").set_value(("staff.csv", emp.to_csv(index=False).encode(), "text/csv"))
+    at.file_uploader(key="upload_mentorships").set_value(("mentoring.csv", men.to_csv(index=False).encode(),
+                                                          "text/csv"))
+    at.file_uploader(key="upload_job_history").set_value(("history.csv", no_date.to_csv(index=False).encode(),
+                                                          "text/csv"))
+    at.run()
+    next(b for b in at.button if b.label == "Check files").click().run()
+    assert not at.exception
+    assert "file 'history.csv', column 'effective_date': required column missing" in shown(at.error[0].value)
+    assert not any(b.label == "Load into the dashboard" for b in at.button)
