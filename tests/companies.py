@@ -10,6 +10,11 @@ categories are about the three figures of `python -m analytics summary --json` (
 Measure every kind on other seeds, with the time to build and summarise each:
 
     .venv/bin/python -m tests.companies --seeds 1-10
+
+Companies whose characteristics change (`CHANGING`: analytics/intake/demo_changing.py, docs/demo.md "A company
+whose characteristics change") have a dated job history as well: `changing_frames(kind)` gives their three frames
+and truth. They are not in `COMPANIES`, whose kinds are checked against the product's categories: on the export
+alone the product cannot tell these companies' truth (that is what they show).
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from analytics.intake.demo import DemoConfig, generate, uniform_effect_config
+from analytics.intake.demo_changing import ChangingConfig, ChangingData, generate_changing
 from analytics.intake.prepare import plan_from_frames
 from analytics.store import database, loads
 from analytics.surface import cli
@@ -93,6 +99,45 @@ COMPANIES: dict[str, CompanySpec] = {s.kind: s for s in (
 )}
 
 
+
+@dataclass(frozen=True)
+class ChangingSpec:
+    """A company whose level, pay and rating change (with a dated job history), its truth in words."""
+
+    kind: str
+    config: ChangingConfig
+    doc: str
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+
+CHANGING: dict[str, ChangingSpec] = {s.kind: s for s in (
+    ChangingSpec("changing_null", ChangingConfig(seed=1, promotion_hr_if_mentored=1.0), " ".join("""
+        Mentoring does nothing (direct hazard ratios 1, promotion factor 1), but it goes to whoever is well rated
+        at the time, and ratings move every year. 20,000 people. The export's one value per person cannot separate
+        mentoring from who gets it (a snapshot-adjusted hazard ratio below 1); the dated history can (a
+        time-varying model with each person's level, pay and rating as they were covers 1).""".split())),
+    ChangingSpec("changing_effect", ChangingConfig(seed=1, direct_hr_while_mentored=0.7, direct_hr_after_end=0.7,
+                                                   promotion_hr_if_mentored=1.5), " ".join("""
+        Mentoring lowers voluntary exits by a known direct factor, 0.70 while mentored and after, and speeds
+        promotion by 1.5; uptake as in changing_null. 20,000 people. A time-varying model with the true covariates
+        as they were covers 0.70; the total effect within a year of the start is in the truth.""".split())),
+)}
+
+
+def changing_config(kind: str, seed: int | None = None) -> ChangingConfig:
+    """The changing kind's simulation, with the tests' seed or another."""
+    cfg = CHANGING[kind].config
+    return cfg if seed is None else replace(cfg, seed=seed)
+
+
+def changing_frames(kind: str, seed: int | None = None) -> ChangingData:
+    """The company's employees, mentorships and job_history frames and its truth (`ChangingData`)."""
+    return generate_changing(changing_config(kind, seed))
+
+
 # --- the categories, as conditions on the summary's hazard ratios ----------------------------------------
 
 def _conditions(category: str, hr: dict[str, Any]) -> dict[str, bool]:
@@ -129,6 +174,8 @@ def config(kind: str, seed: int | None = None) -> DemoConfig:
 def build(kind: str, path: str | Path, seed: int | None = None) -> Path:
     """Write a DuckDB database at `path` holding the company `kind` (with the tests' seed, or `seed`), loaded
     the way `loads.load_demo` loads the demo: the same validation, the truth and the as-of date kept."""
+    if kind in CHANGING:
+        return _build_changing(kind, Path(path), seed)
     spec = COMPANIES[kind]
     cfg = config(kind, seed)
     path = Path(path)
@@ -140,6 +187,25 @@ def build(kind: str, path: str | Path, seed: int | None = None) -> Path:
             demo = generate(cfg)
             plan = plan_from_frames(demo.employees.drop(columns=list(spec.drop_columns)), demo.mentorships)
             loads.load_plan(con, plan, source="demo", metadata={"demo_truth": demo.truth, "as_of": str(cfg.as_of)})
+    finally:
+        con.close()
+    return path
+
+
+def _build_changing(kind: str, path: Path, seed: int | None) -> Path:
+    """A changing company through the same load path: employees (the export: each person's values at exit or at
+    the as-of date) and mentorships, the truth and the as-of date kept.
+
+    Hook for the job history: `data.job_history` holds the contract's job_history columns (one dated row per
+    change, NULL = unchanged), and `plan_from_frames(..., job_history=data.job_history)` takes it with no row set
+    aside (tests/test_demo_changing.py); passing it to the plan here is the switch that loads it. Until then the
+    database holds the export alone, and the history is available from `changing_frames`."""
+    data = changing_frames(kind, seed)
+    con = database.connect(path)
+    try:
+        plan = plan_from_frames(data.employees, data.mentorships)
+        loads.load_plan(con, plan, source="demo",
+                        metadata={"demo_truth": data.truth, "as_of": data.truth["config"]["as_of"]})
     finally:
         con.close()
     return path
