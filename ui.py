@@ -193,8 +193,15 @@ def _snapshot(version: str, as_of: date | None, event: str | None) -> queries.Sn
 
 def settings() -> queries.Snapshot:
     """The as-of date and event definition every page uses: as chosen on the Data page, else as the
-    data gives them (queries.snapshot settles both, for the CLI too)."""
-    return _snapshot(data_version(), st.session_state.get("as_of"), st.session_state.get("event"))
+    data gives them (queries.snapshot settles both, for the CLI too). Regrettable exits chosen for data that
+    cannot give them (no ratings or no reasons, as after a new load) go back to the default."""
+    try:
+        return _snapshot(data_version(), st.session_state.get("as_of"), st.session_state.get("event"))
+    except RetentionError:
+        if st.session_state.get("event") != "regrettable":
+            raise
+        st.session_state["event"] = None
+        return _snapshot(data_version(), st.session_state.get("as_of"), None)
 
 
 def has_data() -> bool:

@@ -41,12 +41,16 @@ with st.container(horizontal=True):
         if chosen != st.session_state.get("as_of"):
             st.session_state["as_of"] = chosen
             st.rerun()  # the sidebar above was drawn with the old date
-    events = {"voluntary": "Voluntary exits", "all": "All exits"}
+    events = {"voluntary": "Voluntary exits", "regrettable": "Regrettable exits", "all": "All exits"}
+    if not (settled and settled.has_reasons and facts["n_with_rating"]):
+        events.pop("regrettable")  # voluntary exits by the top-rated: the data needs reasons and ratings
     current = st.session_state.get("event") or (settled.event if settled else "voluntary")  # as chosen
+    current = current if current in events else "voluntary"
     event = st.radio("What counts as leaving", list(events), format_func=events.get,
                      index=list(events).index(current), horizontal=True,
                      help="Voluntary exits are the default when the data has termination reasons; "
-                          "other exits are then treated as follow-up ending, not as leaving.")
+                          "other exits are then treated as follow-up ending, not as leaving. Regrettable exits are "
+                          "the voluntary exits of people rated at the top of the scale: only they are followed.")
     st.session_state["event"] = event
     if event != current:
         st.rerun()

@@ -104,6 +104,17 @@ if d.phases is not None:
 else:
     st.caption(wording.md(f"Not estimated: {d.missing.get('mentoring_phases', 'not enough data')}."))
 
+if h.follow_up.covariates_from == "history":
+    st.subheader("Promotions and internal moves")
+    for outcome, effect in (d.outcomes or {}).items():
+        if effect is not None:
+            st.markdown(wording.md(wording.outcome_words(outcome, effect.hazard_ratio.to_dict(),
+                                                         effect.to_dict(h.follow_up.rounded)["with_outcome"])))
+        else:
+            st.caption(wording.md(f"{outcome.replace('_', ' ').capitalize()}s: "
+                                  f"{d.missing.get(f'outcome_{outcome}', 'not enough data')}."))
+    st.caption(wording.OUTCOMES_NOTE)
+
 if d.ph_test is not None:
     st.subheader("Does the effect hold over time? (proportional hazards)")
     ui.table(d.ph_test, "proportional hazards test", hide_index=True,

@@ -13,7 +13,7 @@ ui.require_data()
 h = ui.current_headline(ui.assumptions())  # the Business case page's assumptions, as last set
 fu = h.follow_up
 
-words = "voluntarily" if fu.event == "voluntary" else "for any reason"
+words = wording.leaving_words(fu.event)
 scope = fu.cohort.describe()
 st.caption(f"{wording.md(scope[:1].upper() + scope[1:])} · data as of {fu.as_of:%d %B %Y} · "
            f"leaving means leaving {words}")

@@ -23,6 +23,7 @@ from analytics.estimation.followup import FollowUp, follow_up
 from analytics.estimation.km import KaplanMeier
 from analytics.estimation.models import (ModelFit, at_hire_model, honest_model, naive_model, other_exits_model,
                                          proportional_hazards, time_varying_model)
+from analytics.estimation.outcomes import outcome_effects
 from analytics.estimation.phases import MentoringPhases, mentoring_phases, phases_or_reason
 from analytics.estimation.results import Estimate, TestResult
 from analytics.estimation.risks import exit_risks
@@ -327,6 +328,11 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
     result["mentoring_phases"] = phases.to_dict(h.follow_up.rounded) if phases else None
     if why:
         result["not_available"]["mentoring_phases"] = why
+    # outcomes beyond exits, from the job history (analytics/estimation/outcomes.py)
+    outcomes, why_not = outcome_effects(con, h.follow_up)
+    result["outcomes"] = {name: effect.to_dict(h.follow_up.rounded) if effect else None
+                          for name, effect in outcomes.items()}
+    result["not_available"].update({f"outcome_{name}": reason for name, reason in why_not.items()})
     progress.step("where_next")
     # where to extend next, best first (exploratory): analytics/case/where_next.py
     return {**result, "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
@@ -349,6 +355,7 @@ class Diagnostics:
     exit_causes_by_mentoring: dict[str, Any] | None = None  # the same, mentored time and not (delayed entry)
     phases: MentoringPhases | None = None  # the effect while mentoring runs and after it has ended
     at_hire: ModelFit | None = None  # with a job history: the honest model on characteristics fixed at hire
+    outcomes: dict[str, Any] | None = None  # with a job history: mentoring's effect on promotions and moves
 
 
 def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = None,
@@ -370,9 +377,11 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
     phases = _attempt(missing, "mentoring_phases", mentoring_phases, con, fu)
     at_hire = (_attempt(missing, "at_hire", lambda f: at_hire_model(f, covariates), fu)
                if fu.covariates_from == "history" else None)
+    outcomes, why_not = outcome_effects(con, fu)
+    missing.update({f"outcome_{name}": reason for name, reason in why_not.items()})
     return Diagnostics(headline=h, ph_test=ph, schoenfeld=resid, landmarks=marks, exit_causes=causes,
                        exit_causes_by_mentoring=causes_split, mentors=mentors, meetings=meetings, missing=missing,
-                       phases=phases, at_hire=at_hire)
+                       phases=phases, at_hire=at_hire, outcomes=outcomes)
 
 
 COHORT_DIMENSIONS = DIMENSION_LABELS  # every dimension the Cohorts page compares, with its name in words

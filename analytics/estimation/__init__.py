@@ -2,8 +2,8 @@
 competing causes (competing), Cox models (cox, with Efron's fit in efron, columns held by pattern in patterns,
 work kept between models in kept, proportional-hazards checks in zph), and on top of them the follow-up
 (followup), design matrices (design), the three models (models), the effect while mentored and after mentoring
-ended (phases), curves and landmarks (curves), subgroup effects (subgroups), each person's risk (risks) and the
-E-value (evalue).
+ended (phases), promotions and internal moves from a job history (outcomes), curves and landmarks (curves),
+subgroup effects (subgroups), each person's risk (risks) and the E-value (evalue).
 
 May use: common, words, intake, store.
 """

@@ -19,7 +19,11 @@ from analytics.store.cohorts import Cohort, FILTER_DIMENSIONS
 from analytics.store.database import as_date, first_row, frame, has_data, metadata
 
 
-EVENTS = ("voluntary", "all")
+# what counts as leaving: a voluntary exit; a regrettable one (voluntary, by someone rated at the top of the
+# company's scale: the employee file's rating, for a leaver the one at exit; the people followed are then those
+# rated at the top, the only ones who can leave so); any exit
+EVENTS = ("voluntary", "regrettable", "all")
+TOP_RATING = "(SELECT max(performance_rating) FROM employees)"
 
 
 # The filters every page applies, as bound parameters: an empty list means no filter.
@@ -37,6 +41,7 @@ WITH emp AS (
     SELECT f.*, {EXITED} AS exited, {FOLLOWUP_END} AS followup_end
     FROM employee_facts f
     WHERE f.hire_date <= $as_of AND {COHORT_FILTER}
+      AND ($event <> 'regrettable' OR coalesce(f.performance_rating >= {TOP_RATING}, FALSE))
 ), during AS (
     SELECT m.*, greatest(m.start_date, e.hire_date) AS exposed_from,
         row_number() OVER (PARTITION BY m.mentee_id ORDER BY m.start_date, m.mentorship_id) AS k
@@ -65,8 +70,9 @@ _EPISODE_EXPRESSIONS = {
     "duration_days": "date_diff('day', e.hire_date, e.followup_end)",
     "exited": "e.exited",
     "exit_reason": "CASE WHEN e.exited THEN e.termination_reason END",
-    "event": """CASE WHEN NOT e.exited THEN FALSE
+    "event": f"""CASE WHEN NOT e.exited THEN FALSE
          WHEN $event = 'all' THEN TRUE
+         WHEN $event = 'regrettable' THEN coalesce(e.termination_reason = 'voluntary', FALSE)
          ELSE coalesce(e.termination_reason = 'voluntary', FALSE) END""",
     "mentored_from_day": "date_diff('day', e.hire_date, f.exposed_from)",
     "mentored": "f.exposed_from IS NOT NULL",
@@ -190,12 +196,32 @@ FROM intervals v ORDER BY v.stop, v.i, v.start
 """
 
 
+# Each person's changes in the job history, in scope, with their level and department before and after (the
+# employee file's before a first change; a field a change leaves empty as it was): what promotions and internal
+# moves are read from.
+CHANGES_SQL = f"""
+WITH h AS (
+    SELECT h.employee_id, date_diff('day', f.hire_date, h.effective_date) AS day, h.change_reason,
+        coalesce(last_value(h.job_level IGNORE NULLS) OVER p, f.job_level) AS job_level,
+        coalesce(last_value(h.department IGNORE NULLS) OVER p, f.department) AS department,
+        f.job_level AS file_level, f.department AS file_department
+    FROM job_history h JOIN employee_facts f ON f.employee_id = h.employee_id
+    WHERE f.hire_date <= $as_of AND {COHORT_FILTER}
+    WINDOW p AS (PARTITION BY h.employee_id ORDER BY h.effective_date ROWS UNBOUNDED PRECEDING)
+)
+SELECT employee_id, day, change_reason, job_level, coalesce(lag(job_level) OVER w, file_level) AS level_before,
+    department, coalesce(lag(department) OVER w, file_department) AS department_before
+FROM h WINDOW w AS (PARTITION BY employee_id ORDER BY day)
+ORDER BY employee_id, day"""
+
+
 DATA_FACTS_SQL = """
 SELECT
     (SELECT count(*) FROM employees) AS n_employees,
     (SELECT count(*) FROM mentorships) AS n_mentorships,
     (SELECT count(*) FROM rejects) AS n_rejects,
     (SELECT count(termination_reason) FROM employees) AS n_with_reason,
+    (SELECT count(performance_rating) FROM employees) AS n_with_rating,
     (SELECT min(hire_date) FROM employees) AS first_hire,
     (SELECT greatest(max(hire_date), max(termination_date)) FROM employees) AS last_employee_date,
     (SELECT max(start_date) FROM mentorships) AS last_mentorship_start
@@ -283,6 +309,9 @@ def snapshot(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
     else:
         raise EmptyDataError("no data loaded yet: load employees and mentorships, or run the demo")
     has_reasons = bool(facts["n_with_reason"] > 0)
+    if event == "regrettable" and not (has_reasons and facts["n_with_rating"] > 0):
+        raise RetentionError("regrettable exits are voluntary exits by people rated at the top of the scale: the data "
+                             "needs termination reasons and performance ratings for them")
     event = (event or "voluntary") if has_reasons else "all"
     return Snapshot(chosen or own, event, own, has_reasons)
 
@@ -389,6 +418,15 @@ def split_at_mentoring_phases(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame
             con.unregister(name)
     split["after_mentoring"] = split["some_ended"].to_numpy(bool) & ~split["while_mentored"].to_numpy(bool)
     return split.drop(columns="some_ended"), split["i"].to_numpy().astype(np.int64)
+
+
+def job_changes(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> pd.DataFrame:
+    """Each change in the job history of the people in scope (days since hire), with level and department before
+    and after it; empty without a history."""
+    if not has_history(con):
+        return pd.DataFrame(columns=["employee_id", "day", "change_reason", "job_level", "level_before",
+                                     "department", "department_before"])
+    return con.execute(CHANGES_SQL, {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}).df()
 
 
 def has_history(con: duckdb.DuckDBPyConnection) -> bool:

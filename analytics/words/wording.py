@@ -355,6 +355,20 @@ def phases_words(phases: dict) -> str:
             f"{said(phases['while_mentored'])}; {ended}.")
 
 
+OUTCOME_VERBS = {"promotion": "to be promoted (moved up a level)", "internal_move": "to move to another department"}
+
+
+def outcome_words(outcome: str, hr: dict, people_with: int | None) -> str:
+    """Mentoring's effect on an outcome beyond exits, said as its figures say it."""
+    unclear = " (no clear effect: the range includes none)" if verdict.effect(hr) == verdict.UNCLEAR else ""
+    return (f"Mentored people were {less_likely(hr)} {OUTCOME_VERBS[outcome]} in any given month than colleagues "
+            f"not (yet) mentored, like with like{unclear}; {count_words(people_with)} people had one.")
+
+
+OUTCOMES_NOTE = ("From the job history: time from hire to a person's first one, mentoring counted from its start, "
+                 "leaving ending a person's time (exits compete), characteristics as they were.")
+
+
 AT_HIRE_NOTE = ("'Characteristics at hire' is the honest model again with each person's level, department, location, "
                 "salary and rating as they were when hired, as a one-time record would give them: a check. Where it "
                 "differs from the honest figure, characteristics that changed over time mattered to who was mentored.")
@@ -423,12 +437,13 @@ def where_next_warning(hr) -> str:
 def staying_words(event: str) -> str:
     """What a retention figure measures: 'still employed', or, counting voluntary exits only (other
     exits end follow-up), 'had not left voluntarily'."""
-    return "had not left voluntarily" if event == "voluntary" else "still employed"
+    return {"voluntary": "had not left voluntarily",
+            "regrettable": "had not left voluntarily while rated at the top"}.get(event, "still employed")
 
 
 def staying_title(event: str) -> str:
     """A chart's axis or a heading: 'Still employed' / 'Not left voluntarily'."""
-    return "Not left voluntarily" if event == "voluntary" else "Still employed"
+    return {"voluntary": "Not left voluntarily", "regrettable": "No regrettable exit"}.get(event, "Still employed")
 
 
 # ---------------------------------------------------------------- sign-in and roles
@@ -516,8 +531,15 @@ ROUNDING_NOTE = (f"A filtered group's total, and any total at an as-of date othe
                  "out a few people.")
 
 
+def leaving_words(event: str) -> str:
+    """How people left, for 'leaving means leaving ...'."""
+    return {"voluntary": "voluntarily", "regrettable": "voluntarily, among people rated at the top of the scale"}.get(
+        event, "for any reason")
+
+
 def event_words(event: str) -> str:
-    return "voluntary exits" if event == "voluntary" else "exits"
+    return {"voluntary": "voluntary exits",
+            "regrettable": "regrettable exits (voluntary, by people rated at the top of the scale)"}.get(event, "exits")
 
 
 # ---------------------------------------------------------------- the horizon
@@ -660,6 +682,12 @@ def missing_reasons_warning(no_reason: int, exits: int) -> str:
     return (f"Most exits ({no_reason:,} of {exits:,}) have no termination reason: counting voluntary exits only, "
             f"these {no_reason:,} exits are not counted as leaving. Count all exits instead on the Data page "
             "(or with --event all).")
+
+
+def unknown_people_warning(unknown: int, given: int) -> str:
+    return (f"{unknown:,} of {given:,} job history rows ({pct(unknown / given)}) name someone who is not in the "
+            "employees file, so they were set aside: check that both files give the same employee ids (an export's "
+            "'Employee #' or 'Person ID External' may not be the employees file's 'Employee ID').")
 
 
 def other_sheets_warning(file: str, sheet: str, others: list[str]) -> str:

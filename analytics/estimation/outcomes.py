@@ -1,0 +1,95 @@
+"""Outcomes beyond exits, from the job history: a promotion (a move up a level) and an internal move (a change of
+department). For each, the time from hire to a person's first one, with mentoring from its start (as the headline
+counts it) against colleagues not (yet) mentored, like with like on the characteristics as they were; leaving ends
+a person's time (exits compete: the hazard of the outcome among those still employed)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.common.errors import EstimationError, NotEnoughData
+from analytics.common.policy import MIN_GROUP_SIZE, shown_total
+from analytics.estimation.followup import FollowUp
+from analytics.estimation.models import adjusted_model
+from analytics.estimation.results import HazardRatio
+from analytics.store import queries
+
+OUTCOMES = ("promotion", "internal_move")
+
+
+@dataclass(frozen=True)
+class OutcomeEffect:
+    """Mentoring's adjusted hazard ratio on an outcome, and how many people had it in follow-up."""
+    outcome: str
+    hazard_ratio: HazardRatio
+    people: int        # people followed
+    with_outcome: int  # of them, people who had it
+
+    def to_dict(self, rounded: bool = False) -> dict:
+        return {"hazard_ratio": self.hazard_ratio.to_dict(), "people": shown_total(self.people, rounded),
+                "with_outcome": shown_total(self.with_outcome, rounded)}
+
+
+def _level_key(label: object) -> tuple:
+    """A level's place in order: its numbers compared as numbers ('L10' after 'L9', 'Band 2' after 'Band 1')."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(label)))
+
+
+def first_days(changes: pd.DataFrame, outcome: str) -> pd.Series:
+    """Each person's first day (since hire) of the outcome: a promotion is a change said to be one, or a new level
+    that comes after the one before in order (where the change gives no other reason); an internal move is a new
+    department."""
+    if changes.empty:
+        return pd.Series(dtype=float)
+    if outcome == "promotion":
+        moved = changes["job_level"].notna() & changes["level_before"].notna() & \
+            (changes["job_level"] != changes["level_before"])
+        up = np.array([_level_key(a) > _level_key(b) if m else False for a, b, m in
+                       zip(changes["job_level"], changes["level_before"], moved)], dtype=bool)
+        reason = changes["change_reason"].fillna("other")
+        hit = reason.eq("promotion").to_numpy() | (up & reason.isin(["other", "hire"]).to_numpy())
+    elif outcome == "internal_move":
+        hit = (changes["department"].notna() & changes["department_before"].notna()
+               & (changes["department"] != changes["department_before"])).to_numpy()
+    else:
+        raise ValueError(f"outcome must be one of {OUTCOMES}, but was {outcome!r}")
+    found = changes.loc[hit & (changes["day"] > 0).to_numpy()]
+    return found.groupby("employee_id")["day"].min().astype(float)
+
+
+def outcome_effect(con, fu: FollowUp, outcome: str, changes: pd.DataFrame | None = None) -> OutcomeEffect:
+    """Mentoring's effect on the outcome (see the module); needs a job history."""
+    if fu.covariates_from != "history":
+        raise NotEnoughData(f"not enough data for {outcome.replace('_', ' ')}s: they are read from a job history")
+    changes = queries.job_changes(con, fu.as_of, fu.cohort) if changes is None else changes
+    first = first_days(changes, outcome)
+    day = first.reindex(fu.rows["employee_id"]).to_numpy()  # NaN: none in the history
+    rows = fu.rows
+    before = ~(rows["start"].to_numpy() >= day)  # the rows up to the first one (all, where there is none)
+    picked = rows.loc[before].reset_index(drop=True)
+    picked["event"] = picked["stop"].to_numpy() == day[before]  # the row that ends on the day it happened
+    had = picked.loc[picked["event"], "employee_id"]
+    episodes = fu.episodes.copy()
+    episodes["event"] = episodes["employee_id"].isin(had).to_numpy()
+    followed = FollowUp(episodes, picked, fu.as_of, fu.event, fu.cohort, fu.own_as_of, fu.covariates_from)
+    with_outcome = int(episodes["event"].sum())
+    if with_outcome < MIN_GROUP_SIZE:
+        raise NotEnoughData(f"not enough data for {outcome.replace('_', ' ')}s: fewer than {MIN_GROUP_SIZE} in "
+                            "the job history")
+    fit = adjusted_model(followed)
+    return OutcomeEffect(outcome, fit.hazard_ratio, fu.n_employees, with_outcome)
+
+
+def outcome_effects(con, fu: FollowUp) -> tuple[dict[str, OutcomeEffect | None], dict[str, str]]:
+    """Every outcome's effect, or None and why not."""
+    found, why = {}, {}
+    changes = queries.job_changes(con, fu.as_of, fu.cohort) if fu.covariates_from == "history" else None
+    for outcome in OUTCOMES:
+        try:
+            found[outcome] = outcome_effect(con, fu, outcome, changes)
+        except (NotEnoughData, EstimationError) as exc:
+            found[outcome], why[outcome] = None, str(exc)
+    return found, why
