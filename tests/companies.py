@@ -194,16 +194,11 @@ def build(kind: str, path: str | Path, seed: int | None = None) -> Path:
 
 def _build_changing(kind: str, path: Path, seed: int | None) -> Path:
     """A changing company through the same load path: employees (the export: each person's values at exit or at
-    the as-of date) and mentorships, the truth and the as-of date kept.
-
-    Hook for the job history: `data.job_history` holds the contract's job_history columns (one dated row per
-    change, NULL = unchanged), and `plan_from_frames(..., job_history=data.job_history)` takes it with no row set
-    aside (tests/test_demo_changing.py); passing it to the plan here is the switch that loads it. Until then the
-    database holds the export alone, and the history is available from `changing_frames`."""
+    the as-of date), mentorships and the dated job history, the truth and the as-of date kept."""
     data = changing_frames(kind, seed)
     con = database.connect(path)
     try:
-        plan = plan_from_frames(data.employees, data.mentorships)
+        plan = plan_from_frames(data.employees, data.mentorships, job_history=data.job_history)
         loads.load_plan(con, plan, source="demo",
                         metadata={"demo_truth": data.truth, "as_of": data.truth["config"]["as_of"]})
     finally:
