@@ -9,6 +9,11 @@ the system's temp folder and reused), each figure against its target:
 - each of these two run RUNS times one after the other, the median shown against the target, every run's
   figure beside it (these machines' figures vary from run to run: docs/scaling.md says why);
 - peak memory: the largest resident set of any of those processes (os.wait4's ru_maxrss);
+- with a job history: a second simulated company whose level, pay and rating change
+  (analytics.intake.demo_changing, its employees, mentorships and dated job history written once as CSV files
+  to the same cache folder), loaded with `--job-history` and timed the same way (load, summary --json, peak
+  memory), each against the history's own targets; the CLI's steps (stderr) of its last load and summary are
+  printed beneath, to show where the time goes;
 - dashboard first render: in a fresh process with streamlit imported (a server that has just started),
   streamlit's AppTest runs app.py on the database once: the Overview, its base data and everyone's models;
 - filter change: the same process, a department chosen in the sidebar (a new AppTest run of app.py with the
@@ -41,6 +46,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # employees: (load s, summary s, peak memory GB, first render s, filter change s)
 TARGETS = {100_000: (3.0, 2.0, 1.0, 5.0, 1.0), 1_000_000: (15.0, 10.0, 3.0, 20.0, 2.0)}
+# with a job history, employees: (load s, summary s, peak memory GB); None: no target set
+HISTORY_TARGETS = {100_000: (None, 3.0, None), 1_000_000: (25.0, 15.0, 4.0)}
 CACHE = Path(tempfile.gettempdir()) / "retention-bench"
 RUNS = 3
 
@@ -85,8 +92,37 @@ def company(n: int) -> tuple[Path, Path, int]:
     return employees, mentorships, n_mentorships
 
 
-def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """Seconds from start to exit, peak resident memory in GB, and stdout of one process."""
+def changing_company(n: int) -> tuple[Path, Path, Path, int, int]:
+    """The changing company of n employees (analytics.intake.demo_changing) with its job history, as CSV files
+    in the cache folder, written on first use; with the counts of its mentorships and history rows."""
+    from analytics.intake.demo_changing import ChangingConfig
+
+    seed = ChangingConfig().seed
+    folder = CACHE / f"{n}-changing-seed{seed}"
+    paths = employees, mentorships, history = (folder / "employees.csv", folder / "mentorships.csv",
+                                               folder / "job_history.csv")
+    if not all(path.exists() for path in paths):
+        from analytics.intake.demo_changing import generate_changing
+
+        folder.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        data = generate_changing(ChangingConfig(n_employees=n, seed=seed))
+        for frame, path in zip((data.employees, data.mentorships, data.job_history), paths):
+            part = path.with_suffix(".part")
+            frame.to_csv(part, index=False, date_format="%Y-%m-%d")
+            part.replace(path)
+        print(f"(the company with a job history written to {folder} in {time.perf_counter() - start:.1f} s; "
+              f"reused next time)")
+    counts = []
+    for path in (mentorships, history):
+        with open(path, "rb") as handle:
+            counts.append(sum(1 for _ in handle) - 1)
+    return employees, mentorships, history, counts[0], counts[1]
+
+
+def run(cmd: list[str], env: dict | None = None, stderr_to: list | None = None) -> tuple[float, float, str]:
+    """Seconds from start to exit, peak resident memory in GB, and stdout of one process (its stderr appended to
+    `stderr_to` when given)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, env=env)
@@ -96,6 +132,8 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
+    if stderr_to is not None:
+        stderr_to.append(stderr)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[2:5])} failed ({process.returncode}):\n{stderr}")
     return seconds, usage.ru_maxrss / 2**20, stdout  # ru_maxrss: KiB on Linux
@@ -140,11 +178,63 @@ def row(label: str, value: float, unit: str, target: float, note: str = "") -> s
     return f"  {label:<31} {value:7.2f} {unit:<2} (target <= {target:g} {unit}) {verdict:<6}  {note}"
 
 
+def history_row(label: str, value: float, unit: str, target: float | None, note: str = "") -> str:
+    if target is None:
+        return f"  {label:<31} {value:7.2f} {unit:<2} (no target)           {note}"
+    verdict = "met" if value <= target else "NOT met"
+    return f"  {label:<31} {value:7.2f} {unit:<2} (target <= {target:g} {unit}) {verdict:<7} {note}"
+
+
+def _steps(stderr: str) -> str:
+    """The CLI's progress lines (stderr), indented; the CLI says nothing for a quick command."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return "\n".join(f"      {line}" for line in lines) if lines else "      (nothing: the command was quick)"
+
+
+def bench_history(n: int) -> None:
+    """The same figures for the company with a job history (see the module's docstring)."""
+    employees, mentorships, history, n_mentorships, n_history = changing_company(n)
+    n_people = _rows(employees)
+    print(f"with a job history: {n_people:,} employees, {n_mentorships:,} mentorships, {n_history:,} job history "
+          f"rows ({n_history / n_people:.1f} a person) (analytics.intake.demo_changing, CSV in {employees.parent})")
+    targets = HISTORY_TARGETS.get(n, HISTORY_TARGETS[min(HISTORY_TARGETS, key=lambda k: abs(k - n))])
+    load_err: list[str] = []
+    summary_err: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        py = [sys.executable, "-m", "analytics"]
+        loads = []
+        for i in range(RUNS):  # each into a new database
+            db = Path(tmp) / f"history{i}.duckdb"
+            loads.append(run(py + ["load", "--db", str(db), "--employees", str(employees),
+                                   "--mentorships", str(mentorships), "--job-history", str(history)],
+                             stderr_to=load_err))
+        summaries = [run(py + ["summary", "--db", str(db), "--json"], stderr_to=summary_err) for _ in range(RUNS)]
+        for _, _, out in summaries:
+            json.loads(out)
+    load_gb, summary_gb = max(r[1] for r in loads), max(r[1] for r in summaries)
+    print(f"{n:,} employees with a job history (each figure against the history's target)")
+    print(history_row("load (whole process)", statistics.median(r[0] for r in loads), "s", targets[0],
+                      f"median of {RUNS} runs ({_runs(loads)}), from the CSV files into a new database"))
+    print(history_row("summary --json (whole process)", statistics.median(r[0] for r in summaries), "s",
+                      targets[1], f"median of {RUNS} runs ({_runs(summaries)})"))
+    print(history_row("peak memory", max(load_gb, summary_gb), "GB", targets[2],
+                      f"load {load_gb:.2f} GB, summary {summary_gb:.2f} GB (max RSS of any run)"))
+    print("    the last load's steps (the CLI's stderr):")
+    print(_steps(load_err[-1]))
+    print("    the last summary's steps (the CLI's stderr):")
+    print(_steps(summary_err[-1]))
+
+
+def _rows(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle) - 1
+
+
 def _runs(results: list[tuple[float, float, str]]) -> str:
     return ", ".join(f"{seconds:.2f}" for seconds, _, _ in results) + " s"
 
 
-def bench(n: int) -> None:
+def bench(n: int, history: bool = True) -> None:
     print(machine())
     employees, mentorships, n_mentorships = company(n)
     print(f"company: {n:,} employees, {n_mentorships:,} mentorships (analytics.intake.demo, CSV in {employees.parent})")
@@ -173,17 +263,20 @@ def bench(n: int) -> None:
     print(row("dashboard first render", view["first"], "s", targets[3], "Overview, streamlit AppTest on the database"))
     print(row("filter change", statistics.median(changes), "s", targets[4],
               "median over departments " + ", ".join(f"{d} {s:.2f} s" for d, s in zip(view["departments"], changes))))
+    if history:
+        bench_history(n)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=100_000, help="company size (default 100,000)")
+    parser.add_argument("--no-history", action="store_true", help="skip the run with a job history")
     parser.add_argument("--dashboard", metavar="DB", help=argparse.SUPPRESS)  # the dashboard's own process
     args = parser.parse_args()
     if args.dashboard:
         dashboard_process(Path(args.dashboard))
     else:
-        bench(args.employees)
+        bench(args.employees, history=not args.no_history)
 
 
 if __name__ == "__main__":
