@@ -236,3 +236,24 @@ def test_methods_checks_the_honest_model_on_characteristics_fixed_at_hire(histor
         assert diagnostics(con).at_hire is None  # no history: no such check
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("unknown_ids", [False, True])
+def test_after_a_load_the_pages_warn_about_the_job_historys_rows_set_aside(tmp_path, unknown_ids):
+    """The job history's rows set aside (or naming no one in the employees file) are warned about after the load,
+    from the data in place, as the other files' are (the Overview and summary --json's warnings)."""
+    from tests.builders import employees_table, mentorships_table
+
+    emp = employees_table(40)
+    rows = [(e, h, "Promotion") for e, h in zip(emp["employee_id"], emp["hire_date"])]
+    bad = [("NOBODY%d" % i if unknown_ids else e, "1900-01-01" if not unknown_ids else h, "Promotion")
+           for i, (e, h) in enumerate(zip(list(emp["employee_id"]) * 2, list(emp["hire_date"]) * 2))][:50]
+    history = pd.DataFrame(rows + bad, columns=["employee_id", "effective_date", "change_reason"])
+    con = database.connect(tmp_path / "w.duckdb")
+    loads.load_files(con, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp), tmp_path / "m.csv"),
+                     write(history, tmp_path / "h.csv"))
+    said = " ".join(queries.data_warnings(con, queries.snapshot(con).as_of, "voluntary"))
+    assert ("name someone who is not in the employees file" in said) == unknown_ids
+    assert ("job history" in said) and ("50 of 90" in said)
+    loads.load_files(con, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp), tmp_path / "m.csv"))
+    assert "job history" not in " ".join(queries.data_warnings(con, queries.snapshot(con).as_of, "voluntary"))

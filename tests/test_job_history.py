@@ -188,7 +188,8 @@ def test_a_successfactors_export_reads_its_own_names(tmp_path):
     plan = prepare_load(write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv"),
                         write(frame, tmp_path / "sf.csv"))
     report = plan.report()
-    assert report["job_history"] == {"file": "sf.csv", "loaded": len(history), "rejected": 0, "merged": 0}
+    assert report["job_history"] == {"file": "sf.csv", "loaded": len(history), "rejected": 0, "merged": 0,
+                                     "unknown_people": 0}
     assert set(report["ignored_columns"]["job_history"]) == {"User ID", "Start Date", "Event"}
     got = plan.job_history.frame
     assert list(got["change_reason"]) == list(history.sort_values(["employee_id", "effective_date"])["change_reason"])
@@ -302,7 +303,7 @@ def test_rows_of_one_person_and_day_merge_or_the_later_is_set_aside(tmp_path):
     assert rejects == {
         5: "job_level: 'L3' disagrees with 'L2' on row 2, the same person's row of the same effective_date",
         6: "salary: 53000 disagrees with 52000 on row 3, the same person's row of the same effective_date"}
-    assert plan.report()["job_history"] == {"file": "h.csv", "loaded": 2, "rejected": 2, "merged": 2}
+    assert plan.report()["job_history"] == {"file": "h.csv", "loaded": 2, "rejected": 2, "merged": 2, "unknown_people": 0}
     assert plan.quality().set_aside["job_history"] == (2, 6)  # every row given counts, the merged ones too
 
 

@@ -60,8 +60,9 @@ class LoadPlan:
         rejects = self.rejects
         report: dict[str, Any] = {
             t.name: {"file": t.file, "loaded": len(t.frame), "rejected": len(t.rejects)} for t in self.tables}
-        if self.job_history is not None:  # rows of one person and day made one
+        if self.job_history is not None:  # rows of one person and day made one; rows naming no one known
             report["job_history"]["merged"] = self.job_history.notes.get("merged", 0)
+            report["job_history"]["unknown_people"] = self.job_history.notes.get("unknown_people", 0)
         return report | {
             "rejects_by_reason": _reasons(rejects),
             "reason_mapping": self.employees.notes.get("reason_mapping", []),

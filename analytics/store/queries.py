@@ -530,14 +530,19 @@ FROM employee_facts f WHERE f.hire_date <= $as_of AND {EXITED}"""
 
 def quality_counts(con: duckdb.DuckDBPyConnection, as_of: date | str) -> QualityCounts:
     """What the last load set aside, and how many exits up to the as-of date have no clear reason."""
-    set_aside = {}
+    set_aside, unknown = {}, 0
     if has_data(con):  # counted from the data in place, whatever load or undo put it there
         rejected = dict(con.execute("SELECT table_name, count(*) FROM rejects GROUP BY table_name").fetchall())
-        for table in ("employees", "mentorships"):
+        history = (metadata(con, "load_report") or {}).get("job_history") or {}  # rows merged, naming no one
+        for table in ("employees", "mentorships", "job_history"):
             loaded = first_row(con, f"SELECT count(*) FROM main.{table}")[0]
-            set_aside[table] = (int(rejected.get(table, 0)), int(loaded) + int(rejected.get(table, 0)))
+            merged = int(history.get("merged", 0)) if table == "job_history" else 0
+            given = int(loaded) + merged + int(rejected.get(table, 0))
+            if given or table != "job_history":  # a load without a history has nothing to say about one
+                set_aside[table] = (int(rejected.get(table, 0)), given)
+        unknown = int(history.get("unknown_people", 0))
     exits, no_reason, other = first_row(con, QUALITY_SQL, {"as_of": as_date(as_of)})
-    return QualityCounts(set_aside, int(exits), int(no_reason), int(other))
+    return QualityCounts(set_aside, int(exits), int(no_reason), int(other), unknown)
 
 
 def data_warnings(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str) -> list[str]:
