@@ -111,8 +111,8 @@ if h.follow_up.covariates_from == "history":
             st.markdown(wording.md(wording.outcome_words(outcome, effect.hazard_ratio.to_dict(),
                                                          effect.to_dict(h.follow_up.rounded)["with_outcome"])))
         else:
-            st.caption(wording.md(f"{outcome.replace('_', ' ').capitalize()}s: "
-                                  f"{d.missing.get(f'outcome_{outcome}', 'not enough data')}."))
+            why = d.missing.get(f"outcome_{outcome}", f"not enough data for {outcome.replace('_', ' ')}s")
+            st.caption(wording.md(f"{why[:1].upper()}{why[1:]}."))
     st.caption(wording.OUTCOMES_NOTE)
 
 if d.ph_test is not None:
