@@ -242,6 +242,16 @@ def true_exit_probabilities(config: DemoConfig = DemoConfig(), horizon_days: flo
 
 # --- implementation -------------------------------------------------------------------------
 
+def day_dates(start: date, day: np.ndarray) -> pd.Series:
+    """The dates `day` whole days after `start` (NaT where a day is not finite: no such event)."""
+    base = np.datetime64(start, "D")
+    d = np.asarray(day, dtype=float)
+    out = np.full(d.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = np.isfinite(d)
+    out[ok] = (base + d[ok].astype(np.int64)).astype("datetime64[ns]")
+    return pd.Series(out, dtype="datetime64[ns]")
+
+
 def _draw(rng: np.random.Generator, shares: Mapping, n: int) -> np.ndarray:
     """Category codes 0..k-1 with the given shares (normalised)."""
     p = np.array(list(shares.values()), dtype=float)
@@ -557,12 +567,7 @@ class _Simulation:
         return frame[MENTORSHIPS.names]
 
     def _dates(self, day: np.ndarray) -> pd.Series:
-        base = np.datetime64(self.cfg.start, "D")
-        d = np.asarray(day, dtype=float)
-        out = np.full(d.size, np.datetime64("NaT"), dtype="datetime64[ns]")
-        ok = np.isfinite(d)
-        out[ok] = (base + d[ok].astype(np.int64)).astype("datetime64[ns]")
-        return pd.Series(out, dtype="datetime64[ns]")
+        return day_dates(self.cfg.start, day)
 
     def employee_frame(self) -> pd.DataFrame:
         reason = np.where(self.t_vol <= self.t_other, "voluntary",

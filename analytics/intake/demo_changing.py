@@ -30,7 +30,7 @@ from analytics.intake.demo import (
     PROGRAM_SHARE, REFERENCE_RATING, REFERENCE_SALARY, RETIREMENT_AGE, RETIREMENT_RATE_PER_YEAR,
     SALARY_BY_LEVEL, SALARY_DEPARTMENT_FACTOR, SALARY_LOCATION_FACTOR, SALARY_LOG_SD,
     SALARY_PER_PERFORMANCE_POINT, SECOND_MENTORSHIP_GAP_DAYS, VOLUNTARY_LOG_HR, VOLUNTARY_LOG_HR_PER_LOG_SALARY,
-    DemoConfig,
+    DemoConfig, day_dates,
 )
 from analytics.intake.schema import EMPLOYEES, GENERATIONS, JOB_HISTORY, MENTORSHIPS, PROGRAM_TYPES
 
@@ -372,12 +372,7 @@ class _Changing:
 
     # -- the frames an HR system would export --
     def _dates(self, day: np.ndarray) -> pd.Series:
-        base = np.datetime64(self.cfg.start, "D")
-        d = np.asarray(day, dtype=float)
-        out = np.full(d.size, np.datetime64("NaT"), dtype="datetime64[ns]")
-        ok = np.isfinite(d)
-        out[ok] = (base + d[ok].astype(np.int64)).astype("datetime64[ns]")
-        return pd.Series(out, dtype="datetime64[ns]")
+        return day_dates(self.cfg.start, day)
 
     def _term_day(self, w: _World) -> np.ndarray:
         """Day offset (from start) of each exit, or +inf."""
