@@ -10,10 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.common.errors import EstimationError, NotEnoughData
+from analytics.common.errors import EstimationError, NotEnoughData, SurvivalDataError
 from analytics.common.policy import MIN_GROUP_SIZE, shown_total
 from analytics.estimation.followup import FollowUp
-from analytics.estimation.models import adjusted_model
+from analytics.estimation.cox import fit_cox
+from analytics.estimation.models import adjusted_model, identified
+from analytics.estimation.patterns import PatternColumns
 from analytics.estimation.results import HazardRatio
 from analytics.store import queries
 
@@ -45,10 +47,13 @@ def first_days(changes: pd.DataFrame, outcome: str) -> pd.Series:
     if changes.empty:
         return pd.Series(dtype=float)
     if outcome == "promotion":
-        moved = changes["job_level"].notna() & changes["level_before"].notna() & \
-            (changes["job_level"] != changes["level_before"])
-        up = np.array([_level_key(a) > _level_key(b) if m else False for a, b, m in
-                       zip(changes["job_level"], changes["level_before"], moved)], dtype=bool)
+        moved = (changes["job_level"].notna() & changes["level_before"].notna()
+                 & (changes["job_level"] != changes["level_before"])).to_numpy()
+        labels = pd.unique(pd.concat([changes["job_level"], changes["level_before"]]).dropna())
+        place = {label: k for k, label in enumerate(sorted(labels, key=_level_key))}  # each level's place in order
+        after, before = (changes[c].map(place).to_numpy(dtype=float, na_value=np.nan)
+                         for c in ("job_level", "level_before"))
+        up = moved & (after > before)
         reason = changes["change_reason"].fillna("other")
         hit = reason.eq("promotion").to_numpy() | (up & reason.isin(["other", "hire"]).to_numpy())
     elif outcome == "internal_move":
@@ -69,6 +74,11 @@ def outcome_effect(con, fu: FollowUp, outcome: str, changes: pd.DataFrame | None
     day = first.reindex(fu.rows["employee_id"]).to_numpy()  # NaN: none in the history
     rows = fu.rows
     before = ~(rows["start"].to_numpy() >= day)  # the rows up to the first one (all, where there is none)
+    if outcome == "promotion" and "job_level" in rows.columns:
+        # time at a level from which no one in the data was promoted (the top) is not time at risk of one
+        ends = rows["stop"].to_numpy() == day
+        promoted_from = set(rows.loc[before & ends, "job_level"].dropna())
+        before &= rows["job_level"].isin(promoted_from).to_numpy() | rows["job_level"].isna().to_numpy()
     picked = rows.loc[before].reset_index(drop=True)
     picked["event"] = picked["stop"].to_numpy() == day[before]  # the row that ends on the day it happened
     had = picked.loc[picked["event"], "employee_id"]
@@ -79,8 +89,23 @@ def outcome_effect(con, fu: FollowUp, outcome: str, changes: pd.DataFrame | None
     if with_outcome < MIN_GROUP_SIZE:
         raise NotEnoughData(f"not enough data for {outcome.replace('_', ' ')}s: fewer than {MIN_GROUP_SIZE} in "
                             "the job history")
-    fit = adjusted_model(followed)
-    return OutcomeEffect(outcome, fit.hazard_ratio, fu.n_employees, with_outcome)
+    return OutcomeEffect(outcome, _fit(fu, followed, np.flatnonzero(before)), fu.n_employees, with_outcome)
+
+
+def _fit(fu: FollowUp, followed: FollowUp, positions: np.ndarray) -> HazardRatio:
+    """The headline's adjusted model on the rows up to each person's first outcome: its columns held by pattern,
+    taken row by row, and its estimates the starting point; otherwise the model is written afresh."""
+    head = adjusted_model(fu)  # fitted once per follow-up
+    held = head.result._data["X"]
+    if not isinstance(held, PatternColumns):
+        return adjusted_model(followed).hazard_ratio
+    X = held.reordered(positions)
+    r = followed.rows
+    try:
+        result = fit_cox(r["start"], r["stop"], r["event"], X, start_params=head.result.params_.to_numpy())
+    except (EstimationError, SurvivalDataError):  # a characteristic that the rows left cannot carry
+        return adjusted_model(followed).hazard_ratio
+    return identified(result, "mentored")
 
 
 def outcome_effects(con, fu: FollowUp) -> tuple[dict[str, OutcomeEffect | None], dict[str, str]]:

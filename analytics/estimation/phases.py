@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analytics.common.errors import EstimationError, NotEnoughData
 from analytics.common.policy import MIN_GROUP_SIZE, shown_total
 from analytics.estimation.followup import FollowUp
+from analytics.estimation.cox import fit_cox
+from analytics.estimation.design import dependent_columns
 from analytics.estimation.models import ModelFit, adjusted_model, identified
+from analytics.estimation.patterns import PatternColumns
 from analytics.estimation.results import HazardRatio
 from analytics.store import queries
 
@@ -51,19 +55,41 @@ def mentoring_phases(con, fu: FollowUp) -> MentoringPhases:
     events_after = int((after & split["event"].to_numpy(bool)).sum())
     flags = pd.DataFrame({WHILE: split[WHILE].astype(float).to_numpy(), AFTER: after.astype(float)})
     if not after.any():
-        fit = adjusted_model(phased, extra=flags[[WHILE]], effect=WHILE)
+        fit = _fit(fu, phased, positions, flags[[WHILE]])
         return MentoringPhases(fit.hazard_ratio, None, 0, 0, fit, "no one's mentoring has ended within follow-up")
+    fit = _fit(fu, phased, positions, flags)
     if people_after < MIN_GROUP_SIZE:  # a group this small is never shown
-        fit = adjusted_model(phased, extra=flags, effect=WHILE)
         return MentoringPhases(fit.hazard_ratio, None, people_after, events_after, fit,
                                f"fewer than {MIN_GROUP_SIZE} people have time after their mentoring ended")
-    fit = adjusted_model(phased, extra=flags, effect=WHILE)
     try:
         after_hr = identified(fit.result, AFTER)
     except EstimationError:
         return MentoringPhases(fit.hazard_ratio, None, people_after, events_after, fit,
                                "too few exits after mentoring ended to tell")
     return MentoringPhases(fit.hazard_ratio, after_hr, people_after, events_after, fit)
+
+
+def _fit(fu: FollowUp, phased: FollowUp, positions: np.ndarray, flags: pd.DataFrame) -> ModelFit:
+    """The headline's adjusted model with the phases' flags in place of the mentoring flag. Its columns held by
+    pattern are the headline's, taken row by row (every row of the phases is part of one of the headline's), and
+    its estimates the starting point; otherwise the model is written afresh."""
+    head = adjusted_model(fu)  # fitted once per follow-up
+    held = head.result._data["X"]
+    if not (isinstance(held, PatternColumns) and "mentored" in held.names):
+        return adjusted_model(phased, extra=flags, effect=WHILE)
+    X = held.reordered(positions).without(["mentored"]).beside(flags.to_numpy(bool), list(flags.columns))
+    collinear = dependent_columns(X.gram(), X.names, flags.shape[1])
+    X = X.without(collinear) if collinear else X
+    known = head.result.params_.to_dict()
+    start = np.array([float(known.get(name, known["mentored"] if name in flags else 0.0)) for name in X.names])
+    r = phased.rows
+    try:
+        result = fit_cox(r["start"], r["stop"], r["event"], X, start_params=start)
+    except EstimationError:
+        raise EstimationError("the effect of mentoring's phases cannot be separated from the other characteristics "
+                              "in this group (too few exits in some combination)") from None
+    return ModelFit("adjusted", identified(result, WHILE), result, head.covariates, {**head.dropped, **collinear},
+                    pooled=head.pooled, references=head.references)
 
 
 def phases_or_reason(con, fu: FollowUp) -> tuple[MentoringPhases | None, str | None]:

@@ -188,11 +188,11 @@ WITH cuts AS (
         r.stop AS row_stop, r.event, r.employee_id
     FROM points p JOIN {rows} r ON r.i = p.i
 )
-SELECT v.i, v.start, v.stop, v.event AND v.stop = v.row_stop AS event,
-    EXISTS (SELECT 1 FROM {spells} s WHERE s.employee_id = v.employee_id AND s.s <= v.start AND v.start < s.e)
-        AS while_mentored,
-    EXISTS (SELECT 1 FROM {spells} s WHERE s.employee_id = v.employee_id AND s.e <= v.start) AS some_ended
-FROM intervals v ORDER BY v.stop, v.i, v.start
+SELECT v.i, v.start, v.stop, any_value(v.event AND v.stop = v.row_stop) AS event,
+    coalesce(bool_or(s.s <= v.start AND v.start < s.e), FALSE) AS while_mentored,
+    coalesce(bool_or(s.e <= v.start), FALSE) AS some_ended
+FROM intervals v LEFT JOIN {spells} s ON s.employee_id = v.employee_id
+GROUP BY v.i, v.start, v.stop ORDER BY v.stop, v.i, v.start
 """
 
 
