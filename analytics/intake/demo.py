@@ -252,6 +252,22 @@ def day_dates(start: date, day: np.ndarray) -> pd.Series:
     return pd.Series(out, dtype="datetime64[ns]")
 
 
+def mentorship_frame(ids: np.ndarray, mentee: np.ndarray, mentor: np.ndarray, program: np.ndarray,
+                     start: pd.Series, end: pd.Series, meetings: np.ndarray) -> pd.DataFrame:
+    """The mentorships as the contract's columns, in start order: people by their position in `ids` (a mentor of
+    -1 is outside the roster), programmes by their position in PROGRAM_TYPES."""
+    frame = pd.DataFrame({
+        "mentee_id": ids[mentee],
+        "mentor_id": np.where(mentor >= 0, ids[np.maximum(mentor, 0)], None),
+        "program_type": np.array(PROGRAM_TYPES, dtype=object)[program],
+        "start_date": start,
+        "end_date": end,
+        "meetings": meetings.astype(np.int64),
+    })
+    frame = frame.sort_values(["start_date", "mentee_id"], kind="stable", ignore_index=True)
+    return frame[MENTORSHIPS.names]
+
+
 def _draw(rng: np.random.Generator, shares: Mapping, n: int) -> np.ndarray:
     """Category codes 0..k-1 with the given shares (normalised)."""
     p = np.array(list(shares.values()), dtype=float)
@@ -555,16 +571,8 @@ class _Simulation:
         end = np.where(mentor >= 0, np.minimum(end, self.term[np.maximum(mentor, 0)]), end)
         active_months = (np.minimum(end, self.horizon) - day0) / 30.4375
         meetings = rng.poisson(MEETINGS_PER_MONTH * active_months)
-        frame = pd.DataFrame({
-            "mentee_id": self.ids[mentee],
-            "mentor_id": np.where(mentor >= 0, self.ids[np.maximum(mentor, 0)], None),
-            "program_type": np.array(PROGRAM_TYPES, dtype=object)[program],
-            "start_date": self._dates(day0),
-            "end_date": self._dates(np.where(end <= self.horizon, end, np.nan)),
-            "meetings": meetings.astype(np.int64),
-        })
-        frame = frame.sort_values(["start_date", "mentee_id"], kind="stable", ignore_index=True)
-        return frame[MENTORSHIPS.names]
+        return mentorship_frame(self.ids, mentee, mentor, program, self._dates(day0),
+                                self._dates(np.where(end <= self.horizon, end, np.nan)), meetings)
 
     def _dates(self, day: np.ndarray) -> pd.Series:
         return day_dates(self.cfg.start, day)

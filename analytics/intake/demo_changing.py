@@ -30,9 +30,9 @@ from analytics.intake.demo import (
     PROGRAM_SHARE, REFERENCE_RATING, REFERENCE_SALARY, RETIREMENT_AGE, RETIREMENT_RATE_PER_YEAR,
     SALARY_BY_LEVEL, SALARY_DEPARTMENT_FACTOR, SALARY_LOCATION_FACTOR, SALARY_LOG_SD,
     SALARY_PER_PERFORMANCE_POINT, SECOND_MENTORSHIP_GAP_DAYS, VOLUNTARY_LOG_HR, VOLUNTARY_LOG_HR_PER_LOG_SALARY,
-    DemoConfig, day_dates,
+    DemoConfig, day_dates, mentorship_frame,
 )
-from analytics.intake.schema import EMPLOYEES, GENERATIONS, JOB_HISTORY, MENTORSHIPS, PROGRAM_TYPES
+from analytics.intake.schema import EMPLOYEES, GENERATIONS, JOB_HISTORY, PROGRAM_TYPES
 
 # --- What changes -------------------------------------------------------------------------------------------------
 REVIEW_MONTH_DAY = (4, 1)       # one company review a year, on 1 April, for everyone employed then
@@ -490,16 +490,8 @@ class _Changing:
         mentor = self._mentors(mentee, start, stop, programme, term, manager)
         months = (np.minimum(stop, self.horizon) - start) / DAYS_PER_MONTH
         meetings = self.rng_detail.poisson(MEETINGS_PER_MONTH * months)
-        frame = pd.DataFrame({
-            "mentee_id": ids[mentee],
-            "mentor_id": np.where(mentor >= 0, ids[np.maximum(mentor, 0)], None),
-            "program_type": np.array(PROGRAM_TYPES, dtype=object)[programme],
-            "start_date": self._dates(start),
-            "end_date": self._dates(np.where(stop <= self.horizon, stop, np.nan)),
-            "meetings": meetings.astype(np.int64),
-        })
-        frame = frame.sort_values(["start_date", "mentee_id"], kind="stable", ignore_index=True)
-        return frame[MENTORSHIPS.names]
+        return mentorship_frame(ids, mentee, mentor, programme, self._dates(start),
+                                self._dates(np.where(stop <= self.horizon, stop, np.nan)), meetings)
 
     def _history_frame(self, w: _World, ids: np.ndarray, manager: np.ndarray, person: np.ndarray,
                        day: np.ndarray) -> pd.DataFrame:
