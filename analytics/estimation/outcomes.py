@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from analytics.common.errors import EstimationError, NotEnoughData, SurvivalData
 from analytics.common.policy import MIN_GROUP_SIZE, shown_total
 from analytics.estimation.followup import FollowUp
 from analytics.estimation.cox import fit_cox
+from analytics.estimation.design import dependent_columns
 from analytics.estimation.models import adjusted_model, identified
 from analytics.estimation.patterns import PatternColumns
 from analytics.estimation.results import HazardRatio
@@ -79,32 +81,41 @@ def outcome_effect(con, fu: FollowUp, outcome: str, changes: pd.DataFrame | None
         ends = rows["stop"].to_numpy() == day
         promoted_from = set(rows.loc[before & ends, "job_level"].dropna())
         before &= rows["job_level"].isin(promoted_from).to_numpy() | rows["job_level"].isna().to_numpy()
-    picked = rows.loc[before].reset_index(drop=True)
-    picked["event"] = picked["stop"].to_numpy() == day[before]  # the row that ends on the day it happened
-    had = picked.loc[picked["event"], "employee_id"]
+    positions = np.flatnonzero(before)
+    event = rows["stop"].to_numpy()[positions] == day[positions]  # the row that ends on the day it happened
     episodes = fu.episodes.copy()
-    episodes["event"] = episodes["employee_id"].isin(had).to_numpy()
-    followed = FollowUp(episodes, picked, fu.as_of, fu.event, fu.cohort, fu.own_as_of, fu.covariates_from)
+    episodes["event"] = episodes["employee_id"].isin(rows["employee_id"].to_numpy()[positions][event]).to_numpy()
     with_outcome = int(episodes["event"].sum())
     if with_outcome < MIN_GROUP_SIZE:
         raise NotEnoughData(f"not enough data for {outcome.replace('_', ' ')}s: fewer than {MIN_GROUP_SIZE} in "
                             "the job history")
-    return OutcomeEffect(outcome, _fit(fu, followed, np.flatnonzero(before)), fu.n_employees, with_outcome)
+
+    def followed() -> FollowUp:  # the rows up to each first outcome, every column (only for a model written afresh)
+        picked = rows.iloc[positions].reset_index(drop=True)
+        picked["event"] = event
+        return FollowUp(episodes, picked, fu.as_of, fu.event, fu.cohort, fu.own_as_of, fu.covariates_from)
+
+    fit = _fit(fu, followed, rows, positions, event)
+    return OutcomeEffect(outcome, fit, fu.n_employees, with_outcome)
 
 
-def _fit(fu: FollowUp, followed: FollowUp, positions: np.ndarray) -> HazardRatio:
+def _fit(fu: FollowUp, followed: Callable[[], FollowUp], rows: pd.DataFrame, positions: np.ndarray,
+         event: np.ndarray) -> HazardRatio:
     """The headline's adjusted model on the rows up to each person's first outcome: its columns held by pattern,
     taken row by row, and its estimates the starting point; otherwise the model is written afresh."""
     head = adjusted_model(fu)  # fitted once per follow-up
     held = head.result._data["X"]
-    if not isinstance(held, PatternColumns):
-        return adjusted_model(followed).hazard_ratio
+    if not (isinstance(held, PatternColumns) and held.names[:1] == ["mentored"]):
+        return adjusted_model(followed()).hazard_ratio
     X = held.reordered(positions)
-    r = followed.rows
+    collinear = dependent_columns(X.gram(), X.names, 1)  # e.g. the top level, whose time is not at risk
+    X = X.without(collinear) if collinear else X
+    known = head.result.params_
+    start, stop = (pd.Series(rows[name].to_numpy()[positions]) for name in ("start", "stop"))
     try:
-        result = fit_cox(r["start"], r["stop"], r["event"], X, start_params=head.result.params_.to_numpy())
+        result = fit_cox(start, stop, pd.Series(event), X, start_params=known.reindex(X.names).to_numpy())
     except (EstimationError, SurvivalDataError):  # a characteristic that the rows left cannot carry
-        return adjusted_model(followed).hazard_ratio
+        return adjusted_model(followed()).hazard_ratio
     return identified(result, "mentored")
 
 

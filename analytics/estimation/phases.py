@@ -7,6 +7,7 @@ ended. Whether the effect lasts is then a question the data answer, not an assum
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -45,19 +46,22 @@ class MentoringPhases:
 def mentoring_phases(con, fu: FollowUp) -> MentoringPhases:
     """The adjusted model with mentoring split into while it runs and after it has ended (see the module)."""
     split, positions = queries.split_at_mentoring_phases(con, fu.rows, fu.as_of, fu.cohort)
-    rows = fu.rows.iloc[positions].reset_index(drop=True)
-    for name in ("start", "stop", "event"):
-        rows[name] = split[name].to_numpy()
-    rows["mentored"] = split[WHILE].to_numpy(bool) | split[AFTER].to_numpy(bool)
-    phased = FollowUp(fu.episodes, rows, fu.as_of, fu.event, fu.cohort, fu.own_as_of, fu.covariates_from)
     after = split[AFTER].to_numpy(bool)
-    people_after = int(rows.loc[after, "employee_id"].nunique())
+    people_after = int(pd.unique(fu.rows["employee_id"].to_numpy()[positions][after]).size)
     events_after = int((after & split["event"].to_numpy(bool)).sum())
     flags = pd.DataFrame({WHILE: split[WHILE].astype(float).to_numpy(), AFTER: after.astype(float)})
+
+    def phased() -> FollowUp:  # the follow-up split again, every column (only for a model written afresh)
+        rows = fu.rows.iloc[positions].reset_index(drop=True)
+        for name in ("start", "stop", "event"):
+            rows[name] = split[name].to_numpy()
+        rows["mentored"] = split[WHILE].to_numpy(bool) | after
+        return FollowUp(fu.episodes, rows, fu.as_of, fu.event, fu.cohort, fu.own_as_of, fu.covariates_from)
+
     if not after.any():
-        fit = _fit(fu, phased, positions, flags[[WHILE]])
+        fit = _fit(fu, split, phased, positions, flags[[WHILE]])
         return MentoringPhases(fit.hazard_ratio, None, 0, 0, fit, "no one's mentoring has ended within follow-up")
-    fit = _fit(fu, phased, positions, flags)
+    fit = _fit(fu, split, phased, positions, flags)
     if people_after < MIN_GROUP_SIZE:  # a group this small is never shown
         return MentoringPhases(fit.hazard_ratio, None, people_after, events_after, fit,
                                f"fewer than {MIN_GROUP_SIZE} people have time after their mentoring ended")
@@ -69,22 +73,22 @@ def mentoring_phases(con, fu: FollowUp) -> MentoringPhases:
     return MentoringPhases(fit.hazard_ratio, after_hr, people_after, events_after, fit)
 
 
-def _fit(fu: FollowUp, phased: FollowUp, positions: np.ndarray, flags: pd.DataFrame) -> ModelFit:
+def _fit(fu: FollowUp, split: pd.DataFrame, phased: Callable[[], FollowUp], positions: np.ndarray,
+         flags: pd.DataFrame) -> ModelFit:
     """The headline's adjusted model with the phases' flags in place of the mentoring flag. Its columns held by
     pattern are the headline's, taken row by row (every row of the phases is part of one of the headline's), and
     its estimates the starting point; otherwise the model is written afresh."""
     head = adjusted_model(fu)  # fitted once per follow-up
     held = head.result._data["X"]
     if not (isinstance(held, PatternColumns) and "mentored" in held.names):
-        return adjusted_model(phased, extra=flags, effect=WHILE)
+        return adjusted_model(phased(), extra=flags, effect=WHILE)
     X = held.reordered(positions).without(["mentored"]).beside(flags.to_numpy(bool), list(flags.columns))
     collinear = dependent_columns(X.gram(), X.names, flags.shape[1])
     X = X.without(collinear) if collinear else X
     known = head.result.params_.to_dict()
     start = np.array([float(known.get(name, known["mentored"] if name in flags else 0.0)) for name in X.names])
-    r = phased.rows
     try:
-        result = fit_cox(r["start"], r["stop"], r["event"], X, start_params=start)
+        result = fit_cox(split["start"], split["stop"], split["event"], X, start_params=start)
     except EstimationError:
         raise EstimationError("the effect of mentoring's phases cannot be separated from the other characteristics "
                               "in this group (too few exits in some combination)") from None

@@ -209,9 +209,14 @@ WITH h AS (
     WHERE f.hire_date <= $as_of AND {COHORT_FILTER}
     WINDOW p AS (PARTITION BY h.employee_id ORDER BY h.effective_date ROWS UNBOUNDED PRECEDING)
 )
-SELECT employee_id, day, change_reason, job_level, coalesce(lag(job_level) OVER w, file_level) AS level_before,
-    department, coalesce(lag(department) OVER w, file_department) AS department_before
-FROM h WINDOW w AS (PARTITION BY employee_id ORDER BY day)
+SELECT * FROM (
+    SELECT employee_id, day, change_reason, job_level, coalesce(lag(job_level) OVER w, file_level) AS level_before,
+        department, coalesce(lag(department) OVER w, file_department) AS department_before
+    FROM h WINDOW w AS (PARTITION BY employee_id ORDER BY day))
+-- only what can be a promotion or a move after hire (a change said to be a promotion, a new level or department):
+-- most rows of a history are pay and rating changes, and reading them all as words took most of the time
+WHERE day > 0 AND (change_reason = 'promotion' OR job_level IS DISTINCT FROM level_before
+                   OR department IS DISTINCT FROM department_before)
 ORDER BY employee_id, day"""
 
 
@@ -421,8 +426,8 @@ def split_at_mentoring_phases(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame
 
 
 def job_changes(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> pd.DataFrame:
-    """Each change in the job history of the people in scope (days since hire), with level and department before
-    and after it; empty without a history."""
+    """Each change after hire in the job history of the people in scope that may be a promotion or a move (days
+    since hire), with level and department before and after it; empty without a history."""
     if not has_history(con):
         return pd.DataFrame(columns=["employee_id", "day", "change_reason", "job_level", "level_before",
                                      "department", "department_before"])
