@@ -23,7 +23,7 @@ from analytics.estimation.followup import FollowUp, follow_up
 from analytics.estimation.km import KaplanMeier
 from analytics.estimation.models import (ModelFit, at_hire_model, honest_model, naive_model, other_exits_model,
                                          proportional_hazards, time_varying_model)
-from analytics.estimation.outcomes import outcome_effects
+from analytics.estimation.outcomes import OUTCOMES, OutcomeEffect, outcome_effects, outcome_incidence
 from analytics.estimation.phases import MentoringPhases, mentoring_phases, phases_or_reason
 from analytics.estimation.results import Estimate, TestResult
 from analytics.estimation.risks import exit_risks
@@ -382,6 +382,36 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
     return Diagnostics(headline=h, ph_test=ph, schoenfeld=resid, landmarks=marks, exit_causes=causes,
                        exit_causes_by_mentoring=causes_split, mentors=mentors, meetings=meetings, missing=missing,
                        phases=phases, at_hire=at_hire, outcomes=outcomes)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Promotions and internal moves for a cohort, as the Cohorts page shows them: mentoring's effect on each (as
+    `summarise` gives it under "outcomes"), or why not, and for each one estimated the share who had one by each day
+    since hire in mentored and not (yet) mentored time (outcomes.outcome_incidence). `history` False: no job history is loaded (nothing
+    else is filled)."""
+
+    history: bool
+    effects: dict[str, OutcomeEffect | None] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    incidence: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)  # outcome -> group -> its table
+    rounded: bool = False  # a filtered group's, or at a chosen as-of date: counts to the nearest 5, curves by month
+
+
+def outcomes(con, cohort: Cohort | None = None, as_of: date | str | None = None, event: str | None = None,
+             base: FollowUp | None = None) -> Outcomes:
+    """Promotions and internal moves for a cohort (see Outcomes); the job history's changes are read once."""
+    fu = follow_up(con, cohort, as_of, event, base)
+    if fu.covariates_from != "history":
+        return Outcomes(history=False, rounded=fu.rounded)
+    changes = queries.job_changes(con, fu.as_of, fu.cohort)
+    effects, why_not = outcome_effects(con, fu, changes)
+    missing = {f"outcome_{name}": reason for name, reason in why_not.items()}  # as summarise's not_available
+    # curves only where the effect is estimated: an outcome too few people had is not drawn either (privacy)
+    curves = {name: _attempt(missing, f"incidence_{name}", outcome_incidence, fu, name, changes)
+              for name in OUTCOMES if effects.get(name) is not None}
+    return Outcomes(history=True, effects=effects, missing=missing,
+                    incidence={name: split for name, split in curves.items() if split}, rounded=fu.rounded)
 
 
 COHORT_DIMENSIONS = DIMENSION_LABELS  # every dimension the Cohorts page compares, with its name in words

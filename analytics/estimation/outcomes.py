@@ -1,7 +1,9 @@
 """Outcomes beyond exits, from the job history: a promotion (a move up a level) and an internal move (a change of
 department). For each, the time from hire to a person's first one, with mentoring from its start (as the headline
 counts it) against colleagues not (yet) mentored, like with like on the characteristics as they were; leaving ends
-a person's time (exits compete: the hazard of the outcome among those still employed)."""
+a person's time (exits compete: the hazard of the outcome among those still employed). `outcome_incidence`: the
+share who have had it by each day since hire, in mentored and not (yet) mentored time (Aalen-Johansen, exits
+competing)."""
 from __future__ import annotations
 
 import re
@@ -13,6 +15,7 @@ import pandas as pd
 
 from analytics.common.errors import EstimationError, NotEnoughData, SurvivalDataError
 from analytics.common.policy import MIN_GROUP_SIZE, shown_total
+from analytics.estimation.competing import cumulative_incidence
 from analytics.estimation.followup import FollowUp
 from analytics.estimation.cox import fit_cox
 from analytics.estimation.design import dependent_columns
@@ -119,13 +122,42 @@ def _fit(fu: FollowUp, followed: Callable[[], FollowUp], rows: pd.DataFrame, pos
     return identified(result, "mentored")
 
 
-def outcome_effects(con, fu: FollowUp) -> tuple[dict[str, OutcomeEffect | None], dict[str, str]]:
-    """Every outcome's effect, or None and why not."""
+def outcome_effects(con, fu: FollowUp, changes: pd.DataFrame | None = None
+                    ) -> tuple[dict[str, OutcomeEffect | None], dict[str, str]]:
+    """Every outcome's effect, or None and why not; `changes`: the job history's changes read already."""
     found, why = {}, {}
-    changes = queries.job_changes(con, fu.as_of, fu.cohort) if fu.covariates_from == "history" else None
+    if changes is None and fu.covariates_from == "history":
+        changes = queries.job_changes(con, fu.as_of, fu.cohort)
     for outcome in OUTCOMES:
         try:
             found[outcome] = outcome_effect(con, fu, outcome, changes)
         except (NotEnoughData, EstimationError) as exc:
             found[outcome], why[outcome] = None, str(exc)
     return found, why
+
+
+OUTCOME, LEFT = 1, 2  # the causes of outcome_incidence's rows: the outcome, and leaving (which competes)
+
+
+def outcome_incidence(fu: FollowUp, outcome: str, changes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The share of people who have had the outcome by each day since hire, leaving competing (Aalen-Johansen
+    cumulative incidence, analytics/estimation/competing.py; any exit competes, whatever counts as leaving), in
+    mentored and not (yet) mentored time: a mentored person enters the mentored curve on the day their mentoring
+    began and leaves the other then (delayed entry, as curves.exit_causes_by_mentoring), so the months before
+    mentoring are not credited to it; each person's time ends at their first outcome. Unadjusted; a group under
+    the privacy minimum is left out. {"mentored" | "not mentored": the table of cause OUTCOME}."""
+    r = fu.rows
+    day = first_days(changes, outcome).reindex(r["employee_id"]).to_numpy()  # NaN: none in the history
+    start, stop = r["start"].to_numpy(float), r["stop"].to_numpy(float)
+    keep = ~(start >= day) & (stop > start)  # the rows up to the first one (all, where there is none)
+    hit = keep & (stop >= day)  # the row the first one falls in: it ends there
+    left = keep & ~hit & r["exited"].to_numpy(bool) & (stop == r["duration_days"].to_numpy(float))
+    cause = np.where(hit, OUTCOME, np.where(left, LEFT, 0))
+    stop = np.where(hit, day, stop)
+    mentored = r["mentored"].to_numpy(bool)
+    out = {}
+    for group, on in (("mentored", keep & mentored), ("not mentored", keep & ~mentored)):
+        if r.loc[on, "employee_id"].nunique() < MIN_GROUP_SIZE:
+            continue
+        out[group] = cumulative_incidence(start[on], stop[on], cause[on], causes=[OUTCOME, LEFT])[OUTCOME]
+    return out

@@ -18,7 +18,7 @@ from analytics.estimation.km import KaplanMeier
 from analytics.estimation.results import HazardRatio
 from analytics.estimation.subgroups import SubgroupEffect
 from analytics.outputs import palette
-from analytics.outputs.svg import curve_points, line_styles
+from analytics.outputs.svg import curve_points, incidence_points, line_styles
 from analytics.words import wording
 from analytics.words.wording import CURRENCY, chart_text, months, pct, per_period
 
@@ -217,6 +217,46 @@ def incidence_by_group_figure(split: Mapping[str, Mapping[str, pd.DataFrame]], m
     _layout(fig, height=height)
     fig.update_xaxes(title_text="Months since hire")
     fig.update_yaxes(title_text="Share who have left", tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def _steps(points: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A right-continuous step function through its points as plotted (months across), from its first point."""
+    x = np.repeat(points["time"].to_numpy(float), 2)[1:]
+    return x / DAYS_PER_MONTH, np.repeat(points[column].to_numpy(float), 2)[:-1]
+
+
+def outcome_figure(split: Mapping[str, pd.DataFrame], outcome: str, max_months: float, rounded: bool = False,
+                   height: int = 360) -> go.Figure:
+    """The share who have had an outcome beyond exits (a promotion, an internal move) by each month since hire, in
+    mentored and not (yet) mentored time (outcomes.outcome_incidence), with 95% bands; each line named by what it
+    counts. No line where fewer than MIN_GROUP_SIZE are at risk; a rounded group's by whole month, to whole percents
+    (svg.incidence_points)."""
+    fig = go.Figure()
+    styles = line_styles(["mentored", "unmentored"])
+    counted = wording.OUTCOME_COUNTED[outcome]
+    for group, table in split.items():
+        points = incidence_points(table, max_months, rounded)
+        if points.empty:
+            continue
+        if points.index[0] == table.index[0] and points["time"].iloc[0] > 0:  # drawn from hire, where none had one
+            points = pd.concat([pd.DataFrame({"time": [0.0], "cif": [0.0], "lower": [0.0], "upper": [0.0]}), points],
+                               ignore_index=True)
+        colour, dash = styles["mentored" if group == "mentored" else "unmentored"]
+        label = f"{counted}, {'mentored' if group == 'mentored' else 'not (yet) mentored'}"
+        x, lo = _steps(points, "lower")
+        _, up = _steps(points, "upper")
+        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[up, lo[::-1]], fill="toself", fillcolor=colour,
+                                 opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False,
+                                 name=f"{label} 95% CI"))
+        x, y = _steps(points, "cif")
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=dict(color=colour, width=2.5, dash=dash),
+                                 hovertemplate="%{x:.0f} months: %{y:" + (".0%" if rounded else ".1%") + "}<extra>"
+                                               + label + "</extra>"))
+    _layout(fig, height=height, title=wording.OUTCOME_TITLES[outcome])
+    fig.update_layout(margin=dict(l=60, r=20, t=80, b=50), legend=dict(y=1.0, yanchor="bottom"))
+    fig.update_xaxes(title_text="Months since hire", range=[0, max_months])
+    fig.update_yaxes(title_text=wording.OUTCOME_SHARE[outcome], tickformat=".0%", rangemode="tozero")
     return fig
 
 

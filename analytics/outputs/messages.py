@@ -9,9 +9,10 @@ from typing import Any
 import pandas as pd
 
 from analytics.case.business import BusinessCase, BusinessCaseInputs, Outcome, Range
-from analytics.case.summary import Headline
+from analytics.case.summary import Headline, Outcomes
 from analytics.common.policy import DAYS_PER_MONTH, count_words
-from analytics.words import verdict
+from analytics.outputs.svg import incidence_points
+from analytics.words import verdict, wording
 from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
                                      UNADJUSTED, covariate_words, covariates_note, effect_note, effect_sentence,
                                      event_words, exits_cell, exits_words, hr_words, label, less_likely, loss_note,
@@ -48,6 +49,36 @@ def retention_table(h: Headline, rounded: bool = False) -> pd.DataFrame:
                      "range": DASH if r is None else pct_range(r.lower, r.upper),
                      f"months kept of the first {months(h.tau_days)}": DASH if m is None else
                      f"{m.estimate / DAYS_PER_MONTH:.1f} ({m.lower / DAYS_PER_MONTH:.1f} to {m.upper / DAYS_PER_MONTH:.1f})"})
+    return pd.DataFrame(rows)
+
+
+def outcomes_table(o: Outcomes) -> pd.DataFrame:
+    """Each outcome's hazard ratio, its range and what it rests on, as `summary --json` gives them under "outcomes"
+    (counts rounded as the cohort's are); an outcome not estimated is left out (the page says why)."""
+    rows = []
+    for name, effect in o.effects.items():
+        if effect is not None:
+            shown = effect.to_dict(o.rounded)
+            rows.append({"outcome": wording.OUTCOME_TITLES[name], **shown["hazard_ratio"],
+                         "people followed": shown["people"], "had one": shown["with_outcome"]})
+    return pd.DataFrame(rows, columns=["outcome", "estimate", "lower", "upper", "p", "people followed", "had one"])
+
+
+def outcome_shares_table(o: Outcomes, at_months: tuple[int, ...]) -> pd.DataFrame:
+    """The curves of outcome_figure in words: the share who had each outcome by these months since hire, mentored
+    and not (yet) mentored, with ranges; whole months and whole percents, none where fewer than MIN_GROUP_SIZE are
+    at risk (as the curves)."""
+    rows = []
+    for name, split in o.incidence.items():
+        for group, table in split.items():
+            points = incidence_points(table, max(at_months), rounded=True).set_index("time")
+            row = {"counted": wording.OUTCOME_COUNTED[name],
+                   "group": "mentored" if group == "mentored" else "not (yet) mentored"}
+            for m in at_months:
+                day = m * DAYS_PER_MONTH
+                p = points.loc[day] if day in points.index else None
+                row[f"by {m} months"] = DASH if p is None else f"{pct(p['cif'])} ({pct_range(p['lower'], p['upper'])})"
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

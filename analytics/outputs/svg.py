@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.common.policy import DAYS_PER_MONTH, MIN_GROUP_SIZE
-from analytics.estimation.km import KaplanMeier
+from analytics.estimation.competing import cumulative_incidence_at
+from analytics.estimation.km import KaplanMeier, ci_column_names
 from analytics.estimation.results import HazardRatio
 from analytics.outputs import palette
 from analytics.words import wording
@@ -139,6 +140,23 @@ def curve_points(km: KaplanMeier, max_months: float, rounded: bool = False) -> p
     lo_col, up_col = [c for c in table.columns if c.startswith(("lower_", "upper_"))]
     return pd.DataFrame({"time": table["time"], "survival": table["survival"], "lower": table[lo_col],
                          "upper": table[up_col]})
+
+
+def incidence_points(table: pd.DataFrame, max_months: float, rounded: bool = False) -> pd.DataFrame:
+    """The steps a cumulative incidence curve (a table of competing.cumulative_incidence) is drawn through: time
+    (days), cif and its 95% band, up to `max_months` and only where at least MIN_GROUP_SIZE people are at risk
+    (privacy, as curve_points). `rounded`: at each whole month, to whole percents, as curve_points."""
+    lo_col, up_col = ci_column_names(0.95)
+    if rounded:
+        days = np.arange(0, int(max_months) + 1) * DAYS_PER_MONTH
+        last = np.searchsorted(table["time"].to_numpy(float), days, side="right") - 1  # the step each month is on
+        keep = table["at_risk"].to_numpy()[np.maximum(last, 0)] >= MIN_GROUP_SIZE
+        at = [cumulative_incidence_at(table, d) for d in days]
+        frame = pd.DataFrame({"time": days, "cif": [e.estimate for e in at], "lower": [e.lower for e in at],
+                              "upper": [e.upper for e in at]})[keep]
+        return frame.dropna().round({"cif": 2, "lower": 2, "upper": 2})
+    shown = table[(table["time"] <= max_months * DAYS_PER_MONTH) & (table["at_risk"] >= MIN_GROUP_SIZE)]
+    return pd.DataFrame({"time": shown["time"], "cif": shown["cif"], "lower": shown[lo_col], "upper": shown[up_col]})
 
 
 def survival_chart(curves: Mapping[str, KaplanMeier], max_months: float, horizon_days: float | None = None,

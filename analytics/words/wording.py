@@ -367,6 +367,15 @@ def outcome_words(outcome: str, hr: dict, people_with: int | None) -> str:
 
 OUTCOMES_NOTE = ("From the job history: time from hire to a person's first one, mentoring counted from its start, "
                  "leaving ending a person's time (exits compete), characteristics as they were.")
+OUTCOMES_NEED_HISTORY = ("Loading a job history (each person's dated changes of level and department) adds promotions "
+                         "and internal moves here: mentoring's effect on each.")
+OUTCOME_TITLES = {"promotion": "Promotions", "internal_move": "Internal moves"}
+OUTCOME_COUNTED = {"promotion": "promoted", "internal_move": "moved department"}  # what a curve counts
+OUTCOME_SHARE = {"promotion": "Share promoted", "internal_move": "Share who moved department"}
+OUTCOME_CURVES_NOTE = ("Unadjusted, as they are: the share who had a first one by each month since hire, leaving "
+                       "counted as a competing event (Aalen-Johansen). Mentored people enter the mentored lines on the "
+                       "day their mentoring began (and leave the others then), so the months before it are not "
+                       "credited to mentoring. Everyone in scope, not by group.")
 
 
 AT_HIRE_NOTE = ("'Characteristics at hire' is the honest model again with each person's level, department, location, "
@@ -492,6 +501,7 @@ PROGRESS_STEPS = {
     "analysis_files": "Preparing the analysis data set",
     "diagnostics": "Running the model checks",
     "compare": "Comparing groups",
+    "outcomes": "Promotions and internal moves",
     "exports": "Preparing the deck, the one-pager and the tables",
 }
 
