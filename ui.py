@@ -508,6 +508,18 @@ def current_comparison(dimension: str) -> summary.CohortComparison:
         return _comparison(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event, dimension)
 
 
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def _outcomes(version: str, cohort: Cohort, as_of: date, event: str) -> summary.Outcomes:
+    return summary.outcomes(cursor(), cohort, as_of, event, base=base_follow_up(version, as_of, event))
+
+
+def current_outcomes() -> summary.Outcomes:
+    """Promotions and internal moves for the cohort in scope (the Cohorts page), as summary --json gives them."""
+    s = settings()
+    with working("outcomes"):
+        return _outcomes(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event)
+
+
 EXPORTS = ("deck", "html", "csv")  # the slides, the one-pager, every table zipped
 
 

@@ -6,7 +6,8 @@ import ui
 from analytics.case.summary import COHORT_DIMENSIONS, MENTORING_DIMENSIONS
 from analytics.common.policy import (CURVE_MONTHS, HORIZON_DAYS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, TAU_DAYS,
                                      count_words)
-from analytics.outputs import figures
+from analytics.estimation.outcomes import OUTCOMES
+from analytics.outputs import figures, messages
 from analytics.words import wording
 
 st.title("Cohorts")
@@ -54,3 +55,30 @@ if c.interaction:
                f"chi-square {t.statistic:.1f} on {t.df} df, p = {t.p:.2g}.")
 st.caption(f"A group's hazard ratio needs at least {MIN_SUBGROUP_EXITS} exits and {MIN_GROUP_SIZE} people mentored "
            "and not; smaller groups are suppressed to protect privacy and because their estimates would be noise.")
+
+o = ui.current_outcomes()  # the cohort's, whichever dimension is compared
+if not o.history:
+    st.markdown(wording.OUTCOMES_NEED_HISTORY)
+else:
+    st.subheader("Promotions and moves")
+    for outcome in OUTCOMES:
+        effect = o.effects.get(outcome)
+        if effect is not None:  # in the words the figures decide (analytics/words/verdict.py)
+            st.markdown(wording.md(wording.outcome_words(outcome, effect.hazard_ratio.to_dict(),
+                                                         effect.to_dict(o.rounded)["with_outcome"])))
+        else:
+            why = o.missing.get(f"outcome_{outcome}", f"not enough data for {outcome.replace('_', ' ')}s")
+            st.caption(wording.md(f"{why[:1].upper()}{why[1:]}."))
+    effects = messages.outcomes_table(o)
+    if not effects.empty:
+        ui.table(effects, "promotions and moves", hide_index=True, column_config={
+            **ui.HR_COLUMNS, "people followed": st.column_config.NumberColumn(format="localized"),
+            "had one": st.column_config.NumberColumn(format="localized")})
+    st.caption(wording.OUTCOMES_NOTE)
+    if o.incidence:
+        columns = st.columns(len(o.incidence))
+        for place, (outcome, split) in zip(columns, o.incidence.items()):
+            ui.chart(figures.outcome_figure(split, outcome, max_months=CURVE_MONTHS, rounded=o.rounded), place,
+                     name=f"share {wording.OUTCOME_COUNTED[outcome]}")
+        ui.table(messages.outcome_shares_table(o, (12, 24, 36)), "share promoted or moved", hide_index=True)
+        st.caption(wording.OUTCOME_CURVES_NOTE)
