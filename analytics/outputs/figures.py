@@ -253,8 +253,8 @@ def outcome_figure(split: Mapping[str, pd.DataFrame], outcome: str, max_months: 
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=dict(color=colour, width=2.5, dash=dash),
                                  hovertemplate="%{x:.0f} months: %{y:" + (".0%" if rounded else ".1%") + "}<extra>"
                                                + label + "</extra>"))
-    _layout(fig, height=height, title=wording.OUTCOME_TITLES[outcome])
-    fig.update_layout(margin=dict(l=60, r=20, t=80, b=50), legend=dict(y=1.0, yanchor="bottom"))
+    _layout(fig, height=height, title=dict(text=wording.OUTCOME_TITLES[outcome], y=0.98, yanchor="top"))
+    fig.update_layout(margin=dict(l=60, r=20, t=100, b=50), legend=dict(y=1.02, yanchor="bottom"))
     fig.update_xaxes(title_text="Months since hire", range=[0, max_months])
     fig.update_yaxes(title_text=wording.OUTCOME_SHARE[outcome], tickformat=".0%", rangemode="tozero")
     return fig
