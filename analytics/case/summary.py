@@ -387,9 +387,9 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
 @dataclass(frozen=True)
 class Outcomes:
     """Promotions and internal moves for a cohort, as the Cohorts page shows them: mentoring's effect on each (as
-    `summarise` gives it under "outcomes"), or why not, and for each one estimated the share who had one by each day
-    since hire in mentored and not (yet) mentored time (outcomes.outcome_incidence). `history` False: no job history is loaded (nothing
-    else is filled)."""
+    `summarise` gives it under "outcomes"), or why not, and for each one estimated the share who had one by each
+    day since hire in mentored and not (yet) mentored time (outcomes.outcome_incidence). `history` False: no job
+    history is loaded (nothing else is filled)."""
 
     history: bool
     effects: dict[str, OutcomeEffect | None] = field(default_factory=dict)
