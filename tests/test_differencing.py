@@ -120,3 +120,23 @@ def test_the_ever_mentored_help_is_rounded_under_a_filter(monkeypatch, db):
     helps = [m.help for m in at.metric if m.label == "Ever mentored"]
     numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", helps[0])]
     assert "about" in helps[0] and numbers and all(n % FILTERED_ROUNDING == 0 for n in numbers), helps[0]
+
+
+def test_the_exits_by_kind_on_methods_give_no_ones_exit_under_a_filter(monkeypatch, db):
+    """Methods' cumulative incidence of each kind of exit (overall, and in mentored and not mentored time) for a
+    filtered group reaches the browser as its retention curves do: by whole month, in whole percents."""
+    import json
+
+    from tests.test_app import assert_clean, open_app
+    from tests.test_cohorts_outcomes import _values
+
+    at = open_app(monkeypatch, db, "views/methods.py", state={"filter_department": ["Sales"]})
+    assert_clean(at)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    exits = [c for c in charts if "Share who have left" in str(c["layout"]["yaxis"]["title"])]
+    assert len(exits) == 2  # every exit by kind; the same in mentored and not mentored time
+    for chart in exits:
+        for trace in chart["data"]:
+            x, y = _values(trace["x"]), _values(trace["y"])
+            assert np.allclose(x, np.round(x)), "steps only at whole months"
+            assert np.allclose(y * 100, np.round(y * 100)), "whole percents only"

@@ -146,10 +146,12 @@ if marks:
 
 if d.exit_causes:
     st.subheader("Voluntary and involuntary exits (competing risks)")
-    ui.chart(figures.incidence_figure(d.exit_causes, max_months=CURVE_MONTHS), name="exits by kind")
+    ui.chart(figures.incidence_figure(d.exit_causes, max_months=CURVE_MONTHS, rounded=rounded),
+             name="exits by kind")
 if d.exit_causes_by_mentoring:
     st.markdown("**The same, in mentored and not mentored time**")
-    ui.chart(figures.incidence_by_group_figure(d.exit_causes_by_mentoring, max_months=CURVE_MONTHS),
+    ui.chart(figures.incidence_by_group_figure(d.exit_causes_by_mentoring, max_months=CURVE_MONTHS,
+                                               rounded=rounded),
              name="exits by kind and mentoring")
     st.caption("Mentored people enter the mentored lines on the day their mentoring began (and leave the "
                "others then), so the months before mentoring are not credited to it. Unadjusted.")

@@ -174,15 +174,24 @@ def forest_figure(effects: list[SubgroupEffect], title: str | None = None, round
     return fig
 
 
+def _incidence_steps(table: pd.DataFrame, max_months: float | None, rounded: bool) -> pd.DataFrame:
+    """A cumulative incidence table's points as drawn: where at least MIN_GROUP_SIZE are at risk, up to
+    `max_months`; `rounded` (a filtered group's, or at a chosen as-of date): at whole months in whole percents
+    (svg.incidence_points), so that no exit's day or size can be read off it."""
+    if rounded:
+        last = max_months if max_months else float(table["time"].max()) / DAYS_PER_MONTH
+        return incidence_points(table, last, rounded=True)
+    t = table[table["at_risk"] >= MIN_GROUP_SIZE] if "at_risk" in table else table
+    return t[t["time"] <= max_months * DAYS_PER_MONTH] if max_months else t
+
+
 def incidence_figure(tables: Mapping[str, pd.DataFrame], max_months: float | None = None,
-                     height: int = 380) -> go.Figure:
-    """Cumulative incidence of each kind of exit (competing risks)."""
+                     height: int = 380, rounded: bool = False) -> go.Figure:
+    """Cumulative incidence of each kind of exit (competing risks); `rounded`: see _incidence_steps."""
     fig = go.Figure()
     styles = line_styles(tables)
     for name, table in tables.items():
-        t = table[table["at_risk"] >= MIN_GROUP_SIZE] if "at_risk" in table else table
-        if max_months:
-            t = t[t["time"] <= max_months * DAYS_PER_MONTH]
+        t = _incidence_steps(table, max_months, rounded)
         x = np.r_[0, t["time"].to_numpy(float)] / DAYS_PER_MONTH
         y = np.r_[0, t["cif"].to_numpy(float)]
         colour, dash = styles[name]
@@ -198,16 +207,15 @@ CAUSE_DASHES = {"voluntary": "solid", "involuntary": "dash", "other": "dot"}
 
 
 def incidence_by_group_figure(split: Mapping[str, Mapping[str, pd.DataFrame]], max_months: float | None = None,
-                              height: int = 400) -> go.Figure:
+                              height: int = 400, rounded: bool = False) -> go.Figure:
     """Cumulative incidence of each kind of exit in mentored and not mentored time: colour by group (the
-    palette's mentored and unmentored), line style by kind of exit, so it reads in greyscale too."""
+    palette's mentored and unmentored), line style by kind of exit, so it reads in greyscale too; `rounded`: see
+    _incidence_steps."""
     fig = go.Figure()
     for group, tables in split.items():
         colour = palette.MENTORED if group == "mentored" else palette.UNMENTORED
         for cause, table in tables.items():
-            t = table[table["at_risk"] >= MIN_GROUP_SIZE]
-            if max_months:
-                t = t[t["time"] <= max_months * DAYS_PER_MONTH]
+            t = _incidence_steps(table, max_months, rounded)
             if t.empty:
                 continue
             x = np.r_[t["time"].iloc[0], t["time"].to_numpy(float)] / DAYS_PER_MONTH
