@@ -37,6 +37,17 @@ SAME_FIGURE = 0.05            # two hazard ratios within 5% of each other (on th
                               # figure then 'roughly agrees', and an adjustment that moves it less 'changed little'
 MEETING_BANDS = ((0, 5), (6, 11), (12, None))  # the dose-response bands (meetings per mentee)
 
+# ---------------------------------------------------------------- the target trial (estimation/trial.py)
+
+TRIAL_MIN_TENURE_DAYS = 90    # eligible to start mentoring in a month: at least this long in post on its first day
+                              # (the demo's programme takes people from 90 days after hire)
+TRIAL_HORIZONS = (12, 24, 36)  # months from the start (the end of its month) at which the risks are compared
+TRIAL_CONTROLS_PER_STARTER = 10  # comparisons kept per starter, each with a chance in proportion to its odds of
+                              # starting and weighted by its inverse: the range is then about as wide as with all
+TRIAL_NONSTART_SAMPLE = 20    # months without a start kept per start to fit the starting model (its slopes are
+                              # those of every month; the intercept is corrected for the sampling)
+TRIAL_SEED = 20240607         # the samples are drawn with this seed: the same data give the same figures
+
 # ---------------------------------------------------------------- input plausibility
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100  # a date or birth year outside these is a placeholder or a typo

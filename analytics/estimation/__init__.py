@@ -3,7 +3,8 @@ competing causes (competing), Cox models (cox, with Efron's fit in efron, column
 work kept between models in kept, proportional-hazards checks in zph), and on top of them the follow-up
 (followup), design matrices (design), the three models (models), the effect while mentored and after mentoring
 ended (phases), promotions and internal moves from a job history (outcomes), curves and landmarks (curves),
-subgroup effects (subgroups), each person's risk (risks) and the E-value (evalue).
+subgroup effects (subgroups), each person's risk (risks), the E-value (evalue) and
+the target trial (trial).
 
 May use: common, words, intake, store.
 """

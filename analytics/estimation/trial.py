@@ -1,0 +1,462 @@
+"""Like with like at the moment mentoring begins: a target trial emulated as a sequence of monthly trials
+(Hernán & Robins 2016, AJE 183:758; Danaei 2013, SMMR 22:70; Keogh 2023, Stat Med 42:2191).
+
+The trials. Each calendar month k from the programme's first month on is a trial. Eligible are the people employed on
+its first day, at least TRIAL_MIN_TENURE_DAYS in post, and not yet mentored. Those whose first mentorship starts
+during month k are its starters; the others are its comparisons. Month k is the grace period in which a start is
+counted, so follow-up begins on the first day of month k + 1 for both (everyone in a trial is still employed then),
+and runs month by month to TRIAL_HORIZONS[-1] months or the last complete month before the as-of date. Each
+person's characteristics are those on the first day of month k: from the job history when one is loaded, otherwise
+the employee file's (the snapshot, with its caveat).
+
+The protocol, per person. A starter stays a starter. A comparison who starts later stops being followed in the
+month they start (they are a starter in that month's trial), and those still followed are weighted by the inverse of
+their chance of not having started (inverse-probability-of-censoring weights: Cole & Hernán 2008, AJE 168:656).
+
+The estimand is the effect on those who started (standardised to the starters): each comparison is weighted by the
+odds of starting, p / (1 - p), from a pooled logistic model of starting in a month given the characteristics, the
+time in post and the calendar year, fitted over every eligible person-month (all the starts, and the months without
+one sampled at a known rate, the model's intercept corrected for it: logistic regression keeps its slopes when one
+outcome is sampled). The same model gives the censoring weights. Comparisons are sampled too (each kept with a known
+chance and weighted by its inverse) so that the work stays in proportion to the starters.
+
+The outcome. In each arm, the cumulative incidence of the event (a voluntary exit, by default) at 12, 24 and 36 months,
+other exits competing (not censored): the Aalen-Johansen estimator month by month on the weighted person-months. Its
+range is the delta method with each person's contributions summed (a robust variance clustered by person: someone
+compared in several months and started in another is one cluster), the weights taken as known. The difference and
+the ratio follow; the negative control is the same for involuntary exits, which mentoring should not change.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.common.errors import NotEnoughData
+from analytics.common.policy import (DAYS_PER_MONTH, MIN_GROUP_SIZE, TRIAL_CONTROLS_PER_STARTER, TRIAL_HORIZONS,
+                                     TRIAL_MIN_TENURE_DAYS, TRIAL_NONSTART_SAMPLE, TRIAL_SEED, shown_total)
+from analytics.estimation.results import Estimate
+from analytics.store import queries, trials
+
+Z = 1.959963984540054
+CATEGORIES = ("department", "job_level", "location", "gender", "generation")
+NUMBERS = ("performance_rating", "salary")
+TENURE_BANDS = (3, 6, 12, 24, 48)  # months in post at the trial's start, as bands (the uptake changes with tenure)
+PERSON_COLUMNS = ("employee_id", "hire_date", "followup_end", "exited", "exit_reason", "event", "mentored_from_day",
+                  *CATEGORIES, *NUMBERS)
+
+
+def month_of(dates) -> np.ndarray:
+    """Months numbered from the year 0 (year * 12 + month - 1), as the store's trials SQL numbers them."""
+    d = pd.to_datetime(pd.Series(dates)).to_numpy("datetime64[M]")
+    return d.astype(np.int64) + 1970 * 12
+
+
+def month_start(month: np.ndarray) -> np.ndarray:
+    return (np.asarray(month, dtype=np.int64) - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
+
+
+# ------------------------------------------------------------------ results
+
+@dataclass(frozen=True)
+class HorizonRisks:
+    """The cumulative incidence of the outcome within `months` of the start, with and without mentoring (both for
+    the starters), and their difference and ratio, each with its 95% range."""
+    months: int
+    risk_mentored: Estimate
+    risk_not_mentored: Estimate
+    difference: Estimate
+    ratio: Estimate
+
+    def to_dict(self) -> dict:
+        return {"risk_mentored": self.risk_mentored.to_dict(), "risk_not_mentored": self.risk_not_mentored.to_dict(),
+                "difference": self.difference.to_dict(), "ratio": self.ratio.to_dict()}
+
+
+@dataclass(frozen=True)
+class Balance:
+    characteristic: str
+    smd_before: float
+    smd_after: float
+
+    def to_dict(self) -> dict:
+        return {"characteristic": self.characteristic, "smd_before": _number(self.smd_before),
+                "smd_after": _number(self.smd_after)}
+
+
+@dataclass(frozen=True)
+class TargetTrial:
+    starters: int              # people who started mentoring in a trial month (each once)
+    comparisons: int           # person-months of eligible colleagues who had not started, compared (before sampling)
+    comparison_people: int     # different people among them
+    sampled: int               # of the comparisons, those kept (each weighted by the inverse of its chance)
+    trials: int                # months with at least one starter
+    by_horizon: dict[int, HorizonRisks]
+    balance: list[Balance]
+    negative_control: HorizonRisks | None
+    overlap: dict              # the chance of starting at the trial's start: quantiles, starters and comparisons
+    weights: dict              # the comparisons' weights: quantiles, largest, effective number
+    covariates_from: str       # "history" or "snapshot"
+    min_tenure_days: int = TRIAL_MIN_TENURE_DAYS
+    event: str = "voluntary"
+    details: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def to_dict(self, rounded: bool = False) -> dict:
+        return {"starters": shown_total(self.starters, rounded), "comparisons": shown_total(self.comparisons, rounded),
+                "comparison_people": shown_total(self.comparison_people, rounded),
+                "sampled_comparisons": shown_total(self.sampled, rounded), "trials": self.trials,
+                "min_tenure_days": self.min_tenure_days, "covariates_from": self.covariates_from,
+                "by_horizon": {str(m): h.to_dict() for m, h in self.by_horizon.items()},
+                "balance": [b.to_dict() for b in self.balance],
+                "negative_control": None if self.negative_control is None else
+                {"outcome": "involuntary", "months": self.negative_control.months,
+                 "difference": self.negative_control.difference.to_dict()},
+                "overlap": self.overlap, "weights": self.weights}
+
+
+def _number(x) -> float | None:
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+# ------------------------------------------------------------------ the trial
+
+def target_trial(con, as_of=None, event: str | None = None, cohort=None,
+                 horizons: tuple[int, ...] = TRIAL_HORIZONS, seed: int = TRIAL_SEED,
+                 controls_per_starter: float = TRIAL_CONTROLS_PER_STARTER,
+                 nonstart_sample: float = TRIAL_NONSTART_SAMPLE) -> TargetTrial:
+    """The sequential trials of a cohort at an as-of date (see the module). `controls_per_starter` and
+    `nonstart_sample`: how many comparisons, and months without a start, are kept per starter and per start
+    (float("inf"): all of them)."""
+    settled = queries.snapshot(con, as_of, event)
+    people = queries.episodes(con, settled.as_of, settled.event, cohort, PERSON_COLUMNS)
+    return trial_from_people(con, people, settled.as_of, settled.event, horizons, seed, controls_per_starter,
+                             nonstart_sample)
+
+
+def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tuple[int, ...] = TRIAL_HORIZONS,
+                      seed: int = TRIAL_SEED, controls_per_starter: float = TRIAL_CONTROLS_PER_STARTER,
+                      nonstart_sample: float = TRIAL_NONSTART_SAMPLE) -> TargetTrial:
+    rng = np.random.default_rng(seed)
+    n = len(people)
+    hire = pd.to_datetime(people["hire_date"]).to_numpy("datetime64[D]")
+    end = pd.to_datetime(people["followup_end"]).to_numpy("datetime64[D]")
+    exited = people["exited"].to_numpy(bool)
+    started = people["mentored_from_day"].to_numpy(float)  # days since hire; NaN: never during employment
+    start_day = np.where(np.isfinite(started), hire.astype(np.int64) + np.nan_to_num(started), np.nan)
+    s_month = np.full(n, np.iinfo(np.int64).max // 4)
+    has_start = np.isfinite(start_day)
+    s_month[has_start] = month_of(start_day[has_start].astype("datetime64[D]"))
+    last_complete = int(month_of([as_of])[0]) - 1  # the last month wholly before the as-of date's month
+    e_month = np.where(exited, month_of(end), np.iinfo(np.int64).max // 4)
+    if not has_start.any():
+        raise NotEnoughData("not enough data for the trial: no one has started mentoring")
+    launch = int(s_month[has_start].min())
+    # the first month whose first day is at least the minimum tenure after hire
+    ready = hire + np.timedelta64(TRIAL_MIN_TENURE_DAYS, "D")
+    first = month_of(ready)
+    first = np.where(month_start(first) < ready, first + 1, first)
+    first = np.maximum(first, launch)
+    # eligible through the month they start, the month they leave, or the last complete month (a trial needs a
+    # month of follow-up after it; the months after a trial's are where its comparisons' censoring weights are read)
+    last = np.minimum.reduce([s_month, e_month, np.full(n, last_complete)])
+    pm = trials.person_months(con, people["employee_id"].to_numpy(), first, last)
+    i, month = pm["i"].to_numpy(np.int64), pm["month"].to_numpy(np.int64)
+    if i.size == 0:
+        raise NotEnoughData("not enough data for the trial: no one was eligible to start mentoring")
+    covs = _characteristics(people, pm, i)
+    covs["tenure"] = _tenure_band(month, hire[i])
+    covs["year"] = (month // 12).astype(str)
+    y = month == s_month[i]
+    # the starting model on every start and a sample of the months without one
+    keep_rate = min(1.0, nonstart_sample * max(int(y.sum()), 1) / max(int((~y).sum()), 1))
+    fit_rows = y | (rng.random(i.size) < keep_rate)
+    design = _Design(covs)
+    names = design.names
+    beta = _logistic(design.dense(np.flatnonzero(fit_rows)), y[fit_rows].astype(float))
+    beta[0] += math.log(keep_rate)  # the intercept back on the scale of every month (sampling kept the slopes)
+    p = _expit(design.linear(beta))
+    # cumulative -log(1 - p) through each person-month (for the censoring weights), person by person
+    c = np.cumsum(-np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12)))
+    first_row = np.r_[0, np.flatnonzero(np.diff(i)) + 1]
+    c_before = np.repeat(np.r_[0.0, c[first_row[1:] - 1]], np.diff(np.r_[first_row, i.size]))
+    cum = c - c_before  # within each person, from their first eligible month
+    # the trials: eligible person-months still employed at the next month's first day, with follow-up after
+    entry = (e_month[i] > month) & (month < last_complete)
+    starter = entry & y
+    comparison = entry & ~y
+    n_starters = int(starter.sum())
+    if n_starters < MIN_GROUP_SIZE:
+        raise NotEnoughData(f"not enough data for the trial: fewer than {MIN_GROUP_SIZE} people started mentoring "
+                            "while eligible")
+    n_comparisons = int(comparison.sum())
+    # comparisons kept with a chance in proportion to their odds of starting (at most 1), so that those kept carry
+    # about equal weights p / (1 - p) / chance: few are needed where the weights are even
+    odds_all = p / (1.0 - p)
+    chance = np.zeros(i.size)
+    chance[comparison] = _chances(odds_all[comparison], controls_per_starter * n_starters)
+    sampled = comparison & (rng.random(i.size) < chance)
+    rows = np.flatnonzero(starter | sampled)
+    arm = starter[rows]
+    odds = odds_all[rows]
+    base = np.where(arm, 1.0, odds / np.where(arm, 1.0, chance[rows]))
+    horizon = max(horizons)
+    # follow-up months 1..J from the trial month, each row's length and how it ends
+    k = month[rows]
+    person = i[rows]
+    room = np.minimum(horizon, last_complete - k)
+    to_exit = e_month[person] - k
+    to_start = np.where(arm, np.iinfo(np.int64).max // 4, s_month[person] - k)
+    length = np.minimum.reduce([room, to_exit, to_start - 1])
+    ends_in_exit = (to_exit <= room) & (to_exit < to_start)
+    reason = people["exit_reason"].to_numpy(object)[person]
+    is_event = people["event"].to_numpy(bool)[person]
+    cause = np.where(~ends_in_exit, 0, np.where(is_event, 1, np.where(reason == "involuntary", 2, 3)))
+    # each comparison's censoring weight in each month it is followed: 1 / P(not started in months k+1..k+j)
+    j_of, row_of = _months(length)
+    cum_at = _cumulative_at(cum, i, month, rows, j_of, row_of)
+    w = base[row_of] * np.where(arm[row_of], 1.0, np.exp(cum_at))
+    ends_here = j_of == length[row_of]
+    causes = np.where(ends_here, cause[row_of], 0)
+    out = {}
+    fits = {}
+    for a in (True, False):
+        mine = arm[row_of] == a
+        fits[a] = _aalen_johansen(j_of[mine], w[mine], causes[mine], person[row_of][mine], tuple(sorted(horizons)), n)
+    for m in sorted(horizons):
+        out[m] = _compare(fits[True], fits[False], m, cause=1)
+    control = _compare(fits[True], fits[False], min(horizons), cause=2) if event != "all" else None
+    # balance at the trial's start: starters against comparisons, before and after the odds weights
+    before = np.where(arm, 1.0, 1.0 / np.where(arm, 1.0, chance[rows]))  # the comparisons as sampled, unweighted
+    balance = _balance(design.dense(rows)[:, 1:], names[1:], arm, before, base)
+    weights = odds[~arm]  # the odds weights alone (sampling aside)
+    overlap = {"starters": _quantiles(p[rows][arm]), "comparisons": _quantiles(p[rows][~arm])}
+    spread = {**_quantiles(weights), "largest": _number(weights.max()) if weights.size else None,
+              "effective_comparisons": _number(weights.sum() ** 2 / (weights ** 2).sum()) if weights.size else None}
+    return TargetTrial(
+        starters=n_starters, comparisons=n_comparisons,
+        comparison_people=int(np.unique(i[comparison]).size), sampled=int(sampled.sum()),
+        trials=int(np.unique(month[starter]).size), by_horizon=out, balance=balance, negative_control=control,
+        overlap=overlap, weights=spread,
+        covariates_from="history" if "from_history" in pm.columns else "snapshot", event=event,
+        details={"keep_rate": keep_rate, "start_model": dict(zip(names, beta))})
+
+
+# ------------------------------------------------------------------ parts
+
+def _characteristics(people: pd.DataFrame, pm: pd.DataFrame, i: np.ndarray) -> pd.DataFrame:
+    """Each person-month's characteristics: the history's where it has one, else the employee file's."""
+    out = {}
+    known = pm["from_history"].to_numpy(bool) if "from_history" in pm.columns else np.zeros(len(pm), bool)
+    for name in (*CATEGORIES, *NUMBERS):
+        base = people[name].to_numpy(object if name in CATEGORIES else float)[i]
+        if name in pm.columns:
+            changed = pm[name].to_numpy(object if name in CATEGORIES else float)
+            base = np.where(known & ~pd.isna(changed), changed, base)
+        out[name] = base
+    return pd.DataFrame(out)
+
+
+def _tenure_band(month: np.ndarray, hire: np.ndarray) -> np.ndarray:
+    months = (month_start(month) - hire).astype(np.int64) / DAYS_PER_MONTH
+    labels = [f"{a}-{b} months" for a, b in zip(TENURE_BANDS[:-1], TENURE_BANDS[1:])] + [f"{TENURE_BANDS[-1]}+ months"]
+    return np.asarray(labels, dtype=object)[np.clip(np.searchsorted(TENURE_BANDS, months, side="right") - 1, 0,
+                                                    len(labels) - 1)]
+
+
+class _Design:
+    """The starting model's columns, [1, dummies of each category but its most common, each number (missing: the
+    mean, and a flag)], held as codes: dense only for the rows asked for, the linear predictor by look-up."""
+
+    def __init__(self, covs: pd.DataFrame):
+        self.parts: list[tuple[str, np.ndarray, list[str]]] = []  # category, codes (-1: the reference), names
+        self.numbers: list[tuple[str, np.ndarray]] = []
+        self.names = ["(intercept)"]
+        for name in (*CATEGORIES, "tenure", "year"):
+            values = pd.Series(covs[name]).astype(object).where(pd.notna(covs[name]), "not recorded").astype(str)
+            codes, levels = pd.factorize(values.to_numpy())
+            order = np.argsort(-np.bincount(codes, minlength=len(levels)), kind="stable")
+            place = np.empty(len(levels), dtype=np.int64)
+            place[order] = np.arange(len(levels)) - 1  # the most common level: -1 (the reference)
+            self.parts.append((name, place[codes], [f"{name} = {levels[c]}" for c in order[1:]]))
+            self.names += self.parts[-1][2]
+        for name in NUMBERS:
+            x = covs[name].to_numpy(float)
+            label = "log salary" if name == "salary" else "rating"
+            if name == "salary":
+                x = np.log(np.where(x > 0, x, np.nan))
+            missing = ~np.isfinite(x)
+            if missing.all():
+                continue
+            centre = float(np.mean(x[~missing]))
+            self.numbers.append((label, np.where(missing, 0.0, x - centre)))
+            self.names.append(label)
+            if missing.any():
+                self.numbers.append((f"{label} not recorded", missing.astype(float)))
+                self.names.append(f"{label} not recorded")
+
+    def dense(self, rows: np.ndarray) -> np.ndarray:
+        out = np.zeros((rows.size, len(self.names)))
+        out[:, 0] = 1.0
+        at = 1
+        for _, codes, names in self.parts:
+            c = codes[rows]
+            hit = c >= 0
+            out[np.flatnonzero(hit), at + c[hit]] = 1.0
+            at += len(names)
+        for _, x in self.numbers:
+            out[:, at] = x[rows]
+            at += 1
+        return out
+
+    def linear(self, beta: np.ndarray) -> np.ndarray:
+        out = np.full(self.parts[0][1].size if self.parts else 0, beta[0])
+        at = 1
+        for _, codes, names in self.parts:
+            out += np.r_[beta[at:at + len(names)], 0.0][codes]  # code -1 reads the appended 0: the reference
+            at += len(names)
+        for _, x in self.numbers:
+            out += beta[at] * x
+            at += 1
+        return out
+
+
+def _chances(odds: np.ndarray, wanted: float) -> np.ndarray:
+    """Each one's chance of being kept, min(1, c * odds), with c such that `wanted` are kept on average (all of them
+    when that many or more are wanted)."""
+    if wanted >= odds.size or not odds.size:
+        return np.ones(odds.size)
+    lo, hi = 0.0, 1.0
+    while np.minimum(1.0, hi * odds).sum() < wanted:
+        hi *= 2.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.minimum(1.0, mid * odds).sum() < wanted else (lo, mid)
+    return np.minimum(1.0, hi * odds)
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _logistic(X: np.ndarray, y: np.ndarray, ridge: float = 1e-6, iterations: int = 100) -> np.ndarray:
+    """Logistic regression by Newton's method, with a very light ridge on the slopes (a characteristic no one in it
+    started with has a large negative coefficient, not an infinite one)."""
+    n, k = X.shape
+    beta = np.zeros(k)
+    mean = float(np.clip(y.mean(), 1e-9, 1 - 1e-9))
+    beta[0] = math.log(mean / (1 - mean))
+    penalty = np.full(k, ridge * n)
+    penalty[0] = 0.0
+    for _ in range(iterations):
+        p = _expit(X @ beta)
+        grad = X.T @ (y - p) - penalty * beta
+        hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(penalty)
+        step = np.linalg.solve(hess + 1e-12 * np.eye(k), grad)
+        beta += step
+        if np.max(np.abs(step)) < 1e-9:
+            break
+    return beta
+
+
+def _months(length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's follow-up months 1..length, and which row each belongs to."""
+    length = np.maximum(length, 0)
+    row_of = np.repeat(np.arange(length.size), length)
+    starts = np.cumsum(length) - length
+    j_of = np.arange(row_of.size) - np.repeat(starts, length) + 1
+    return j_of, row_of
+
+
+def _cumulative_at(cum: np.ndarray, i: np.ndarray, month: np.ndarray, rows: np.ndarray, j_of: np.ndarray,
+                   row_of: np.ndarray) -> np.ndarray:
+    """For each followed month j of each row (a person-month k), the person's cumulative -log(1 - p) over months
+    k+1..k+j: their eligible months are consecutive, so month k+j sits j places after month k."""
+    at = rows[row_of] + j_of
+    inside = at < i.size
+    at = np.minimum(at, i.size - 1)
+    same = inside & (i[at] == i[rows[row_of]]) & (month[at] == month[rows[row_of]] + j_of)
+    # a comparison followed into a month it was not eligible in (it started then: never followed) or past its last
+    # eligible month (it left or the data ended: not followed either) does not arise; guard anyway
+    return np.where(same, cum[at] - cum[rows[row_of]], 0.0)
+
+
+@dataclass(frozen=True)
+class _Incidence:
+    """An arm's Aalen-Johansen cumulative incidence by cause at months 1..J, and at the months asked for, each
+    person's influence on it (its delta-method gradient times their weighted person-months, summed)."""
+    incidence: dict[int, np.ndarray]            # cause -> months 1..J
+    influence: dict[tuple[int, int], np.ndarray]  # (cause, month) -> one value per person
+
+
+def _aalen_johansen(j: np.ndarray, w: np.ndarray, cause: np.ndarray, person: np.ndarray, months: tuple[int, ...],
+                    n_people: int, causes: tuple[int, ...] = (1, 2)) -> _Incidence:
+    """`j`: each weighted person-month's month of follow-up (1..), `w` its weight, `cause` how it ends (0: it does
+    not end in an exit; 1, 2, 3: the event, an involuntary exit, another exit)."""
+    J = max(months)
+    at_risk = np.bincount(j - 1, weights=w, minlength=J)[:J]
+    events = {c: np.bincount(j[cause == c] - 1, weights=w[cause == c], minlength=J)[:J] for c in (1, 2, 3)}
+    safe = np.where(at_risk > 0, at_risk, 1.0)
+    hazard = {c: np.where(at_risk > 0, events[c] / safe, 0.0) for c in events}
+    q = 1.0 - sum(hazard.values())
+    q_safe = np.where(q > 0, q, 1.0)
+    before = np.r_[1.0, np.cumprod(q)[:-1]]  # still followed at each month's start
+    incidence = {c: np.cumsum(before * hazard[c]) for c in (1, 2, 3)}
+    influence = {}
+    for c in causes:
+        ci = incidence[c]
+        for m in months:
+            upto = np.arange(J) < m
+            later = np.where(upto, ci[m - 1] - ci, 0.0)  # the incidence gathered after month j, up to m
+            d = {cc: np.where(upto, (before if cc == c else 0.0) - later / q_safe, 0.0) for cc in (1, 2, 3)}
+            by_event = {cc: d[cc] / safe for cc in d}
+            by_risk = -sum(d[cc] * hazard[cc] for cc in d) / safe
+            gradient = by_risk[j - 1] + np.select([cause == 1, cause == 2, cause == 3],
+                                                  [by_event[1][j - 1], by_event[2][j - 1], by_event[3][j - 1]], 0.0)
+            influence[(c, m)] = np.bincount(person, weights=w * gradient, minlength=n_people)
+    return _Incidence(incidence, influence)
+
+
+def _compare(a: _Incidence, b: _Incidence, months: int, cause: int) -> HorizonRisks:
+    r1, r0 = float(a.incidence[cause][months - 1]), float(b.incidence[cause][months - 1])
+    f1, f0 = a.influence[(cause, months)], b.influence[(cause, months)]
+    se1, se0 = math.sqrt(float(f1 @ f1)), math.sqrt(float(f0 @ f0))
+    diff = f1 - f0
+    se_d = math.sqrt(float(diff @ diff))
+    if r1 > 0 and r0 > 0:
+        g = f1 / r1 - f0 / r0
+        se_log = math.sqrt(float(g @ g))
+        ratio = Estimate(r1 / r0, r1 / r0 * math.exp(-Z * se_log), r1 / r0 * math.exp(Z * se_log))
+    else:
+        ratio = Estimate(float("nan"), float("nan"), float("nan"))
+    return HorizonRisks(months, Estimate(r1, max(0.0, r1 - Z * se1), min(1.0, r1 + Z * se1)),
+                        Estimate(r0, max(0.0, r0 - Z * se0), min(1.0, r0 + Z * se0)),
+                        Estimate(r1 - r0, r1 - r0 - Z * se_d, r1 - r0 + Z * se_d), ratio)
+
+
+def _balance(X: np.ndarray, names: list[str], arm: np.ndarray, before: np.ndarray, after: np.ndarray) -> list[Balance]:
+    """Standardised mean differences (Austin 2009, Stat Med 28:3083): starters against comparisons, weighted as
+    sampled (before) and with the odds weights (after), over the unweighted pooled standard deviation."""
+    out = []
+    treated, control = X[arm], X[~arm]
+    sd = np.sqrt((treated.var(axis=0) + control.var(axis=0)) / 2)
+    m1 = treated.mean(axis=0)
+    for weights, key in ((before[~arm], "before"), (after[~arm], "after")):
+        m0 = (control * weights[:, None]).sum(axis=0) / weights.sum()
+        if key == "before":
+            smd_before = np.where(sd > 0, (m1 - m0) / np.where(sd > 0, sd, 1), 0.0)
+        else:
+            smd_after = np.where(sd > 0, (m1 - m0) / np.where(sd > 0, sd, 1), 0.0)
+    for k, name in enumerate(names):
+        if name.startswith("year = ") or name.endswith("not recorded"):
+            continue
+        out.append(Balance(name, float(smd_before[k]), float(smd_after[k])))
+    return out
+
+
+def _quantiles(x: np.ndarray) -> dict:
+    if x.size == 0:
+        return {}
+    q = np.quantile(x, [0.01, 0.25, 0.5, 0.75, 0.99])
+    return {"p01": float(q[0]), "p25": float(q[1]), "median": float(q[2]), "p75": float(q[3]), "p99": float(q[4])}

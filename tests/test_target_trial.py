@@ -1,0 +1,249 @@
+"""The target trial (analytics/estimation/trial.py): sequential monthly trials of starting mentoring against not
+(yet) starting, per protocol with censoring weights, standardised to the starters, in risks.
+
+The truth is the simulation's (analytics/intake/demo_changing.py): the same people simulated with and without
+mentoring on the same random numbers, so each starter's exit without mentoring is known. The trial's estimand is
+the effect on the starters of starting in a month (counted from the next month's first day, when everyone in the
+trial is still employed) on a voluntary exit within 12 months."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from analytics.common.policy import TRIAL_MIN_TENURE_DAYS
+from analytics.estimation.trial import month_of, month_start, target_trial
+from analytics.intake.demo_changing import generate_changing
+from analytics.intake.prepare import plan_from_frames
+from analytics.store import database, loads, queries
+from tests import companies
+
+
+def trial_truth(data, as_of, months: int = 12) -> dict:
+    """The true effect on the trial's starters (see the module): each starter's voluntary exit in the 12 months
+    from the first day after their starting month, with mentoring (as it happened) and without (the same person,
+    the same random numbers)."""
+    e, o = data.employees, data.outcomes
+    hire = pd.to_datetime(e["hire_date"]).to_numpy("datetime64[D]")
+    s = o["first_start_day"].to_numpy(float)
+    has = np.isfinite(s)
+    h = hire[has]
+    k = month_of(h + s[has].astype(np.int64).astype("timedelta64[D]"))
+    last_complete = month_of([as_of])[0] - 1
+    eligible = (month_start(k) >= h + np.timedelta64(TRIAL_MIN_TENURE_DAYS, "D")) & (k + months <= last_complete)
+
+    def exit_date(t):  # the export's termination date: hire + the exit's day rounded up (demo_changing._term_day)
+        t = np.asarray(t, float)
+        return h + np.where(np.isfinite(t), np.ceil(np.nan_to_num(t, posinf=0.0)), 1e6).astype(np.int64).astype(
+            "timedelta64[D]")
+
+    lo, hi = month_start(k + 1), month_start(k + months + 1)
+    with_, without = (exit_date(o[c].to_numpy(float)[has]) for c in ("exit_time", "exit_time_without"))
+    starters = eligible & (with_ >= lo)
+    left_with = (o["exit_cause"].to_numpy()[has] == 0) & (with_ >= lo) & (with_ < hi)
+    left_without = (o["exit_cause_without"].to_numpy()[has] == 0) & (without >= lo) & (without < hi)
+    return {"n": int(starters.sum()), "risk_with": float(left_with[starters].mean()),
+            "risk_without": float(left_without[starters].mean()),
+            "difference": float(left_with[starters].mean() - left_without[starters].mean())}
+
+
+def _company(kind: str, path, seed: int | None = None, n: int | None = None):
+    """A changing company (tests/companies.py's kinds), loaded with its job history as the demo is."""
+    cfg = companies.changing_config(kind, seed)
+    if n is not None:
+        cfg = replace(cfg, n_employees=n)
+    data = generate_changing(cfg)
+    con = database.connect(path)
+    try:
+        plan = plan_from_frames(data.employees, data.mentorships, job_history=data.job_history)
+        loads.load_plan(con, plan, source="demo", metadata={"as_of": data.truth["config"]["as_of"]})
+    finally:
+        con.close()
+    return data, cfg, path
+
+
+@pytest.fixture(scope="module")
+def effect_company(tmp_path_factory):
+    return _company("changing_effect", tmp_path_factory.mktemp("trial") / "effect.duckdb")
+
+
+def _trial(db, **kw):
+    con = database.connect(db, read_only=True)
+    try:
+        return target_trial(con, **kw)
+    finally:
+        con.close()
+
+
+def test_the_trial_recovers_the_effect_on_starters_and_balances_the_rating(effect_company):
+    data, cfg, db = effect_company
+    truth = trial_truth(data, cfg.as_of)
+    result = _trial(db)
+    twelve = result.by_horizon[12]
+    d = twelve.difference
+    # the known truth: 12 months after starting, mentoring (hazard ratio 0.7 while and after, promotions 1.5 times
+    # as fast) takes about 2.4 points off a 9% risk (simulated with and without mentoring on the same numbers)
+    assert truth["difference"] < -0.01
+    assert d.lower <= truth["difference"] <= d.upper
+    assert d.upper < 0  # fewer leave, and the range says so
+    assert twelve.risk_not_mentored.lower <= truth["risk_without"] <= twelve.risk_not_mentored.upper
+    # mentoring goes to the well rated: the rating differs by more than a standard deviation before weighting,
+    # and by under 0.1 after (Austin 2009's threshold)
+    rating = next(b for b in result.balance if b.characteristic == "rating")
+    assert rating.smd_before > 1.0 and abs(rating.smd_after) < 0.1
+    assert max(abs(b.smd_after) for b in result.balance) < 0.1
+    # mentoring does not change involuntary exits in this company: the negative control's range covers 0
+    nc = result.negative_control.difference
+    assert nc.lower <= 0 <= nc.upper
+    # risks grow with the horizon, in both arms
+    for arm in ("risk_mentored", "risk_not_mentored"):
+        values = [getattr(result.by_horizon[m], arm).estimate for m in (12, 24, 36)]
+        assert values == sorted(values)
+    payload = result.to_dict()
+    assert set(payload["by_horizon"]) == {"12", "24", "36"}
+    assert payload["negative_control"]["outcome"] == "involuntary"
+    assert payload["starters"] == result.starters > 1000
+
+
+def test_sampling_the_comparisons_stays_within_its_own_range_of_keeping_them_all(effect_company):
+    _, _, db = effect_company
+    sampled = _trial(db).by_horizon[12]
+    every = _trial(db, controls_per_starter=float("inf"), nonstart_sample=float("inf")).by_horizon[12]
+    se = (sampled.difference.upper - sampled.difference.lower) / (2 * 1.96)
+    assert abs(sampled.difference.estimate - every.difference.estimate) < se
+    # kept in proportion to their odds of starting, ten per starter carry nearly all the information of the 60 times
+    # as many: the range is about as wide (uniform sampling at the same rate made it 18% wider on this company)
+    width = lambda e: e.upper - e.lower  # noqa: E731
+    assert 0.9 * width(every.difference) < width(sampled.difference) < 1.1 * width(every.difference)
+
+
+# ------------------------------------------------------------------ a plain reference
+
+def _logit(y, X, w=None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=w)
+        return model.fit(method="newton", maxiter=100).params
+
+
+def plain_reference(db, months: int = 12) -> float:
+    """The trial done the plain way (TrialEmulation's): every eligible person-month, no sampling; a pooled logistic
+    model of starting for the censoring weights; a pooled logistic model of each exit's monthly hazard over every
+    followed person-month (start or not, month of follow-up, the characteristics at the trial's start), weighted by
+    the censoring weights; each starter's 12-month risk predicted with and without starting, averaged."""
+    con = database.connect(db, read_only=True)
+    try:
+        as_of = queries.snapshot(con).as_of
+        emp = con.execute("SELECT employee_id, hire_date, termination_date, termination_reason, job_level, "
+                          "department, salary, performance_rating FROM employees").df()
+        ms = con.execute("SELECT mentee_id, start_date FROM mentorships").df()
+        hist = con.execute("SELECT * FROM job_history ORDER BY effective_date").df()
+    finally:
+        con.close()
+    as_of = pd.Timestamp(as_of)
+    emp["hire_date"], emp["termination_date"] = (pd.to_datetime(emp[c]) for c in ("hire_date", "termination_date"))
+    exited = emp["termination_date"].notna() & (emp["termination_date"] <= as_of)
+    end = emp["termination_date"].where(exited, as_of)
+    ms = ms.merge(emp[["employee_id", "hire_date"]], left_on="mentee_id", right_on="employee_id")
+    ms["from"] = np.maximum(pd.to_datetime(ms["start_date"]), ms["hire_date"])
+    ms = ms.merge(pd.DataFrame({"employee_id": emp["employee_id"], "end": end}), on="employee_id")
+    first = ms[ms["from"] < ms["end"]].groupby("employee_id")["from"].min()
+    start = emp["employee_id"].map(first)
+    mon = lambda d: d.dt.year * 12 + d.dt.month - 1  # noqa: E731
+    s_month = mon(start).fillna(10**9).astype(np.int64).to_numpy()
+    e_month = np.where(exited, mon(emp["termination_date"]).fillna(0), 10**9).astype(np.int64)
+    last_complete = as_of.year * 12 + as_of.month - 1 - 1
+    launch = int(s_month[s_month < 10**9].min())
+    ready = emp["hire_date"] + pd.Timedelta(days=TRIAL_MIN_TENURE_DAYS)
+    first_m = mon(ready).to_numpy() + (ready.dt.day > 1).to_numpy()
+    first_m = np.maximum(first_m, launch)
+    last_m = np.minimum.reduce([s_month, e_month, np.full(len(emp), last_complete)])
+    n = np.maximum(last_m - first_m + 1, 0)
+    pm = pd.DataFrame({"p": np.repeat(np.arange(len(emp)), n)})
+    pm["month"] = np.repeat(first_m, n) + (np.arange(len(pm)) - np.repeat(np.cumsum(n) - n, n))
+    pm["employee_id"] = emp["employee_id"].to_numpy()[pm["p"]]
+    pm["day"] = pd.to_datetime(dict(year=pm["month"] // 12, month=pm["month"] % 12 + 1, day=1)).astype(
+        "datetime64[ns]")
+    # each characteristic as it was on the month's first day: the latest history value, else the file's
+    for c in ("job_level", "department", "salary", "performance_rating"):
+        h = hist[["employee_id", "effective_date", c]].dropna()
+        h = h.assign(effective_date=pd.to_datetime(h["effective_date"]).astype("datetime64[ns]"))
+        h = h.sort_values("effective_date")
+        pm = pd.merge_asof(pm.sort_values("day"), h.rename(columns={"effective_date": "day", c: f"{c}_h"}),
+                           on="day", by="employee_id", direction="backward")
+        pm[c] = pm[f"{c}_h"].where(pm[f"{c}_h"].notna(), emp[c].to_numpy()[pm["p"]])
+    pm = pm.sort_values(["p", "month"], ignore_index=True)
+    tenure = (pm["day"] - emp["hire_date"].to_numpy()[pm["p"]]).dt.days / 30.4375
+    pm["tenure"] = pd.cut(tenure, [0, 6, 12, 24, 48, np.inf], right=False).astype(str)
+    pm["year"] = (pm["month"] // 12).astype(str)
+    pm["log_salary"] = np.log(pm["salary"].astype(float))
+    pm["rating"] = pm["performance_rating"].astype(float)
+    X = pd.get_dummies(pm[["job_level", "department", "tenure", "year"]], drop_first=True, dtype=float)
+    X[["log_salary", "rating"]] = pm[["log_salary", "rating"]] - pm[["log_salary", "rating"]].mean()
+    X.insert(0, "const", 1.0)
+    y = (pm["month"].to_numpy() == s_month[pm["p"]]).astype(float)
+    beta = _logit(y, X)
+    p = 1 / (1 + np.exp(-(X.to_numpy() @ np.asarray(beta))))
+    cum = pd.Series(-np.log1p(-p)).groupby(pm["p"].to_numpy()).cumsum().to_numpy()
+    entry = (e_month[pm["p"]] > pm["month"].to_numpy()) & (pm["month"].to_numpy() < last_complete)
+    rows = np.flatnonzero(entry)
+    k, who = pm["month"].to_numpy()[rows], pm["p"].to_numpy()[rows]
+    arm = k == s_month[who]
+    room = np.minimum(months, last_complete - k)
+    to_exit, to_start = e_month[who] - k, np.where(arm, 10**9, s_month[who] - k)
+    length = np.minimum.reduce([room, to_exit, to_start - 1])
+    ended = (to_exit <= room) & (to_exit < to_start)
+    voluntary = emp["termination_reason"].to_numpy(object)[who] == "voluntary"
+    row_of = np.repeat(np.arange(rows.size), length)
+    j = np.arange(row_of.size) - np.repeat(np.cumsum(length) - length, length) + 1
+    last = j == length[row_of]
+    vol = (last & ended[row_of] & voluntary[row_of]).astype(float)
+    other = (last & ended[row_of] & ~voluntary[row_of]).astype(float)
+    # censoring weights: 1 / P(not started in months k+1..k+j), for the comparisons
+    w = np.where(arm[row_of], 1.0, np.exp(cum[rows[row_of] + j] - cum[rows[row_of]]))
+    base = X.to_numpy()[rows]
+    a = arm[row_of].astype(float)
+    design = np.column_stack([base[row_of], a, j, j ** 2, a * j])
+    hazards = [np.asarray(_logit(outcome, design, w)) for outcome in (vol, other)]
+    starters = base[arm]
+    risk = {}
+    for treated in (1.0, 0.0):
+        alive, total = np.ones(len(starters)), np.zeros(len(starters))
+        for jj in range(1, months + 1):
+            d = np.column_stack([starters, np.full(len(starters), treated), np.full(len(starters), jj),
+                                 np.full(len(starters), jj ** 2), np.full(len(starters), treated * jj)])
+            hv, ho = (1 / (1 + np.exp(-(d @ b))) for b in hazards)
+            total += alive * hv
+            alive *= 1 - hv - ho
+        risk[treated] = total.mean()
+    return risk[1.0] - risk[0.0]
+
+
+def test_the_trial_equals_the_plain_way_within_its_range(tmp_path):
+    _, _, db = _company("changing_effect", tmp_path / "small.duckdb", n=6000)
+    result = _trial(db).by_horizon[12].difference
+    reference = plain_reference(db)
+    se = (result.upper - result.lower) / (2 * 1.96)
+    assert abs(result.estimate - reference) < se, (result, reference)
+
+
+# ------------------------------------------------------------------ recovery over many companies
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["changing_effect", "changing_null"])
+def test_the_12_month_difference_covers_the_truth_in_18_of_20_companies(kind, tmp_path):
+    """Measured on 7 December 2026: 19 of 20 with an effect (truths -0.024 to -0.030, estimates' mean -0.025), 19 of
+    20 covering 0 where mentoring does nothing (make test-all)."""
+    covered, rows = 0, []
+    for seed in range(101, 121):
+        data, cfg, db = _company(kind, tmp_path / f"{kind}-{seed}.duckdb", seed=seed)
+        truth = trial_truth(data, cfg.as_of)["difference"]  # exactly 0 where mentoring does nothing
+        d = _trial(db).by_horizon[12].difference
+        covered += d.lower <= truth <= d.upper
+        rows.append((seed, round(truth, 4), round(d.estimate, 4), round(d.lower, 4), round(d.upper, 4)))
+    print(kind, covered, rows)
+    assert covered >= 18, rows
