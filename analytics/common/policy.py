@@ -44,7 +44,7 @@ TRIAL_MIN_TENURE_DAYS = 90    # eligible to start mentoring in a month: at least
 TRIAL_HORIZONS = (12, 24, 36)  # months from the start (the end of its month) at which the risks are compared
 TRIAL_CONTROLS_PER_STARTER = 10  # comparisons kept per starter, each with a chance in proportion to its odds of
                               # starting and weighted by its inverse: the range is then about as wide as with all
-TRIAL_NONSTART_SAMPLE = 20    # months without a start kept per start to fit the starting model (its slopes are
+TRIAL_NONSTART_SAMPLE = 10    # months without a start kept per start to fit the starting model (its slopes are
                               # those of every month; the intercept is corrected for the sampling)
 TRIAL_SEED = 20240607         # the samples are drawn with this seed: the same data give the same figures
 

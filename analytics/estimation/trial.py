@@ -165,14 +165,12 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     i, month = pm["i"].to_numpy(np.int64), pm["month"].to_numpy(np.int64)
     if i.size == 0:
         raise NotEnoughData("not enough data for the trial: no one was eligible to start mentoring")
-    covs = _characteristics(people, pm, i)
-    covs["tenure"] = _tenure_band(month, hire[i])
-    covs["year"] = (month // 12).astype(str)
+    categories, numbers = _characteristics(people, pm, i, month, hire[i])
     y = month == s_month[i]
     # the starting model on every start and a sample of the months without one
     keep_rate = min(1.0, nonstart_sample * max(int(y.sum()), 1) / max(int((~y).sum()), 1))
     fit_rows = y | (rng.random(i.size) < keep_rate)
-    design = _Design(covs)
+    design = _Design(categories, numbers)
     names = design.names
     beta = _logistic(design.dense(np.flatnonzero(fit_rows)), y[fit_rows].astype(float))
     beta[0] += math.log(keep_rate)  # the intercept back on the scale of every month (sampling kept the slopes)
@@ -245,44 +243,60 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
 
 # ------------------------------------------------------------------ parts
 
-def _characteristics(people: pd.DataFrame, pm: pd.DataFrame, i: np.ndarray) -> pd.DataFrame:
-    """Each person-month's characteristics: the history's where it has one, else the employee file's."""
-    out = {}
+def _characteristics(people: pd.DataFrame, pm: pd.DataFrame, i: np.ndarray, month: np.ndarray,
+                     hire: np.ndarray) -> tuple[dict, dict]:
+    """Each person-month's characteristics: the history's where it has one, else the employee file's. Categories as
+    integer codes with their labels (a missing value: 'not recorded'), numbers as floats; the time in post and the
+    calendar year as categories too."""
     known = pm["from_history"].to_numpy(bool) if "from_history" in pm.columns else np.zeros(len(pm), bool)
-    for name in (*CATEGORIES, *NUMBERS):
-        base = people[name].to_numpy(object if name in CATEGORIES else float)[i]
+    categories, numbers = {}, {}
+    for name in CATEGORIES:
+        own = people[name].to_numpy(object)
+        if name in pm.columns and known.any():
+            changed = pm[name].to_numpy(object)
+            use = known & ~pd.isna(changed)
+            codes, levels = pd.factorize(np.where(use, changed, own[i]))
+        else:
+            person_codes, levels = pd.factorize(own)
+            codes = person_codes[i]
+        labels = [str(v) for v in levels]
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(labels), codes)
+            labels.append("not recorded")
+        categories[name] = (codes, labels)
+    for name in NUMBERS:
+        values = people[name].to_numpy(float)[i]
         if name in pm.columns:
-            changed = pm[name].to_numpy(object if name in CATEGORIES else float)
-            base = np.where(known & ~pd.isna(changed), changed, base)
-        out[name] = base
-    return pd.DataFrame(out)
-
-
-def _tenure_band(month: np.ndarray, hire: np.ndarray) -> np.ndarray:
-    months = (month_start(month) - hire).astype(np.int64) / DAYS_PER_MONTH
-    labels = [f"{a}-{b} months" for a, b in zip(TENURE_BANDS[:-1], TENURE_BANDS[1:])] + [f"{TENURE_BANDS[-1]}+ months"]
-    return np.asarray(labels, dtype=object)[np.clip(np.searchsorted(TENURE_BANDS, months, side="right") - 1, 0,
-                                                    len(labels) - 1)]
+            changed = pm[name].to_numpy(float, na_value=np.nan)
+            values = np.where(known & np.isfinite(changed), changed, values)
+        numbers[name] = values
+    in_post = (month_start(month) - hire).astype(np.int64) / DAYS_PER_MONTH
+    bands = [f"{a}-{b} months" for a, b in zip(TENURE_BANDS[:-1], TENURE_BANDS[1:])] + [f"{TENURE_BANDS[-1]}+ months"]
+    categories["tenure"] = (np.clip(np.searchsorted(TENURE_BANDS, in_post, side="right") - 1, 0, len(bands) - 1),
+                            bands)
+    year = month // 12
+    first = int(year.min()) if year.size else 0
+    categories["year"] = ((year - first).astype(np.int64), [str(y) for y in range(first, int(year.max()) + 1)]
+                          if year.size else [])
+    return categories, numbers
 
 
 class _Design:
     """The starting model's columns, [1, dummies of each category but its most common, each number (missing: the
     mean, and a flag)], held as codes: dense only for the rows asked for, the linear predictor by look-up."""
 
-    def __init__(self, covs: pd.DataFrame):
+    def __init__(self, categories: dict, numbers: dict):
         self.parts: list[tuple[str, np.ndarray, list[str]]] = []  # category, codes (-1: the reference), names
         self.numbers: list[tuple[str, np.ndarray]] = []
         self.names = ["(intercept)"]
-        for name in (*CATEGORIES, "tenure", "year"):
-            values = pd.Series(covs[name]).astype(object).where(pd.notna(covs[name]), "not recorded").astype(str)
-            codes, levels = pd.factorize(values.to_numpy())
-            order = np.argsort(-np.bincount(codes, minlength=len(levels)), kind="stable")
-            place = np.empty(len(levels), dtype=np.int64)
-            place[order] = np.arange(len(levels)) - 1  # the most common level: -1 (the reference)
+        for name, (codes, levels) in categories.items():
+            counts = np.bincount(codes, minlength=len(levels))
+            order = [c for c in np.argsort(-counts, kind="stable") if counts[c] > 0]
+            place = np.full(len(levels), -1, dtype=np.int64)
+            place[order] = np.arange(len(order)) - 1  # the most common level: -1 (the reference)
             self.parts.append((name, place[codes], [f"{name} = {levels[c]}" for c in order[1:]]))
             self.names += self.parts[-1][2]
-        for name in NUMBERS:
-            x = covs[name].to_numpy(float)
+        for name, x in numbers.items():
             label = "log salary" if name == "salary" else "rating"
             if name == "salary":
                 x = np.log(np.where(x > 0, x, np.nan))
@@ -355,7 +369,7 @@ def _logistic(X: np.ndarray, y: np.ndarray, ridge: float = 1e-6, iterations: int
         hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(penalty)
         step = np.linalg.solve(hess + 1e-12 * np.eye(k), grad)
         beta += step
-        if np.max(np.abs(step)) < 1e-9:
+        if np.max(np.abs(step)) < 1e-7:
             break
     return beta
 
