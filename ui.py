@@ -21,10 +21,11 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from analytics.case import summary, where_next
 from analytics.common import progress
-from analytics.common.errors import AccessConfigError, RetentionError
+from analytics.common.errors import AccessConfigError, NotEnoughData, RetentionError
 from analytics.common.policy import (INPUTS_SETTLED_SECONDS, MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA,
                                      STATUS_AFTER_SECONDS, shown_count)
 from analytics.estimation.followup import FollowUp, follow_up
+from analytics.estimation.trial import TargetTrial, target_trial
 from analytics.outputs import deck, onepager, palette, report, tables
 from analytics.store import database, loads, queries
 from analytics.store.cohorts import Cohort
@@ -518,6 +519,21 @@ def current_outcomes() -> summary.Outcomes:
     s = settings()
     with working("outcomes"):
         return _outcomes(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event)
+
+
+@st.cache_resource(ttl=3600, max_entries=8, show_spinner=False)
+def _trial(version: str, cohort: Cohort, as_of: date, event: str) -> TargetTrial:
+    return target_trial(cursor(), as_of, event, cohort)
+
+
+def current_trial() -> tuple[TargetTrial | None, str | None]:
+    """The target trial for the cohort in scope (Methods' credibility panel): a TargetTrial, or None and why."""
+    s = settings()
+    try:
+        with working("trial"):
+            return _trial(data_version(), st.session_state.get("cohort", Cohort()), s.as_of, s.event), None
+    except NotEnoughData as exc:
+        return None, str(exc)
 
 
 EXPORTS = ("deck", "html", "csv")  # the slides, the one-pager, every table zipped

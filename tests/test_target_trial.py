@@ -247,3 +247,44 @@ def test_the_12_month_difference_covers_the_truth_in_18_of_20_companies(kind, tm
         rows.append((seed, round(truth, 4), round(d.estimate, 4), round(d.lower, 4), round(d.upper, 4)))
     print(kind, covered, rows)
     assert covered >= 18, rows
+
+
+# ------------------------------------------------------------------ the credibility panel on Methods
+
+def test_methods_shows_the_trial_in_risk_terms_with_its_checks(monkeypatch, effect_company):
+    from analytics.outputs import messages
+    from analytics.words import verdict
+    from tests.test_app import assert_clean, open_app, shown
+
+    _, _, db = effect_company
+    result = _trial(db)
+    at = open_app(monkeypatch, db, "views/methods.py")
+    assert_clean(at)
+    assert "Like with like at the moment mentoring begins (a target trial)" in [h.value for h in at.subheader]
+    sentence = next(shown(m.value) for m in at.markdown if "Of 100 people who start mentoring" in shown(m.value))
+    d = result.by_horizon[12].difference
+    assert verdict.risk_change(d) == verdict.FEWER and " fewer leave voluntarily within a year" in sentence
+    assert f"about {abs(d.estimate) * 100:.1f} fewer" in sentence
+    assert f"{result.comparison_people:,} similar colleagues" in sentence
+    captions = [shown(c.value) for c in at.caption]
+    assert any(c.startswith("Balance: the largest standardised difference") for c in captions)
+    assert any(c.startswith("Negative control:") and "no clear difference" in c for c in captions)
+    assert messages.trial_sentence(result) == sentence
+
+
+@pytest.mark.parametrize("difference, words", [
+    ((-0.03, -0.05, -0.01),
+     "about 3.0 fewer leave voluntarily within a year than if they had not (range 1.0 to 5.0 fewer)"),
+    ((0.03, 0.01, 0.05),
+     "about 3.0 more leave voluntarily within a year than if they had not (range 1.0 to 5.0 more)"),
+    ((-0.01, -0.03, 0.01), "we cannot tell whether fewer or more leave voluntarily within a year than if they had not: "
+                           "the range runs from 3.0 fewer to 1.0 more (about 1.0 fewer at the estimate)"),
+])
+def test_the_words_follow_the_difference_and_its_range(difference, words, effect_company):
+    from analytics.estimation.results import Estimate
+    from analytics.outputs import messages
+
+    result = _trial(effect_company[2])
+    twelve = result.by_horizon[12]
+    changed = replace(result, by_horizon={12: replace(twelve, difference=Estimate(*difference))})
+    assert words in messages.trial_sentence(changed)

@@ -156,6 +156,22 @@ if d.exit_causes_by_mentoring:
     st.caption("Mentored people enter the mentored lines on the day their mentoring began (and leave the "
                "others then), so the months before mentoring are not credited to it. Unadjusted.")
 
+st.subheader("Like with like at the moment mentoring begins (a target trial)")
+trial, why_not = ui.current_trial()
+if trial is None:
+    st.caption(wording.md(f"{why_not[:1].upper()}{why_not[1:]}."))
+else:
+    st.markdown(wording.md(messages.trial_sentence(trial, 12, rounded)))
+    ui.table(messages.trial_table(trial), "target trial risks", hide_index=True)
+    for line in messages.trial_checks(trial, rounded):
+        st.caption(wording.md(line))
+    with st.expander("Balance of each characteristic, before and after weighting"):
+        ui.table(messages.balance_frame(trial), "target trial balance", hide_index=True)
+    note = wording.covariates_note(trial.covariates_from, ("job_level", "department", "location", "log_salary",
+                                                           "performance_rating"))
+    if note:
+        st.caption(wording.md(note))
+
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Mentors' own retention")

@@ -10,15 +10,16 @@ import pandas as pd
 
 from analytics.case.business import BusinessCase, BusinessCaseInputs, Outcome, Range
 from analytics.case.summary import Headline, Outcomes
+from analytics.estimation.trial import TargetTrial
 from analytics.common.policy import DAYS_PER_MONTH, count_words
 from analytics.outputs.svg import incidence_points
 from analytics.words import verdict, wording
 from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
                                      UNADJUSTED, covariate_words, covariates_note, effect_note, effect_sentence,
-                                     event_words, exits_cell, exits_words, hr_words, label, less_likely, loss_note,
-                                     money, money_exact, months, naive_case_label, naive_claim, naive_of,
-                                     no_estimate, pct, pct_range, per_period, rate_words, segment_words,
-                                     staying_words, total_words, years_words)
+                                     event_words, exits_cell, exits_words, hr_words, label, leaving_words,
+                                     less_likely, loss_note, money, money_exact, months, naive_case_label,
+                                     naive_claim, naive_of, no_estimate, pct, pct_range, per_period, rate_words,
+                                     segment_words, staying_words, total_words, years_words)
 
 
 MODEL_KEYS = ("naive", "time_varying", "adjusted")
@@ -380,6 +381,82 @@ def count_said(n: int | None, rounded: bool) -> str:
     if n is None:
         return count_words(n)
     return f"about {n:,}" if rounded and n else f"{n:,}"
+
+
+# ---------------------------------------------------------------- the target trial (estimation/trial.py)
+
+def _per_100(x: float) -> str:
+    return f"{abs(x) * 100:.1f}"
+
+
+def trial_sentence(t: TargetTrial, months: int = 12, rounded: bool = False) -> str:
+    """The trial's answer in risk terms, its direction decided by verdict.risk_change: of 100 people who start
+    mentoring, how many fewer (or more) leave within `months` than if they had not, with the range, and against
+    how many colleagues."""
+    d = t.by_horizon[months].difference
+    within = "a year" if months == 12 else f"{months} months"
+    against = (f"compared with {count_said(t.comparison_people, rounded)} similar colleagues who could have started "
+               "in the same month and had not")
+    leave = f"leave {leaving_words(t.event)}"
+    decision = verdict.risk_change(d)
+    if decision == verdict.FEWER:
+        return (f"Of 100 people who start mentoring, about {_per_100(d.estimate)} fewer {leave} within {within} than "
+                f"if they had not (range {_per_100(d.upper)} to {_per_100(d.lower)} fewer), {against}.")
+    if decision == verdict.MORE:
+        return (f"Of 100 people who start mentoring, about {_per_100(d.estimate)} more {leave} within {within} than "
+                f"if they had not (range {_per_100(d.lower)} to {_per_100(d.upper)} more), {against}.")
+    lean = "fewer" if d.estimate < 0 else "more"
+    return (f"Of 100 people who start mentoring, we cannot tell whether fewer or more {leave} within {within} than "
+            f"if they had not: the range runs from {_per_100(d.lower)} fewer to {_per_100(d.upper)} more (about "
+            f"{_per_100(d.estimate)} {lean} at the estimate), {against}.")
+
+
+def trial_table(t: TargetTrial) -> pd.DataFrame:
+    """Each horizon's risks with and without mentoring (for the starters), their difference and ratio, in
+    percentage points and percents."""
+    rows = []
+    for m, h in t.by_horizon.items():
+        rows.append({"within": f"{m} months", "mentored": pct(h.risk_mentored.estimate, 1),
+                     "not mentored": pct(h.risk_not_mentored.estimate, 1),
+                     "difference (points)": f"{h.difference.estimate * 100:+.1f}",
+                     "range": f"{h.difference.lower * 100:+.1f} to {h.difference.upper * 100:+.1f}",
+                     "ratio": f"{h.ratio.estimate:.2f} ({h.ratio.lower:.2f} to {h.ratio.upper:.2f})"})
+    return pd.DataFrame(rows)
+
+
+def balance_frame(t: TargetTrial) -> pd.DataFrame:
+    """Each characteristic's standardised mean difference, starters against comparisons, before and after the
+    weights (Austin 2009: under 0.1 is balanced)."""
+    return pd.DataFrame([{"characteristic": b.characteristic, "before": round(b.smd_before, 3),
+                          "after": round(b.smd_after, 3), "balanced after": abs(b.smd_after) < 0.1}
+                         for b in t.balance])
+
+
+def trial_checks(t: TargetTrial, rounded: bool = False) -> list[str]:
+    """The credibility checks in plain words: how many comparisons, the balance, the weights, the negative control."""
+    worst = max((abs(b.smd_after) for b in t.balance), default=0.0)
+    worst_before = max((abs(b.smd_before) for b in t.balance), default=0.0)
+    lines = [f"{count_said(t.starters, rounded)} starters in {t.trials} monthly trials, each compared with the "
+             f"colleagues who could have started that month and had not ({count_said(t.comparisons, rounded)} "
+             f"comparisons of {count_said(t.comparison_people, rounded)} people; {count_said(t.sampled, rounded)} of "
+             "them kept, each with a chance in proportion to their odds of starting and weighted by its inverse).",
+             f"Balance: the largest standardised difference in a characteristic was {worst_before:.2f} before "
+             f"weighting and {worst:.2f} after (under 0.1 counts as balanced)."]
+    w = t.weights
+    if w:
+        lines.append(f"Weights: the comparisons' odds of starting run from {w['p01']:.3f} to {w['p99']:.3f} (1st to "
+                     f"99th percentile), the largest {w['largest']:.3f}.")
+    if t.negative_control is not None:
+        d = t.negative_control.difference
+        decision = verdict.risk_change(d)
+        said = {verdict.FEWER: "fewer among the starters", verdict.MORE: "more among the starters",
+                verdict.UNCLEAR: "no clear difference"}[decision]
+        lines.append(f"Negative control: involuntary exits, which mentoring should not change, within "
+                     f"{t.negative_control.months} months: {said} ({d.estimate * 100:+.1f} points, range "
+                     f"{d.lower * 100:+.1f} to {d.upper * 100:+.1f})"
+                     + ("." if decision == verdict.UNCLEAR else "; something other than mentoring differs between "
+                        "starters and their comparisons, and may bias the trial too."))
+    return lines
 
 
 def briefing(result: dict[str, Any]) -> str:

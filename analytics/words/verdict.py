@@ -61,6 +61,17 @@ def effect(hr: Any) -> str:
     return UNCLEAR
 
 
+def risk_change(difference: Any) -> str:
+    """FEWER, MORE or UNCLEAR from a risk difference's range (mentored minus not, as the target trial gives it): a
+    direction only when the whole range is on one side of no difference."""
+    lower, upper = _get(difference, "lower"), _get(difference, "upper")
+    if upper is not None and upper < 0:
+        return FEWER
+    if lower is not None and lower > 0:
+        return MORE
+    return UNCLEAR
+
+
 def leaning(hr: Any) -> str:
     """Which side of no effect the estimate itself is on (FEWER or MORE), whatever its range."""
     est = _get(hr, "estimate")

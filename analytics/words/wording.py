@@ -502,6 +502,7 @@ PROGRESS_STEPS = {
     "diagnostics": "Running the model checks",
     "compare": "Comparing groups",
     "outcomes": "Promotions and internal moves",
+    "trial": "Monthly trials of starting mentoring against colleagues who had not (yet)",
     "exports": "Preparing the deck, the one-pager and the tables",
 }
 
