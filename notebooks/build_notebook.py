@@ -56,7 +56,8 @@ pd.DataFrame(rows).T"""),
     ("code", """by_programme = compare_cohorts(con, "program_type")
 pd.DataFrame([e.as_row() for e in by_programme.effects])"""),
     ("md", """Groups with fewer than 5 people are suppressed everywhere, and a group's hazard ratio needs at
-least 10 exits. The same functions feed the dashboard's Cohorts and Methods pages."""),
+least 20 people mentored and 20 not (however many of them left). The same functions feed the dashboard's Cohorts and
+Methods pages."""),
 ]
 
 nb = nbf.v4.new_notebook()

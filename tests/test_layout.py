@@ -157,7 +157,8 @@ def test_the_readme_states_the_defaults_the_code_uses():
     for text in (f"{wording.pct(policy.COVERAGE_TARGET)}, never below", f"{wording.pct(policy.REPLACEMENT_COST_PCT)} of salary "
                  f"({wording.pct(low)} to {wording.pct(high)})", wording.money_exact(policy.PROGRAMME_COST_PER_MENTEE),
                  f"{wording.years_words(policy.HORIZON_YEARS)} ({first} to {last})",
-                 f"fewer than {policy.MIN_GROUP_SIZE} people", f"needs {policy.MIN_SUBGROUP_EXITS} exits"):
+                 f"fewer than {policy.MIN_GROUP_SIZE} people",
+                 f"a hazard ratio needs {policy.MIN_EFFECT_PEOPLE} people\nmentored and {policy.MIN_EFFECT_PEOPLE} not"):
         assert text in table
 
 

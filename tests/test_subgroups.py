@@ -30,7 +30,7 @@ def test_programme_types_each_against_the_unmentored(con):
 
 
 def test_small_subgroups_say_not_enough_data(con):
-    """In Finance alone the reverse-mentoring group has fewer than 10 exits: no number is shown."""
+    """In Finance alone the reverse-mentoring group has fewer than 20 people mentored: no number is shown."""
     fu = followup.follow_up(con, Cohort(department=("Finance",)))
     effects = {e.group: e for e in subgroups.programme_effects(fu)}
     small = [e for e in effects.values() if e.note]

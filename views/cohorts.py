@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from analytics.case.summary import COHORT_DIMENSIONS, MENTORING_DIMENSIONS
-from analytics.common.policy import (CURVE_MONTHS, HORIZON_DAYS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, TAU_DAYS,
+from analytics.common.policy import (CURVE_MONTHS, HORIZON_DAYS, MIN_EFFECT_PEOPLE, MIN_GROUP_SIZE, TAU_DAYS,
                                      count_words)
 from analytics.estimation.outcomes import OUTCOMES
 from analytics.outputs import figures, messages
@@ -53,8 +53,9 @@ if c.interaction:
     t = c.interaction
     st.caption(f"Does the effect differ between groups? Likelihood-ratio test of the interaction: "
                f"chi-square {t.statistic:.1f} on {t.df} df, p = {t.p:.2g}.")
-st.caption(f"A group's hazard ratio needs at least {MIN_SUBGROUP_EXITS} exits and {MIN_GROUP_SIZE} people mentored "
-           "and not; smaller groups are suppressed to protect privacy and because their estimates would be noise.")
+st.caption(f"A group's hazard ratio needs at least {MIN_EFFECT_PEOPLE} people mentored and {MIN_EFFECT_PEOPLE} not; "
+           "how many of them left does not decide it (that would hide the groups where mentoring kept the most "
+           "people). A small group's range is wide, and its words say so.")
 
 o = ui.current_outcomes()  # the cohort's, whichever dimension is compared
 if not o.history:

@@ -19,7 +19,12 @@ TAIL_DAYS = 365               # past the longest tenure seen, the exit rate is t
 # ---------------------------------------------------------------- privacy
 
 MIN_GROUP_SIZE = 5            # a group smaller than this is never shown or counted, anywhere
-MIN_SUBGROUP_EXITS = 10       # a group's own hazard ratio needs this many exits to be more than noise
+MIN_EFFECT_PEOPLE = 20        # a hazard ratio (the headline's, a group's, a segment's own) needs this many people
+                              # mentored and this many not, in its group; how many of them left never decides
+                              # whether it is shown: that would hide the groups where mentoring kept the most
+                              # people (fewer exits), and show the rest, so what is shown would lean to no effect
+MIN_MODEL_EXITS = 10          # the exits other than the event join each person's risk as a model of their own
+                              # only with this many (fewer: left out, which errs toward more exits)
 FILTERED_ROUNDING = 5         # a filtered group's total is shown to the nearest 5: two filters' totals
                               # then cannot be subtracted to single out 1-4 people
 ROUNDED_SALARY = 1000         # ... and its average salary to the nearest 1,000: the pay total behind 620 people's

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analytics.common import parallel
 from analytics.common.errors import NotEnoughData, RetentionError
-from analytics.common.policy import MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS
+from analytics.common.policy import MIN_EFFECT_PEOPLE, MIN_GROUP_SIZE
 from analytics.store import database, queries
 from analytics.store.cohorts import Cohort
 
@@ -135,16 +135,15 @@ def require_comparison(fu: FollowUp, what: str) -> None:
 
 
 def require_effect(fu: FollowUp, what: str) -> None:
-    """A headline hazard ratio (naive, time-varying or adjusted) also needs enough mentored people, and
-    enough of them who left, for the figure to be more than a handful of people's stories."""
+    """A hazard ratio (naive, time-varying or adjusted) also needs enough people mentored and enough not, for the
+    figure to be more than a handful of people's stories. How many of them left is not asked: a rule on exits
+    hides most often the groups where mentoring kept the most people (policy.MIN_EFFECT_PEOPLE)."""
     require_comparison(fu, what)
     mentored = fu.rows["mentored"].to_numpy(bool)
-    if fu.people_among(mentored) < MIN_GROUP_SIZE:
-        raise NotEnoughData(f"not enough data for {what}: fewer than {MIN_GROUP_SIZE} people were mentored")
-    if int(fu.rows.loc[mentored, "event"].sum()) < MIN_SUBGROUP_EXITS:
-        raise NotEnoughData(f"not enough data for {what}: fewer than {MIN_SUBGROUP_EXITS} mentored people left "
-                            f"({'voluntarily' if fu.event == 'voluntary' else 'for any reason'}) after their "
-                            "mentoring began")
+    for people, who in ((fu.people_among(mentored), "were mentored"),
+                        (fu.people_among(~mentored), "had time before any mentoring")):
+        if people < MIN_EFFECT_PEOPLE:
+            raise NotEnoughData(f"not enough data for {what}: fewer than {MIN_EFFECT_PEOPLE} people {who}")
 
 
 def _picked(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.common.errors import EstimationError, NotEnoughData
-from analytics.common.policy import MAX_LOG_SE, MIN_SUBGROUP_EXITS
+from analytics.common.policy import MAX_LOG_SE, MIN_MODEL_EXITS
 from analytics.estimation.cox import CoxResult, fit_cox
 from analytics.estimation.design import (CATEGORICAL, Design, Dummies, NUMERIC, dependent_columns, design_columns,
                                          independent_columns, indicators, side_by_side)
@@ -251,7 +251,7 @@ def _other_exits_model(fu: FollowUp, r: pd.DataFrame, X: PatternColumns) -> CoxR
     None when there are too few to estimate (then they are left out, which errs toward more exits)."""
     final = r["stop"].to_numpy() == r["duration_days"].to_numpy()
     other = final & r["exited"].to_numpy(bool) & ~r["event"].to_numpy(bool)
-    if other.sum() < MIN_SUBGROUP_EXITS:
+    if other.sum() < MIN_MODEL_EXITS:
         return None
     try:
         return fit_cox(r["start"], r["stop"], other, X)

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.common.errors import EstimationError, NotEnoughData
-from analytics.common.policy import (MEETING_BANDS, MIN_GROUP_SIZE, MIN_SUBGROUP_EXITS, SMALL_LEVEL, count_words,
+from analytics.common.policy import (MEETING_BANDS, MIN_EFFECT_PEOPLE, MIN_GROUP_SIZE, SMALL_LEVEL, count_words,
                                      shown_total)
 from analytics.estimation.cox import CoxResult
 from analytics.estimation.followup import FollowUp, person_codes
@@ -73,8 +73,8 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
     for kind, k in kinds:
         on = mentored & (codes == k)
         people, exits = int(n_people[k]), int(n_exits[k])
-        if people < MIN_GROUP_SIZE or exits < MIN_SUBGROUP_EXITS:
-            why = (f"{people:,} people, {count_words(exits)} exits (at least {MIN_SUBGROUP_EXITS} needed)"
+        if people < MIN_EFFECT_PEOPLE:  # how many left is not asked (policy.MIN_EFFECT_PEOPLE)
+            why = (f"{people:,} people mentored (at least {MIN_EFFECT_PEOPLE} needed)"
                    if people >= MIN_GROUP_SIZE else f"fewer than {MIN_GROUP_SIZE} people")
             out.append(_suppressed(dimension, kind, people, exits, why))
             columns[f"other mentoring ({kind})"] = on
@@ -157,9 +157,9 @@ def group_effects(fu: FollowUp, dimension: str, interaction: bool = True
         part = r[labels == group]
         people, exits = part["employee_id"].nunique(), int(part["event"].sum())
         mentored = part.loc[part["mentored"], "employee_id"].nunique()
-        if people < MIN_GROUP_SIZE or exits < MIN_SUBGROUP_EXITS or min(mentored, people - mentored) < MIN_GROUP_SIZE:
+        if min(mentored, people - mentored) < MIN_EFFECT_PEOPLE:  # not how many left (policy.MIN_EFFECT_PEOPLE)
             out.append(_suppressed(dimension, group, people, exits,
-                                   f"needs {MIN_GROUP_SIZE}+ people mentored and not, and {MIN_SUBGROUP_EXITS}+ exits"))
+                                   f"needs {MIN_EFFECT_PEOPLE}+ people mentored and {MIN_EFFECT_PEOPLE}+ not"))
             continue
         sub = FollowUp(fu.episodes[people_labels == group], part, fu.as_of, fu.event, fu.cohort)
         try:
