@@ -607,3 +607,37 @@ def test_a_value_of_one_person_is_not_offered_and_pay_cannot_be_subtracted(brows
         pay = re.search(r"Average salary</td><td class='num'>\$([\d,]+)</td><td>([^<]*)</td>", one_pager)
         assert pay and int(pay.group(1).replace(",", "")) % 1000 == 0 and "nearest" in pay.group(2), pay
         page.close()
+
+
+# Each visible text's colour against the background it sits on (the first ancestor with one), as WCAG 2.1 computes
+# contrast: element opacity and a colour's alpha blended onto that background.
+CONTRAST = """() => {
+  const rgba = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = (rgb) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                        return 0.2126 * f(rgb[0]) + 0.7152 * f(rgb[1]) + 0.0722 * f(rgb[2]); };
+  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor);
+                                 if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3); } return [255, 255, 255]; };
+  const low = [];
+  for (const el of document.querySelectorAll('[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *')) {
+    if (!el.textContent.trim() || !el.getClientRects().length) continue;
+    const c = rgba(getComputedStyle(el).color);
+    let a = c.length > 3 ? c[3] : 1;
+    for (let e = el; e; e = e.parentElement) a *= parseFloat(getComputedStyle(e).opacity);
+    const bg = background(el), fg = [0, 1, 2].map((i) => c[i] * a + bg[i] * (1 - a));
+    const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (ratio < 4.5) low.push([el.textContent.slice(0, 60), Math.round(ratio * 100) / 100]);
+  }
+  return low;
+}"""
+
+
+def test_captions_have_the_contrast_wcag_asks_on_every_page(server, browser):
+    """WCAG 2.1 1.4.3: text at least 4.5:1 against its background. Streamlit's own caption grey is 4.1:1."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    for path, title in PAGES.items():
+        page.goto(f"{server}/{path}")
+        _settle(page)
+        expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
+        assert page.evaluate(CONTRAST) == [], path or "overview"
+    page.close()
