@@ -637,10 +637,14 @@ def page_style() -> None:
 
 def chart(fig, where: Any = None, name: str = "chart") -> None:
     """A figure as analytics.figures drew it: its own colours (theme=None, so Streamlit's theme does not grey
-    the ticks), no plotly logo; for analysts and admins, links under it to download it as SVG or PNG."""
+    the ticks), no plotly logo; for analysts and admins, links under it to download it as SVG or PNG. No toolbar
+    of zoom and pan buttons (each one a stop for the Tab key, eight a chart): for those who may download, only its
+    image button, which the links below it press."""
     place = where or st
-    place.plotly_chart(fig, theme=None, config={"displaylogo": False})
-    if allowed("exports"):
+    exports = allowed("exports")
+    place.plotly_chart(fig, theme=None, config={"displaylogo": False, **(
+        {"modeBarButtons": [["toImage"]]} if exports else {"displayModeBar": False})})
+    if exports:
         place.html(_CHART_DOWNLOADS.replace("{file}", re.sub(r"[^a-z0-9_]+", "_", name.lower())[:60] or "chart")
                    .replace("{muted}", palette.MUTED)
                    .replace("{id}", f"downloads-{next(_CHART_IDS)}"), unsafe_allow_javascript=True)

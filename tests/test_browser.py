@@ -641,3 +641,17 @@ def test_captions_have_the_contrast_wcag_asks_on_every_page(server, browser):
         expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
         assert page.evaluate(CONTRAST) == [], path or "overview"
     page.close()
+
+
+def test_a_chart_is_one_stop_for_the_tab_key(server, browser):
+    """Plotly's toolbar made each chart eight stops for the Tab key (zoom, pan, select, ...); only its image
+    button is kept, for the download links under the chart."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    for path in ("", "cohorts"):
+        page.goto(f"{server}/{path}")
+        _settle(page)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        stops = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map((c) =>
+            [...c.querySelectorAll('a, button, input, [tabindex]')].filter((e) => e.tabIndex >= 0).length)""")
+        assert stops and all(n <= 1 for n in stops), (path, stops)
+    page.close()
