@@ -5,6 +5,7 @@ Pages import from here and from analytics/; nothing in analytics/ imports this.
 from __future__ import annotations
 
 import contextlib
+import html
 import itertools
 import logging
 import os
@@ -26,7 +27,7 @@ from analytics.common.policy import (INPUTS_SETTLED_SECONDS, MIN_GROUP_SIZE, SAL
                                      STATUS_AFTER_SECONDS, shown_count)
 from analytics.estimation.followup import FollowUp, follow_up
 from analytics.estimation.trial import TargetTrial, target_trial
-from analytics.outputs import deck, onepager, palette, report, tables
+from analytics.outputs import deck, messages, onepager, palette, report, tables
 from analytics.store import database, loads, queries
 from analytics.store.cohorts import Cohort
 from analytics.surface import access
@@ -644,6 +645,10 @@ def chart(fig, where: Any = None, name: str = "chart") -> None:
     exports = allowed("exports")
     place.plotly_chart(fig, theme=None, config={"displaylogo": False, **(
         {"modeBarButtons": [["toImage"]]} if exports else {"displayModeBar": False})})
+    # its text alternative, on the chart itself (role img, for a screen reader; the one-pager's charts have theirs)
+    place.html(_CHART_LABEL.replace("{id}", f"label-{next(_CHART_IDS)}")
+               .replace("{label}", html.escape(messages.chart_description(fig, name), quote=True)),
+               unsafe_allow_javascript=True)
     if exports:
         place.html(_CHART_DOWNLOADS.replace("{file}", re.sub(r"[^a-z0-9_]+", "_", name.lower())[:60] or "chart")
                    .replace("{muted}", palette.MUTED)
@@ -651,6 +656,24 @@ def chart(fig, where: Any = None, name: str = "chart") -> None:
 
 
 _CHART_IDS = itertools.count()
+_CHART_LABEL = """<span id="{id}" hidden data-label="{label}"></span>
+<script>
+(() => {
+  const me = document.getElementById("{id}");
+  if (!me) return;
+  let block = me.closest('[data-testid="stElementContainer"]');
+  const label = () => {
+    for (let prev = block && block.previousElementSibling; prev; prev = prev.previousElementSibling) {
+      const chart = prev.querySelector(".js-plotly-plot");
+      if (chart) { chart.setAttribute("role", "img"); chart.setAttribute("aria-label", me.dataset.label); return true; }
+    }
+    return false;
+  };
+  let tries = 0;  // the chart is drawn after this runs: look again until it is there
+  const again = () => { if (!label() && ++tries < 120) setTimeout(again, 250); };
+  again();
+})();
+</script>"""
 # The chart just above, saved by plotly's own image export (as its camera button does) as SVG or PNG: drawn
 # in this browser from the chart on the page, so nothing leaves the computer and no other program is needed.
 _CHART_DOWNLOADS = """<div id="{id}" class="chart-downloads" style="font-size:0.85rem;color:{muted};margin-top:-0.5rem">

@@ -655,3 +655,26 @@ def test_a_chart_is_one_stop_for_the_tab_key(server, browser):
             [...c.querySelectorAll('a, button, input, [tabindex]')].filter((e) => e.tabIndex >= 0).length)""")
         assert stops and all(n <= 1 for n in stops), (path, stops)
     page.close()
+
+
+def test_every_chart_says_what_it_shows_to_a_screen_reader(server, browser):
+    """Each chart is an image with a text alternative (its name, axes and where each line ends), as the one-pager's
+    charts are."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    for path in ("", "cohorts", "methods"):
+        page.goto(f"{server}/{path}")
+        _settle(page)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.wait_for_timeout(1000)
+        charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map((c) =>
+            [c.getAttribute('role'), c.getAttribute('aria-label')])""")
+        assert charts, path
+        for role, label in charts:
+            assert role == "img" and label and label.startswith("Chart: "), (path, role, label)
+    page.goto(server)
+    _settle(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.wait_for_timeout(1000)
+    first = page.evaluate("() => document.querySelector('.js-plotly-plot').getAttribute('aria-label')")
+    assert "Mentored" in first or "mentored" in first
+    page.close()

@@ -3,6 +3,7 @@ briefing, the tables of retention, the business case and where to extend next, a
 """
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Any
 
@@ -381,6 +382,53 @@ def count_said(n: int | None, rounded: bool) -> str:
     if n is None:
         return count_words(n)
     return f"about {n:,}" if rounded and n else f"{n:,}"
+
+
+# ---------------------------------------------------------------- a chart's text alternative
+
+def _axis_title(axis) -> str:
+    title = getattr(getattr(axis, "title", None), "text", None)
+    return str(title) if title else ""
+
+
+def _value(v: float, percent: bool) -> str:
+    return pct(v) if percent else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def _at(x: float) -> str:
+    return f"{x:.0f}" if abs(x) >= 10 else f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def chart_description(fig, name: str, most: int = 12) -> str:
+    """What a chart shows, in words, for a screen reader (the dashboard's charts are drawn in the browser): its name,
+    its axes, and each line with where it starts and ends, or each bar or point with its value (at most `most`)."""
+    layout = fig.layout
+    x_title, y_title = _axis_title(layout.xaxis), _axis_title(layout.yaxis)
+    parts = [f"Chart: {name}."]
+    if x_title and y_title:
+        parts.append(f"{y_title}, by {x_title[:1].lower()}{x_title[1:]}.")
+    elif x_title or y_title:
+        parts.append(f"{x_title or y_title}.")
+    series = []
+    for trace in fig.data:
+        label = getattr(trace, "name", None)
+        xs, ys = (list(v) if v is not None else [] for v in (trace.x, trace.y))
+        x, y = (pd.to_numeric(pd.Series(v, dtype=object), errors="coerce") for v in (xs, ys))
+        if len(ys) and y.isna().all() and x.notna().any():  # categories up the side, values across
+            percent = "%" in str(getattr(layout.xaxis, "tickformat", "") or "")
+            series += [f"{html.unescape(str(c))}: {_value(float(v), percent)}"
+                       for c, v in list(zip(ys, x))[:most] if v == v]
+        elif label and getattr(trace, "showlegend", True) is not False and y.notna().any():
+            percent = "%" in str(getattr(layout.yaxis, "tickformat", "") or "")
+            y, x = y[y.notna()], x[y.notna()]
+            if x.notna().all() and getattr(trace, "type", "") == "scatter":
+                series.append(f"{html.unescape(label)}: {_value(float(y.iloc[0]), percent)} at {_at(float(x.iloc[0]))}, "
+                              f"{_value(float(y.iloc[-1]), percent)} at {_at(float(x.iloc[-1]))}")
+            else:
+                series.append(f"{html.unescape(label)}: from {_value(float(y.min()), percent)} to {_value(float(y.max()), percent)}")
+    if series:
+        parts.append("; ".join(series[:most]) + ".")
+    return " ".join(parts)
 
 
 # ---------------------------------------------------------------- the target trial (estimation/trial.py)
