@@ -379,7 +379,7 @@ def test_inputs_are_frozen():
 def test_to_dict_is_plain_json():
     case = business_case(inputs(hazard_ratio_upper=1.2, naive_hazard_ratio=0.35))
     d = json.loads(json.dumps(case.to_dict(), allow_nan=False))
-    assert set(d) == {"horizon_years", "inputs", "exit_probability", "current", "target", "naive"}
+    assert set(d) == {"horizon_years", "inputs", "exit_probability", "current", "target", "lasting_effect", "naive"}
     assert set(d["current"]) == {"mentees", "avoided_exits", "savings", "programme_cost", "net_benefit", "roi",
                                  "payback_months"}
     assert d["current"]["payback_months"]["high"] is None  # HR 1.2 gives no savings

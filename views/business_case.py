@@ -71,7 +71,8 @@ second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.est
                  **(ui.range_delta("no savings at the estimate", prefix="") if pay.estimate is None else
                     ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
                  help="Months of the estimated savings it takes to cover the programme's cost.")
-st.caption(f"Ranges come from the 95% range of the honest effect; they leave out the uncertainty in each "
+st.info(wording.md(messages.lasting_sentence(case)), icon=":material/schedule:")
+st.caption(f"Ranges come from the 95% range of the effects counted; they leave out the uncertainty in each "
            f"person's own risk and in your assumptions. {messages.people_words(case.inputs, case.inputs.people_in_scope)} people "
            f"employed now, {pct(case.inputs.coverage_now)} ever mentored; each person's own chance of leaving, from their "
            f"tenure and characteristics, is {pct(case.inputs.exit_probability)} on average {period} unmentored. "

@@ -53,7 +53,8 @@ if rows:
     if d.at_hire:
         st.caption(wording.AT_HIRE_NOTE)
 for key, why in h.missing.items():
-    if key != "business_case":  # not on this page, and reckoned here without the user's assumptions
+    # the business case is not on this page (and reckoned here without the user's assumptions); the phases: below
+    if key not in ("business_case", "mentoring_phases"):
         st.caption(f"{key.replace('_', ' ')}: {wording.md(why)}")
 
 if h.retention or h.rmst:

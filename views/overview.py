@@ -5,7 +5,7 @@ import ui
 from analytics.common.policy import (CURVE_MONTHS, FILTERED_ROUNDING, MIN_GROUP_SIZE, count_words, shown_share,
                                      shown_total)
 from analytics.outputs import figures, messages
-from analytics.words import verdict, wording
+from analytics.words import lasting, verdict, wording
 
 st.title("Is mentoring keeping people?")
 ui.require("overview")
@@ -55,11 +55,14 @@ if h.business:
     loss = verdict.value(net) != verdict.GAIN
     next(kpi).metric(wording.value_label(h.business.inputs.horizon_years), wording.money(net.estimate), border=True,
                      **ui.range_delta(messages.money_range(net), caution=loss),
-                     help="Net of programme cost, from each person's own chance of leaving. "
+                     help="Net of programme cost, from each person's own chance of leaving, counting "
+                          + lasting.lasting_label(h.business.inputs.lasting_effect) + ". "
                           + (wording.loss_note(net) + " " if loss else "") + "Assumptions on the Business case page.")
 if h.retention:
     st.caption(f"The {wording.months(h.horizon_days)}-month figures are unadjusted (people as they are); the honest "
                "effect below compares like with like."
+               + (f" The value counts {lasting.lasting_label(h.business.inputs.lasting_effect)}." if h.business
+                  else "")
                + (" The value uses the assumptions changed on the Business case page." if ui.assumptions_changed()
                   else ""))
 

@@ -11,8 +11,36 @@ else. Under proportional hazards a hazard ratio HR gives the mentored chance
 p1_i = 1 - (1 - p0_i)^HR (exact without competing exits; with them, within 0.5% of the
 model's own integral on the demo company over three years).
 
+How long the effect is credited (verdict.lasting decides, from the effect while a mentorship runs and after it
+has ended, analytics/estimation/phases.py): the money applies HR_run while a person's mentorship runs and
+HR_after once it has ended. "lasting": the after-ending effect is estimated and its whole range is below 1, so
+HR_after is that effect; "harm after ending": its whole range is above 1, and HR_after is that effect too (the
+extra exits are counted, never hidden); "while running only": its range includes 1 or it is not estimated, so
+HR_after = 1 (an ended mentorship earns nothing further); in these three HR_run is the while-mentored effect.
+"not checked" (the phases not available): HR_run = HR_after = the honest (headline) effect, counted from the
+first start for good: the lasting effect assumed, and said so.
+
+A partial-horizon effect. A person's voluntary cumulative hazard over the horizon (0, H] is
+L_i = exp(x_i b) (L0(t_i + H) - L0(t_i)), with t_i their tenure now and L0 the adjusted model's baseline; with
+no competing exits p0_i = 1 - exp(-L_i). Their mentorship running until e_i (0 <= e_i <= H; 0 once ended) puts
+HR_run on the hazard before e_i and HR_after after it, so
+
+    p1_i = 1 - exp(-(HR_run L_i(0, e_i) + HR_after L_i(e_i, H))) = 1 - (1 - p0_i)^(s_i HR_run + (1 - s_i) HR_after)
+    s_i  = (L0(t_i + e_i) - L0(t_i)) / (L0(t_i + H) - L0(t_i))
+
+the share of the horizon's baseline hazard before the end (risks.hazard_shares: the baseline's shape from the
+person's tenure, as their risk uses it; their characteristics cancel). e_i: for today's mentees the days their
+longest running mentorship still runs (its end date, or its start plus a year without one, as its cost);
+for a new mentee in the target scenario the programme's length. With other exits competing this is the
+approximation above; measured against the model's own integral with the hazard ratio changing on each
+person's end day (demo company, all of today's mentees, and everyone else as new mentees): within 0.4% of the
+exits avoided over one year at 0.6/1.0, 0.77/0.74 and 0.77/1.3 (running/after), within 3.2% over three years
+at 0.6/1.0 and 0.77/0.74, and 10% over three years at 0.77/1.3 for new mentees (a harm for two of the three
+years: it overstates the extra exits).
+
     avoided exits  = sum over today's mentees of (p0_i - p1_i)              (programme as it is)
                    = more mentees x mean over the others of (p0_i - p1_i)   (target scenario)
+                     (p1_i at each person's own s_i, above)
     savings        = avoided exits x average salary x replacement cost share
     programme cost = cost per mentee per year x mentee-years of mentoring in the horizon:
                      the time left of today's active mentorships (as it is), and each new
@@ -24,9 +52,12 @@ model's own integral on the demo company over three years).
     payback months = programme cost / (savings / (12 H))           (None when savings <= 0)
 
 Each output is a point with a range from the HR's 95% CI: the upper HR gives the low end of
-the benefit (and the slow end of payback). The range carries the effect's uncertainty only,
-not that of each person's baseline risk. The same is computed with the naive HR, labelled by how it
-compares with the honest one ("naive (overstated)", "naive (understated)", "naive (roughly agrees)").
+the benefit (and the slow end of payback). With two effects (while running and after an end) each is taken at
+its own limit at once (both upper limits for the low end), wider than a joint 95% range would be, as their
+correlation is left out. The range carries the effects' uncertainty only, not that of each person's baseline
+risk, nor of the end dates or the shares s_i. The same is computed with the naive HR for good (what a naive
+report would claim), labelled by how it compares with the honest one ("naive (overstated)", "naive
+(understated)", "naive (roughly agrees)").
 """
 from __future__ import annotations
 
@@ -43,8 +74,11 @@ from analytics.common.policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, 
                                      REPLACEMENT_COST_PCT, REPLACEMENT_COST_RANGE, ROUNDED_SHARE_DIGITS,
                                      SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS,
                                      shown_total)
+from analytics.words.lasting import NOT_GIVEN, lasting_why
+from analytics.words.verdict import HARM_AFTER, LASTING, NOT_CHECKED, WHILE_RUNNING
 from analytics.words.wording import GALLUP, MISSING_SALARY, PROGRAMME_ASSUMED, YOUR_INPUT, naive_case_label, pct
 
+LASTING_ASSUMPTIONS = (LASTING, WHILE_RUNNING, HARM_AFTER, NOT_CHECKED)
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")
 
 
@@ -77,6 +111,19 @@ class BusinessCaseInputs:
     naive_hazard_ratio: float | None = None
     naive_hazard_ratio_lower: float | None = None
     naive_hazard_ratio_upper: float | None = None
+    # the effect the money credits while a mentorship runs and after it has ended (None: the honest effect's),
+    # as verdict.lasting decided from the data (`lasting_effect`, with `lasting_why` in words)
+    running_hazard_ratio: float | None = None
+    running_hazard_ratio_lower: float | None = None
+    running_hazard_ratio_upper: float | None = None
+    after_hazard_ratio: float | None = None
+    after_hazard_ratio_lower: float | None = None
+    after_hazard_ratio_upper: float | None = None
+    running_shares_now: tuple[float, ...] | None = None     # each of today's mentees: the share of their horizon's
+    # baseline hazard while their mentorship still runs (0: ended; None: all of it, the lasting effect assumed)
+    running_shares_others: tuple[float, ...] | None = None  # everyone else: the share a new mentee's programme covers
+    lasting_effect: str = NOT_CHECKED
+    lasting_why: str = ""
     sources: dict[str, str] = field(default_factory=dict, hash=False)
     counts_rounded: bool = False  # a filtered group's, or at a chosen as-of date: its counts shown to the nearest 5
 
@@ -90,6 +137,8 @@ class BusinessCaseInputs:
         for name, value in _validated(self).items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "sources", _filled_sources(self, sources))
+        if not self.lasting_why:
+            object.__setattr__(self, "lasting_why", lasting_why(self.lasting_effect, why_not=NOT_GIVEN))
 
     def input(self, name: str) -> Input:
         """The value of one input with its source."""
@@ -108,7 +157,8 @@ class BusinessCaseInputs:
         return float(np.mean(risks)) if risks else 0.0
 
 
-_INPUT_NAMES = tuple(n for n in BusinessCaseInputs.__dataclass_fields__ if n not in ("sources", "counts_rounded"))
+_INPUT_NAMES = tuple(n for n in BusinessCaseInputs.__dataclass_fields__
+                     if n not in ("sources", "counts_rounded", "lasting_effect", "lasting_why"))
 _DEFAULT_SOURCES = {"replacement_cost_pct": GALLUP, "programme_years": PROGRAMME_ASSUMED}
 _HINTS = {"average_salary": MISSING_SALARY}
 _LOW_PCT, _HIGH_PCT = REPLACEMENT_COST_RANGE
@@ -153,16 +203,15 @@ def _hazard_ratios(name: str, hr: Any, lower: Any, upper: Any) -> dict[str, floa
     return {name: h, f"{name}_lower": lo, f"{name}_upper": hi}
 
 
-def _naive_hazard_ratios(x: BusinessCaseInputs) -> dict[str, float]:
-    if x.naive_hazard_ratio is None:
-        bounds_given = (x.naive_hazard_ratio_lower, x.naive_hazard_ratio_upper) != (None, None)
-        if bounds_given:
-            raise MissingInputError("naive_hazard_ratio", " although its CI bounds were given")
+def _optional_hazard_ratios(x: BusinessCaseInputs, name: str) -> dict[str, float]:
+    """A hazard ratio that may be left out (the naive one; those credited while running and after an end); a bound
+    left out is the point."""
+    point, lower, upper = (getattr(x, f"{name}{end}") for end in ("", "_lower", "_upper"))
+    if point is None:
+        if (lower, upper) != (None, None):
+            raise MissingInputError(name, " although its CI bounds were given")
         return {}
-    point = x.naive_hazard_ratio
-    lower = point if x.naive_hazard_ratio_lower is None else x.naive_hazard_ratio_lower
-    upper = point if x.naive_hazard_ratio_upper is None else x.naive_hazard_ratio_upper
-    return _hazard_ratios("naive_hazard_ratio", point, lower, upper)
+    return _hazard_ratios(name, point, point if lower is None else lower, point if upper is None else upper)
 
 
 def _validated(x: BusinessCaseInputs) -> dict[str, Any]:
@@ -175,17 +224,31 @@ def _validated(x: BusinessCaseInputs) -> dict[str, Any]:
     if out["coverage_target"] < now:
         raise InvalidInputError("coverage_target", f">= today's share mentored ({now:g})", x.coverage_target)
     out.update(_hazard_ratios("hazard_ratio", x.hazard_ratio, x.hazard_ratio_lower, x.hazard_ratio_upper))
-    out.update(_naive_hazard_ratios(x))
+    for name in ("naive_hazard_ratio", "running_hazard_ratio", "after_hazard_ratio"):
+        out.update(_optional_hazard_ratios(x, name))
+    for name, people in (("running_shares_now", "exit_risks_now"), ("running_shares_others", "exit_risks_others")):
+        out[name] = _shares(name, getattr(x, name), len(out[people]))
+    if x.lasting_effect not in LASTING_ASSUMPTIONS:
+        raise InvalidInputError("lasting_effect", f"one of {LASTING_ASSUMPTIONS}", x.lasting_effect)
     return out
 
 
-def _probabilities(name: str, values: Any) -> tuple[float, ...]:
+def _shares(name: str, values: Any, people: int) -> tuple[float, ...] | None:
+    if values is None:
+        return None
+    out = _probabilities(name, values, closed=True)
+    if len(out) != people:
+        raise InvalidInputError(name, f"one share per person ({people})", len(out))
+    return out
+
+
+def _probabilities(name: str, values: Any, closed: bool = False) -> tuple[float, ...]:
     if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise InvalidInputError(name, "a sequence of probabilities", values)
     out = tuple(float(v) for v in values)
-    bad = next((v for v in out if not (0 <= v < 1)), None)
+    bad = next((v for v in out if not (0 <= v <= 1 if closed else 0 <= v < 1)), None)
     if bad is not None:
-        raise InvalidInputError(name, "probabilities in [0, 1)", bad)
+        raise InvalidInputError(name, f"probabilities in [0, 1{']' if closed else ')'}", bad)
     return out
 
 
@@ -208,10 +271,21 @@ def mentored_exit_probability(p0: Any, hazard_ratio: float) -> Any:
     return -np.expm1(hazard_ratio * np.log1p(-np.asarray(p0, dtype=float)))
 
 
-def avoided_exits(risks: tuple[float, ...] | np.ndarray, hazard_ratio: float) -> float:
-    """Expected exits mentoring avoids among people with these unmentored chances of leaving."""
+def avoided_exits(risks: tuple[float, ...] | np.ndarray, hazard_ratio: Any) -> float:
+    """Expected exits mentoring avoids among people with these unmentored chances of leaving (a hazard ratio, or
+    each person's own: see credited_hazard_ratio)."""
     p0 = np.asarray(risks, dtype=float)
     return float((p0 - mentored_exit_probability(p0, hazard_ratio)).sum()) if p0.size else 0.0
+
+
+def credited_hazard_ratio(shares: tuple[float, ...] | None, running: float, after: float) -> Any:
+    """Each person's hazard ratio over the whole horizon when `running` holds for the share of their baseline
+    hazard before their mentorship's end and `after` for the rest: s * running + (1 - s) * after (see the module
+    docstring); `running` for everyone when no shares are given."""
+    if shares is None:
+        return running
+    s = np.asarray(shares, dtype=float)
+    return s * running + (1.0 - s) * after
 
 
 def return_on_investment(savings: float, cost: float) -> float | None:
@@ -267,24 +341,45 @@ class Outcome:
         return {"mentees": float(self.mentees), **{m: getattr(self, m).to_dict() for m in MEASURES}}
 
 
-HazardRatios = tuple[float, float, float]  # (estimate, lower, upper)
+Effect = tuple[float, float]              # the hazard ratio credited while a mentorship runs, and after it ends
+HazardRatios = tuple[Effect, Effect, Effect]  # at the (estimate, lower, upper) of each
 
 
-def _hazard_triple(x: BusinessCaseInputs, name: str) -> HazardRatios:
+def _hazard_triple(x: BusinessCaseInputs, name: str) -> tuple[float, float, float]:
     return getattr(x, name), getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")
 
 
-def _point(x: BusinessCaseInputs, hr: float, scenario: str, more: float | None = None) -> dict[str, float | None]:
-    """One hazard ratio's figures: the programme as it is ("current"), the additional mentees alone
-    ("target"), or today's programme with `more` mentees on top ("coverage")."""
+def _credited(x: BusinessCaseInputs) -> HazardRatios:
+    """The effects the money credits (running, after an end) at the estimate and at the two ends of the range: each
+    hazard ratio at its own limit, both at once (lower with lower, upper with upper); the honest one where not given."""
+    honest = _hazard_triple(x, "hazard_ratio")
+    running = honest if x.running_hazard_ratio is None else _hazard_triple(x, "running_hazard_ratio")
+    after = honest if x.after_hazard_ratio is None else _hazard_triple(x, "after_hazard_ratio")
+    return tuple(zip(running, after))
+
+
+def _naive(x: BusinessCaseInputs) -> HazardRatios:
+    """The naive report's claim: the naive hazard ratio for good, from a person's first mentorship."""
+    return tuple((hr, hr) for hr in _hazard_triple(x, "naive_hazard_ratio"))
+
+
+def _point(x: BusinessCaseInputs, effect: Effect, scenario: str, more: float | None = None,
+           for_good: bool = False) -> dict[str, float | None]:
+    """One effect's figures: the programme as it is ("current"), the additional mentees alone
+    ("target"), or today's programme with `more` mentees on top ("coverage"). `for_good`: the effect from the
+    first start for good, whatever the shares (the naive claim)."""
+    running, after = effect
+    now_shares, other_shares = (None, None) if for_good else (x.running_shares_now, x.running_shares_others)
     others = x.exit_risks_others
-    per_new = avoided_exits(others, hr) / len(others) if others else 0.0
+    per_new = avoided_exits(others, credited_hazard_ratio(other_shares, running, after)) / len(others) \
+        if others else 0.0
     new_mentee_years = min(x.programme_years, x.horizon_years)
     if more is None:
         more = _more_mentees(x)
     include_now = scenario in ("current", "coverage")
     add = more if scenario in ("target", "coverage") else 0.0
-    avoided = (avoided_exits(x.exit_risks_now, hr) if include_now else 0.0) + add * per_new
+    avoided = (avoided_exits(x.exit_risks_now, credited_hazard_ratio(now_shares, running, after))
+               if include_now else 0.0) + add * per_new
     savings = avoided * x.average_salary * x.replacement_cost_pct
     mentee_years = (x.mentee_years_now if include_now else 0.0) + add * new_mentee_years
     cost = mentee_years * x.programme_cost_per_mentee
@@ -299,8 +394,9 @@ def _more_mentees(x: BusinessCaseInputs) -> float:
     return max(0.0, min(float(len(x.exit_risks_others)), staff * x.coverage_target - len(x.exit_risks_now)))
 
 
-def _outcome(x: BusinessCaseInputs, hrs: HazardRatios, scenario: str, more: float | None = None) -> Outcome:
-    mid, best, worst = (_point(x, hr, scenario, more) for hr in hrs)
+def _outcome(x: BusinessCaseInputs, hrs: HazardRatios, scenario: str, more: float | None = None,
+             for_good: bool = False) -> Outcome:
+    mid, best, worst = (_point(x, hr, scenario, more, for_good) for hr in hrs)
     ranged = {m: Range(mid[m], worst[m], best[m]) for m in MEASURES}
     ranged["payback_months"] = Range(mid["payback_months"], best["payback_months"], worst["payback_months"])
     mentees = {"current": float(len(x.exit_risks_now)), "target": _more_mentees(x)}.get(
@@ -308,10 +404,12 @@ def _outcome(x: BusinessCaseInputs, hrs: HazardRatios, scenario: str, more: floa
     return Outcome(mentees, **ranged)
 
 
-def _mentored_probability(x: BusinessCaseInputs, hrs: HazardRatios) -> Range:
+def _mentored_probability(x: BusinessCaseInputs, hrs: HazardRatios, for_good: bool = False) -> Range:
     """Today's mentees' average chance of leaving within the horizon, as mentored."""
     risks = np.asarray(x.exit_risks_now, dtype=float)
-    return Range(*(float(mentored_exit_probability(risks, hr).mean()) if risks.size else math.nan for hr in hrs))
+    shares = None if for_good else x.running_shares_now
+    return Range(*(float(mentored_exit_probability(risks, credited_hazard_ratio(shares, *hr)).mean())
+                   if risks.size else math.nan for hr in hrs))
 
 
 @dataclass(frozen=True)
@@ -333,6 +431,7 @@ class BusinessCase:
                 "exit_probability": {"unmentored": _clean(self.exit_probability_unmentored),
                                      "mentored": self.exit_probability_mentored.to_dict()},
                 "current": self.current.to_dict(), "target": self.target.to_dict(),
+                "lasting_effect": {"assumption": self.inputs.lasting_effect, "why": self.inputs.lasting_why},
                 "naive": self._naive_dict()}
 
     def _naive_dict(self) -> dict[str, Any] | None:
@@ -345,19 +444,19 @@ class BusinessCase:
 
 def business_case(inputs: BusinessCaseInputs) -> BusinessCase:
     """Compute the business case (see the module docstring for the formulas)."""
-    adjusted = _hazard_triple(inputs, "hazard_ratio")
+    adjusted = _credited(inputs)
     unmentored = float(np.mean(inputs.exit_risks_now)) if inputs.exit_risks_now else math.nan
     case = BusinessCase(inputs, unmentored, _mentored_probability(inputs, adjusted), *_outcomes(inputs, adjusted))
     if inputs.naive_hazard_ratio is None:
         return case
-    naive = _hazard_triple(inputs, "naive_hazard_ratio")
-    naive_current, naive_target = _outcomes(inputs, naive)
-    return replace(case, naive_exit_probability_mentored=_mentored_probability(inputs, naive),
+    naive = _naive(inputs)
+    naive_current, naive_target = _outcomes(inputs, naive, for_good=True)
+    return replace(case, naive_exit_probability_mentored=_mentored_probability(inputs, naive, for_good=True),
                    naive_current=naive_current, naive_target=naive_target)
 
 
-def _outcomes(x: BusinessCaseInputs, hrs: HazardRatios) -> tuple[Outcome, Outcome]:
-    return _outcome(x, hrs, "current"), _outcome(x, hrs, "target")
+def _outcomes(x: BusinessCaseInputs, hrs: HazardRatios, for_good: bool = False) -> tuple[Outcome, Outcome]:
+    return _outcome(x, hrs, "current", for_good=for_good), _outcome(x, hrs, "target", for_good=for_good)
 
 
 def _inputs_dict(x: BusinessCaseInputs) -> dict[str, dict[str, Any]]:
@@ -386,7 +485,7 @@ def coverage_scenarios(inputs: BusinessCaseInputs, coverages: Iterable[float] | 
     additional ones; by default 11 steps from today's share to the target."""
     grid = _coverage_grid(inputs) if coverages is None else [
         _checked("coverages", c, lambda v: 0 <= v <= 1, "in [0, 1]") for c in coverages]
-    hrs = _hazard_triple(inputs, "hazard_ratio")
+    hrs = _credited(inputs)
     staff = len(inputs.exit_risks_now) + len(inputs.exit_risks_others)
     rows = []
     for c in grid:
@@ -434,5 +533,5 @@ def _default_costs(x: BusinessCaseInputs) -> list[float]:
 
 
 def _grid_value(x: BusinessCaseInputs, measure: str, scenario: str) -> float:
-    value = _point(x, x.hazard_ratio, scenario)[measure]
+    value = _point(x, _credited(x)[0], scenario)[measure]
     return math.nan if value is None else value

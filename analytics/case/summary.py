@@ -24,9 +24,9 @@ from analytics.estimation.km import KaplanMeier
 from analytics.estimation.models import (ModelFit, at_hire_model, honest_model, naive_model, other_exits_model,
                                          proportional_hazards, time_varying_model)
 from analytics.estimation.outcomes import OUTCOMES, OutcomeEffect, outcome_effects, outcome_incidence
-from analytics.estimation.phases import MentoringPhases, mentoring_phases, phases_or_reason
+from analytics.estimation.phases import MentoringPhases, mentoring_phases
 from analytics.estimation.results import Estimate, TestResult
-from analytics.estimation.risks import exit_risks
+from analytics.estimation.risks import exit_risks, hazard_shares
 from analytics.estimation.subgroups import (PAIR_LABELS, cross_generation_effects, group_effects, meetings_effects,
                                             mentor_manager_effects, mentor_own_effect, pair_labels,
                                             programme_effects, reverse_pair_effects)
@@ -34,9 +34,10 @@ from analytics.estimation.zph import scaled_schoenfeld
 from analytics.store import database, queries
 from analytics.store.cohorts import Cohort, FILTER_DIMENSIONS, in_order
 from analytics.words import verdict
+from analytics.words.lasting import lasting_label, lasting_why
 from analytics.words.wording import (ASSUMED_COST, DIMENSION_LABELS, HORIZON_ASSUMED, MISSING_SALARY,
-                                     TARGET_ASSUMED, YOUR_INPUT, from_data, from_model, naive_of, naive_source,
-                                     rounded_to)
+                                     PROGRAMME_ASSUMED, TARGET_ASSUMED, YOUR_INPUT, from_data, from_model, naive_of,
+                                     naive_source, rounded_to)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Headline:
     notes: dict[str, Any] = field(default_factory=dict)
     median_tenure: dict[str, Estimate] | None = None  # days; NaN where the curve never reaches half
     warnings: tuple[str, ...] = ()  # about the data as loaded: rows set aside, exits with unclear reasons
+    phases: MentoringPhases | None = None  # the effect while mentoring runs and after it has ended (the money's)
 
 
 def _attempt(missing: dict[str, str], key: str, func: Callable[..., Any], *args: Any,
@@ -141,10 +143,14 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     retention = _attempt(missing, "retention", retention_at, curves, horizon_days, needs=("curves",))
     restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
+    # the effect while mentoring runs and after it has ended: how long the money credits it (verdict.lasting)
+    phases = _attempt(missing, "mentoring_phases", mentoring_phases, con, fu, needs=("adjusted",))
+    why_not = missing.get("mentoring_phases")
     progress.step("risks")
     case = _attempt(missing, "business_case", _business, fu, adjusted, naive, assumptions,
-                    queries.mentoring_left(con, fu.as_of, cohort, round(PROGRAMME_YEARS * DAYS_PER_YEAR)),
-                    needs=("adjusted",))
+                    queries.mentoring_left(con, fu.as_of, cohort, round(PROGRAMME_YEARS * DAYS_PER_YEAR),
+                                           by_person=True),
+                    phases, why_not, needs=("adjusted",))
     notes = {"simulated": database.is_demo(con),
              "ignored_mentorships": queries.ignored_mentorships(con, fu.as_of, cohort),
              "hired_after_as_of": queries.hired_after(con, fu.as_of, cohort),
@@ -153,7 +159,7 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     return Headline(follow_up=fu, naive=naive, time_varying=tv, adjusted=adjusted, curves=curves,
                     retention=retention, rmst=restricted, logrank=test, business=case, missing=missing,
                     horizon_days=horizon_days, tau_days=tau_days, notes=notes, median_tenure=medians,
-                    warnings=tuple(queries.data_warnings(con, fu.as_of, fu.event)))
+                    warnings=tuple(queries.data_warnings(con, fu.as_of, fu.event)), phases=phases)
 
 
 def _few(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -224,9 +230,12 @@ def median_tenure(curves: GroupCurves) -> dict[str, Estimate]:
 
 
 def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, assumptions: Assumptions,
-                    mentoring_left_days: np.ndarray) -> BusinessCaseInputs:
+                    mentoring_left_days: pd.Series, phases: MentoringPhases | None = None,
+                    why_not: str | None = None) -> BusinessCaseInputs:
     """The business case's inputs: each current employee's own risk from the cohort's adjusted model, the
-    mentoring still running, and the rest from the assumptions (business.py has the method)."""
+    mentoring still running (days left by mentee), the effect credited while it runs and after it has ended
+    (verdict.lasting, from `phases`; None with `why_not`: not checked), and the rest from the assumptions
+    (business.py has the method)."""
     horizon_days = assumptions.horizon_years * DAYS_PER_YEAR
     people = exit_risks(fu, adjusted, horizon_days, mentored=False).people  # p_unmentored is what it uses
     salary = assumptions.average_salary
@@ -248,7 +257,16 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
                                                                                      adjusted.hazard_ratio))),
         naive_hazard_ratio_lower=naive.hazard_ratio.lower, naive_hazard_ratio_upper=naive.hazard_ratio.upper)
     in_model = fu.people_among()  # the model's people, not its counting-process rows
-    years_left = np.minimum(np.asarray(mentoring_left_days, float) / DAYS_PER_YEAR, assumptions.horizon_years)
+    years_left = np.minimum(mentoring_left_days.to_numpy(float) / DAYS_PER_YEAR, assumptions.horizon_years)
+    # each person's share of the horizon's hazard while mentoring runs: today's mentees for the days theirs still
+    # runs (none once it has ended), everyone else for a new mentee's programme
+    days_left = people["employee_id"].map(mentoring_left_days).fillna(0.0).to_numpy(float)
+    programme_days = np.where(people["mentored"], days_left, PROGRAMME_YEARS * DAYS_PER_YEAR)
+    shares = hazard_shares(fu, adjusted, horizon_days, programme_days)
+    mentored = people["mentored"].to_numpy(bool)
+    assumption = verdict.lasting(phases)
+    running, after = verdict.credited(assumption, phases, hr)
+    credit = Input(running["estimate"], from_model(in_model, fu.rounded))
     return BusinessCaseInputs(
         people_in_scope=Input(len(people), from_data(len(people), fu.rounded)),
         exit_risks_now=Input(tuple(now["p_unmentored"]), from_model(in_model, fu.rounded)),
@@ -264,11 +282,20 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
                               else Input(assumptions.replacement_cost_pct, YOUR_INPUT)),
         horizon_years=Input(assumptions.horizon_years,
                             HORIZON_ASSUMED if assumptions.horizon_years == HORIZON_YEARS else YOUR_INPUT),
-        counts_rounded=fu.rounded, **naive_inputs)
+        counts_rounded=fu.rounded, **naive_inputs,
+        running_hazard_ratio=credit, running_hazard_ratio_lower=running["lower"],
+        running_hazard_ratio_upper=running["upper"],
+        after_hazard_ratio=Input(after["estimate"], credit.source if assumption != verdict.WHILE_RUNNING else
+                                 lasting_label(assumption)),
+        after_hazard_ratio_lower=after["lower"], after_hazard_ratio_upper=after["upper"],
+        running_shares_now=Input(tuple(shares[mentored]), from_data(int(mentored.sum()), fu.rounded)),
+        running_shares_others=Input(tuple(shares[~mentored]), PROGRAMME_ASSUMED),
+        lasting_effect=assumption,
+        lasting_why=lasting_why(assumption, phases.to_dict(fu.rounded) if phases else None, why_not))
 
 
-def _business(fu, adjusted, naive, assumptions, mentoring_left_days) -> BusinessCase:
-    return business_case(business_inputs(fu, adjusted, naive, assumptions, mentoring_left_days))
+def _business(fu, adjusted, naive, assumptions, mentoring_left_days, phases=None, why_not=None) -> BusinessCase:
+    return business_case(business_inputs(fu, adjusted, naive, assumptions, mentoring_left_days, phases, why_not))
 
 
 # ---------------------------------------------------------------- JSON and words
@@ -311,7 +338,8 @@ def to_json(h: Headline) -> dict[str, Any]:
         # what the figures say, decided once (analytics/words/verdict.py): every page, export and the briefing say the same
         "verdict": verdict.decisions(*(getattr(h, k).hazard_ratio.to_dict() if getattr(h, k) else None
                                        for k in ("naive", "time_varying", "adjusted")),
-                                     h.business.current.net_benefit if h.business else None),
+                                     h.business.current.net_benefit if h.business else None,
+                                     h.business.inputs.lasting_effect if h.business else None),
     }
 
 
@@ -323,11 +351,8 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
 
     h = headline(con, cohort, as_of, event, assumptions, columns=queries.HEADLINE_COLUMNS, read=read)  # nothing else read
     result = to_json(h)
-    # the effect while mentoring runs and after it has ended, apart (analytics/estimation/phases.py)
-    phases, why = phases_or_reason(con, h.follow_up)
-    result["mentoring_phases"] = phases.to_dict(h.follow_up.rounded) if phases else None
-    if why:
-        result["not_available"]["mentoring_phases"] = why
+    # the effect while mentoring runs and after it has ended, apart (analytics/estimation/phases.py; the headline's)
+    result["mentoring_phases"] = h.phases.to_dict(h.follow_up.rounded) if h.phases else None
     # outcomes beyond exits, from the job history (analytics/estimation/outcomes.py)
     outcomes, why_not = outcome_effects(con, h.follow_up)
     result["outcomes"] = {name: effect.to_dict(h.follow_up.rounded) if effect else None
@@ -374,7 +399,7 @@ def diagnostics(con, cohort: Cohort | None = None, as_of: date | str | None = No
     causes_split = _attempt(missing, "exit_causes_by_mentoring", exit_causes_by_mentoring, fu)
     mentors = _attempt(missing, "mentors", mentor_own_effect, con, fu)
     meetings = _attempt(missing, "meetings", meetings_effects, fu)
-    phases = _attempt(missing, "mentoring_phases", mentoring_phases, con, fu)
+    phases = h.phases
     at_hire = (_attempt(missing, "at_hire", lambda f: at_hire_model(f, covariates), fu)
                if fu.covariates_from == "history" else None)
     outcomes, why_not = outcome_effects(con, fu)

@@ -50,6 +50,19 @@ def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float, mentored: 
     return ExitRisk(out, float(horizon_days), parts.extrapolated, parts.rows)
 
 
+def hazard_shares(fu: FollowUp, adjusted: ModelFit, horizon_days: float, days: np.ndarray) -> np.ndarray:
+    """For each of exit_risks' people (in its order), the share of their voluntary cumulative hazard over the horizon
+    that falls within its first `days` (each person's own, clipped to the horizon): the baseline's shape from their
+    tenure on, as their risk uses it (their own characteristics scale both parts alike). Where the baseline does not
+    rise over the horizon, the share of its time."""
+    tenure = exit_risks(fu, adjusted, horizon_days, mentored=False).people["tenure_days"].to_numpy(float)
+    H = _baseline(adjusted.result)
+    part = np.clip(np.broadcast_to(np.asarray(days, float), tenure.shape), 0.0, float(horizon_days))
+    whole = H(tenure + horizon_days) - H(tenure)
+    within = H(tenure + part) - H(tenure)
+    return np.where(whole > 0, within / np.where(whole > 0, whole, 1.0), part / float(horizon_days))
+
+
 class _RiskParts:
     """What each person's risk is worked out from (the models' linear predictors and baseline hazards), and
     the columns worked out so far."""

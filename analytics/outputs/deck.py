@@ -26,7 +26,7 @@ from analytics.estimation.subgroups import (AGE_NOT_RECORDED, OUTSIDE_ROSTER, Su
 from analytics.outputs import messages, palette
 from analytics.outputs.tables import curve_table
 from analytics.store.cohorts import Cohort
-from analytics.words import verdict, wording
+from analytics.words import lasting, verdict, wording
 from analytics.words.wording import hr_words, pct
 
 APPENDIX = "Appendix"  # every slide whose title starts so is for analysts; jargon is allowed there only
@@ -419,8 +419,8 @@ def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     cur = b.headline.business.current
     loss = msg.get("loss", "")
     s = deck.slide("What the programme is worth, with its range", [
-        msg.get("value", ""), "Savings are the replacement costs of the exits mentoring avoids (negative where it adds "
-        "exits); the cost counts only while mentoring runs.", loss,
+        msg.get("value", ""), msg.get("lasting", ""), "Savings are the replacement costs of the exits mentoring avoids "
+        "(negative where it adds exits); the cost counts only while mentoring runs.", loss,
         "The range carries the uncertainty of the effect only, not of each person's risk or of the assumptions "
         "(see the appendix for each assumption and its source)."])
     c = deck.chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED, ["Savings", "Programme cost", "Net benefit"],
@@ -433,6 +433,7 @@ def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     lines = [msg.get("value", "")]
     if roi.estimate is not None:
         lines.append(f"Return on investment {pct(roi.estimate)} (range {pct(roi.low)} to {pct(roi.high)}).")
+    lines.append(f"Counted: {lasting.lasting_label(b.headline.business.inputs.lasting_effect)}.")
     deck.text(s, lines, 5.6, size=15, height=1.0)
     if loss:
         deck.text(s, [loss], 6.6, size=15, height=0.6, colour=palette.WARNING)
@@ -552,6 +553,7 @@ def _appendix_method(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
                                                            h.adjusted else ())) else []),
              "Each person's chance of leaving within the horizon comes from the same model, with other exits "
              "competing; the business case sums them.",
+             *([lasting.method_line(h.business.inputs.lasting_effect)] if h.business else []),
              f"Groups under {MIN_GROUP_SIZE} people are never shown; ranges are 95% confidence intervals. The "
              "dashboard's Methods page has the model checks."]
     s = deck.slide(f"{APPENDIX}: method", [*lines, "Full methods and sources: docs/methods.md in the product."],

@@ -14,7 +14,7 @@ from analytics.case.summary import Headline, Outcomes
 from analytics.estimation.trial import TargetTrial
 from analytics.common.policy import DAYS_PER_MONTH, count_words
 from analytics.outputs.svg import incidence_points
-from analytics.words import verdict, wording
+from analytics.words import lasting, verdict, wording
 from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
                                      UNADJUSTED, covariate_words, covariates_note, effect_note, effect_sentence,
                                      event_words, exits_cell, exits_words, hr_words, label, leaving_words,
@@ -105,6 +105,8 @@ INPUT_LABELS = {
     "exit_probability": "Chance someone employed now leaves voluntarily in the horizon, unmentored "
                         "(the average of each person's own)",
     "hazard_ratio": "Honest effect (hazard ratio)",
+    "running_hazard_ratio": "Effect counted while a mentorship runs (hazard ratio)",
+    "after_hazard_ratio": "Effect counted after a mentorship has ended (hazard ratio)",
     "naive_hazard_ratio": "Naive effect (hazard ratio)",
     "coverage_now": "Share ever mentored, of people employed now",
     "coverage_target": "Target share ever mentored",
@@ -130,7 +132,7 @@ def input_value(name: str, value: Any) -> str:
     """An input as people read it: 20%, 0.75, $1,500 or 1,234."""
     if name in _SHARES:
         return pct(value)
-    if name == "hazard_ratio":
+    if name.endswith("hazard_ratio"):
         return f"{value:.2f}"
     if name in _AMOUNTS:
         return money_exact(value)
@@ -147,7 +149,8 @@ def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
         value = getattr(x, name)
         if value is None:
             continue
-        low, high = (x.hazard_ratio_lower, x.hazard_ratio_upper) if name == "hazard_ratio" else (None, None)
+        low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if name.endswith("hazard_ratio") \
+            else (None, None)
         span = f"{input_value(name, low)}{DASH}{input_value(name, high)}" if low is not None and high is not None else ""
         shown = total_words(value, x.counts_rounded) if name == "people_in_scope" else input_value(name, value)
         rows.append((INPUT_LABELS[name], shown, span, _source(x, name)))
@@ -265,6 +268,11 @@ def target_sentence(case: BusinessCase) -> str:
             f"(range {money_range(tgt.net_benefit)}{loss}).")
 
 
+def lasting_sentence(case: BusinessCase) -> str:
+    """How long the money counts the effect (verdict.lasting's assumption), and why."""
+    return lasting.lasting_sentence(case.inputs.lasting_effect, case.inputs.lasting_why)
+
+
 def value_sentence(case: BusinessCase) -> str:
     """The programme as it is, in a sentence: exits avoided (or extra exits) and the net, with their ranges."""
     cur, years = case.current, case.inputs.horizon_years
@@ -297,6 +305,7 @@ def key_messages(h: Headline) -> dict[str, str]:
         out["demo"] = DEMO_NOTE
     if h.business:
         out["value"] = value_sentence(h.business)
+        out["lasting"] = lasting_sentence(h.business)
         if loss_note(h.business.current.net_benefit):
             out["loss"] = loss_note(h.business.current.net_benefit)
     return out
@@ -566,4 +575,7 @@ def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> lis
            f"{exits_words(cur['avoided_exits'])}, net benefit {money(net['estimate'])} (range {money(net['low'])} "
            f"to {money(net['high'])})."]
     note = loss_note(net)
+    lasting_effect = case.get("lasting_effect")
+    if lasting_effect:
+        out.append(lasting.lasting_sentence(lasting_effect["assumption"], lasting_effect["why"]))
     return out + ([note] if note else [])

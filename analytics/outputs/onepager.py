@@ -109,7 +109,7 @@ def _worth(h: Headline, msg: dict[str, str]) -> str:
     if not h.business:
         return (f"<h2>What it is worth</h2><p>No business case for this group: "
                 f"{_e(h.missing.get('business_case', 'not enough data'))}.</p>")
-    parts = [f"<h2>What it is worth</h2><p>{_e(msg['value'])}</p>"]
+    parts = [f"<h2>What it is worth</h2><p>{_e(msg['value'])}</p>", f"<p class='small'>{_e(msg['lasting'])}</p>"]
     if msg.get("loss"):
         parts.append(f'<p class="warn">{_e(msg["loss"])}</p>')
     target = messages.target_sentence(h.business)

@@ -475,11 +475,12 @@ def read_follow_up(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str
 
 
 def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None,
-                   default_days: int) -> np.ndarray:
+                   default_days: int, by_person: bool = False) -> np.ndarray | pd.Series:
     """Days of mentoring still to run, per current mentee with a running mentorship: what the
-    programme as it is still costs."""
+    programme as it is still costs (`by_person`: a Series indexed by the mentee's employee_id)."""
     params = {"as_of": as_date(as_of), "default_days": int(default_days), **(cohort or Cohort()).sql_params()}
-    return con.execute(MENTORING_LEFT_SQL, params).df()["days_left"].to_numpy(float)
+    left = con.execute(MENTORING_LEFT_SQL, params).df()
+    return left.set_index("mentee_id")["days_left"].astype(float) if by_person else left["days_left"].to_numpy(float)
 
 
 # For each value of one filter, with that filter lifted and the others kept: the people in scope and those employed

@@ -2,8 +2,10 @@
 
 Whether mentoring went with fewer exits, more exits or no clear effect; whether a naive figure overstates,
 understates or roughly agrees with the honest one, and which adjustment moved it; whether a money range is a
-gain, a loss or either; whether a rate is degenerate (no one left, everyone left). Every page, the deck, the
-one-pager, the briefing and the JSON take these decisions from here, and wording.py turns them into words:
+gain, a loss or either; whether a rate is degenerate (no one left, everyone left); how long the business case
+credits the effect (a lasting effect only as far as the data show it). Every page, the deck, the
+one-pager, the briefing and the JSON take these decisions from here, and wording.py (lasting.py for how long
+the money credits the effect) turns them into words:
 no output decides for itself, so no two can disagree.
 
 Pure functions of numbers (objects with estimate/lower/upper, or the same as dicts, or a business Range with
@@ -35,6 +37,13 @@ LITTLE = "changed little"
 GAIN = "gain"                # even the cautious end is not a loss
 LOSS = "loss"                # the whole range is a loss
 EITHER = "gain or loss"      # the range includes a loss and a gain
+
+# how long the business case credits the effect, from the effect after a mentorship has ended (its 95% range)
+LASTING = "lasting"                   # the whole after-ending range below 1: the benefit persists after an end
+HARM_AFTER = "harm after ending"      # the whole after-ending range above 1: exits rise after an end, counted (a loss)
+WHILE_RUNNING = "while running only"  # the after-ending range includes 1, or it is not estimated: nothing after an end
+NOT_CHECKED = "not checked"           # the phases are not available: the headline effect for good, assumed
+NO_EFFECT = {"estimate": 1.0, "lower": 1.0, "upper": 1.0}  # the hazard ratio credited where none is
 
 # a share still employed, with its range
 NO_ONE_LEFT = "no one left"
@@ -141,10 +150,39 @@ def rate(est: Any) -> str:
     return RATE
 
 
-def decisions(naive: Any, time_varying: Any, adjusted: Any, net_benefit: Any = None) -> dict[str, Any]:
+def lasting(phases: Any) -> str:
+    """Which assumption the business case's money uses, from the effect while mentoring runs and after it has ended
+    (MentoringPhases.to_dict(), or None when the phases are not available): LASTING when the after-ending effect is
+    estimated and its whole range is below 1; HARM_AFTER when its whole range is above 1 (a loss after an end is
+    counted, never hidden); WHILE_RUNNING when its range includes 1 or it is not estimated; NOT_CHECKED without the
+    phases."""
+    if not phases:
+        return NOT_CHECKED
+    after = phases.get("after_mentoring") if isinstance(phases, dict) else getattr(phases, "after_mentoring", None)
+    reading = effect(after) if after else UNCLEAR
+    return {FEWER: LASTING, MORE: HARM_AFTER}.get(reading, WHILE_RUNNING)
+
+
+def credited(assumption: str, phases: Any, headline: Any) -> tuple[dict[str, float], dict[str, float]]:
+    """The hazard ratios (estimate, lower, upper) the money applies while a mentorship runs and after it has ended,
+    under `assumption` (see `lasting`): the headline's for both when NOT_CHECKED; else the while-mentored one while
+    it runs, and after an end the after-ending one (LASTING, HARM_AFTER) or none (WHILE_RUNNING)."""
+    def hr(x: Any) -> dict[str, float]:
+        return {k: _get(x, k) for k in ("estimate", "lower", "upper")}
+
+    if assumption == NOT_CHECKED:
+        return hr(headline), hr(headline)
+    get = (lambda k: phases.get(k)) if isinstance(phases, dict) else (lambda k: getattr(phases, k))
+    after = hr(get("after_mentoring")) if assumption in (LASTING, HARM_AFTER) else dict(NO_EFFECT)
+    return hr(get("while_mentored")), after
+
+
+def decisions(naive: Any, time_varying: Any, adjusted: Any, net_benefit: Any = None,
+              lasting_effect: str | None = None) -> dict[str, Any]:
     """Every decision about the headline at once, as `summary --json` carries it (`verdict`)."""
     out: dict[str, Any] = {"effect": effect(adjusted) if adjusted else None,
                            "naive": naive_reading(naive, adjusted) if naive and adjusted else None,
                            "adjustments": steps(naive, time_varying, adjusted) if adjusted else None}
     out["value"] = value(net_benefit) if net_benefit is not None else None
+    out["lasting_effect"] = lasting_effect
     return out
