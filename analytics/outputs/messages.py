@@ -117,7 +117,9 @@ INPUT_LABELS = {
     "programme_years": "Length of a new mentee's mentoring (years)",
     "horizon_years": "Horizon (years)",
 }
-ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name != "naive_hazard_ratio")  # the naive one is not an assumption
+# the naive one is not an assumption; the effects counted while running and after an end are shown as one row
+ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name not in ("naive_hazard_ratio", "after_hazard_ratio"))
+COUNTED_LABEL = "Effect counted (hazard ratio): mentoring running; ended"
 _SHARES = ("exit_probability", "coverage_now", "coverage_target", "replacement_cost_pct")
 _AMOUNTS = ("average_salary", "programme_cost_per_mentee")
 _DERIVED = {"exit_probability": "exit_risks_now", "coverage_now": "people_in_scope"}  # where their source is
@@ -153,8 +155,20 @@ def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
             else (None, None)
         span = f"{input_value(name, low)}{DASH}{input_value(name, high)}" if low is not None and high is not None else ""
         shown = total_words(value, x.counts_rounded) if name == "people_in_scope" else input_value(name, value)
-        rows.append((INPUT_LABELS[name], shown, span, _source(x, name)))
+        rows.append((INPUT_LABELS[name], shown, span, _source(x, name)) if name != "running_hazard_ratio" else
+                    _counted_row(x, shown, span))
     return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
+
+
+def _counted_row(x: BusinessCaseInputs, running: str, running_span: str) -> tuple[str, str, str, str]:
+    """The effects the money counts while a mentorship runs and after it has ended, in one row, with the assumption
+    (verdict.lasting) as its source; 'none' after an end where nothing is counted."""
+    after, low, high = x.after_hazard_ratio, x.after_hazard_ratio_lower, x.after_hazard_ratio_upper
+    none = after is None or (after == low == high == 1.0)
+    after_shown = "none" if none else input_value("after_hazard_ratio", after)
+    after_span = "" if none else f"{input_value('after_hazard_ratio', low)}{DASH}{input_value('after_hazard_ratio', high)}"
+    return (COUNTED_LABEL, f"{running}; {after_shown}", "; ".join(s for s in (running_span, after_span) if s),
+            lasting.SHORT[x.lasting_effect])
 
 
 # ---------------------------------------------------------------- the business case's outputs

@@ -50,6 +50,7 @@ td {{ border-bottom: 1px solid {palette.GRID}; }}
 td.num {{ white-space: nowrap; }}
 .quoted td:first-child {{ width: 42%; }}
 .assumptions td:first-child {{ width: 42%; }} .assumptions td.num {{ width: 11%; }}
+.assumptions td {{ padding-top: 0.5px; padding-bottom: 0.5px; }}
 .source {{ color: {palette.MUTED}; font-size: 7pt; }}
 .block {{ break-inside: avoid; }}
 """
@@ -109,7 +110,7 @@ def _worth(h: Headline, msg: dict[str, str]) -> str:
     if not h.business:
         return (f"<h2>What it is worth</h2><p>No business case for this group: "
                 f"{_e(h.missing.get('business_case', 'not enough data'))}.</p>")
-    parts = [f"<h2>What it is worth</h2><p>{_e(msg['value'])}</p>", f"<p class='small'>{_e(msg['lasting'])}</p>"]
+    parts = [f"<h2>What it is worth</h2><p>{_e(msg['value'])}</p>"]
     if msg.get("loss"):
         parts.append(f'<p class="warn">{_e(msg["loss"])}</p>')
     target = messages.target_sentence(h.business)
@@ -137,9 +138,10 @@ def _quoted(h: Headline) -> str:
 def _assumptions(h: Headline) -> str:
     if not h.business:
         return ""
+    # the effects counted without their ranges here (two side by side would squeeze the sources onto two lines)
     rows = "".join(f"<tr><td>{_e(r.input)}</td><td class='num'>{_e(r.value)}"
-                   f"{f' ({_e(r.range)})' if r.range else ''}</td><td>{_e(r.source)}</td></tr>"
-                   for r in messages.assumptions_frame(h.business.inputs).itertuples())
+                   f"{f' ({_e(r.range)})' if r.range and r.input != messages.COUNTED_LABEL else ''}</td>"
+                   f"<td>{_e(r.source)}</td></tr>" for r in messages.assumptions_frame(h.business.inputs).itertuples())
     return ("<div class='block'><h2>Assumptions and where they came from</h2>"
             f"<table class='assumptions'><tr><th>input</th><th>value</th><th>source</th></tr>{rows}</table></div>")
 

@@ -21,6 +21,13 @@ LABELS = {
     verdict.HARM_AFTER: "the effect while mentoring runs, and the extra exits after it ends",
     verdict.NOT_CHECKED: "the effect for good from a first mentorship (lasting assumed, not checked)",
 }
+# the same, as short as a table's source column
+SHORT = {
+    verdict.LASTING: "lasting: the data show it",
+    verdict.WHILE_RUNNING: "while running only: the data do not show it lasting",
+    verdict.HARM_AFTER: "harm after ending: the data show extra exits",
+    verdict.NOT_CHECKED: "not checked: lasting assumed",
+}
 # what the money does under each assumption
 COUNTS = {
     verdict.LASTING: "the money counts the time a mentorship runs at the effect while it runs, and the time after an "
@@ -50,8 +57,10 @@ def lasting_why(assumption: str, phases: Any = None, why_not: str | None = None)
     if assumption == verdict.NOT_CHECKED:
         return (f"Whether the effect lasts after a mentorship ends could not be checked ({why_not or 'not enough data'})"
                 f", so {COUNTS[assumption]}.")
-    after = _after(phases)
-    if after is None:
+    after = _after(phases) if phases else None
+    if not phases:
+        seen = NOT_GIVEN
+    elif after is None:
         seen = f"the effect after a mentorship ended is not estimated ({phases.get('why_not_after') or 'too few'})"
     else:
         unclear = ", a range that includes no effect" if verdict.effect(after) == verdict.UNCLEAR else ""
