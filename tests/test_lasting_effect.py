@@ -97,7 +97,8 @@ def test_a_mentorship_that_has_ended_earns_nothing_while_running_only():
     # the range: A at 0.45 and 0.8 while running, p1 = 1 - 0.8^0.8625 and 1 - 0.8^0.95
     assert case.current.avoided_exits.high == pytest.approx(0.2 - (1 - 0.8 ** 0.8625), abs=1e-9)
     assert case.current.avoided_exits.low == pytest.approx(0.2 - (1 - 0.8 ** 0.95), abs=1e-9)
-    # before: the honest effect for good for both, 2 x (0.2 - (1 - 0.8^0.75)) = 2 x 0.045897 = 0.091794: five times as much
+    # before: the honest effect for good for both, 2 x (0.2 - (1 - 0.8^0.75)) = 2 x 0.045897 = 0.091794: five
+    # times as much
     assert 2 * (0.2 - (1 - 0.8 ** 0.75)) > 5 * case.current.avoided_exits.estimate
     # new mentees run the whole horizon at 0.6: each 0.2 - (1 - 0.8^0.6) = 0.074255
     assert case.target.avoided_exits.estimate == pytest.approx(2 * (0.2 - (1 - 0.8 ** 0.6)), abs=1e-9)

@@ -30,8 +30,9 @@ HR_run on the hazard before e_i and HR_after after it, so
 
 the share of the horizon's baseline hazard before the end (risks.hazard_shares: the baseline's shape from the
 person's tenure, as their risk uses it; their characteristics cancel). e_i: for today's mentees the days their
-longest running mentorship still runs (its end date, or its start plus a year without one, as its cost);
-for a new mentee in the target scenario the programme's length. With other exits competing this is the
+longest running mentorship still runs to its end date (one with no end date is ongoing, as the effect while
+mentored counts it: the whole horizon, though its cost counts a year from its start); for a new mentee in the
+target scenario the programme's length. With other exits competing this is the
 approximation above; measured against the model's own integral with the hazard ratio changing on each
 person's end day (demo company, all of today's mentees, and everyone else as new mentees): within 0.4% of the
 exits avoided over one year at 0.6/1.0, 0.77/0.74 and 0.77/1.3 (running/after), within 3.2% over three years

@@ -230,10 +230,10 @@ def median_tenure(curves: GroupCurves) -> dict[str, Estimate]:
 
 
 def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, assumptions: Assumptions,
-                    mentoring_left_days: pd.Series, phases: MentoringPhases | None = None,
+                    mentoring_left: pd.DataFrame, phases: MentoringPhases | None = None,
                     why_not: str | None = None) -> BusinessCaseInputs:
     """The business case's inputs: each current employee's own risk from the cohort's adjusted model, the
-    mentoring still running (days left by mentee), the effect credited while it runs and after it has ended
+    mentoring still running (queries.mentoring_left by person), the effect credited while it runs and after it ended
     (verdict.lasting, from `phases`; None with `why_not`: not checked), and the rest from the assumptions
     (business.py has the method)."""
     horizon_days = assumptions.horizon_years * DAYS_PER_YEAR
@@ -257,10 +257,13 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
                                                                                      adjusted.hazard_ratio))),
         naive_hazard_ratio_lower=naive.hazard_ratio.lower, naive_hazard_ratio_upper=naive.hazard_ratio.upper)
     in_model = fu.people_among()  # the model's people, not its counting-process rows
-    years_left = np.minimum(mentoring_left_days.to_numpy(float) / DAYS_PER_YEAR, assumptions.horizon_years)
+    paid = mentoring_left.loc[mentoring_left["days_left"] > 0, "days_left"].to_numpy(float)  # what it still costs
+    years_left = np.minimum(paid / DAYS_PER_YEAR, assumptions.horizon_years)
     # each person's share of the horizon's hazard while mentoring runs: today's mentees for the days theirs still
-    # runs (none once it has ended), everyone else for a new mentee's programme
-    days_left = people["employee_id"].map(mentoring_left_days).fillna(0.0).to_numpy(float)
+    # runs (none once it has ended; one with no end date is ongoing, as the effect while mentored counts it), everyone
+    # else for a new mentee's programme
+    running = np.where(mentoring_left["open_ended"], horizon_days, mentoring_left["days_left"])
+    days_left = people["employee_id"].map(pd.Series(running, index=mentoring_left.index)).fillna(0.0).to_numpy(float)
     programme_days = np.where(people["mentored"], days_left, PROGRAMME_YEARS * DAYS_PER_YEAR)
     shares = hazard_shares(fu, adjusted, horizon_days, programme_days)
     mentored = people["mentored"].to_numpy(bool)
@@ -294,8 +297,8 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
         lasting_why=lasting_why(assumption, phases.to_dict(fu.rounded) if phases else None, why_not))
 
 
-def _business(fu, adjusted, naive, assumptions, mentoring_left_days, phases=None, why_not=None) -> BusinessCase:
-    return business_case(business_inputs(fu, adjusted, naive, assumptions, mentoring_left_days, phases, why_not))
+def _business(fu, adjusted, naive, assumptions, mentoring_left, phases=None, why_not=None) -> BusinessCase:
+    return business_case(business_inputs(fu, adjusted, naive, assumptions, mentoring_left, phases, why_not))
 
 
 # ---------------------------------------------------------------- JSON and words

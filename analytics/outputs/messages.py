@@ -165,8 +165,9 @@ def _counted_row(x: BusinessCaseInputs, running: str, running_span: str) -> tupl
     (verdict.lasting) as its source; 'none' after an end where nothing is counted."""
     after, low, high = x.after_hazard_ratio, x.after_hazard_ratio_lower, x.after_hazard_ratio_upper
     none = after is None or (after == low == high == 1.0)
-    after_shown = "none" if none else input_value("after_hazard_ratio", after)
-    after_span = "" if none else f"{input_value('after_hazard_ratio', low)}{DASH}{input_value('after_hazard_ratio', high)}"
+    shown = {} if none else {k: input_value("after_hazard_ratio", v) for k, v in (("at", after), ("lo", low), ("hi", high))}
+    after_shown = "none" if none else shown["at"]
+    after_span = "" if none else f"{shown['lo']}{DASH}{shown['hi']}"
     return (COUNTED_LABEL, f"{running}; {after_shown}", "; ".join(s for s in (running_span, after_span) if s),
             lasting.SHORT[x.lasting_effect])
 
@@ -585,11 +586,10 @@ def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> lis
         return [f"Business case not computed: {gaps.get('business_case')}."]
     cur = case["current"]
     net = cur["net_benefit"]
-    out = [f"Business case (the programme as it is, {years_words(case['horizon_years'])}): "
-           f"{exits_words(cur['avoided_exits'])}, net benefit {money(net['estimate'])} (range {money(net['low'])} "
-           f"to {money(net['high'])})."]
+    lasting_effect = case.get("lasting_effect")  # how long the money counts the effect, said before the money
+    out = [lasting.lasting_sentence(lasting_effect["assumption"], lasting_effect["why"])] if lasting_effect else []
+    out += [f"Business case (the programme as it is, {years_words(case['horizon_years'])}): "
+            f"{exits_words(cur['avoided_exits'])}, net benefit {money(net['estimate'])} (range {money(net['low'])} "
+            f"to {money(net['high'])})."]
     note = loss_note(net)
-    lasting_effect = case.get("lasting_effect")
-    if lasting_effect:
-        out.append(lasting.lasting_sentence(lasting_effect["assumption"], lasting_effect["why"]))
     return out + ([note] if note else [])

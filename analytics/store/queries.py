@@ -250,13 +250,15 @@ WHERE f.hire_date < $as_of AND NOT {EXITED} AND m.start_date <= $as_of
 
 
 # Mentoring still running at the as-of date for the cohort's current staff: days left of each mentee's
-# longest running mentorship (its end date, or its start plus the default length where none is given).
+# longest running mentorship (its end date, or its start plus the default length where none is given), and whether
+# one has no end date (ongoing, as the contract says, even past the default length).
 MENTORING_LEFT_SQL = f"""
 SELECT m.mentee_id, max(date_diff('day', CAST($as_of AS DATE),
-           coalesce(m.end_date, CAST(m.start_date + to_days(CAST($default_days AS INTEGER)) AS DATE)))) AS days_left
+           coalesce(m.end_date, CAST(m.start_date + to_days(CAST($default_days AS INTEGER)) AS DATE)))) AS days_left,
+       bool_or(m.end_date IS NULL) AS open_ended
 FROM mentorships m JOIN employee_facts f ON f.employee_id = m.mentee_id
 WHERE f.hire_date <= $as_of AND NOT {EXITED} AND m.start_date <= $as_of AND {COHORT_FILTER}
-GROUP BY m.mentee_id HAVING days_left > 0
+GROUP BY m.mentee_id HAVING days_left > 0 OR open_ended
 ORDER BY m.mentee_id"""  # one order every time, so the sum of the days left is the same to the last digit
 
 
@@ -475,12 +477,15 @@ def read_follow_up(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str
 
 
 def mentoring_left(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None,
-                   default_days: int, by_person: bool = False) -> np.ndarray | pd.Series:
+                   default_days: int, by_person: bool = False) -> np.ndarray | pd.DataFrame:
     """Days of mentoring still to run, per current mentee with a running mentorship: what the
-    programme as it is still costs (`by_person`: a Series indexed by the mentee's employee_id)."""
+    programme as it is still costs. `by_person`: a frame indexed by the mentee's employee_id, days_left (0 or less
+    for an ongoing one past the default length) and open_ended (one has no end date)."""
     params = {"as_of": as_date(as_of), "default_days": int(default_days), **(cohort or Cohort()).sql_params()}
     left = con.execute(MENTORING_LEFT_SQL, params).df()
-    return left.set_index("mentee_id")["days_left"].astype(float) if by_person else left["days_left"].to_numpy(float)
+    if by_person:
+        return left.set_index("mentee_id").astype({"days_left": float, "open_ended": bool})
+    return left.loc[left["days_left"] > 0, "days_left"].to_numpy(float)
 
 
 # For each value of one filter, with that filter lifted and the others kept: the people in scope and those employed
