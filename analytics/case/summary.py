@@ -262,8 +262,9 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     # each person's share of the horizon's hazard while mentoring runs: today's mentees for the days theirs still
     # runs (none once it has ended; one with no end date is ongoing, as the effect while mentored counts it), everyone
     # else for a new mentee's programme
-    running = np.where(mentoring_left["open_ended"], horizon_days, mentoring_left["days_left"])
-    days_left = people["employee_id"].map(pd.Series(running, index=mentoring_left.index)).fillna(0.0).to_numpy(float)
+    runs = pd.Series(np.where(mentoring_left["open_ended"], horizon_days, mentoring_left["days_left"]),
+                     index=mentoring_left.index)
+    days_left = people["employee_id"].map(runs).fillna(0.0).to_numpy(float)
     programme_days = np.where(people["mentored"], days_left, PROGRAMME_YEARS * DAYS_PER_YEAR)
     shares = hazard_shares(fu, adjusted, horizon_days, programme_days)
     mentored = people["mentored"].to_numpy(bool)
