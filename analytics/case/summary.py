@@ -257,8 +257,8 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
                                                                                      adjusted.hazard_ratio))),
         naive_hazard_ratio_lower=naive.hazard_ratio.lower, naive_hazard_ratio_upper=naive.hazard_ratio.upper)
     in_model = fu.people_among()  # the model's people, not its counting-process rows
-    paid = mentoring_left.loc[mentoring_left["days_left"] > 0, "days_left"].to_numpy(float)  # what it still costs
-    years_left = np.minimum(paid / DAYS_PER_YEAR, assumptions.horizon_years)
+    to_pay = mentoring_left.loc[mentoring_left["days_left"] > 0, "days_left"].to_numpy(float)  # what it still costs
+    years_left = np.minimum(to_pay / DAYS_PER_YEAR, assumptions.horizon_years)
     # each person's share of the horizon's hazard while mentoring runs: today's mentees for the days theirs still
     # runs (none once it has ended; one with no end date is ongoing, as the effect while mentored counts it), everyone
     # else for a new mentee's programme
