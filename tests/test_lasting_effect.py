@@ -23,19 +23,21 @@ the honest effect for good for every one of them):
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 from functools import lru_cache
 
 import numpy as np
 import pytest
+from pptx import Presentation
 
 from analytics.case.business import BusinessCaseInputs, avoided_exits, business_case, credited_hazard_ratio
 from analytics.case.summary import headline, to_json
 from analytics.common.errors import InvalidInputError
 from analytics.intake.demo_changing import ChangingConfig, generate_changing
 from analytics.intake.prepare import plan_from_frames
-from analytics.outputs import messages
+from analytics.outputs import deck, messages, onepager
 from analytics.store import database, loads
 from analytics.words import lasting, verdict
 
@@ -198,6 +200,26 @@ def test_every_output_says_which_assumption_the_money_uses():
     frame = messages.assumptions_frame(h.business.inputs)
     row = frame.set_index("input").loc[messages.COUNTED_LABEL]
     assert row["value"].endswith("; none") and row["source"].startswith(verdict.WHILE_RUNNING)
+    assert lasting.SHORT[verdict.WHILE_RUNNING] in onepager.one_pager_html(h)
+    prs = Presentation(io.BytesIO(deck.deck_pptx(h)))
+    slides = [" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) + " " + slide.notes_slide
+              .notes_text_frame.text for slide in prs.slides]
+    worth = next(text for text in slides if text.startswith("What the programme is worth"))
+    assert f"Counted: {lasting.lasting_label(verdict.WHILE_RUNNING)}." in worth and msg["lasting"] in worth
+    assert any(lasting.method_line(verdict.WHILE_RUNNING) in text for text in slides if "method" in text)
+
+
+def test_the_pages_say_which_assumption_the_money_uses(monkeypatch, demo_db):
+    """The Business case page says the assumption and why beside the money; the Overview's value says what it
+    counts."""
+    from tests.test_app import open_app, shown
+
+    at = open_app(monkeypatch, demo_db, "views/business_case.py")
+    said = " ".join(shown(str(x.value)) for x in at.info)
+    assert "How long the effect is counted (" in said and "so the money counts" in said
+    at.switch_page("views/overview.py").run()
+    value = next(m for m in at.metric if m.label == "Yearly value")
+    assert any(shown(label) in shown(value.help) for label in lasting.LABELS.values())
 
 
 @pytest.mark.slow
