@@ -107,8 +107,14 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     missing: dict[str, str] = {}
     progress.step("models", people=fu.n_employees, rows=len(fu.rows))
 
-    def honest() -> ModelFit | None:  # the adjusted model
-        return _attempt(apart["honest"], "adjusted", lambda f: honest_model(f, covariates), fu)
+    def honest() -> tuple[ModelFit | None, MentoringPhases | None]:  # the adjusted model, then its phases
+        fit = _attempt(apart["honest"], "adjusted", lambda f: honest_model(f, covariates), fu)
+        # the effect while mentoring runs and after it has ended: how long the money credits it (verdict.lasting),
+        # beside the other chains, on a cursor of its own
+        if fit is None:
+            return None, None
+        with contextlib.closing(con.cursor()) as own:
+            return fit, _attempt(apart["honest"], "mentoring_phases", mentoring_phases, own, fu)
 
     def simple() -> tuple:  # the naive and time-varying models, the curves, the log-rank test, how common exits are
         m = apart["simple"]
@@ -129,22 +135,23 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
 
     apart: dict[str, dict[str, str]] = {"honest": {}, "simple": {}}  # each thread's reasons, merged in order below
     # the other exits' model waits for the adjusted model's columns, then runs beside both chains
-    adjusted, (naive, tv, curves, test, common), _ = parallel.each(lambda work: work(), (honest, simple, other),
-                                                                   all_at_once=True)
+    (adjusted, phases), (naive, tv, curves, test, common), _ = parallel.each(lambda work: work(),
+                                                                             (honest, simple, other), all_at_once=True)
     if adjusted is not None:  # how strong an unmeasured factor would have to be to explain it away
         if isinstance(common, RetentionError):
             raise common
         adjusted = replace(adjusted, e_value=e_value(adjusted.hazard_ratio, common))
     both = {**apart["honest"], **apart["simple"]}
-    missing.update((k, both[k]) for k in ("naive", "time_varying", "adjusted", "curves", "logrank") if k in both)
+    missing.update((k, both[k]) for k in ("naive", "time_varying", "adjusted", "curves", "logrank", "mentoring_phases")
+                   if k in both)
+    if adjusted is None:
+        missing["mentoring_phases"] = missing.get("adjusted", "not enough data")
     if adjusted is not None:  # each person's risk from both (kept on the follow-up for the business case)
         with contextlib.suppress(RetentionError):  # the business case says why not
             exit_risks(fu, adjusted, assumptions.horizon_years * DAYS_PER_YEAR, mentored=False)
     retention = _attempt(missing, "retention", retention_at, curves, horizon_days, needs=("curves",))
     restricted = _attempt(missing, "rmst", rmst, curves, tau_days, needs=("curves",))
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
-    # the effect while mentoring runs and after it has ended: how long the money credits it (verdict.lasting)
-    phases = _attempt(missing, "mentoring_phases", mentoring_phases, con, fu, needs=("adjusted",))
     why_not = missing.get("mentoring_phases")
     progress.step("risks")
     case = _attempt(missing, "business_case", _business, fu, adjusted, naive, assumptions,
