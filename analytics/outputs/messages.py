@@ -163,11 +163,11 @@ def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
 def _counted_row(x: BusinessCaseInputs, running: str, running_span: str) -> tuple[str, str, str, str]:
     """The effects the money counts while a mentorship runs and after it has ended, in one row, with the assumption
     (verdict.lasting) as its source; 'none' after an end where nothing is counted."""
-    after, low, high = x.after_hazard_ratio, x.after_hazard_ratio_lower, x.after_hazard_ratio_upper
-    none = after is None or (after == low == high == 1.0)
-    shown = {} if none else {k: input_value("after_hazard_ratio", v) for k, v in (("at", after), ("lo", low), ("hi", high))}
-    after_shown = "none" if none else shown["at"]
-    after_span = "" if none else f"{shown['lo']}{DASH}{shown['hi']}"
+    name = "hazard_ratio" if x.after_hazard_ratio is None else "after_hazard_ratio"  # not given: the honest one
+    after, low, high = (getattr(x, f"{name}{end}") for end in ("", "_lower", "_upper"))
+    none = after == low == high == 1.0
+    after_shown = "none" if none else input_value(name, after)
+    after_span = "" if none else f"{input_value(name, low)}{DASH}{input_value(name, high)}"
     return (COUNTED_LABEL, f"{running}; {after_shown}", "; ".join(s for s in (running_span, after_span) if s),
             lasting.SHORT[x.lasting_effect])
 

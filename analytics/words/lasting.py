@@ -56,7 +56,8 @@ def lasting_why(assumption: str, phases: Any = None, why_not: str | None = None)
     MentoringPhases.to_dict(), None when not available, with `why_not`), and what the money counts."""
     if assumption == verdict.NOT_CHECKED:
         why = why_not or "not enough data"
-        return f"Whether the effect lasts after a mentorship ends could not be checked ({why}), so {COUNTS[assumption]}."
+        return (f"Whether the effect lasts after a mentorship ends could not be checked ({why}), so "
+                f"{COUNTS[assumption]}.")
     after = _after(phases) if phases else None
     if not phases:
         seen = NOT_GIVEN
