@@ -268,6 +268,8 @@ def sidebar() -> Cohort:
     with st.sidebar:
         st.subheader("Who is in scope")
         scope_line = st.empty()  # filled below, once the filters are read: seen without scrolling
+        if is_demo(data_version()):  # above the filters, so that it is seen without scrolling (1366 x 768)
+            st.info(wording.DEMO_NOTE, icon=":material/science:")
         years = options.get("hire_years") or []
         settled = settings()
         before = chosen_cohort(st.session_state, years)  # as the filters stand, for which values each may offer
@@ -283,8 +285,6 @@ def sidebar() -> Cohort:
         in_scope = people_in_scope(data_version(), cohort, settled.as_of)
         scope_line.caption(f"**{wording.total_words(in_scope, rounded)}** people in scope · "
                            f"{wording.md(cohort.describe())}", help=wording.ROUNDING_NOTE)
-        if is_demo(data_version()):
-            st.info(wording.DEMO_NOTE, icon=":material/science:")
     return cohort
 
 

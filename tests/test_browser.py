@@ -678,3 +678,17 @@ def test_every_chart_says_what_it_shows_to_a_screen_reader(server, browser):
     first = page.evaluate("() => document.querySelector('.js-plotly-plot').getAttribute('aria-label')")
     assert "Mentored" in first or "mentored" in first
     page.close()
+
+
+def test_the_demo_notice_is_seen_without_scrolling(server, browser):
+    """At 1366 x 768 the notice that the data are simulated sits above the sidebar's filters, in view."""
+    from analytics.words import wording
+
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(server)
+    _settle(page)
+    notice = page.get_by_text(wording.DEMO_NOTE)
+    expect(notice).to_be_visible(timeout=60_000)
+    box = notice.bounding_box()
+    assert box and box["y"] + box["height"] <= 768, box
+    page.close()
