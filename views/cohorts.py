@@ -4,7 +4,8 @@ import streamlit as st
 
 import ui
 from analytics.case.summary import COHORT_DIMENSIONS, MENTORING_DIMENSIONS
-from analytics.common.policy import (CURVE_MONTHS, HORIZON_DAYS, MIN_EFFECT_PEOPLE, MIN_GROUP_SIZE, TAU_DAYS,
+from analytics.common.policy import (CURVE_MONTHS, HORIZON_DAYS, MANY_GROUPS, MIN_EFFECT_PEOPLE, MIN_GROUP_SIZE,
+                                     TAU_DAYS,
                                      count_words)
 from analytics.estimation.outcomes import OUTCOMES
 from analytics.outputs import figures, messages
@@ -17,9 +18,23 @@ dimension = st.selectbox("Compare by", list(COHORT_DIMENSIONS), format_func=COHO
                          key="cohort_dimension")
 c = ui.current_comparison(dimension)
 
-if c.curves:
+staying = wording.staying_title(ui.settings().event)  # the curves count the event chosen, not every exit
+view = "one chart"
+if len(c.curves) > MANY_GROUPS:  # one chart of this many lines is a tangle: the user chooses how to see them
+    view = st.radio("Show the groups as", list(wording.GROUP_VIEWS), format_func=wording.GROUP_VIEWS.get, horizontal=True,
+                    key="cohort_view")
+if c.curves and view == "one chart":
     ui.chart(figures.survival_figure(c.curves, horizon_days=HORIZON_DAYS, max_months=CURVE_MONTHS, height=420,
-                                     rounded=c.rounded), name=f"retention by {dimension}")
+                                     rounded=c.rounded, y_title=staying), name=f"retention by {dimension}")
+elif view == "largest":
+    top = c.table.sort_values("people", ascending=False, kind="stable")["group"].head(MANY_GROUPS - 1)
+    largest = {group: c.curves[group] for group in top if group in c.curves}
+    ui.chart(figures.survival_figure({**largest, **c.others}, horizon_days=HORIZON_DAYS, max_months=CURVE_MONTHS,
+                                     height=420, rounded=c.rounded, y_title=staying),
+             name=f"retention by {dimension}, largest groups")
+elif view == "each":
+    ui.chart(figures.small_multiples_figure(c.curves, c.everyone, CURVE_MONTHS, y_title=staying, rounded=c.rounded),
+             name=f"retention by {dimension}, each group")
 if dimension in MENTORING_DIMENSIONS:
     st.caption("Mentored people enter their group at the start of their first mentorship; "
                "'not mentored' is everyone's time before mentoring.")
@@ -30,14 +45,16 @@ if c.suppressed:
 
 if not c.table.empty:
     st.subheader("Retention and tenure")
-    table = c.table.assign(retention=c.table["retention"].map(wording.pct),
-                           range=[wording.pct_range(lo, hi) if lo == lo and hi == hi else wording.DASH for lo, hi in
-                                  zip(c.table["retention_lower"], c.table["retention_upper"])],
-                           **{k: c.table[k].map(lambda v: count_words(None if v != v else v))
-                              for k in ("people", "mentored", "exits")})
+    ranked = c.table.sort_values("retention", ascending=False, kind="stable") if view == "ranked" else c.table
+    table = ranked.assign(retention=ranked["retention"].map(wording.pct),
+                          range=[wording.pct_range(lo, hi) if lo == lo and hi == hi else wording.DASH for lo, hi in
+                                 zip(ranked["retention_lower"], ranked["retention_upper"])],
+                          **{k: ranked[k].map(lambda v: count_words(None if v != v else v))
+                             for k in ("people", "mentored", "exits")})
     ui.table(table[["group", "people", "mentored", "exits", "retention", "range", "rmst_months"]],
              f"retention by {dimension}", hide_index=True, column_config={
-                     "retention": f"still here at {wording.months(HORIZON_DAYS)} months", "range": "95% range",
+                     "retention": f"{staying.lower()} at {wording.months(HORIZON_DAYS)} months",
+                     "range": "95% range",
                      "rmst_months": st.column_config.NumberColumn(f"average months of first {wording.months(TAU_DAYS)}",
                                                                   format="%.1f")})
 
@@ -46,9 +63,14 @@ shown = [e for e in c.effects if e.hazard_ratio]
 if shown:
     ui.chart(figures.forest_figure(c.effects, rounded=c.rounded), name=f"effect by {dimension}")
 if c.effects:
-    ui.table(pd.DataFrame([e.as_row(c.rounded) for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""}),
-             f"effect by {dimension}", hide_index=True, column_config={**ui.HR_COLUMNS, "people": st.column_config.NumberColumn(format="localized"),
-                                                 "note": st.column_config.TextColumn(width="large")})
+    effects = pd.DataFrame([e.as_row(c.rounded) for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""})
+    for column in ("people", "exits"):  # a count not shown reads as such, never as a bare "None"
+        effects[column] = [count_words(None if v is None or v != v else int(v)) for v in effects[column]]
+    for column, form in (("estimate", "{:.2f}"), ("lower", "{:.2f}"), ("upper", "{:.2f}"), ("p", "{:.2g}")):
+        effects[column] = [wording.DASH if v is None or v != v else form.format(v) for v in effects[column]]
+    ui.table(effects.rename(columns={"estimate": "hazard ratio"}), f"effect by {dimension}", hide_index=True,
+             column_config={"note": st.column_config.TextColumn(width="large")})
+    st.caption(wording.GROUP_EFFECTS_NOTE[dimension in MENTORING_DIMENSIONS])
 if c.interaction:
     t = c.interaction
     st.caption(f"Does the effect differ between groups? Likelihood-ratio test of the interaction: "

@@ -13,7 +13,7 @@ from analytics.case.business import BusinessCase, BusinessCaseInputs, Input, bus
 from analytics.common import parallel, progress
 from analytics.common.errors import MissingInputError, RetentionError
 from analytics.common.policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAYS, HORIZON_YEARS,
-                                     LANDMARK_MONTHS, MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS,
+                                     LANDMARK_MONTHS, MANY_GROUPS, MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS,
                                      REPLACEMENT_COST_PCT, ROUNDED_SALARY, TAU_DAYS, shown_count, shown_total)
 from analytics.estimation.curves import (GroupCurves, exit_causes, exit_causes_by_mentoring, extended_km, landmark,
                                          logrank_test, retention_at, rmst)
@@ -463,6 +463,8 @@ class CohortComparison:
     interaction: TestResult | None
     suppressed: list[str]
     rounded: bool = False  # a filtered group's, or at a chosen as-of date: counts shown to the nearest 5
+    everyone: Any = None   # KaplanMeier of every group shown together (a reference line for each group's own chart)
+    others: dict[str, Any] = field(default_factory=dict)  # "other (k groups)" -> the groups after the largest, pooled
 
 
 def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: date | str | None = None,
@@ -502,6 +504,15 @@ def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: da
         rows.remove(smallest)
         curves.pop(smallest["group"], None)
         suppressed.append(smallest["group"])
+    shown_groups = labels.isin(list(curves)).to_numpy()
+    everyone = KaplanMeier().fit(data["start"][shown_groups], data["stop"][shown_groups], data["event"][shown_groups]) \
+        if len(curves) > 1 else None
+    others = {}
+    if len(curves) > MANY_GROUPS:  # the largest groups, and the rest pooled, for a chart that stays readable
+        rest = [r["group"] for r in sorted(rows, key=lambda r: -r["people"])[MANY_GROUPS - 1:]]
+        pooled = labels.isin(rest).to_numpy()
+        others[f"other ({len(rest)} groups)"] = KaplanMeier().fit(data["start"][pooled], data["stop"][pooled],
+                                                                  data["event"][pooled])
     missing: dict[str, str] = {}
     special = {"program_type": programme_effects, "mentor_is_manager": mentor_manager_effects,
                "reverse_pair": reverse_pair_effects, "cross_generation": cross_generation_effects}
@@ -515,7 +526,8 @@ def compare_cohorts(con, dimension: str, cohort: Cohort | None = None, as_of: da
     if fu.rounded and len(table):  # a filtered group or a chosen as-of date: its counts as its total is shown
         for column in ("people", "exits", "mentored"):
             table[column] = [None if v is None or pd.isna(v) else shown_total(int(v), True) for v in table[column]]
-    return CohortComparison(dimension, curves, table, _complementary(effects), interaction, suppressed, fu.rounded)
+    return CohortComparison(dimension, curves, table, _complementary(effects), interaction, suppressed, fu.rounded,
+                            everyone, others)
 
 
 def _complementary(effects: list) -> list:

@@ -41,6 +41,8 @@ SIGNIFICANCE = 0.05           # the level at which a model check flags a term
 SAME_FIGURE = 0.05            # two hazard ratios within 5% of each other (on the ratio) say the same: the naive
                               # figure then 'roughly agrees', and an adjustment that moves it less 'changed little'
 MEETING_BANDS = ((0, 5), (6, 11), (12, None))  # the dose-response bands (meetings per mentee)
+MANY_GROUPS = 6               # more groups than this on one chart is a tangle: the largest 5 and the rest pooled,
+                              # each group in a chart of its own, or a ranked table (the Cohorts page)
 
 # ---------------------------------------------------------------- the target trial (estimation/trial.py)
 

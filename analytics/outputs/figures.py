@@ -203,6 +203,44 @@ def incidence_figure(tables: Mapping[str, pd.DataFrame], max_months: float | Non
     return fig
 
 
+def small_multiples_figure(curves: Mapping[str, KaplanMeier], everyone: KaplanMeier | None, max_months: float,
+                           y_title: str = "Still employed", rounded: bool = False, columns: int = 3) -> go.Figure:
+    """Each group's curve in a chart of its own with its 95% band (as wide as its size makes it), every group
+    together in grey behind it for reference; the same axes throughout, so groups compare by position."""
+    from plotly.subplots import make_subplots
+
+    names = list(curves)
+    rows = -(-len(names) // columns)
+    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=[chart_text(n) for n in names], vertical_spacing=0.32 / max(rows, 1),
+                        horizontal_spacing=0.04)
+    reference = curve_points(everyone, max_months, rounded) if everyone is not None else None
+    for k, name in enumerate(names):
+        row, col = k // columns + 1, k % columns + 1
+        if reference is not None and not reference.empty:
+            x, y = _step(reference, "survival")
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=palette.MUTED, width=1.2), opacity=0.6,
+                                     name="all groups", showlegend=k == 0, hoverinfo="skip"), row=row, col=col)
+        table = curve_points(curves[name], max_months, rounded)
+        if table.empty:
+            continue
+        x, lo = _step(table, "lower")
+        _, up = _step(table, "upper")
+        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[up, lo[::-1]], fill="toself", fillcolor=palette.ACCENT,
+                                 opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
+                                 name=f"{chart_text(name)} 95% CI"), row=row, col=col)
+        x, y = _step(table, "survival")
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=palette.ACCENT, width=2), name=chart_text(name),
+                                 showlegend=False, hovertemplate="%{x:.0f} months: %{y:.1%}<extra>"
+                                 + chart_text(name) + "</extra>"), row=row, col=col)
+    _layout(fig, height=max(260, 230 * rows))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    fig.update_annotations(font=dict(size=12, color=palette.INK))
+    fig.update_layout(yaxis_title=y_title, legend=dict(orientation="h", y=1.08, x=0))
+    fig.update_xaxes(title_text="Months since hire", row=rows, col=1)
+    return fig
+
+
 CAUSE_DASHES = {"voluntary": "solid", "involuntary": "dash", "other": "dot"}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.common.policy import (DAYS_PER_MONTH, FILTERED_ROUNDING, MAX_CHANGED_SHOWN, MIN_GROUP_SIZE,
+from analytics.common.policy import (DAYS_PER_MONTH, FILTERED_ROUNDING, MANY_GROUPS, MAX_CHANGED_SHOWN, MIN_GROUP_SIZE,
                                      SMALL_LEVEL, count_words, shown_total)
 from analytics.words import verdict
 
@@ -448,6 +448,22 @@ def staying_words(event: str) -> str:
     exits end follow-up), 'had not left voluntarily'."""
     return {"voluntary": "had not left voluntarily",
             "regrettable": "had not left voluntarily while rated at the top"}.get(event, "still employed")
+
+
+# how the Cohorts page shows more groups than one chart holds (policy.MANY_GROUPS)
+GROUP_VIEWS = {"largest": f"the largest {MANY_GROUPS - 1} and the rest together", "each": "each group in its own chart",
+               "ranked": "a ranked table"}
+
+# where a group's hazard ratio on the Cohorts page comes from, and how where to extend next's differ from it
+# (True: a kind of mentoring or pairing, False: a group of people)
+GROUP_EFFECTS_NOTE = {
+    False: ("Each group's hazard ratio is the honest (adjusted, time-varying) model fitted on that group's people "
+            "alone. Where to extend next uses the same groups' effects from one model for all, each pulled toward the "
+            "company-wide effect as far as its own is uncertain, so its figures for a small group are closer to the "
+            "company's."),
+    True: ("Each kind's hazard ratio comes from one honest (adjusted, time-varying) model with an indicator for each "
+           "kind of mentoring against people not (yet) mentored, the other characteristics shared."),
+}
 
 
 def staying_title(event: str) -> str:
