@@ -49,3 +49,27 @@ def test_curves_are_labelled_by_the_event_and_counts_never_read_none(monkeypatch
         assert not frame.value.astype(str).isin(["None", "nan", "<NA>"]).to_numpy().any()
     captions = [c.value for c in at.caption]
     assert wording.md(wording.GROUP_EFFECTS_NOTE[False]) in captions or wording.GROUP_EFFECTS_NOTE[False] in captions
+
+
+def test_when_the_models_count_fewer_people_than_are_in_scope_the_pages_say_why(monkeypatch, demo_db):
+    """The demo has 5,000 people in scope and its models follow 4,995: five were hired on the as-of date."""
+    from analytics.case.summary import headline
+    from analytics.store import database
+    from tests.test_app import shown
+
+    con = database.connect(demo_db, read_only=True)
+    try:
+        fu = headline(con).follow_up
+    finally:
+        con.close()
+    gap = int((fu.episodes["duration_days"] == 0).sum())
+    assert gap > 0 and fu.people_among() == fu.n_employees - gap
+    note = wording.followed_note(fu.n_employees, fu.people_among())
+    assert note == (f"The models follow {fu.people_among():,} of the {fu.n_employees:,} people in scope: {gap} hired "
+                    "on the as-of date or leaving on their first day have no time to follow yet.")
+    for page in ("views/methods.py", "views/business_case.py"):
+        at = open_app(monkeypatch, demo_db, page)
+        assert_clean(at)
+        assert note in [shown(c.value) for c in at.caption], page
+    assert wording.followed_note(100, 100) is None
+    assert "Some hired" in wording.followed_note(620, 615, rounded=True)  # a filtered group's gap is no number

@@ -126,6 +126,9 @@ st.caption("Return on investment for each replacement cost (rows) and programme 
 
 st.subheader("Inputs and where they came from")
 st.dataframe(messages.assumptions_frame(case.inputs), hide_index=True)
+followed = wording.followed_note(h.follow_up.n_employees, h.follow_up.people_among(), h.follow_up.rounded)
+if followed:  # the people counts above differ: say why
+    st.caption(followed)
 if not ui.allowed("exports"):
     st.caption(wording.EXPORTS_FOR_ANALYSTS)
     st.stop()

@@ -52,6 +52,9 @@ if rows:
     ui.chart(figures.hazard_ratio_figure({k: v.hazard_ratio if v else None for k, v in fits.items()}), name="naive and honest")
     if d.at_hire:
         st.caption(wording.AT_HIRE_NOTE)
+    followed = wording.followed_note(h.follow_up.n_employees, h.follow_up.people_among(), rounded)
+    if followed:  # the sidebar's people in scope and the models' differ: say why
+        st.caption(followed)
 for key, why in h.missing.items():
     # the business case is not on this page (and reckoned here without the user's assumptions); the phases: below
     if key not in ("business_case", "mentoring_phases"):

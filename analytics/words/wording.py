@@ -624,6 +624,17 @@ def from_model(people: int, rounded: bool = False) -> str:
     return f"adjusted model, {from_data(people, rounded)}"
 
 
+def followed_note(in_scope: int, followed: int, rounded: bool = False) -> str | None:
+    """Why the models count fewer people than are in scope (None when they count everyone): people hired on the
+    as-of date, or who left on their first day, have no time to follow. A filtered group's counts are rounded, so
+    its gap is not given as a number (it could single out a few people)."""
+    if followed >= in_scope:
+        return None
+    gap = "Some" if rounded else count_words(in_scope - followed)
+    return (f"The models follow {total_words(followed, rounded)} of the {total_words(in_scope, rounded)} people in "
+            f"scope: {gap} hired on the as-of date or leaving on their first day have no time to follow yet.")
+
+
 LOSS_NOTE = "At the cautious end of the range the programme costs more than it saves."
 ALL_LOSS_NOTE = "Across the whole range the programme costs more than it saves."
 
