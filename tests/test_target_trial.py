@@ -288,3 +288,19 @@ def test_the_words_follow_the_difference_and_its_range(difference, words, effect
     twelve = result.by_horizon[12]
     changed = replace(result, by_horizon={12: replace(twelve, difference=Estimate(*difference))})
     assert words in messages.trial_sentence(changed)
+
+
+def test_the_ranges_are_clustered_by_manager_when_the_data_name_one():
+    from analytics.estimation.trial import _clusters
+
+    people = pd.DataFrame({"manager_id": ["M1", "M1", None, "M2", "M2"]})
+    codes, n, by = _clusters(people)
+    assert by == "manager" and n == 3  # two managers, and the person without one on their own
+    assert codes[0] == codes[1] and codes[3] == codes[4] and len({codes[0], codes[2], codes[3]}) == 3
+    codes, n, by = _clusters(pd.DataFrame({"manager_id": [None, None, "M1"]}))  # most have none: by person
+    assert by == "person" and n == 3 and list(codes) == [0, 1, 2]
+
+
+def test_the_simulated_company_is_clustered_by_its_managers(effect_company):
+    result = _trial(effect_company[2])
+    assert result.clustered_by == "manager" and result.to_dict()["clustered_by"] == "manager"

@@ -22,8 +22,9 @@ chance and weighted by its inverse) so that the work stays in proportion to the 
 
 The outcome. In each arm, the cumulative incidence of the event (a voluntary exit, by default) at 12, 24 and 36 months,
 other exits competing (not censored): the Aalen-Johansen estimator month by month on the weighted person-months. Its
-range is the delta method with each person's contributions summed (a robust variance clustered by person: someone
-compared in several months and started in another is one cluster), the weights taken as known. The difference and
+range is the delta method with each cluster's contributions summed: each person's manager when the data name them (a
+robust variance clustered by manager, each person nested in one), else each person (someone compared in several
+months and started in another is one cluster); the weights are taken as known. The difference and
 the ratio follow; the negative control is the same for involuntary exits, which mentoring should not change.
 """
 from __future__ import annotations
@@ -45,7 +46,7 @@ CATEGORIES = ("department", "job_level", "location", "gender", "generation")
 NUMBERS = ("performance_rating", "salary")
 TENURE_BANDS = (3, 6, 12, 24, 48)  # months in post at the trial's start, as bands (the uptake changes with tenure)
 PERSON_COLUMNS = ("employee_id", "hire_date", "followup_end", "exited", "exit_reason", "event", "mentored_from_day",
-                  *CATEGORIES, *NUMBERS)
+                  "manager_id", *CATEGORIES, *NUMBERS)
 
 
 def month_of(dates) -> np.ndarray:
@@ -101,6 +102,7 @@ class TargetTrial:
     covariates_from: str       # "history" or "snapshot"
     min_tenure_days: int = TRIAL_MIN_TENURE_DAYS
     event: str = "voluntary"
+    clustered_by: str = "person"  # the ranges' clusters: "manager" (each person nested in one) or "person"
     details: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self, rounded: bool = False) -> dict:
@@ -108,6 +110,7 @@ class TargetTrial:
                 "comparison_people": shown_total(self.comparison_people, rounded),
                 "sampled_comparisons": shown_total(self.sampled, rounded), "trials": self.trials,
                 "min_tenure_days": self.min_tenure_days, "covariates_from": self.covariates_from,
+                "clustered_by": self.clustered_by,
                 "by_horizon": {str(m): h.to_dict() for m, h in self.by_horizon.items()},
                 "balance": [b.to_dict() for b in self.balance],
                 "negative_control": None if self.negative_control is None else
@@ -218,10 +221,14 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     ends_here = j_of == length[row_of]
     causes = np.where(ends_here, cause[row_of], 0)
     out = {}
+    # the ranges' clusters: each person's manager when the data name one (people under one manager leave together
+    # more than chance would have it), within which each person is nested; otherwise each person
+    cluster, clusters, by = _clusters(people)
     fits = {}
     for a in (True, False):
         mine = arm[row_of] == a
-        fits[a] = _aalen_johansen(j_of[mine], w[mine], causes[mine], person[row_of][mine], tuple(sorted(horizons)), n)
+        fits[a] = _aalen_johansen(j_of[mine], w[mine], causes[mine], cluster[person[row_of][mine]],
+                                  tuple(sorted(horizons)), clusters)
     for m in sorted(horizons):
         out[m] = _compare(fits[True], fits[False], m, cause=1)
     control = _compare(fits[True], fits[False], min(horizons), cause=2) if event != "all" else None
@@ -237,11 +244,24 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
         comparison_people=int(np.unique(i[comparison]).size), sampled=int(sampled.sum()),
         trials=int(np.unique(month[starter]).size), by_horizon=out, balance=balance, negative_control=control,
         overlap=overlap, weights=spread,
-        covariates_from="history" if "from_history" in pm.columns else "snapshot", event=event,
+        covariates_from="history" if "from_history" in pm.columns else "snapshot", event=event, clustered_by=by,
         details={"keep_rate": keep_rate, "start_model": dict(zip(names, beta))})
 
 
 # ------------------------------------------------------------------ parts
+
+def _clusters(people: pd.DataFrame) -> tuple[np.ndarray, int, str]:
+    """Each person's cluster for the ranges: their manager (the employee file's) where at least half the people have
+    one, a person without one a cluster of their own; else each person. Returns the codes, how many, and by what."""
+    manager = people["manager_id"].to_numpy(object) if "manager_id" in people.columns else None
+    n = len(people)
+    if manager is None or pd.isna(manager).mean() > 0.5:
+        return np.arange(n), n, "person"
+    codes, levels = pd.factorize(manager)  # a missing manager: -1
+    alone = codes < 0
+    codes[alone] = len(levels) + np.arange(int(alone.sum()))
+    return codes, len(levels) + int(alone.sum()), "manager"
+
 
 def _characteristics(people: pd.DataFrame, pm: pd.DataFrame, i: np.ndarray, month: np.ndarray,
                      hire: np.ndarray) -> tuple[dict, dict]:
