@@ -661,17 +661,22 @@ _CHART_LABEL = """<span id="{id}" hidden data-label="{label}"></span>
 (() => {
   const me = document.getElementById("{id}");
   if (!me) return;
-  let block = me.closest('[data-testid="stElementContainer"]');
+  // the chart just above this element: labelled once drawn, and again whenever it is drawn anew, while this is here
   const label = () => {
+    if (!document.contains(me)) { clearInterval(timer); return; }
+    const block = me.closest('[data-testid="stElementContainer"]');
     for (let prev = block && block.previousElementSibling; prev; prev = prev.previousElementSibling) {
       const chart = prev.querySelector(".js-plotly-plot");
-      if (chart) { chart.setAttribute("role", "img"); chart.setAttribute("aria-label", me.dataset.label); return true; }
+      if (chart) {
+        if (chart.getAttribute("aria-label") !== me.dataset.label) {
+          chart.setAttribute("role", "img"); chart.setAttribute("aria-label", me.dataset.label);
+        }
+        return;
+      }
     }
-    return false;
   };
-  let tries = 0;  // the chart is drawn after this runs: look again until it is there
-  const again = () => { if (!label() && ++tries < 120) setTimeout(again, 250); };
-  again();
+  const timer = setInterval(label, 400);
+  label();
 })();
 </script>"""
 # The chart just above, saved by plotly's own image export (as its camera button does) as SVG or PNG: drawn

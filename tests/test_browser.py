@@ -665,7 +665,9 @@ def test_every_chart_says_what_it_shows_to_a_screen_reader(server, browser):
         page.goto(f"{server}/{path}")
         _settle(page)
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-        page.wait_for_timeout(1000)
+        with contextlib.suppress(PlaywrightError):  # each chart is labelled once drawn: give a busy machine time
+            page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')].every(
+                (c) => c.getAttribute('role') === 'img')""", timeout=60_000)
         charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map((c) =>
             [c.getAttribute('role'), c.getAttribute('aria-label')])""")
         assert charts, path
@@ -673,8 +675,7 @@ def test_every_chart_says_what_it_shows_to_a_screen_reader(server, browser):
             assert role == "img" and label and label.startswith("Chart: "), (path, role, label)
     page.goto(server)
     _settle(page)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-    page.wait_for_timeout(1000)
+    page.wait_for_selector(".js-plotly-plot[role=img]", timeout=60_000)
     first = page.evaluate("() => document.querySelector('.js-plotly-plot').getAttribute('aria-label')")
     assert "Mentored" in first or "mentored" in first
     page.close()
