@@ -41,6 +41,24 @@ def test_rows_split_on_every_start_and_end_say_while_or_after(tmp_path):
     assert split.loc[split["employee_id"] == "P2", "while_mentored"].tolist() == [False]
 
 
+def test_the_split_by_sorted_search_is_the_sql_split_row_for_row(demo_db):
+    """The rows split here (queries._phase_split) are PHASE_SPLIT_TEMPLATE's: the same rows, values, types and order,
+    on the demo company (overlapping mentorships, running ones, exits on the day one ends) and in a cohort."""
+    from analytics.store.cohorts import Cohort
+
+    con = database.connect(demo_db, read_only=True)
+    try:
+        for cohort in (None, Cohort(department=("Sales",))):
+            fu = follow_up(con, as_of=AS_OF, cohort=cohort)
+            spells = con.execute(queries.MENTORING_SPELLS_SQL, {"as_of": fu.as_of,
+                                                                **(cohort or Cohort()).sql_params()}).df()
+            mine, sql = queries._phase_split(fu.rows, spells), queries._phase_split_sql(con, fu.rows, spells)
+            assert len(sql) > len(fu.rows)
+            pd.testing.assert_frame_equal(mine, sql)
+    finally:
+        con.close()
+
+
 def test_the_summary_and_methods_give_both_phases(demo_db, monkeypatch):
     from tests.test_app import open_app, shown
 

@@ -410,8 +410,18 @@ def split_at_mentoring_phases(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame
                               cohort: Cohort | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Counting-process rows split again on every mentorship's start and end (ordered by their end, as the models
     read them), with `while_mentored` (a mentorship running on the row's first day) and `after_mentoring` (every
-    one begun has ended), and each new row's position among the rows given (its characteristics are theirs)."""
+    one begun has ended), and each new row's position among the rows given (its characteristics are theirs).
+    The spells are read from the store and the rows split here, by sorted search (PHASE_SPLIT_TEMPLATE, the same
+    split in SQL, where days are not whole numbers from 0 to 2^31 - 1)."""
     spells = con.execute(MENTORING_SPELLS_SQL, {"as_of": as_date(as_of), **(cohort or Cohort()).sql_params()}).df()
+    split = _phase_split(rows, spells)
+    if split is None:
+        split = _phase_split_sql(con, rows, spells)
+    split["after_mentoring"] = split["some_ended"].to_numpy(bool) & ~split["while_mentored"].to_numpy(bool)
+    return split.drop(columns="some_ended"), split["i"].to_numpy().astype(np.int64)
+
+
+def _phase_split_sql(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFrame:
     given = pd.DataFrame({"i": np.arange(len(rows)), "employee_id": rows["employee_id"].to_numpy(),
                           "start": rows["start"].to_numpy(), "stop": rows["stop"].to_numpy(),
                           "event": rows["event"].to_numpy(bool)})
@@ -419,12 +429,66 @@ def split_at_mentoring_phases(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame
     con.register(names["rows"], given)
     con.register(names["spells"], spells)
     try:
-        split = con.execute(PHASE_SPLIT_TEMPLATE.format(**names)).df()
+        return con.execute(PHASE_SPLIT_TEMPLATE.format(**names)).df()
     finally:
         for name in names.values():
             con.unregister(name)
-    split["after_mentoring"] = split["some_ended"].to_numpy(bool) & ~split["while_mentored"].to_numpy(bool)
-    return split.drop(columns="some_ended"), split["i"].to_numpy().astype(np.int64)
+
+
+_DAYS = 2 ** 32  # room for each person's days in one 64-bit key: person * _DAYS + day
+
+
+def _phase_split(rows: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFrame | None:
+    """PHASE_SPLIT_TEMPLATE's rows (the same rows, values and order) by sorted search over keys person * _DAYS +
+    day; None where a day is not a whole number from 0 to 2^31 - 1 (then the SQL splits them). Only the rows of
+    people with a mentorship are searched: the others' rows stay as they are, never mentored."""
+    start, stop = rows["start"].to_numpy(), rows["stop"].to_numpy()
+    s, e = spells["s"].to_numpy(), spells["e"].to_numpy()
+    days = (start, stop, s, e)
+    if not all(np.issubdtype(d.dtype, np.integer) for d in days) or \
+            any(d.size and (d.min() < 0 or d.max() >= 2 ** 31) for d in days):
+        return None
+    person, ids = pd.factorize(rows["employee_id"].to_numpy())
+    whose = pd.Index(ids).get_indexer(spells["employee_id"].to_numpy())
+    mine = whose >= 0  # spells of people among the rows
+    key = lambda who, day: np.asarray(who, dtype=np.int64) * _DAYS + day  # noqa: E731
+    began, ended = np.sort(key(whose[mine], s[mine])), np.sort(key(whose[mine], e[mine]))
+    cuts = np.unique(np.concatenate([began, ended]))  # each person's distinct days a spell starts or ends
+    has = np.zeros(len(ids), dtype=bool)
+    has[whose[mine]] = True
+    searched = np.flatnonzero(has[person])  # rows of people with a spell
+    base = key(person[searched], 0)
+    # the cuts inside each row (start < day < stop): a run of `cuts`
+    count = np.zeros(len(rows), dtype=np.int64)
+    first = np.searchsorted(cuts, base + start[searched], side="right")
+    count[searched] = np.maximum(np.searchsorted(cuts, base + stop[searched], side="left") - first, 0)
+    i = np.repeat(np.arange(len(rows)), count + 1)
+    at = np.arange(i.size) - np.repeat(np.cumsum(count + 1) - (count + 1), count + 1)  # 0: the row's own start
+    inner = np.flatnonzero(at > 0)
+    first_of = np.zeros(len(rows), dtype=np.int64)
+    first_of[searched] = first
+    new_start = start[i].astype(np.int64)
+    new_start[inner] = cuts[first_of[i[inner]] + at[inner] - 1] - key(person[i[inner]], 0)
+    last = np.append(at[1:] == 0, True)  # a row's last part ends at its stop, the others at the next part's start
+    new_stop = np.where(last, stop[i], np.append(new_start[1:], 0))
+    # spells begun and ended by each part's first day: the person's own (each person's keys begin at person *
+    # _DAYS), found for the parts of people with a spell
+    parts = np.flatnonzero(has[person[i]])
+    who = person[i[parts]]
+    at_key, people = key(who, new_start[parts]), key(np.arange(len(ids)), 0)
+    n_began = np.zeros(i.size, dtype=np.int64)
+    n_ended = np.zeros(i.size, dtype=np.int64)
+    n_began[parts] = np.searchsorted(began, at_key, side="right") - np.searchsorted(began, people)[who]
+    n_ended[parts] = np.searchsorted(ended, at_key, side="right") - np.searchsorted(ended, people)[who]
+    event = rows["event"].to_numpy(bool)[i] & last
+    # by stop, then row (a row's parts have stops of their own): one key, mostly in order already (the rows come
+    # by their stop), which a stable sort takes in runs
+    # by stop, then row (a row's parts have stops of their own), as one key (stop < 2^31, fewer than 2^32 rows):
+    # mostly in order already (the rows come by their stop), which a stable sort takes in runs
+    order = np.argsort((new_stop.astype(np.int64) << 32) | i, kind="stable")
+    return pd.DataFrame({"i": i[order], "start": new_start[order].astype(start.dtype),
+                         "stop": new_stop[order].astype(stop.dtype), "event": event[order],
+                         "while_mentored": (n_began > n_ended)[order], "some_ended": (n_ended > 0)[order]})
 
 
 def job_changes(con: duckdb.DuckDBPyConnection, as_of: date | str, cohort: Cohort | None = None) -> pd.DataFrame:
