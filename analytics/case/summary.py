@@ -358,20 +358,33 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
               assumptions: Assumptions = Assumptions(), read: tuple | None = None) -> dict[str, Any]:
     """The headline figures and where to extend next, as one JSON-ready dict; `read`: the follow-up read
     already with queries.read_follow_up (queries.HEADLINE_COLUMNS; the CLI reads it while this module loads)."""
-    from analytics.case.where_next import for_headline  # where_next builds on this module's results
+    from analytics.case.where_next import for_headline, segment_work  # where_next builds on this module's results
 
     h = headline(con, cohort, as_of, event, assumptions, columns=queries.HEADLINE_COLUMNS, read=read)  # nothing else read
     result = to_json(h)
+    fu = h.follow_up
     # the effect while mentoring runs and after it has ended, apart (analytics/estimation/phases.py; the headline's)
-    result["mentoring_phases"] = h.phases.to_dict(h.follow_up.rounded) if h.phases else None
-    # outcomes beyond exits, from the job history (analytics/estimation/outcomes.py)
-    outcomes, why_not = outcome_effects(con, h.follow_up)
-    result["outcomes"] = {name: effect.to_dict(h.follow_up.rounded) if effect else None
-                          for name, effect in outcomes.items()}
-    result["not_available"].update({f"outcome_{name}": reason for name, reason in why_not.items()})
+    result["mentoring_phases"] = h.phases.to_dict(fu.rounded) if h.phases else None
     progress.step("where_next")
-    # where to extend next, best first (exploratory): analytics/case/where_next.py
-    return {**result, "where_next": [s.to_dict(h.follow_up.rounded) for s in for_headline(h)]}
+    # Two things the headline's model leads to, each on its own and each starting from it, side by side on the
+    # cores: outcomes beyond exits from the job history (analytics/estimation/outcomes.py), reading the store
+    # through a connection of its own, and for where to extend next each dimension's own model
+    # (analytics/case/where_next.py).
+    ranked = h.business is not None and h.adjusted is not None
+    segments, memory = segment_work(fu, h.adjusted) if ranked else ([], 0.0)
+    work = [lambda: _own_connection(con, outcome_effects, fu), *segments]
+    (outcomes, why_not), *effects = parallel.each(lambda job: job(), work, memory_each=memory)
+    result["outcomes"] = {name: effect.to_dict(fu.rounded) if effect else None for name, effect in outcomes.items()}
+    result["not_available"].update({f"outcome_{name}": reason for name, reason in why_not.items()})
+    # where to extend next, best first (exploratory)
+    return {**result, "where_next": [s.to_dict(fu.rounded) for s in for_headline(h, effects=effects or None)]}
+
+
+def _own_connection(con, func: Callable[..., Any], *args: Any) -> Any:
+    """func(a connection of its own to the same database, *args): a DuckDB connection is used by one thread at
+    a time, and its cursor is another connection to the same database."""
+    with con.cursor() as own:
+        return func(own, *args)
 
 
 # ---------------------------------------------------------------- the analysts' pages

@@ -23,9 +23,10 @@ is a lead to look into. Methods: docs/methods.md, "Where to extend next".
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -142,10 +143,12 @@ def _labels(frame: pd.DataFrame, dimension: Dimension, categorical: bool = False
 
 def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replacement_cost_pct: float,
                programme_cost_per_mentee: float, programme_years: float, average_salary: float | None = None,
-               dimensions: tuple[Dimension, ...] = DIMENSIONS, shrunk: bool = True) -> list[Segment]:
+               dimensions: tuple[Dimension, ...] = DIMENSIONS, shrunk: bool = True,
+               effects: list[list[SubgroupEffect]] | None = None) -> list[Segment]:
     """Segments of at least the privacy minimum of unmentored people (a pair's: WHERE_NEXT_PAIR_MIN, so that
     its own effect can mean something), most exits avoided per 100 first. `shrunk=False`: every segment at the
-    company-wide effect (segments then differ only by who is in them)."""
+    company-wide effect (segments then differ only by who is in them). `effects`: each dimension's segment
+    effects worked out already (segment_work), in the dimensions' order."""
     risks = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR, mentored=False)
     names = sorted({n for d in dimensions for n in ((d,) if isinstance(d, str) else d)})
     unmentored = ~risks.people["mentored"].to_numpy(bool)
@@ -157,14 +160,13 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
     overall, overall_se = math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
     cost = PER * programme_cost_per_mentee * min(programme_years, horizon_years)
     out = []
-    # each dimension's own model, side by side (they share the headline's risk sets and start at its estimates)
-    # each model reads the headline's columns where they are and holds a column of its own per group (at
-    # most the groups its characteristics make), with a few of the rows' worth besides while it is fitted
-    groups = max((math.prod(fu.episodes[n].nunique(dropna=False) for n in ((d,) if isinstance(d, str) else d))
-                  for d in dimensions), default=0)
-    memory = len(fu.rows) * 8.0 * (min(groups, len(adjusted.result.params_) + 20) + 4) * 1.5
-    models = (parallel.each(lambda d: _segment_effects(fu, d), dimensions, memory_each=memory) if shrunk
-              else [[] for _ in dimensions])
+    if effects is not None:
+        models = effects
+    elif shrunk:  # each dimension's own model, side by side
+        work, memory = segment_work(fu, adjusted, dimensions)
+        models = parallel.each(lambda job: job(), work, memory_each=memory)
+    else:
+        models = [[] for _ in dimensions]
     for dimension, effects in zip(dimensions, models):
         labels = _labels(candidates, dimension)
         by_group = shrink(effects, overall, overall_se)
@@ -187,13 +189,27 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
     return sorted(out, key=lambda s: (-s.exits_avoided_per_100.estimate, -s.people_unmentored))
 
 
-def for_headline(h: Any, dimensions: tuple[Dimension, ...] = DIMENSIONS) -> list[Segment]:
-    """The ranking under a headline's own business case assumptions; empty without a business case."""
+def for_headline(h: Any, dimensions: tuple[Dimension, ...] = DIMENSIONS,
+                 effects: list[list[SubgroupEffect]] | None = None) -> list[Segment]:
+    """The ranking under a headline's own business case assumptions; empty without a business case. `effects`:
+    see where_next (from segment_work, or None: worked out here)."""
     if h.business is None or h.adjusted is None:
         return []
     x = h.business.inputs
     return where_next(h.follow_up, h.adjusted, x.horizon_years, x.replacement_cost_pct, x.programme_cost_per_mentee,
-                      x.programme_years, x.average_salary, dimensions)
+                      x.programme_years, x.average_salary, dimensions, effects=effects)
+
+
+def segment_work(fu: FollowUp, adjusted: ModelFit, dimensions: tuple[Dimension, ...] = DIMENSIONS
+                 ) -> tuple[list[Callable[[], list[SubgroupEffect]]], float]:
+    """Each dimension's own model (segment effects) as a piece of work to run, for parallel.each beside other
+    work, and the memory each takes: it reads the headline's columns where they are and holds a column of its
+    own per group (at most the groups its characteristics make), with a few of the rows' worth besides while
+    it is fitted. They share the headline's risk sets and start at its estimates."""
+    groups = max((math.prod(fu.episodes[n].nunique(dropna=False) for n in ((d,) if isinstance(d, str) else d))
+                  for d in dimensions), default=0)
+    memory = len(fu.rows) * 8.0 * (min(groups, len(adjusted.result.params_) + 20) + 4) * 1.5
+    return [functools.partial(_segment_effects, fu, d) for d in dimensions], memory
 
 
 def _segment_effects(fu: FollowUp, dimension: Dimension) -> list[SubgroupEffect]:
