@@ -257,3 +257,35 @@ def test_after_a_load_the_pages_warn_about_the_job_historys_rows_set_aside(tmp_p
     assert ("job history" in said) and ("50 of 90" in said)
     loads.load_files(con, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp), tmp_path / "m.csv"))
     assert "job history" not in " ".join(queries.data_warnings(con, queries.snapshot(con).as_of, "voluntary"))
+
+
+@pytest.mark.parametrize("cohort", [None, Cohort(department=("Sales",))])
+def test_the_split_by_sorted_search_is_the_sql_split_row_for_row(history_db, cohort, monkeypatch):
+    """The follow-up split at every change by sorted search (queries._history_split_by_search) is
+    HISTORY_SPLIT_TEMPLATE's: the same rows, values, types and order, each row's person too."""
+    episodes = queries.episodes(history_db, None, None, cohort)
+    searched = queries.split_episodes_with_people(history_db, episodes, by_stop=True)
+    monkeypatch.setattr(queries, "_history_split_by_search", lambda *args: None)  # the SQL's own split
+    joined = queries.split_episodes_with_people(history_db, episodes, by_stop=True)
+    assert len(searched[0]) > len(episodes)
+    pd.testing.assert_frame_equal(searched[0], joined[0])
+    np.testing.assert_array_equal(searched[1], joined[1])
+
+
+@pytest.mark.parametrize("same_day", [False, True])
+def test_empty_fields_and_two_changes_on_one_day_are_split_as_the_sql_splits_them(tmp_path, monkeypatch, same_day):
+    """Empty fields throughout, changes at hire, on the exit day and before mentoring began; and a store whose
+    history holds two changes of one person on one day (the intake merges them; a store written otherwise may
+    not), which the SQL splits: the same rows as the SQL's."""
+    con = tiny(tmp_path)
+    history = [("P0", "2020-01-01", "L1", None, None, None, 3.0), ("P0", "2020-04-10", None, "Finance", None, None, None),
+               ("P0", "2021-05-15", None, None, "York", None, 5.0), ("P2", "2020-06-01", None, None, None, None, None),
+               ("P3", "2020-01-01", None, None, None, 60000.0, None)]
+    with_history(con, history + ([("P0", "2020-04-10", "L2", None, None, 45000.0, None)] if same_day else []))
+    episodes = queries.episodes(con, AS_OF)
+    searched = queries.split_episodes_with_people(con, episodes, by_stop=True)
+    monkeypatch.setattr(queries, "_history_split_by_search", lambda *args: None)
+    joined = queries.split_episodes_with_people(con, episodes, by_stop=True)
+    assert len(joined[0]) > len(episodes)
+    pd.testing.assert_frame_equal(searched[0], joined[0])
+    np.testing.assert_array_equal(searched[1], joined[1])

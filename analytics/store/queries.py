@@ -167,6 +167,17 @@ ORDER BY i.row, i.start
 """
 
 
+# The job history's changes of the episodes' people (registered as {table}), each as its row among them and its day
+# since hire, with the fields it gives (NULL: unchanged), and each row's employee file's fields (HISTORY_SPLIT_TEMPLATE's
+# `changes` before they are carried forward): _history_split_by_search carries them forward and splits the rows.
+HISTORY_CHANGES_TEMPLATE = """
+SELECT t.row, date_diff('day', e.hire_date, h.effective_date) AS day, {fields}
+FROM {table} t JOIN employees e ON e.employee_id = t.employee_id
+JOIN job_history h ON h.employee_id = t.employee_id
+ORDER BY t.row, h.effective_date"""
+HISTORY_FILE_TEMPLATE = "SELECT t.row, {fields} FROM {table} t JOIN employees e ON e.employee_id = t.employee_id"
+
+
 # Mentoring that ends: each mentee's mentorships in scope as spells of days since hire (one begun before hire counts
 # from hire; no end date: running), and the follow-up's rows split on every spell's start and end, each row saying
 # whether a mentorship was running on its first day (while mentored) or all begun had ended (after mentoring).
@@ -387,7 +398,9 @@ def split_episodes_with_people(con: duckdb.DuckDBPyConnection, episodes: pd.Data
     name = f"_episodes_{uuid.uuid4().hex}"
     con.register(name, timing)
     try:
-        split = con.execute(_history_split(name, changing) if changing else SPLIT_TEMPLATE.format(table=name)).df()
+        split = _history_split_by_search(con, name, timing, changing) if changing else None
+        if split is None:
+            split = con.execute(_history_split(name, changing) if changing else SPLIT_TEMPLATE.format(table=name)).df()
     finally:
         con.unregister(name)
     if by_stop:
@@ -508,6 +521,58 @@ def has_history(con: duckdb.DuckDBPyConnection) -> bool:
 def _history_split(table: str, changing: list[str]) -> str:
     filled = ",\n        ".join(f"coalesce(last_value(h.{c} IGNORE NULLS) OVER person, e.{c}) AS {c}" for c in changing)
     return HISTORY_SPLIT_TEMPLATE.format(table=table, filled=filled, changed=", ".join(f"ch.{c}" for c in changing))
+
+
+def _history_split_by_search(con: duckdb.DuckDBPyConnection, table: str, timing: pd.DataFrame,
+                             changing: list[str]) -> pd.DataFrame | None:
+    """HISTORY_SPLIT_TEMPLATE's rows (the same rows, values and order: each person's follow-up cut at their
+    mentoring's start and at every change inside it, with the characteristics as the last change on or before
+    each row's first day left them) from the changes read in order (HISTORY_CHANGES_TEMPLATE), carried forward
+    and looked up by sorted search over keys row * _DAYS + day. None where that does not hold exactly (a day not
+    a whole number from 0 to 2^31 - 1, two changes of one person on one day): then the SQL splits them."""
+    changes = con.execute(HISTORY_CHANGES_TEMPLATE.format(table=table, fields=", ".join(f"h.{c}" for c in changing))).df()
+    on_file = con.execute(HISTORY_FILE_TEMPLATE.format(table=table, fields=", ".join(f"e.{c}" for c in changing))).df()
+    row, day = changes["row"].to_numpy(np.int64), changes["day"].to_numpy()
+    duration = timing["duration_days"].to_numpy()
+    split_day = timing["day"].to_numpy(dtype=float, na_value=np.nan)  # the mentoring's start (NaN: none)
+    mentoring = np.flatnonzero(split_day > 0)
+    if not (np.issubdtype(day.dtype, np.integer) and np.issubdtype(duration.dtype, np.integer)) or \
+            any(d.size and (d.min() < 0 or d.max() >= 2 ** 31) for d in (day, duration, split_day[mentoring])):
+        return None
+    key = row * _DAYS + day
+    if key.size > 1 and not np.all(key[1:] > key[:-1]):
+        return None  # two changes on one day: the SQL's choice between them is its own
+    n = len(timing)
+    inside = (day > 0) & (day < duration[row])
+    begins = np.sort(np.concatenate([np.flatnonzero(duration > 0) * _DAYS,
+                                     mentoring * _DAYS + split_day[mentoring].astype(np.int64), key[inside]]))
+    begins = begins[np.append(True, begins[1:] != begins[:-1])]  # each once
+    rows, start = begins // _DAYS, begins % _DAYS
+    last = np.append(rows[1:] != rows[:-1], True)  # each row's last interval ends at its follow-up's end
+    stop = np.where(last, duration[rows], np.append(start[1:], 0))
+    out = pd.DataFrame({"row": rows, "start": start, "stop": stop,
+                        "event": timing["event"].to_numpy(bool)[rows] & (stop == duration[rows]),
+                        "mentored": split_day[rows] <= start})
+    # the last change on or before each interval's first day (of its own row), and what it left each field at
+    at = np.searchsorted(key, begins, side="right") - 1
+    known = at >= 0
+    known[known] = row[at[known]] == rows[known]
+    out["from_history"] = known
+    first_change = np.searchsorted(row, np.arange(n), side="left")[row]  # each change's row's first change
+    filed = on_file["row"].to_numpy(np.int64)
+    for c in changing:
+        given, file = changes[c], on_file[c]
+        held = np.where(given.notna().to_numpy(), np.arange(len(changes)), -1)
+        np.maximum.accumulate(held, out=held)  # the last change with this field, so far
+        carried = held >= first_change  # one of the same row's (person's)
+        kind = object if given.dtype == object or file.dtype == object else float  # words, or numbers
+        missing = None if kind is object else np.nan
+        by_row = np.full(n, missing, dtype=kind)  # each row's employee file's value
+        by_row[filed] = file.to_numpy(dtype=kind, na_value=missing)
+        values = np.where(carried, given.to_numpy(dtype=kind, na_value=missing)[np.maximum(held, 0)], by_row[row])
+        out[c] = np.full(len(out), missing, dtype=kind)
+        out.loc[known, c] = values[at[known]]
+    return out
 
 
 def _as_they_were(snapshot: Any, changed: pd.Series, known: np.ndarray) -> Any:
