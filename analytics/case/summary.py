@@ -355,9 +355,12 @@ def to_json(h: Headline) -> dict[str, Any]:
 
 
 def summarise(con, as_of: date | str | None = None, event: str | None = None, cohort: Cohort | None = None,
-              assumptions: Assumptions = Assumptions(), read: tuple | None = None) -> dict[str, Any]:
+              assumptions: Assumptions = Assumptions(), read: tuple | None = None,
+              changes: pd.DataFrame | None = None) -> dict[str, Any]:
     """The headline figures and where to extend next, as one JSON-ready dict; `read`: the follow-up read
-    already with queries.read_follow_up (queries.HEADLINE_COLUMNS; the CLI reads it while this module loads)."""
+    already with queries.read_follow_up (queries.HEADLINE_COLUMNS; the CLI reads it while this module loads);
+    `changes`: the job history's changes read already with queries.job_changes, at the same as-of date and
+    cohort (the CLI reads them too while it waits)."""
     from analytics.case.where_next import for_headline, segment_work  # where_next builds on this module's results
 
     h = headline(con, cohort, as_of, event, assumptions, columns=queries.HEADLINE_COLUMNS, read=read)  # nothing else read
@@ -372,7 +375,7 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
     # (analytics/case/where_next.py).
     ranked = h.business is not None and h.adjusted is not None
     segments, memory = segment_work(fu, h.adjusted) if ranked else ([], 0.0)
-    work = [lambda: _own_connection(con, outcome_effects, fu), *segments]
+    work = [lambda: _own_connection(con, outcome_effects, fu, changes), *segments]
     (outcomes, why_not), *effects = parallel.each(lambda job: job(), work, memory_each=memory)
     result["outcomes"] = {name: effect.to_dict(fu.rounded) if effect else None for name, effect in outcomes.items()}
     result["not_available"].update({f"outcome_{name}": reason for name, reason in why_not.items()})

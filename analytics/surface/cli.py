@@ -266,11 +266,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
         settled = queries.snapshot(con, args.as_of, args.event)
         progress.step("follow_up")
         read = queries.read_follow_up(con, settled.as_of, settled.event, None, queries.HEADLINE_COLUMNS)
+        # while the libraries still load: the job history's promotions and moves, for the outcomes
+        changes = queries.job_changes(con, settled.as_of) if loading.is_alive() else None
         loading.join()
         _collector_on()
         from analytics.case.summary import summarise
 
-        result = summarise(con, as_of=settled.as_of, event=settled.event, read=read)
+        result = summarise(con, as_of=settled.as_of, event=settled.event, read=read, changes=changes)
     print(json.dumps(result, indent=2) if args.json else briefing(result))
     return 0
 
