@@ -375,8 +375,10 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
     # (analytics/case/where_next.py).
     ranked = h.business is not None and h.adjusted is not None
     segments, memory = segment_work(fu, h.adjusted) if ranked else ([], 0.0)
-    work = [lambda: _own_connection(con, outcome_effects, fu, changes), *segments]
-    (outcomes, why_not), *effects = parallel.each(lambda job: job(), work, memory_each=memory)
+    # the segments' models first: they share the headline's risk sets, which the outcome's own would push out of
+    # those kept (kept.py)
+    work = [*segments, lambda: _own_connection(con, outcome_effects, fu, changes)]
+    *effects, (outcomes, why_not) = parallel.each(lambda job: job(), work, memory_each=memory)
     result["outcomes"] = {name: effect.to_dict(fu.rounded) if effect else None for name, effect in outcomes.items()}
     result["not_available"].update({f"outcome_{name}": reason for name, reason in why_not.items()})
     # where to extend next, best first (exploratory)

@@ -16,8 +16,10 @@ RISK_SETS_LOCK = threading.Lock()
 
 
 def digest(*arrays: np.ndarray) -> bytes:
-    """A fingerprint of arrays' values (and types and shapes)."""
-    hashed = hashlib.blake2b(digest_size=20)
+    """A fingerprint of arrays' values (and types and shapes): SHA-256, through OpenSSL nearly twice as fast as
+    BLAKE2 on a development machine (1.6 ms against 2.9 ms for 364,409 numbers; each model digests its rows'
+    times twice)."""
+    hashed = hashlib.sha256()
     for part in arrays:
         part = np.ascontiguousarray(part)
         hashed.update(str((part.dtype.str, part.shape)).encode())
