@@ -16,7 +16,7 @@ import pandas as pd
 from analytics.common.errors import EstimationError, NotEnoughData, SurvivalDataError
 from analytics.common.policy import MIN_GROUP_SIZE, shown_total
 from analytics.estimation.competing import cumulative_incidence
-from analytics.estimation.followup import FollowUp
+from analytics.estimation.followup import FollowUp, person_codes
 from analytics.estimation.cox import fit_cox
 from analytics.estimation.design import dependent_columns
 from analytics.estimation.models import adjusted_model, identified
@@ -76,8 +76,12 @@ def outcome_effect(con, fu: FollowUp, outcome: str, changes: pd.DataFrame | None
         raise NotEnoughData(f"not enough data for {outcome.replace('_', ' ')}s: they are read from a job history")
     changes = queries.job_changes(con, fu.as_of, fu.cohort) if changes is None else changes
     first = first_days(changes, outcome)
-    day = first.reindex(fu.rows["employee_id"]).to_numpy()  # NaN: none in the history
     rows = fu.rows
+    # each row's person's first day (NaN: none in the history): looked up once per person, not per row
+    codes = person_codes(fu)
+    one_row = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.intp)  # a row of each person (code)
+    one_row[codes] = np.arange(len(codes))
+    day = first.reindex(rows["employee_id"].to_numpy()[one_row]).to_numpy(dtype=float)[codes]
     before = ~(rows["start"].to_numpy() >= day)  # the rows up to the first one (all, where there is none)
     if outcome == "promotion" and "job_level" in rows.columns:
         # time at a level from which no one in the data was promoted (the top) is not time at risk of one
@@ -86,9 +90,7 @@ def outcome_effect(con, fu: FollowUp, outcome: str, changes: pd.DataFrame | None
         before &= rows["job_level"].isin(promoted_from).to_numpy() | rows["job_level"].isna().to_numpy()
     positions = np.flatnonzero(before)
     event = rows["stop"].to_numpy()[positions] == day[positions]  # the row that ends on the day it happened
-    episodes = fu.episodes.copy()
-    episodes["event"] = episodes["employee_id"].isin(rows["employee_id"].to_numpy()[positions][event]).to_numpy()
-    with_outcome = int(episodes["event"].sum())
+    with_outcome = int(np.unique(codes[positions][event]).size)  # people (each one's rows share a code)
     if with_outcome < MIN_GROUP_SIZE:
         raise NotEnoughData(f"not enough data for {outcome.replace('_', ' ')}s: fewer than {MIN_GROUP_SIZE} in "
                             "the job history")
@@ -96,6 +98,8 @@ def outcome_effect(con, fu: FollowUp, outcome: str, changes: pd.DataFrame | None
     def followed() -> FollowUp:  # the rows up to each first outcome, every column (only for a model written afresh)
         picked = rows.iloc[positions].reset_index(drop=True)
         picked["event"] = event
+        episodes = fu.episodes.copy()
+        episodes["event"] = episodes["employee_id"].isin(picked.loc[event, "employee_id"].to_numpy()).to_numpy()
         return FollowUp(episodes, picked, fu.as_of, fu.event, fu.cohort, fu.own_as_of, fu.covariates_from)
 
     fit = _fit(fu, followed, rows, positions, event)
