@@ -136,3 +136,21 @@ def test_segment_labels_name_each_rows_values_and_pairs():
     assert list(pair) == [f"x{PAIR_JOIN}L1", f"not recorded{PAIR_JOIN}L2", f"y{PAIR_JOIN}not recorded",
                           f"x{PAIR_JOIN}L1", f"{PAIR_JOIN}L2"]
     assert list(pair.index) == [5, 6, 7, 8, 9]
+
+
+def test_the_summary_is_the_same_beside_the_headline_or_after_it(tmp_path, monkeypatch):
+    """Mentoring's phases, the outcomes and each segment's model start once the adjusted model is fitted, beside the
+    rest of the headline, or (where the memory does not allow both) after it, with the job history's changes read
+    here or given: the same figures, to the last digit."""
+    from analytics.case import summary
+    from analytics.store import queries
+    from tests.test_history_models import demo_with_history
+
+    con = demo_with_history(tmp_path)
+    beside = summary.summarise(con)
+    given = summary.summarise(con, changes=queries.job_changes(con, queries.snapshot(con).as_of))
+    monkeypatch.setattr(summary, "SIDE_BY_SIDE_BYTES", 0)
+    after = summary.summarise(con)
+    con.close()
+    assert beside["where_next"] and beside["outcomes"]["promotion"] and beside["mentoring_phases"]
+    assert json.dumps(beside) == json.dumps(after) == json.dumps(given)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable
@@ -14,15 +16,16 @@ from analytics.common import parallel, progress
 from analytics.common.errors import MissingInputError, RetentionError
 from analytics.common.policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAYS, HORIZON_YEARS,
                                      LANDMARK_MONTHS, MANY_GROUPS, MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS,
-                                     REPLACEMENT_COST_PCT, ROUNDED_SALARY, TAU_DAYS, shown_count, shown_total)
+                                     REPLACEMENT_COST_PCT, ROUNDED_SALARY, SIDE_BY_SIDE_BYTES, TAU_DAYS, shown_count,
+                                     shown_total)
 from analytics.estimation.curves import (GroupCurves, exit_causes, exit_causes_by_mentoring, extended_km, landmark,
                                          logrank_test, retention_at, rmst)
 from analytics.estimation.design import check_covariates
 from analytics.estimation.evalue import e_value, outcome_is_common
 from analytics.estimation.followup import FollowUp, follow_up
 from analytics.estimation.km import KaplanMeier
-from analytics.estimation.models import (ModelFit, at_hire_model, honest_model, naive_model, other_exits_model,
-                                         proportional_hazards, time_varying_model)
+from analytics.estimation.models import (ModelFit, at_hire_model, headline_key, honest_model, naive_model,
+                                         other_exits_model, proportional_hazards, time_varying_model)
 from analytics.estimation.outcomes import OUTCOMES, OutcomeEffect, outcome_effects, outcome_incidence
 from analytics.estimation.phases import MentoringPhases, mentoring_phases
 from analytics.estimation.results import Estimate, TestResult
@@ -95,11 +98,12 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
              assumptions: Assumptions = Assumptions(), horizon_days: int = HORIZON_DAYS,
              tau_days: int = TAU_DAYS, base: FollowUp | None = None,
              covariates: tuple[str, ...] | None = None, columns: tuple[str, ...] | None = None,
-             read: tuple | None = None) -> Headline:
+             read: tuple | None = None, on_adjusted: Callable[[FollowUp], None] | None = None) -> Headline:
     """Every headline figure for a cohort; `base`: everyone's follow-up already read (see follow_up);
     `covariates`: what the adjusted model compares on (default: everything it can); `columns`: the
     episodes' columns to read (see follow_up; default: all of them); `read`: the follow-up read already
-    (queries.read_follow_up)."""
+    (queries.read_follow_up); `on_adjusted(follow-up)`: called once the adjusted model is fitted (kept on the
+    follow-up), while the rest is still worked out, for work that starts from it."""
     covariates = None if covariates is None else check_covariates(covariates)
     if read is None:
         progress.step("follow_up")
@@ -113,6 +117,8 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
         # beside the other chains, on a cursor of its own
         if fit is None:
             return None, None
+        if on_adjusted is not None:
+            on_adjusted(fu)
         with contextlib.closing(con.cursor()) as own:
             return fit, _attempt(apart["honest"], "mentoring_phases", mentoring_phases, own, fu)
 
@@ -363,26 +369,61 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
     cohort (the CLI reads them too while it waits)."""
     from analytics.case.where_next import for_headline, segment_work  # where_next builds on this module's results
 
-    h = headline(con, cohort, as_of, event, assumptions, columns=queries.HEADLINE_COLUMNS, read=read)  # nothing else read
+    # Two things the headline's adjusted model leads to, each on its own and each starting from it: outcomes beyond
+    # exits from the job history (analytics/estimation/outcomes.py), reading the store through a connection of its
+    # own, and for where to extend next each dimension's own model (analytics/case/where_next.py). Side by side on
+    # the cores, begun as soon as the adjusted model is fitted, beside the rest of the headline (mentoring's
+    # phases, the other models, each person's risk, the business case), when the memory allows both.
+    later: dict[str, Any] = {}
+    context = contextvars.copy_context()
+
+    def after(fu: FollowUp) -> list:
+        segments, memory = segment_work(fu, fu._kept[headline_key("mentored", None)])
+        # the segments' models first: they share the headline's risk sets, which the outcome's own would push
+        # out of those kept (kept.py)
+        work = [*segments, lambda: _own_connection(con, outcome_effects, fu, changes)]
+        return parallel.each(lambda job: job(), work, memory_each=memory)
+
+    def begin(fu: FollowUp) -> None:  # called on the adjusted model's thread: the work goes on on its own
+        try:
+            memory = segment_work(fu, fu._kept[headline_key("mentored", None)])[1]
+        except Exception:  # noqa: BLE001 - then after the headline, where what went wrong is said
+            return
+        if 2 * memory > SIDE_BY_SIDE_BYTES:
+            return  # not beside the headline's own models: after them
+        later["thread"] = threading.Thread(target=context.run, args=(_kept_outcome, later, after, fu),
+                                           name="analysis-after", daemon=True)
+        later["thread"].start()
+
+    h = headline(con, cohort, as_of, event, assumptions, columns=queries.HEADLINE_COLUMNS, read=read,  # nothing else read
+                 on_adjusted=begin)
     result = to_json(h)
     fu = h.follow_up
     # the effect while mentoring runs and after it has ended, apart (analytics/estimation/phases.py; the headline's)
     result["mentoring_phases"] = h.phases.to_dict(fu.rounded) if h.phases else None
     progress.step("where_next")
-    # Two things the headline's model leads to, each on its own and each starting from it, side by side on the
-    # cores: outcomes beyond exits from the job history (analytics/estimation/outcomes.py), reading the store
-    # through a connection of its own, and for where to extend next each dimension's own model
-    # (analytics/case/where_next.py).
-    ranked = h.business is not None and h.adjusted is not None
-    segments, memory = segment_work(fu, h.adjusted) if ranked else ([], 0.0)
-    # the segments' models first: they share the headline's risk sets, which the outcome's own would push out of
-    # those kept (kept.py)
-    work = [*segments, lambda: _own_connection(con, outcome_effects, fu, changes)]
-    *effects, (outcomes, why_not) = parallel.each(lambda job: job(), work, memory_each=memory)
+    if "thread" in later:
+        later["thread"].join()
+        if "error" in later:
+            raise later["error"]
+        done = later["result"]
+    elif h.adjusted is not None and h.business is not None:
+        done = after(fu)
+    else:  # no ranking to make (the outcomes say why not themselves where they cannot be had)
+        done = [outcome_effects(con, fu, changes)]
+    *effects, (outcomes, why_not) = done
     result["outcomes"] = {name: effect.to_dict(fu.rounded) if effect else None for name, effect in outcomes.items()}
     result["not_available"].update({f"outcome_{name}": reason for name, reason in why_not.items()})
-    # where to extend next, best first (exploratory)
+    # where to extend next, best first (exploratory): empty without a business case
     return {**result, "where_next": [s.to_dict(fu.rounded) for s in for_headline(h, effects=effects or None)]}
+
+
+def _kept_outcome(into: dict, func: Callable[..., Any], *args: Any) -> None:
+    """func(*args) into `into`: its result, or the error it raised (to be raised where it is waited for)."""
+    try:
+        into["result"] = func(*args)
+    except BaseException as exc:  # noqa: BLE001 - raised again by the thread that waits for it
+        into["error"] = exc
 
 
 def _own_connection(con, func: Callable[..., Any], *args: Any) -> Any:
