@@ -22,7 +22,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from analytics.case import summary, where_next
 from analytics.common import progress
-from analytics.common.errors import AccessConfigError, NotEnoughData, RetentionError
+from analytics.common.errors import AccessConfigError, InputFileError, NotEnoughData, RetentionError
 from analytics.common.policy import (INPUTS_SETTLED_SECONDS, MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA,
                                      STATUS_AFTER_SECONDS, shown_count)
 from analytics.estimation.followup import FollowUp, follow_up
@@ -316,8 +316,9 @@ def friendly_errors() -> Iterator[None]:
     """One error boundary: a user-caused problem becomes a clear message, never a traceback."""
     try:
         yield
-    except RetentionError as exc:
-        st.error(wording.md(exc), icon=":material/error:")  # messages quote the user's files
+    except RetentionError as exc:  # messages quote the user's files; a load's files each in a box of their own
+        for each in exc.each() if isinstance(exc, InputFileError) else (exc,):
+            st.error(wording.md(each), icon=":material/error:")
     except Exception:  # anything unexpected still ends in words on the page; the log keeps the trace
         log.exception("unexpected error on a page")
         st.error(wording.UNEXPECTED, icon=":material/error:")  # its text may hold a path or a database's words

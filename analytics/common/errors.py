@@ -20,6 +20,8 @@ class InputFileError(RetentionError):
     """A whole file cannot be loaded: unreadable, a required column missing, a column of the wrong type.
     Every problem found in the file is listed at once (`problems`: column, row, message)."""
 
+    noun = "file"  # what one of them is called, in a message about several
+
     def __init__(self, file: str, message: str, column: str | None = None, row: int | None = None,
                  problems: tuple[tuple[str | None, int | None, str], ...] = (), ambiguous_dates: tuple[str, ...] = ()):
         self.file, self.column, self.row = file, column, row
@@ -43,6 +45,40 @@ class InputFileError(RetentionError):
         """How the message names what could not be loaded."""
         return f"file {file!r}"
 
+    def each(self) -> tuple["InputFileError", ...]:
+        """Each file's own error: this one alone, or every file's of a load whose files had problems (InputFilesError)."""
+        return (self,)
+
+
+class InputFilesError(InputFileError):
+    """Problems in more than one file (or warehouse table) of one load, every problem of each at once: one line per
+    file, each naming its file, column and row. `errors` holds each file's own InputFileError; `file`, `column`,
+    `row` and `problems` are the first file's, `ambiguous_dates` every file's."""
+
+    def __init__(self, errors: tuple[InputFileError, ...] | list[InputFileError]):
+        self.errors = tuple(e for error in errors for e in error.each())
+        first = self.errors[0]
+        self.file, self.column, self.row, self.problems = first.file, first.column, first.row, first.problems
+        self.ambiguous_dates = tuple(dict.fromkeys(c for e in self.errors for c in e.ambiguous_dates))
+        count = sum(len(e.problems) for e in self.errors)
+        nouns = {e.noun for e in self.errors}
+        noun = nouns.pop() if len(nouns) == 1 else "file"
+        RetentionError.__init__(self, f"{len(self.errors)} {noun}s have problems ({count} in all):\n"
+                                      + "\n".join(str(e) for e in self.errors))
+
+    def each(self) -> tuple[InputFileError, ...]:
+        return self.errors
+
+
+def together(errors: list[InputFileError] | tuple[InputFileError, ...]) -> InputFileError:
+    """One error for every file of a load that had problems: the file's own when only one did (a file given twice
+    for two tables, with the same problems, is said once)."""
+    said: dict[tuple, InputFileError] = {}
+    for e in (e for error in errors for e in error.each()):
+        said.setdefault((e.file, e.problems), e)
+    kept = list(said.values())
+    return kept[0] if len(kept) == 1 else InputFilesError(kept)
+
 
 def _where(column: str | None, row: int | None) -> str:
     where = [f"column {column!r}"] if column else []
@@ -64,6 +100,8 @@ class ColumnFormatProblem(ValueError):
 class SourceTableError(InputFileError):
     """A warehouse table or query whose rows cannot be loaded (a required column missing, a column of the wrong
     type), every problem at once as for a file; `file` names it ("table hr.employees", "the employees query")."""
+
+    noun = "table"
 
     @staticmethod
     def subject(file: str) -> str:

@@ -28,6 +28,9 @@ class SourceTable:
     sheet: str | None = None
     other_sheets: list[str] = field(default_factory=list)
     headers_as_shown: list[tuple[str, str]] = field(default_factory=list)
+    # the header problems of a file read with keep_problems (a required column missing, a mapped header not there):
+    # said with its columns' own problems when it is checked (validation._parse_table)
+    header_problems: list[tuple[str | None, int | None, str]] = field(default_factory=list)
 
     def row_number(self, position: int) -> int:
         if self.row_numbers is not None:
@@ -36,12 +39,16 @@ class SourceTable:
 
 
 def read_source(source: Any, spec: TableSpec, name: str | None = None,
-                mapping: Mapping[str, str | None] | None = None, header_row: int | None = None) -> SourceTable:
+                mapping: Mapping[str, str | None] | None = None, header_row: int | None = None,
+                keep_problems: bool = False) -> SourceTable:
     """Read a CSV, Parquet or Excel file (or take a table already read, see typed_table) and match its
-    headers to the contract."""
+    headers to the contract. A header problem raises InputFileError, or, with `keep_problems`, is kept on the table
+    (header_problems) so that checking it says it with the problems of the columns that were found."""
     raw_table = source if isinstance(source, RawTable) else read_raw(source, name, spec, header_row)
     raw, file = raw_table.frame, raw_table.file
-    header_map = _match_headers(list(raw.columns), spec, file, mapping or {})
+    header_map, header_problems = _found_headers(list(raw.columns), spec, file, mapping or {})
+    if header_problems and not keep_problems:
+        raise InputFileError.all_of(file, header_problems)
     positions = np.flatnonzero(~blank_rows(raw))  # a wholly blank row is no record: skipped, not set aside
     if len(positions) < len(raw) or not raw.index.equals(pd.RangeIndex(len(raw))):
         raw = raw.iloc[positions].reset_index(drop=True)
@@ -53,7 +60,7 @@ def read_source(source: Any, spec: TableSpec, name: str | None = None,
         problems = {where[p]: why for p, why in raw_table.row_problems.items() if p in where}
     return SourceTable(file, frame, raw, ignored, header_map, raw_table.row_numbers[positions],
                        raw_table.header_row, problems, raw_table.sheet, raw_table.other_sheets,
-                       raw_table.headers_as_shown)
+                       raw_table.headers_as_shown, header_problems)
 
 
 NOT_IN_FILE = None  # a mapping to None: the column is not in this file, whatever its headers look like
@@ -61,6 +68,16 @@ NOT_IN_FILE = None  # a mapping to None: the column is not in this file, whateve
 
 def _match_headers(headers: list[str], spec: TableSpec, file: str,
                    mapping: Mapping[str, str | None]) -> dict[str, str]:
+    found, problems = _found_headers(headers, spec, file, mapping)
+    if problems:
+        raise InputFileError.all_of(file, problems)
+    return found
+
+
+def _found_headers(headers: list[str], spec: TableSpec, file: str, mapping: Mapping[str, str | None]
+                   ) -> tuple[dict[str, str], list[tuple[str | None, int | None, str]]]:
+    """Each contract column's header, and the problems: every one at once (a column of the map that the contract
+    does not have refuses the map at once)."""
     unknown = set(mapping) - set(spec.names)
     if unknown:
         raise InputFileError(file, f"cannot map unknown column(s) {sorted(unknown)}; "
@@ -89,9 +106,7 @@ def _match_headers(headers: list[str], spec: TableSpec, file: str,
             taken.add(matches[0])
     missing = [c for c in spec.required if c not in found and not any(p[0] == c for p in problems)]
     problems += [(c, None, f"required column missing (headers found: {list(headers)})") for c in missing]
-    if problems:
-        raise InputFileError.all_of(file, problems)
-    return found
+    return found, problems
 
 
 def _matches(headers: list[str], table: str, column: str) -> list[str]:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
 from analytics.common import progress
+from analytics.common.errors import InputFileError, together
 from analytics.common.policy import MAX_SET_ASIDE_SHARE, MAX_UNCLEAR_REASON_SHARE
 from analytics.intake.headers import SourceTable, read_source
 from analytics.intake.reading import source_name
 from analytics.intake.history import validate_job_history
-from analytics.intake.schema import EMPLOYEES, JOB_HISTORY, MENTORSHIPS, TableSpec
+from analytics.intake.schema import EMPLOYEES, JOB_HISTORY, MENTORSHIPS, TABLES, TableSpec
 from analytics.intake.validation import (ReadOptions, ValidatedTable, validate_employees, validate_mentorships,
                                          wording_key)
 from analytics.words import wording
@@ -123,27 +124,46 @@ def prepare_load(employees: Any, mentorships: Any, job_history: Any = None, *, e
                  mapping: Mapping[str, Mapping[str, str | None]] | None = None,
                  header_rows: Mapping[str, int | None] | None = None,
                  options: ReadOptions = ReadOptions()) -> LoadPlan:
-    """Read and validate the files (the job history when given); raises InputFileError for a file-level problem
-    (every problem of a file at once). `mapping`: table -> contract column -> header (None: not in this file);
-    `header_rows`: table -> the spreadsheet row of its header (found when not given)."""
+    """Read and validate the files (the job history when given). A file-level problem in any of them raises
+    InputFileError once every file has been read and checked: every problem of every file at once
+    (InputFilesError when more than one file has some), each naming its file, column and row. A file read after
+    an employees file that could not be loaded is checked against no one, for its own file-level problems only.
+    `mapping`: table -> contract column -> header (None: not in this file); `header_rows`: table -> the
+    spreadsheet row of its header (found when not given)."""
     mapping, header_rows = mapping or {}, header_rows or {}
-    progress.step("read", table="employees", file=source_name(employees, employees_name))
-    src = read_source(employees, EMPLOYEES, employees_name, mapping.get("employees"), header_rows.get("employees"))
-    progress.step("check", table="employees", rows=len(src.frame))
-    emp = validate_employees(src, options)
-    progress.step("read", table="mentorships", file=source_name(mentorships, mentorships_name))
-    src = read_source(mentorships, MENTORSHIPS, mentorships_name, mapping.get("mentorships"),
-                      header_rows.get("mentorships"))
-    progress.step("check", table="mentorships", rows=len(src.frame))
-    men = validate_mentorships(src, emp, options)
+    failed: list[InputFileError] = []
+
+    def checked(table: str, given: Any, name: str | None, validate: Callable[[SourceTable], ValidatedTable]
+                ) -> ValidatedTable | None:
+        progress.step("read", table=table, file=source_name(given, name))
+        try:
+            src = read_source(given, TABLES[table], name, mapping.get(table), header_rows.get(table),
+                              keep_problems=True)
+            progress.step("check", table=table, rows=len(src.frame))
+            return validate(src)
+        except InputFileError as exc:
+            failed.append(exc)
+            return None
+
+    emp = checked("employees", employees, employees_name, lambda src: validate_employees(src, options))
+    staff = emp if emp is not None else _NO_ONE
+    men = checked("mentorships", mentorships, mentorships_name,
+                  lambda src: validate_mentorships(src, staff, options))
     history = None
     if job_history is not None:
-        progress.step("read", table="job_history", file=source_name(job_history, job_history_name))
-        src = read_source(job_history, JOB_HISTORY, job_history_name, mapping.get("job_history"),
-                          header_rows.get("job_history"))
-        progress.step("check", table="job_history", rows=len(src.frame))
-        history = validate_job_history(src, emp, options)
+        history = checked("job_history", job_history, job_history_name,
+                          lambda src: validate_job_history(src, staff, options))
+    if failed:
+        raise together(failed)
     return LoadPlan(emp, men, options, history)
+
+
+# The employees a file is checked against when the employees file itself could not be loaded: no one, so that only
+# the file's own problems (its headers, a column no value of which can be read) are found.
+_NO_ONE = ValidatedTable("employees", "", pd.DataFrame({"employee_id": pd.Series(dtype=object),
+                                                       "hire_date": pd.Series(dtype="datetime64[ns]"),
+                                                       "termination_date": pd.Series(dtype="datetime64[ns]")}),
+                         pd.DataFrame())
 
 
 def plan_from_frames(employees: pd.DataFrame, mentorships: pd.DataFrame, name: str = "demo",

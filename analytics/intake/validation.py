@@ -187,7 +187,7 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
     parsed: dict[str, _Column] = {}
     as_shown: dict[str, list[tuple[str, str, int]]] = {}
     problems: dict[int, tuple[str | None, str]] = {}
-    column_problems: list[tuple[str | None, int | None, str]] = []
+    column_problems: list[tuple[str | None, int | None, str]] = list(src.header_problems)  # its headers' first
     ambiguous: list[str] = []
     date_formats: dict[str, str] = {}
     for col in src.frame.columns:
@@ -249,8 +249,8 @@ def _reject_frame(src: SourceTable, table: str, problems: Mapping[int, tuple[str
 
 
 def _empty_check(src: SourceTable, allow_empty: bool) -> None:
-    if len(src.frame) == 0 and not allow_empty:
-        raise InputFileError(src.file, "has a header but no data rows")
+    if len(src.frame) == 0 and not allow_empty:  # said with its headers' problems, if it has any
+        raise InputFileError.all_of(src.file, [*src.header_problems, (None, None, "has a header but no data rows")])
 
 
 # ---------------------------------------------------------------- the two tables

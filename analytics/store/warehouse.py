@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import pandas as pd
 
-from analytics.common.errors import InputFileError, SourceTableError, WarehouseError
+from analytics.common.errors import InputFileError, SourceTableError, WarehouseError, together
 from analytics.common.policy import (WAREHOUSE_CLIENT_CHECK_SECONDS, WAREHOUSE_CONNECT_SECONDS,
                                      WAREHOUSE_TIMEOUT_SECONDS)
 from analytics.intake.formats import CELL
@@ -504,8 +504,9 @@ def prepare(source: Source, options: ReadOptions | None = None) -> LoadPlan:
         raw = {table: typed_table(source.name(table), frames[table], TABLES[table]) for table in frames}
         plan = prepare_load(raw["employees"], raw["mentorships"], raw.get("job_history"), mapping=source.mapping,
                             options=options)
-    except InputFileError as exc:
-        raise SourceTableError.all_of(exc.file, list(exc.problems), exc.ambiguous_dates) from None
+    except InputFileError as exc:  # every table's problems at once, each named as a table or query
+        raise together([SourceTableError.all_of(e.file, list(e.problems), e.ambiguous_dates)
+                        for e in exc.each()]) from None
     for table in plan.tables:  # the database typed these dates: nothing to say about them
         table.notes["date_formats"] = {c: f for c, f in table.notes.get("date_formats", {}).items() if f != CELL}
     return plan

@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Sequence
 import duckdb
 
 from analytics.common import progress
-from analytics.common.errors import InputFileError, RetentionError
+from analytics.common.errors import InputFileError, RetentionError, together
 from analytics.common.policy import PROGRESS_AFTER_SECONDS
 from analytics.store import database, loads, queries
 from analytics.words import wording
@@ -161,12 +161,13 @@ def cmd_load(args: argparse.Namespace) -> int:
                                 header_rows=_header_rows(args.header_row or []), options=options)
         else:
             plan = warehouse.prepare(source, options)
-    except InputFileError as exc:
+    except InputFileError as exc:  # every file's problems at once (InputFilesError when more than one has some)
         if not exc.ambiguous_dates:
             raise
         hint = "; say which with --date-format MM/DD/YYYY or --date-format DD/MM/YYYY"
-        raise type(exc).all_of(exc.file, [(c, r, m + hint if c in exc.ambiguous_dates else m)
-                                          for c, r, m in exc.problems], exc.ambiguous_dates) from None
+        raise together([type(e).all_of(e.file, [(c, r, m + hint if c in e.ambiguous_dates else m)
+                                                 for c, r, m in e.problems], e.ambiguous_dates)
+                        for e in exc.each()]) from None
     if args.check:  # read and checked, shown, nothing written
         _print_load(plan.report(), verb="ready")
         print("Checked only: nothing was loaded.")
