@@ -19,7 +19,7 @@ EMPLOYEE_DTYPES = {
     "employee_id": "object", "hire_date": "datetime64[ns]", "termination_date": "datetime64[ns]",
     "termination_reason": "object", "department": "object", "job_level": "object", "location": "object",
     "gender": "object", "birth_year": "int64", "manager_id": "object", "salary": "float64",
-    "performance_rating": "int64",
+    "performance_rating": "int64", "regrettable": "boolean",
 }
 MENTORSHIP_DTYPES = {
     "mentee_id": "object", "start_date": "datetime64[ns]", "mentor_id": "object", "program_type": "object",

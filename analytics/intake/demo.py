@@ -594,7 +594,9 @@ class _Simulation:
             "manager_id": np.where(self.manager >= 0, self.ids[np.maximum(self.manager, 0)], None),
             "salary": self.salary.astype(float),
             "performance_rating": self.rating.astype(np.int64),
+            "regrettable": pd.NA,  # no flag: regrettable exits are read from the top rating
         })
+        frame["regrettable"] = frame["regrettable"].astype("boolean")
         return frame[EMPLOYEES.names]
 
     def exit_probabilities(self, horizon_days: float, steps_per_day: int = 4) -> pd.DataFrame:

@@ -472,7 +472,9 @@ class _Changing:
             "manager_id": np.where(manager >= 0, ids[np.maximum(manager, 0)], None),
             "salary": w.salary.astype(float),
             "performance_rating": w.rating.astype(np.int64),
+            "regrettable": pd.NA,  # no flag: regrettable exits are read from the top rating
         })
+        frame["regrettable"] = frame["regrettable"].astype("boolean")
         return frame[EMPLOYEES.names]
 
     def _mentorship_frame(self, w: _World, ids: np.ndarray, term: np.ndarray, manager: np.ndarray) -> pd.DataFrame:

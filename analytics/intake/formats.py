@@ -1,5 +1,5 @@
 """The values HR exports write, read as the data contract means them: dates in the common export
-formats, amounts in any locale, ratings with words around the number.
+formats, amounts in any locale, ratings with words around the number, yes/no flags.
 
 A date column's format is found from all its values, never guessed: where every day could be a
 month (all parts 12 or under) the caller is asked which it is; where the values use two formats
@@ -274,3 +274,22 @@ def _finite(x: float, value: Any) -> float:
     if not np.isfinite(x):
         raise ValueError(f"{value!r} is not a finite number")
     return x
+
+
+# A yes/no field as HR systems write it (Workday's "Regrettable Termination": Yes/No; others true/false, Y/N, 1/0, or
+# the field's own word), case, spaces and dashes aside.
+FLAG_WORDS = {**dict.fromkeys(("yes", "y", "true", "t", "1", "1.0", "regrettable", "regretted"), True),
+              **dict.fromkeys(("no", "n", "false", "f", "0", "0.0", "not regrettable", "non regrettable", "nonregrettable",
+                               "not regretted", "non regretted", "nonregretted", "unregretted"), False)}
+
+
+def flag(value: Any) -> bool:
+    """A yes/no cell: 'Yes', 'no', 'TRUE', 'Y', '1', 0, a workbook's or a database's TRUE; anything else is no answer."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
+        return bool(value)
+    text = " ".join(str(value).strip().lower().replace("-", " ").replace("_", " ").split())
+    if text in FLAG_WORDS:
+        return FLAG_WORDS[text]
+    raise ValueError(f"{str(value).strip()!r} is not yes or no (Yes/No, True/False, Y/N or 1/0)")

@@ -179,15 +179,15 @@ def plan_from_frames(employees: pd.DataFrame, mentorships: pd.DataFrame, name: s
     return LoadPlan(emp, men, job_history=history)
 
 
-TEMPLATE_ROWS = {  # two made-up people: one who left, one still employed and mentored by a manager
+TEMPLATE_ROWS = {  # two made-up people: one still employed, one mentored by their manager who left (a regretted loss)
     "employees": [
         {"employee_id": "E0001", "hire_date": "2019-04-01", "termination_date": "", "termination_reason": "",
          "department": "Sales", "job_level": "L3", "location": "London", "gender": "Female", "birth_year": "1984",
-         "manager_id": "", "salary": "72000", "performance_rating": "4"},
+         "manager_id": "", "salary": "72000", "performance_rating": "4", "regrettable": ""},
         {"employee_id": "E0002", "hire_date": "2021-03-15", "termination_date": "2023-06-30",
          "termination_reason": "Resignation - Better Opportunity", "department": "Sales", "job_level": "L1",
          "location": "London", "gender": "Male", "birth_year": "1997", "manager_id": "E0001", "salary": "41000",
-         "performance_rating": "3"},
+         "performance_rating": "3", "regrettable": "Yes"},
     ],
     "mentorships": [
         {"mentee_id": "E0002", "start_date": "2021-06-01", "mentor_id": "E0001", "program_type": "Traditional 1:1",

@@ -10,7 +10,7 @@ from analytics.intake.formats import as_shown
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # id | text | date | amount | rating | integer | reason | program | change
+    kind: str  # id | text | date | amount | rating | integer | flag (yes/no) | reason | program | change
     required: bool = False
 
 
@@ -44,6 +44,9 @@ EMPLOYEES = TableSpec("employees", (
     Column("manager_id", "id"),
     Column("salary", "amount"),
     Column("performance_rating", "rating"),
+    # Workday's "Regrettable Termination" and its like: whether a leaver's exit was one the company regrets (no
+    # value for a person still employed); the regrettable event reads it (docs/design.md, Definitions)
+    Column("regrettable", "flag"),
 ))
 
 MENTORSHIPS = TableSpec("mentorships", (
@@ -133,6 +136,10 @@ HEADER_SYNONYMS = {
                    "Annual Salary Amount", "Total Base Pay", "Pay Rate Annual"),
         "performance_rating": ("Performance Rating", "Rating", "Last Performance Rating", "Overall Rating",
                                "Performance Score", "Performance"),
+        "regrettable": ("Regrettable Termination", "Regrettable", "Regretted Termination", "Regrettable Leaver",
+                        "Regretted Leaver", "Regrettable Loss", "Regretted Loss", "Regrettable Attrition",
+                        "Regretted Attrition", "Regrettable Exit", "Regretted Exit", "Regrettable Separation",
+                        "Regretted", "Is Regrettable", "Regrettable Termination Flag", "Regrettable Flag"),
     },
     "mentorships": {
         "mentee_id": ("Mentee ID", "Mentee Employee ID", "Mentee Worker ID", "Mentee Number", "Mentee Employee Number",

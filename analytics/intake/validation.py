@@ -73,7 +73,7 @@ def _integer(v: Any) -> int:
     return int(x)
 
 
-KIND_WORDS = {"date": "date", "amount": "number", "rating": "number", "integer": "whole number"}
+KIND_WORDS = {"date": "date", "amount": "number", "rating": "number", "integer": "whole number", "flag": "yes or no"}
 
 
 def _column_parser(values: list[Any], kind: str, date_format: str | None) -> tuple[Callable[[Any], Any], str | None]:
@@ -88,6 +88,8 @@ def _column_parser(values: list[Any], kind: str, date_format: str | None) -> tup
         return formats.rating, None
     if kind == "integer":
         return _integer, None
+    if kind == "flag":
+        return formats.flag, None
     if kind == "id":
         return _id_of, None
     return _text_of, None
@@ -495,6 +497,8 @@ def _typed(values: list[Any], codes: np.ndarray, kind: str) -> pd.Series:
     if kind in ("amount", "rating"):
         numbers = np.array([np.nan if v is None else v for v in values], dtype=float)
         return pd.Series(np.append(numbers, np.nan)[codes], dtype="float64")
+    if kind == "flag":
+        return pd.Series(pd.array(_objects(values)[codes], dtype="boolean"))
     if kind == "integer":
         used, at = np.unique(codes[codes >= 0], return_inverse=True)
         position = np.full(len(codes), -1, dtype=np.int64)

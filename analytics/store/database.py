@@ -26,7 +26,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS employees (
     employee_id VARCHAR NOT NULL, hire_date DATE NOT NULL, termination_date DATE,
     termination_reason VARCHAR, department VARCHAR, job_level VARCHAR, location VARCHAR,
-    gender VARCHAR, birth_year INTEGER, manager_id VARCHAR, salary DOUBLE, performance_rating DOUBLE);
+    gender VARCHAR, birth_year INTEGER, manager_id VARCHAR, salary DOUBLE, performance_rating DOUBLE,
+    regrettable BOOLEAN);
 CREATE TABLE IF NOT EXISTS mentorships (
     mentorship_id INTEGER NOT NULL, mentee_id VARCHAR NOT NULL, start_date DATE NOT NULL,
     mentor_id VARCHAR, program_type VARCHAR, end_date DATE, meetings INTEGER);
@@ -43,6 +44,8 @@ CREATE TABLE IF NOT EXISTS load_history (
 -- a database made before the job history: its load history gains the history's columns (empty for older loads)
 ALTER TABLE load_history ADD COLUMN IF NOT EXISTS job_history_file VARCHAR;
 ALTER TABLE load_history ADD COLUMN IF NOT EXISTS job_history_loaded INTEGER;
+-- a database made before the regrettable flag: its employees gain the column (empty: no flag given)
+ALTER TABLE employees ADD COLUMN IF NOT EXISTS regrettable BOOLEAN;
 CREATE TABLE IF NOT EXISTS metadata (key VARCHAR NOT NULL, value VARCHAR);
 CREATE TABLE IF NOT EXISTS warehouse_source (saved_at TIMESTAMP, source VARCHAR);
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR NOT NULL, value VARCHAR);  -- kept across loads and undo

@@ -213,7 +213,8 @@ def go_to(con: duckdb.DuckDBPyConnection, state: int, how: str = "restore") -> d
         for table in DATA_TABLES:  # names from the code and numbers, never from the user
             con.execute(f"DELETE FROM main.{table}")
             if first_row(con, SAVED_TABLE_SQL, [f"{table}_{int(source)}"])[0]:  # kept before the job history: none
-                con.execute(f"INSERT INTO main.{table} SELECT * FROM saved.{table}_{int(source)}")
+                # by name: employees kept before the regrettable flag have no such column, and come back without one
+                con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM saved.{table}_{int(source)}")
         _prune(con, replaced, source)
         counts = first_row(con, "SELECT (SELECT count(*) FROM employees), (SELECT count(*) FROM mentorships), "
                                 "(SELECT count(*) FROM rejects), (SELECT count(*) FROM job_history)")
