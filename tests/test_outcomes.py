@@ -75,7 +75,7 @@ def test_regrettable_exits_follow_the_top_rated_and_count_their_voluntary_exits(
     assert "regrettable exits (voluntary, by people rated at the top of the scale)" in briefing(result)
 
 
-def test_regrettable_exits_need_reasons_and_ratings(tmp_path):
+def test_regrettable_exits_need_reasons_and_a_flag_or_ratings(tmp_path):
     from analytics.common.errors import RetentionError
     from analytics.store import loads
     from tests.builders import employees_table, mentorships_table, write
@@ -84,7 +84,7 @@ def test_regrettable_exits_need_reasons_and_ratings(tmp_path):
     emp["performance_rating"] = ""
     con = database.connect(tmp_path / "r.duckdb")
     loads.load_files(con, write(emp, tmp_path / "e.csv"), write(mentorships_table(emp), tmp_path / "m.csv"))
-    with pytest.raises(RetentionError, match="needs termination reasons and performance ratings"):
+    with pytest.raises(RetentionError, match="needs termination reasons, and that flag or performance ratings"):
         summarise(con, event="regrettable")
 
 

@@ -18,6 +18,7 @@ from analytics.intake.schema import (CHANGE_REASONS, EMPLOYEES, JOB_HISTORY, MEN
                                      REASON_RULES, TERMINATION_REASONS)
 from analytics.outputs.deck import checked_logo
 from analytics.store import database, loads, queries, warehouse
+from analytics.words import wording
 from analytics.words.wording import label, md, to_csv
 
 st.title("Data")
@@ -42,15 +43,15 @@ with st.container(horizontal=True):
             st.session_state["as_of"] = chosen
             st.rerun()  # the sidebar above was drawn with the old date
     events = {"voluntary": "Voluntary exits", "regrettable": "Regrettable exits", "all": "All exits"}
-    if not (settled and settled.has_reasons and facts["n_with_rating"]):
-        events.pop("regrettable")  # voluntary exits by the top-rated: the data needs reasons and ratings
+    if not (settled and queries.regrettable_by(facts)):
+        events.pop("regrettable")  # flagged, or by the top-rated: the data needs reasons, and flags or ratings
     current = st.session_state.get("event") or (settled.event if settled else "voluntary")  # as chosen
     current = current if current in events else "voluntary"
     event = st.radio("What counts as leaving", list(events), format_func=events.get,
                      index=list(events).index(current), horizontal=True,
                      help="Voluntary exits are the default when the data has termination reasons; "
-                          "other exits are then treated as follow-up ending, not as leaving. Regrettable exits are "
-                          "the voluntary exits of people rated at the top of the scale: only they are followed.")
+                          "other exits are then treated as follow-up ending, not as leaving. "
+                          + wording.REGRETTABLE_CHOICE)
     st.session_state["event"] = event
     if event != current:
         st.rerun()

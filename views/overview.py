@@ -13,7 +13,7 @@ ui.require_data()
 h = ui.current_headline(ui.assumptions())  # the Business case page's assumptions, as last set
 fu = h.follow_up
 
-words = wording.leaving_words(fu.event)
+words = wording.leaving_words(fu.event, fu.regrettable_by)
 scope = fu.cohort.describe()
 st.caption(f"{wording.md(scope[:1].upper() + scope[1:])} · data as of {fu.as_of:%d %B %Y} · "
            f"leaving means leaving {words}")
@@ -47,7 +47,7 @@ if h.retention:
                          **ui.range_delta(wording.rate_words(est, rounded=filtered).split("(", 1)[-1].rstrip(")")
                                           if degenerate else wording.pct_range(est.lower, est.upper),
                                           prefix="unadjusted, " if degenerate else "unadjusted range "),
-                         help=f"{label} people who {wording.staying_words(fu.event)} {months} months after hire, "
+                         help=f"{label} people who {wording.staying_words(fu.event, fu.regrettable_by)} {months} months after hire, "
                               "with its 95% range. Unadjusted: people as they are, mentored time counted from "
                               "the day mentoring began; the honest effect below compares like with like.")
 if h.business:

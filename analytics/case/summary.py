@@ -332,6 +332,9 @@ def to_json(h: Headline) -> dict[str, Any]:
     test = h.logrank
     return {
         "as_of": fu.as_of.isoformat(), "event": fu.event, "cohort": fu.cohort.describe(),
+        # with the regrettable event, how it was told: the employee file's flag, the flag or else the top rating, or
+        # the top rating alone (queries.REGRETTABLE_BY); null for another event
+        "regrettable_by": fu.regrettable_by,
         # privacy: a count of 1-4 people is null; at an as-of date other than the data's own (or for a filtered
         # group) every count is to the nearest 5, as on the pages (docs/design.md, Privacy)
         "n_employees": shown_total(fu.n_employees, fu.rounded), "n_mentored": shown_total(fu.n_mentored, fu.rounded),

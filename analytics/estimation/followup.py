@@ -32,6 +32,9 @@ class FollowUp:
     # where the rows' characteristics come from: "history" (as they were on each row's first day, from the job
     # history) or "snapshot" (each person's one value, as the employee file gives it now or at exit)
     covariates_from: str = "snapshot"
+    # with the regrettable event, how a regrettable exit was told (queries.REGRETTABLE_BY: the file's flag, or the top
+    # rating), for the words that say so
+    regrettable_by: str | None = None
     # results worked out from it once and asked for again (the adjusted model, each person's risk): a
     # FollowUp's frames are never changed, so neither are these
     _kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -72,7 +75,8 @@ class FollowUp:
         else:
             in_rows = cohort.mask(self.rows)
         episodes, rows = _picked(self.episodes, chosen), _picked(self.rows, in_rows)
-        sub = FollowUp(episodes, rows, self.as_of, self.event, cohort, self.own_as_of, self.covariates_from)
+        sub = FollowUp(episodes, rows, self.as_of, self.event, cohort, self.own_as_of, self.covariates_from,
+                       self.regrettable_by)
         if "person_codes" in self._kept:  # each row's person, as numbered here (numbers left unused are harmless)
             sub._kept["person_codes"] = self._kept["person_codes"][in_rows]
         return sub
@@ -109,7 +113,7 @@ def follow_up(con, cohort: Cohort | None = None, as_of: date | str | None = None
     episodes, rows, people = read or queries.read_follow_up(con, settled.as_of, settled.event, cohort, columns)
     parallel.give_back_memory()  # what reading them took and let go of, before the models take theirs
     fu = FollowUp(episodes, rows, settled.as_of, settled.event, cohort, settled.as_of == settled.data_as_of,
-                  "history" if queries.has_history(con) else "snapshot")
+                  "history" if queries.has_history(con) else "snapshot", settled.regrettable_by)
     fu._kept["person_codes"] = people  # each row's person: their episode's position, known without hashing ids
     return fu
 

@@ -20,7 +20,7 @@ from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING,
                                      event_words, exits_cell, exits_words, hr_words, label, leaving_words,
                                      less_likely, loss_note, money, money_exact, months, naive_case_label,
                                      naive_claim, naive_of, no_estimate, pct, pct_range, per_period, rate_words,
-                                     segment_words, staying_words, total_words, years_words)
+                                     regrettable_note, segment_words, staying_words, total_words, years_words)
 
 
 MODEL_KEYS = ("naive", "time_varying", "adjusted")
@@ -304,7 +304,7 @@ def key_messages(h: Headline) -> dict[str, str]:
     filtered = fu.rounded  # a filtered group's counts, or any at a chosen as-of date, are rounded (policy.shown_total)
     out = {"scope": f"{total_words(fu.n_employees, filtered)} people ({fu.cohort.describe()}), data as of "
                     f"{fu.as_of:%d %B %Y}; {total_words(fu.n_mentored, filtered)} ever mentored, "
-                    f"{total_words(fu.n_events, filtered)} {event_words(fu.event)}."}
+                    f"{total_words(fu.n_events, filtered)} {event_words(fu.event, fu.regrettable_by)}."}
     out["effect"] = effect_sentence(h.adjusted.hazard_ratio) if h.adjusted else f"{no_estimate(h.missing.get('adjusted'))}."
     if h.adjusted and effect_note(h.adjusted.hazard_ratio):
         out["effect_note"] = effect_note(h.adjusted.hazard_ratio)
@@ -314,7 +314,7 @@ def key_messages(h: Headline) -> dict[str, str]:
     if h.retention:
         m, u = h.retention["mentored"], h.retention["unmentored"]
         out["retention"] = (f"{months(h.horizon_days)} months after hire, mentored employees who "
-                            f"{staying_words(fu.event)}: {rate_words(m, rounded=filtered)}; those not mentored: "
+                            f"{staying_words(fu.event, fu.regrettable_by)}: {rate_words(m, rounded=filtered)}; those not mentored: "
                             f"{rate_words(u, rounded=filtered)} ({UNADJUSTED}).")
     if h.notes.get("simulated"):
         out["demo"] = DEMO_NOTE
@@ -539,7 +539,9 @@ def briefing(result: dict[str, Any]) -> str:
     lines = [f"Warning: {w}" for w in result.get("warnings", [])]
     lines += [f"As of {result['as_of']}: {count_said(result['n_employees'], rounded)} people ({result['cohort']}), "
               f"{count_said(result['n_mentored'], rounded)} ever mentored during their employment, "
-              f"{count_said(result['n_events'], rounded)} {event_words(result['event'])}."]
+              f"{count_said(result['n_events'], rounded)} {event_words(result['event'], result.get('regrettable_by'))}."]
+    if regrettable_note(result.get("regrettable_by")):
+        lines.append(regrettable_note(result.get("regrettable_by")))
     if rounded:
         lines.append(ROUNDING_NOTE)
     if result.get("notes", {}).get("simulated"):
@@ -564,7 +566,7 @@ def briefing(result: dict[str, Any]) -> str:
     ret, r = result["retention"], result["rmst"]
     if ret["mentored"]:
         lines.append(f"{months(ret['horizon_days'])} months after hire, mentored employees who "
-                     f"{staying_words(result['event'])}: {_ci_words(ret['mentored'], rounded)}; unmentored: "
+                     f"{staying_words(result['event'], result.get('regrettable_by'))}: {_ci_words(ret['mentored'], rounded)}; unmentored: "
                      f"{_ci_words(ret['unmentored'], rounded)} ({UNADJUSTED}).")
     diff = r["difference"]
     if diff and diff["estimate"] is not None:

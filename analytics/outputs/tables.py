@@ -70,7 +70,7 @@ ROI_AT_COST = "roi_at_cost_"  # the sensitivity grid's columns: the ROI at each 
 def _column(h: Headline) -> dict[str, dict[str, tuple[str, str]]]:
     """Each table's columns: (kind of number, what it holds in plain words). `business_case` mixes kinds
     by row (its `value` kind)."""
-    stay = wording.staying_words(h.follow_up.event)
+    stay = wording.staying_words(h.follow_up.event, h.follow_up.regrettable_by)
     ci = lambda what: {"lower": ("same", f"low end of the 95% confidence interval of {what}"),  # noqa: E731
                        "upper": ("same", f"high end of the 95% confidence interval of {what}"),
                        "level": ("share", "confidence level of the interval (0.95 = 95%)")}
@@ -86,7 +86,7 @@ def _column(h: Headline) -> dict[str, dict[str, tuple[str, str]]]:
             "p": ("p", "p-value: how surprising the estimate would be if mentoring made no difference"),
             "n": ("count", "rows in the model: one per person, and one more for each mentored person in the "
                            "time-varying ones (blank for 1-4)"),
-            "events": ("count", f"{wording.event_words(h.follow_up.event)} counted (blank for 1-4)")},
+            "events": ("count", f"{wording.event_words(h.follow_up.event, h.follow_up.regrettable_by)} counted (blank for 1-4)")},
         "adjusted_model": {
             "covariate": ("text", "the term: mentored, or a characteristic's level compared with its reference level"),
             "coef": ("ratio", "log hazard ratio of the term"),

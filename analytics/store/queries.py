@@ -17,13 +17,22 @@ from analytics.intake.prepare import QualityCounts, quality_warnings
 from analytics.intake.schema import EMPLOYEES, GENERATIONS, MENTORSHIPS
 from analytics.store.cohorts import Cohort, FILTER_DIMENSIONS
 from analytics.store.database import as_date, first_row, frame, has_data, metadata
+from analytics.words import wording
 
 
-# what counts as leaving: a voluntary exit; a regrettable one (voluntary, by someone rated at the top of the
-# company's scale: the employee file's rating, for a leaver the one at exit; the people followed are then those
-# rated at the top, the only ones who can leave so); any exit
+# what counts as leaving: a voluntary exit; a regrettable one; any exit. A regrettable exit is a voluntary exit the
+# employee file flags regrettable (its `regrettable` column, e.g. Workday's "Regrettable Termination"), or, for a
+# leaver it gives no flag, one by someone rated at the top of the company's scale (the employee file's rating, for a
+# leaver the one at exit). Who is followed (docs/design.md, Definitions): when the file flags any voluntary exit,
+# everyone, since the flag is written only once a person has left and so cannot pick out beforehand who could leave
+# regrettably; otherwise those rated at the top, the only ones who can leave so.
 EVENTS = ("voluntary", "regrettable", "all")
 TOP_RATING = "(SELECT max(performance_rating) FROM employees)"
+FLAGGED = ("(SELECT count(*) > 0 FROM employees WHERE termination_reason = 'voluntary' "
+           "AND regrettable IS NOT NULL)")
+# how a regrettable exit was told (Snapshot.regrettable_by): the file's flag for every voluntary exit; the flag, and
+# the top rating for a voluntary exit without one; the top rating alone (no voluntary exit flagged)
+REGRETTABLE_BY = ("flag", "flag_or_rating", "rating")
 
 
 # The filters every page applies, as bound parameters: an empty list means no filter.
@@ -41,7 +50,7 @@ WITH emp AS (
     SELECT f.*, {EXITED} AS exited, {FOLLOWUP_END} AS followup_end
     FROM employee_facts f
     WHERE f.hire_date <= $as_of AND {COHORT_FILTER}
-      AND ($event <> 'regrettable' OR coalesce(f.performance_rating >= {TOP_RATING}, FALSE))
+      AND ($event <> 'regrettable' OR {FLAGGED} OR coalesce(f.performance_rating >= {TOP_RATING}, FALSE))
 ), during AS (
     SELECT m.*, greatest(m.start_date, e.hire_date) AS exposed_from,
         row_number() OVER (PARTITION BY m.mentee_id ORDER BY m.start_date, m.mentorship_id) AS k
@@ -72,7 +81,8 @@ _EPISODE_EXPRESSIONS = {
     "exit_reason": "CASE WHEN e.exited THEN e.termination_reason END",
     "event": f"""CASE WHEN NOT e.exited THEN FALSE
          WHEN $event = 'all' THEN TRUE
-         WHEN $event = 'regrettable' THEN coalesce(e.termination_reason = 'voluntary', FALSE)
+         WHEN $event = 'regrettable' THEN coalesce(e.termination_reason = 'voluntary'
+             AND coalesce(e.regrettable, e.performance_rating >= {TOP_RATING}), FALSE)
          ELSE coalesce(e.termination_reason = 'voluntary', FALSE) END""",
     "mentored_from_day": "date_diff('day', e.hire_date, f.exposed_from)",
     "mentored": "f.exposed_from IS NOT NULL",
@@ -238,6 +248,9 @@ SELECT
     (SELECT count(*) FROM rejects) AS n_rejects,
     (SELECT count(termination_reason) FROM employees) AS n_with_reason,
     (SELECT count(performance_rating) FROM employees) AS n_with_rating,
+    (SELECT count(regrettable) FROM employees WHERE termination_reason = 'voluntary') AS n_flagged_exits,
+    (SELECT count(*) FROM employees WHERE termination_reason = 'voluntary' AND regrettable IS NULL)
+        AS n_unflagged_exits,
     (SELECT min(hire_date) FROM employees) AS first_hire,
     (SELECT greatest(max(hire_date), max(termination_date)) FROM employees) AS last_employee_date,
     (SELECT max(start_date) FROM mentorships) AS last_mentorship_start
@@ -303,6 +316,7 @@ class Snapshot:
     event: str
     data_as_of: date     # the data's own snapshot date, the default
     has_reasons: bool    # termination reasons exist, so voluntary exits can be told apart
+    regrettable_by: str | None = None  # with the regrettable event, how it was told (one of REGRETTABLE_BY)
 
 
 def snapshot(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
@@ -327,11 +341,21 @@ def snapshot(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
     else:
         raise EmptyDataError("no data loaded yet: load employees and mentorships, or run the demo")
     has_reasons = bool(facts["n_with_reason"] > 0)
-    if event == "regrettable" and not (has_reasons and facts["n_with_rating"] > 0):
-        raise RetentionError("regrettable exits are voluntary exits by people rated at the top of the scale: the data "
-                             "needs termination reasons and performance ratings for them")
+    by = regrettable_by(facts)
+    if event == "regrettable" and by is None:
+        raise RetentionError(wording.REGRETTABLE_NEEDS)
     event = (event or "voluntary") if has_reasons else "all"
-    return Snapshot(chosen or own, event, own, has_reasons)
+    return Snapshot(chosen or own, event, own, has_reasons, by if event == "regrettable" else None)
+
+
+def regrettable_by(facts: dict[str, Any]) -> str | None:
+    """How the data tells a regrettable exit (one of REGRETTABLE_BY), from data_facts; None when it cannot (no
+    termination reasons, or neither a flagged voluntary exit nor a rating)."""
+    if not facts["n_with_reason"] > 0:
+        return None
+    if facts["n_flagged_exits"] > 0:
+        return "flag_or_rating" if facts["n_unflagged_exits"] > 0 and facts["n_with_rating"] > 0 else "flag"
+    return "rating" if facts["n_with_rating"] > 0 else None
 
 
 def _params(con: duckdb.DuckDBPyConnection, as_of: date | str | None, event: str | None,

@@ -361,8 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = add(name, func, help)
         p.add_argument("--as-of", default=None, help="snapshot date YYYY-MM-DD (default: latest in the data)")
         p.add_argument("--event", choices=queries.EVENTS, default=None,
-                       help="voluntary exits (default when reasons exist), regrettable (voluntary exits of "
-                            "people rated at the top of the scale) or all exits")
+                       help="voluntary exits (default when reasons exist), regrettable (voluntary exits the "
+                            "employee file flags as regrettable, or, where it flags none, of people rated at the "
+                            "top of the scale) or all exits")
         if name == "summary":
             p.add_argument("--json", action="store_true", help="print one JSON object")
         elif name == "export":

@@ -443,9 +443,11 @@ def where_next_warning(hr) -> str:
                              "may as well be a loss (see how sure we are)."}.get(verdict.effect(hr), "")
 
 
-def staying_words(event: str) -> str:
+def staying_words(event: str, by: str | None = None) -> str:
     """What a retention figure measures: 'still employed', or, counting voluntary exits only (other
-    exits end follow-up), 'had not left voluntarily'."""
+    exits end follow-up), 'had not left voluntarily'; `by`: how a regrettable exit was told (queries.REGRETTABLE_BY)."""
+    if event == "regrettable" and by in ("flag", "flag_or_rating"):
+        return "had not left in a regrettable exit"
     return {"voluntary": "had not left voluntarily",
             "regrettable": "had not left voluntarily while rated at the top"}.get(event, "still employed")
 
@@ -558,15 +560,59 @@ ROUNDING_NOTE = (f"A filtered group's total, and any total at an as-of date othe
                  "out a few people.")
 
 
-def leaving_words(event: str) -> str:
-    """How people left, for 'leaving means leaving ...'."""
+def leaving_words(event: str, by: str | None = None) -> str:
+    """How people left, for 'leaving means leaving ...'; `by`: how a regrettable exit was told (REGRETTABLE_BY)."""
+    if event == "regrettable" and by == "flag":
+        return "voluntarily in an exit the employee file flags as regrettable"
+    if event == "regrettable" and by == "flag_or_rating":
+        return ("voluntarily in an exit the employee file flags as regrettable or, where it gives no flag, while "
+                "rated at the top of the scale")
     return {"voluntary": "voluntarily", "regrettable": "voluntarily, among people rated at the top of the scale"}.get(
         event, "for any reason")
 
 
-def event_words(event: str) -> str:
+def event_words(event: str, by: str | None = None) -> str:
+    """What was counted as leaving, in a count: 'voluntary exits'; `by`: how a regrettable exit was told."""
+    if event == "regrettable" and by == "flag":
+        return "regrettable exits (voluntary, flagged regrettable in the employee file)"
+    if event == "regrettable" and by == "flag_or_rating":
+        return ("regrettable exits (voluntary, flagged regrettable in the employee file or, without a flag, by people "
+                "rated at the top of the scale)")
     return {"voluntary": "voluntary exits",
             "regrettable": "regrettable exits (voluntary, by people rated at the top of the scale)"}.get(event, "exits")
+
+
+# The regrettable event (queries.EVENTS, docs/design.md Definitions): which definition the data allowed, and who was
+# followed for it, said wherever the methods are (Methods page, briefing, the report's method).
+REGRETTABLE_NOTES = {
+    "flag": ("Regrettable exits are read from the employee file's own flag (a column such as \"Regrettable "
+             "Termination\"): a voluntary exit it flags regrettable. Everyone is followed, since the flag is written "
+             "only when someone leaves and so cannot pick out beforehand who could leave regrettably; a voluntary "
+             "exit it does not flag ends that person's follow-up without counting."),
+    "flag_or_rating": ("Regrettable exits are read from the employee file's own flag (a column such as \"Regrettable "
+                       "Termination\") where it gives one, and from the top rating where it does not: a voluntary "
+                       "exit flagged regrettable, or, without a flag, by someone rated at the top of the scale. "
+                       "Everyone is followed, since the flag is written only when someone leaves and so cannot pick "
+                       "out beforehand who could leave regrettably; any other voluntary exit ends that person's "
+                       "follow-up without counting."),
+    "rating": ("Regrettable exits are read from the top rating, as the employee file flags no exit as regrettable: "
+               "a voluntary exit by someone rated at the top of the company's scale (the employee file's rating, a "
+               "leaver's at exit). Only the people rated at the top are followed, the only ones who can leave so, "
+               "and the adjusted model cannot use the rating that picked them."),
+}
+
+
+def regrettable_note(by: str | None) -> str:
+    """How regrettable exits were told and who was followed ('' for another event)."""
+    return REGRETTABLE_NOTES.get(by or "", "")
+
+
+REGRETTABLE_NEEDS = ("regrettable exits are voluntary exits the employee file flags as regrettable (a column such as "
+                     "'Regrettable Termination') or, where it gives no flag, by people rated at the top of the scale: "
+                     "the data needs termination reasons, and that flag or performance ratings, for them")
+REGRETTABLE_CHOICE = ("Regrettable exits are the voluntary exits the employee file flags as regrettable (everyone is "
+                      "then followed) or, where it flags none, those of people rated at the top of the scale (only "
+                      "they are then followed).")
 
 
 # ---------------------------------------------------------------- the horizon
