@@ -19,6 +19,7 @@ from analytics.intake.schema import EMPLOYEES, HEADER_SYNONYMS
 from analytics.store import database, loads, queries
 from analytics.surface.cli import main
 from tests.builders import employees_table, mentorships_table, write
+from tests.test_warehouse import postgres  # noqa: F401  (the PostgreSQL server fixture)
 
 N = 60
 
@@ -324,3 +325,39 @@ def test_the_data_page_shows_every_file_s_problems_at_once(monkeypatch, tmp_path
     assert any("file 'mentoring.csv', column 'start_date': required column missing" in x for x in errors)
     assert any("file 'history.csv'" in x and "effective_date" in x for x in errors)
     assert not any(b.label == "Load into the dashboard" for b in at.button)
+
+
+# ---------------------------------------------------------------- from the warehouse
+
+def test_a_warehouse_boolean_is_the_flag_and_every_tables_problems_come_at_once(postgres, tmp_path, capsys):
+    """A PostgreSQL boolean (here: every voluntary exit from Sales flagged, the others not) is read as the flag;
+    two queries at fault are named together, each as the query it is, and nothing is written."""
+    db = tmp_path / "w.duckdb"
+    flag = ("CASE WHEN termination_reason = 'voluntary' THEN department = 'Sales' END AS \"Regrettable Termination\"")
+    assert main(["load", "--db", str(db), "--from", postgres.url(),
+                 "--employees-query", f"SELECT *, {flag} FROM hr.employees",
+                 "--mentorships-table", "hr.mentorships"]) == 0
+    con = database.connect(db)
+    try:
+        stored = con.execute("SELECT count(*) FILTER (WHERE regrettable), count(regrettable), "
+                             "count(*) FILTER (WHERE termination_reason = 'voluntary' AND department = 'Sales'), "
+                             "count(*) FILTER (WHERE termination_reason = 'voluntary') FROM employees").fetchone()
+        settled = queries.snapshot(con, event="regrettable")
+    finally:
+        con.close()
+    assert stored[0] == stored[2] > 0 and stored[1] == stored[3] > stored[0]
+    assert settled.regrettable_by == "flag"
+
+    capsys.readouterr()
+    never = tmp_path / "never.duckdb"
+    for check in ([], ["--check"]):
+        assert main(["load", "--db", str(never), "--from", postgres.url(), "--employees-table", "hr.employees",
+                     "--mentorships-query", "SELECT mentee_id FROM hr.mentorships",
+                     "--job-history-query", "SELECT employee_id, 'lots' AS salary, 'many' AS pay FROM hr.employees "
+                                            "LIMIT 3", *check]) == 2
+        err = capsys.readouterr().err
+        assert "2 tables have problems" in err
+        assert "the mentorships query, column 'start_date': required column missing" in err
+        assert "the job history query" in err and "column 'effective_date': required column missing" in err
+        assert "column 'salary', row 1: no value in this column is a valid number" in err
+        assert not never.exists()
