@@ -409,6 +409,18 @@ def test_cumulative_incidence_without_censoring_is_a_proportion():
     assert read.estimate == pytest.approx(0.3) and read.lower < 0.3 < read.upper
 
 
+def test_a_cumulative_incidence_a_hair_below_one_has_the_widest_interval_without_a_warning():
+    """The log-log interval's power exp(z se / (F log F)) is 0 when F is a rounding step below 1 (log F about
+    -1e-16): its lower end F ** (1 / 0) is 0 and its upper end 1, said without a division-by-zero warning (the
+    suite turns warnings into errors, as a page would fail on one)."""
+    from analytics.estimation.competing import _loglog_ci
+
+    cif = np.array([0.3, 1 - 2 ** -52])
+    lower, upper = _loglog_ci(cif, np.array([0.1, 0.1]), 0.95)
+    assert lower[1] == 0.0 and upper[1] == pytest.approx(1.0)
+    assert 0 < lower[0] < 0.3 < upper[0] < 1
+
+
 # ---------------------------------------------------------------------------
 # Result objects
 # ---------------------------------------------------------------------------

@@ -48,9 +48,9 @@ def _loglog_ci(cif, se, level):
     z = z_value(level)
     lower, upper = np.full_like(cif, np.nan), np.full_like(cif, np.nan)
     inside = (cif > 0) & (cif < 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # a power of 0 (a wide error): the interval is 0 to 1
         power = np.exp(z * se[inside] / (cif[inside] * np.log(cif[inside])))
-    lower[inside] = cif[inside] ** (1 / power)
+        lower[inside] = cif[inside] ** (1 / power)
     upper[inside] = cif[inside] ** power
     lower[cif == 0], upper[cif == 0] = 0.0, 0.0
     return lower, upper
