@@ -361,3 +361,19 @@ def test_a_warehouse_boolean_is_the_flag_and_every_tables_problems_come_at_once(
         assert "the job history query" in err and "column 'effective_date': required column missing" in err
         assert "column 'salary', row 1: no value in this column is a valid number" in err
         assert not never.exists()
+
+
+def test_the_pages_say_the_flag_is_what_made_an_exit_regrettable(tmp_path, monkeypatch):
+    from tests.test_app import assert_clean, open_app, shown
+
+    emp = company()
+    db = tmp_path / "r.duckdb"
+    assert load(db, write(emp, tmp_path / "e.csv"), write(mentorships(emp), tmp_path / "m.csv")) == 0
+    at = open_app(monkeypatch, db, "views/overview.py", state={"event": "regrettable"})
+    assert_clean(at)
+    assert "leaving means leaving voluntarily in an exit the employee file flags as regrettable" in \
+        " ".join(shown(c.value) for c in at.caption)
+    at.switch_page("views/methods.py").run()
+    assert not at.exception
+    assert any("read from the employee file's own flag" in shown(i.value) and "Everyone is followed" in shown(i.value)
+               for i in at.info)
