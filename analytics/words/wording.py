@@ -562,39 +562,39 @@ ROUNDING_NOTE = (f"A filtered group's total, and any total at an as-of date othe
 
 def leaving_words(event: str, by: str | None = None) -> str:
     """How people left, for 'leaving means leaving ...'; `by`: how a regrettable exit was told (REGRETTABLE_BY)."""
-    if event == "regrettable" and by == "flag":
-        return "voluntarily in an exit the employee file flags as regrettable"
-    if event == "regrettable" and by == "flag_or_rating":
-        return ("voluntarily in an exit the employee file flags as regrettable or, where it gives no flag, while "
-                "rated at the top of the scale")
+    if event == "regrettable" and by in _FLAGGED:
+        return _FLAGGED[by][0]
     return {"voluntary": "voluntarily", "regrettable": "voluntarily, among people rated at the top of the scale"}.get(
         event, "for any reason")
 
 
 def event_words(event: str, by: str | None = None) -> str:
     """What was counted as leaving, in a count: 'voluntary exits'; `by`: how a regrettable exit was told."""
-    if event == "regrettable" and by == "flag":
-        return "regrettable exits (voluntary, flagged regrettable in the employee file)"
-    if event == "regrettable" and by == "flag_or_rating":
-        return ("regrettable exits (voluntary, flagged regrettable in the employee file or, without a flag, by people "
-                "rated at the top of the scale)")
+    if event == "regrettable" and by in _FLAGGED:
+        return _FLAGGED[by][1]
     return {"voluntary": "voluntary exits",
             "regrettable": "regrettable exits (voluntary, by people rated at the top of the scale)"}.get(event, "exits")
 
 
+_FLAGGED = {"flag": ("voluntarily in an exit the employee file flags as regrettable",  # (leaving, counted)
+                     "regrettable exits (voluntary, flagged regrettable in the employee file)"),
+            "flag_or_rating": ("voluntarily in an exit the employee file flags as regrettable or, where it gives no "
+                               "flag, while rated at the top of the scale", "regrettable exits (voluntary, flagged "
+                               "regrettable in the employee file or, without a flag, by people rated at the top of "
+                               "the scale)")}
+
+
 # The regrettable event (queries.EVENTS, docs/design.md Definitions): which definition the data allowed, and who was
 # followed for it, said wherever the methods are (Methods page, briefing, the report's method).
+_FLAG = "Regrettable exits are read from the employee file's own flag (a column such as \"Regrettable Termination\")"
+_EVERYONE = (" Everyone is followed, since the flag is written only when someone leaves and so cannot pick out "
+             "beforehand who could leave regrettably; {other} ends that person's follow-up without counting.")
 REGRETTABLE_NOTES = {
-    "flag": ("Regrettable exits are read from the employee file's own flag (a column such as \"Regrettable "
-             "Termination\"): a voluntary exit it flags regrettable. Everyone is followed, since the flag is written "
-             "only when someone leaves and so cannot pick out beforehand who could leave regrettably; a voluntary "
-             "exit it does not flag ends that person's follow-up without counting."),
-    "flag_or_rating": ("Regrettable exits are read from the employee file's own flag (a column such as \"Regrettable "
-                       "Termination\") where it gives one, and from the top rating where it does not: a voluntary "
-                       "exit flagged regrettable, or, without a flag, by someone rated at the top of the scale. "
-                       "Everyone is followed, since the flag is written only when someone leaves and so cannot pick "
-                       "out beforehand who could leave regrettably; any other voluntary exit ends that person's "
-                       "follow-up without counting."),
+    "flag": _FLAG + ": a voluntary exit it flags regrettable." + _EVERYONE.format(
+        other="a voluntary exit it does not flag"),
+    "flag_or_rating": _FLAG + (" where it gives one, and from the top rating where it does not: a voluntary exit "
+                               "flagged regrettable, or, without a flag, by someone rated at the top of the scale."
+                               ) + _EVERYONE.format(other="any other voluntary exit"),
     "rating": ("Regrettable exits are read from the top rating, as the employee file flags no exit as regrettable: "
                "a voluntary exit by someone rated at the top of the company's scale (the employee file's rating, a "
                "leaver's at exit). Only the people rated at the top are followed, the only ones who can leave so, "
