@@ -377,3 +377,22 @@ def test_the_pages_say_the_flag_is_what_made_an_exit_regrettable(tmp_path, monke
     assert not at.exception
     assert any("read from the employee file's own flag" in shown(i.value) and "Everyone is followed" in shown(i.value)
                for i in at.info)
+
+
+def test_the_target_trial_says_which_exits_it_counted(tmp_path):
+    """The trial's sentence says a regrettable exit as the data told it: by the flag, or by the top rating."""
+    from dataclasses import replace
+
+    from analytics.estimation.results import Estimate
+    from analytics.estimation.trial import HorizonRisks, TargetTrial
+    from analytics.outputs.messages import trial_sentence
+
+    risk = Estimate(0.1, 0.05, 0.15)
+    made = TargetTrial(starters=40, comparisons=900, comparison_people=300, sampled=400, trials=20,
+                       by_horizon={12: HorizonRisks(12, risk, risk, Estimate(-0.03, -0.05, -0.01), risk)},
+                       balance=[], negative_control=None, overlap={}, weights={}, covariates_from="snapshot",
+                       event="regrettable", regrettable_by="flag")
+    assert "fewer leave voluntarily in an exit the employee file flags as regrettable within a year" in \
+        trial_sentence(made)
+    assert "fewer leave voluntarily, among people rated at the top of the scale within a year" in \
+        trial_sentence(replace(made, regrettable_by="rating"))

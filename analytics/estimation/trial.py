@@ -30,7 +30,7 @@ the ratio follow; the negative control is the same for involuntary exits, which 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -103,6 +103,7 @@ class TargetTrial:
     min_tenure_days: int = TRIAL_MIN_TENURE_DAYS
     event: str = "voluntary"
     clustered_by: str = "person"  # the ranges' clusters: "manager" (each person nested in one) or "person"
+    regrettable_by: str | None = None  # with the regrettable event, how it was told (queries.REGRETTABLE_BY)
     details: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self, rounded: bool = False) -> dict:
@@ -134,8 +135,9 @@ def target_trial(con, as_of=None, event: str | None = None, cohort=None,
     (float("inf"): all of them)."""
     settled = queries.snapshot(con, as_of, event)
     people = queries.episodes(con, settled.as_of, settled.event, cohort, PERSON_COLUMNS)
-    return trial_from_people(con, people, settled.as_of, settled.event, horizons, seed, controls_per_starter,
-                             nonstart_sample)
+    trial = trial_from_people(con, people, settled.as_of, settled.event, horizons, seed, controls_per_starter,
+                              nonstart_sample)
+    return replace(trial, regrettable_by=settled.regrettable_by)
 
 
 def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tuple[int, ...] = TRIAL_HORIZONS,

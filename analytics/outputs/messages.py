@@ -469,7 +469,7 @@ def trial_sentence(t: TargetTrial, months: int = 12, rounded: bool = False) -> s
     within = "a year" if months == 12 else f"{months} months"
     against = (f"compared with {count_said(t.comparison_people, rounded)} similar colleagues who could have started "
                "in the same month and had not")
-    leave = f"leave {leaving_words(t.event)}"
+    leave = f"leave {leaving_words(t.event, t.regrettable_by)}"
     decision = verdict.risk_change(d)
     if decision == verdict.FEWER:
         return (f"Of 100 people who start mentoring, about {_per_100(d.estimate)} fewer {leave} within {within} than "
