@@ -18,7 +18,6 @@ from analytics.intake.schema import (CHANGE_REASONS, EMPLOYEES, JOB_HISTORY, MEN
                                      REASON_RULES, TERMINATION_REASONS)
 from analytics.outputs.deck import checked_logo
 from analytics.store import database, loads, queries, warehouse
-from analytics.words import wording
 from analytics.words.wording import label, md, to_csv
 
 st.title("Data")
@@ -50,8 +49,10 @@ with st.container(horizontal=True):
     event = st.radio("What counts as leaving", list(events), format_func=events.get,
                      index=list(events).index(current), horizontal=True,
                      help="Voluntary exits are the default when the data has termination reasons; "
-                          "other exits are then treated as follow-up ending, not as leaving. "
-                          + wording.REGRETTABLE_CHOICE)
+                          "other exits are then treated as follow-up ending, not as leaving. Regrettable exits are "
+                          "the voluntary exits the employee file flags as regrettable (everyone is then followed) "
+                          "or, where it flags none, those of people rated at the top of the scale (only they are "
+                          "then followed).")
     st.session_state["event"] = event
     if event != current:
         st.rerun()

@@ -27,8 +27,8 @@ choices = dict(horizon_days=round(horizon * DAYS_PER_MONTH), tau_days=round(wind
 d = ui.current_diagnostics(**choices)
 h = d.headline
 rounded = h.follow_up.rounded  # a filtered group, or a chosen as-of date: counts to the nearest 5, as its total
-if wording.regrettable_note(h.follow_up.regrettable_by):  # which definition of a regrettable exit the data allowed
-    st.info(wording.regrettable_note(h.follow_up.regrettable_by), icon=":material/info:")
+if wording.REGRETTABLE_NOTES.get(h.follow_up.regrettable_by, ""):  # how the data allowed a regrettable exit to be told
+    st.info(wording.REGRETTABLE_NOTES[h.follow_up.regrettable_by], icon=":material/info:")
 
 st.subheader("Three ways to measure the same thing")
 st.markdown(

@@ -17,7 +17,6 @@ from analytics.intake.prepare import QualityCounts, quality_warnings
 from analytics.intake.schema import EMPLOYEES, GENERATIONS, MENTORSHIPS
 from analytics.store.cohorts import Cohort, FILTER_DIMENSIONS
 from analytics.store.database import as_date, first_row, frame, has_data, metadata
-from analytics.words import wording
 
 
 # what counts as leaving: a voluntary exit; a regrettable one; any exit. A regrettable exit is a voluntary exit the
@@ -343,7 +342,10 @@ def snapshot(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None,
     has_reasons = bool(facts["n_with_reason"] > 0)
     by = regrettable_by(facts)
     if event == "regrettable" and by is None:
-        raise RetentionError(wording.REGRETTABLE_NEEDS)
+        raise RetentionError("regrettable exits are voluntary exits the employee file flags as regrettable (a column "
+                             "such as 'Regrettable Termination') or, where it gives no flag, by people rated at the "
+                             "top of the scale: the data needs termination reasons, and that flag or performance "
+                             "ratings, for them")
     event = (event or "voluntary") if has_reasons else "all"
     return Snapshot(chosen or own, event, own, has_reasons, by if event == "regrettable" else None)
 

@@ -582,32 +582,20 @@ _FLAGGED = {"flag": ("voluntarily in an exit the employee file flags as regretta
                                "flag, while rated at the top of the scale", "regrettable exits (voluntary, flagged "
                                "regrettable in the employee file or, without a flag, by people rated at the top of "
                                "the scale)")}
-# The regrettable event (docs/design.md, Definitions): its definition and who was followed, wherever methods are said
+# The regrettable event's definition and who was followed, by Snapshot.regrettable_by (docs/design.md, Definitions)
 _FLAG = "Regrettable exits are read from the employee file's own flag (a column such as \"Regrettable Termination\")"
-_EVERYONE = (" Everyone is followed, since the flag is written only when someone leaves and so cannot pick out "
-             "beforehand who could leave regrettably; {other} ends that person's follow-up without counting.")
+_ALL = (" Everyone is followed, since the flag is written only when someone leaves and so cannot pick out "
+        "beforehand who could leave regrettably; {other} ends that person's follow-up without counting.")
 REGRETTABLE_NOTES = {
-    "flag": _FLAG + ": a voluntary exit it flags regrettable." + _EVERYONE.format(
-        other="a voluntary exit it does not flag"),
+    "flag": _FLAG + ": a voluntary exit it flags regrettable." + _ALL.format(other="a voluntary exit it does not flag"),
     "flag_or_rating": _FLAG + (" where it gives one, and from the top rating where it does not: a voluntary exit "
                                "flagged regrettable, or, without a flag, by someone rated at the top of the scale."
-                               ) + _EVERYONE.format(other="any other voluntary exit"),
+                               ) + _ALL.format(other="any other voluntary exit"),
     "rating": ("Regrettable exits are read from the top rating, as the employee file flags no exit as regrettable: "
                "a voluntary exit by someone rated at the top of the company's scale (the employee file's rating, a "
                "leaver's at exit). Only the people rated at the top are followed, the only ones who can leave so, "
                "and the adjusted model cannot use the rating that picked them."),
 }
-REGRETTABLE_NEEDS = ("regrettable exits are voluntary exits the employee file flags as regrettable (a column such as "
-                     "'Regrettable Termination') or, where it gives no flag, by people rated at the top of the scale: "
-                     "the data needs termination reasons, and that flag or performance ratings, for them")
-REGRETTABLE_CHOICE = ("Regrettable exits are the voluntary exits the employee file flags as regrettable (everyone is "
-                      "then followed) or, where it flags none, those of people rated at the top of the scale (only "
-                      "they are then followed).")
-
-
-def regrettable_note(by: str | None) -> str:
-    """How regrettable exits were told and who was followed ('' for another event)."""
-    return REGRETTABLE_NOTES.get(by or "", "")
 
 
 # ---------------------------------------------------------------- the horizon
