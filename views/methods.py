@@ -6,7 +6,7 @@ import ui
 from analytics.common.policy import (CURVE_MONTHS, DAYS_PER_MONTH, HORIZON_CHOICES_MONTHS, RMST_CHOICES_MONTHS,
                                      SIGNIFICANCE, shown_total)
 from analytics.outputs import figures, messages
-from analytics.words import wording
+from analytics.words import regrettable, wording
 from analytics.words.wording import COVARIATE_LABELS as COVARIATES
 
 st.title("Methods and model checks")
@@ -27,8 +27,8 @@ choices = dict(horizon_days=round(horizon * DAYS_PER_MONTH), tau_days=round(wind
 d = ui.current_diagnostics(**choices)
 h = d.headline
 rounded = h.follow_up.rounded  # a filtered group, or a chosen as-of date: counts to the nearest 5, as its total
-if wording.REGRETTABLE_NOTES.get(h.follow_up.regrettable_by, ""):  # how the data allowed a regrettable exit to be told
-    st.info(wording.REGRETTABLE_NOTES[h.follow_up.regrettable_by], icon=":material/info:")
+if regrettable.NOTES.get(h.follow_up.regrettable_by):  # how the data allowed a regrettable exit to be told
+    st.info(regrettable.NOTES[h.follow_up.regrettable_by], icon=":material/info:")
 
 st.subheader("Three ways to measure the same thing")
 st.markdown(

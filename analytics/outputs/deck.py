@@ -26,7 +26,7 @@ from analytics.estimation.subgroups import (AGE_NOT_RECORDED, OUTSIDE_ROSTER, Su
 from analytics.outputs import messages, palette
 from analytics.outputs.tables import curve_table
 from analytics.store.cohorts import Cohort
-from analytics.words import lasting, verdict, wording
+from analytics.words import lasting, regrettable, verdict, wording
 from analytics.words.wording import hr_words, pct
 
 APPENDIX = "Appendix"  # every slide whose title starts so is for analysts; jargon is allowed there only
@@ -545,7 +545,7 @@ def _appendix_method(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     covariates = wording.covariate_words(h.adjusted.covariates) if h.adjusted else "nothing"
     lines = ["Time from hire to leaving, for everyone employed in the period; people still employed count up to the "
              "as-of date (survival analysis).",
-             *([note] if (note := wording.REGRETTABLE_NOTES.get(h.follow_up.regrettable_by, "")) else []),
+             *([note] if (note := regrettable.NOTES.get(h.follow_up.regrettable_by)) else []),
              "Mentoring counts from the day it began (a time-varying covariate), so the months before it are not "
              "credited to it; this removes immortal-time bias.",
              f"The honest figure is a Cox proportional hazards model (Efron ties, as R's survival package) adjusted "

@@ -14,13 +14,13 @@ from analytics.case.summary import Headline, Outcomes
 from analytics.estimation.trial import TargetTrial
 from analytics.common.policy import DAYS_PER_MONTH, count_words
 from analytics.outputs.svg import incidence_points
-from analytics.words import lasting, verdict, wording
-from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, REGRETTABLE_NOTES,
-                                     ROUNDING_NOTE, UNADJUSTED, covariate_words, covariates_note, effect_note,
-                                     effect_sentence, event_words, exits_cell, exits_words, hr_words, label,
-                                     leaving_words, less_likely, loss_note, money, money_exact, months,
-                                     naive_case_label, naive_claim, naive_of, no_estimate, pct, pct_range, per_period,
-                                     rate_words, segment_words, staying_words, total_words, years_words)
+from analytics.words import lasting, regrettable, verdict, wording
+from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
+                                     UNADJUSTED, covariate_words, covariates_note, effect_note, effect_sentence,
+                                     event_words, exits_cell, exits_words, hr_words, label, leaving_words,
+                                     less_likely, loss_note, money, money_exact, months, naive_case_label,
+                                     naive_claim, naive_of, no_estimate, pct, pct_range, per_period, rate_words,
+                                     segment_words, staying_words, total_words, years_words)
 
 
 MODEL_KEYS = ("naive", "time_varying", "adjusted")
@@ -540,8 +540,8 @@ def briefing(result: dict[str, Any]) -> str:
     lines += [f"As of {result['as_of']}: {count_said(result['n_employees'], rounded)} people ({result['cohort']}), "
               f"{count_said(result['n_mentored'], rounded)} ever mentored during their employment, "
               f"{count_said(result['n_events'], rounded)} {event_words(result['event'], result.get('regrettable_by'))}."]
-    if REGRETTABLE_NOTES.get(result.get("regrettable_by"), ""):  # how a regrettable exit was told, who was followed
-        lines.append(REGRETTABLE_NOTES[result["regrettable_by"]])
+    if regrettable.NOTES.get(result.get("regrettable_by")):  # how a regrettable exit was told, who was followed
+        lines.append(regrettable.NOTES[result["regrettable_by"]])
     if rounded:
         lines.append(ROUNDING_NOTE)
     if result.get("notes", {}).get("simulated"):

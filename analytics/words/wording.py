@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics.common.policy import (DAYS_PER_MONTH, FILTERED_ROUNDING, MANY_GROUPS, MAX_CHANGED_SHOWN, MIN_GROUP_SIZE,
                                      SMALL_LEVEL, count_words, shown_total)
-from analytics.words import verdict
+from analytics.words import regrettable, verdict
 
 
 # ---------------------------------------------------------------- text as it shows
@@ -446,8 +446,8 @@ def where_next_warning(hr) -> str:
 def staying_words(event: str, by: str | None = None) -> str:
     """What a retention figure measures: 'still employed', or, counting voluntary exits only (other
     exits end follow-up), 'had not left voluntarily'; `by`: how a regrettable exit was told (queries.REGRETTABLE_BY)."""
-    if event == "regrettable" and by in ("flag", "flag_or_rating"):
-        return "had not left in a regrettable exit"
+    if event == "regrettable" and by in regrettable.FLAGGED:
+        return regrettable.FLAGGED[by][2]
     return {"voluntary": "had not left voluntarily",
             "regrettable": "had not left voluntarily while rated at the top"}.get(event, "still employed")
 
@@ -562,40 +562,18 @@ ROUNDING_NOTE = (f"A filtered group's total, and any total at an as-of date othe
 
 def leaving_words(event: str, by: str | None = None) -> str:
     """How people left, for 'leaving means leaving ...'; `by`: how a regrettable exit was told (REGRETTABLE_BY)."""
-    if event == "regrettable" and by in _FLAGGED:
-        return _FLAGGED[by][0]
+    if event == "regrettable" and by in regrettable.FLAGGED:
+        return regrettable.FLAGGED[by][0]
     return {"voluntary": "voluntarily", "regrettable": "voluntarily, among people rated at the top of the scale"}.get(
         event, "for any reason")
 
 
 def event_words(event: str, by: str | None = None) -> str:
     """What was counted as leaving, in a count: 'voluntary exits'; `by`: how a regrettable exit was told."""
-    if event == "regrettable" and by in _FLAGGED:
-        return _FLAGGED[by][1]
+    if event == "regrettable" and by in regrettable.FLAGGED:
+        return regrettable.FLAGGED[by][1]
     return {"voluntary": "voluntary exits",
             "regrettable": "regrettable exits (voluntary, by people rated at the top of the scale)"}.get(event, "exits")
-
-
-_FLAGGED = {"flag": ("voluntarily in an exit the employee file flags as regrettable",  # (leaving, counted)
-                     "regrettable exits (voluntary, flagged regrettable in the employee file)"),
-            "flag_or_rating": ("voluntarily in an exit the employee file flags as regrettable or, where it gives no "
-                               "flag, while rated at the top of the scale", "regrettable exits (voluntary, flagged "
-                               "regrettable in the employee file or, without a flag, by people rated at the top of "
-                               "the scale)")}
-# The regrettable event's definition and who was followed, by Snapshot.regrettable_by (docs/design.md, Definitions)
-_FLAG = "Regrettable exits are read from the employee file's own flag (a column such as \"Regrettable Termination\")"
-_ALL = (" Everyone is followed, since the flag is written only when someone leaves and so cannot pick out "
-        "beforehand who could leave regrettably; {other} ends that person's follow-up without counting.")
-REGRETTABLE_NOTES = {
-    "flag": _FLAG + ": a voluntary exit it flags regrettable." + _ALL.format(other="a voluntary exit it does not flag"),
-    "flag_or_rating": _FLAG + (" where it gives one, and from the top rating where it does not: a voluntary exit "
-                               "flagged regrettable, or, without a flag, by someone rated at the top of the scale."
-                               ) + _ALL.format(other="any other voluntary exit"),
-    "rating": ("Regrettable exits are read from the top rating, as the employee file flags no exit as regrettable: "
-               "a voluntary exit by someone rated at the top of the company's scale (the employee file's rating, a "
-               "leaver's at exit). Only the people rated at the top are followed, the only ones who can leave so, "
-               "and the adjusted model cannot use the rating that picked them."),
-}
 
 
 # ---------------------------------------------------------------- the horizon
