@@ -392,7 +392,8 @@ def test_the_target_trial_says_which_exits_it_counted(tmp_path):
                        by_horizon={12: HorizonRisks(12, risk, risk, Estimate(-0.03, -0.05, -0.01), risk)},
                        balance=[], negative_control=None, overlap={}, weights={}, covariates_from="snapshot",
                        event="regrettable", regrettable_by="flag")
-    assert "fewer leave voluntarily in an exit the employee file flags as regrettable within a year" in \
-        trial_sentence(made)
-    assert "fewer leave voluntarily, among people rated at the top of the scale within a year" in \
-        trial_sentence(replace(made, regrettable_by="rating"))
+    assert trial_sentence(made).endswith(" Leaving here means leaving voluntarily in an exit the employee file flags "
+                                         "as regrettable.")
+    assert "fewer leave within a year than if they had not" in trial_sentence(made)
+    assert trial_sentence(replace(made, regrettable_by="rating")).endswith(
+        " Leaving here means leaving voluntarily, among people rated at the top of the scale.")

@@ -469,18 +469,21 @@ def trial_sentence(t: TargetTrial, months: int = 12, rounded: bool = False) -> s
     within = "a year" if months == 12 else f"{months} months"
     against = (f"compared with {count_said(t.comparison_people, rounded)} similar colleagues who could have started "
                "in the same month and had not")
-    leave = f"leave {leaving_words(t.event, t.regrettable_by)}"
+    # a voluntary exit is said in the verb; any other event after the sentence, so that it reads as a sentence
+    leave = "leave voluntarily" if t.event == "voluntary" else "leave"
+    meaning = "" if t.event == "voluntary" else \
+        f" Leaving here means leaving {leaving_words(t.event, t.regrettable_by)}."
     decision = verdict.risk_change(d)
     if decision == verdict.FEWER:
         return (f"Of 100 people who start mentoring, about {_per_100(d.estimate)} fewer {leave} within {within} than "
-                f"if they had not (range {_per_100(d.upper)} to {_per_100(d.lower)} fewer), {against}.")
+                f"if they had not (range {_per_100(d.upper)} to {_per_100(d.lower)} fewer), {against}.{meaning}")
     if decision == verdict.MORE:
         return (f"Of 100 people who start mentoring, about {_per_100(d.estimate)} more {leave} within {within} than "
-                f"if they had not (range {_per_100(d.lower)} to {_per_100(d.upper)} more), {against}.")
+                f"if they had not (range {_per_100(d.lower)} to {_per_100(d.upper)} more), {against}.{meaning}")
     lean = "fewer" if d.estimate < 0 else "more"
     return (f"Of 100 people who start mentoring, we cannot tell whether fewer or more {leave} within {within} than "
             f"if they had not: the range runs from {_per_100(d.lower)} fewer to {_per_100(d.upper)} more (about "
-            f"{_per_100(d.estimate)} {lean} at the estimate), {against}.")
+            f"{_per_100(d.estimate)} {lean} at the estimate), {against}.{meaning}")
 
 
 def trial_table(t: TargetTrial) -> pd.DataFrame:
