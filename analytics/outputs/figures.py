@@ -53,6 +53,15 @@ def _step(table: pd.DataFrame, column: str, until: float | None = None) -> tuple
     return x / DAYS_PER_MONTH, yy
 
 
+def _band(fig: go.Figure, table: pd.DataFrame, colour: str, label: str, opacity: float = 0.15, **at) -> None:
+    """A curve's 95% band (its table's lower and upper steps), filled, without a legend entry."""
+    x, lo = _step(table, "lower")
+    _, up = _step(table, "upper")
+    fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[up, lo[::-1]], fill="toself", fillcolor=colour,
+                             opacity=opacity, line=dict(width=0), hoverinfo="skip", showlegend=False,
+                             name=f"{label} 95% CI"), **at)
+
+
 def at_risk_table(curves: Mapping[str, KaplanMeier], months: Iterable[float], rounded: bool = False) -> pd.DataFrame:
     """People at risk per group at each month; groups below the privacy minimum show as None, and for a
     filtered group (`rounded`) the counts are rounded as its total is (policy.shown_total)."""
@@ -79,11 +88,7 @@ def survival_figure(curves: Mapping[str, KaplanMeier], horizon_days: float | Non
         if table.empty:
             continue
         colour, dash = styles[name]
-        x, lo = _step(table, "lower")
-        _, up = _step(table, "upper")
-        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[up, lo[::-1]], fill="toself", fillcolor=colour,
-                                 opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False,
-                                 name=f"{chart_text(name)} 95% CI"))
+        _band(fig, table, colour, chart_text(name))
         x, y = _step(table, "survival")
         label = chart_text(name)
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=colour, width=2.5, dash=dash), name=label,
@@ -224,11 +229,7 @@ def small_multiples_figure(curves: Mapping[str, KaplanMeier], everyone: KaplanMe
         table = curve_points(curves[name], max_months, rounded)
         if table.empty:
             continue
-        x, lo = _step(table, "lower")
-        _, up = _step(table, "upper")
-        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[up, lo[::-1]], fill="toself", fillcolor=palette.ACCENT,
-                                 opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
-                                 name=f"{chart_text(name)} 95% CI"), row=row, col=col)
+        _band(fig, table, palette.ACCENT, chart_text(name), opacity=0.2, row=row, col=col)
         x, y = _step(table, "survival")
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=palette.ACCENT, width=2), name=chart_text(name),
                                  showlegend=False, hovertemplate="%{x:.0f} months: %{y:.1%}<extra>"

@@ -59,26 +59,26 @@ def _get(x: Any, key: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _side(x: Any, none: float) -> str:
+    """FEWER, MORE or UNCLEAR: a direction only when the whole range is on one side of `none` (no effect)."""
+    lower, upper = _get(x, "lower"), _get(x, "upper")
+    if upper is not None and upper < none:
+        return FEWER
+    if lower is not None and lower > none:
+        return MORE
+    return UNCLEAR
+
+
 def effect(hr: Any) -> str:
     """FEWER, MORE or UNCLEAR from a hazard ratio's range: a direction is claimed only when the whole range
     is on one side of no effect."""
-    lower, upper = _get(hr, "lower"), _get(hr, "upper")
-    if upper is not None and upper < 1:
-        return FEWER
-    if lower is not None and lower > 1:
-        return MORE
-    return UNCLEAR
+    return _side(hr, 1.0)
 
 
 def risk_change(difference: Any) -> str:
     """FEWER, MORE or UNCLEAR from a risk difference's range (mentored minus not, as the target trial gives it): a
     direction only when the whole range is on one side of no difference."""
-    lower, upper = _get(difference, "lower"), _get(difference, "upper")
-    if upper is not None and upper < 0:
-        return FEWER
-    if lower is not None and lower > 0:
-        return MORE
-    return UNCLEAR
+    return _side(difference, 0.0)
 
 
 def leaning(hr: Any) -> str:
