@@ -36,7 +36,7 @@ from analytics.intake.demo import PERFORMANCE_SHARE
 from analytics.intake.demo_changing import (
     ChangingConfig, generate_changing, rating_lag1_correlation, rating_transition,
 )
-from analytics.intake.schema import EMPLOYEES, GENERATIONS, JOB_HISTORY, MENTORSHIPS
+from analytics.intake.schema import EMPLOYEES, GENERATIONS, JOB_HISTORY, MENTORSHIPS, PROGRAM_TYPES
 from analytics.store import database
 from tests.companies import CHANGING, build, changing_config
 
@@ -320,6 +320,61 @@ def test_the_truth_records_the_effects_and_the_total(effect_company, null_compan
     assert 0.2 < effect_company.truth["realised"]["coverage"] < 0.45
     assert null_company.truth["mentoring_effect"]["total_effect_1y"]["risk_ratio"] == 1.0
     json.dumps(effect_company.truth, allow_nan=False)
+
+
+def test_a_programmes_factor_multiplies_both_direct_factors_exactly(small):
+    """Every programme at 0.7 is the direct factors at 0.7, frame for frame; a factor for one programme moves the
+    exits of that programme's mentees only."""
+    both = generate_changing(replace(SMALL, direct_hr_while_mentored=0.7, direct_hr_after_end=0.7))
+    each = generate_changing(replace(SMALL, programme_hr={t: 0.7 for t in PROGRAM_TYPES}))
+    for name in ("employees", "mentorships", "job_history", "outcomes"):
+        pd.testing.assert_frame_equal(getattr(both, name), getattr(each, name))
+    assert each.truth["mentoring_effect"]["realised_mix_while"] == pytest.approx(0.7)
+    trad = generate_changing(replace(SMALL, programme_hr={"traditional": 0.5}))
+    moved = small.outcomes["employee_id"][~np.isclose(small.outcomes["exit_time"].fillna(-1),
+                                                      trad.outcomes["exit_time"].fillna(-1), rtol=0, atol=1e-9)]
+    assert len(moved) > 20
+    traditional = pd.concat([d.mentorships for d in (small, trad)]).query("program_type == 'traditional'")
+    assert set(moved) <= set(traditional["mentee_id"])
+    effect = trad.truth["mentoring_effect"]
+    assert effect["direct_hr_while_by_programme"]["traditional"] == 0.5
+    assert effect["direct_hr_after_by_programme"]["group"] == 1.0
+    assert 0.5 < effect["realised_mix_while"] < 1.0  # traditional is the largest programme, not the only one
+
+
+@pytest.mark.parametrize("kw, match", [({"programme_hr": {"mentoring": 0.7}}, "programme_hr"),
+                                       ({"programme_hr": {"group": 0.0}}, "programme_hr"),
+                                       ({"manager_mentor_share": 1.5}, "manager_mentor_share")])
+def test_bad_programme_and_manager_knobs_are_rejected(kw, match):
+    with pytest.raises(ValueError, match=match):
+        ChangingConfig(**kw)
+
+
+def test_a_share_of_traditional_mentors_are_the_line_manager_and_nothing_else_moves(small):
+    managed = generate_changing(replace(SMALL, manager_mentor_share=0.25))
+    for name in ("employees", "job_history", "outcomes"):
+        pd.testing.assert_frame_equal(getattr(small, name), getattr(managed, name))
+    boss = small.employees.set_index("employee_id")["manager_id"]
+
+    def by_manager(ms: pd.DataFrame) -> pd.Series:
+        return ms["mentor_id"].notna() & (ms["mentor_id"].to_numpy() == boss.loc[ms["mentee_id"]].to_numpy())
+
+    assert not by_manager(small.mentorships).any()  # off by default
+    ms = managed.mentorships
+    mine = by_manager(ms)
+    trad = ms["program_type"] == "traditional"
+    assert 0.12 < mine[trad].mean() <= 0.25 and not mine[~trad].any()
+    # the manager is senior to the mentee on the start day (levels as they were, from the job history)
+    levels = small.job_history.dropna(subset=["job_level"]).sort_values("effective_date")
+    pairs = ms[mine].sort_values("start_date")
+
+    def level_on_start(who: str) -> pd.Series:
+        on = pd.merge_asof(pairs[["start_date", who]].rename(columns={who: "employee_id"}).reset_index(),
+                           levels[["employee_id", "effective_date", "job_level"]], left_on="start_date",
+                           right_on="effective_date", by="employee_id")
+        return on.set_index("index")["job_level"]
+
+    assert (level_on_start("mentor_id") > level_on_start("mentee_id")).all()
 
 
 def test_the_time_varying_fit_recovers_the_truth_where_the_snapshot_is_biased(null_company, effect_company):

@@ -14,7 +14,7 @@ change".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any, Mapping
 
@@ -30,7 +30,7 @@ from analytics.intake.demo import (
     PROGRAM_SHARE, REFERENCE_RATING, REFERENCE_SALARY, RETIREMENT_AGE, RETIREMENT_RATE_PER_YEAR,
     SALARY_BY_LEVEL, SALARY_DEPARTMENT_FACTOR, SALARY_LOCATION_FACTOR, SALARY_LOG_SD,
     SALARY_PER_PERFORMANCE_POINT, SECOND_MENTORSHIP_GAP_DAYS, VOLUNTARY_LOG_HR, VOLUNTARY_LOG_HR_PER_LOG_SALARY,
-    DemoConfig, day_dates, mentorship_frame,
+    DemoConfig, FrozenMap, day_dates, mentorship_frame,
 )
 from analytics.intake.schema import EMPLOYEES, GENERATIONS, JOB_HISTORY, PROGRAM_TYPES
 
@@ -100,6 +100,12 @@ class ChangingConfig:
     weibull_shape: float = 0.80
     involuntary_rate: float = 0.035
     second_mentorship_share: float = 0.20   # share of mentees offered a second mentorship after the first ends
+    # a programme type's own factor on both direct factors, while its mentorship lasts and after it ends (1 where
+    # not given): programmes with known effects of their own
+    programme_hr: Mapping[str, float] = field(default_factory=dict)
+    # share of traditional mentorships whose mentor is the mentee's line manager (when the manager is senior to
+    # the mentee on the start day); who the mentor is changes nothing in the hazards
+    manager_mentor_share: float = 0.0
 
     def __post_init__(self) -> None:
         # the organisation's own checks are the demo's
@@ -119,10 +125,25 @@ class ChangingConfig:
         for name in ("uptake_log_hr_per_rating_point", "uptake_confounding", "voluntary_log_hr_per_rating_point"):
             if not math.isfinite(getattr(self, name)):
                 raise DemoConfigError(f"{name} must be a finite number, but was {getattr(self, name)!r}")
+        factors = {k: float(v) for k, v in self.programme_hr.items()}
+        if set(factors) - set(PROGRAM_TYPES) or not all(math.isfinite(v) and v > 0 for v in factors.values()):
+            raise DemoConfigError(f"programme_hr must map programme types {PROGRAM_TYPES} to positive numbers, "
+                                  f"but was {factors!r}")
+        object.__setattr__(self, "programme_hr", FrozenMap(factors))
+        if not 0 <= self.manager_mentor_share <= 1:
+            raise DemoConfigError(f"manager_mentor_share must be in [0, 1], but was {self.manager_mentor_share!r}")
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: (getattr(self, f.name).isoformat() if isinstance(getattr(self, f.name), date)
-                         else getattr(self, f.name)) for f in fields(self)}
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = (value.isoformat() if isinstance(value, date) else
+                           dict(value) if isinstance(value, Mapping) else value)
+        return out
+
+    def programme_factors(self) -> np.ndarray:
+        """Each programme type's factor on the direct effect, in PROGRAM_TYPES order (1 where not given)."""
+        return np.array([self.programme_hr.get(t, 1.0) for t in PROGRAM_TYPES])
 
 
 @dataclass(frozen=True)
@@ -132,6 +153,27 @@ class ChangingData:
     job_history: pd.DataFrame  # the contract's job_history columns: hire, reviews, promotions (NULL: unchanged)
     truth: dict                # JSON-serialisable: the config, every true coefficient, the effects with and without
     outcomes: pd.DataFrame     # per person, both worlds: first start, exit day and reason with and without mentoring
+
+
+# --- The demo company (python -m analytics demo; docs/demo.md, "The demo company") ------------------------------
+DEMO_SEED = 20240601
+DEMO_EMPLOYEES = 5000
+# mentoring cuts voluntary exit directly while it lasts and, less, after it ends, and speeds promotion
+DEMO_DIRECT_HR_WHILE_MENTORED = 0.70
+DEMO_DIRECT_HR_AFTER_END = 0.85
+DEMO_PROMOTION_HR_IF_MENTORED = 1.5
+# the programmes' own factors on both (their mean over the programmes' shares is about 1): traditional helps most
+DEMO_PROGRAMME_HR = {"traditional": 0.90, "reverse": 1.05, "lateral": 1.05, "group": 1.10, "external": 1.10}
+DEMO_MANAGER_MENTOR_SHARE = 0.25
+
+
+def demo_config(n_employees: int = DEMO_EMPLOYEES, seed: int | None = None) -> ChangingConfig:
+    """The demo company: the changing company with mentoring's effects switched on (the rest is the default)."""
+    return ChangingConfig(n_employees=n_employees, seed=DEMO_SEED if seed is None else seed,
+                          direct_hr_while_mentored=DEMO_DIRECT_HR_WHILE_MENTORED,
+                          direct_hr_after_end=DEMO_DIRECT_HR_AFTER_END,
+                          promotion_hr_if_mentored=DEMO_PROMOTION_HR_IF_MENTORED, programme_hr=DEMO_PROGRAMME_HR,
+                          manager_mentor_share=DEMO_MANAGER_MENTOR_SHARE)
 
 
 def generate_changing(config: ChangingConfig = ChangingConfig()) -> ChangingData:
@@ -171,9 +213,10 @@ class _World:
 class _Changing:
     def __init__(self, cfg: ChangingConfig):
         self.cfg = cfg
-        streams = np.random.SeedSequence([cfg.seed, 2]).spawn(9)
+        streams = np.random.SeedSequence([cfg.seed, 2]).spawn(10)  # a child's numbers do not depend on the count
         (self.rng_org, self.rng_exit, self.rng_rating, self.rng_promotion, self.rng_uptake, self.rng_programme,
-         self.rng_manager, self.rng_mentor, self.rng_detail) = map(np.random.default_rng, streams)
+         self.rng_manager, self.rng_mentor, self.rng_detail, self.rng_manager_mentor) = map(np.random.default_rng,
+                                                                                             streams)
         self.n = cfg.n_employees
         self.horizon = (cfg.as_of - cfg.start).days
 
@@ -252,6 +295,7 @@ class _Changing:
         level_log_pay = np.log(np.array(list(SALARY_BY_LEVEL.values())))
         cum_p = np.cumsum(self.transition, axis=1)
         shape = cfg.weibull_shape
+        programme_factor = cfg.programme_factors()
 
         t = np.zeros(n)
         level, rating, log_sal = self.level0.copy(), self.rating0.copy(), self.log_salary0.copy()
@@ -282,6 +326,9 @@ class _Changing:
             # the hazards over this piece (constant factors; the voluntary baseline is Weibull)
             phi = np.where(phase[a] == 1, cfg.direct_hr_while_mentored,
                            np.where(phase[a] == 2, cfg.direct_hr_after_end, 1.0))
+            if cfg.programme_hr:  # the programme of the mentorship under way, or of the one that ended last
+                phi = phi * np.where(phase[a] > 0, programme_factor[
+                    self.programme[np.maximum(n_ment[a] - 1, 0), a]], 1.0)
             lv, rt = level[a], rating[a] - REFERENCE_RATING
             m_vol = cfg.voluntary_base * phi * np.exp(
                 self.eta_fixed[a] + vol_level[lv] + cfg.voluntary_log_hr_per_rating_point * rt
@@ -418,6 +465,14 @@ class _Changing:
         need = self._level_at(mentee, start) + trad
         todo = np.flatnonzero((programme != PROGRAM_TYPES.index("external")) & (limit > 0))
         top = len(JOB_LEVEL_SHARE) - 1
+        if self.cfg.manager_mentor_share > 0:  # the line manager, when senior on the start day and there to the end
+            boss = manager[mentee]
+            asked = trad & (self.rng_manager_mentor.random(mentee.size) < self.cfg.manager_mentor_share)
+            can = asked & (boss >= 0)
+            can[can] = ((self._level_at(boss[can], start[can]) > self._level_at(mentee[can], start[can]))
+                        & (term[boss[can]] > stop[can]))
+            mentor[can] = boss[can]
+            todo = todo[~can[todo]]
         for _ in range(80):
             if todo.size == 0:
                 break
@@ -540,6 +595,11 @@ class _Changing:
             return float(hit[full].mean()) if full.any() else None
 
         with_, without_ = risk(w), risk(without)
+        factor = cfg.programme_factors()
+
+        def mix(direct: float) -> float | None:
+            first = np.log(direct * factor[self.programme[0, mentored]])
+            return float(np.exp(first.mean())) if first.size else None
         reason = employees["termination_reason"]
         exposure = np.minimum(np.where(np.isfinite(w.exit_time), w.exit_time, np.inf), self.follow).sum() / DAYS_PER_YEAR
         return {
@@ -563,6 +623,18 @@ class _Changing:
                 "while": "from a mentorship's start_date to its end_date (either mentorship)",
                 "after": "after a mentorship's end_date, until a second one starts",
                 "promotion_factor_applies": "from the first mentorship's start onward",
+                "programme_hr": dict(zip(PROGRAM_TYPES, factor.tolist())),
+                "programme_factor_applies": "to both direct factors: the programme of the mentorship under way, or "
+                                            "of the one that ended last",
+                "direct_hr_while_by_programme": dict(zip(PROGRAM_TYPES, (cfg.direct_hr_while_mentored
+                                                                         * factor).tolist())),
+                "direct_hr_after_by_programme": dict(zip(PROGRAM_TYPES, (cfg.direct_hr_after_end * factor).tolist())),
+                "realised_mix_while": mix(cfg.direct_hr_while_mentored),
+                "realised_mix_after": mix(cfg.direct_hr_after_end),
+                "realised_mix_applies": "the geometric mean over the mentored of the factor of their first "
+                                        "mentorship's programme",
+                "manager_mentor_share": cfg.manager_mentor_share,
+                "manager_mentor_hr": 1.0,
                 "affects_involuntary_or_retirement": False,
                 "total_effect_1y": {
                     "what": "voluntary exit within a year (DAYS_PER_YEAR days) of the first mentorship start, for the mentored whose "
