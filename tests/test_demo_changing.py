@@ -377,6 +377,25 @@ def test_a_share_of_traditional_mentors_are_the_line_manager_and_nothing_else_mo
     assert (level_on_start("mentor_id") > level_on_start("mentee_id")).all()
 
 
+def test_mentors_chosen_on_the_start_day_may_leave_before_the_end(small):
+    """By default a mentor is employed past the relationship's end (chosen for staying); off, they are employed
+    on the start day only, and the relationship runs on when they leave. Nothing but the mentors moves."""
+    loose = generate_changing(replace(SMALL, mentor_employed_until_end=False))
+    for name in ("employees", "job_history", "outcomes"):
+        pd.testing.assert_frame_equal(getattr(small, name), getattr(loose, name))
+    pd.testing.assert_frame_equal(*(d.mentorships.drop(columns="mentor_id") for d in (small, loose)))
+    term = small.employees.set_index("employee_id")["termination_date"]
+
+    def mentor_left(ms: pd.DataFrame) -> pd.Series:
+        ms = ms[ms["mentor_id"].notna()]
+        left = term.loc[ms["mentor_id"]].to_numpy()
+        assert not (left <= ms["start_date"].to_numpy()).any()  # employed on the start day
+        return pd.Series(left < ms["end_date"].fillna(pd.Timestamp(SMALL.as_of)).to_numpy())
+
+    assert not mentor_left(small.mentorships).any()
+    assert mentor_left(loose.mentorships).mean() > 0.02
+
+
 def test_the_time_varying_fit_recovers_the_truth_where_the_snapshot_is_biased(null_company, effect_company):
     """On 20,000 people: the true covariates as they were recover the direct hazard ratio within the 95% CI, in
     the null company and the effect company; the export's one value per person says mentoring lowers exits in

@@ -22,10 +22,13 @@ def con():
 def test_programme_types_each_against_the_unmentored(con):
     effects = {e.group: e for e in subgroups.programme_effects(followup.follow_up(con))}
     assert set(effects) == {"traditional", "reverse", "lateral", "group", "external"}
-    # generator truth (analytics/intake/demo.py): traditional 0.65, or 0.65 x 1.25 = 0.8125 when the mentor is
-    # the line manager; the pooled traditional HR lies between, so its CI must overlap [0.65, 0.8125]
+    # the demo's truth (docs/demo.md, "The demo company"): traditional mentoring's direct factor is 0.63 while it
+    # lasts and 0.765 after it ends; from the first start onward the pooled HR lies between, so its CI overlaps them
+    truth = database.metadata(con, "demo_truth")["mentoring_effect"]
+    while_, after = (truth[f"direct_hr_{k}_by_programme"]["traditional"] for k in ("while", "after"))
+    assert (while_, after) == pytest.approx((0.63, 0.765))
     trad = effects["traditional"].hazard_ratio
-    assert trad.lower < 0.8125 and trad.upper > 0.65
+    assert trad.lower < after and trad.upper > while_
     assert all(e.hazard_ratio.estimate < 1 for e in effects.values() if e.hazard_ratio)
 
 
@@ -75,7 +78,7 @@ def test_a_share_is_hidden_when_either_side_is_a_small_group(part, whole, share)
     assert policy.shown_share(part, whole) == share
 
 
-TINY = Cohort(department=("Finance",), job_level=("L4",), generation=("Boomer",))  # 3 people in the demo
+TINY = Cohort(department=("Operations",), job_level=("L3",), generation=("Boomer",))  # 3 people, 1 exit (demo)
 
 
 def test_a_tiny_cohorts_summary_and_exports_show_no_count(con):

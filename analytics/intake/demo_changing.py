@@ -106,6 +106,10 @@ class ChangingConfig:
     # share of traditional mentorships whose mentor is the mentee's line manager (when the manager is senior to
     # the mentee on the start day); who the mentor is changes nothing in the hazards
     manager_mentor_share: float = 0.0
+    # True: an internal mentor is employed past the relationship's end (so none ends because a mentor leaves; it
+    # also makes a mentor's own stay look longer, as they were chosen for it); False: employed on the start day, and
+    # the relationship runs on when the mentor leaves (the mentee is handed over; the record keeps the first mentor)
+    mentor_employed_until_end: bool = True
 
     def __post_init__(self) -> None:
         # the organisation's own checks are the demo's
@@ -173,7 +177,7 @@ def demo_config(n_employees: int = DEMO_EMPLOYEES, seed: int | None = None) -> C
                           direct_hr_while_mentored=DEMO_DIRECT_HR_WHILE_MENTORED,
                           direct_hr_after_end=DEMO_DIRECT_HR_AFTER_END,
                           promotion_hr_if_mentored=DEMO_PROMOTION_HR_IF_MENTORED, programme_hr=DEMO_PROGRAMME_HR,
-                          manager_mentor_share=DEMO_MANAGER_MENTOR_SHARE)
+                          manager_mentor_share=DEMO_MANAGER_MENTOR_SHARE, mentor_employed_until_end=False)
 
 
 def generate_changing(config: ChangingConfig = ChangingConfig()) -> ChangingData:
@@ -456,9 +460,11 @@ class _Changing:
     def _mentors(self, mentee: np.ndarray, start: np.ndarray, stop: np.ndarray, programme: np.ndarray,
                  term: np.ndarray, manager: np.ndarray) -> np.ndarray:
         """An internal mentor hired before the start and employed past the relationship's end (so no relationship
-        ends because a mentor leaves), at a higher level on the start day for a traditional programme, at least
-        the mentee's level otherwise, not the mentee and not their manager; -1 for external or nobody fits."""
+        ends because a mentor leaves; with `mentor_employed_until_end` off, employed on the start day), at a higher
+        level on the start day for a traditional programme, at least the mentee's level otherwise, not the mentee
+        and not their manager (but see `manager_mentor_share`); -1 for external or nobody fits."""
         rng = self.rng_mentor
+        stop = stop if self.cfg.mentor_employed_until_end else start
         mentor = np.full(mentee.size, -1, dtype=np.int64)
         limit = np.searchsorted(self.hire, start, side="left")
         trad = programme == PROGRAM_TYPES.index("traditional")

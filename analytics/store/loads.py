@@ -317,13 +317,16 @@ def read_options(known: Mapping[str, Mapping[str, str]], date_format: str | None
 
 def load_demo(con: duckdb.DuckDBPyConnection, n_employees: int = 5000, seed: int | None = None,
               config: Any = None) -> dict[str, Any]:
-    """Generate the demo company and load it through the same validation as files."""
+    """Generate the demo company and load it through the same validation as files: the company whose
+    characteristics change, with its job history (analytics/intake/demo_changing.py, `demo_config`), or the
+    simulation in `config` (a ChangingConfig, or a DemoConfig for the company of fixed characteristics)."""
     from analytics.intake.demo import DemoConfig, generate
+    from analytics.intake.demo_changing import demo_config, generate_changing
     from analytics.intake.prepare import plan_from_frames
 
     if config is None:
-        config = DemoConfig(n_employees=n_employees) if seed is None else DemoConfig(n_employees=n_employees, seed=seed)
-    demo = generate(config)
+        config = demo_config(n_employees=n_employees, seed=seed)
+    demo = generate(config) if isinstance(config, DemoConfig) else generate_changing(config)
     plan = plan_from_frames(demo.employees, demo.mentorships, job_history=getattr(demo, "job_history", None))
     return load_plan(con, plan, source="demo",
                      metadata={"demo_truth": demo.truth, "as_of": str(config.as_of)})
