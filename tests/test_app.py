@@ -93,7 +93,7 @@ def test_filter_change_rerenders(monkeypatch, demo_db):
 
 def test_a_filter_down_to_three_people_shows_no_count(monkeypatch, demo_db):
     """docs/design.md, Privacy: a group under 5 people is suppressed in every count (3 such people in the demo)."""
-    tiny = {"filter_department": ["Finance"], "filter_job_level": ["L4"], "filter_generation": ["Boomer"]}
+    tiny = {"filter_department": ["Operations"], "filter_job_level": ["L3"], "filter_generation": ["Boomer"]}
     at = open_app(monkeypatch, demo_db, state=tiny)
     assert_clean(at)
     assert any("fewer than 5** people in scope" in c.value for c in at.sidebar.caption)
@@ -140,7 +140,7 @@ def test_business_case_assumptions_change_the_result(monkeypatch, demo_db):
 def test_assumptions_follow_the_user_between_pages(monkeypatch, demo_db):
     """Set on the Business case page, the assumptions stay there and the Overview uses them."""
     at = open_app(monkeypatch, demo_db, "views/business_case.py")
-    assert at.slider(key="bc_target").min == 45  # today's coverage (45%): the scenario only adds mentees
+    assert at.slider(key="bc_target").min == 41  # today's coverage (1,181 of the 2,902 employed): only adds mentees
     at.selectbox(key="bc_years").set_value(3).run()
     at.slider(key="bc_replacement").set_value(100).run()
     assert_clean(at)

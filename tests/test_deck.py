@@ -139,7 +139,9 @@ def test_the_deck_says_what_leadership_asks(demo_deck):
     told, prs = demo_deck
     titles = [_title(s) for s in prs.slides]
     assert titles[0] == "Is mentoring keeping people?"
-    assert titles[1] == "The answer: mentored people were 25% less likely to leave"  # demo truth HR 0.75
+    # the demo's adjusted HR 0.77 (0.66-0.90), measured in docs/demo.md, "The demo company"; the truth it mixes:
+    # 0.70 while mentored, 0.85 after
+    assert titles[1] == "The answer: mentored people were 23% less likely to leave"
     for expected in ("Why a simple report would say more", "What is widely quoted, and what our own data says",
                      "What the programme is worth, with its range", "Which kind of mentoring works",
                      "Do mentors stay longer too?", "Where to extend the programme next", "How sure are we",

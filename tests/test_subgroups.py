@@ -96,7 +96,7 @@ def test_a_tiny_cohorts_summary_and_exports_show_no_count(con):
 
 
 def test_the_cohort_table_counts_no_group_of_one_to_four(con):
-    """Hired in 2024, level L5: 39 people of whom 1-4 left (demo data); that count is not shown."""
+    """Hired in 2024, level L5: 35 people of whom 1-4 left (demo data); that count is not shown."""
     table = compare_cohorts(con, "job_level", Cohort(hire_year_from=2024)).table.set_index("group")
     assert table.loc["L5", "exits"] is None or table.loc["L5", "exits"] != table.loc["L5", "exits"]
     for column in ("people", "mentored", "exits"):

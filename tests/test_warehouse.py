@@ -34,8 +34,8 @@ from analytics.store import database, loads, queries, warehouse
 from analytics.surface.cli import main
 from tests.test_hr_exports import clean_files
 
-CONFIG = DemoConfig()  # the demo company as the dashboard builds it: 5,000 employees
-MENTORSHIPS = 2152  # the demo company's
+CONFIG = DemoConfig()  # the company of fixed characteristics (analytics/intake/demo.py): 5,000 employees
+MENTORSHIPS = 2152  # its mentorships
 PASSWORD = "Tr0ub@dor:3/&x%y"  # every character an address must encode
 USER, DATABASE = "people_reader", "people"  # the product reads as a role that may only read
 OWNER = "people_analyst"  # the role that keeps the tables (and so can change them)
