@@ -159,14 +159,15 @@ def test_a_cohort_cut_from_everyone_equals_reading_it(history_db):
     assert set(read.rows["department"]) == {"Sales", "Finance"}  # rows say where people were then
 
 
-def test_the_summary_says_which_values_the_adjusted_model_used(history_db, demo_db):
+def test_the_summary_says_which_values_the_adjusted_model_used(history_db, demo_db, demo_snapshot_db):
     result = json.loads(json.dumps(to_json(headline(history_db)), default=str))
     assert result["hazard_ratio"]["adjusted"]["covariates_from"] == "history"
-    con = database.connect(demo_db, read_only=True)
-    try:
-        assert to_json(headline(con))["hazard_ratio"]["adjusted"]["covariates_from"] == "snapshot"
-    finally:
-        con.close()
+    for path, used in ((demo_snapshot_db, "snapshot"), (demo_db, "history")):  # the demo loads its job history
+        con = database.connect(path, read_only=True)
+        try:
+            assert to_json(headline(con))["hazard_ratio"]["adjusted"]["covariates_from"] == used
+        finally:
+            con.close()
 
 
 def _deck_text(con) -> str:
@@ -180,8 +181,8 @@ def _deck_text(con) -> str:
 
 
 @pytest.mark.parametrize("kind", ["snapshot", "history"])
-def test_every_output_says_whether_characteristics_are_as_exported_or_as_they_were(kind, history_db, demo_db,
-                                                                                  monkeypatch):
+def test_every_output_says_whether_characteristics_are_as_exported_or_as_they_were(kind, history_db,
+                                                                                  demo_snapshot_db, monkeypatch):
     """Without a job history the briefing, the deck's method appendix, the Overview and Methods say in plain words
     that level, salary and rating are as exported and what that can do; with one, that they are as they were."""
     from analytics.outputs.messages import briefing
@@ -191,8 +192,8 @@ def test_every_output_says_whether_characteristics_are_as_exported_or_as_they_we
     said = {"snapshot": "each person's one value, as the employee file shows them now",
             "history": "are taken as they were on each day, from the job history"}
     other = said["history" if kind == "snapshot" else "snapshot"]
-    path = demo_db if kind == "snapshot" else history_db
-    con = history_db if kind == "history" else database.connect(demo_db, read_only=True)
+    path = demo_snapshot_db if kind == "snapshot" else history_db
+    con = history_db if kind == "history" else database.connect(demo_snapshot_db, read_only=True)
     db_file = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
     text = briefing(summarise(con))
     deck = _deck_text(con)
@@ -213,7 +214,8 @@ def test_no_word_about_it_when_the_comparison_uses_none_of_them():
     assert covariates_note("history", ()) is None
 
 
-def test_methods_checks_the_honest_model_on_characteristics_fixed_at_hire(history_db, demo_db, monkeypatch):
+def test_methods_checks_the_honest_model_on_characteristics_fixed_at_hire(history_db, demo_snapshot_db,
+                                                                          monkeypatch):
     """With a history, Methods offers the honest model on each person's values at hire (their first row's) as a
     check: the same fit as one on rows whose characteristics are replaced by the first row's by hand."""
     from analytics.case.summary import diagnostics
@@ -231,7 +233,7 @@ def test_methods_checks_the_honest_model_on_characteristics_fixed_at_hire(histor
     assert abs(check.hazard_ratio.estimate - refit.hazard_ratio.estimate) < 1e-9
     assert abs(check.hazard_ratio.estimate - adjusted_model(fu).hazard_ratio.estimate) > 1e-6  # not the same model
     assert diagnostics(history_db).at_hire is not None
-    con = database.connect(demo_db, read_only=True)
+    con = database.connect(demo_snapshot_db, read_only=True)
     try:
         assert diagnostics(con).at_hire is None  # no history: no such check
     finally:

@@ -28,8 +28,8 @@ def test_a_promotion_is_a_move_up_said_or_seen_and_a_move_is_a_new_department():
     assert first_days(found, "internal_move").to_dict() == {"A": 800.0, "C": 500.0}
 
 
-def test_without_a_history_the_summary_says_why_there_are_no_outcomes(demo_db):
-    con = database.connect(demo_db, read_only=True)
+def test_without_a_history_the_summary_says_why_there_are_no_outcomes(demo_snapshot_db):
+    con = database.connect(demo_snapshot_db, read_only=True)
     try:
         result = summarise(con)
     finally:
@@ -54,13 +54,14 @@ def test_with_a_history_the_summary_and_methods_give_promotions_and_moves(tmp_pa
     assert "to be promoted (moved up a level)" in words and "to move to another department" in words
 
 
-def test_regrettable_exits_follow_the_top_rated_and_count_their_voluntary_exits(demo_db):
+def test_regrettable_exits_follow_the_top_rated_and_count_their_voluntary_exits(demo_snapshot_db):
     """--event regrettable: the people followed are those rated at the top of the company's scale (the employee file's
     rating, a leaver's at exit), and their voluntary exits are the event; the adjusted model cannot use the rating
-    that picked them."""
+    that picked them. (On the demo's export: with its job history, the 51 exits of the 324 top rated are too few
+    for the adjusted model on every characteristic as it was.)"""
     from analytics.outputs.messages import briefing
 
-    con = database.connect(demo_db, read_only=True)
+    con = database.connect(demo_snapshot_db, read_only=True)
     try:
         result = summarise(con, event="regrettable")
         top, exits = con.execute(
