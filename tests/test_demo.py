@@ -1,4 +1,6 @@
-"""The demo company: contract shape, determinism, invariants, and the simulation's known truth."""
+"""The company of fixed characteristics (analytics/intake/demo.py; the demo company until the demo moved to the
+company whose characteristics change, tests/test_demo_company.py): contract shape, determinism, invariants, and
+the simulation's known truth."""
 from __future__ import annotations
 
 import json

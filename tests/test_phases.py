@@ -94,7 +94,8 @@ def _coverage(effect: float, companies: int, n: int) -> tuple[int, int, list]:
 
 
 def test_a_lasting_effect_is_found_while_and_after_in_one_company():
-    """The demo's effect lasts after a mentorship ends (docs/demo.md): with a true 0.70, both phases' ranges hold it."""
+    """The fixed company's effect lasts after a mentorship ends (docs/demo.md): with a true 0.70, both phases' ranges
+    hold it."""
     hit_while, hit_after, estimates = _coverage(0.70, companies=1, n=6000)
     assert (hit_while, hit_after) == (1, 1), estimates
 

@@ -1,8 +1,8 @@
 """Data in: the data contract (schema), cell formats (formats), reading files and finding their header row
 (reading), mapping headers to the contract (headers), checking every row and setting bad ones aside
 (validation), the job history checked against the employees (history), a checked load ready to write (prepare),
-the simulated demo company (demo), and a simulated company whose level, pay and rating
-change, with its job history (demo_changing). Nothing here touches the database.
+a simulated company of fixed characteristics for the truth tests (demo), and a simulated company whose level, pay
+and rating change, with its job history: the demo company (demo_changing). Nothing here touches the database.
 
 May use: common, words.
 """

@@ -1,4 +1,5 @@
-"""Demo company built in code: a simulated roster and mentoring records with a known truth.
+"""A simulated company built in code, its characteristics fixed at hire: a roster and mentoring records with a
+known truth (the truth tests' company; the demo company is demo_changing's `demo_config`).
 
 Every analysis is checked against this simulation, so the true model is written down twice:
 in the constants below and in ``DemoData.truth`` (JSON). The simulation is exact in

@@ -9,7 +9,7 @@ events (reviews, promotions, mentoring start and end) every hazard is the Weibul
 constant (the others) times a constant factor, and each cause's cumulative hazard is run against its own unit
 exponential. The same people are also simulated without any mentoring, from the same random numbers, so the
 truth holds each person's outcome with and without it. See docs/demo.md, "A company whose characteristics
-change".
+change"; with `demo_config()` it is the demo company (`python -m analytics demo`; docs/demo.md, "The demo company").
 """
 from __future__ import annotations
 
@@ -686,5 +686,6 @@ class _Changing:
                 "person_years": float(exposure),
                 "voluntary_exits_per_person_year": float((reason == "voluntary").sum() / exposure),
                 "promotions": int(np.isfinite(self.promotion_days).sum()),
+                "promotions_without_mentoring": int(sum(int(r[5].sum()) for r in without.rows)),
             },
         }
