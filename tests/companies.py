@@ -1,9 +1,9 @@
 """Simulated companies of different kinds, each with a known truth and the category the product's own
 estimates should fall into: the table the wording is checked against (tests/test_companies.py).
 
-Every company is the demo simulation (analytics/intake/demo.py, docs/demo.md) with a uniform true mentoring
-hazard ratio (`COMPANIES[kind].true_hr`) and a fixed seed, loaded through the product's normal load path
-(`build`), so the database carries the demo's truth and as-of date as `loads.load_demo` stores them. The
+Every company is the simulation of fixed characteristics (analytics/intake/demo.py, docs/demo.md) with a uniform
+true mentoring hazard ratio (`COMPANIES[kind].true_hr`) and a fixed seed, loaded through the product's normal load
+path (`build`), so the database carries the demo's truth and as-of date as `loads.load_demo` stores them. The
 categories are about the three figures of `python -m analytics summary --json` (`hazard_ratio`): naive
 (ever vs never mentored), time_varying and adjusted (the honest figure), each with a 95% CI.
 
