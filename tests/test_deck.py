@@ -202,7 +202,13 @@ def test_a_company_with_no_clear_effect_is_told_so(no_effect_deck, demo_deck):
     assert wording.NO_CLEAR_EFFECT in " ".join(_texts(prs.slides[titles.index("How sure are we")]))
     demo_titles = [_title(s) for s in demo_deck[1].slides]
     demo_worth = " ".join(_texts(demo_deck[1].slides[demo_titles.index("What the programme is worth, with its range")]))
-    assert wording.LOSS_NOTE not in demo_worth  # the demo's range is all gain
+    # the demo's programme is a gain, but its range is not all gain: the lasting effect after mentoring ends is
+    # taken from the phases, and the demo's after-mentoring range reaches past 1 (0.853, 0.714-1.019: docs/demo.md,
+    # "The demo company"; truth 0.846), so the cautious end assumes none (measured: $99k, range -$61k to $224k)
+    demo_net = demo_deck[0].headline.business.current.net_benefit
+    assert demo_net.estimate > 0 and wording.loss_note(demo_net) == wording.LOSS_NOTE
+    assert wording.LOSS_NOTE in demo_worth
+    assert wording.ALL_LOSS_NOTE not in demo_worth
 
 
 def test_what_works_and_where_next_show_only_groups_the_privacy_rules_allow(demo_deck):
