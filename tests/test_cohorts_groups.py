@@ -52,7 +52,7 @@ def test_curves_are_labelled_by_the_event_and_counts_never_read_none(monkeypatch
 
 
 def test_when_the_models_count_fewer_people_than_are_in_scope_the_pages_say_why(monkeypatch, demo_db):
-    """The demo has 5,000 people in scope and its models follow 4,995: five were hired on the as-of date."""
+    """The demo has 5,000 people in scope and its models follow 4,994: six were hired on the as-of date."""
     from analytics.case.summary import headline
     from analytics.store import database
     from tests.test_app import shown
