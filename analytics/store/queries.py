@@ -572,6 +572,8 @@ def _history_split_by_search(con: duckdb.DuckDBPyConnection, table: str, timing:
     inside = (day > 0) & (day < duration[row])
     begins = np.sort(np.concatenate([np.flatnonzero(duration > 0) * _DAYS,
                                      mentoring * _DAYS + split_day[mentoring].astype(np.int64), key[inside]]))
+    if not begins.size:
+        return None  # nobody with time to follow (an empty cohort): the SQL gives the empty rows with their columns
     begins = begins[np.append(True, begins[1:] != begins[:-1])]  # each once
     rows, start = begins // _DAYS, begins % _DAYS
     last = np.append(rows[1:] != rows[:-1], True)  # each row's last interval ends at its follow-up's end
