@@ -178,6 +178,18 @@ def row(label: str, value: float, unit: str, target: float, note: str = "") -> s
     return f"  {label:<31} {value:7.2f} {unit:<2} (target <= {target:g} {unit}) {verdict:<6}  {note}"
 
 
+def _load_and_summarise(tmp: Path, name: str, files: list[str], load_err: list | None = None,
+                        summary_err: list | None = None) -> tuple[list, list, Path]:
+    """RUNS loads of the files, each into a new database in `tmp`, then RUNS summaries of the last: each run's
+    (seconds, peak memory, output), and that database; the stderr of each kept in the lists given."""
+    py = [sys.executable, "-m", "analytics"]
+    loads = [run(py + ["load", "--db", str(tmp / f"{name}{i}.duckdb"), *files], stderr_to=load_err)
+             for i in range(RUNS)]
+    db = tmp / f"{name}{RUNS - 1}.duckdb"
+    summaries = [run(py + ["summary", "--db", str(db), "--json"], stderr_to=summary_err) for _ in range(RUNS)]
+    return loads, summaries, db
+
+
 def history_row(label: str, value: float, unit: str, target: float | None, note: str = "") -> str:
     if target is None:
         return f"  {label:<31} {value:7.2f} {unit:<2} (no target)           {note}"
@@ -201,14 +213,9 @@ def bench_history(n: int) -> None:
     load_err: list[str] = []
     summary_err: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        py = [sys.executable, "-m", "analytics"]
-        loads = []
-        for i in range(RUNS):  # each into a new database
-            db = Path(tmp) / f"history{i}.duckdb"
-            loads.append(run(py + ["load", "--db", str(db), "--employees", str(employees),
-                                   "--mentorships", str(mentorships), "--job-history", str(history)],
-                             stderr_to=load_err))
-        summaries = [run(py + ["summary", "--db", str(db), "--json"], stderr_to=summary_err) for _ in range(RUNS)]
+        loads, summaries, _ = _load_and_summarise(Path(tmp), "history", ["--employees", str(employees), "--mentorships",
+                                                                      str(mentorships), "--job-history", str(history)],
+                                               load_err, summary_err)
         for _, _, out in summaries:
             json.loads(out)
     load_gb, summary_gb = max(r[1] for r in loads), max(r[1] for r in summaries)
@@ -240,13 +247,8 @@ def bench(n: int, history: bool = True) -> None:
     print(f"company: {n:,} employees, {n_mentorships:,} mentorships (analytics.intake.demo, CSV in {employees.parent})")
     targets = TARGETS.get(n, TARGETS[min(TARGETS, key=lambda k: abs(k - n))])
     with tempfile.TemporaryDirectory() as tmp:
-        py = [sys.executable, "-m", "analytics"]
-        loads = []
-        for i in range(RUNS):  # each into a new database
-            db = Path(tmp) / f"bench{i}.duckdb"
-            loads.append(run(py + ["load", "--db", str(db), "--employees", str(employees),
-                                   "--mentorships", str(mentorships)]))
-        summaries = [run(py + ["summary", "--db", str(db), "--json"]) for _ in range(RUNS)]
+        loads, summaries, db = _load_and_summarise(Path(tmp), "bench", ["--employees", str(employees), "--mentorships",
+                                                                    str(mentorships)])
         for _, _, out in summaries:
             json.loads(out)  # stdout is one JSON object, progress went to stderr
         view = dashboard(db)

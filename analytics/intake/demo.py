@@ -205,12 +205,17 @@ class DemoConfig:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: dates as ISO text, the mapping as a plain dict."""
-        out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = (value.isoformat() if isinstance(value, date) else
-                           dict(value) if isinstance(value, Mapping) else value)
-        return out
+        return config_dict(self)
+
+
+def config_dict(config: Any) -> dict[str, Any]:
+    """A simulation's settings (a dataclass), JSON-ready: dates as ISO text, mappings as plain dicts."""
+    out = {}
+    for f in fields(config):
+        value = getattr(config, f.name)
+        out[f.name] = (value.isoformat() if isinstance(value, date) else
+                       dict(value) if isinstance(value, Mapping) else value)
+    return out
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ change"; with `demo_config()` it is the demo company (`python -m analytics demo`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Mapping
 
@@ -30,7 +30,7 @@ from analytics.intake.demo import (
     PROGRAM_SHARE, REFERENCE_RATING, REFERENCE_SALARY, RETIREMENT_AGE, RETIREMENT_RATE_PER_YEAR,
     SALARY_BY_LEVEL, SALARY_DEPARTMENT_FACTOR, SALARY_LOCATION_FACTOR, SALARY_LOG_SD,
     SALARY_PER_PERFORMANCE_POINT, SECOND_MENTORSHIP_GAP_DAYS, VOLUNTARY_LOG_HR, VOLUNTARY_LOG_HR_PER_LOG_SALARY,
-    DemoConfig, FrozenMap, day_dates, mentorship_frame,
+    DemoConfig, FrozenMap, config_dict, day_dates, mentorship_frame,
 )
 from analytics.intake.schema import EMPLOYEES, GENERATIONS, JOB_HISTORY, PROGRAM_TYPES
 
@@ -138,12 +138,7 @@ class ChangingConfig:
             raise DemoConfigError(f"manager_mentor_share must be in [0, 1], but was {self.manager_mentor_share!r}")
 
     def as_dict(self) -> dict[str, Any]:
-        out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = (value.isoformat() if isinstance(value, date) else
-                           dict(value) if isinstance(value, Mapping) else value)
-        return out
+        return config_dict(self)
 
     def programme_factors(self) -> np.ndarray:
         """Each programme type's factor on the direct effect, in PROGRAM_TYPES order (1 where not given)."""
