@@ -1,12 +1,9 @@
 """Cohorts: retention and the mentoring effect by group."""
-import pandas as pd
 import streamlit as st
 
 import ui
 from analytics.case.summary import COHORT_DIMENSIONS, MENTORING_DIMENSIONS
-from analytics.common.policy import (CURVE_MONTHS, HORIZON_DAYS, MANY_GROUPS, MIN_EFFECT_PEOPLE, MIN_GROUP_SIZE,
-                                     TAU_DAYS,
-                                     count_words)
+from analytics.common.policy import CURVE_MONTHS, HORIZON_DAYS, MANY_GROUPS, MIN_EFFECT_PEOPLE, TAU_DAYS, count_words
 from analytics.estimation.outcomes import OUTCOMES
 from analytics.outputs import figures, messages
 from analytics.words import wording
@@ -63,12 +60,7 @@ shown = [e for e in c.effects if e.hazard_ratio]
 if shown:
     ui.chart(figures.forest_figure(c.effects, rounded=c.rounded), name=f"effect by {dimension}")
 if c.effects:
-    effects = pd.DataFrame([e.as_row(c.rounded) for e in c.effects]).drop(columns=["dimension"]).fillna({"note": ""})
-    for column in ("people", "exits"):  # a count not shown reads as such, never as a bare "None"
-        effects[column] = [count_words(None if v is None or v != v else int(v)) for v in effects[column]]
-    for column, form in (("estimate", "{:.2f}"), ("lower", "{:.2f}"), ("upper", "{:.2f}"), ("p", "{:.2g}")):
-        effects[column] = [wording.DASH if v is None or v != v else form.format(v) for v in effects[column]]
-    ui.table(effects.rename(columns={"estimate": "hazard ratio"}), f"effect by {dimension}", hide_index=True,
+    ui.table(messages.group_effects_table(c.effects, c.rounded), f"effect by {dimension}", hide_index=True,
              column_config={"note": st.column_config.TextColumn(width="large")})
     st.caption(wording.GROUP_EFFECTS_NOTE[dimension in MENTORING_DIMENSIONS])
 if c.interaction:

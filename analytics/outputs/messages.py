@@ -54,6 +54,17 @@ def retention_table(h: Headline, rounded: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def group_effects_table(effects: list, rounded: bool = False) -> pd.DataFrame:
+    """Each group's hazard ratio as the Cohorts page shows it: a count or figure not shown reads as such (never a
+    bare 'None'), the ratios to two places."""
+    table = pd.DataFrame([e.as_row(rounded) for e in effects]).drop(columns=["dimension"]).fillna({"note": ""})
+    for column in ("people", "exits"):
+        table[column] = [count_words(None if v is None or v != v else int(v)) for v in table[column]]
+    for column, form in (("estimate", "{:.2f}"), ("lower", "{:.2f}"), ("upper", "{:.2f}"), ("p", "{:.2g}")):
+        table[column] = [DASH if v is None or v != v else form.format(v) for v in table[column]]
+    return table.rename(columns={"estimate": "hazard ratio"})
+
+
 def outcomes_table(o: Outcomes) -> pd.DataFrame:
     """Each outcome's hazard ratio, its range and what it rests on, as `summary --json` gives them under "outcomes"
     (counts rounded as the cohort's are); an outcome not estimated is left out (the page says why)."""
