@@ -430,7 +430,7 @@ def test_pages_drawn_at_once_open_the_database_together(tmp_path):
     errors: list[Exception] = []
 
     def draw_pages():
-        for _ in range(25):
+        for _ in range(50):
             try:
                 con = database.connect(db)
                 queries.data_facts(con)

@@ -95,7 +95,8 @@ def connect(path: str | Path | None = None, read_only: bool = False,
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            con = duckdb.connect(target, read_only=read_only and Path(target).exists())
+            with _OPEN_LOCK:
+                con = duckdb.connect(target, read_only=read_only and Path(target).exists())
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
@@ -105,6 +106,11 @@ def connect(path: str | Path | None = None, read_only: bool = False,
                                    "a page); try again in a moment") from None
             time.sleep(0.2)
         except duckdb.Error as exc:
+            # One thread's last connection to the file may still be letting go of it as another opens it
+            # ("Unique file handle conflict"); it is gone a moment later.
+            if "file handle conflict" in str(exc).lower() and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
             raise RetentionError(f"cannot open the database: {_plain(exc)}") from None
     if not read_only:
         with _SCHEMA_LOCK:
@@ -115,6 +121,9 @@ def connect(path: str | Path | None = None, read_only: bool = False,
 # Connections of one program to one file share its catalog, and two that replace the same view at once fail
 # ("write-write conflict"): the dashboard draws pages for several visitors, and a rerun, on threads of its own.
 _SCHEMA_LOCK = threading.Lock()
+# DuckDB keeps one instance per file for the program; two threads opening the file at once can both try to
+# create it. Opening is quick, so the program opens one connection at a time.
+_OPEN_LOCK = threading.Lock()
 
 
 def _plain(exc: Exception) -> str:
