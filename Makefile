@@ -27,11 +27,12 @@ run: $(VENV)/.runtime
 test-tools:
 	@bash scripts/ensure-test-tools.sh
 
+# two workers, each taking whole test files (a file's fixtures, such as its dashboard server, are built once)
 test: $(VENV)/.dev test-tools
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-all: $(VENV)/.dev test-tools
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "slow or not slow"
 
 # the product's own modules byte-compiled first, as pip does for installed packages (a process then starts
 # without compiling them, whatever PYTHONDONTWRITEBYTECODE says)
