@@ -356,13 +356,14 @@ def phases_words(phases: dict) -> str:
 
 
 OUTCOME_VERBS = {"promotion": "to be promoted (moved up a level)", "internal_move": "to move to another department"}
+OUTCOME_COUNTED = {"promotion": "were promoted at least once", "internal_move": "moved department at least once"}
 
 
 def outcome_words(outcome: str, hr: dict, people_with: int | None) -> str:
     """Mentoring's effect on an outcome beyond exits, said as its figures say it."""
     unclear = " (no clear effect: the range includes none)" if verdict.effect(hr) == verdict.UNCLEAR else ""
     return (f"Mentored people were {less_likely(hr)} {OUTCOME_VERBS[outcome]} in any given month than colleagues "
-            f"not (yet) mentored, like with like{unclear}; {count_words(people_with)} people had one.")
+            f"not (yet) mentored, like with like{unclear}; {count_words(people_with)} people {OUTCOME_COUNTED[outcome]}.")
 
 
 OUTCOMES_NOTE = ("From the job history: time from hire to a person's first one, mentoring counted from its start, "
