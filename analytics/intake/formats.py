@@ -19,6 +19,7 @@ import pandas as pd
 
 from analytics.common.errors import ColumnFormatProblem
 from analytics.common.policy import FIRST_YEAR, HIGH_DATE_YEAR, LAST_YEAR
+from analytics.intake import languages
 from analytics.words.wording import INVISIBLE
 
 
@@ -40,6 +41,16 @@ _PATTERNS = (
     (SERIAL, re.compile(r"^(\d{5})(?:\.\d+)?$")),
 )
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 in Excel's (Lotus-compatible) count
+# Dates with the month in words, in any language languages.MONTHS knows: "Mar 5, 2021", "March 5th 2021" (month
+# first); "5 March 2021", "05-Mar-2021", "5. März 2021", "1er mars 2021", "5 de marzo de 2021" (day first). The
+# month's name says which part is the day: nothing is asked.
+MONTH_WORD_FIRST, DAY_WORD_FIRST = "Mon D, YYYY", "D Mon YYYY"
+_WORD_TIME = r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?)?"
+_WORD_PATTERNS = (
+    (MONTH_WORD_FIRST, re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _WORD_TIME + "$")),
+    (DAY_WORD_FIRST, re.compile(r"^(\d{1,2})(?:\.|st|nd|rd|th|er|o)?\s*(?:de\s+)?([a-z]+)\.?,?\s*(?:de\s+|del\s+)?(\d{4})"
+                                + _WORD_TIME + "$")),
+)
 
 
 def _calendar(year: int, month: int, day: int) -> date | None:
@@ -78,6 +89,23 @@ def _text_readings(text: str) -> tuple[str, dict[str, date | None]] | None:
             month_first, day_first = ORDERS[family]
             found = {month_first: _calendar(c, a, b), day_first: _calendar(c, b, a)}
         return family, found  # a reading of None: the right form, but no such day
+    if any(c.isalpha() for c in text):
+        return _word_readings(text)
+    return None
+
+
+def _word_readings(text: str) -> tuple[str, dict[str, date | None]] | None:
+    """A date with its month in words (MONTH_WORD_FIRST, DAY_WORD_FIRST), or None."""
+    words = " ".join(re.sub(r"(?<=[a-z])[-/]|[-/](?=[a-z])", " ", languages.plain(text).replace("’", "")).split())
+    for family, pattern in _WORD_PATTERNS:
+        m = pattern.match(words)
+        if m:
+            first, second, year = m.groups()[:3]
+            day, name = (second, first) if family == MONTH_WORD_FIRST else (first, second)
+            month = languages.month_of(name)
+            if month is None:
+                return None  # a word that is no month: not a date
+            return family, {family: _calendar(int(year), month, int(day))}
     return None
 
 
@@ -280,7 +308,9 @@ def _finite(x: float, value: Any) -> float:
 # the field's own word), case, spaces and dashes aside.
 FLAG_WORDS = {**dict.fromkeys(("yes", "y", "true", "t", "1", "1.0", "regrettable", "regretted"), True),
               **dict.fromkeys(("no", "n", "false", "f", "0", "0.0", "not regrettable", "non regrettable", "nonregrettable",
-                               "not regretted", "non regretted", "nonregretted", "unregretted"), False)}
+                               "not regretted", "non regretted", "nonregretted", "unregretted"), False),
+              **dict.fromkeys(map(languages.plain, languages.YES), True),  # Ja, oui, sí, sim, wahr, ...
+              **dict.fromkeys(map(languages.plain, languages.NO), False)}
 
 
 def flag(value: Any) -> bool:
@@ -289,7 +319,7 @@ def flag(value: Any) -> bool:
         return bool(value)
     if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
         return bool(value)
-    text = " ".join(str(value).strip().lower().replace("-", " ").replace("_", " ").split())
+    text = languages.plain(value)
     if text in FLAG_WORDS:
         return FLAG_WORDS[text]
     raise ValueError(f"{str(value).strip()!r} is not yes or no (Yes/No, True/False, Y/N or 1/0)")

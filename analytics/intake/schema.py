@@ -1,9 +1,11 @@
 """The input data contract: columns, header matching, value vocabularies (docs/design.md)."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from analytics.intake import languages
 from analytics.intake.formats import as_shown
 
 
@@ -75,16 +77,21 @@ JOB_HISTORY = TableSpec("job_history", (
 TABLES = {spec.name: spec for spec in (EMPLOYEES, MENTORSHIPS, JOB_HISTORY)}
 
 TERMINATION_REASONS = ("voluntary", "involuntary", "retirement", "other")
+UNCLEAR = languages.UNCLEAR  # a wording whose meaning is asked about, never guessed: "other" until the user says
 # HRIS wording read by keyword, first rule first ("Involuntary - Restructuring" is involuntary before
-# "voluntary" is looked for; "Terminated - Resignation" is a resignation); anything else is "other".
+# "voluntary" is looked for; "Terminated - Resignation" is a resignation); anything else is "other". The other
+# languages' rules (languages.py) stand beside the English ones: a death first, then the wordings that do not say
+# who decided (a mutual agreement: asked about), ..., a bare word for leaving last (asked about).
 REASON_RULES = (
     ("other", r"\bdeath\b|\bdeceased\b|\bdied\b|passed away|\bdeath in service"),
+    *languages.REASONS_FIRST,
     ("retirement", r"\bretire"),
     ("involuntary", r"\binvoluntar|\b(?:non|not) ?voluntar"),
     ("voluntary", r"\bvoluntar|\bresign|\bquit|better opportunit|\brelocat|career change|left voluntarily"),
     ("involuntary", r"\bterminat|\bdismiss|\bfired\b|\blay ?off|\blaid off|\bredundan|\brestructur|"
                     r"end of (?:the )?(?:fixed term )?contract|\bcontract end|fixed term (?:contract )?end"),
     ("other", r"\bother\b"),
+    *languages.REASONS_LAST,
 )
 
 PROGRAM_TYPES = ("traditional", "reverse", "lateral", "group", "external")
@@ -95,6 +102,7 @@ PROGRAM_RULES = (
     ("lateral", r"\bpeer|\blateral|\bbuddy"),
     ("external", r"\bexternal|(?<!internal )\bcoach"),
     ("traditional", r"(?<!non )\btraditional|\b1 ?: ?1\b|\bone to one\b|\b1 on 1\b|\bone on one\b"),
+    *languages.PROGRAMMES,
 )
 
 # Why a job history row was written, first in this order when two rows of one day give two reasons.
@@ -188,23 +196,27 @@ GENERATIONS = (("Boomer", 1946, 1964), ("Gen X", 1965, 1980), ("Millennial", 198
 
 
 def normalise_header(header: object) -> str:
-    """'Employee ID', 'employee-id' and 'EMPLOYEE_ID' all become 'employeeid' (as they show: 'Employee\u200bID' too)."""
-    return re.sub(r"[\s\-_]+", "", as_shown(str(header))).lower()
+    """'Employee ID', 'employee-id' and 'EMPLOYEE_ID' all become 'employeeid' (as they show: 'Employee\u200bID' too);
+    accents, apostrophes and full stops aside ('Date d'entrée' is 'datedentree', 'Personal-Nr.' 'personalnr')."""
+    return re.sub(r"[\s\-_.'’]+", "", languages.plain(as_shown(str(header))))
 
 
+@functools.lru_cache(maxsize=None)
 def header_names(table: str, column: str) -> tuple[str, ...]:
-    """Every header a contract column is known by, its own name first, normalised."""
-    names = (column, *HEADER_SYNONYMS[table].get(column, ()))
+    """Every header a contract column is known by, its own name first, normalised: the English names of HR
+    exports, then those of the other languages (languages.HEADERS)."""
+    names = (column, *HEADER_SYNONYMS[table].get(column, ()), *languages.HEADERS[table].get(column, ()))
     return tuple(dict.fromkeys(normalise_header(n) for n in names))
 
 
 def _by_rules(value: str, rules: tuple[tuple[str, str], ...], default: str) -> str:
-    text = " ".join(str(value).lower().replace("-", " ").replace("_", " ").split())  # "Lay-off" is "lay off"
+    text = languages.plain(value)  # "Lay-off" is "lay off", "Kündigung" is "kundigung"
     return next((meaning for meaning, pattern in rules if re.search(pattern, text)), default)
 
 
 def map_reason(value: str) -> str:
-    """A termination reason as HR systems word it, read as voluntary, involuntary, retirement or other."""
+    """A termination reason as HR systems word it, read as voluntary, involuntary, retirement or other; or
+    UNCLEAR, for a wording that does not say who decided (a mutual agreement), which the user is asked about."""
     return _by_rules(value, REASON_RULES, "other")
 
 

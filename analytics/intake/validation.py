@@ -21,7 +21,7 @@ from analytics.intake import formats
 from analytics.intake.headers import SourceTable
 from analytics.intake.reading import REJECT_COLUMNS, distinct_cells, is_empty
 from analytics.intake.schema import (CHANGE_REASONS, EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, TERMINATION_REASONS,
-                                     TableSpec, map_program, map_reason)
+                                     UNCLEAR, TableSpec, map_program, map_reason)
 
 
 @dataclass
@@ -294,9 +294,11 @@ def _vocabulary(column: "_Column", keep: np.ndarray, rule: Callable[[str], str],
     spellings: dict[str, Counter] = {}
     for v, c in counts.items():
         spellings.setdefault(wording_key(v), Counter())[v] += c
-    meaning = {key: chosen.get(key) or rule(key) for key in spellings}
+    ruled = {key: rule(key) for key in spellings if key not in chosen}
+    # a wording whose meaning the rules cannot tell (a mutual agreement) is "other" until the user says: asked about
+    meaning = {key: chosen.get(key) or ("other" if ruled[key] == UNCLEAR else ruled[key]) for key in spellings}
     table = [{"given": spelled.most_common(1)[0][0], "mapped_to": meaning[key], "rows": sum(spelled.values()),
-              "by": "you" if key in chosen else "rule"}
+              "by": "you" if key in chosen else "asked" if ruled[key] == UNCLEAR else "rule"}
              for key, spelled in sorted(spellings.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))]
     return _objects([meaning[wording_key(t)] if t in counts else None for t in texts])[rows], table
 
