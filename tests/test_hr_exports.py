@@ -239,8 +239,8 @@ def test_us_dates_read_by_the_cli_and_day_month_asked_when_the_data_cannot_tell(
     args = ["load", "--db", db, "--employees", str(tmp_path / "ambiguous.csv"), "--mentorships", str(mentorships)]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "column 'hire_date': cannot tell day from month" in err and "--date-format" in err
-    assert "column 'termination_date': cannot tell day from month" in err  # every problem at once
+    assert "column 'Hire Date': read as hire_date; cannot tell day from month" in err and "--date-format" in err
+    assert "column 'Termination Date': read as termination_date; cannot tell day from month" in err  # every problem at once
     assert main(args + ["--date-format", "MM/DD/YYYY", "--check"]) == 0
     told = capsys.readouterr().out
     assert told.endswith("Checked only: nothing was loaded.\n") and not (tmp_path / "cli.duckdb").exists()
@@ -260,7 +260,7 @@ def test_a_day_first_choice_reads_an_ambiguous_column_that_way(tmp_path):
     pd.DataFrame({"Mentee ID": ["A"], "Start Date": ["2021-06-01"]}).to_csv(tmp_path / "m.csv", index=False)
     with pytest.raises(InputFileError) as refused:
         prepare_load(tmp_path / "e.csv", tmp_path / "m.csv")
-    assert refused.value.ambiguous_dates == ("hire_date",)
+    assert refused.value.ambiguous_dates == ("Hire Date",)  # named by the file's own header
     plan = prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", options=ReadOptions(date_format="DD/MM/YYYY"))
     assert list(plan.employees.frame["hire_date"]) == [pd.Timestamp("2021-04-03"), pd.Timestamp("2020-02-01")]
 
@@ -269,7 +269,7 @@ def test_a_column_mixing_formats_is_refused_with_an_example_of_each(tmp_path):
     pd.DataFrame({"Employee ID": ["A", "B", "C"], "Hire Date": ["2021-03-04", "25/12/2020", "2020.01.02"]}).to_csv(
         tmp_path / "e.csv", index=False)
     pd.DataFrame({"Mentee ID": ["A"], "Start Date": ["2021-06-01"]}).to_csv(tmp_path / "m.csv", index=False)
-    with pytest.raises(InputFileError, match=r"column 'hire_date': mixes date formats: YYYY-MM-DD \(e.g. "
+    with pytest.raises(InputFileError, match=r"column 'Hire Date': read as hire_date; mixes date formats: YYYY-MM-DD \(e.g. "
                                              r"'2021-03-04'\), DD/MM/YYYY \(e.g. '25/12/2020'\)"):
         prepare_load(tmp_path / "e.csv", tmp_path / "m.csv")
 
@@ -287,7 +287,7 @@ def test_not_in_this_file_means_not_in_this_file(tmp_path):
     pd.DataFrame({"Employee ID": ["A", "B"], "Hire Date": ["2021-03-04", "2020-01-02"],
                   "Performance Rating": ["excellent", "superb"]}).to_csv(tmp_path / "e.csv", index=False)
     pd.DataFrame({"Mentee ID": ["A"], "Start Date": ["2021-06-01"]}).to_csv(tmp_path / "m.csv", index=False)
-    with pytest.raises(InputFileError, match="column 'performance_rating'.*no value in this column is a valid number"):
+    with pytest.raises(InputFileError, match="column 'Performance Rating'.*read as performance_rating; no value in this column is a valid number"):
         prepare_load(tmp_path / "e.csv", tmp_path / "m.csv")
     plan = prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", mapping={"employees": {"performance_rating": None}})
     assert plan.employees.frame["performance_rating"].isna().all() and plan.rejects.empty
@@ -468,7 +468,7 @@ def test_a_salary_column_read_two_ways_is_refused(tmp_path, salaries, message):
                           "Salary": salaries})
     frame.to_csv(tmp_path / "e.csv", index=False, sep=";")
     (tmp_path / "m.csv").write_text("Mentee ID,Start Date\nP0,2021-06-01\n")
-    with pytest.raises(InputFileError, match=re.escape(f"column 'salary': {message}")):
+    with pytest.raises(InputFileError, match=re.escape(f"column 'Salary': read as salary; {message}")):
         prepare_load(tmp_path / "e.csv", tmp_path / "m.csv")
 
 

@@ -325,7 +325,7 @@ def test_every_problem_of_the_job_history_file_at_once(tmp_path):
     with pytest.raises(InputFileError) as caught:
         prepare_load(write(emp, tmp_path / "e.csv"), write(men, tmp_path / "m.csv"), write(frame, tmp_path / "h.csv"))
     assert caught.value.file == "h.csv"
-    assert [p[0] for p in caught.value.problems] == ["employee_id", "salary"]  # a missing column, and one of words
+    assert [p[0] for p in caught.value.problems] == ["employee_id", "Salary"]  # a missing column, and one of words
     frame["Worker ID"] = "E0001"
     with pytest.raises(InputFileError) as caught:
         prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", write(frame, tmp_path / "h.csv"))

@@ -156,7 +156,7 @@ def test_bad_flag_values_are_set_aside_with_their_rows_and_a_column_of_none_is_r
     path = write(emp, tmp_path / "e2.csv")
     assert load(db, path, tmp_path / "m.csv", "--map", "employees.regrettable=Regretted?") == 2
     err = capsys.readouterr().err
-    assert "file 'e2.csv', column 'regrettable', row 2: no value in this column is a valid yes or no" in err
+    assert "file 'e2.csv', column 'Regretted?', row 2: read as regrettable; no value in this column is a valid yes or no" in err
     assert "--map employees.regrettable=" in err
 
 
@@ -286,7 +286,7 @@ def test_every_file_s_problems_come_in_one_pass(tmp_path, capsys):
     each = caught.value.each()
     assert [e.file for e in each] == ["mentoring.csv", "history.csv"]
     assert [p[0] for p in each[0].problems] == ["start_date"]
-    assert {p[0] for p in each[1].problems} == {"effective_date", "salary"}
+    assert {p[0] for p in each[1].problems} == {"effective_date", "Salary"}  # a found column by its header
     assert any(p[1] == 2 for p in each[1].problems)  # the salary's first bad row, named
     for check in ([], ["--check"]):
         db = tmp_path / "never.duckdb"
@@ -295,7 +295,7 @@ def test_every_file_s_problems_come_in_one_pass(tmp_path, capsys):
         assert "2 files have problems" in err
         assert "file 'mentoring.csv', column 'start_date': required column missing" in err
         assert "file 'history.csv'" in err and "column 'effective_date': required column missing" in err
-        assert "column 'salary', row 2: no value in this column is a valid number" in err
+        assert "column 'Salary', row 2: read as salary; no value in this column is a valid number" in err
         assert not db.exists()  # nothing written, not even a database
 
 

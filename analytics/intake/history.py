@@ -81,7 +81,8 @@ def validate_job_history(src: SourceTable, employees: ValidatedTable,
     frame = frame.sort_values(["employee_id", "effective_date"], kind="stable").reset_index(drop=True)
     notes = {"change_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
-             "other_sheets": src.other_sheets, "as_shown": _as_shown_note(src, as_shown),
+             "other_sheets": src.other_sheets, "sheet_found": src.sheet_found, "totals_rows": src.totals_rows,
+             "as_shown": _as_shown_note(src, as_shown),
              "merged": len(merged_into), "unknown_people": unknown}
     return ValidatedTable("job_history", src.file, frame, _reject_frame(src, "job_history", problems), notes)
 

@@ -72,12 +72,37 @@ class LoadPlan:
             "ignored_columns": {t.name: t.notes.get("ignored_columns", []) for t in self.tables},
             "header_rows": {t.name: t.notes.get("header_row", 1) for t in self.tables},
             "date_formats": {t.name: t.notes.get("date_formats", {}) for t in self.tables},
-            "warnings": [wording.other_sheets_warning(v.file, v.notes["sheet"], v.notes["other_sheets"])
+            "header_maps": {t.name: t.notes.get("header_map", {}) for t in self.tables},
+            "sheets": {t.name: t.notes["sheet"] for t in self.tables if t.notes.get("sheet")},
+            "warnings": [wording.other_sheets_warning(v.file, v.notes["sheet"], v.notes["other_sheets"],
+                                                      v.notes.get("sheet_found", False))
                          for v in self.tables if v.notes.get("other_sheets")]
+                        + [wording.totals_rows_warning(v.file, v.notes["totals_rows"])
+                           for v in self.tables if v.notes.get("totals_rows")]
                         + [wording.as_shown_warning(v.file, v.notes["as_shown"]["headers"], v.notes["as_shown"]["values"])
                            for v in self.tables if _any_as_shown(v.notes)]
+                        + self.unread_warnings()
                         + quality_warnings(self.quality()),
         }
+
+    def unread_warnings(self) -> list[str]:
+        """What a column not read changes, said before and after the load: no termination date (no exit at all), no
+        termination reason (every exit counted as leaving), reasons whose meaning is not clear (asked about)."""
+        notes = self.employees.notes
+        if "header_map" not in notes:
+            return []
+        out = []
+        if "termination_date" not in notes["header_map"]:
+            out.append(wording.no_exit_dates_warning(self.employees.file))
+        elif "termination_reason" not in notes["header_map"]:
+            exits = int(self.employees.frame["termination_date"].notna().sum())
+            if exits:
+                out.append(wording.no_reasons_warning(self.employees.file, exits))
+        unclear = [(m["given"], m["rows"]) for m in notes.get("reason_mapping", []) if m["by"] == "asked"]
+        if unclear:
+            out.append(wording.unclear_meanings_warning("termination reason", unclear, "--reason-map",
+                                                        "What each termination reason means"))
+        return out
 
 
 def _any_as_shown(notes: Mapping[str, Any]) -> bool:
@@ -123,14 +148,15 @@ def prepare_load(employees: Any, mentorships: Any, job_history: Any = None, *, e
                  mentorships_name: str | None = None, job_history_name: str | None = None,
                  mapping: Mapping[str, Mapping[str, str | None]] | None = None,
                  header_rows: Mapping[str, int | None] | None = None,
-                 options: ReadOptions = ReadOptions()) -> LoadPlan:
+                 options: ReadOptions = ReadOptions(), sheets: Mapping[str, str | None] | None = None) -> LoadPlan:
     """Read and validate the files (the job history when given). A file-level problem in any of them raises
     InputFileError once every file has been read and checked: every problem of every file at once
     (InputFilesError when more than one file has some), each naming its file, column and row. A file read after
     an employees file that could not be loaded is checked against no one, for its own file-level problems only.
     `mapping`: table -> contract column -> header (None: not in this file); `header_rows`: table -> the
-    spreadsheet row of its header (found when not given)."""
-    mapping, header_rows = mapping or {}, header_rows or {}
+    spreadsheet row of its header (found when not given); `sheets`: table -> the sheet of its workbook to read (found
+    when not given: the one whose header names the most columns)."""
+    mapping, header_rows, sheets = mapping or {}, header_rows or {}, sheets or {}
     failed: list[InputFileError] = []
 
     def checked(table: str, given: Any, name: str | None, validate: Callable[[SourceTable], ValidatedTable]
@@ -138,7 +164,7 @@ def prepare_load(employees: Any, mentorships: Any, job_history: Any = None, *, e
         progress.step("read", table=table, file=source_name(given, name))
         try:
             src = read_source(given, TABLES[table], name, mapping.get(table), header_rows.get(table),
-                              keep_problems=True)
+                              keep_problems=True, sheet=sheets.get(table))
             progress.step("check", table=table, rows=len(src.frame))
             return validate(src)
         except InputFileError as exc:

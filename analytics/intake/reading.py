@@ -42,6 +42,7 @@ class RawTable:
     sheet: str | None = None     # the Excel sheet read, when the workbook has others
     other_sheets: list[str] = field(default_factory=list)
     headers_as_shown: list[tuple[str, str]] = field(default_factory=list)  # (as written, as read): formats.as_shown
+    sheet_found: bool = False    # the sheet read was found by its column names (the first was a cover or summary)
 
 
 # ---------------------------------------------------------------- reading
@@ -90,11 +91,14 @@ def parse_file(source: Any, name: str | None = None) -> ParsedFile:
 
 
 def read_raw(source: Any, name: str | None = None, spec: TableSpec | None = None,
-             header_row: int | None = None) -> RawTable:
+             header_row: int | None = None, sheet: str | None = None) -> RawTable:
     """A file as read, every column kept: for previews, the header-mapping form and validation.
     `header_row` (1-based) says where the header is; otherwise, in a spreadsheet, it is the first of the
-    first rows that holds two or more names `spec` recognises (row 1 when none does)."""
+    first rows that holds two or more names `spec` recognises (row 1 when none does). `sheet` names a workbook's
+    sheet; otherwise it is the sheet whose header names the most of them (see _pick_sheet)."""
     file, kind, rows = _rows(source, name)
+    if isinstance(rows, _Workbook):
+        rows = _pick_sheet(file, rows, spec, sheet)
     if header_row is not None and (header_row < 1 or int(header_row) != header_row):
         raise InputFileError(file, f"the header row must be a row number from 1, but was {header_row!r}")
     if kind == "parquet":
@@ -115,11 +119,20 @@ def typed_table(name: str, frame: pd.DataFrame, spec: TableSpec | None = None) -
     return RawTable(name, frame, 1, np.arange(len(frame)) + 1)
 
 
-def find_header_row(source: Any, name: str | None = None, spec: TableSpec | None = None) -> int:
+def find_header_row(source: Any, name: str | None = None, spec: TableSpec | None = None,
+                    sheet: str | None = None) -> int:
     """The row a file's header is on (1 for Parquet), as read_raw would find it: for a form that lets
     the user change it even when that row is not a usable header."""
-    _, kind, rows = _rows(source, name)
+    file, kind, rows = _rows(source, name)
+    if isinstance(rows, _Workbook):
+        rows = _pick_sheet(file, rows, spec, sheet)
     return 1 if kind == "parquet" else _header_row(rows, spec)[0]
+
+
+def found_sheet(source: Any, name: str | None = None, spec: TableSpec | None = None) -> str | None:
+    """The sheet read_raw reads when none is named (None for a CSV or Parquet file)."""
+    file, _, rows = _rows(source, name)
+    return _pick_sheet(file, rows, spec, None).title if isinstance(rows, _Workbook) else None
 
 
 def _rows(source: Any, name: str | None) -> tuple[str, str, Any]:
@@ -300,21 +313,56 @@ def _excel_rows(data: bytes, file: str) -> list[list[Any]]:
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible"] or book.worksheets
-        sheet = sheets[0]
-        _refuse_stated_range(file, sheet)
-        sheet.reset_dimensions()  # some exporters state a wrong sheet size; read what is there
-        rows, cells = [], 0
-        for row in sheet.iter_rows(values_only=True):
-            cells += len(row) or 1  # a row is as wide as its last cell: a few far-off cells make wide rows
-            if cells > MAX_SHEET_CELLS:
-                raise InputFileError(file, f"its sheet {sheet.title!r} spans more than {MAX_SHEET_CELLS:,} cells "
-                                           f"(to row {len(rows) + 1:,}); a sheet may hold at most {MAX_SHEET_CELLS:,} "
-                                           f"cells: save it as CSV (up to {MAX_CELLS:,} cells)")
-            rows.append(list(row))
-        others = [ws.title for ws in book.worksheets if ws is not sheet]
+        read = {}
+        for sheet in sheets:  # every sheet a person sees: the data may be on any of them (after a cover, a summary)
+            _refuse_stated_range(file, sheet)
+            sheet.reset_dimensions()  # some exporters state a wrong sheet size; read what is there
+            rows, cells = [], 0
+            for row in sheet.iter_rows(values_only=True):
+                cells += len(row) or 1  # a row is as wide as its last cell: a few far-off cells make wide rows
+                if cells > MAX_SHEET_CELLS:
+                    raise InputFileError(file, f"its sheet {sheet.title!r} spans more than {MAX_SHEET_CELLS:,} cells "
+                                               f"(to row {len(rows) + 1:,}); a sheet may hold at most "
+                                               f"{MAX_SHEET_CELLS:,} cells: save it as CSV (up to {MAX_CELLS:,} cells)")
+                rows.append(list(row))
+            read[sheet.title] = rows
+        titles = [ws.title for ws in book.worksheets]
     finally:
         book.close()
-    return _SheetRows(rows, sheet.title, others)
+    return _Workbook(read, titles)
+
+
+class _Workbook(dict):
+    """The rows of each sheet a person sees (title -> rows, in the workbook's order) and every sheet's title."""
+
+    def __init__(self, sheets: dict[str, list[list[Any]]], titles: list[str]):
+        super().__init__(sheets)
+        self.titles = titles
+
+
+def sheet_names(source: Any, name: str | None = None) -> list[str]:
+    """The sheets of a workbook that can be read, in its order ([] for a CSV or Parquet file)."""
+    _, kind, rows = _rows(source, name)
+    return list(rows) if isinstance(rows, _Workbook) else []
+
+
+def _pick_sheet(file: str, book: _Workbook, spec: TableSpec | None, sheet: str | None) -> "_SheetRows":
+    """The sheet named (exactly, else in any case), or the one whose header row names the most columns the contract
+    knows (two at least; the first on a tie): a cover or a summary before the data is passed over. The first sheet
+    when none does."""
+    titles = list(book)
+    if sheet is not None:
+        chosen = sheet if sheet in book else next((t for t in titles if t.strip().lower() == sheet.strip().lower()),
+                                                  None)
+        if chosen is None:
+            raise InputFileError(file, f"has no sheet {sheet!r}; its sheets are {', '.join(map(repr, titles))}")
+        found = False
+    else:
+        scores = [_header_row(book[t], spec, with_count=True)[2] for t in titles]
+        best = max(range(len(titles)), key=lambda i: (scores[i], -i))
+        chosen = titles[best] if scores[best] >= 2 else titles[0]
+        found = chosen != titles[0]
+    return _SheetRows(book[chosen], chosen, [t for t in book.titles if t != chosen], found)
 
 
 def _refuse_stated_range(file: str, sheet: Any) -> None:
@@ -438,11 +486,12 @@ def _refuse_long_cell(file: str, column: str, row: int, length: int) -> None:
 
 
 class _SheetRows(list):
-    """A sheet's rows, with the sheet's name and the workbook's other sheets (which are not read)."""
+    """A sheet's rows, with the sheet's name, the workbook's other sheets (which are not read) and whether the sheet
+    was found by its column names (not named, not the first)."""
 
-    def __init__(self, rows: list[list[Any]], title: str, others: list[str]):
+    def __init__(self, rows: list[list[Any]], title: str, others: list[str], found: bool = False):
         super().__init__(rows)
-        self.title, self.others = title, others
+        self.title, self.others, self.found = title, others, found
 
 
 def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row: int | None, kind: str) -> RawTable:
@@ -488,6 +537,7 @@ def _table(file: str, rows: list[list[Any]], spec: TableSpec | None, header_row:
     if getattr(rows, "others", None):
         table.other_sheets = list(rows.others)
         table.sheet = rows.title
+        table.sheet_found = rows.found
     return table
 
 
@@ -569,18 +619,19 @@ def _headers_as_shown(cells: list[Any], header: list[str]) -> list[tuple[str, st
     return [(w, h) for w, h in zip(written, header) if w and w != h]
 
 
-def _header_row(rows: list[list[Any]], spec: TableSpec | None) -> tuple[int, bool]:
+def _header_row(rows: list[list[Any]], spec: TableSpec | None, with_count: bool = False) -> Any:
     """Of the first rows, the one naming the most columns the contract knows (two at least, the first
-    such row on a tie); row 1 when none does. Report settings above a table name a few, the header most."""
+    such row on a tie); row 1 when none does. Report settings above a table name a few, the header most.
+    (row, found) or, `with_count`, (row, found, how many names it holds)."""
     if spec is None:
-        return 1, False
+        return (1, False, 0) if with_count else (1, False)
     known = {name for col in spec.names for name in header_names(spec.name, col)}
     best, hits = 1, 1
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         count = len({normalise_header(v) for v in row if not is_empty(v)} & known)
         if count > hits:
             best, hits = i + 1, count
-    return best, hits >= 2
+    return (best, hits >= 2, hits) if with_count else (best, hits >= 2)
 
 
 def blank_rows(raw: pd.DataFrame) -> np.ndarray:

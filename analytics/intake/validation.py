@@ -22,6 +22,7 @@ from analytics.intake.headers import SourceTable
 from analytics.intake.reading import REJECT_COLUMNS, distinct_cells, is_empty
 from analytics.intake.schema import (CHANGE_REASONS, EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, TERMINATION_REASONS,
                                      UNCLEAR, TableSpec, map_program, map_reason)
+from analytics.words import wording
 
 
 @dataclass
@@ -195,12 +196,15 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
     for col in src.frame.columns:
         kind = spec.column(col).kind
         values = src.frame[col].to_numpy(dtype=object)
+        # a column's problem names it by the user's header, and says which of the contract's columns it was read as
+        header = src.header_map.get(col, col)
+        read_as = "" if header == col else f"read as {col}; "
         try:
             column, filled, codes, errors, fmt, changed = _parse_column(values, kind, date_format)
         except ColumnFormatProblem as exc:  # also an amount column in two number formats or currencies
-            column_problems.append((col, None, str(exc)))
+            column_problems.append((header, None, read_as + str(exc)))
             if exc.ambiguous:
-                ambiguous.append(col)
+                ambiguous.append(header)
             continue
         if changed:
             as_shown[src.header_map.get(col, col)] = changed
@@ -210,14 +214,14 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
         bad_rows = np.flatnonzero(bad).tolist()
         non_empty = int(column.has().sum()) + len(bad_rows)
         if non_empty == 0 and spec.column(col).required and len(values):
-            column_problems.append((col, None, "required column has no values"))
+            column_problems.append((header, None, f"{read_as}required column has no values"))
         elif bad_rows and len(bad_rows) == non_empty >= MIN_BAD_CELLS_FOR_BAD_COLUMN:
             pos = bad_rows[0]
-            hint = "" if spec.column(col).required else (
-                f"; if this is not the {col} column, choose '(not in this file)' for it "
-                f"(CLI: --map {spec.name}.{col}=)")
-            column_problems.append((col, src.row_number(pos), f"no value in this column is a valid "
-                                                              f"{KIND_WORDS.get(kind, kind)}, e.g. {errors[codes[pos]]}{hint}"))
+            hint = (f"; {wording.map_hint(src.file, spec.name, col)}" if spec.column(col).required else
+                    f"; if this is not the {col} column, choose '(not in this file)' for it under 'Columns of "
+                    f"{src.file}' on the Data page (CLI: --map {spec.name}.{col}=)")
+            column_problems.append((header, src.row_number(pos), f"{read_as}no value in this column is a valid "
+                                                                 f"{KIND_WORDS.get(kind, kind)}, e.g. {errors[codes[pos]]}{hint}"))
         parsed[col] = column
         for pos in bad_rows:
             problems.setdefault(pos, (col, errors[codes[pos]]))
@@ -417,8 +421,8 @@ def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -
         frame["termination_reason"] = pd.Series(mapped, dtype=object)
     notes = {"reason_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
-             "other_sheets": src.other_sheets, "as_shown": _as_shown_note(src, as_shown),
-             "rejected_ids": {ids[i]: src.row_number(i) for i in problems if ids[i] is not None}}
+             "other_sheets": src.other_sheets, "sheet_found": src.sheet_found, "totals_rows": src.totals_rows,
+             "as_shown": _as_shown_note(src, as_shown), "rejected_ids": {ids[i]: src.row_number(i) for i in problems if ids[i] is not None}}
     return ValidatedTable("employees", src.file, frame, _reject_frame(src, "employees", problems), notes)
 
 
@@ -471,8 +475,8 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable,
         frame["program_type"] = pd.Series(mapped, dtype=object)
     notes = {"program_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
-             "other_sheets": src.other_sheets, "as_shown": _as_shown_note(src, as_shown),
-             "external_mentors": int((~_in(mentor, known))[keep].sum())}
+             "other_sheets": src.other_sheets, "sheet_found": src.sheet_found, "totals_rows": src.totals_rows,
+             "as_shown": _as_shown_note(src, as_shown), "external_mentors": int((~_in(mentor, known))[keep].sum())}
     return ValidatedTable("mentorships", src.file, frame, _reject_frame(src, "mentorships", problems), notes)
 
 
