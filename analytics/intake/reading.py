@@ -164,7 +164,7 @@ def _csv_rows(data: bytes, file: str) -> list[list[Any]]:
     # largest file read, so another reader in the process is never cut short.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     text = decode_text(data)
-    sep = _separator(text)
+    sep = separator(text)
     _refuse_many_cells(file, text, sep)
     if _plain(text, sep):
         head = list(itertools.islice(csv.reader(io.StringIO(_first_records(text, HEADER_SEARCH_ROWS + 1), newline=""),
@@ -267,7 +267,7 @@ def _decode_line(line: bytes) -> str:
             raise ValueError("its text is neither UTF-8, UTF-16 nor Windows-1252") from None
 
 
-def _separator(text: str) -> str:
+def separator(text: str) -> str:
     """The mark that splits the most of the first lines into the same number of fields (quotes honoured):
     spreadsheets in many locales save ';'-separated 'CSV', some HR systems tabs or pipes; a title line
     or a note full of another mark does not decide it. Comma on a tie."""

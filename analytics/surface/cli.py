@@ -52,24 +52,43 @@ def _header_rows(values: Sequence[str]) -> dict[str, int]:
     return out
 
 
-def _meanings(path: str | None, option: str) -> dict[str, str]:
-    """A two-column CSV (the wording, what it means) given to --reason-map or --program-map."""
+def _sheets(values: Sequence[str]) -> dict[str, str]:
+    """--sheet People (every workbook) or --sheet employees=People."""
+    out: dict[str, str] = {}
+    for value in values:
+        table, sep, sheet = value.partition("=")
+        if sep and table in FILES:
+            tables = [table]
+        else:
+            tables, sheet = list(FILES), value
+        if not sheet.strip():
+            raise RetentionError(f"--sheet must look like People or employees=People, but was {value!r}")
+        out.update({t: sheet for t in tables})
+    return out
+
+
+def _meanings(path: str | None, option: str, allowed: Sequence[str]) -> dict[str, str]:
+    """A two-column CSV (the wording, what it means) given to --reason-map or --program-map: comma-, semicolon- or
+    tab-separated, with or without a header row (a first row whose meaning is none of `allowed`)."""
     if path is None:
         return {}
     import csv
     import io
     from pathlib import Path
 
-    from analytics.intake.reading import decode_text  # the same encodings as the data files (Excel's CSV on Windows included)
+    # the same encodings and separators as the data files (Excel's CSV on Windows, or in German, included)
+    from analytics.intake.reading import decode_text, separator
 
     try:
         text = decode_text(Path(path).read_bytes())
     except ValueError as exc:
         raise RetentionError(f"{option} {path!r}: {exc}") from None
-    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row and any(cell.strip() for cell in row)]
-    if rows and [c.strip().lower() for c in rows[0][:2]] in (["value", "meaning"], ["given", "mapped_to"]):
-        rows = rows[1:]
-    bad = next((i for i, row in enumerate(rows, 1) if len(row) < 2), None)
+    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
+            if row and any(cell.strip() for cell in row)]
+    headed = bool(rows) and (len(rows[0]) < 2 or rows[0][1].strip().lower() not in allowed)
+    if headed:
+        rows = rows[1:]  # a header row ("value,meaning", "Austrittsgrund;Bedeutung")
+    bad = next((i for i, row in enumerate(rows, 1 + headed) if len(row) < 2), None)
     if bad is not None:
         raise RetentionError(f"{option} {path!r}: row {bad} needs two columns, the wording and what it means")
     return {row[0].strip(): row[1].strip().lower() for row in rows}
@@ -86,9 +105,14 @@ def _print_load(report: dict, verb: str = "loaded") -> None:
         print(f"Warning: {warning}")
     for item in report["rejects_by_reason"]:
         print(f"  {item['rows']:>5} {item['table']} rows: {item['reason']}")
+    for table, sheet in report.get("sheets", {}).items():
+        print(f"  {table}: sheet '{sheet}' read")
     for table, row in report.get("header_rows", {}).items():
         if row != 1:
             print(f"  {table}: header read from row {row}")
+    for table, found in report.get("header_maps", {}).items():  # each field and the header it came from
+        if found and (verb == "ready" or any(field != header for field, header in found.items())):
+            print(f"  {table} columns: " + ", ".join(f"{field} <- '{header}'" for field, header in found.items()))
     for table, found in report.get("date_formats", {}).items():
         for column, fmt in found.items():
             if fmt not in ("YYYY-MM-DD", "Excel date cell"):
@@ -139,9 +163,9 @@ def _warehouse_source(args: argparse.Namespace):
             raise RetentionError("give both files (--employees FILE --mentorships FILE, and --job-history FILE if "
                                  f"you have one), or a warehouse: {warehouse.EXAMPLE}")
         return None
-    if args.employees or args.mentorships or args.job_history or args.header_row:
+    if args.employees or args.mentorships or args.job_history or args.header_row or args.sheet:
         raise RetentionError("--from reads tables or queries from the warehouse: --employees, --mentorships, "
-                             "--job-history and --header-row are for files")
+                             "--job-history, --header-row and --sheet are for files")
     return warehouse.Source.given(args.source, tables, asked, _mapping(args.map or []), args.date_format,
                                   args.allow_writable_role)
 
@@ -150,15 +174,18 @@ def cmd_load(args: argparse.Namespace) -> int:
     from analytics.intake.prepare import prepare_load
     from analytics.store import warehouse
 
+    from analytics.intake.schema import CHANGE_REASONS, PROGRAM_MEANINGS, TERMINATION_REASONS
+
     options = loads.read_options(loads.vocabulary_at(args.db),  # earlier loads' meanings, no database created
-                                 args.date_format, _meanings(args.reason_map, "--reason-map"),
-                                 _meanings(args.program_map, "--program-map"),
-                                 _meanings(args.change_map, "--change-map"))
+                                 args.date_format, _meanings(args.reason_map, "--reason-map", TERMINATION_REASONS),
+                                 _meanings(args.program_map, "--program-map", PROGRAM_MEANINGS),
+                                 _meanings(args.change_map, "--change-map", CHANGE_REASONS))
     source = _warehouse_source(args)
     try:
         if source is None:
             plan = prepare_load(args.employees, args.mentorships, args.job_history, mapping=_mapping(args.map or []),
-                                header_rows=_header_rows(args.header_row or []), options=options)
+                                header_rows=_header_rows(args.header_row or []), options=options,
+                                sheets=_sheets(args.sheet or []))
         else:
             plan = warehouse.prepare(source, options)
     except InputFileError as exc:  # every file's problems at once (InputFilesError when more than one has some)
@@ -336,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--header-row", action="append", metavar="[TABLE=]N",
                    help="the row the header is on, for every file or one, e.g. job_history=3 (default: found in the "
                         "first 20 rows)")
+    p.add_argument("--sheet", action="append", metavar="[TABLE=]NAME",
+                   help="the sheet of an Excel workbook to read, for every workbook or one, e.g. employees=People "
+                        "(default: the sheet whose header names the most columns, so a cover or summary is passed "
+                        "over)")
     p.add_argument("--date-format", choices=("MM/DD/YYYY", "DD/MM/YYYY"), default=None,
                    help="how to read dates such as 03/04/2021 when no value in the column tells")
     p.add_argument("--reason-map", metavar="FILE", help="CSV of termination reason wording and its meaning "
