@@ -13,7 +13,7 @@ from analytics.common.policy import KEEP_LOADS, MAX_MEANINGS_SHOWN
 from analytics.intake import formats
 from analytics.intake.headers import suggest_mapping
 from analytics.intake.prepare import prepare_load, template_csv
-from analytics.intake.reading import ParsedFile, find_header_row, parse_file, read_raw
+from analytics.intake.reading import ParsedFile, find_header_row, found_sheet, parse_file, read_raw, sheet_names
 from analytics.intake.schema import (CHANGE_REASONS, EMPLOYEES, JOB_HISTORY, MENTORSHIPS, PROGRAM_MEANINGS,
                                      REASON_RULES, TERMINATION_REASONS)
 from analytics.outputs.deck import checked_logo
@@ -104,26 +104,28 @@ def parsed(table: str) -> ParsedFile:
     return kept[1]
 
 
-def preview(table: str, spec, header_row: int | None):
-    """The upload's rows under its header (reading.read_raw), kept while the file and the header row stay."""
-    key = (DIGESTS[table], uploads[table].name, header_row)
+def preview(table: str, spec, header_row: int | None, sheet: str | None = None):
+    """The upload's rows under its header (reading.read_raw), kept while the file, its sheet and the header row stay."""
+    key = (DIGESTS[table], uploads[table].name, header_row, sheet)
     kept = st.session_state.get(f"preview_{table}")
     if kept is None or kept[0] != key:
-        kept = (key, read_raw(parsed(table), spec=spec, header_row=header_row))
+        kept = (key, read_raw(parsed(table), spec=spec, header_row=header_row, sheet=sheet))
         st.session_state[f"preview_{table}"] = kept
     return kept[1]
 
 
-def signature(mapping: dict, header_rows: dict, date_format: str | None) -> tuple:
+def signature(mapping: dict, header_rows: dict, date_format: str | None, sheets: dict | None = None) -> tuple:
     """What a check depends on: the files' contents and every choice made about them."""
-    return (fingerprints(), json.dumps(mapping, sort_keys=True), json.dumps(header_rows, sort_keys=True), date_format)
+    return (fingerprints(), json.dumps(mapping, sort_keys=True), json.dumps(header_rows, sort_keys=True), date_format,
+            json.dumps(sheets or {}, sort_keys=True))
 
 
 def fingerprints() -> tuple[str, ...]:
     return tuple(digest[:16] for digest in DIGESTS.values())
 
 
-def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: dict | None = None) -> None:
+def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: dict | None = None,
+          sheets: dict | None = None) -> None:
     """Read and validate the files; a date column that cannot tell day from month asks below."""
     meanings = meanings or {}
     options = loads.remembered_options(con, date_format, meanings.get("termination_reason"),
@@ -131,13 +133,13 @@ def check(mapping: dict, header_rows: dict, date_format: str | None, meanings: d
     try:
         plan = prepare_load(parsed("employees"), parsed("mentorships"),
                             parsed("job_history") if "job_history" in given else None, mapping=mapping,
-                            header_rows=header_rows, options=options)
+                            header_rows=header_rows, options=options, sheets=sheets)
     except InputFileError as exc:
         st.session_state["ambiguous_dates"] = exc.ambiguous_dates or st.session_state.get("ambiguous_dates", ())
         raise
     st.session_state["plan"] = plan
-    st.session_state["plan_inputs"] = (mapping, header_rows, date_format, meanings)
-    st.session_state["plan_signature"] = signature(mapping, header_rows, date_format)
+    st.session_state["plan_inputs"] = (mapping, header_rows, date_format, meanings, sheets)
+    st.session_state["plan_signature"] = signature(mapping, header_rows, date_format, sheets)
     st.session_state.pop("ambiguous_dates", None)  # answered: the question goes
 
 
@@ -149,35 +151,43 @@ current = None  # the signature of the form as it stands; the checked plan is sh
 
 ready = bool(uploads["employees"] and uploads["mentorships"])  # the job history is optional
 if ready:
-    mapping, header_rows = {}, {}
+    mapping, header_rows, sheets = {}, {}, {}
     for table, upload in given.items():
         spec = SPECS[table]
         with COLUMNS[table], ui.friendly_errors():  # a file's problem is said under it; the other files' forms stay
-            found = find_header_row(parsed(table), spec=spec)
+            titles = sheet_names(parsed(table))
+            if len(titles) > 1:  # a workbook: the sheet whose header names the most columns, unless the user says
+                first = found_sheet(parsed(table), spec=spec)
+                sheets[table] = st.selectbox(f"Sheet of {label(upload.name)}", titles, index=titles.index(first),
+                                             key=f"sheet_{table}_{DIGESTS[table][:16]}",
+                                             help="Found by its column names: a cover or a summary before the data "
+                                                  "is passed over.")
+            found = find_header_row(parsed(table), spec=spec, sheet=sheets.get(table))
             if not upload.name.lower().endswith((".parquet", ".pq")):
                 header_rows[table] = int(st.number_input(
                     f"Header row of {label(upload.name)}", min_value=1, value=found, step=1,
-                    key=f"header_{table}_{DIGESTS[table][:16]}",
+                    key=f"header_{table}_{DIGESTS[table][:16]}_{sheets.get(table)}",
                     help="The row that holds the column names; rows above it (titles, report settings) are skipped."))
-            raw = preview(table, spec, header_rows.get(table))
+            raw = preview(table, spec, header_rows.get(table), sheets.get(table))
             st.caption(f"{len(raw.frame):,} rows below the header on row {raw.header_row}"
                        + (", found by its column names." if raw.header_row == found != 1 else "."))
-            with st.expander(f"Columns of {label(upload.name)}", expanded=raw.header_row != 1):
+            suggested = suggest_mapping(list(raw.frame.columns), spec)
+            unfound = [name for name in spec.required if suggested[name] is None]
+            with st.expander(f"Columns of {label(upload.name)}", expanded=raw.header_row != 1 or bool(unfound)):
                 st.dataframe(raw.frame.head(5), hide_index=True)
-                suggested = suggest_mapping(list(raw.frame.columns), spec)
                 choices = [NOT_IN_FILE] + list(raw.frame.columns)
                 mapping[table] = {}
                 for name in spec.names:
                     default = suggested[name]
                     pick = st.selectbox(f"{name}{' (required)' if name in spec.required else ''}", choices,
                                         index=choices.index(default) if default else 0,
-                                        key=f"map_{table}_{name}_{fingerprints()}_{raw.header_row}")
+                                        key=f"map_{table}_{name}_{fingerprints()}_{raw.header_row}_{sheets.get(table)}")
                     mapping[table][name] = None if pick == NOT_IN_FILE else pick
     date_format = st.session_state.get("date_answer")  # kept apart from its widget, which is not always drawn
-    current = signature(mapping, header_rows, date_format)
+    current = signature(mapping, header_rows, date_format, sheets)
     if st.button("Check files", type="primary", disabled=len(mapping) < len(given)):
         with ui.friendly_errors(), ui.engine_steps("check_files"):
-            check(mapping, header_rows, date_format)
+            check(mapping, header_rows, date_format, sheets=sheets)
     asked = st.session_state.get("ambiguous_dates") or st.session_state.get("asked_dates")
     if asked:
         st.session_state["asked_dates"] = asked
@@ -208,7 +218,8 @@ if plan is not None and ready:
         st.metric("Rows set aside", f"{len(plan.rejects):,}", border=True)
     for warning in report["warnings"]:
         st.warning(md(warning), icon=":material/warning:")
-    read_as = [f"{t}: header on row {r}" for t, r in report["header_rows"].items() if r != 1]
+    read_as = [f"{t}: sheet '{s}'" for t, s in report.get("sheets", {}).items()]
+    read_as += [f"{t}: header on row {r}" for t, r in report["header_rows"].items() if r != 1]
     read_as += [f"{t}.{c} read as {f}" for t, found in report["date_formats"].items() for c, f in found.items()]
     read_as += [f"{t}: columns not used: {', '.join(cols)}" for t, cols in report["ignored_columns"].items() if cols]
     if read_as:
@@ -238,7 +249,8 @@ if plan is not None and ready:
             head[2].markdown("**means**")
             for i, item in enumerate(rows):
                 line = st.columns([3, 1, 2], vertical_alignment="center")
-                line[0].markdown(md(item["given"]))
+                line[0].markdown(md(item["given"]) + (" · *not clear: who decided? say what it means*"
+                                                      if item["by"] == "asked" else ""))
                 line[1].write(f"{item['rows']:,}")
                 chosen = line[2].selectbox(label(item["given"]), allowed, index=allowed.index(item["mapped_to"]),
                                            key=f"means_{field}_{i}_{item['given']}", label_visibility="collapsed")
@@ -248,11 +260,11 @@ if plan is not None and ready:
                 st.caption(f"The {len(report[key]) - len(rows)} rarest wordings are read by rule; give their "
                            "meaning in the file or with the CLI's --reason-map / --program-map / --change-map.")
     if edits:  # a changed meaning: read the files again with it, so the figures below match
-        mapping, header_rows, date_format, meanings = st.session_state["plan_inputs"]
+        mapping, header_rows, date_format, meanings, sheets = st.session_state["plan_inputs"]
         merged = {f: {**meanings.get(f, {}), **edits.get(f, {})}
                   for f in ("termination_reason", "program_type", "change_reason")}
         with ui.friendly_errors():
-            check(mapping, header_rows, date_format, merged)
+            check(mapping, header_rows, date_format, merged, sheets)
             st.rerun()
     sure = st.checkbox("Replace the data in the dashboard with these files (what is there now is kept and can "
                        "be brought back)", key=f"confirm_load_{ui.data_version()}")

@@ -110,8 +110,8 @@ def _print_load(report: dict, verb: str = "loaded") -> None:
     for table, row in report.get("header_rows", {}).items():
         if row != 1:
             print(f"  {table}: header read from row {row}")
-    for table, found in report.get("header_maps", {}).items():  # each field and the header it came from
-        if found and (verb == "ready" or any(field != header for field, header in found.items())):
+    for table, found in report.get("header_maps", {}).items():  # --check: each field and the header it came from
+        if found and verb == "ready":
             print(f"  {table} columns: " + ", ".join(f"{field} <- '{header}'" for field, header in found.items()))
     for table, found in report.get("date_formats", {}).items():
         for column, fmt in found.items():
