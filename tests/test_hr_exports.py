@@ -182,9 +182,10 @@ EXPORTS = {"workday": workday, "sap": sap, "bamboohr": bamboohr, "adp": adp, "me
            "utf16": utf16}
 
 
-def figures(employees, mentorships, **kw) -> dict:
+def figures(employees, mentorships, plan=None, **kw) -> dict:
+    """The headline's counts, hazard ratios and retention of the files (or of a plan already checked)."""
     con = database.connect(":memory:")
-    plan = prepare_load(employees, mentorships, **kw)
+    plan = plan or prepare_load(employees, mentorships, **kw)
     loads.load_plan(con, plan)
     h = headline(con, as_of=CONFIG.as_of)
     fu = h.follow_up

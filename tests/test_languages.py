@@ -136,7 +136,7 @@ def test_a_german_personio_export_loads_with_no_flags_and_gives_the_clean_figure
     assert {m["given"] for m in report["reason_mapping"]} >= {"Arbeitgeberseitige Kündigung", "Ruhestand"}
     assert report["date_formats"]["mentorships"] == {"start_date": "D Mon YYYY", "end_date": "D Mon YYYY"}
     assert report["ignored_columns"]["employees"] == ["Vorname"]
-    _same_figures(figures(employees, mentorships), clean)
+    _same_figures(figures(employees, mentorships, plan), clean)
 
     db = tmp_path / "cli.duckdb"
     assert main(["load", "--db", str(db), "--employees", str(employees), "--mentorships", str(mentorships),
@@ -158,7 +158,7 @@ def test_a_workbook_with_its_people_on_the_third_sheet_and_a_totals_row(company,
         f"HiBob_People.xlsx: row {last_row} ('Total') sums up the rows above and was left out."]
     assert any("The sheet 'People' of HiBob_People.xlsx was read, found by its column names" in w
                for w in report["warnings"])
-    _same_figures(figures(book, book), clean)
+    _same_figures(figures(book, book, plan), clean)
 
     named = ["load", "--db", str(tmp_path / "n.duckdb"), "--employees", str(book), "--mentorships", str(book),
              "--sheet", "employees=People", "--sheet", "mentorships=Mentoring", "--check"]
