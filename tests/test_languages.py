@@ -136,6 +136,7 @@ def test_a_german_personio_export_loads_with_no_flags_and_gives_the_clean_figure
     assert {m["given"] for m in report["reason_mapping"]} >= {"Arbeitgeberseitige Kündigung", "Ruhestand"}
     assert report["date_formats"]["mentorships"] == {"start_date": "D Mon YYYY", "end_date": "D Mon YYYY"}
     assert report["ignored_columns"]["employees"] == ["Vorname"]
+    assert report["salary_currency"] == "EUR"  # kept for whoever shows the salaries' currency
     _same_figures(figures(employees, mentorships, plan), clean)
 
     db = tmp_path / "cli.duckdb"

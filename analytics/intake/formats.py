@@ -224,6 +224,25 @@ def amount_format(values: list[Any]) -> str:
     """The decimal mark of a column of amounts, from all its values: ',' when they are written the
     continental way (53.900,00), '.' otherwise. A column written both ways, or in two currencies,
     raises ColumnFormatProblem (an amount column, here) with an example of each."""
+    seen, currencies = _marks(values)
+    if len(seen) > 1:
+        raise ColumnFormatProblem(f"mixes number formats: {seen['.']!r} and {seen[',']!r} (which is the decimal "
+                                "mark?): write every amount the same way")
+    if len(currencies) > 1:
+        shown = " and ".join(f"{v!r}" for v in list(currencies.values())[:3])
+        raise ColumnFormatProblem(f"mixes currencies ({shown}): convert the amounts to one currency, or leave the "
+                                "column out")
+    return next(iter(seen), ".")
+
+
+def amount_currency(values: list[Any]) -> str | None:
+    """The currency a column of amounts is written in ('EUR' for '53.900,00 €', 'USD' for a dollar sign, a code as
+    written), or None when no value carries a sign or a code (the first found, if amount_format allowed two)."""
+    return next(iter(_marks(values)[1]), None)
+
+
+def _marks(values: list[Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The decimal marks and the currencies a column of amounts is written with, each with its first example."""
     seen: dict[str, str] = {}
     currencies: dict[str, str] = {}
     for value in values:
@@ -241,14 +260,7 @@ def amount_format(values: list[Any]) -> str:
         sign = re.sub(r"[\s\d.,'\u00a0\u202f+-]", "", text).upper()
         if sign:
             currencies.setdefault(_SIGNS.get(sign, sign), text)
-    if len(seen) > 1:
-        raise ColumnFormatProblem(f"mixes number formats: {seen['.']!r} and {seen[',']!r} (which is the decimal "
-                                "mark?): write every amount the same way")
-    if len(currencies) > 1:
-        shown = " and ".join(f"{v!r}" for v in list(currencies.values())[:3])
-        raise ColumnFormatProblem(f"mixes currencies ({shown}): convert the amounts to one currency, or leave the "
-                                "column out")
-    return next(iter(seen), ".")
+    return seen, currencies
 
 
 _CURRENCY = re.compile(r"^(?:[A-Za-z]{3}|[A-Za-z]{0,2}[$€£¥₹])?$")  # EUR, $, US$, €: a sign or a code

@@ -12,7 +12,7 @@ from analytics.common.errors import InputFileError
 from analytics.intake import formats, languages
 from analytics.intake.reading import RawTable, blank_rows, read_raw
 from analytics.intake.schema import TableSpec, header_names, normalise_header
-from analytics.words import wording
+from analytics.words.loading import map_hint
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _found_headers(headers: list[str], spec: TableSpec, file: str, mapping: Mapp
             taken.add(matches[0])
     missing = [c for c in spec.required if c not in found and not any(p[0] == c for p in problems)]
     problems += [(c, None, f"required column missing: no header of the file is known as {c}; "
-                           f"{wording.map_hint(file, spec.name, c)} (headers found: {list(headers)})") for c in missing]
+                           f"{map_hint(file, spec.name, c)} (headers found: {list(headers)})") for c in missing]
     return found, problems
 
 

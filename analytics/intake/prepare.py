@@ -18,7 +18,7 @@ from analytics.intake.history import validate_job_history
 from analytics.intake.schema import EMPLOYEES, JOB_HISTORY, MENTORSHIPS, TABLES, TableSpec
 from analytics.intake.validation import (ReadOptions, ValidatedTable, validate_employees, validate_mentorships,
                                          wording_key)
-from analytics.words import wording
+from analytics.words import loading, wording
 
 
 @dataclass
@@ -73,11 +73,12 @@ class LoadPlan:
             "header_rows": {t.name: t.notes.get("header_row", 1) for t in self.tables},
             "date_formats": {t.name: t.notes.get("date_formats", {}) for t in self.tables},
             "header_maps": {t.name: t.notes.get("header_map", {}) for t in self.tables},
+            "salary_currency": self.employees.notes.get("salary_currency"),  # the sign or code salaries carried
             "sheets": {t.name: t.notes["sheet"] for t in self.tables if t.notes.get("sheet")},
-            "warnings": [wording.other_sheets_warning(v.file, v.notes["sheet"], v.notes["other_sheets"],
-                                                      v.notes.get("sheet_found", False))
+            "warnings": [(loading.found_sheet_warning if v.notes.get("sheet_found") else wording.other_sheets_warning)(
+                             v.file, v.notes["sheet"], v.notes["other_sheets"])
                          for v in self.tables if v.notes.get("other_sheets")]
-                        + [wording.totals_rows_warning(v.file, v.notes["totals_rows"])
+                        + [loading.totals_rows_warning(v.file, v.notes["totals_rows"])
                            for v in self.tables if v.notes.get("totals_rows")]
                         + [wording.as_shown_warning(v.file, v.notes["as_shown"]["headers"], v.notes["as_shown"]["values"])
                            for v in self.tables if _any_as_shown(v.notes)]
@@ -93,15 +94,14 @@ class LoadPlan:
             return []
         out = []
         if "termination_date" not in notes["header_map"]:
-            out.append(wording.no_exit_dates_warning(self.employees.file))
+            out.append(loading.no_exit_dates_warning(self.employees.file))
         elif "termination_reason" not in notes["header_map"]:
             exits = int(self.employees.frame["termination_date"].notna().sum())
             if exits:
-                out.append(wording.no_reasons_warning(self.employees.file, exits))
+                out.append(loading.no_reasons_warning(self.employees.file, exits))
         unclear = [(m["given"], m["rows"]) for m in notes.get("reason_mapping", []) if m["by"] == "asked"]
         if unclear:
-            out.append(wording.unclear_meanings_warning("termination reason", unclear, "--reason-map",
-                                                        "What each termination reason means"))
+            out.append(loading.unclear_reasons_warning(unclear))
         return out
 
 

@@ -22,7 +22,7 @@ from analytics.intake.headers import SourceTable
 from analytics.intake.reading import REJECT_COLUMNS, distinct_cells, is_empty
 from analytics.intake.schema import (CHANGE_REASONS, EMPLOYEES, MENTORSHIPS, PROGRAM_MEANINGS, TERMINATION_REASONS,
                                      UNCLEAR, TableSpec, map_program, map_reason)
-from analytics.words import wording
+from analytics.words.loading import map_hint
 
 
 @dataclass
@@ -217,7 +217,7 @@ def _parse_table(src: SourceTable, spec: TableSpec, date_format: str | None = No
             column_problems.append((header, None, f"{read_as}required column has no values"))
         elif bad_rows and len(bad_rows) == non_empty >= MIN_BAD_CELLS_FOR_BAD_COLUMN:
             pos = bad_rows[0]
-            hint = (f"; {wording.map_hint(src.file, spec.name, col)}" if spec.column(col).required else
+            hint = (f"; {map_hint(src.file, spec.name, col)}" if spec.column(col).required else
                     f"; if this is not the {col} column, choose '(not in this file)' for it under 'Columns of "
                     f"{src.file}' on the Data page (CLI: --map {spec.name}.{col}=)")
             column_problems.append((header, src.row_number(pos), f"{read_as}no value in this column is a valid "
@@ -422,7 +422,7 @@ def validate_employees(src: SourceTable, options: ReadOptions = ReadOptions()) -
     notes = {"reason_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
              "other_sheets": src.other_sheets, "sheet_found": src.sheet_found, "totals_rows": src.totals_rows,
-             "as_shown": _as_shown_note(src, as_shown), "rejected_ids": {ids[i]: src.row_number(i) for i in problems if ids[i] is not None}}
+             "as_shown": _as_shown_note(src, as_shown), "salary_currency": _currency(src, "salary"), "rejected_ids": {ids[i]: src.row_number(i) for i in problems if ids[i] is not None}}
     return ValidatedTable("employees", src.file, frame, _reject_frame(src, "employees", problems), notes)
 
 
@@ -478,6 +478,13 @@ def validate_mentorships(src: SourceTable, employees: ValidatedTable,
              "other_sheets": src.other_sheets, "sheet_found": src.sheet_found, "totals_rows": src.totals_rows,
              "as_shown": _as_shown_note(src, as_shown), "external_mentors": int((~_in(mentor, known))[keep].sum())}
     return ValidatedTable("mentorships", src.file, frame, _reject_frame(src, "mentorships", problems), notes)
+
+
+def _currency(src: SourceTable, col: str) -> str | None:
+    """The currency sign or code an amount column was written with ('EUR', 'USD', as formats.amount_currency)."""
+    if col not in src.frame.columns:
+        return None
+    return formats.amount_currency(list(pd.unique(src.frame[col].to_numpy(dtype=object))))
 
 
 def _as_shown_note(src: SourceTable, values: dict[str, list[tuple[str, str, int]]]) -> dict[str, Any]:

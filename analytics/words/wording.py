@@ -736,47 +736,9 @@ def unknown_people_warning(unknown: int, given: int) -> str:
             "'Employee #' or 'Person ID External' may not be the employees file's 'Employee ID').")
 
 
-def other_sheets_warning(file: str, sheet: str, others: list[str], found: bool = False) -> str:
-    if found:  # the first sheet was a cover or a summary: the sheet whose header names the most columns was read
-        return (f"The sheet '{sheet}' of {file} was read, found by its column names; its other sheets "
-                f"({', '.join(others)}) were not. Choose another sheet on the Data page, or with --sheet.")
+def other_sheets_warning(file: str, sheet: str, others: list[str]) -> str:
     return (f"Only the sheet '{sheet}' of {file} was read; its other sheets ({', '.join(others)}) were not. "
             "Put everyone in one sheet (leavers too), or save that sheet on its own.")
-
-
-def map_hint(file: str, table: str, column: str) -> str:
-    """Where a column is chosen by hand: the Data page's mapping panel, or the CLI's --map."""
-    return (f"choose its column under 'Columns of {file}' on the Data page, or give "
-            f"--map {table}.{column}=HEADER")
-
-
-def no_exit_dates_warning(file: str) -> str:
-    return (f"No column of {file} was read as termination_date (the day someone left): no exit is counted at all, "
-            "and the analysis runs to the latest day in the files. If the file has one, "
-            + map_hint(file, "employees", "termination_date") + ".")
-
-
-def no_reasons_warning(file: str, exits: int) -> str:
-    return (f"No column of {file} was read as termination_reason: every exit ({exits:,}) counts as leaving, "
-            "dismissals and retirements too (as voluntary, when voluntary exits are counted). If the file has one, "
-            + map_hint(file, "employees", "termination_reason") + ".")
-
-
-def unclear_meanings_warning(what: str, unclear: list[tuple[str, int]], option: str, panel: str) -> str:
-    """Wordings whose meaning the rules cannot tell (a mutual agreement): read as 'other' until the user says."""
-    listed = "; ".join(f"'{given}' ({rows:,} row{'s' * (rows != 1)})" for given, rows in unclear[:MAX_CHANGED_SHOWN])
-    more = f" and {len(unclear) - MAX_CHANGED_SHOWN:,} more" if len(unclear) > MAX_CHANGED_SHOWN else ""
-    return (f"What {len(unclear):,} {what} wording{'s' * (len(unclear) != 1)} mean{'s' * (len(unclear) == 1)} is not "
-            f"clear ({listed}{more}): {'they do' if len(unclear) != 1 else 'it does'} not say who decided, so "
-            f"{'they are' if len(unclear) != 1 else 'it is'} read as 'other' until you say: under '{panel}' on the "
-            f"Data page, or in a file given to {option} (the wording, then voluntary, involuntary, retirement or "
-            "other).")
-
-
-def totals_rows_warning(file: str, rows: list[tuple[int, str]]) -> str:
-    said = ", ".join(f"row {row} ('{first}')" for row, first in rows)
-    return (f"{file}: {said} sum{'s' * (len(rows) == 1)} up the rows above and "
-            f"{'was' if len(rows) == 1 else 'were'} left out.")
 
 
 def as_shown_warning(file: str, headers: list, values: dict[str, list]) -> str:
