@@ -234,3 +234,20 @@ def test_a_missing_column_names_the_file_and_points_to_the_mapping(tmp_path):
     (tmp_path / "e.csv").write_text("Personalnummer;Eintrittsdatum\n1;im Februar\n2;später\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="column 'Eintrittsdatum', row 2: read as hire_date; no value"):
         prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", options=ReadOptions())
+
+
+def test_the_data_page_asks_what_a_mutual_agreement_means_and_reads_the_answer(monkeypatch, tmp_path):
+    from tests.test_app import _upload, open_app, shown
+
+    employees = ("Personalnummer;Eintrittsdatum;Austrittsdatum;Austrittsgrund\n1;01.02.2019;;\n"
+                 "2;01.03.2019;30.06.2021;Aufhebungsvertrag\n3;01.04.2019;31.07.2021;Eigenkündigung\n").encode()
+    at = open_app(monkeypatch, tmp_path / "page.duckdb", "views/data.py", auto_demo=False)
+    _upload(at, employees, "Mentee Personalnummer;Beginn\n1;5. März 2020\n".encode())
+    at.button[0].click().run()  # check the files
+    assert any("'Aufhebungsvertrag' (1 row)" in shown(w.value) for w in at.warning)
+    asked = next(s for s in at.selectbox if s.label == "Aufhebungsvertrag")
+    assert asked.value is None  # not guessed: nothing chosen for it
+    asked.set_value("involuntary").run()
+    assert not any("Aufhebungsvertrag" in shown(w.value) for w in at.warning)
+    assert at.session_state["plan"].employees.frame["termination_reason"].tolist() == [None, "involuntary",
+                                                                                        "voluntary"]

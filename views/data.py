@@ -249,12 +249,15 @@ if plan is not None and ready:
             head[2].markdown("**means**")
             for i, item in enumerate(rows):
                 line = st.columns([3, 1, 2], vertical_alignment="center")
-                line[0].markdown(md(item["given"]) + (" · *not clear: who decided? say what it means*"
+                line[0].markdown(md(item["given"]) + (" · *not clear who decided: say what it means*"
                                                       if item["by"] == "asked" else ""))
                 line[1].write(f"{item['rows']:,}")
-                chosen = line[2].selectbox(label(item["given"]), allowed, index=allowed.index(item["mapped_to"]),
-                                           key=f"means_{field}_{i}_{item['given']}", label_visibility="collapsed")
-                if chosen != item["mapped_to"]:
+                asked = item["by"] == "asked"  # not guessed: read as "other" until a meaning is chosen here
+                chosen = line[2].selectbox(label(item["given"]), allowed,
+                                           index=None if asked else allowed.index(item["mapped_to"]),
+                                           placeholder="not clear: choose", key=f"means_{field}_{i}_{item['given']}",
+                                           label_visibility="collapsed")
+                if chosen is not None and (chosen != item["mapped_to"] or asked):
                     edits.setdefault(field, {})[item["given"]] = chosen
             if len(report[key]) > len(rows):
                 st.caption(f"The {len(report[key]) - len(rows)} rarest wordings are read by rule; give their "

@@ -78,6 +78,8 @@ def _totals_at_the_bottom(raw: pd.DataFrame, positions: np.ndarray, id_header: s
     """The last rows (positions in `raw`, from the bottom) whose first cell, or whose id, says they sum up the rows
     above ('Total', 'Grand total', 'Summe', 'Gesamt', 'Totaal', ...: languages.TOTALS), with that cell."""
     found: list[tuple[int, str]] = []
+    if raw.shape[1] == 0:
+        return found
     columns = [raw.columns[0]] + ([id_header] if id_header is not None and id_header != raw.columns[0] else [])
     for p in positions[::-1][:MAX_TOTALS_ROWS].tolist():
         first = next((raw[c].iat[p] for c in columns if languages.is_totals(raw[c].iat[p])), None)

@@ -165,7 +165,7 @@ def _warehouse_source(args: argparse.Namespace):
         return None
     if args.employees or args.mentorships or args.job_history or args.header_row or args.sheet:
         raise RetentionError("--from reads tables or queries from the warehouse: --employees, --mentorships, "
-                             "--job-history, --header-row and --sheet are for files")
+                             "--job-history and --header-row are for files, as is --sheet")
     return warehouse.Source.given(args.source, tables, asked, _mapping(args.map or []), args.date_format,
                                   args.allow_writable_role)
 
