@@ -251,3 +251,31 @@ def test_the_data_page_asks_what_a_mutual_agreement_means_and_reads_the_answer(m
     assert not any("Aufhebungsvertrag" in shown(w.value) for w in at.warning)
     assert at.session_state["plan"].employees.frame["termination_reason"].tolist() == [None, "involuntary",
                                                                                         "voluntary"]
+
+
+def test_the_data_page_offers_a_workbooks_sheets_with_the_one_holding_the_data_first(monkeypatch, tmp_path):
+    import openpyxl
+
+    from tests.test_app import open_app, shown
+
+    book = openpyxl.Workbook()
+    book.active.title = "Deckblatt"
+    book.active.append(["Mitarbeiterbericht"])
+    people = book.create_sheet("Mitarbeiter")
+    for row in (["Personalnummer", "Eintrittsdatum", "Abteilung"], ["1", "01.02.2019", "Vertrieb"],
+                ["2", "01.03.2019", "Einkauf"], ["Gesamt", None, None]):
+        people.append(row)
+    book.save(tmp_path / "export.xlsx")
+    at = open_app(monkeypatch, tmp_path / "page.duckdb", "views/data.py", auto_demo=False)
+    at.file_uploader(key="upload_employees").set_value(("export.xlsx", (tmp_path / "export.xlsx").read_bytes(), "x"))
+    at.file_uploader(key="upload_mentorships").set_value(("m.csv", b"Mentee ID,Start Date\n1,2021-06-01\n", "text/csv"))
+    at.run()
+    sheet = next(s for s in at.selectbox if s.label == "Sheet of export.xlsx")
+    assert sheet.value == "Mitarbeiter" and sheet.options == ["Deckblatt", "Mitarbeiter"]
+    at.button[0].click().run()
+    said = [shown(w.value) for w in at.warning]
+    assert any("The sheet 'Mitarbeiter' of export.xlsx was read, found by its column names" in w for w in said)
+    assert "export.xlsx: row 4 ('Gesamt') sums up the rows above and was left out." in said
+    assert at.session_state["plan"].employees.frame["employee_id"].tolist() == ["1", "2"]
+    sheet.set_value("Deckblatt").run()  # the cover: no column to read, said where to choose it
+    assert any("choose its column under 'Columns of export.xlsx' on the Data page" in shown(e.value) for e in at.error)

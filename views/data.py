@@ -158,10 +158,11 @@ if ready:
             titles = sheet_names(parsed(table))
             if len(titles) > 1:  # a workbook: the sheet whose header names the most columns, unless the user says
                 first = found_sheet(parsed(table), spec=spec)
-                sheets[table] = st.selectbox(f"Sheet of {label(upload.name)}", titles, index=titles.index(first),
-                                             key=f"sheet_{table}_{DIGESTS[table][:16]}",
-                                             help="Found by its column names: a cover or a summary before the data "
-                                                  "is passed over.")
+                pick = st.selectbox(f"Sheet of {label(upload.name)}", titles, index=titles.index(first),
+                                    key=f"sheet_{table}_{DIGESTS[table][:16]}",
+                                    help="Found by its column names: a cover or a summary before the data is passed "
+                                         "over.")
+                sheets[table] = None if pick == first else pick  # the one found is read as found (and said so)
             found = find_header_row(parsed(table), spec=spec, sheet=sheets.get(table))
             if not upload.name.lower().endswith((".parquet", ".pq")):
                 header_rows[table] = int(st.number_input(
