@@ -236,24 +236,9 @@ def test_a_missing_column_names_the_file_and_points_to_the_mapping(tmp_path):
         prepare_load(tmp_path / "e.csv", tmp_path / "m.csv", options=ReadOptions())
 
 
-def test_the_data_page_asks_what_a_mutual_agreement_means_and_reads_the_answer(monkeypatch, tmp_path):
-    from tests.test_app import _upload, open_app, shown
-
-    employees = ("Personalnummer;Eintrittsdatum;Austrittsdatum;Austrittsgrund\n1;01.02.2019;;\n"
-                 "2;01.03.2019;30.06.2021;Aufhebungsvertrag\n3;01.04.2019;31.07.2021;Eigenkündigung\n").encode()
-    at = open_app(monkeypatch, tmp_path / "page.duckdb", "views/data.py", auto_demo=False)
-    _upload(at, employees, "Mentee Personalnummer;Beginn\n1;5. März 2020\n".encode())
-    at.button[0].click().run()  # check the files
-    assert any("'Aufhebungsvertrag' (1 row)" in shown(w.value) for w in at.warning)
-    asked = next(s for s in at.selectbox if s.label == "Aufhebungsvertrag")
-    assert asked.value is None  # not guessed: nothing chosen for it
-    asked.set_value("involuntary").run()
-    assert not any("Aufhebungsvertrag" in shown(w.value) for w in at.warning)
-    assert at.session_state["plan"].employees.frame["termination_reason"].tolist() == [None, "involuntary",
-                                                                                        "voluntary"]
-
-
-def test_the_data_page_offers_a_workbooks_sheets_with_the_one_holding_the_data_first(monkeypatch, tmp_path):
+def test_the_data_page_finds_the_sheet_and_asks_what_a_mutual_agreement_means(monkeypatch, tmp_path):
+    """A workbook with a cover before its people: the sheet offered first is the one holding them, its totals row is
+    left out, and a reason that does not say who decided is asked about, with nothing chosen for it, until answered."""
     import openpyxl
 
     from tests.test_app import open_app, shown
@@ -262,20 +247,29 @@ def test_the_data_page_offers_a_workbooks_sheets_with_the_one_holding_the_data_f
     book.active.title = "Deckblatt"
     book.active.append(["Mitarbeiterbericht"])
     people = book.create_sheet("Mitarbeiter")
-    for row in (["Personalnummer", "Eintrittsdatum", "Abteilung"], ["1", "01.02.2019", "Vertrieb"],
-                ["2", "01.03.2019", "Einkauf"], ["Gesamt", None, None]):
+    for row in (["Personalnummer", "Eintrittsdatum", "Austrittsdatum", "Austrittsgrund"], ["1", "01.02.2019"],
+                ["2", "01.03.2019", "30.06.2021", "Aufhebungsvertrag"],
+                ["3", "01.04.2019", "31.07.2021", "Eigenkündigung"], ["Gesamt", None, None, None]):
         people.append(row)
     book.save(tmp_path / "export.xlsx")
     at = open_app(monkeypatch, tmp_path / "page.duckdb", "views/data.py", auto_demo=False)
     at.file_uploader(key="upload_employees").set_value(("export.xlsx", (tmp_path / "export.xlsx").read_bytes(), "x"))
-    at.file_uploader(key="upload_mentorships").set_value(("m.csv", b"Mentee ID,Start Date\n1,2021-06-01\n", "text/csv"))
+    at.file_uploader(key="upload_mentorships").set_value(("m.csv", "Mentee Personalnummer;Beginn\n1;5. März 2020\n"
+                                                          .encode(), "text/csv"))
     at.run()
     sheet = next(s for s in at.selectbox if s.label == "Sheet of export.xlsx")
     assert sheet.value == "Mitarbeiter" and sheet.options == ["Deckblatt", "Mitarbeiter"]
-    at.button[0].click().run()
+    at.button[0].click().run()  # check the files
     said = [shown(w.value) for w in at.warning]
     assert any("The sheet 'Mitarbeiter' of export.xlsx was read, found by its column names" in w for w in said)
-    assert "export.xlsx: row 4 ('Gesamt') sums up the rows above and was left out." in said
-    assert at.session_state["plan"].employees.frame["employee_id"].tolist() == ["1", "2"]
-    sheet.set_value("Deckblatt").run()  # the cover: no column to read, said where to choose it
+    assert "export.xlsx: row 5 ('Gesamt') sums up the rows above and was left out." in said
+    assert any("'Aufhebungsvertrag' (1 row)" in w and "--reason-map" in w for w in said)
+    asked = next(s for s in at.selectbox if s.label == "Aufhebungsvertrag")
+    assert asked.value is None  # not guessed: nothing chosen for it
+    asked.set_value("involuntary").run()
+    assert not any("Aufhebungsvertrag" in shown(w.value) for w in at.warning)
+    assert at.session_state["plan"].employees.frame["termination_reason"].tolist() == [None, "involuntary",
+                                                                                        "voluntary"]
+    next(s for s in at.selectbox if s.label == "Sheet of export.xlsx").set_value("Deckblatt").run()
+    at.button[0].click().run()  # the cover checked: no column to read, and where to choose them
     assert any("choose its column under 'Columns of export.xlsx' on the Data page" in shown(e.value) for e in at.error)
