@@ -273,3 +273,32 @@ def test_the_data_page_finds_the_sheet_and_asks_what_a_mutual_agreement_means(mo
     next(s for s in at.selectbox if s.label == "Sheet of export.xlsx").set_value("Deckblatt").run()
     at.button[0].click().run()  # the cover checked: no column to read, and where to choose them
     assert any("choose its column under 'Columns of export.xlsx' on the Data page" in shown(e.value) for e in at.error)
+
+
+@pytest.mark.parametrize("export, employees, mentorships, reason, meaning", [
+    ("sage", "Matricule;Date d'entrée;Date de sortie;Motif de sortie;Service;Établissement;Sexe;Année de naissance;"
+             "Salaire annuel brut", "Matricule mentoré;Date de début;Type de programme",
+     "Démission", "voluntary"),
+    ("factorial", "ID de empleado;Fecha de incorporación;Fecha de baja;Motivo de baja;Departamento;Ubicación;Género;"
+                  "Año de nacimiento;Salario", "ID del mentee;Fecha de inicio;Programa", "Despido", "involuntary"),
+    ("dutch", "Personeelsnummer;Datum in dienst;Datum uit dienst;Reden uit dienst;Afdeling;Locatie;Geslacht;"
+              "Geboortejaar;Salaris", "Personeelsnummer mentee;Startdatum;Programma", "Pensioen", "retirement"),
+    ("italian", "Matricola;Data di assunzione;Data di cessazione;Motivo cessazione;Reparto;Sede;Sesso;"
+                "Anno di nascita;Retribuzione annua lorda", "Matricola mentee;Data inizio;Programma",
+     "Dimissioni", "voluntary"),
+    ("portuguese", "Matrícula;Data de admissão;Data de desligamento;Motivo do desligamento;Departamento;Localização;"
+                   "Gênero;Ano de nascimento;Salário", "ID mentorado;Data de início;Programa",
+     "Demissão sem justa causa", "involuntary"),
+])
+def test_exports_in_other_languages_find_every_column(tmp_path, export, employees, mentorships, reason, meaning):
+    (tmp_path / "e.csv").write_text(f"{employees}\nA;01.02.2019;;;Vendas;Lisboa;F;1990;41.000,00 €\n"
+                                    f"B;01.03.2019;30.06.2021;{reason};Vendas;Porto;M;1985;52.500,00 €\n",
+                                    encoding="utf-8")
+    (tmp_path / "m.csv").write_text(f"{mentorships}\nA;5 mars 2020;Mentoring\n", encoding="utf-8")
+    plan = prepare_load(tmp_path / "e.csv", tmp_path / "m.csv")
+    assert list(plan.employees.notes["header_map"]) == ["employee_id", "hire_date", "termination_date",
+                                                        "termination_reason", "department", "location", "gender",
+                                                        "birth_year", "salary"]
+    assert list(plan.mentorships.notes["header_map"]) == ["mentee_id", "start_date", "program_type"]
+    assert plan.employees.frame["termination_reason"].tolist() == [None, meaning]
+    assert plan.employees.frame["salary"].tolist() == [41000.0, 52500.0] and plan.rejects.empty
