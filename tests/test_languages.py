@@ -184,6 +184,9 @@ def test_a_mutual_agreement_is_asked_about_and_a_german_reason_map_with_a_header
     assert main(["load", "--db", str(tmp_path / "d.duckdb"), *files, "--reason-map", str(tmp_path / "gründe.csv")]) == 0
     out = capsys.readouterr().out
     assert "'Aufhebungsvertrag' read as involuntary (1 rows, your choice)" in out and "is not clear" not in out
+    (tmp_path / "typo.csv").write_text("Aufhebungsvertrag;involuntry\n", encoding="utf-8")  # no header: a misspelling
+    assert main(["load", "--db", str(tmp_path / "d.duckdb"), *files, "--reason-map", str(tmp_path / "typo.csv")]) == 2
+    assert "'involuntry'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("wording, meaning", [

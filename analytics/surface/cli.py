@@ -73,6 +73,7 @@ def _meanings(path: str | None, option: str, allowed: Sequence[str]) -> dict[str
     if path is None:
         return {}
     import csv
+    import difflib
     import io
     from pathlib import Path
 
@@ -85,9 +86,12 @@ def _meanings(path: str | None, option: str, allowed: Sequence[str]) -> dict[str
         raise RetentionError(f"{option} {path!r}: {exc}") from None
     rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
             if row and any(cell.strip() for cell in row)]
-    headed = bool(rows) and (len(rows[0]) < 2 or rows[0][1].strip().lower() not in allowed)
+    # a header row ("value,meaning", "Austrittsgrund;Bedeutung"): its meaning is none, nor a misspelt one ("voluntry",
+    # which is refused by name below, not passed over)
+    first = rows[0][1].strip().lower() if rows and len(rows[0]) > 1 else ""
+    headed = bool(rows) and first not in allowed and not difflib.get_close_matches(first, allowed, cutoff=0.75)
     if headed:
-        rows = rows[1:]  # a header row ("value,meaning", "Austrittsgrund;Bedeutung")
+        rows = rows[1:]
     bad = next((i for i, row in enumerate(rows, 1 + headed) if len(row) < 2), None)
     if bad is not None:
         raise RetentionError(f"{option} {path!r}: row {bad} needs two columns, the wording and what it means")
