@@ -713,9 +713,14 @@ def range_delta(text: str, prefix: str = "range ", caution: bool = False) -> dic
     return {"delta": f"{prefix}{text}", "delta_color": "orange" if caution else "off", "delta_arrow": "off"}
 
 
+TABLE_ALL_ROWS = 25
+
+
 def table(frame, name: str, **kwargs) -> None:
     """A table, and for those whose role has exports the product's own CSV of it (formulas neutralised,
-    wording.to_csv): the table's built-in download is off (client.disableDataExport)."""
+    wording.to_csv): the table's built-in download is off (client.disableDataExport). A table of up to
+    TABLE_ALL_ROWS rows shows them all (Streamlit's own height shows ten, and hides the rest behind a scroll)."""
+    kwargs.setdefault("height", "content" if len(frame) <= TABLE_ALL_ROWS else "auto")
     st.dataframe(frame, **kwargs)
     if allowed("exports"):
         st.download_button(f"Download {name} (CSV)", wording.to_csv(frame.reset_index(drop=kwargs.get("hide_index", False))),
