@@ -216,27 +216,26 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     reason = people["exit_reason"].to_numpy(object)[person]
     is_event = people["event"].to_numpy(bool)[person]
     cause = np.where(~ends_in_exit, 0, np.where(is_event, 1, np.where(reason == "involuntary", 2, 3)))
-    # each comparison's censoring weight in each month it is followed: 1 / P(not started in months k+1..k+j)
-    j_of, row_of = _months(length)
-    cum_at = _cumulative_at(cum, i, month, rows, j_of, row_of)
-    w = base[row_of] * np.where(arm[row_of], 1.0, np.exp(cum_at))
-    ends_here = j_of == length[row_of]
-    causes = np.where(ends_here, cause[row_of], 0)
-    out = {}
     # the ranges' clusters: each person's manager when the data name one (people under one manager leave together
     # more than chance would have it), within which each person is nested; otherwise each person
     cluster, clusters, by = _clusters(people)
-    fits = {}
-    for a in (True, False):
-        mine = arm[row_of] == a
-        fits[a] = _aalen_johansen(j_of[mine], w[mine], causes[mine], cluster[person[row_of][mine]],
-                                  tuple(sorted(horizons)), clusters)
-    for m in sorted(horizons):
-        out[m] = _compare(fits[True], fits[False], m, cause=1)
-    control = _compare(fits[True], fits[False], min(horizons), cause=2) if event != "all" else None
+    months = tuple(sorted(horizons))
+    causes_wanted = (1, 2) if event != "all" else (1,)
+    # the starters: the Aalen-Johansen incidence of their own exits (no one is censored but by the data's end)
+    j_of, row_of = _months(length[arm])
+    mentored = _aalen_johansen(j_of, np.ones(j_of.size), np.where(j_of == length[arm][row_of], cause[arm][row_of], 0),
+                               cluster[person[arm][row_of]], months, clusters, causes_wanted)
+    # the comparisons: as they would have fared had they not started (censored when they start, with stabilised
+    # weights), modelled month by month on their characteristics at the trial's start and standardised to the starters
+    X = design.dense(rows)
+    comparison_fit = _comparisons(X[~arm], X[arm], base[~arm], length[~arm], cause[~arm], to_start[~arm],
+                                  room[~arm], to_exit[~arm], cum, rows[~arm], months, causes_wanted,
+                                  cluster[person[~arm]], cluster[person[arm]], clusters)
+    out = {m: _compare(mentored, comparison_fit, m, cause=1) for m in months}
+    control = _compare(mentored, comparison_fit, min(horizons), cause=2) if event != "all" else None
     # balance at the trial's start: starters against comparisons, before and after the odds weights
     before = np.where(arm, 1.0, 1.0 / np.where(arm, 1.0, chance[rows]))  # the comparisons as sampled, unweighted
-    balance = _balance(design.dense(rows)[:, 1:], names[1:], arm, before, base)
+    balance = _balance(X[:, 1:], names[1:], arm, before, base)
     weights = odds[~arm]  # the odds weights alone (sampling aside)
     overlap = {"starters": _quantiles(p[rows][arm]), "comparisons": _quantiles(p[rows][~arm])}
     spread = {**_quantiles(weights), "largest": _number(weights.max()) if weights.size else None,
@@ -496,3 +495,118 @@ def _quantiles(x: np.ndarray) -> dict:
         return {}
     q = np.quantile(x, [0.01, 0.25, 0.5, 0.75, 0.99])
     return {"p01": float(q[0]), "p25": float(q[1]), "median": float(q[2]), "p75": float(q[3]), "p99": float(q[4])}
+
+
+# ------------------------------------------------------------------ the comparisons, had they not started
+
+def _basis(J: int) -> np.ndarray:
+    """The month of follow-up's terms in the pooled models (months 1..J as rows): log j, j / 12 and (j / 12)^2."""
+    j = np.arange(1, J + 1, dtype=float)
+    return np.column_stack([np.log(j), j / 12, (j / 12) ** 2])
+
+
+def _grid_logistic(X: np.ndarray, F: np.ndarray, w: np.ndarray, y: np.ndarray, ridge: float = 1e-6,
+                   iterations: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted logistic regression of y on [X's row, F's month] over every (row, month) cell with a weight (0: not
+    followed then), held as rows x months: a pooled model of person-months without a row for each. Returns the
+    coefficients (X's, then F's) and the inverse of the information."""
+    K, L = X.shape[1], F.shape[1]
+    beta = np.zeros(K + L)
+    total = w.sum()
+    mean = float(np.clip((w * y).sum() / max(total, 1e-300), 1e-9, 1 - 1e-9))
+    beta[0] = math.log(mean / (1 - mean))
+    penalty = np.full(K + L, ridge * max(float((w > 0).sum()), 1.0))
+    penalty[0] = 0.0
+    for _ in range(iterations):
+        p = _expit((X @ beta[:K])[:, None] + (F @ beta[K:])[None, :])
+        resid, curv = w * (y - p), w * p * (1 - p)
+        grad = np.r_[X.T @ resid.sum(axis=1), F.T @ resid.sum(axis=0)] - penalty * beta
+        hess = np.empty((K + L, K + L))
+        hess[:K, :K] = (X * curv.sum(axis=1)[:, None]).T @ X
+        hess[:K, K:] = X.T @ (curv @ F)
+        hess[K:, :K] = hess[:K, K:].T
+        hess[K:, K:] = (F * curv.sum(axis=0)[:, None]).T @ F
+        hess += np.diag(penalty)
+        step = np.linalg.solve(hess + 1e-12 * np.eye(K + L), grad)
+        beta += step
+        if np.max(np.abs(step)) < 1e-7:
+            break
+    return beta, np.linalg.pinv(hess)
+
+
+def _comparisons(X: np.ndarray, X_starters: np.ndarray, base: np.ndarray, length: np.ndarray, cause: np.ndarray,
+                 to_start: np.ndarray, room: np.ndarray, to_exit: np.ndarray, cum: np.ndarray, rows: np.ndarray,
+                 months: tuple[int, ...], causes: tuple[int, ...], cluster: np.ndarray, cluster_starters: np.ndarray,
+                 n_clusters: int) -> _Incidence:
+    """The starters' cumulative incidence by cause had they not started, from the comparisons (`X`: their
+    characteristics at the trial's start, `base`: their odds weights; each followed `length` months, ending in
+    `cause`, 0: not an exit) and each cluster's influence on it.
+
+    A comparison who starts later is censored then. Those still followed in month j carry the stabilised weight
+    P(not started in months 1..j | the trial's start) / P(not started in months 1..j | as they were each month): the
+    denominator the starting model's, month by month (`cum`: its cumulative -log(1 - p) over each person's eligible
+    months, `rows` each comparison's place in it); the numerator a pooled model of starting on the characteristics at
+    the trial's start and the month of follow-up (Hernán & Robins, Causal Inference: What If, 2020, 12.3 and 21.2).
+    Each exit's monthly hazard is a pooled logistic model on the same terms, fitted with those weights times the odds
+    weights; each starter's incidence is predicted from it and averaged (Danaei 2013). The range: each cluster's
+    influence through the starters' average and through the models' coefficients (the weights taken as known)."""
+    J = max(months)
+    F = _basis(J)
+    jj = np.arange(1, J + 1)
+    n = X.shape[0]
+    # the numerator: starting in month j of follow-up, given the trial's start, while still eligible
+    watched = np.minimum.reduce([room, to_exit, to_start])
+    cell = jj[None, :] <= watched[:, None]
+    starts = (jj[None, :] == to_start[:, None]) & cell
+    at = np.minimum(rows[:, None] + jj[None, :], cum.size - 1)
+    below = np.where(cell, cum[at] - cum[rows][:, None], 0.0)  # cumulative -log P(not started | each month's)
+    if starts.any():
+        b_start, _ = _grid_logistic(X, F, np.where(cell, base[:, None], 0.0), starts.astype(float))
+        q = _expit((X @ b_start[:X.shape[1]])[:, None] + (F @ b_start[X.shape[1]:])[None, :])
+        above = np.cumsum(np.log1p(-np.clip(q, 0.0, 1.0 - 1e-12)), axis=1)  # log P(not started | the start)
+    else:
+        above = np.zeros((n, J))
+    followed = jj[None, :] <= length[:, None]
+    stabilised = np.where(followed, np.exp(below + above), 0.0)
+    w = base[:, None] * stabilised
+    last = followed & (jj[None, :] == length[:, None])
+    fitted = {}
+    for c in (1, 2, 3):
+        y = (last & (cause[:, None] == c)).astype(float)
+        if (w * y).sum() > 0:
+            b, cov = _grid_logistic(X, F, w, y)
+            fitted[c] = (b, cov, w * (y - _expit((X @ b[:X.shape[1]])[:, None] + (F @ b[X.shape[1]:])[None, :])))
+    # each starter's incidence by cause had they not started, and its gradient in each model's coefficients
+    K = X.shape[1]
+    m_s = X_starters.shape[0]
+    h = {c: _expit((X_starters @ b[:K])[:, None] + (F @ b[K:])[None, :]) for c, (b, _, _) in fitted.items()}
+    total = sum(h.values()) if h else np.zeros((m_s, J))
+    surv = np.cumprod(1.0 - total, axis=1)
+    before = np.hstack([np.ones((m_s, 1)), surv[:, :-1]])  # still there at month j's start
+    incidence, influence = {}, {}
+    share = {c: h[c] * (1 - h[c]) / np.where(total < 1, 1.0 - total, 1.0) for c in h}
+    shifted = lambda a: np.concatenate([np.zeros_like(a[:, :1]), a[:, :-1]], axis=1)  # noqa: E731  month j-1's
+    A = {d: shifted(np.cumsum(share[d], axis=1)) for d in h}
+    B = {d: shifted(np.cumsum(share[d][:, :, None] * F[None, :, :], axis=1)) for d in h}
+    for c in causes:
+        hc = h.get(c, np.zeros((m_s, J)))
+        each = np.cumsum(before * hc, axis=1)
+        incidence[c] = each.mean(axis=0)
+        for m in months:
+            f_c = each[:, m - 1]
+            r = float(f_c.mean())
+            infl = np.bincount(cluster_starters, weights=(f_c - r) / m_s, minlength=n_clusters)
+            for d, (b, cov, resid) in fitted.items():
+                upto = slice(0, m)
+                g_x = (hc * before * -A[d])[:, upto].sum(axis=1)
+                g_f = ((hc * before)[:, :, None] * -B[d])[:, upto].sum(axis=1)
+                if d == c:
+                    own = (before * hc * (1 - hc))[:, upto]
+                    g_x = g_x + own.sum(axis=1)
+                    g_f = g_f + own @ F[upto]
+                gradient = np.r_[X_starters.T @ g_x, g_f.sum(axis=0)] / m_s
+                v = cov @ gradient  # the coefficients' shift per unit of a row's score, on this incidence
+                infl += np.bincount(cluster, weights=(X @ v[:K]) * resid.sum(axis=1) + resid @ (F @ v[K:]),
+                                    minlength=n_clusters)
+            influence[(c, m)] = infl
+    return _Incidence(incidence, influence)
