@@ -71,6 +71,13 @@ def effect_company(tmp_path_factory):
     return _company("changing_effect", tmp_path_factory.mktemp("trial") / "effect.duckdb")
 
 
+@pytest.fixture(scope="module")
+def effect_trial(effect_company):
+    """The trial on the company with an effect, with the product's settings (computed once for the tests that read
+    it)."""
+    return _trial(effect_company[2])
+
+
 def _trial(db, **kw):
     con = database.connect(db, read_only=True)
     try:
@@ -79,10 +86,10 @@ def _trial(db, **kw):
         con.close()
 
 
-def test_the_trial_recovers_the_effect_on_starters_and_balances_the_rating(effect_company):
+def test_the_trial_recovers_the_effect_on_starters_and_balances_the_rating(effect_company, effect_trial):
     data, cfg, db = effect_company
     truth = trial_truth(data, cfg.as_of)
-    result = _trial(db)
+    result = effect_trial
     twelve = result.by_horizon[12]
     d = twelve.difference
     # the known truth: 12 months after starting, mentoring (hazard ratio 0.7 while and after, promotions 1.5 times
@@ -109,9 +116,9 @@ def test_the_trial_recovers_the_effect_on_starters_and_balances_the_rating(effec
     assert payload["starters"] == result.starters > 1000
 
 
-def test_sampling_the_comparisons_stays_within_its_own_range_of_keeping_them_all(effect_company):
+def test_sampling_the_comparisons_stays_within_its_own_range_of_keeping_them_all(effect_company, effect_trial):
     _, _, db = effect_company
-    sampled = _trial(db).by_horizon[12]
+    sampled = effect_trial.by_horizon[12]
     every = _trial(db, controls_per_starter=float("inf"), nonstart_sample=float("inf")).by_horizon[12]
     se = (sampled.difference.upper - sampled.difference.lower) / (2 * 1.96)
     assert abs(sampled.difference.estimate - every.difference.estimate) < se
@@ -251,13 +258,13 @@ def test_the_12_month_difference_covers_the_truth_in_18_of_20_companies(kind, tm
 
 # ------------------------------------------------------------------ the credibility panel on Methods
 
-def test_methods_shows_the_trial_in_risk_terms_with_its_checks(monkeypatch, effect_company):
+def test_methods_shows_the_trial_in_risk_terms_with_its_checks(monkeypatch, effect_company, effect_trial):
     from analytics.outputs import messages
     from analytics.words import verdict
     from tests.test_app import assert_clean, open_app, shown
 
     _, _, db = effect_company
-    result = _trial(db)
+    result = effect_trial
     at = open_app(monkeypatch, db, "views/methods.py")
     assert_clean(at)
     assert "Like with like at the moment mentoring begins (a target trial)" in [h.value for h in at.subheader]
@@ -280,11 +287,11 @@ def test_methods_shows_the_trial_in_risk_terms_with_its_checks(monkeypatch, effe
     ((-0.01, -0.03, 0.01), "we cannot tell whether fewer or more leave voluntarily within a year than if they had not: "
                            "the range runs from 3.0 fewer to 1.0 more (about 1.0 fewer at the estimate)"),
 ])
-def test_the_words_follow_the_difference_and_its_range(difference, words, effect_company):
+def test_the_words_follow_the_difference_and_its_range(difference, words, effect_trial):
     from analytics.estimation.results import Estimate
     from analytics.outputs import messages
 
-    result = _trial(effect_company[2])
+    result = effect_trial
     twelve = result.by_horizon[12]
     changed = replace(result, by_horizon={12: replace(twelve, difference=Estimate(*difference))})
     assert words in messages.trial_sentence(changed)
@@ -301,6 +308,45 @@ def test_the_ranges_are_clustered_by_manager_when_the_data_name_one():
     assert by == "person" and n == 3 and list(codes) == [0, 1, 2]
 
 
-def test_the_simulated_company_is_clustered_by_its_managers(effect_company):
-    result = _trial(effect_company[2])
+def test_the_simulated_company_is_clustered_by_its_managers(effect_trial):
+    result = effect_trial
     assert result.clustered_by == "manager" and result.to_dict()["clustered_by"] == "manager"
+
+
+# ------------------------------------------------------------------ summary --json
+
+def test_summary_json_carries_the_trial_as_the_methods_panel_shows_it(effect_company, effect_trial):
+    import json
+
+    from analytics.case import summary
+    from analytics.outputs import messages
+
+    _, _, db = effect_company
+    con = database.connect(db, read_only=True)
+    try:
+        out = json.loads(json.dumps(summary.summarise(con)["target_trial"]))
+    finally:
+        con.close()
+    assert set(out) == {"starters", "comparisons", "by_horizon", "balance", "negative_control"}
+    assert set(out["by_horizon"]) == {"12", "24", "36"}
+    estimate = {"estimate", "lower", "upper"}
+    for h in out["by_horizon"].values():
+        assert set(h) == {"risk_mentored", "risk_not_mentored", "difference", "ratio"}
+        assert all(set(e) == estimate and e["lower"] <= e["estimate"] <= e["upper"] for e in h.values())
+        for arm in ("risk_mentored", "risk_not_mentored"):  # risks on a 0-1 scale
+            assert 0 <= h[arm]["lower"] and h[arm]["upper"] <= 1
+    assert out["balance"] and all(set(b) == {"characteristic", "smd_before", "smd_after"} for b in out["balance"])
+    assert out["negative_control"]["outcome"] == "involuntary" and set(out["negative_control"]["difference"]) == estimate
+    # the Methods panel's figures, from the same data: the same numbers
+    result = effect_trial
+    assert isinstance(out["starters"], int) and out["starters"] == result.starters
+    assert out["comparisons"] == result.comparisons
+    table = messages.trial_table(result)
+    for row, (m, h) in zip(table.itertuples(), out["by_horizon"].items()):
+        assert row.within == f"{m} months"
+        assert row.mentored == f"{h['risk_mentored']['estimate'] * 100:.1f}%"
+        assert row._4 == f"{h['difference']['estimate'] * 100:+.1f}"
+    balance = messages.balance_frame(result)
+    assert list(balance["characteristic"]) == [b["characteristic"] for b in out["balance"]]
+    assert list(balance["after"]) == [round(b["smd_after"], 3) for b in out["balance"]]
+    assert out["negative_control"]["difference"] == result.negative_control.difference.to_dict()

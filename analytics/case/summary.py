@@ -13,7 +13,7 @@ import pandas as pd
 
 from analytics.case.business import BusinessCase, BusinessCaseInputs, Input, business_case
 from analytics.common import parallel, progress
-from analytics.common.errors import MissingInputError, RetentionError
+from analytics.common.errors import MissingInputError, NotEnoughData, RetentionError
 from analytics.common.policy import (COVERAGE_TARGET, DAYS_PER_MONTH, DAYS_PER_YEAR, HORIZON_DAYS, HORIZON_YEARS,
                                      LANDMARK_MONTHS, MANY_GROUPS, MIN_GROUP_SIZE, PROGRAMME_COST_PER_MENTEE, PROGRAMME_YEARS,
                                      REPLACEMENT_COST_PCT, ROUNDED_SALARY, SIDE_BY_SIDE_BYTES, TAU_DAYS, shown_count,
@@ -33,6 +33,7 @@ from analytics.estimation.risks import exit_risks, hazard_shares
 from analytics.estimation.subgroups import (PAIR_LABELS, cross_generation_effects, group_effects, meetings_effects,
                                             mentor_manager_effects, mentor_own_effect, pair_labels,
                                             programme_effects, reverse_pair_effects)
+from analytics.estimation.trial import target_trial
 from analytics.estimation.zph import scaled_schoenfeld
 from analytics.store import database, queries
 from analytics.store.cohorts import Cohort, FILTER_DIMENSIONS, in_order
@@ -404,6 +405,13 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
     fu = h.follow_up
     # the effect while mentoring runs and after it has ended, apart (analytics/estimation/phases.py; the headline's)
     result["mentoring_phases"] = h.phases.to_dict(fu.rounded) if h.phases else None
+    # like with like at the moment mentoring begins, in risks (analytics/estimation/trial.py; the Methods panel's)
+    progress.step("trial")
+    try:
+        result["target_trial"] = target_trial(con, fu.as_of, fu.event, fu.cohort).to_json(fu.rounded)
+    except NotEnoughData as exc:
+        result["target_trial"] = None
+        result["not_available"]["target_trial"] = str(exc)
     progress.step("where_next")
     if "thread" in later:
         later["thread"].join()

@@ -119,6 +119,16 @@ class TargetTrial:
                  "difference": self.negative_control.difference.to_dict()},
                 "overlap": self.overlap, "weights": self.weights}
 
+    def to_json(self, rounded: bool = False) -> dict:
+        """`summary --json`'s target_trial (docs/design.md, section 9): the counts, each horizon's risks on a 0-1
+        scale, the balance and the negative control; the figures the Methods panel shows."""
+        full = self.to_dict(rounded)
+        control = full["negative_control"]
+        return {"starters": full["starters"], "comparisons": full["comparisons"], "by_horizon": full["by_horizon"],
+                "balance": full["balance"],
+                "negative_control": None if control is None else {"outcome": control["outcome"],
+                                                                  "difference": control["difference"]}}
+
 
 def _number(x) -> float | None:
     return None if x is None or not math.isfinite(float(x)) else float(x)
@@ -372,7 +382,7 @@ def _chances(odds: np.ndarray, wanted: float) -> np.ndarray:
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -700.0, 700.0)))  # no overflow far from 0
 
 
 def _logistic(X: np.ndarray, y: np.ndarray, ridge: float = 1e-6, iterations: int = 100) -> np.ndarray:
