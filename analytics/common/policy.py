@@ -53,6 +53,10 @@ TRIAL_CONTROLS_PER_STARTER = 10  # comparisons kept per starter, each with a cha
                               # starting and weighted by its inverse: the range is then about as wide as with all
 TRIAL_NONSTART_SAMPLE = 10    # months without a start kept per start to fit the starting model (its slopes are
                               # those of every month; the intercept is corrected for the sampling)
+TRIAL_MOST_COMPARISONS = 60_000  # ... but no more comparisons than this in all (a company of 100,000 has some 25,000
+                              # starters: their own number bounds the range's width by then, and each comparison is
+                              # followed month by month in the models)
+TRIAL_MOST_NONSTARTS = 100_000  # ... and no more months without a start than this to fit the starting model
 TRIAL_SEED = 20240607         # the samples are drawn with this seed: the same data give the same figures
 
 # ---------------------------------------------------------------- input plausibility

@@ -37,7 +37,8 @@ import pandas as pd
 
 from analytics.common.errors import NotEnoughData
 from analytics.common.policy import (DAYS_PER_MONTH, MIN_GROUP_SIZE, TRIAL_CONTROLS_PER_STARTER, TRIAL_HORIZONS,
-                                     TRIAL_MIN_TENURE_DAYS, TRIAL_NONSTART_SAMPLE, TRIAL_SEED, shown_total)
+                                     TRIAL_MIN_TENURE_DAYS, TRIAL_MOST_COMPARISONS, TRIAL_MOST_NONSTARTS,
+                                     TRIAL_NONSTART_SAMPLE, TRIAL_SEED, shown_total)
 from analytics.estimation.results import Estimate
 from analytics.store import queries, trials
 
@@ -177,13 +178,14 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     # month of follow-up after it; the months after a trial's are where its comparisons' censoring weights are read)
     last = np.minimum.reduce([s_month, e_month, np.full(n, last_complete)])
     pm = trials.person_months(con, people["employee_id"].to_numpy(), first, last)
-    i, month = pm["i"].to_numpy(np.int64), pm["month"].to_numpy(np.int64)
+    i, month = pm["i"], pm["month"]
     if i.size == 0:
         raise NotEnoughData("not enough data for the trial: no one was eligible to start mentoring")
     categories, numbers = _characteristics(people, pm, i, month, hire[i])
     y = month == s_month[i]
     # the starting model on every start and a sample of the months without one
-    keep_rate = min(1.0, nonstart_sample * max(int(y.sum()), 1) / max(int((~y).sum()), 1))
+    keep_rate = min(1.0, min(nonstart_sample * max(int(y.sum()), 1), TRIAL_MOST_NONSTARTS)
+                    / max(int((~y).sum()), 1))
     fit_rows = y | (rng.random(i.size) < keep_rate)
     design = _Design(categories, numbers)
     names = design.names
@@ -208,7 +210,8 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     # about equal weights p / (1 - p) / chance: few are needed where the weights are even
     odds_all = p / (1.0 - p)
     chance = np.zeros(i.size)
-    chance[comparison] = _chances(odds_all[comparison], controls_per_starter * n_starters)
+    chance[comparison] = _chances(odds_all[comparison],
+                                  min(controls_per_starter * n_starters, TRIAL_MOST_COMPARISONS))
     sampled = comparison & (rng.random(i.size) < chance)
     rows = np.flatnonzero(starter | sampled)
     arm = starter[rows]
@@ -255,7 +258,7 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
         comparison_people=int(np.unique(i[comparison]).size), sampled=int(sampled.sum()),
         trials=int(np.unique(month[starter]).size), by_horizon=out, balance=balance, negative_control=control,
         overlap=overlap, weights=spread,
-        covariates_from="history" if "from_history" in pm.columns else "snapshot", event=event, clustered_by=by,
+        covariates_from="history" if "from_history" in pm else "snapshot", event=event, clustered_by=by,
         details={"keep_rate": keep_rate, "start_model": dict(zip(names, beta))})
 
 
@@ -274,31 +277,34 @@ def _clusters(people: pd.DataFrame) -> tuple[np.ndarray, int, str]:
     return codes, len(levels) + int(alone.sum()), "manager"
 
 
-def _characteristics(people: pd.DataFrame, pm: pd.DataFrame, i: np.ndarray, month: np.ndarray,
+def _characteristics(people: pd.DataFrame, pm: dict, i: np.ndarray, month: np.ndarray,
                      hire: np.ndarray) -> tuple[dict, dict]:
     """Each person-month's characteristics: the history's where it has one, else the employee file's. Categories as
     integer codes with their labels (a missing value: 'not recorded'), numbers as floats; the time in post and the
     calendar year as categories too."""
-    known = pm["from_history"].to_numpy(bool) if "from_history" in pm.columns else np.zeros(len(pm), bool)
+    known = pm["from_history"] if "from_history" in pm else np.zeros(i.size, bool)
     categories, numbers = {}, {}
     for name in CATEGORIES:
-        own = people[name].to_numpy(object)
-        if name in pm.columns and known.any():
-            changed = pm[name].to_numpy(object)
-            use = known & ~pd.isna(changed)
-            codes, levels = pd.factorize(np.where(use, changed, own[i]))
-        else:
-            person_codes, levels = pd.factorize(own)
-            codes = person_codes[i]
-        labels = [str(v) for v in levels]
+        own_codes, own_levels = pd.factorize(people[name].to_numpy(object))
+        labels = [str(v) for v in own_levels]
+        codes = own_codes[i]
+        if name in pm and known.any():
+            changed, levels = pm[name]
+            # the history's values in the same codes as the file's (new ones appended)
+            place = {v: k for k, v in enumerate(labels)}
+            for v in levels:
+                place.setdefault(str(v), len(place))
+            labels = list(place)
+            mapped = np.array([place[str(v)] for v in levels] + [-1], dtype=np.int64)[changed]  # code -1: none
+            codes = np.where(known & (mapped >= 0), mapped, codes)
         if (codes < 0).any():
             codes = np.where(codes < 0, len(labels), codes)
             labels.append("not recorded")
         categories[name] = (codes, labels)
     for name in NUMBERS:
         values = people[name].to_numpy(float)[i]
-        if name in pm.columns:
-            changed = pm[name].to_numpy(float, na_value=np.nan)
+        if name in pm:
+            changed = pm[name]
             values = np.where(known & np.isfinite(changed), changed, values)
         numbers[name] = values
     in_post = (month_start(month) - hire).astype(np.int64) / DAYS_PER_MONTH
@@ -369,16 +375,16 @@ class _Design:
 
 def _chances(odds: np.ndarray, wanted: float) -> np.ndarray:
     """Each one's chance of being kept, min(1, c * odds), with c such that `wanted` are kept on average (all of them
-    when that many or more are wanted)."""
+    when that many or more are wanted): with the odds in descending order and the first t kept for certain,
+    c = (wanted - t) / (the sum of the others' odds), for the least t at which the next is not certain too."""
     if wanted >= odds.size or not odds.size:
         return np.ones(odds.size)
-    lo, hi = 0.0, 1.0
-    while np.minimum(1.0, hi * odds).sum() < wanted:
-        hi *= 2.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if np.minimum(1.0, mid * odds).sum() < wanted else (lo, mid)
-    return np.minimum(1.0, hi * odds)
+    o = np.sort(odds)[::-1]
+    rest = np.cumsum(o[::-1])[::-1]  # the sum of the odds from each place on
+    t = np.arange(o.size)
+    c = (wanted - t) / np.where(rest > 0, rest, np.inf)
+    first = int(np.flatnonzero((c * o <= 1.0) | (rest <= 0))[0])
+    return np.minimum(1.0, c[first] * odds)
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
@@ -412,19 +418,6 @@ def _months(length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = np.cumsum(length) - length
     j_of = np.arange(row_of.size) - np.repeat(starts, length) + 1
     return j_of, row_of
-
-
-def _cumulative_at(cum: np.ndarray, i: np.ndarray, month: np.ndarray, rows: np.ndarray, j_of: np.ndarray,
-                   row_of: np.ndarray) -> np.ndarray:
-    """For each followed month j of each row (a person-month k), the person's cumulative -log(1 - p) over months
-    k+1..k+j: their eligible months are consecutive, so month k+j sits j places after month k."""
-    at = rows[row_of] + j_of
-    inside = at < i.size
-    at = np.minimum(at, i.size - 1)
-    same = inside & (i[at] == i[rows[row_of]]) & (month[at] == month[rows[row_of]] + j_of)
-    # a comparison followed into a month it was not eligible in (it started then: never followed) or past its last
-    # eligible month (it left or the data ended: not followed either) does not arise; guard anyway
-    return np.where(same, cum[at] - cum[rows[row_of]], 0.0)
 
 
 @dataclass(frozen=True)
@@ -515,33 +508,37 @@ def _basis(J: int) -> np.ndarray:
     return np.column_stack([np.log(j), j / 12, (j / 12) ** 2])
 
 
-def _grid_logistic(X: np.ndarray, F: np.ndarray, w: np.ndarray, y: np.ndarray, ridge: float = 1e-6,
-                   iterations: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted logistic regression of y on [X's row, F's month] over every (row, month) cell with a weight (0: not
-    followed then), held as rows x months: a pooled model of person-months without a row for each. Returns the
-    coefficients (X's, then F's) and the inverse of the information."""
-    K, L = X.shape[1], F.shape[1]
+def _cell_logistic(X: np.ndarray, F: np.ndarray, row: np.ndarray, j: np.ndarray, w: np.ndarray, y: np.ndarray,
+                   ridge: float = 1e-6, iterations: int = 50) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Weighted logistic regression of y on [X's row, F's month] over cells (a row `row` followed in month `j`, from
+    0), without a design row per cell: a pooled model of person-months from each row's characteristics and each
+    month's terms. Returns the coefficients (X's, then F's), the inverse of the information, and each row's score
+    in two parts (its sum of w (y - p), and of w (y - p) F's month)."""
+    n, K, L = X.shape[0], X.shape[1], F.shape[1]
+    J = F.shape[0]
     beta = np.zeros(K + L)
-    total = w.sum()
-    mean = float(np.clip((w * y).sum() / max(total, 1e-300), 1e-9, 1 - 1e-9))
+    mean = float(np.clip((w * y).sum() / max(w.sum(), 1e-300), 1e-9, 1 - 1e-9))
     beta[0] = math.log(mean / (1 - mean))
     penalty = np.full(K + L, ridge * max(float((w > 0).sum()), 1.0))
     penalty[0] = 0.0
+    Fj = F[j]
     for _ in range(iterations):
-        p = _expit((X @ beta[:K])[:, None] + (F @ beta[K:])[None, :])
+        p = _expit((X @ beta[:K])[row] + (F @ beta[K:])[j])
         resid, curv = w * (y - p), w * p * (1 - p)
-        grad = np.r_[X.T @ resid.sum(axis=1), F.T @ resid.sum(axis=0)] - penalty * beta
+        grad = np.r_[X.T @ np.bincount(row, resid, n), F.T @ np.bincount(j, resid, J)] - penalty * beta
         hess = np.empty((K + L, K + L))
-        hess[:K, :K] = (X * curv.sum(axis=1)[:, None]).T @ X
-        hess[:K, K:] = X.T @ (curv @ F)
+        hess[:K, :K] = (X * np.bincount(row, curv, n)[:, None]).T @ X
+        hess[:K, K:] = X.T @ np.column_stack([np.bincount(row, curv * Fj[:, k], n) for k in range(L)])
         hess[K:, :K] = hess[:K, K:].T
-        hess[K:, K:] = (F * curv.sum(axis=0)[:, None]).T @ F
+        hess[K:, K:] = (F * np.bincount(j, curv, J)[:, None]).T @ F
         hess += np.diag(penalty)
         step = np.linalg.solve(hess + 1e-12 * np.eye(K + L), grad)
         beta += step
         if np.max(np.abs(step)) < 1e-7:
             break
-    return beta, np.linalg.pinv(hess)
+    resid = w * (y - _expit((X @ beta[:K])[row] + (F @ beta[K:])[j]))
+    scores = (np.bincount(row, resid, n), np.column_stack([np.bincount(row, resid * Fj[:, k], n) for k in range(L)]))
+    return beta, np.linalg.pinv(hess), scores
 
 
 def _comparisons(X: np.ndarray, X_starters: np.ndarray, base: np.ndarray, length: np.ndarray, cause: np.ndarray,
@@ -562,30 +559,31 @@ def _comparisons(X: np.ndarray, X_starters: np.ndarray, base: np.ndarray, length
     influence through the starters' average and through the models' coefficients (the weights taken as known)."""
     J = max(months)
     F = _basis(J)
-    jj = np.arange(1, J + 1)
-    n = X.shape[0]
-    # the numerator: starting in month j of follow-up, given the trial's start, while still eligible
-    watched = np.minimum.reduce([room, to_exit, to_start])
-    cell = jj[None, :] <= watched[:, None]
-    starts = (jj[None, :] == to_start[:, None]) & cell
-    at = np.minimum(rows[:, None] + jj[None, :], cum.size - 1)
-    below = np.where(cell, cum[at] - cum[rows][:, None], 0.0)  # cumulative -log P(not started | each month's)
+    # the cells: each comparison's months of follow-up while still eligible (through the month they start)
+    watched = np.maximum(np.minimum.reduce([room, to_exit, to_start]), 0)
+    j_of, row_of = _months(watched)
+    j0 = j_of - 1
+    # the numerator: starting in month j of follow-up, given the trial's start
+    starts = j_of == to_start[row_of]
+    below = cum[rows[row_of] + j_of] - cum[rows[row_of]]  # cumulative -log P(not started | each month's own)
     if starts.any():
-        b_start, _ = _grid_logistic(X, F, np.where(cell, base[:, None], 0.0), starts.astype(float))
-        q = _expit((X @ b_start[:X.shape[1]])[:, None] + (F @ b_start[X.shape[1]:])[None, :])
-        above = np.cumsum(np.log1p(-np.clip(q, 0.0, 1.0 - 1e-12)), axis=1)  # log P(not started | the start)
+        b_start = _cell_logistic(X, F, row_of, j0, base[row_of], starts.astype(float))[0]
+        q = _expit((X @ b_start[:X.shape[1]])[row_of] + (F @ b_start[X.shape[1]:])[j0])
+        log_q = np.log1p(-np.clip(q, 0.0, 1.0 - 1e-12))
+        total = np.cumsum(log_q)
+        first = np.cumsum(watched) - watched  # each row's first cell
+        above = total - np.repeat(np.r_[0.0, total][first], watched)  # log P(not started | the trial's start)
     else:
-        above = np.zeros((n, J))
-    followed = jj[None, :] <= length[:, None]
-    stabilised = np.where(followed, np.exp(below + above), 0.0)
-    w = base[:, None] * stabilised
-    last = followed & (jj[None, :] == length[:, None])
+        above = np.zeros(j_of.size)
+    followed = j_of <= length[row_of]
+    row_f, j_f = row_of[followed], j0[followed]
+    w = base[row_f] * np.exp(below[followed] + above[followed])
+    last = j_of[followed] == length[row_f]
     fitted = {}
     for c in (1, 2, 3):
-        y = (last & (cause[:, None] == c)).astype(float)
+        y = (last & (cause[row_f] == c)).astype(float)
         if (w * y).sum() > 0:
-            b, cov = _grid_logistic(X, F, w, y)
-            fitted[c] = (b, cov, w * (y - _expit((X @ b[:X.shape[1]])[:, None] + (F @ b[X.shape[1]:])[None, :])))
+            fitted[c] = _cell_logistic(X, F, row_f, j_f, w, y)
     # each starter's incidence by cause had they not started, and its gradient in each model's coefficients
     K = X.shape[1]
     m_s = X_starters.shape[0]
@@ -600,23 +598,22 @@ def _comparisons(X: np.ndarray, X_starters: np.ndarray, base: np.ndarray, length
     B = {d: shifted(np.cumsum(share[d][:, :, None] * F[None, :, :], axis=1)) for d in h}
     for c in causes:
         hc = h.get(c, np.zeros((m_s, J)))
-        each = np.cumsum(before * hc, axis=1)
+        gathered = before * hc  # each month's share of the starters' incidence
+        each = np.cumsum(gathered, axis=1)
         incidence[c] = each.mean(axis=0)
         for m in months:
             f_c = each[:, m - 1]
             r = float(f_c.mean())
             infl = np.bincount(cluster_starters, weights=(f_c - r) / m_s, minlength=n_clusters)
-            for d, (b, cov, resid) in fitted.items():
-                upto = slice(0, m)
-                g_x = (hc * before * -A[d])[:, upto].sum(axis=1)
-                g_f = ((hc * before)[:, :, None] * -B[d])[:, upto].sum(axis=1)
+            for d, (b, cov, (by_row, by_month)) in fitted.items():
+                g_x = -(gathered[:, :m] * A[d][:, :m]).sum(axis=1)
+                g_f = -np.einsum("ij,ijl->l", gathered[:, :m], B[d][:, :m])
                 if d == c:
-                    own = (before * hc * (1 - hc))[:, upto]
+                    own = (before * hc * (1 - hc))[:, :m]
                     g_x = g_x + own.sum(axis=1)
-                    g_f = g_f + own @ F[upto]
-                gradient = np.r_[X_starters.T @ g_x, g_f.sum(axis=0)] / m_s
+                    g_f = g_f + own.sum(axis=0) @ F[:m]
+                gradient = np.r_[X_starters.T @ g_x, g_f] / m_s
                 v = cov @ gradient  # the coefficients' shift per unit of a row's score, on this incidence
-                infl += np.bincount(cluster, weights=(X @ v[:K]) * resid.sum(axis=1) + resid @ (F @ v[K:]),
-                                    minlength=n_clusters)
+                infl += np.bincount(cluster, weights=(X @ v[:K]) * by_row + by_month @ v[K:], minlength=n_clusters)
             influence[(c, m)] = infl
     return _Incidence(incidence, influence)

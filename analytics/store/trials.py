@@ -15,6 +15,7 @@ import uuid
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics.store.queries import HISTORY_COLUMNS, has_history
 
@@ -43,10 +44,12 @@ ORDER BY pm.i, pm.month"""
 
 
 def person_months(con: duckdb.DuckDBPyConnection, employee_id: np.ndarray, first_month: np.ndarray,
-                  last_month: np.ndarray, changing: tuple[str, ...] = HISTORY_COLUMNS) -> pd.DataFrame:
+                  last_month: np.ndarray, changing: tuple[str, ...] = HISTORY_COLUMNS) -> dict:
     """One row per person (`i`: their position in the arrays given) and month from their first to their last
-    eligible month, in that order; with a job history loaded, also `from_history` and each of `changing` as it was
-    on the month's first day (NULL where the history gives no value: the caller keeps the employee file's)."""
+    eligible month, in that order, as arrays: `i`, `month`; with a job history loaded, also `from_history` and each
+    of `changing` as it was on the month's first day: a number as floats (NaN where the history gives no value: the
+    caller keeps the employee file's), a text as (codes, values), code -1 where the history gives none. Texts travel
+    as codes (Arrow's dictionary), not as one Python string per person-month."""
     people = pd.DataFrame({"i": np.arange(len(employee_id), dtype=np.int64), "employee_id": employee_id,
                            "first_month": np.asarray(first_month, dtype=np.int64),
                            "last_month": np.asarray(last_month, dtype=np.int64)})
@@ -60,6 +63,20 @@ def person_months(con: duckdb.DuckDBPyConnection, employee_id: np.ndarray, first
                                                    changed=", ".join(f"ch.{c}" for c in changing))
         else:
             sql = PERSON_MONTHS_SQL.format(people=name)
-        return con.execute(sql).df()
+        table = con.sql(sql).to_arrow_table()
     finally:
         con.unregister(name)
+    out = {}
+    for column in table.column_names:
+        values = table[column].combine_chunks()
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            encoded = values.dictionary_encode()
+            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            out[column] = (codes, encoded.dictionary.to_pylist())
+        elif column in ("i", "month"):
+            out[column] = values.to_numpy(zero_copy_only=False).astype(np.int64)
+        elif pa.types.is_boolean(values.type):
+            out[column] = values.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+        else:
+            out[column] = values.cast(pa.float64()).fill_null(float("nan")).to_numpy(zero_copy_only=False)
+    return out
