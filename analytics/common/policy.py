@@ -56,6 +56,8 @@ TRIAL_NONSTART_SAMPLE = 10    # months without a start kept per start to fit the
 TRIAL_MOST_COMPARISONS = 60_000  # ... but no more comparisons than this in all (a company of 100,000 has some 25,000
                               # starters: their own number bounds the range's width by then, and each comparison is
                               # followed month by month in the models)
+TRIAL_MOST_PERSON_MONTHS = 1_000_000  # months of people who never start while eligible, at most: beyond, a random
+                              # share of those people is followed, each standing for 1 / share (everyone who starts is)
 TRIAL_MOST_NONSTARTS = 100_000  # ... and no more months without a start than this to fit the starting model
 TRIAL_SEED = 20240607         # the samples are drawn with this seed: the same data give the same figures
 

@@ -38,6 +38,7 @@ import pandas as pd
 from analytics.common.errors import NotEnoughData
 from analytics.common.policy import (DAYS_PER_MONTH, MIN_GROUP_SIZE, TRIAL_CONTROLS_PER_STARTER, TRIAL_HORIZONS,
                                      TRIAL_MIN_TENURE_DAYS, TRIAL_MOST_COMPARISONS, TRIAL_MOST_NONSTARTS,
+                                     TRIAL_MOST_PERSON_MONTHS,
                                      TRIAL_NONSTART_SAMPLE, TRIAL_SEED, shown_total)
 from analytics.estimation.results import Estimate
 from analytics.store import queries, trials
@@ -177,7 +178,19 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     # eligible through the month they start, the month they leave, or the last complete month (a trial needs a
     # month of follow-up after it; the months after a trial's are where its comparisons' censoring weights are read)
     last = np.minimum.reduce([s_month, e_month, np.full(n, last_complete)])
-    pm = trials.person_months(con, people["employee_id"].to_numpy(), first, last)
+    # the comparisons' own counts, from the arrays: eligible months before leaving and before the last complete one,
+    # but the month they start
+    upper = np.minimum.reduce([last, e_month - 1, np.full(n, last_complete - 1)])
+    own = np.maximum(upper - first + 1, 0) - ((first <= s_month) & (s_month <= upper))
+    n_comparisons, comparison_people = int(own.sum()), int((own > 0).sum())
+    # everyone who starts while eligible, and of the others, when their months are many, a random share (each then
+    # standing for 1 / share people): every start is a trial, and the months without one are alike enough
+    ever = (first <= s_month) & (s_month <= last)
+    months_others = int(np.maximum(last - first + 1, 0)[~ever].sum())
+    share = min(1.0, TRIAL_MOST_PERSON_MONTHS / max(months_others, 1))
+    kept = ever | (np.random.default_rng(seed + 1).random(n) < share) if share < 1 else np.ones(n, bool)
+    person_weight = np.where(ever, 1.0, 1.0 / share)
+    pm = trials.person_months(con, people["employee_id"].to_numpy(), first, np.where(kept, last, first - 1))
     i, month = pm["i"], pm["month"]
     if i.size == 0:
         raise NotEnoughData("not enough data for the trial: no one was eligible to start mentoring")
@@ -189,7 +202,8 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     fit_rows = y | (rng.random(i.size) < keep_rate)
     design = _Design(categories, numbers)
     names = design.names
-    beta = _logistic(design.dense(np.flatnonzero(fit_rows)), y[fit_rows].astype(float))
+    beta = _logistic(design.dense(np.flatnonzero(fit_rows)), y[fit_rows].astype(float),
+                     None if share == 1 else person_weight[i[fit_rows]])
     beta[0] += math.log(keep_rate)  # the intercept back on the scale of every month (sampling kept the slopes)
     p = _expit(design.linear(beta))
     # cumulative -log(1 - p) through each person-month (for the censoring weights), person by person
@@ -205,7 +219,6 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     if n_starters < MIN_GROUP_SIZE:
         raise NotEnoughData(f"not enough data for the trial: fewer than {MIN_GROUP_SIZE} people started mentoring "
                             "while eligible")
-    n_comparisons = int(comparison.sum())
     # comparisons kept with a chance in proportion to their odds of starting (at most 1), so that those kept carry
     # about equal weights p / (1 - p) / chance: few are needed where the weights are even
     odds_all = p / (1.0 - p)
@@ -216,7 +229,7 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     rows = np.flatnonzero(starter | sampled)
     arm = starter[rows]
     odds = odds_all[rows]
-    base = np.where(arm, 1.0, odds / np.where(arm, 1.0, chance[rows]))
+    base = np.where(arm, 1.0, odds / np.where(arm, 1.0, chance[rows]) * person_weight[i[rows]])
     horizon = max(horizons)
     # follow-up months 1..J from the trial month, each row's length and how it ends
     k = month[rows]
@@ -247,7 +260,8 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     out = {m: _compare(mentored, comparison_fit, m, cause=1) for m in months}
     control = _compare(mentored, comparison_fit, min(horizons), cause=2) if event != "all" else None
     # balance at the trial's start: starters against comparisons, before and after the odds weights
-    before = np.where(arm, 1.0, 1.0 / np.where(arm, 1.0, chance[rows]))  # the comparisons as sampled, unweighted
+    # the comparisons as sampled, unweighted
+    before = np.where(arm, 1.0, 1.0 / np.where(arm, 1.0, chance[rows]) * person_weight[i[rows]])
     balance = _balance(X[:, 1:], names[1:], arm, before, base)
     weights = odds[~arm]  # the odds weights alone (sampling aside)
     overlap = {"starters": _quantiles(p[rows][arm]), "comparisons": _quantiles(p[rows][~arm])}
@@ -255,7 +269,7 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
               "effective_comparisons": _number(weights.sum() ** 2 / (weights ** 2).sum()) if weights.size else None}
     return TargetTrial(
         starters=n_starters, comparisons=n_comparisons,
-        comparison_people=int(np.unique(i[comparison]).size), sampled=int(sampled.sum()),
+        comparison_people=comparison_people, sampled=int(sampled.sum()),
         trials=int(np.unique(month[starter]).size), by_horizon=out, balance=balance, negative_control=control,
         overlap=overlap, weights=spread,
         covariates_from="history" if "from_history" in pm else "snapshot", event=event, clustered_by=by,
@@ -391,9 +405,10 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -700.0, 700.0)))  # no overflow far from 0
 
 
-def _logistic(X: np.ndarray, y: np.ndarray, ridge: float = 1e-6, iterations: int = 100) -> np.ndarray:
-    """Logistic regression by Newton's method, with a very light ridge on the slopes (a characteristic no one in it
-    started with has a large negative coefficient, not an infinite one)."""
+def _logistic(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, ridge: float = 1e-6,
+              iterations: int = 100) -> np.ndarray:
+    """Logistic regression by Newton's method (each row weighted by `w`, when given), with a very light ridge on the
+    slopes (a characteristic no one in it started with has a large negative coefficient, not an infinite one)."""
     n, k = X.shape
     beta = np.zeros(k)
     mean = float(np.clip(y.mean(), 1e-9, 1 - 1e-9))
@@ -402,8 +417,8 @@ def _logistic(X: np.ndarray, y: np.ndarray, ridge: float = 1e-6, iterations: int
     penalty[0] = 0.0
     for _ in range(iterations):
         p = _expit(X @ beta)
-        grad = X.T @ (y - p) - penalty * beta
-        hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(penalty)
+        grad = X.T @ (y - p if w is None else w * (y - p)) - penalty * beta
+        hess = (X * (p * (1 - p) if w is None else w * p * (1 - p))[:, None]).T @ X + np.diag(penalty)
         step = np.linalg.solve(hess + 1e-12 * np.eye(k), grad)
         beta += step
         if np.max(np.abs(step)) < 1e-7:
