@@ -479,8 +479,8 @@ def _compare(a: _Incidence, b: _Incidence, months: int, cause: int) -> HorizonRi
     se_d = math.sqrt(float(diff @ diff))
     if r1 > 0 and r0 > 0:
         g = f1 / r1 - f0 / r0
-        se_log = math.sqrt(float(g @ g))
-        ratio = Estimate(r1 / r0, r1 / r0 * math.exp(-Z * se_log), r1 / r0 * math.exp(Z * se_log))
+        spread = min(Z * math.sqrt(float(g @ g)), 700.0)  # a risk near 0 in one arm: a range without end
+        ratio = Estimate(r1 / r0, r1 / r0 * math.exp(-spread), r1 / r0 * math.exp(spread) if spread < 700 else math.inf)
     else:
         ratio = Estimate(float("nan"), float("nan"), float("nan"))
     return HorizonRisks(months, Estimate(r1, max(0.0, r1 - Z * se1), min(1.0, r1 + Z * se1)),
