@@ -267,6 +267,10 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     overlap = {"starters": _quantiles(p[rows][arm]), "comparisons": _quantiles(p[rows][~arm])}
     spread = {**_quantiles(weights), "largest": _number(weights.max()) if weights.size else None,
               "effective_comparisons": _number(weights.sum() ** 2 / (weights ** 2).sum()) if weights.size else None}
+    censoring = comparison_fit.censoring
+    if censoring is not None and censoring.size:  # each comparison's stabilised weight in each month it is followed
+        spread["censoring"] = {**_quantiles(censoring), "mean": _number(censoring.mean()),
+                               "largest": _number(censoring.max())}
     return TargetTrial(
         starters=n_starters, comparisons=n_comparisons,
         comparison_people=comparison_people, sampled=int(sampled.sum()),
@@ -441,6 +445,7 @@ class _Incidence:
     person's influence on it (its delta-method gradient times their weighted person-months, summed)."""
     incidence: dict[int, np.ndarray]            # cause -> months 1..J
     influence: dict[tuple[int, int], np.ndarray]  # (cause, month) -> one value per person
+    censoring: np.ndarray | None = None  # the comparisons' stabilised censoring weights, one per followed month
 
 
 def _aalen_johansen(j: np.ndarray, w: np.ndarray, cause: np.ndarray, person: np.ndarray, months: tuple[int, ...],
@@ -592,7 +597,8 @@ def _comparisons(X: np.ndarray, X_starters: np.ndarray, base: np.ndarray, length
         above = np.zeros(j_of.size)
     followed = j_of <= length[row_of]
     row_f, j_f = row_of[followed], j0[followed]
-    w = base[row_f] * np.exp(below[followed] + above[followed])
+    stabilised = np.exp(below[followed] + above[followed])
+    w = base[row_f] * stabilised
     last = j_of[followed] == length[row_f]
     fitted = {}
     for c in (1, 2, 3):
@@ -631,4 +637,4 @@ def _comparisons(X: np.ndarray, X_starters: np.ndarray, base: np.ndarray, length
                 v = cov @ gradient  # the coefficients' shift per unit of a row's score, on this incidence
                 infl += np.bincount(cluster, weights=(X @ v[:K]) * by_row + by_month @ v[K:], minlength=n_clusters)
             influence[(c, m)] = infl
-    return _Incidence(incidence, influence)
+    return _Incidence(incidence, influence, stabilised)

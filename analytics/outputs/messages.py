@@ -530,8 +530,14 @@ def trial_checks(t: TargetTrial, rounded: bool = False) -> list[str]:
              f"weighting and {worst:.2f} after (under 0.1 counts as balanced)."]
     w = t.weights
     if w:
-        lines.append(f"Weights: the comparisons' odds of starting run from {w['p01']:.3f} to {w['p99']:.3f} (1st to "
-                     f"99th percentile), the largest {w['largest']:.3f}.")
+        line = (f"Weights: the comparisons' odds of starting run from {w['p01']:.3f} to {w['p99']:.3f} (1st to "
+                f"99th percentile), the largest {w['largest']:.3f}.")
+        if w.get("censoring"):  # for those still followed who might have started since
+            c = w["censoring"]
+            line += (f" Those still not started are weighted for the colleagues like them who had: these weights "
+                     f"run from {c['p01']:.2f} to {c['p99']:.2f} (1st to 99th percentile), the largest "
+                     f"{c['largest']:.1f}.")
+        lines.append(line)
     if t.negative_control is not None:
         d = t.negative_control.difference
         decision = verdict.risk_change(d)
