@@ -542,13 +542,21 @@ def _cell_logistic(X: np.ndarray, F: np.ndarray, row: np.ndarray, j: np.ndarray,
     penalty = np.full(K + L, ridge * max(float((w > 0).sum()), 1.0))
     penalty[0] = 0.0
     Fj = F[j]
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])  # the cells come row by row: each row's first
+    present = row[starts]
+
+    def by_row(values: np.ndarray) -> np.ndarray:  # each row's sum (over its cells), as columns
+        out = np.zeros((n,) + values.shape[1:])
+        out[present] = np.add.reduceat(values, starts, axis=0)
+        return out
+
     for _ in range(iterations):
         p = _expit((X @ beta[:K])[row] + (F @ beta[K:])[j])
         resid, curv = w * (y - p), w * p * (1 - p)
-        grad = np.r_[X.T @ np.bincount(row, resid, n), F.T @ np.bincount(j, resid, J)] - penalty * beta
+        grad = np.r_[X.T @ by_row(resid), F.T @ np.bincount(j, resid, J)] - penalty * beta
         hess = np.empty((K + L, K + L))
-        hess[:K, :K] = (X * np.bincount(row, curv, n)[:, None]).T @ X
-        hess[:K, K:] = X.T @ np.column_stack([np.bincount(row, curv * Fj[:, k], n) for k in range(L)])
+        hess[:K, :K] = (X * by_row(curv)[:, None]).T @ X
+        hess[:K, K:] = X.T @ by_row(curv[:, None] * Fj)
         hess[K:, :K] = hess[:K, K:].T
         hess[K:, K:] = (F * np.bincount(j, curv, J)[:, None]).T @ F
         hess += np.diag(penalty)
@@ -557,7 +565,7 @@ def _cell_logistic(X: np.ndarray, F: np.ndarray, row: np.ndarray, j: np.ndarray,
         if np.max(np.abs(step)) < 1e-7:
             break
     resid = w * (y - _expit((X @ beta[:K])[row] + (F @ beta[K:])[j]))
-    scores = (np.bincount(row, resid, n), np.column_stack([np.bincount(row, resid * Fj[:, k], n) for k in range(L)]))
+    scores = (by_row(resid), by_row(resid[:, None] * Fj))
     return beta, np.linalg.pinv(hess), scores
 
 
