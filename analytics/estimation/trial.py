@@ -10,22 +10,29 @@ person's characteristics are those on the first day of month k: from the job his
 the employee file's (the snapshot, with its caveat).
 
 The protocol, per person. A starter stays a starter. A comparison who starts later stops being followed in the
-month they start (they are a starter in that month's trial), and those still followed are weighted by the inverse of
-their chance of not having started (inverse-probability-of-censoring weights: Cole & Hernán 2008, AJE 168:656).
+month they start (they are a starter in that month's trial), and those still followed are weighted by a stabilised
+inverse of their chance of not having started (inverse-probability-of-censoring weights: Cole & Hernán 2008, AJE
+168:656): its denominator from the starting model month by month, its numerator from the characteristics at the
+trial's start and the month of follow-up.
 
 The estimand is the effect on those who started (standardised to the starters): each comparison is weighted by the
 odds of starting, p / (1 - p), from a pooled logistic model of starting in a month given the characteristics, the
-time in post and the calendar year, fitted over every eligible person-month (all the starts, and the months without
+time in post and the calendar year, fitted over the eligible person-months (all the starts, and the months without
 one sampled at a known rate, the model's intercept corrected for it: logistic regression keeps its slopes when one
-outcome is sampled). The same model gives the censoring weights. Comparisons are sampled too (each kept with a known
-chance and weighted by its inverse) so that the work stays in proportion to the starters.
+outcome is sampled). The same model gives the censoring weights' denominators. Comparisons are sampled too (each
+kept with a known chance and weighted by its inverse) so that the work stays in proportion to the starters; in a
+large company the people who never start while eligible are too (TRIAL_MOST_PERSON_MONTHS).
 
-The outcome. In each arm, the cumulative incidence of the event (a voluntary exit, by default) at 12, 24 and 36 months,
-other exits competing (not censored): the Aalen-Johansen estimator month by month on the weighted person-months. Its
-range is the delta method with each cluster's contributions summed: each person's manager when the data name them (a
-robust variance clustered by manager, each person nested in one), else each person (someone compared in several
-months and started in another is one cluster); the weights are taken as known. The difference and
-the ratio follow; the negative control is the same for involuntary exits, which mentoring should not change.
+The outcome. The cumulative incidence of the event (a voluntary exit, by default) at 12, 24 and 36 months, other exits
+competing (not censored): in the starters, the Aalen-Johansen estimator month by month; had they not started, each
+exit's monthly hazard from a pooled logistic model over the comparisons' weighted months (on the characteristics at
+the trial's start and the month of follow-up), predicted for each starter and averaged. Stabilising the weights and
+modelling the hazards keeps the few comparisons who stay unstarted for years against the odds from carrying weights
+in the hundreds (docs/methods.md says how far they moved the 36-month risk). The ranges are the delta method with
+each cluster's contributions summed: each person's manager when the data name them (a robust variance clustered by
+manager, each person nested in one), else each person (someone compared in several months and started in another is
+one cluster); the weights are taken as known. The difference and the ratio follow; the negative control is the same
+for involuntary exits, which mentoring should not change.
 """
 from __future__ import annotations
 
