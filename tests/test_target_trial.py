@@ -352,6 +352,7 @@ def test_summary_json_carries_the_trial_as_the_methods_panel_shows_it(effect_com
     for row, (m, h) in zip(table.itertuples(), out["by_horizon"].items()):
         assert row.within == f"{m} months"
         assert row.mentored == f"{h['risk_mentored']['estimate'] * 100:.1f}%"
+        assert row._3 == f"{h['risk_not_mentored']['estimate'] * 100:.1f}%"
         assert row._4 == f"{h['difference']['estimate'] * 100:+.1f}"
     balance = messages.balance_frame(result)
     assert list(balance["characteristic"]) == [b["characteristic"] for b in out["balance"]]

@@ -498,12 +498,13 @@ def trial_sentence(t: TargetTrial, months: int = 12, rounded: bool = False) -> s
 
 
 def trial_table(t: TargetTrial) -> pd.DataFrame:
-    """Each horizon's risks with and without mentoring (for the starters), their difference and ratio, in
-    percentage points and percents."""
+    """Each horizon's risks with and without mentoring (both for the starters: "had they not been" mentored), their
+    difference and ratio, in percentage points and percents."""
     rows = []
     for m, h in t.by_horizon.items():
         rows.append({"within": f"{m} months", "mentored": pct(h.risk_mentored.estimate, 1),
-                     "not mentored": pct(h.risk_not_mentored.estimate, 1),
+                     # the same starters had they not started, not the colleagues who were not mentored
+                     "had they not been": pct(h.risk_not_mentored.estimate, 1),
                      "difference (points)": f"{h.difference.estimate * 100:+.1f}",
                      "range": f"{h.difference.lower * 100:+.1f} to {h.difference.upper * 100:+.1f}",
                      "ratio": f"{h.ratio.estimate:.2f} ({h.ratio.lower:.2f} to {h.ratio.upper:.2f})"})
