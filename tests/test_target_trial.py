@@ -248,7 +248,9 @@ def test_the_trial_equals_the_plain_way_within_its_range(tmp_path):
 @pytest.mark.parametrize("kind", ["changing_effect", "changing_null"])
 def test_the_difference_covers_the_truth_in_18_of_20_companies_at_12_24_and_36_months(kind, tmp_path):
     """Each horizon's difference covers the truth (exactly 0 where mentoring does nothing) in at least 18 of 20
-    companies. Measured: see docs/methods.md, "Like with like at the moment mentoring begins"."""
+    companies. Measured on 8 December 2026 (make test-all): with an effect 19, 18 and 18 of 20 at 12, 24 and 36 months
+    (estimates' means -0.027, -0.046, -0.062 against the truths' -0.026, -0.043, -0.062); where mentoring does nothing
+    19, 19 and 19 (docs/methods.md, "Like with like at the moment mentoring begins")."""
     covered, rows = {m: 0 for m in (12, 24, 36)}, {m: [] for m in (12, 24, 36)}
     for seed in range(101, 121):
         data, cfg, db = _company(kind, tmp_path / f"{kind}-{seed}.duckdb", seed=seed)
