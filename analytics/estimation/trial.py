@@ -53,6 +53,7 @@ from analytics.store import queries, trials
 Z = 1.959963984540054
 CATEGORIES = ("department", "job_level", "location", "gender", "generation")
 NUMBERS = ("performance_rating", "salary")
+STARTER_BLOCK = 20_000  # starters standardised at a time (the memory it takes, not a figure)
 TENURE_BANDS = (3, 6, 12, 24, 48)  # months in post at the trial's start, as bands (the uptake changes with tenure)
 PERSON_COLUMNS = ("employee_id", "hire_date", "followup_end", "exited", "exit_reason", "event", "mentored_from_day",
                   "manager_id", *CATEGORIES, *NUMBERS)
@@ -620,36 +621,54 @@ def _comparisons(X: np.ndarray, X_starters: np.ndarray, base: np.ndarray, length
         y = (last & (cause[row_f] == c)).astype(float)
         if (w * y).sum() > 0:
             fitted[c] = _cell_logistic(X, F, row_f, j_f, w, y)
-    # each starter's incidence by cause had they not started, and its gradient in each model's coefficients
+    # each starter's incidence by cause had they not started, and its gradient in each model's coefficients, a block
+    # of starters at a time (the sums are the same; a million people's quarter of a million starters would hold
+    # gigabytes at once)
     K = X.shape[1]
     m_s = X_starters.shape[0]
-    h = {c: _expit((X_starters @ b[:K])[:, None] + (F @ b[K:])[None, :]) for c, (b, _, _) in fitted.items()}
-    total = sum(h.values()) if h else np.zeros((m_s, J))
-    surv = np.cumprod(1.0 - total, axis=1)
-    before = np.hstack([np.ones((m_s, 1)), surv[:, :-1]])  # still there at month j's start
-    incidence, influence = {}, {}
+    parts = [_standardised(X_starters[a:a + STARTER_BLOCK], F, fitted, causes, months)
+             for a in range(0, m_s, STARTER_BLOCK)]
+    incidence, influence = {c: sum(part[0][c] for part in parts) / m_s for c in causes}, {}
+    for c in causes:
+        for m in months:
+            f_c = np.concatenate([part[1][(c, m)] for part in parts])
+            r = float(f_c.mean())
+            infl = np.bincount(cluster_starters, weights=(f_c - r) / m_s, minlength=n_clusters)
+            for d, (b, cov, (by_row, by_month)) in fitted.items():
+                gradient = sum(part[2][(c, m, d)] for part in parts) / m_s
+                v = cov @ gradient  # the coefficients' shift per unit of a row's score, on this incidence
+                infl += np.bincount(cluster, weights=(X @ v[:K]) * by_row + by_month @ v[K:], minlength=n_clusters)
+            influence[(c, m)] = infl
+    return _Incidence(incidence, influence, stabilised)
+
+
+def _standardised(Xs: np.ndarray, F: np.ndarray, fitted: dict, causes: tuple[int, ...],
+                  months: tuple[int, ...]) -> tuple[dict, dict, dict]:
+    """For a block of starters (`Xs`: their characteristics at the trial's start) and the comparisons' hazard models
+    (`fitted`: cause -> coefficients, ...): each cause's incidence summed over them at months 1..J, each one's at the
+    months asked for, and, at those months, its gradient in each model's coefficients summed over them."""
+    K, n, J = Xs.shape[1], Xs.shape[0], F.shape[0]
+    h = {c: _expit((Xs @ b[:K])[:, None] + (F @ b[K:])[None, :]) for c, (b, _, _) in fitted.items()}
+    total = sum(h.values()) if h else np.zeros((n, J))
+    before = np.hstack([np.ones((n, 1)), np.cumprod(1.0 - total, axis=1)[:, :-1]])  # still there at month j's start
     share = {c: h[c] * (1 - h[c]) / np.where(total < 1, 1.0 - total, 1.0) for c in h}
     shifted = lambda a: np.concatenate([np.zeros_like(a[:, :1]), a[:, :-1]], axis=1)  # noqa: E731  month j-1's
     A = {d: shifted(np.cumsum(share[d], axis=1)) for d in h}
     B = {d: shifted(np.cumsum(share[d][:, :, None] * F[None, :, :], axis=1)) for d in h}
+    sums, each_at, gradients = {}, {}, {}
     for c in causes:
-        hc = h.get(c, np.zeros((m_s, J)))
-        gathered = before * hc  # each month's share of the starters' incidence
+        hc = h.get(c, np.zeros((n, J)))
+        gathered = before * hc  # each month's share of the incidence
         each = np.cumsum(gathered, axis=1)
-        incidence[c] = each.mean(axis=0)
+        sums[c] = each.sum(axis=0)
         for m in months:
-            f_c = each[:, m - 1]
-            r = float(f_c.mean())
-            infl = np.bincount(cluster_starters, weights=(f_c - r) / m_s, minlength=n_clusters)
-            for d, (b, cov, (by_row, by_month)) in fitted.items():
+            each_at[(c, m)] = each[:, m - 1]
+            for d in fitted:
                 g_x = -(gathered[:, :m] * A[d][:, :m]).sum(axis=1)
                 g_f = -np.einsum("ij,ijl->l", gathered[:, :m], B[d][:, :m])
                 if d == c:
                     own = (before * hc * (1 - hc))[:, :m]
                     g_x = g_x + own.sum(axis=1)
                     g_f = g_f + own.sum(axis=0) @ F[:m]
-                gradient = np.r_[X_starters.T @ g_x, g_f] / m_s
-                v = cov @ gradient  # the coefficients' shift per unit of a row's score, on this incidence
-                infl += np.bincount(cluster, weights=(X @ v[:K]) * by_row + by_month @ v[K:], minlength=n_clusters)
-            influence[(c, m)] = infl
-    return _Incidence(incidence, influence, stabilised)
+                gradients[(c, m, d)] = np.r_[Xs.T @ g_x, g_f]
+    return sums, each_at, gradients
