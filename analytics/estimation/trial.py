@@ -321,12 +321,12 @@ def _characteristics(people: pd.DataFrame, pm: dict, i: np.ndarray, month: np.nd
             for v in levels:
                 place.setdefault(str(v), len(place))
             labels = list(place)
-            mapped = np.array([place[str(v)] for v in levels] + [-1], dtype=np.int64)[changed]  # code -1: none
+            mapped = np.array([place[str(v)] for v in levels] + [-1], dtype=np.int32)[changed]  # code -1: none
             codes = np.where(known & (mapped >= 0), mapped, codes)
         if (codes < 0).any():
             codes = np.where(codes < 0, len(labels), codes)
             labels.append("not recorded")
-        categories[name] = (codes, labels)
+        categories[name] = (codes.astype(np.int32), labels)  # half the memory of int64 per person-month
     for name in NUMBERS:
         values = people[name].to_numpy(float)[i]
         if name in pm:
@@ -335,11 +335,11 @@ def _characteristics(people: pd.DataFrame, pm: dict, i: np.ndarray, month: np.nd
         numbers[name] = values
     in_post = (month_start(month) - hire).astype(np.int64) / DAYS_PER_MONTH
     bands = [f"{a}-{b} months" for a, b in zip(TENURE_BANDS[:-1], TENURE_BANDS[1:])] + [f"{TENURE_BANDS[-1]}+ months"]
-    categories["tenure"] = (np.clip(np.searchsorted(TENURE_BANDS, in_post, side="right") - 1, 0, len(bands) - 1),
-                            bands)
+    categories["tenure"] = (np.clip(np.searchsorted(TENURE_BANDS, in_post, side="right") - 1, 0,
+                                    len(bands) - 1).astype(np.int32), bands)
     year = month // 12
     first = int(year.min()) if year.size else 0
-    categories["year"] = ((year - first).astype(np.int64), [str(y) for y in range(first, int(year.max()) + 1)]
+    categories["year"] = ((year - first).astype(np.int32), [str(y) for y in range(first, int(year.max()) + 1)]
                           if year.size else [])
     return categories, numbers
 
@@ -355,7 +355,7 @@ class _Design:
         for name, (codes, levels) in categories.items():
             counts = np.bincount(codes, minlength=len(levels))
             order = [c for c in np.argsort(-counts, kind="stable") if counts[c] > 0]
-            place = np.full(len(levels), -1, dtype=np.int64)
+            place = np.full(len(levels), -1, dtype=np.int32)
             place[order] = np.arange(len(order)) - 1  # the most common level: -1 (the reference)
             self.parts.append((name, place[codes], [f"{name} = {levels[c]}" for c in order[1:]]))
             self.names += self.parts[-1][2]

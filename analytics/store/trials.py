@@ -71,7 +71,7 @@ def person_months(con: duckdb.DuckDBPyConnection, employee_id: np.ndarray, first
         values = table[column].combine_chunks()
         if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
             encoded = values.dictionary_encode()
-            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
             out[column] = (codes, encoded.dictionary.to_pylist())
         elif column in ("i", "month"):
             out[column] = values.to_numpy(zero_copy_only=False).astype(np.int64)
