@@ -360,3 +360,28 @@ def test_summary_json_carries_the_trial_as_the_methods_panel_shows_it(effect_com
     assert list(balance["characteristic"]) == [b["characteristic"] for b in out["balance"]]
     assert list(balance["after"]) == [round(b["smd_after"], 3) for b in out["balance"]]
     assert out["negative_control"]["difference"] == result.negative_control.difference.to_dict()
+
+
+def test_the_ranges_use_the_exact_gradient_of_the_standardised_risk():
+    """The delta method's gradient of the starters' average incidence had they not started, in each hazard model's
+    coefficients, against central differences (relative difference 1.4e-9 when written)."""
+    from analytics.estimation.trial import _basis, _standardised
+
+    rng = np.random.default_rng(1)
+    n, k, months = 200, 5, (12, 24, 36)
+    Xs = np.column_stack([np.ones(n), rng.normal(size=(n, k - 1))])
+    F = _basis(max(months))
+    fitted = {c: (np.r_[rng.normal(-4, 0.3), rng.normal(0, 0.3, k - 1), rng.normal(0, 0.2, F.shape[1])], None, None)
+              for c in (1, 2, 3)}
+    _, _, gradients = _standardised(Xs, F, fitted, (1, 2), months)
+
+    def total(models, c, m):
+        return _standardised(Xs, F, models, (c,), (m,))[1][(c, m)].sum()
+
+    for (c, m, d), analytic in gradients.items():
+        numeric = np.zeros(analytic.size)
+        for j in range(analytic.size):
+            shifted = [{dd: (b + (dd == d) * s * 1e-6 * np.eye(b.size)[j], None, None)
+                        for dd, (b, _, _) in fitted.items()} for s in (1, -1)]
+            numeric[j] = (total(shifted[0], c, m) - total(shifted[1], c, m)) / 2e-6
+        assert np.max(np.abs(numeric - analytic)) < 1e-6 * np.max(np.abs(numeric)), (c, m, d)
