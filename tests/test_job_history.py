@@ -655,3 +655,21 @@ def test_a_job_history_that_cannot_load_is_named_and_nothing_loads(monkeypatch, 
     assert not at.exception
     assert "file 'history.csv', column 'effective_date': required column missing" in shown(at.error[0].value)
     assert not any(b.label == "Load into the dashboard" for b in at.button)
+
+
+def test_rows_in_order_are_kept_as_they_are_and_others_sorted_as_pandas_sorts_them():
+    """The kept history is sorted by person and date: a history already in that order is the same frame (no copy of
+    its columns), one out of order is sorted exactly as pandas' stable sort does, ties in their order."""
+    from analytics.intake.history import _by_person_and_date, _positions
+
+    days = pd.to_datetime(["2020-01-01", "2020-03-01", "2020-02-01", "2020-03-01", "2019-05-01"])
+    frame = pd.DataFrame({"employee_id": ["E2", "E1", "E10", "E1", "E2"], "effective_date": days,
+                          "change_reason": ["a", "b", "c", "d", "e"]})
+    want = frame.sort_values(["employee_id", "effective_date"], kind="stable").reset_index(drop=True)
+    got = _by_person_and_date(frame)
+    pd.testing.assert_frame_equal(got, want)
+    assert list(got["change_reason"]) == ["b", "d", "c", "e", "a"]
+    assert _by_person_and_date(want) is want
+    # each id's row among the employees, -1 for none; an id twice among the employees: its last row
+    assert list(_positions(pd.Series(["E1", "E2", "E3"]), ["E3", "E9", None, "E1"])) == [2, -1, -1, 0]
+    assert list(_positions(pd.Series(["E1", "E2", "E1"]), ["E1", "E2"])) == [2, 1]

@@ -36,8 +36,7 @@ def validate_job_history(src: SourceTable, employees: ValidatedTable,
         parsed["salary"] = parsed["salary"].map_values(lambda v: None if v == 0 else v)
     salary = _numbers(parsed["salary"]) if "salary" in parsed else np.full(n, np.nan)
     staff = employees.frame
-    where = {e: i for i, e in enumerate(staff["employee_id"])}
-    person = ids.rows(np.array([where.get(v, -1) for v in ids.values], dtype=np.int64), -1)
+    person = ids.rows(_positions(staff["employee_id"], ids.values), -1)
     hire = np.append(staff["hire_date"].to_numpy("datetime64[ns]"), _NAT)[person]
     exit_ = np.append(staff["termination_date"].to_numpy("datetime64[ns]"), _NAT)[person]
     effective = _dates(day)
@@ -78,13 +77,37 @@ def validate_job_history(src: SourceTable, employees: ValidatedTable,
     keep = np.flatnonzero(kept)
     frame = kept_or_made(parsed, keep, JOB_HISTORY)
     frame["change_reason"] = pd.Series(meaning[keep], dtype=object)
-    frame = frame.sort_values(["employee_id", "effective_date"], kind="stable").reset_index(drop=True)
+    frame = _by_person_and_date(frame)
     notes = {"change_mapping": mapping, "ignored_columns": src.ignored_columns, "header_map": src.header_map,
              "header_row": src.header_row, "date_formats": date_formats, "sheet": src.sheet,
              "other_sheets": src.other_sheets, "sheet_found": src.sheet_found, "totals_rows": src.totals_rows,
              "as_shown": _as_shown_note(src, as_shown),
              "merged": len(merged_into), "unknown_people": unknown}
     return ValidatedTable("job_history", src.file, frame, _reject_frame(src, "job_history", problems), notes)
+
+
+def _positions(staff_ids: pd.Series, values: list[Any]) -> np.ndarray:
+    """Each distinct id's row among the employees (-1: none), by hashing in pandas rather than a Python dict of every
+    employee; with an id twice among the employees, the last row's, as a dict built in row order gives."""
+    index = pd.Index(staff_ids.to_numpy(dtype=object))
+    if not index.is_unique:
+        where = {e: i for i, e in enumerate(staff_ids)}
+        return np.array([where.get(v, -1) for v in values], dtype=np.int64)
+    return index.get_indexer(pd.Index(np.asarray(values, dtype=object)))
+
+
+def _by_person_and_date(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows sorted by person and date (stable). A history exported in that order already (the usual case) is
+    kept as it is: pandas would find it in order and still copy every column."""
+    ids, dates = frame["employee_id"].to_numpy(dtype=object), frame["effective_date"].to_numpy()
+    try:
+        later = ids[1:] > ids[:-1]
+        in_order = bool(np.all(later | ((ids[1:] == ids[:-1]) & (dates[1:] >= dates[:-1]))))
+    except TypeError:  # ids that do not compare (not all words): sorted as pandas sorts them
+        in_order = False
+    if in_order:
+        return frame
+    return frame.sort_values(["employee_id", "effective_date"], kind="stable").reset_index(drop=True)
 
 
 def _day(value: np.datetime64) -> Any:
