@@ -434,15 +434,15 @@ def split_episodes_with_people(con: duckdb.DuckDBPyConnection, episodes: pd.Data
     order = split["row"].to_numpy()
     # one copy of the covariates, in the rows' order, column by column: a frame's take of its words as one block
     # of columns costs twice as long (0.4-0.7 s at a million rows, against 0.2 s)
-    rows = pd.DataFrame({name: _taken(episodes[name], order) for name in episodes.columns
-                         if name not in ("event", "mentored")}, copy=False)
+    columns = {name: _taken(episodes[name], order) for name in episodes.columns if name not in ("event", "mentored")}
     if changing:  # the characteristics as they were on each row's first day, where the history has them
         known = split["from_history"].to_numpy(bool)
         for column in changing:
-            rows[column] = _as_they_were(rows[column], split[column], known)
+            columns[column] = _as_they_were(columns[column], split[column], known)
     for name in ("start", "stop", "event", "mentored"):
-        rows[name] = split[name].to_numpy()
-    return rows, split["row"].to_numpy().astype(np.int64)
+        columns[name] = split[name].to_numpy()
+    # one frame made once (each column set on a frame afterwards costs pandas a pass over its columns)
+    return pd.DataFrame(columns, copy=False), split["row"].to_numpy().astype(np.int64)
 
 
 def split_at_mentoring_phases(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, as_of: date | str,
@@ -556,9 +556,12 @@ def _history_split_by_search(con: duckdb.DuckDBPyConnection, table: str, timing:
     each row's first day left them) from the changes read in order (HISTORY_CHANGES_TEMPLATE), carried forward
     and looked up by sorted search over keys row * _DAYS + day. None where that does not hold exactly (a day not
     a whole number from 0 to 2^31 - 1, two changes of one person on one day): then the SQL splits them."""
-    changes = con.execute(HISTORY_CHANGES_TEMPLATE.format(table=table, fields=", ".join(f"h.{c}" for c in changing))).df()
-    on_file = con.execute(HISTORY_FILE_TEMPLATE.format(table=table, fields=", ".join(f"e.{c}" for c in changing))).df()
-    row, day = changes["row"].to_numpy(np.int64), changes["day"].to_numpy()
+    # read as Arrow: a field of words comes as codes into its distinct words, not a Python string per change
+    changes = con.sql(HISTORY_CHANGES_TEMPLATE.format(table=table, fields=", ".join(f"h.{c}" for c in changing))
+                      ).to_arrow_table()
+    on_file = con.sql(HISTORY_FILE_TEMPLATE.format(table=table, fields=", ".join(f"e.{c}" for c in changing))
+                      ).to_arrow_table()
+    row, day = _arrow_numbers(changes.column("row")).astype(np.int64), _arrow_numbers(changes.column("day"))
     duration = timing["duration_days"].to_numpy()
     split_day = timing["day"].to_numpy(dtype=float, na_value=np.nan)  # the mentoring's start (NaN: none)
     mentoring = np.flatnonzero(split_day > 0)
@@ -578,29 +581,67 @@ def _history_split_by_search(con: duckdb.DuckDBPyConnection, table: str, timing:
     rows, start = begins // _DAYS, begins % _DAYS
     last = np.append(rows[1:] != rows[:-1], True)  # each row's last interval ends at its follow-up's end
     stop = np.where(last, duration[rows], np.append(start[1:], 0))
-    out = pd.DataFrame({"row": rows, "start": start, "stop": stop,
-                        "event": timing["event"].to_numpy(bool)[rows] & (stop == duration[rows]),
-                        "mentored": split_day[rows] <= start})
+    columns = {"row": rows, "start": start, "stop": stop,
+               "event": timing["event"].to_numpy(bool)[rows] & (stop == duration[rows]),
+               "mentored": split_day[rows] <= start}
     # the last change on or before each interval's first day (of its own row), and what it left each field at
     at = np.searchsorted(key, begins, side="right") - 1
     known = at >= 0
     known[known] = row[at[known]] == rows[known]
-    out["from_history"] = known
+    columns["from_history"] = known
     first_change = np.searchsorted(row, np.arange(n), side="left")[row]  # each change's row's first change
-    filed = on_file["row"].to_numpy(np.int64)
+    filed = _arrow_numbers(on_file.column("row")).astype(np.int64)
+    looked_up = at[known]
     for c in changing:
-        given, file = changes[c], on_file[c]
-        held = np.where(given.notna().to_numpy(), np.arange(len(changes)), -1)
+        fields = _field_codes(changes.column(c), on_file.column(c))
+        if fields is None:
+            return None  # words in one and numbers in the other: the SQL's reading of them is its own
+        given, file, values, missing = fields  # each change's and each row's file's value as a code into values
+        held = np.where(given != missing, np.arange(len(given)), -1)
         np.maximum.accumulate(held, out=held)  # the last change with this field, so far
         carried = held >= first_change  # one of the same row's (person's)
-        kind = object if given.dtype == object or file.dtype == object else float  # words, or numbers
-        missing = None if kind is object else np.nan
-        by_row = np.full(n, missing, dtype=kind)  # each row's employee file's value
-        by_row[filed] = file.to_numpy(dtype=kind, na_value=missing)
-        values = np.where(carried, given.to_numpy(dtype=kind, na_value=missing)[np.maximum(held, 0)], by_row[row])
-        out[c] = np.full(len(out), missing, dtype=kind)
-        out.loc[known, c] = values[at[known]]
-    return out
+        by_row = np.full(n, missing, dtype=np.int64)  # each row's employee file's value
+        by_row[filed] = file
+        # only the changes some interval looks up: each one's value, from the history or the employee file
+        wanted = carried[looked_up]
+        code = np.where(wanted, given[np.maximum(held[looked_up], 0)], by_row[row[looked_up]])
+        columns[c] = np.full(len(rows), values[missing], dtype=values.dtype)
+        columns[c][known] = values[code]
+    # one frame of the columns (a column added at a time, or set through .loc, costs pandas a pass over them each)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _arrow_numbers(column) -> np.ndarray:
+    """An Arrow column of numbers as numpy (NULL: NaN, in floats)."""
+    return column.to_numpy() if column.null_count == 0 else column.to_numpy().astype(float)
+
+
+def _field_codes(given, file) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
+    """A field's values in the history's changes and in the employee file (Arrow columns) as codes into one array
+    of values, with the code of a missing value: words as each distinct word once (None: missing, as DuckDB gives
+    NULL to pandas), numbers as floats (NaN or NULL: missing, as pandas counts them); None when one is words and
+    the other numbers."""
+    import pyarrow as pa  # (loaded already: DuckDB gave these columns as Arrow)
+
+    words = [pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in (given, file)]
+    if words[0] != words[1]:
+        return None
+    if not words[0]:
+        numbers = np.concatenate([_arrow_numbers(given).astype(float), _arrow_numbers(file).astype(float)])
+        missing = numbers.size
+        values = np.append(numbers, np.nan)
+        codes = np.where(np.isnan(numbers), missing, np.arange(numbers.size))
+        return codes[:len(given)], codes[len(given):], values, missing
+    parts, found = [], []
+    for column in (given, file):
+        encoded = column.combine_chunks().dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
+        parts.append(np.where(codes < 0, -1, codes + len(found)))
+        found += encoded.dictionary.to_pylist()
+    values = np.asarray(found + [None], dtype=object)
+    missing = len(found)
+    given_codes, file_codes = (np.where(p < 0, missing, p) for p in parts)
+    return given_codes, file_codes, values, missing
 
 
 def _as_they_were(snapshot: Any, changed: pd.Series, known: np.ndarray) -> Any:
