@@ -22,20 +22,22 @@ from analytics.estimation.patterns import DenseColumns, HESSIAN_SLICE, patterns_
 
 
 def risk_sums(start, stop, weights, times):
-    """Sum of `weights` rows over the risk set start < t <= stop, for each t.
+    """Sum of `weights` rows over the risk set start < t <= stop, for each t (`times` sorted, distinct).
 
-    Suffix sums: {stop >= t} minus {start >= t}; `weights` is (n, ...) shaped.
-    """
+    Suffix sums: {stop >= t} minus {start >= t}; `weights` is (n, ...) shaped. A key is >= times[j] when more than j
+    of the times are at or below it, so each row's weight goes to its count of those (a sorted search among the
+    times, not a sort of the rows) and the sums run down from the last."""
+    weights = np.asarray(weights, dtype=float)
+    flat = weights.reshape(len(weights), -1)
+
     def suffix(keys):
-        order = np.argsort(-keys, kind="stable")
-        running = weights[order]
-        np.cumsum(running, axis=0, out=running)  # running[j]: the j+1 largest keys
-        count = len(keys) - np.searchsorted(np.sort(keys), times, side="left")
-        out = np.zeros((len(times),) + weights.shape[1:])
-        out[count > 0] = running[count[count > 0] - 1]
-        return out
+        at = np.searchsorted(times, keys, side="right")  # rows with at > j have key >= times[j]
+        out = np.empty((len(times) + 1, flat.shape[1]))
+        for c in range(flat.shape[1]):
+            out[:, c] = np.bincount(at, weights=flat[:, c], minlength=len(times) + 1)
+        return np.cumsum(out[::-1], axis=0)[::-1][1:]  # for each j: the rows with at > j
 
-    return suffix(stop) - suffix(start)
+    return (suffix(stop) - suffix(start)).reshape((len(times),) + weights.shape[1:])
 
 
 def efron_event_terms(start, stop, event, X, eta, strata):
