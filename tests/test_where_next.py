@@ -154,3 +154,25 @@ def test_the_summary_is_the_same_beside_the_headline_or_after_it(tmp_path, monke
     con.close()
     assert beside["where_next"] and beside["outcomes"]["promotion"] and beside["mentoring_phases"]
     assert json.dumps(beside) == json.dumps(after) == json.dumps(given)
+
+
+def test_each_persons_risk_by_day_is_the_risk_person_by_person():
+    """Each person's chance of leaving read from the baselines' day tables (risks._ByDay: the morning's chance of
+    being employed from both hazards at once, the voluntary share from the day's increments) equals the plain sum
+    over days (risks._voluntary_probability) to 1e-12, for every column, at the estimate and at its limits."""
+    import numpy as np
+
+    from analytics.case.summary import headline
+    from analytics.estimation import risks
+
+    con = database.connect(":memory:")
+    loads.load_demo(con)
+    h = headline(con)
+    parts = risks._RiskParts(h.follow_up, h.adjusted, 1096.0)
+    assert parts.by_day is not None  # whole days, and other exits beside: the tables' way
+    by_day = {name: parts.column(name).copy() for name in parts.effects}
+    parts.by_day, parts.columns = None, {}
+    for name, got in by_day.items():
+        plain = parts.column(name)
+        assert plain.size == got.size > 100 and np.all((plain > 0) & (plain < 1))
+        np.testing.assert_allclose(got, plain, rtol=1e-12, atol=0)
