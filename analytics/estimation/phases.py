@@ -14,7 +14,7 @@ import pandas as pd
 
 from analytics.common.errors import EstimationError, NotEnoughData
 from analytics.common.policy import MIN_GROUP_SIZE, shown_total
-from analytics.estimation.followup import FollowUp
+from analytics.estimation.followup import FollowUp, person_codes
 from analytics.estimation.cox import fit_cox
 from analytics.estimation.design import dependent_columns
 from analytics.estimation.models import ModelFit, adjusted_model, identified
@@ -45,7 +45,7 @@ class MentoringPhases:
 
 def mentoring_phases(con, fu: FollowUp) -> MentoringPhases:
     """The adjusted model with mentoring split into while it runs and after it has ended (see the module)."""
-    split, positions = queries.split_at_mentoring_phases(con, fu.rows, fu.as_of, fu.cohort)
+    split, positions = queries.split_at_mentoring_phases(con, fu.rows, fu.as_of, fu.cohort, person_codes(fu))
     after = split[AFTER].to_numpy(bool)
     people_after = int(pd.unique(fu.rows["employee_id"].to_numpy()[positions][after]).size)
     events_after = int((after & split["event"].to_numpy(bool)).sum())
