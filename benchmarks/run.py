@@ -26,6 +26,7 @@ figure; the load average is printed with the machine.
 
     .venv/bin/python benchmarks/run.py                     # 100,000 employees (make bench)
     .venv/bin/python benchmarks/run.py --employees 1000000 # (make bench-1m)
+    .venv/bin/python benchmarks/run.py --history-only      # only the company with a job history
 """
 from __future__ import annotations
 
@@ -273,10 +274,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=100_000, help="company size (default 100,000)")
     parser.add_argument("--no-history", action="store_true", help="skip the run with a job history")
+    parser.add_argument("--history-only", action="store_true", help="only the run with a job history")
     parser.add_argument("--dashboard", metavar="DB", help=argparse.SUPPRESS)  # the dashboard's own process
     args = parser.parse_args()
     if args.dashboard:
         dashboard_process(Path(args.dashboard))
+    elif args.history_only:
+        print(machine())
+        bench_history(args.employees)
     else:
         bench(args.employees, history=not args.no_history)
 
