@@ -77,7 +77,11 @@ class PatternColumns:
         """0/1 indicator columns (rows x k) first, then these columns: each row's pattern is its pattern here
         and its indicators' values."""
         indicators = np.asarray(indicators).reshape(len(self.code), -1)
-        own, kinds = pd.factorize(indicators.astype(np.int64) @ (np.int64(2) ** np.arange(indicators.shape[1])))
+        # each row's indicators as one number (a bit each), a column at a time: no rows x k block of 64-bit numbers
+        bits = np.zeros(len(self.code), dtype=np.int64)
+        for j in range(indicators.shape[1]):
+            bits[indicators[:, j].astype(bool)] |= np.int64(1) << j
+        own, kinds = pd.factorize(bits)
         code, pairs = pd.factorize(self.code.astype(np.int64) * len(kinds) + own)
         first = pattern_first_rows(code, len(pairs))
         k = indicators.shape[1]
