@@ -66,7 +66,9 @@ class PatternColumns:
         place = {j: k for k, j in enumerate(keep)}
         b = [i for i, j in enumerate(self.binary) if j in place]
         r = [i for i, j in enumerate(self.rest) if j in place]
-        return PatternColumns(self.code, self.values[:, b], self.other[:, r], [place[self.binary[i]] for i in b],
+        # the numbers row by row are shared when all of them stay (a million rows' worth not copied)
+        other = self.other if r == list(range(self.other.shape[1])) else self.other[:, r]
+        return PatternColumns(self.code, self.values[:, b], other, [place[self.binary[i]] for i in b],
                               [place[self.rest[i]] for i in r], [self.names[j] for j in keep])
 
     def reordered(self, rows: np.ndarray) -> "PatternColumns":
