@@ -157,8 +157,12 @@ class PatternColumns:
         return self.take(np.arange(self.shape[0]))
 
     def patterns(self, centre: np.ndarray) -> "_Patterns":
+        # the numbers centred: worked out once for the models that share them and their centre (the headline's
+        # and each segment's model hold the same rows of salary and rating), kept while those rows live
+        middle = np.ascontiguousarray(centre[self.rest], dtype=float)
+        centred = _of_block(self.other, ("centred", middle.tobytes()), lambda: self.other - middle)
         return _Patterns(self.code, len(self.values), self.binary, self.rest, self.values - centre[self.binary],
-                         self.other - centre[self.rest])
+                         centred)
 
 
 def pattern_first_rows(code: np.ndarray, count: int) -> np.ndarray:
