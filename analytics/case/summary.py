@@ -393,7 +393,8 @@ def summarise(con, as_of: date | str | None = None, event: str | None = None, co
             memory = segment_work(fu, fu._kept[headline_key("mentored", None)])[1]
         except Exception:  # noqa: BLE001 - then after the headline, where what went wrong is said
             return
-        if 2 * memory > SIDE_BY_SIDE_BYTES:
+        # two segments' models at a time, and beside them mentoring's phases (the same columns on a few more rows)
+        if 3 * memory > SIDE_BY_SIDE_BYTES:
             return  # not beside the headline's own models: after them
         later["thread"] = threading.Thread(target=context.run, args=(_kept_outcome, later, after, fu),
                                            name="analysis-after", daemon=True)
