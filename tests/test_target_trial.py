@@ -286,6 +286,12 @@ def test_methods_shows_the_trial_in_risk_terms_with_its_checks(monkeypatch, effe
     assert any(c.startswith("Balance: the largest standardised difference") for c in captions)
     assert any(c.startswith("Negative control:") and "no clear difference" in c for c in captions)
     assert messages.trial_sentence(result) == sentence
+    # the starters are fewer than the people ever mentored, and the page says why, each reason with its count
+    assert result.mentored == result.starters + sum(result.not_starters.values())
+    assert result.not_starters["early"] > 0
+    why = next(c for c in captions if c.startswith(f"Of the {result.mentored:,} people whose mentoring began"))
+    assert f"{result.starters:,} are the trial's starters" in why
+    assert f"{result.not_starters['early']:,} began within their first 90 days in post" in why
 
 
 @pytest.mark.parametrize("difference, words", [

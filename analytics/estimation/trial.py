@@ -114,6 +114,11 @@ class TargetTrial:
     event: str = "voluntary"
     clustered_by: str = "person"  # the ranges' clusters: "manager" (each person nested in one) or "person"
     regrettable_by: str | None = None  # with the regrettable event, how it was told (queries.REGRETTABLE_BY)
+    mentored: int = 0          # people whose mentoring began while they were employed (the starters among them)
+    # of those, the ones who are not starters, by why: began within their first min_tenure_days ("early"), in the
+    # as-of date's month or the one before, with no whole month after it yet ("recent"), or left in the month they
+    # began ("left")
+    not_starters: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self, rounded: bool = False) -> dict:
@@ -121,7 +126,8 @@ class TargetTrial:
                 "comparison_people": shown_total(self.comparison_people, rounded),
                 "sampled_comparisons": shown_total(self.sampled, rounded), "trials": self.trials,
                 "min_tenure_days": self.min_tenure_days, "covariates_from": self.covariates_from,
-                "clustered_by": self.clustered_by,
+                "clustered_by": self.clustered_by, "mentored": shown_total(self.mentored, rounded),
+                "not_starters": {why: shown_total(k, rounded) for why, k in self.not_starters.items()},
                 "by_horizon": {str(m): h.to_dict() for m, h in self.by_horizon.items()},
                 "balance": [b.to_dict() for b in self.balance],
                 "negative_control": None if self.negative_control is None else
@@ -279,7 +285,12 @@ def trial_from_people(con, people: pd.DataFrame, as_of, event: str, horizons: tu
     if censoring is not None and censoring.size:  # each comparison's stabilised weight in each month it is followed
         spread["censoring"] = {**_quantiles(censoring), "mean": _number(censoring.mean()),
                                "largest": _number(censoring.max())}
+    early = has_start & (s_month < first)
+    recent = has_start & ~early & (s_month >= last_complete)
+    left = has_start & ~early & ~recent & (e_month <= s_month)
     return TargetTrial(
+        mentored=int(has_start.sum()),
+        not_starters={"early": int(early.sum()), "recent": int(recent.sum()), "left": int(left.sum())},
         starters=n_starters, comparisons=n_comparisons,
         comparison_people=comparison_people, sampled=int(sampled.sum()),
         trials=int(np.unique(month[starter]).size), by_horizon=out, balance=balance, negative_control=control,

@@ -12,7 +12,7 @@ import pandas as pd
 from analytics.case.business import BusinessCase, BusinessCaseInputs, Outcome, Range
 from analytics.case.summary import Headline, Outcomes
 from analytics.estimation.trial import TargetTrial
-from analytics.common.policy import DAYS_PER_MONTH, count_words
+from analytics.common.policy import DAYS_PER_MONTH, count_words, shown_total
 from analytics.outputs.svg import incidence_points
 from analytics.words import lasting, regrettable, verdict, wording
 from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
@@ -519,14 +519,38 @@ def balance_frame(t: TargetTrial) -> pd.DataFrame:
                          for b in t.balance])
 
 
+NOT_STARTER_WORDS = {"early": "began within their first {days} days in post",
+                     "recent": "began in the as-of date's month or the one before, with no whole month to follow yet",
+                     "left": "left in the month they began"}
+
+
+def trial_starters_note(t: TargetTrial, rounded: bool = False) -> list[str]:
+    """Why the trial's starters are fewer than the people ever mentored: each reason with its count."""
+    def said(n: int) -> str:
+        return count_said(shown_total(n, rounded), rounded)
+
+    others = [f"{said(k)} {NOT_STARTER_WORDS[why].format(days=t.min_tenure_days)}"
+              for why, k in t.not_starters.items() if k]
+    if not t.mentored or not others:
+        return []
+    listed = "; ".join(others[:-1]) + ("; and " if len(others) > 1 else "") + others[-1]
+    return [f"{'Of' if rounded else 'Of the'} {said(t.mentored)} people whose mentoring began while they were "
+            f"employed, {said(t.starters)} are the trial's starters, and {said(t.mentored - t.starters)} others: "
+            f"{listed}."]
+
+
 def trial_checks(t: TargetTrial, rounded: bool = False) -> list[str]:
     """The credibility checks in plain words: how many comparisons, the balance, the weights, the negative control."""
     worst = max((abs(b.smd_after) for b in t.balance), default=0.0)
     worst_before = max((abs(b.smd_before) for b in t.balance), default=0.0)
-    lines = [f"{count_said(t.starters, rounded)} starters in {t.trials} monthly trials, each compared with the "
-             f"colleagues who could have started that month and had not ({count_said(t.comparisons, rounded)} "
-             f"comparisons of {count_said(t.comparison_people, rounded)} people; {count_said(t.sampled, rounded)} of "
+    def said(n: int) -> str:  # a filtered group's counts to the nearest 5, as everywhere
+        return count_said(shown_total(n, rounded), rounded)
+
+    lines = [f"{said(t.starters)} starters in {t.trials} monthly trials, each compared with the "
+             f"colleagues who could have started that month and had not ({said(t.comparisons)} "
+             f"comparisons of {said(t.comparison_people)} people; {said(t.sampled)} of "
              "them kept, each with a chance in proportion to their odds of starting and weighted by its inverse).",
+             *trial_starters_note(t, rounded),
              f"Balance: the largest standardised difference in a characteristic was {worst_before:.2f} before "
              f"weighting and {worst:.2f} after (under 0.1 counts as balanced)."]
     w = t.weights
