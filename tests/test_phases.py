@@ -7,7 +7,7 @@ import pytest
 from analytics.case.summary import summarise
 from analytics.estimation.followup import follow_up, person_codes
 from analytics.estimation.phases import mentoring_phases
-from analytics.store import database, loads, queries
+from analytics.store import database, loads, queries, splits
 from tests.builders import write
 
 AS_OF = "2023-12-31"
@@ -42,7 +42,7 @@ def test_rows_split_on_every_start_and_end_say_while_or_after(tmp_path):
 
 
 def test_the_split_by_sorted_search_is_the_sql_split_row_for_row(demo_db):
-    """The rows split here (queries._phase_split) are PHASE_SPLIT_TEMPLATE's: the same rows, values, types and order,
+    """The rows split here (splits._phase_split) are PHASE_SPLIT_TEMPLATE's: the same rows, values, types and order,
     on the demo company (overlapping mentorships, running ones, exits on the day one ends) and in a cohort."""
     from analytics.store.cohorts import Cohort
 
@@ -52,11 +52,11 @@ def test_the_split_by_sorted_search_is_the_sql_split_row_for_row(demo_db):
             fu = follow_up(con, as_of=AS_OF, cohort=cohort)
             spells = con.execute(queries.MENTORING_SPELLS_SQL, {"as_of": fu.as_of,
                                                                 **(cohort or Cohort()).sql_params()}).df()
-            mine, sql = queries._phase_split(fu.rows, spells), queries._phase_split_sql(con, fu.rows, spells)
+            mine, sql = splits._phase_split(fu.rows, spells), queries._phase_split_sql(con, fu.rows, spells)
             assert len(sql) > len(fu.rows)
             pd.testing.assert_frame_equal(mine, sql)
             # each row's person given as a number (the follow-up's own), not found by hashing ids: the same rows
-            pd.testing.assert_frame_equal(queries._phase_split(fu.rows, spells, person_codes(fu)), sql)
+            pd.testing.assert_frame_equal(splits._phase_split(fu.rows, spells, person_codes(fu)), sql)
     finally:
         con.close()
 
