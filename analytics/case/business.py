@@ -39,18 +39,32 @@ exits avoided over one year at 0.6/1.0, 0.77/0.74 and 0.77/1.3 (running/after), 
 at 0.6/1.0 and 0.77/0.74, and 10% over three years at 0.77/1.3 for new mentees (a harm for two of the three
 years: it overstates the extra exits).
 
-    avoided exits  = sum over today's mentees of (p0_i - p1_i)              (programme as it is)
-                   = more mentees x mean over the others of (p0_i - p1_i)   (target scenario)
-                     (p1_i at each person's own s_i, above)
-    savings        = avoided exits x average salary x replacement cost share
-    programme cost = cost per mentee per year x mentee-years of mentoring in the horizon:
-                     the time left of today's active mentorships (as it is), and each new
-                     mentee's programme length (target); finished mentoring costs nothing more
-    net benefit    = savings - programme cost
-    ROI            = net benefit / programme cost                  (None when cost is 0;
-                     with negative savings a larger cost moves it toward -1, so compare
-                     net benefit, not ROI, when the HR may exceed 1)
-    payback months = programme cost / (savings / (12 H))           (None when savings <= 0)
+Two questions, answered apart (a finance director's reading: money spent is not a reason to spend more):
+
+1. What is the mentoring already done still worth? A credit, with no cost and no ROI: the exits it avoids within
+   the horizon among the people employed now who were ever mentored, and their value. Its cost is spent (or, for
+   the rest of today's running mentorships, committed): `committed_cost` says how much is still to pay.
+2. What does each new mentee return? Per 100 new mentees (drawn at the average risk of those never mentored):
+   the fully loaded cost of their mentoring within the horizon (the programme fee, and mentor and mentee hours a
+   month at a loaded hourly cost: the ROI Institute's fully loaded cost), the exits avoided and their value,
+   net value, ROI and payback. The coverage scenario and where to extend next use this one.
+
+    exits avoided in year k = sum of (p0_ik - p1_ik) - (p0_i,k-1 - p1_i,k-1)   (cumulative to each year's end)
+      p0_ik = 1 - (1 - p0_i)^c_ik      c_ik the share of the horizon's baseline hazard by year k's end
+      p1_ik = 1 - (1 - p0_i)^(HR_run min(s_i, c_ik) + HR_after (c_ik - min(s_i, c_ik)))
+    value          = sum over years of exits avoided x average salary x replacement share x (1 + r)^-(mid-year)
+    full cost      = (fee + 12 x (mentor hours + mentee hours) x hourly cost) per mentee-year, paid while the
+                     mentoring runs within the horizon, discounted the same way
+    net            = value - full cost;  ROI = net / full cost (None when cost is 0)
+    payback months = full cost / (value / (12 H))   (None when value <= 0)
+
+First year only (the conservative view): the exits avoided in the first year alone, against the whole cost of
+the programme, not discounted. Doing nothing costs nothing and avoids nothing: `do_nothing` gives the exits
+100 such people would have unmentored and what replacing them costs, the line the other two are set against.
+
+A longer horizon can show fewer exits avoided than a shorter one: someone mentoring kept this year can still
+leave next year, so an exit that was delayed is counted over one year but not over three; later years are also
+discounted.
 
 Each output is a point with a range from the HR's 95% CI: the upper HR gives the low end of
 the benefit (and the slow end of payback). With two effects (while running and after an end) each is taken at
@@ -71,16 +85,21 @@ import numpy as np
 import pandas as pd
 
 from analytics.common.errors import InvalidInputError, MissingInputError
-from analytics.common.policy import (FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE, PROGRAMME_YEARS,
-                                     REPLACEMENT_COST_PCT, REPLACEMENT_COST_RANGE, ROUNDED_SHARE_DIGITS,
-                                     SCENARIO_STEPS, SENSITIVITY_COST_FACTORS, SENSITIVITY_REPLACEMENT_PCTS,
-                                     shown_total)
+from analytics.common.policy import (DISCOUNT_RATE, DISCOUNT_RATE_RANGE, FREE_PROGRAMME_COSTS, HORIZON_YEARS_RANGE,
+                                     HOURS_RANGE, LOADED_COST_FACTOR, MENTEE_HOURS_PER_MONTH, MENTOR_HOURS_PER_MONTH,
+                                     PER_NEW_MENTEES, PROGRAMME_YEARS, REPLACEMENT_COST_PCT, REPLACEMENT_COST_RANGE,
+                                     ROUNDED_SHARE_DIGITS, SCENARIO_STEPS, SENSITIVITY_COST_FACTORS,
+                                     SENSITIVITY_REPLACEMENT_PCTS, WORK_HOURS_PER_YEAR, shown_total)
 from analytics.words.lasting import NOT_GIVEN, lasting_why
 from analytics.words.verdict import HARM_AFTER, LASTING, NOT_CHECKED, WHILE_RUNNING
-from analytics.words.wording import GALLUP, MISSING_SALARY, PROGRAMME_ASSUMED, YOUR_INPUT, naive_case_label, pct
+from analytics.words.wording import (CURRENCY, CURRENCY_ASSUMED, DISCOUNT_ASSUMED, GALLUP, HOURLY_FROM_SALARY,
+                                     MENTEE_HOURS_ASSUMED, MENTOR_HOURS_ASSUMED, MISSING_SALARY, PROGRAMME_ASSUMED,
+                                     YOUR_INPUT, naive_case_label, pct)
 
 LASTING_ASSUMPTIONS = (LASTING, WHILE_RUNNING, HARM_AFTER, NOT_CHECKED)
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")
+NEW_MENTEE_KEYS = {"programme_cost": "cost", "avoided_exits": "avoided_exits", "savings": "value",
+                   "net_benefit": "net", "roi": "roi", "payback_months": "payback_months"}  # the JSON's names
 
 
 # ------------------------------------------------------------------ inputs
@@ -123,6 +142,16 @@ class BusinessCaseInputs:
     running_shares_now: tuple[float, ...] | None = None     # each of today's mentees: the share of their horizon's
     # baseline hazard while their mentorship still runs (0: ended; None: all of it, the lasting effect assumed)
     running_shares_others: tuple[float, ...] | None = None  # everyone else: the share a new mentee's programme covers
+    mentor_hours_per_month: float = MENTOR_HOURS_PER_MONTH   # the fully loaded cost: mentor and mentee time
+    mentee_hours_per_month: float = MENTEE_HOURS_PER_MONTH
+    hourly_cost: float | None = None       # loaded cost of an hour; None: from the average salary (policy)
+    discount_rate: float = DISCOUNT_RATE   # a year, for money after the first half-year
+    mentored_now: int | None = None        # people with a mentorship running at the as-of date (None: today's mentees)
+    currency: str = CURRENCY
+    # each person's share of the horizon's baseline hazard by the end of each whole year before the horizon's last
+    # (risks.hazard_shares; outer: the years, inner: the people, as exit_risks_now / _others); None: by its time
+    year_shares_now: tuple[tuple[float, ...], ...] | None = None
+    year_shares_others: tuple[tuple[float, ...], ...] | None = None
     lasting_effect: str = NOT_CHECKED
     lasting_why: str = ""
     sources: dict[str, str] = field(default_factory=dict, hash=False)
@@ -137,6 +166,9 @@ class BusinessCaseInputs:
                 object.__setattr__(self, name, value.value)
         for name, value in _validated(self).items():
             object.__setattr__(self, name, value)
+        if self.hourly_cost is None:  # a loaded hour from the average salary, said so
+            object.__setattr__(self, "hourly_cost", self.average_salary / WORK_HOURS_PER_YEAR * LOADED_COST_FACTOR)
+            sources.setdefault("hourly_cost", HOURLY_FROM_SALARY)
         object.__setattr__(self, "sources", _filled_sources(self, sources))
         if not self.lasting_why:
             object.__setattr__(self, "lasting_why", lasting_why(self.lasting_effect, why_not=NOT_GIVEN))
@@ -146,10 +178,30 @@ class BusinessCaseInputs:
         return Input(getattr(self, name), self.sources[name])
 
     @property
+    def staff(self) -> int:
+        """People employed now (with follow-up time): the coverage scenario's whole."""
+        return len(self.exit_risks_now) + len(self.exit_risks_others)
+
+    @property
     def coverage_now(self) -> float:
-        """The share of the people in scope mentored today."""
-        staff = len(self.exit_risks_now) + len(self.exit_risks_others)
-        return len(self.exit_risks_now) / staff if staff else 0.0
+        """The share of the people employed now with a mentorship running at the as-of date (mentored now)."""
+        return self.now_mentored / self.staff if self.staff else 0.0
+
+    @property
+    def now_mentored(self) -> int:
+        """People mentored now (a mentorship running at the as-of date); today's mentees when not given."""
+        return len(self.exit_risks_now) if self.mentored_now is None else self.mentored_now
+
+    @property
+    def ever_mentored_share(self) -> float:
+        """The share of the people employed now ever mentored (whose mentoring the credit counts)."""
+        return len(self.exit_risks_now) / self.staff if self.staff else 0.0
+
+    @property
+    def full_cost_per_year(self) -> float:
+        """A mentee-year's fully loaded cost: the programme fee and the mentor's and mentee's hours."""
+        hours = 12 * (self.mentor_hours_per_month + self.mentee_hours_per_month)
+        return self.programme_cost_per_mentee + hours * self.hourly_cost
 
     @property
     def exit_probability(self) -> float:
@@ -159,8 +211,11 @@ class BusinessCaseInputs:
 
 
 _INPUT_NAMES = tuple(n for n in BusinessCaseInputs.__dataclass_fields__
-                     if n not in ("sources", "counts_rounded", "lasting_effect", "lasting_why"))
-_DEFAULT_SOURCES = {"replacement_cost_pct": GALLUP, "programme_years": PROGRAMME_ASSUMED}
+                     if n not in ("sources", "counts_rounded", "lasting_effect", "lasting_why", "year_shares_now",
+                                  "year_shares_others"))
+_DEFAULT_SOURCES = {"replacement_cost_pct": GALLUP, "programme_years": PROGRAMME_ASSUMED,
+                    "mentor_hours_per_month": MENTOR_HOURS_ASSUMED, "mentee_hours_per_month": MENTEE_HOURS_ASSUMED,
+                    "discount_rate": DISCOUNT_ASSUMED, "currency": CURRENCY_ASSUMED}
 _HINTS = {"average_salary": MISSING_SALARY}
 _LOW_PCT, _HIGH_PCT = REPLACEMENT_COST_RANGE
 _FIRST_YEAR, _LAST_YEAR = HORIZON_YEARS_RANGE
@@ -173,6 +228,10 @@ _RULES: dict[str, tuple[Callable[[float], bool], str]] = {
     "replacement_cost_pct": (lambda x: _LOW_PCT <= x <= _HIGH_PCT,
                              f"in [{_LOW_PCT:g}, {_HIGH_PCT:g}] ({100 * _LOW_PCT:g}-{pct(_HIGH_PCT)} of salary)"),
     "horizon_years": (lambda x: _FIRST_YEAR <= x <= _LAST_YEAR, f"in [{_FIRST_YEAR}, {_LAST_YEAR}]"),
+    "mentor_hours_per_month": (lambda x: HOURS_RANGE[0] <= x <= HOURS_RANGE[1], f"in {list(HOURS_RANGE)}"),
+    "mentee_hours_per_month": (lambda x: HOURS_RANGE[0] <= x <= HOURS_RANGE[1], f"in {list(HOURS_RANGE)}"),
+    "discount_rate": (lambda x: DISCOUNT_RATE_RANGE[0] <= x <= DISCOUNT_RATE_RANGE[1],
+                      f"in [{DISCOUNT_RATE_RANGE[0]:g}, {DISCOUNT_RATE_RANGE[1]:g}]"),
 }
 
 
@@ -221,7 +280,15 @@ def _validated(x: BusinessCaseInputs) -> dict[str, Any]:
         out[name] = _probabilities(name, getattr(x, name))
     out.update({name: _checked(name, getattr(x, name), *rule) for name, rule in _RULES.items()})
     staff = len(out["exit_risks_now"]) + len(out["exit_risks_others"])
-    now = len(out["exit_risks_now"]) / staff if staff else 0.0
+    if x.hourly_cost is not None:
+        out["hourly_cost"] = _checked("hourly_cost", x.hourly_cost, lambda v: v >= 0, ">= 0")
+    if x.mentored_now is not None:
+        out["mentored_now"] = _checked("mentored_now", x.mentored_now, lambda v: v >= 0 and v.is_integer()
+                                       and v <= staff, f"a whole number in [0, {staff}]")
+        out["mentored_now"] = int(out["mentored_now"])
+    if not isinstance(x.currency, str) or not 0 < len(x.currency.strip()) <= 5:
+        raise InvalidInputError("currency", "a sign or code of 1-5 characters ($, EUR)", x.currency)
+    now = (len(out["exit_risks_now"]) if x.mentored_now is None else out["mentored_now"]) / staff if staff else 0.0
     if out["coverage_target"] < now:
         raise InvalidInputError("coverage_target", f">= today's share mentored ({now:g})", x.coverage_target)
     out.update(_hazard_ratios("hazard_ratio", x.hazard_ratio, x.hazard_ratio_lower, x.hazard_ratio_upper))
@@ -229,6 +296,13 @@ def _validated(x: BusinessCaseInputs) -> dict[str, Any]:
         out.update(_optional_hazard_ratios(x, name))
     for name, people in (("running_shares_now", "exit_risks_now"), ("running_shares_others", "exit_risks_others")):
         out[name] = _shares(name, getattr(x, name), len(out[people]))
+    years = math.ceil(out["horizon_years"]) - 1  # the year ends before the horizon's
+    for name, people in (("year_shares_now", "exit_risks_now"), ("year_shares_others", "exit_risks_others")):
+        given = getattr(x, name)
+        if given is not None:
+            if len(given) != years:
+                raise InvalidInputError(name, f"one set of shares for each year before the last ({years})", len(given))
+            out[name] = tuple(_shares(name, year, len(out[people])) for year in given)
     if x.lasting_effect not in LASTING_ASSUMPTIONS:
         raise InvalidInputError("lasting_effect", f"one of {LASTING_ASSUMPTIONS}", x.lasting_effect)
     return out
@@ -364,45 +438,131 @@ def _naive(x: BusinessCaseInputs) -> HazardRatios:
     return tuple((hr, hr) for hr in _hazard_triple(x, "naive_hazard_ratio"))
 
 
-def _point(x: BusinessCaseInputs, effect: Effect, scenario: str, more: float | None = None,
-           for_good: bool = False) -> dict[str, float | None]:
-    """One effect's figures: the programme as it is ("current"), the additional mentees alone
-    ("target"), or today's programme with `more` mentees on top ("coverage"). `for_good`: the effect from the
-    first start for good, whatever the shares (the naive claim)."""
+def _year_ends(x: BusinessCaseInputs) -> np.ndarray:
+    """The end of each year of the horizon, in years (the last one the horizon's end)."""
+    return np.minimum(np.arange(1, math.ceil(x.horizon_years) + 1, dtype=float), x.horizon_years)
+
+
+def _discount(x: BusinessCaseInputs, at_years: Any) -> Any:
+    """What money at `at_years` (years from now) is worth today at the discount rate."""
+    return (1.0 + x.discount_rate) ** -np.asarray(at_years, dtype=float)
+
+
+def yearly_avoided(p0: Any, shares: Any, year_shares: Any, effect: Effect, year_ends: np.ndarray) -> np.ndarray:
+    """Exits avoided in each year of the horizon (people x years), from each person's unmentored chance over the
+    horizon p0, the share of its baseline hazard while their mentoring runs (`shares`; None: all of it), the shares by
+    each year's end before the last (`year_shares`; None: by its time) and the effect (running, after an end)."""
+    p0 = np.asarray(p0, dtype=float)
     running, after = effect
-    now_shares, other_shares = (None, None) if for_good else (x.running_shares_now, x.running_shares_others)
+    s = np.ones_like(p0) if shares is None else np.asarray(shares, dtype=float)
+    horizon = float(year_ends[-1])
+    ends = [np.full_like(p0, t / horizon) for t in year_ends[:-1]] if year_shares is None else \
+        [np.asarray(c, dtype=float) for c in year_shares]
+    ends.append(np.ones_like(p0))
+    log_stay = np.log1p(-p0)
+    out, before = [], np.zeros_like(p0)
+    for c in ends:
+        run = np.minimum(s, c)
+        cumulative = np.expm1((running * run + after * (c - run)) * log_stay) - np.expm1(c * log_stay)
+        out.append(cumulative - before)
+        before = cumulative
+    return np.stack(out, axis=1) if p0.size else np.zeros((0, len(ends)))
+
+
+def _new_cost(x: BusinessCaseInputs, discounted: bool = True, within_horizon: bool = True) -> float:
+    """A new mentee's fully loaded cost, paid while their mentoring runs (within the horizon, or all of it), each
+    year's part discounted from the middle of the time it is paid in."""
+    ends = _year_ends(x)
+    last = min(x.programme_years, x.horizon_years) if within_horizon else x.programme_years
+    if not within_horizon and last > ends[-1]:
+        ends = np.append(ends, np.arange(math.floor(ends[-1]) + 1, math.ceil(last) + 1, dtype=float))
+    starts = np.concatenate([[0.0], ends[:-1]])
+    paid = np.clip(np.minimum(ends, last) - starts, 0.0, None)
+    factor = _discount(x, starts + paid / 2) if discounted else 1.0
+    return float((paid * factor).sum() * x.full_cost_per_year)
+
+
+def new_mentee_cost(x: BusinessCaseInputs) -> float:
+    """One new mentee's fully loaded cost within the horizon, discounted (where to extend next uses it too)."""
+    return _new_cost(x)
+
+
+def discounted_value(x: BusinessCaseInputs, yearly: Any) -> float:
+    """The value of exits avoided in each year of the horizon (a row, or their total spread by the years' time
+    when a single number), at the average salary unless the caller scales it."""
+    yearly = np.asarray(yearly, dtype=float)
+    if yearly.ndim == 0:
+        ends = _year_ends(x)
+        yearly = yearly * np.diff(np.concatenate([[0.0], ends])) / ends[-1]
+    return _values(x, yearly)
+
+
+def _values(x: BusinessCaseInputs, yearly: np.ndarray, first_year: bool = False) -> float:
+    """The replacement costs a row of yearly exits avoided saves, discounted from the middle of each year."""
+    ends = _year_ends(x)
+    middles = (np.concatenate([[0.0], ends[:-1]]) + ends) / 2
+    if first_year:
+        yearly, middles = yearly[:1], middles[:1]
+    return float((yearly * _discount(x, middles)).sum() * x.average_salary * x.replacement_cost_pct)
+
+
+def _per_new_yearly(x: BusinessCaseInputs, effect: Effect, for_good: bool) -> np.ndarray:
+    """A new mentee's exits avoided in each year: the mean over those never mentored."""
     others = x.exit_risks_others
-    per_new = avoided_exits(others, credited_hazard_ratio(other_shares, running, after)) / len(others) \
-        if others else 0.0
-    new_mentee_years = min(x.programme_years, x.horizon_years)
-    if more is None:
-        more = _more_mentees(x)
-    include_now = scenario in ("current", "coverage")
-    add = more if scenario in ("target", "coverage") else 0.0
-    avoided = (avoided_exits(x.exit_risks_now, credited_hazard_ratio(now_shares, running, after))
-               if include_now else 0.0) + add * per_new
-    savings = avoided * x.average_salary * x.replacement_cost_pct
-    mentee_years = (x.mentee_years_now if include_now else 0.0) + add * new_mentee_years
-    cost = mentee_years * x.programme_cost_per_mentee
-    return {"avoided_exits": avoided, "savings": savings, "programme_cost": cost,
-            "net_benefit": savings - cost, "roi": return_on_investment(savings, cost),
-            "payback_months": payback_months(savings, cost, x.horizon_years)}
+    if not others:
+        return np.zeros(len(_year_ends(x)))
+    shares = None if for_good else x.running_shares_others
+    years = None if for_good else x.year_shares_others
+    return yearly_avoided(others, shares, years, effect, _year_ends(x)).mean(axis=0)
 
 
-def _more_mentees(x: BusinessCaseInputs) -> float:
-    """Mentees the target adds: the target share of everyone in scope, less today's."""
-    staff = len(x.exit_risks_now) + len(x.exit_risks_others)
-    return max(0.0, min(float(len(x.exit_risks_others)), staff * x.coverage_target - len(x.exit_risks_now)))
+def _new_point(x: BusinessCaseInputs, effect: Effect, mentees: float, first_year: bool = False,
+               for_good: bool = False) -> dict[str, float | None]:
+    """`mentees` new mentees' figures: the whole horizon, or the conservative first year alone (its exits avoided
+    against the programme's whole cost, not discounted)."""
+    yearly = _per_new_yearly(x, effect, for_good) * mentees
+    avoided = float(yearly[0] if first_year else yearly.sum())
+    value = _values(x, yearly, first_year)
+    cost = mentees * (_new_cost(x, discounted=False, within_horizon=False) if first_year else _new_cost(x))
+    return {"avoided_exits": avoided, "savings": value, "programme_cost": cost, "net_benefit": value - cost,
+            "roi": return_on_investment(value, cost),
+            "payback_months": payback_months(value, cost, 1.0 if first_year else x.horizon_years)}
 
 
-def _outcome(x: BusinessCaseInputs, hrs: HazardRatios, scenario: str, more: float | None = None,
+def _more_mentees(x: BusinessCaseInputs, coverage: float | None = None) -> float:
+    """Mentees a coverage adds (the target's by default): that share of everyone employed now, less those mentored
+    now; anyone not mentored now can be, at the average risk of those never mentored."""
+    coverage = x.coverage_target if coverage is None else coverage
+    return max(0.0, min(float(x.staff - x.now_mentored), x.staff * coverage - x.now_mentored))
+
+
+def _outcome(x: BusinessCaseInputs, hrs: HazardRatios, mentees: float, first_year: bool = False,
              for_good: bool = False) -> Outcome:
-    mid, best, worst = (_point(x, hr, scenario, more, for_good) for hr in hrs)
+    mid, best, worst = (_new_point(x, hr, mentees, first_year, for_good) for hr in hrs)
     ranged = {m: Range(mid[m], worst[m], best[m]) for m in MEASURES}
     ranged["payback_months"] = Range(mid["payback_months"], best["payback_months"], worst["payback_months"])
-    mentees = {"current": float(len(x.exit_risks_now)), "target": _more_mentees(x)}.get(
-        scenario, float(len(x.exit_risks_now)) + (more or 0.0))
     return Outcome(mentees, **ranged)
+
+
+def _credit(x: BusinessCaseInputs, hrs: HazardRatios, for_good: bool = False) -> "Credit":
+    """What the mentoring already done is still worth: today's ever-mentored people's exits avoided and their
+    value, with no cost."""
+    shares = None if for_good else x.running_shares_now
+    years = None if for_good else x.year_shares_now
+    yearly = [yearly_avoided(x.exit_risks_now, shares, years, hr, _year_ends(x)).sum(axis=0) for hr in hrs]
+    (mid, best, worst) = yearly
+    return Credit(people=float(len(x.exit_risks_now)),
+                  avoided_exits=Range(float(mid.sum()), float(worst.sum()), float(best.sum())),
+                  value=Range(_values(x, mid), _values(x, worst), _values(x, best)),
+                  committed_cost=x.mentee_years_now * x.full_cost_per_year)
+
+
+def _do_nothing(x: BusinessCaseInputs) -> dict[str, float]:
+    """Doing nothing for 100 people never mentored: no cost, none avoided; the exits they would have (the mean
+    of their own chances) and what replacing those people costs."""
+    exits = PER_NEW_MENTEES * (float(np.mean(x.exit_risks_others)) if x.exit_risks_others else 0.0)
+    return {"mentees": 0.0, "cost": 0.0, "avoided_exits": 0.0, "net": 0.0, "exits": exits,
+            "replacement_cost": exits * x.average_salary * x.replacement_cost_pct}
 
 
 def _mentored_probability(x: BusinessCaseInputs, hrs: HazardRatios, for_good: bool = False) -> Range:
@@ -414,50 +574,82 @@ def _mentored_probability(x: BusinessCaseInputs, hrs: HazardRatios, for_good: bo
 
 
 @dataclass(frozen=True)
+class Credit:
+    """The first question: what the mentoring already done is still worth over the horizon. No cost and no ROI:
+    its cost is spent, or for the rest of today's running mentorships committed (`committed_cost`, within the
+    horizon, fully loaded)."""
+    people: float
+    avoided_exits: Range
+    value: Range
+    committed_cost: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"people": self.people, "avoided_exits": self.avoided_exits.to_dict(), "value": self.value.to_dict(),
+                "committed_cost": _clean(self.committed_cost)}
+
+
+@dataclass(frozen=True)
 class BusinessCase:
-    """The honest case (adjusted HR) for the programme as it is and the target scenario,
-    and the naive one beside it when a naive HR was given."""
+    """The honest case (adjusted HR), in two questions: the credit for the mentoring already done, and what 100 new
+    mentees return (over the horizon and in the first year alone), with the coverage target's mentees and doing
+    nothing beside them; the naive case beside it when a naive HR was given."""
     inputs: BusinessCaseInputs
     exit_probability_unmentored: float
     exit_probability_mentored: Range
-    current: Outcome
+    already_done: Credit
+    per_new: Outcome
+    first_year: Outcome
     target: Outcome
+    do_nothing: dict[str, float] = field(default_factory=dict)
     naive_exit_probability_mentored: Range | None = None
-    naive_current: Outcome | None = None
+    naive_already_done: Credit | None = None
+    naive_per_new: Outcome | None = None
     naive_target: Outcome | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable: floats, None where undefined."""
-        return {"horizon_years": float(self.inputs.horizon_years), "inputs": _inputs_dict(self.inputs),
+        x = self.inputs
+        return {"horizon_years": float(x.horizon_years), "currency": x.currency, "inputs": _inputs_dict(x),
                 "exit_probability": {"unmentored": _clean(self.exit_probability_unmentored),
                                      "mentored": self.exit_probability_mentored.to_dict()},
-                "current": self.current.to_dict(), "target": self.target.to_dict(),
-                "lasting_effect": {"assumption": self.inputs.lasting_effect, "why": self.inputs.lasting_why},
+                "already_done": self.already_done.to_dict(),
+                "per_100_new_mentees": _new_dict(self.per_new),
+                "first_year_per_100_new_mentees": _new_dict(self.first_year),
+                "do_nothing_per_100": {k: _clean(v) for k, v in self.do_nothing.items()},
+                "full_cost_per_mentee_year": _clean(x.full_cost_per_year),
+                "target": self.target.to_dict(),
+                "lasting_effect": {"assumption": x.lasting_effect, "why": x.lasting_why},
                 "naive": self._naive_dict()}
 
     def _naive_dict(self) -> dict[str, Any] | None:
-        if self.naive_current is None:
+        if self.naive_per_new is None:
             return None
         naive = naive_case_label(self.inputs.naive_hazard_ratio, self.inputs.hazard_ratio)
         return {"label": naive, "exit_probability_mentored": self.naive_exit_probability_mentored.to_dict(),
-                "current": self.naive_current.to_dict(), "target": self.naive_target.to_dict()}
+                "already_done": self.naive_already_done.to_dict(),
+                "per_100_new_mentees": _new_dict(self.naive_per_new), "target": self.naive_target.to_dict()}
+
+
+def _new_dict(o: Outcome) -> dict[str, Any]:
+    """New mentees' figures under the JSON's names: cost, avoided_exits, value, net, roi, payback_months."""
+    return {"mentees": float(o.mentees), **{NEW_MENTEE_KEYS[m]: getattr(o, m).to_dict() for m in MEASURES}}
 
 
 def business_case(inputs: BusinessCaseInputs) -> BusinessCase:
     """Compute the business case (see the module docstring for the formulas)."""
     adjusted = _credited(inputs)
     unmentored = float(np.mean(inputs.exit_risks_now)) if inputs.exit_risks_now else math.nan
-    case = BusinessCase(inputs, unmentored, _mentored_probability(inputs, adjusted), *_outcomes(inputs, adjusted))
+    case = BusinessCase(inputs, unmentored, _mentored_probability(inputs, adjusted), _credit(inputs, adjusted),
+                        _outcome(inputs, adjusted, PER_NEW_MENTEES),
+                        _outcome(inputs, adjusted, PER_NEW_MENTEES, first_year=True),
+                        _outcome(inputs, adjusted, _more_mentees(inputs)), _do_nothing(inputs))
     if inputs.naive_hazard_ratio is None:
         return case
     naive = _naive(inputs)
-    naive_current, naive_target = _outcomes(inputs, naive, for_good=True)
     return replace(case, naive_exit_probability_mentored=_mentored_probability(inputs, naive, for_good=True),
-                   naive_current=naive_current, naive_target=naive_target)
-
-
-def _outcomes(x: BusinessCaseInputs, hrs: HazardRatios, for_good: bool = False) -> tuple[Outcome, Outcome]:
-    return _outcome(x, hrs, "current", for_good=for_good), _outcome(x, hrs, "target", for_good=for_good)
+                   naive_already_done=_credit(inputs, naive, for_good=True),
+                   naive_per_new=_outcome(inputs, naive, PER_NEW_MENTEES, for_good=True),
+                   naive_target=_outcome(inputs, naive, _more_mentees(inputs), for_good=True))
 
 
 def _inputs_dict(x: BusinessCaseInputs) -> dict[str, dict[str, Any]]:
@@ -474,25 +666,22 @@ def _inputs_dict(x: BusinessCaseInputs) -> dict[str, dict[str, Any]]:
         out[name] = {"value": value, "source": source}
     # beside rounded counts, a share to whole percents: its full precision would give the counts back (a fraction's
     # exact value names its numerator and denominator)
-    share = round(x.coverage_now, ROUNDED_SHARE_DIGITS) if x.counts_rounded else x.coverage_now
-    out["coverage_now"] = {"value": share, "source": x.sources.get("people_in_scope", YOUR_INPUT)}
+    for name in ("coverage_now", "ever_mentored_share"):  # mentored now (the scenario's start); ever (the credit's)
+        share = getattr(x, name)
+        share = round(share, ROUNDED_SHARE_DIGITS) if x.counts_rounded else share
+        out[name] = {"value": share, "source": x.sources.get("people_in_scope", YOUR_INPUT)}
     return out
 
 
 # ------------------------------------------------------------------ scenarios and sensitivity
 
 def coverage_scenarios(inputs: BusinessCaseInputs, coverages: Iterable[float] | None = None) -> pd.DataFrame:
-    """Value of the programme (adjusted HR, with range) at each coverage: today's mentees and the
-    additional ones; by default 11 steps from today's share to the target."""
+    """What the new mentees each coverage adds would return (adjusted HR, with range, fully loaded cost): by default
+    11 steps from today's share mentored now to the target."""
     grid = _coverage_grid(inputs) if coverages is None else [
         _checked("coverages", c, lambda v: 0 <= v <= 1, "in [0, 1]") for c in coverages]
     hrs = _credited(inputs)
-    staff = len(inputs.exit_risks_now) + len(inputs.exit_risks_others)
-    rows = []
-    for c in grid:
-        more = max(0.0, min(float(len(inputs.exit_risks_others)), staff * c - len(inputs.exit_risks_now)))
-        rows.append(_scenario_row(c, _outcome(inputs, hrs, "coverage", more)))
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_scenario_row(c, _outcome(inputs, hrs, _more_mentees(inputs, c))) for c in grid])
 
 
 def _coverage_grid(x: BusinessCaseInputs) -> list[float]:
@@ -507,16 +696,19 @@ def _scenario_row(coverage: float, o: Outcome) -> dict[str, float]:
             "net_benefit_low": o.net_benefit.low, "net_benefit_high": o.net_benefit.high}
 
 
+BOUNDS = ("estimate", "low", "high")
+
+
 def sensitivity(inputs: BusinessCaseInputs, replacement_pcts: Iterable[float] = SENSITIVITY_REPLACEMENT_PCTS,
-                costs: Iterable[float] | None = None, measure: str = "roi",
-                scenario: str = "current") -> pd.DataFrame:
-    """Grid of ROI (or net benefit) at the adjusted HR: rows replacement cost share, columns
-    programme cost per mentee per year (default 0.5x-2x the input). NaN where undefined."""
+                costs: Iterable[float] | None = None, measure: str = "roi", bound: str = "estimate") -> pd.DataFrame:
+    """Grid of 100 new mentees' ROI (or net value): rows replacement cost share, columns programme fee per mentee
+    per year (default 0.5x-2x the input; the mentor and mentee hours stay as set). `bound`: at the effect's estimate,
+    or at the low or high end of its range (the grid spans the effect's range). NaN where undefined."""
     _checked_choice("measure", measure, ("roi", "net_benefit"))
-    _checked_choice("scenario", scenario, ("current", "target"))
+    _checked_choice("bound", bound, BOUNDS)
     pcts = list(replacement_pcts)
     costs = _default_costs(inputs) if costs is None else list(costs)
-    grid = [[_grid_value(replace(inputs, replacement_cost_pct=r, programme_cost_per_mentee=c), measure, scenario)
+    grid = [[_grid_value(replace(inputs, replacement_cost_pct=r, programme_cost_per_mentee=c), measure, bound)
              for c in costs] for r in pcts]
     return pd.DataFrame(grid, index=pd.Index(pcts, name="replacement_cost_pct"),
                         columns=pd.Index(costs, name="programme_cost_per_mentee"), dtype=float)
@@ -533,6 +725,8 @@ def _default_costs(x: BusinessCaseInputs) -> list[float]:
     return sorted({k * x.programme_cost_per_mentee for k in SENSITIVITY_COST_FACTORS})
 
 
-def _grid_value(x: BusinessCaseInputs, measure: str, scenario: str) -> float:
-    value = _point(x, _credited(x)[0], scenario)[measure]
+def _grid_value(x: BusinessCaseInputs, measure: str, bound: str) -> float:
+    mid, best, worst = _credited(x)
+    effect = {"estimate": mid, "low": worst, "high": best}[bound]
+    value = _new_point(x, effect, PER_NEW_MENTEES)[measure]
     return math.nan if value is None else value

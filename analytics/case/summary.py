@@ -39,7 +39,7 @@ from analytics.store import database, queries
 from analytics.store.cohorts import Cohort, FILTER_DIMENSIONS, in_order
 from analytics.words import verdict
 from analytics.words.lasting import lasting_label, lasting_why
-from analytics.words.wording import (ASSUMED_COST, DIMENSION_LABELS, HORIZON_ASSUMED, MISSING_SALARY,
+from analytics.words.wording import (ASSUMED_COST, ASSUMED_SALARY, DIMENSION_LABELS, HORIZON_ASSUMED, MISSING_SALARY,
                                      PROGRAMME_ASSUMED, TARGET_ASSUMED, YOUR_INPUT, from_data, from_model, naive_of,
                                      naive_source, rounded_to)
 
@@ -54,8 +54,14 @@ class Assumptions:
     horizon_years: int = HORIZON_YEARS
     average_salary: float | None = None
     salary_if_missing: float | None = None  # used only when the data has no salary, its source salary_source
-    salary_source: str = YOUR_INPUT
+    salary_source: str = ASSUMED_SALARY  # a default is an assumption; the caller says when the user gave it
     cost_source: str = ASSUMED_COST
+    # the fully loaded cost and the money's time (business.py): None leaves the default, labelled an assumption
+    mentor_hours_per_month: float | None = None
+    mentee_hours_per_month: float | None = None
+    hourly_cost: float | None = None     # None: from the average salary, loaded (policy.LOADED_COST_FACTOR)
+    discount_rate: float | None = None
+    currency: str | None = None          # None: the default sign, labelled an assumption
 
 
 @dataclass(frozen=True)
@@ -282,6 +288,14 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     programme_days = np.where(people["mentored"], days_left, PROGRAMME_YEARS * DAYS_PER_YEAR)
     shares = hazard_shares(fu, adjusted, horizon_days, programme_days)
     mentored = people["mentored"].to_numpy(bool)
+    running_now = int(people["employee_id"].isin(mentoring_left.index).sum())  # mentored now: a mentorship running
+    # each person's share of the horizon's baseline hazard by the end of each year before the last (discounting and
+    # the first year alone)
+    years = [hazard_shares(fu, adjusted, horizon_days, np.full(len(people), k * DAYS_PER_YEAR))
+             for k in range(1, int(np.ceil(assumptions.horizon_years)))]
+    given = {name: Input(getattr(assumptions, name), YOUR_INPUT)
+             for name in ("mentor_hours_per_month", "mentee_hours_per_month", "hourly_cost", "discount_rate", "currency")
+             if getattr(assumptions, name) is not None}
     assumption = verdict.lasting(phases)
     running, after = verdict.credited(assumption, phases, hr)
     credit = Input(running["estimate"], from_model(in_model, fu.rounded))
@@ -308,6 +322,9 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
         after_hazard_ratio_lower=after["lower"], after_hazard_ratio_upper=after["upper"],
         running_shares_now=Input(tuple(shares[mentored]), from_data(int(mentored.sum()), fu.rounded)),
         running_shares_others=Input(tuple(shares[~mentored]), PROGRAMME_ASSUMED),
+        mentored_now=Input(running_now, from_data(running_now, fu.rounded)),
+        year_shares_now=tuple(tuple(y[mentored]) for y in years) or None,
+        year_shares_others=tuple(tuple(y[~mentored]) for y in years) or None, **given,
         lasting_effect=assumption,
         lasting_why=lasting_why(assumption, phases.to_dict(fu.rounded) if phases else None, why_not))
 
@@ -359,7 +376,7 @@ def to_json(h: Headline) -> dict[str, Any]:
         # what the figures say, decided once (analytics/words/verdict.py): every page, export and the briefing say the same
         "verdict": verdict.decisions(*(getattr(h, k).hazard_ratio.to_dict() if getattr(h, k) else None
                                        for k in ("naive", "time_varying", "adjusted")),
-                                     h.business.current.net_benefit if h.business else None,
+                                     h.business.per_new.net_benefit if h.business else None,
                                      h.business.inputs.lasting_effect if h.business else None),
     }
 

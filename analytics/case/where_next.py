@@ -18,7 +18,7 @@ own effect shrunk toward the company-wide one:
 A segment too small or with too few exits for an effect of its own takes the company-wide one (w_s = 0),
 so a small, noisy group cannot top the list. The range: 100 x the mean at exp(b*_s +- 1.96 sd*_s). The
 money: avoided exits x the segment's average salary x the replacement share, less 100 new mentees'
-programme cost, as in the business case's target scenario. Exploratory: segments overlap, and the ranking
+fully loaded, discounted cost, as in the business case's second question (100 new mentees). Exploratory: segments overlap, and the ranking
 is a lead to look into. Methods: docs/methods.md, "Where to extend next".
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from analytics.case.business import Range, avoided_exits
+from analytics.case.business import BusinessCaseInputs, Range, avoided_exits, discounted_value, new_mentee_cost
 from analytics.common import parallel
 from analytics.common.errors import RetentionError
 from analytics.common.policy import DAYS_PER_YEAR, MIN_GROUP_SIZE, WHERE_NEXT_PAIR_MIN, shown_count, shown_total
@@ -144,11 +144,13 @@ def _labels(frame: pd.DataFrame, dimension: Dimension, categorical: bool = False
 def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replacement_cost_pct: float,
                programme_cost_per_mentee: float, programme_years: float, average_salary: float | None = None,
                dimensions: tuple[Dimension, ...] = DIMENSIONS, shrunk: bool = True,
-               effects: list[list[SubgroupEffect]] | None = None) -> list[Segment]:
+               effects: list[list[SubgroupEffect]] | None = None,
+               inputs: BusinessCaseInputs | None = None) -> list[Segment]:
     """Segments of at least the privacy minimum of unmentored people (a pair's: WHERE_NEXT_PAIR_MIN, so that
     its own effect can mean something), most exits avoided per 100 first. `shrunk=False`: every segment at the
     company-wide effect (segments then differ only by who is in them). `effects`: each dimension's segment
-    effects worked out already (segment_work), in the dimensions' order."""
+    effects worked out already (segment_work), in the dimensions' order. `inputs`: the business case's, so that 100
+    new mentees here cost what they cost there (fully loaded, discounted) and their value is discounted alike."""
     risks = exit_risks(fu, adjusted, horizon_years * DAYS_PER_YEAR, mentored=False)
     names = sorted({n for d in dimensions for n in ((d,) if isinstance(d, str) else d)})
     unmentored = ~risks.people["mentored"].to_numpy(bool)
@@ -158,7 +160,8 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
         candidates[name] = values.to_numpy()
     hr = adjusted.hazard_ratio
     overall, overall_se = math.log(hr.estimate), (math.log(hr.upper) - math.log(hr.lower)) / (2 * Z)
-    cost = PER * programme_cost_per_mentee * min(programme_years, horizon_years)
+    cost = PER * (programme_cost_per_mentee * min(programme_years, horizon_years) if inputs is None
+                  else new_mentee_cost(inputs))
     out = []
     if effects is not None:
         models = effects
@@ -179,9 +182,10 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
             risks = part["p_unmentored"].to_numpy(float)
             avoided = Range(*(PER * avoided_exits(risks, h) / len(risks) for h in (est, hi, lo)))
             salary = part["salary"].mean() if part["salary"].notna().any() else average_salary
+            worth = (lambda a: a * float(salary) * replacement_cost_pct) if inputs is None else \
+                (lambda a: discounted_value(inputs, a) * float(salary) / inputs.average_salary)
             value = None if salary is None or pd.isna(salary) else Range(
-                *(a * float(salary) * replacement_cost_pct - cost for a in
-                  (avoided.estimate, avoided.low, avoided.high)))
+                *(worth(a) - cost for a in (avoided.estimate, avoided.low, avoided.high)))
             keys = (dimension,) if isinstance(dimension, str) else dimension
             first = part.iloc[0]  # every row of the part has the segment's values
             segment = {k: "not recorded" if pd.isna(first[k]) else str(first[k]) for k in keys}
@@ -197,7 +201,7 @@ def for_headline(h: Any, dimensions: tuple[Dimension, ...] = DIMENSIONS,
         return []
     x = h.business.inputs
     return where_next(h.follow_up, h.adjusted, x.horizon_years, x.replacement_cost_pct, x.programme_cost_per_mentee,
-                      x.programme_years, x.average_salary, dimensions, effects=effects)
+                      x.programme_years, x.average_salary, dimensions, effects=effects, inputs=x)
 
 
 def segment_work(fu: FollowUp, adjusted: ModelFit, dimensions: tuple[Dimension, ...] = DIMENSIONS

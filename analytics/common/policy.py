@@ -122,6 +122,17 @@ PROGRAMME_YEARS = 1.0         # a mentorship with no end date runs this long (an
 HORIZON_YEARS_RANGE = (1, 3)  # beyond three years a constant exit rate is too strong an assumption
 SALARY_IF_NOT_IN_DATA = 60_000  # the starting value of the salary input when the data has none
 SCENARIO_STEPS = 11           # coverage scenarios: today's share to the target in ten steps
+# The fully loaded cost of a mentee (the ROI Institute's, Phillips's, cost of a programme: its fee and the time of
+# the people in it): the fee above, plus mentor and mentee hours a month at a loaded hourly cost.
+MENTOR_HOURS_PER_MONTH = 2.0  # an assumption to set: about two one-hour meetings a month, the mentor's side
+MENTEE_HOURS_PER_MONTH = 2.0  # an assumption to set: the same meetings, the mentee's side
+WORK_HOURS_PER_YEAR = 2080    # 52 weeks of 40 hours: the usual divisor of an annual salary into an hourly rate
+LOADED_COST_FACTOR = 1.4      # salary to total compensation: benefits are about 30% of U.S. employers' compensation
+#                               cost (BLS, Employer Costs for Employee Compensation), so 1 / 0.7, rounded
+DISCOUNT_RATE = 0.08          # an assumption to set: a common corporate cost of capital; use your finance team's rate
+DISCOUNT_RATE_RANGE = (0.0, 0.3)
+HOURS_RANGE = (0.0, 40.0)     # hours a month of one person's mentoring time
+PER_NEW_MENTEES = 100         # the second question's unit: what 100 new mentees would return
 
 
 def shown_count(n: int) -> int | None:

@@ -15,7 +15,7 @@ from analytics.estimation.trial import TargetTrial
 from analytics.common.policy import DAYS_PER_MONTH, count_words, shown_total
 from analytics.outputs.svg import incidence_points
 from analytics.words import lasting, regrettable, verdict, wording
-from analytics.words.wording import (CALCULATED, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
+from analytics.words.wording import (CALCULATED, CURRENCY, DASH, DEMO_NOTE, NAIVE_READING, NAIVE_SHORT, ROUNDING_NOTE,
                                      UNADJUSTED, covariate_words, covariates_note, effect_note, effect_sentence,
                                      event_words, exits_cell, exits_words, hr_words, label, leaving_words,
                                      less_likely, loss_note, money, money_exact, months, naive_case_label,
@@ -119,11 +119,17 @@ INPUT_LABELS = {
     "running_hazard_ratio": "Effect counted while a mentorship runs (hazard ratio)",
     "after_hazard_ratio": "Effect counted after a mentorship has ended (hazard ratio)",
     "naive_hazard_ratio": "Naive effect (hazard ratio)",
-    "coverage_now": "Share ever mentored, of people employed now",
-    "coverage_target": "Target share ever mentored",
+    "coverage_now": "Share mentored now (a mentorship running), of people employed now",
+    "ever_mentored_share": "Share ever mentored, of people employed now",
+    "coverage_target": "Target share mentored",
     "average_salary": "Average salary",
     "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
-    "programme_cost_per_mentee": "Programme cost per mentee per year",
+    "programme_cost_per_mentee": "Programme fee per mentee per year",
+    "mentor_hours_per_month": "Mentor's hours a month",
+    "mentee_hours_per_month": "Mentee's hours a month",
+    "hourly_cost": "Loaded cost of an hour",
+    "discount_rate": "Discount rate a year",
+    "currency": "Currency",
     "mentee_years_now": "Years of today's mentoring still to run, within the horizon",
     "programme_years": "Length of a new mentee's mentoring (years)",
     "horizon_years": "Horizon (years)",
@@ -131,24 +137,28 @@ INPUT_LABELS = {
 # the naive one is not an assumption; the effects counted while running and after an end are shown as one row
 ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name not in ("naive_hazard_ratio", "after_hazard_ratio"))
 COUNTED_LABEL = "Effect counted (hazard ratio): mentoring running; ended"
-_SHARES = ("exit_probability", "coverage_now", "coverage_target", "replacement_cost_pct")
-_AMOUNTS = ("average_salary", "programme_cost_per_mentee")
-_DERIVED = {"exit_probability": "exit_risks_now", "coverage_now": "people_in_scope"}  # where their source is
-_YEARS = ("mentee_years_now", "programme_years")
+_SHARES = ("exit_probability", "coverage_now", "ever_mentored_share", "coverage_target", "replacement_cost_pct",
+           "discount_rate")
+_AMOUNTS = ("average_salary", "programme_cost_per_mentee", "hourly_cost")
+_DERIVED = {"exit_probability": "exit_risks_now", "coverage_now": "mentored_now",
+            "ever_mentored_share": "people_in_scope"}  # where their source is
+_YEARS = ("mentee_years_now", "programme_years", "mentor_hours_per_month", "mentee_hours_per_month")
 
 
 def _source(x: BusinessCaseInputs, name: str) -> str:
     return x.sources.get(name) or x.sources.get(_DERIVED.get(name, ""), "")
 
 
-def input_value(name: str, value: Any) -> str:
+def input_value(name: str, value: Any, currency: str = CURRENCY) -> str:
     """An input as people read it: 20%, 0.75, $1,500 or 1,234."""
+    if isinstance(value, str):
+        return value
     if name in _SHARES:
         return pct(value)
     if name.endswith("hazard_ratio"):
         return f"{value:.2f}"
     if name in _AMOUNTS:
-        return money_exact(value)
+        return money_exact(value, currency)
     if name in _YEARS:
         return f"{value:,.1f}"
     return f"{value:,.0f}"
@@ -165,7 +175,8 @@ def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
         low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if name.endswith("hazard_ratio") \
             else (None, None)
         span = f"{input_value(name, low)}{DASH}{input_value(name, high)}" if low is not None and high is not None else ""
-        shown = total_words(value, x.counts_rounded) if name == "people_in_scope" else input_value(name, value)
+        shown = total_words(value, x.counts_rounded) if name == "people_in_scope" else \
+            input_value(name, value, x.currency)
         rows.append((INPUT_LABELS[name], shown, span, _source(x, name)) if name != "running_hazard_ratio" else
                     _counted_row(x, shown, span))
     return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
@@ -189,7 +200,7 @@ def measure_labels(years: float = 1) -> dict[str, str]:
     """HR words for each output measure."""
     period = per_period(years)
     return {"avoided_exits": f"Exits avoided {period}", "savings": f"Replacement costs saved {period}",
-            "programme_cost": f"Programme cost {period}", "net_benefit": f"Net benefit {period} (saved minus cost)",
+            "programme_cost": f"Fully loaded cost {period}", "net_benefit": f"Net value {period} (saved minus cost)",
             "roi": "Return on investment (net benefit / cost)", "payback_months": "Months to pay back the cost"}
 
 
@@ -204,7 +215,7 @@ def _input_rows(x: BusinessCaseInputs) -> list[tuple]:
     rows = []
     for name, label in INPUT_LABELS.items():
         value = getattr(x, name)
-        if value is not None:
+        if value is not None and not isinstance(value, str):
             low, high = (getattr(x, f"{name}_lower"), getattr(x, f"{name}_upper")) if "hazard" in name else (None, None)
             rows.append(("Inputs", label, value, low, high, _source(x, name)))
     return rows
@@ -235,25 +246,48 @@ def people_words(x: BusinessCaseInputs, n: float) -> str:
 
 def _case_rows(case: BusinessCase) -> list[tuple]:
     x = case.inputs
-    now = f"Programme as it is ({pct(x.coverage_now)} ever mentored)"
-    more = f"{people_words(x, case.target.mentees)} more mentees"
-    target = f"Target: from {pct(x.coverage_now)} to {pct(x.coverage_target)} ever mentored ({more})"
-    sections = [(now, case.current), (target, case.target)]
-    if case.naive_current is not None:
+    done = already_done_label(x)
+    sections = [(done, case.already_done), (new_label(x), case.per_new), (first_year_label(), case.first_year),
+                (target_label(x, case.target.mentees), case.target)]
+    if case.naive_per_new is not None:
         naive = naive_case_label(x.naive_hazard_ratio, x.hazard_ratio)
-        sections += [(f"{now}, {naive}", case.naive_current), (f"{target}, {naive}", case.naive_target)]
-    return [row for section, outcome in sections for row in _outcome_rows(section, outcome, x.horizon_years)]
+        sections += [(f"{done}, {naive}", case.naive_already_done), (f"{new_label(x)}, {naive}", case.naive_per_new)]
+    return [row for section, outcome in sections for row in _outcome_rows(
+        section, outcome, 1 if outcome is case.first_year else x.horizon_years)]
 
 
-def _outcome_rows(section: str, outcome: Outcome, years: float) -> list[tuple]:
+def already_done_label(x: BusinessCaseInputs) -> str:
+    """The first question's heading."""
+    return f"Mentoring already done ({pct(x.ever_mentored_share)} of people employed now ever mentored): still worth"
+
+
+def new_label(x: BusinessCaseInputs) -> str:
+    """The second question's heading."""
+    return f"Each 100 new mentees, full cost {per_period(x.horizon_years, 'over a year')}"
+
+
+def first_year_label() -> str:
+    return "Each 100 new mentees, first year only (the conservative view: its exits avoided against the whole cost)"
+
+
+def target_label(x: BusinessCaseInputs, mentees: float) -> str:
+    return (f"Target: from {pct(x.coverage_now)} to {pct(x.coverage_target)} mentored "
+            f"({people_words(x, mentees)} new mentees)")
+
+
+def _outcome_rows(section: str, outcome: Any, years: float) -> list[tuple]:
     labels = measure_labels(years)
+    if not isinstance(outcome, Outcome):  # the credit: exits avoided and their value, no cost
+        return [(section, labels["avoided_exits"], *_values(outcome.avoided_exits), CALCULATED),
+                (section, f"Value of the exits avoided {per_period(years)} (no cost counted: it is spent)",
+                 *_values(outcome.value), CALCULATED)]
     return [(section, labels[m], *_values(getattr(outcome, m)), "calculated" if m == "programme_cost" else CALCULATED)
             for m in labels]
 
 
-def money_range(r: Range) -> str:
+def money_range(r: Range, currency: str = CURRENCY) -> str:
     """A Range of amounts: '$120k to $410k'."""
-    return f"{money(r.low)} to {money(r.high)}"
+    return f"{money(r.low, currency)} to {money(r.high, currency)}"
 
 
 def payback_words(payback: Range) -> str:
@@ -271,27 +305,29 @@ def months_words(n: float) -> str:
 
 
 def naive_value_sentence(case: BusinessCase) -> str:
-    """What a naive report would claim the programme is worth, and how that compares with the honest case."""
+    """What a naive report would claim 100 new mentees return, and how that compares with the honest case."""
     x = case.inputs
     reading = verdict.naive_reading({"estimate": x.naive_hazard_ratio}, {"estimate": x.hazard_ratio})
     how = {verdict.OVERSTATES: "it uses the naive effect, which makes mentoring look better than it is",
            verdict.UNDERSTATES: "it uses the naive effect, which makes mentoring look worse than it is",
            verdict.AGREES: "the naive effect roughly agrees with the honest one here"}[reading]
-    return (f"A naive report would claim a net benefit of {money(case.naive_current.net_benefit.estimate)} for the "
-            f"programme as it is: {how}.")
+    return (f"A naive report would claim a net value of {money(case.naive_per_new.net_benefit.estimate, x.currency)} "
+            f"for each 100 new mentees: {how}.")
 
 
 def target_sentence(case: BusinessCase) -> str:
-    """The coverage scenario in a sentence; empty when the target adds no mentees. Extra exits are said as such."""
+    """The coverage scenario in a sentence: the new mentees it adds, at their full cost; empty when it adds none.
+    Extra exits are said as such."""
     x, tgt = case.inputs, case.target
     if round(tgt.mentees) < 1:
         return ""
     loss = {verdict.LOSS: ", all of it a loss", verdict.EITHER: ", which includes a loss"}.get(
         verdict.value(tgt.net_benefit), "")
-    return (f"If {pct(x.coverage_target)} were ever mentored instead of {pct(x.coverage_now)}, "
-            f"{people_words(x, tgt.mentees)} more mentees would mean "
-            f"{exits_words(tgt.avoided_exits, per_period(x.horizon_years, 'a year'))}, net {money(tgt.net_benefit.estimate)} "
-            f"(range {money_range(tgt.net_benefit)}{loss}).")
+    return (f"If {pct(x.coverage_target)} were mentored instead of the {pct(x.coverage_now)} mentored now, "
+            f"{people_words(x, tgt.mentees)} new mentees would mean "
+            f"{exits_words(tgt.avoided_exits, per_period(x.horizon_years, 'a year'))}, at a full cost of "
+            f"{money(tgt.programme_cost.estimate, x.currency)}: net {money(tgt.net_benefit.estimate, x.currency)} "
+            f"(range {money_range(tgt.net_benefit, x.currency)}{loss}).")
 
 
 def lasting_sentence(case: BusinessCase) -> str:
@@ -299,12 +335,55 @@ def lasting_sentence(case: BusinessCase) -> str:
     return lasting.lasting_sentence(case.inputs.lasting_effect, case.inputs.lasting_why)
 
 
+def already_done_sentence(case: BusinessCase) -> str:
+    """The first question: what the mentoring already done is still worth, a credit with no cost and no ROI."""
+    x, done = case.inputs, case.already_done
+    return (f"The mentoring already done ({people_words(x, done.people)} people employed now were ever mentored) is "
+            f"still worth {exits_words(done.avoided_exits, per_period(x.horizon_years, 'a year'))}, "
+            f"{money(done.value.estimate, x.currency)} of replacement costs (range {money_range(done.value, x.currency)}). "
+            "A credit: its cost is already spent, so no return on it is claimed.")
+
+
+def new_mentees_sentence(case: BusinessCase) -> str:
+    """The second question: what each 100 new mentees return at their full cost, with net, ROI and payback."""
+    x, new = case.inputs, case.per_new
+    roi = "" if new.roi.estimate is None else f", a return of {pct(new.roi.estimate)} ({pct(new.roi.low)} to {pct(new.roi.high)})"
+    return (f"Each 100 new mentees would cost {money(new.programme_cost.estimate, x.currency)} in full (fee and "
+            f"mentor and mentee time) and mean {exits_words(new.avoided_exits, per_period(x.horizon_years, 'a year'))}, "
+            f"worth {money(new.savings.estimate, x.currency)}: net {money(new.net_benefit.estimate, x.currency)} "
+            f"(range {money_range(new.net_benefit, x.currency)}){roi}. {payback_words(new.payback_months)}")
+
+
+def first_year_sentence(case: BusinessCase) -> str:
+    """The conservative view: the first year's exits avoided alone against the whole cost, and doing nothing."""
+    x, one = case.inputs, case.first_year
+    nothing = case.do_nothing
+    return (f"First year only (the conservative view): {exits_words(one.avoided_exits, 'in the first year')} per 100 "
+            f"new mentees against their whole cost of {money(one.programme_cost.estimate, x.currency)}, net "
+            f"{money(one.net_benefit.estimate, x.currency)} (range {money_range(one.net_benefit, x.currency)}). Doing "
+            f"nothing costs nothing and avoids nothing: about {nothing.get('exits', 0):,.0f} of 100 such people would "
+            f"leave {per_period(x.horizon_years, 'within a year')}, {money(nothing.get('replacement_cost'), x.currency)} "
+            "to replace them.")
+
+
+def reconcile_sentence(case: BusinessCase) -> str:
+    """Why the two answers differ: the credit counts no cost (spent), new mentees pay all of theirs."""
+    x, done, new = case.inputs, case.already_done, case.per_new
+    committed = (f" The rest of today's running mentorships will cost {money(done.committed_cost, x.currency)} more "
+                 "within the horizon, counted in neither." if done.committed_cost > 0 else "")
+    return ("The two answers differ because they ask different things: the mentoring already done is valued without "
+            "its cost, which is spent whatever is decided now; new mentees pay their full cost, fee and time. Decide "
+            "on more mentoring by the second." + committed)
+
+
+def horizon_note() -> str:
+    """Why a longer horizon can show less."""
+    return lasting.HORIZON_NOTE
+
+
 def value_sentence(case: BusinessCase) -> str:
-    """The programme as it is, in a sentence: exits avoided (or extra exits) and the net, with their ranges."""
-    cur, years = case.current, case.inputs.horizon_years
-    return (f"The programme as it is: {exits_words(cur.avoided_exits, per_period(years, 'a year'))}, worth a "
-            f"net {money(cur.net_benefit.estimate)} (range {money_range(cur.net_benefit)}). "
-            f"{payback_words(cur.payback_months)}")
+    """The two questions in two sentences: the credit, then what 100 new mentees return."""
+    return f"{already_done_sentence(case)} {new_mentees_sentence(case)}"
 
 
 # ---------------------------------------------------------------- the sentences every export repeats
@@ -332,8 +411,9 @@ def key_messages(h: Headline) -> dict[str, str]:
     if h.business:
         out["value"] = value_sentence(h.business)
         out["lasting"] = lasting_sentence(h.business)
-        if loss_note(h.business.current.net_benefit):
-            out["loss"] = loss_note(h.business.current.net_benefit)
+        out["reconcile"] = reconcile_sentence(h.business)
+        if loss_note(h.business.per_new.net_benefit):
+            out["loss"] = loss_note(h.business.per_new.net_benefit)
     return out
 
 
@@ -631,12 +711,14 @@ def briefing(result: dict[str, Any]) -> str:
 def _business_briefing(case: dict[str, Any] | None, gaps: dict[str, str]) -> list[str]:
     if case is None:
         return [f"Business case not computed: {gaps.get('business_case')}."]
-    cur = case["current"]
-    net = cur["net_benefit"]
+    done, new = case["already_done"], case["per_100_new_mentees"]
+    net, unit = new["net"], case.get("currency", CURRENCY)
     lasting_effect = case.get("lasting_effect")  # how long the money counts the effect, said before the money
     out = [lasting.lasting_sentence(lasting_effect["assumption"], lasting_effect["why"])] if lasting_effect else []
-    out += [f"Business case (the programme as it is, {years_words(case['horizon_years'])}): "
-            f"{exits_words(cur['avoided_exits'])}, net benefit {money(net['estimate'])} (range {money(net['low'])} "
-            f"to {money(net['high'])})."]
+    out += [f"Business case, {years_words(case['horizon_years'])}: the mentoring already done is still worth "
+            f"{exits_words(done['avoided_exits'])}, {money(done['value']['estimate'], unit)} (a credit: no cost, "
+            f"no return claimed). Each 100 new mentees: full cost {money(new['cost']['estimate'], unit)}, "
+            f"{exits_words(new['avoided_exits'])}, net value {money(net['estimate'], unit)} (range "
+            f"{money(net['low'], unit)} to {money(net['high'], unit)})."]
     note = loss_note(net)
     return out + ([note] if note else [])

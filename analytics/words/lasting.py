@@ -89,3 +89,9 @@ def method_line(assumption: str) -> str:
 def lasting_dict(assumption: str, phases: Any = None, why_not: str | None = None) -> dict[str, str]:
     """`business_case.lasting_effect` in the JSON: the assumption and why."""
     return {"assumption": assumption, "why": lasting_why(assumption, phases, why_not)}
+
+
+# Why a longer horizon can show less value than a shorter one (business.py, the module docstring).
+HORIZON_NOTE = ("A longer horizon can show fewer exits avoided, not more: someone mentoring kept this year can still "
+                "leave next year, so an exit it only delayed counts over one year but not over three; an effect "
+                "counted only while mentoring runs adds nothing after it ends, and later years' money is discounted.")

@@ -109,22 +109,30 @@ def ci_text(est, digits: int = 0) -> str:
     return f"{pct(est.estimate, digits)} ({pct_range(est.lower, est.upper, digits)})"
 
 
-def money(x: float | None) -> str:
-    """$1.2M, $262k, -$585k: amounts as executives read them (pages, exports and the briefing)."""
+def money(x: float | None, currency: str = CURRENCY) -> str:
+    """$1.2M, $262k, -$585k: amounts as executives read them (pages, exports and the briefing); a code such as EUR
+    is written before the amount with a space (EUR 262k), a sign without one."""
     if x is None:
         return DASH
     sign = "-" if x < 0 else ""
+    unit = currency_prefix(currency)
     x = abs(x)
     if x >= 1e6:
-        return f"{sign}{CURRENCY}{x / 1e6:.1f}M"
+        return f"{sign}{unit}{x / 1e6:.1f}M"
     if x >= 1e3:
-        return f"{sign}{CURRENCY}{x / 1e3:.0f}k"
-    return f"{sign}{CURRENCY}{x:,.0f}"
+        return f"{sign}{unit}{x / 1e3:.0f}k"
+    return f"{sign}{unit}{x:,.0f}"
 
 
-def money_exact(x: float) -> str:
+def money_exact(x: float, currency: str = CURRENCY) -> str:
     """$1,500: an input amount, to the unit."""
-    return f"{CURRENCY}{x:,.0f}"
+    return f"{currency_prefix(currency)}{x:,.0f}"
+
+
+def currency_prefix(currency: str) -> str:
+    """'$' as it is; a three-letter code with a space after it ('EUR ')."""
+    currency = (currency or CURRENCY).strip()
+    return f"{currency} " if currency.isalpha() else currency
 
 
 def months(days: float) -> str:
@@ -601,6 +609,12 @@ ASSUMED_COST = "assumption: typical internal programme cost; enter your own"
 PROGRAMME_ASSUMED = "assumption: a mentorship with no end date runs a year"
 TARGET_ASSUMED = "assumption: the share who want a mentor (widely quoted)"
 HORIZON_ASSUMED = "assumption: one year"
+MENTOR_HOURS_ASSUMED = "assumption to set: about two one-hour meetings a month"
+MENTEE_HOURS_ASSUMED = "assumption to set: the same meetings, the mentee's time"
+HOURLY_FROM_SALARY = ("assumption: average salary / 2,080 hours x 1.4 (benefits are about 30% of employers' "
+                      "compensation cost, BLS Employer Costs for Employee Compensation)")
+DISCOUNT_ASSUMED = "assumption to set: 8%, a common cost of capital; use your finance team's rate"
+CURRENCY_ASSUMED = "assumption: no currency in the data or settings"
 CALCULATED = "calculated; range from the hazard ratio's 95% CI"
 MISSING_SALARY = ": the data has no salary column, so enter the average annual salary"
 
