@@ -23,7 +23,8 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 from analytics.case import summary, where_next
 from analytics.common import progress
 from analytics.common.errors import AccessConfigError, InputFileError, NotEnoughData, RetentionError
-from analytics.common.policy import (INPUTS_SETTLED_SECONDS, MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA,
+from analytics.common.policy import (DISCOUNT_RATE, INPUTS_SETTLED_SECONDS, MENTEE_HOURS_PER_MONTH,
+                                     MENTOR_HOURS_PER_MONTH, MIN_GROUP_SIZE, SALARY_IF_NOT_IN_DATA,
                                      STATUS_AFTER_SECONDS, shown_count)
 from analytics.estimation.followup import FollowUp, follow_up
 from analytics.estimation.trial import TargetTrial, target_trial
@@ -335,7 +336,10 @@ _DEFAULT = summary.Assumptions()
 ASSUMPTION_DEFAULTS = {"bc_target": round(100 * _DEFAULT.coverage_target),
                        "bc_replacement": round(100 * _DEFAULT.replacement_cost_pct),
                        "bc_cost": round(_DEFAULT.programme_cost_per_mentee), "bc_years": _DEFAULT.horizon_years,
-                       "bc_salary": SALARY_IF_NOT_IN_DATA}  # asked for only when the data has none
+                       "bc_salary": SALARY_IF_NOT_IN_DATA,  # asked for only when the data has none
+                       # the fully loaded cost and the money's time (business.py); each default is an assumption
+                       "bc_mentor_hours": MENTOR_HOURS_PER_MONTH, "bc_mentee_hours": MENTEE_HOURS_PER_MONTH,
+                       "bc_discount": round(100 * DISCOUNT_RATE), "bc_currency": wording.CURRENCY}
 
 
 def remembered(key: str, lowest: float | None = None) -> dict:
@@ -370,7 +374,11 @@ def assumptions(state: Mapping | None = None) -> summary.Assumptions:
         programme_cost_per_mentee=float(value["bc_cost"]), horizon_years=int(value["bc_years"]),
         salary_if_missing=float(value["bc_salary"]),
         salary_source=wording.YOUR_INPUT if changed["bc_salary"] else wording.ASSUMED_SALARY,
-        cost_source=wording.YOUR_INPUT if changed["bc_cost"] else _DEFAULT.cost_source)
+        cost_source=wording.YOUR_INPUT if changed["bc_cost"] else _DEFAULT.cost_source,
+        mentor_hours_per_month=float(value["bc_mentor_hours"]) if changed["bc_mentor_hours"] else None,
+        mentee_hours_per_month=float(value["bc_mentee_hours"]) if changed["bc_mentee_hours"] else None,
+        discount_rate=value["bc_discount"] / 100 if changed["bc_discount"] else None,
+        currency=str(value["bc_currency"]).strip() or None if changed["bc_currency"] else None)
 
 
 @st.cache_resource(ttl=3600, max_entries=4, show_spinner=False)

@@ -8,7 +8,7 @@ from analytics.common.policy import (HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLAC
                                      WHERE_NEXT_PAIR_MIN, WHERE_NEXT_ROWS)
 from analytics.outputs import figures, messages
 from analytics.outputs.messages import money_range
-from analytics.words import verdict, wording
+from analytics.words import lasting, verdict, wording
 from analytics.words.wording import GALLUP, PERCENT_WIDGET, money, pct
 
 st.title("Business case")
@@ -18,23 +18,33 @@ base = ui.current_headline(ui.assumptions())  # as every page has it, before thi
 
 coverage_now = base.business.inputs.coverage_now if base.business else 0.0
 with st.container(border=True):
-    st.markdown("**Your assumptions** (kept while you look at other pages)")
+    st.markdown("**Your assumptions** (kept while you look at other pages; a default is an assumption until you "
+                "change it)")
     cols = st.columns(4)
     lowest = min(100, round(100 * coverage_now))  # the scenario adds mentees; it cannot take any away
     if lowest < 100:
-        cols[0].slider("Target share ever mentored", lowest, 100, format=PERCENT_WIDGET,
-                       help=f"Today {pct(coverage_now)} of the people employed now have ever been mentored "
-                            "(not all of them are mentored now).",
+        cols[0].slider("Target share mentored", lowest, 100, format=PERCENT_WIDGET,
+                       help=f"Today {pct(coverage_now)} of the people employed now are mentored now (a mentorship "
+                            "running); more have ever been mentored.",
                        **ui.remembered("bc_target", lowest=lowest))
     low, high = (round(100 * r) for r in REPLACEMENT_COST_RANGE)
     cols[1].slider("Replacement cost, % of salary", low, high, step=5, format=PERCENT_WIDGET, help=GALLUP,
                    **ui.remembered("bc_replacement"))
-    cols[2].number_input("Cost per mentee per year", 0, 100_000, step=100,
-                         help="Programme cost per mentee per year of mentoring: mentor time, training, administration. "
-                              "It counts only while mentoring runs.",
+    cols[2].number_input("Programme fee per mentee per year", 0, 100_000, step=100,
+                         help="The programme's own cost per mentee per year of mentoring: training, administration, "
+                              "platform. Mentor and mentee time are counted apart, below.",
                          **ui.remembered("bc_cost"))
     cols[3].selectbox("Horizon (years)", list(range(HORIZON_YEARS_RANGE[0], HORIZON_YEARS_RANGE[1] + 1)),
-                      **ui.remembered("bc_years"))
+                      help=lasting.HORIZON_NOTE, **ui.remembered("bc_years"))
+    more = st.columns(4)
+    more[0].number_input("Mentor's hours a month", 0.0, 40.0, step=0.5, help=wording.MENTOR_HOURS_ASSUMED,
+                         **ui.remembered("bc_mentor_hours"))
+    more[1].number_input("Mentee's hours a month", 0.0, 40.0, step=0.5, help=wording.MENTEE_HOURS_ASSUMED,
+                         **ui.remembered("bc_mentee_hours"))
+    more[2].number_input("Discount rate, % a year", 0, 30, step=1, help=wording.DISCOUNT_ASSUMED,
+                         **ui.remembered("bc_discount"))
+    more[3].text_input("Currency", max_chars=5, help="The sign or code money is shown in ($, €, EUR): your data's "
+                       "currency. It converts nothing.", **ui.remembered("bc_currency"))
     if base.business and base.business.inputs.sources.get("average_salary") in (wording.ASSUMED_SALARY,
                                                                                  wording.YOUR_INPUT):
         st.number_input("Average annual salary (not in your data)", 1_000, 1_000_000, step=1000,
@@ -49,54 +59,81 @@ if case is None:
     st.warning(f"No business case for this group: {wording.md(h.missing.get('business_case'))}", icon=":material/info:")
     st.stop()
 
-cur, tgt = case.current, case.target
+x, unit = case.inputs, case.inputs.currency
+done, new, first, tgt = case.already_done, case.per_new, case.first_year, case.target
 period = wording.per_period(years)
-st.subheader("The programme as it is")
-pay = cur.payback_months
-first, second = st.columns(3), st.columns(3)  # two even rows of three: each range fits under its figure
-extra = verdict.value(cur.avoided_exits) == verdict.LOSS  # below zero: mentoring adds exits, said as such
-first[0].metric(f"Extra exits {period}" if extra else f"Exits avoided {period}",
-                f"{abs(cur.avoided_exits.estimate):,.0f}", border=True,
-                **ui.range_delta(wording.exits_words(cur.avoided_exits).split("(range ", 1)[1].rstrip(")"),
-                                 caution=verdict.value(cur.avoided_exits) != verdict.GAIN))
-first[1].metric("Savings", money(cur.savings.estimate), border=True, **ui.range_delta(money_range(cur.savings)))
-first[2].metric("Programme cost", money(cur.programme_cost.estimate), border=True,
-                **ui.range_delta("from your cost per mentee", prefix=""))
-second[0].metric("Net benefit", money(cur.net_benefit.estimate), border=True,
-                 **ui.range_delta(money_range(cur.net_benefit), caution=verdict.value(cur.net_benefit) != verdict.GAIN))
-second[1].metric("Return on investment", pct(cur.roi.estimate), border=True,
-                 **(ui.range_delta(f"{pct(cur.roi.low)} to {pct(cur.roi.high)}") if cur.roi.estimate is not None
-                    else ui.range_delta("no cost, so no ratio", prefix="")))
-second[2].metric("Pays back in", "never" if pay.estimate is None else f"{pay.estimate:,.0f} months", border=True,
-                 **(ui.range_delta("no savings at the estimate", prefix="") if pay.estimate is None else
-                    ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
-                 help="Months of the estimated savings it takes to cover the programme's cost.")
+
+
+def _money(label: str, r, caution: bool | None = None, **kw) -> None:
+    """A money figure with its range (labelled: the effect's 95% range)."""
+    kw.setdefault("border", True)
+    st.metric(label, money(r.estimate, unit), **ui.range_delta("effect's range " + money_range(r, unit), prefix="",
+              caution=verdict.value(r) != verdict.GAIN if caution is None else caution), **kw)
+
+
+def _exits(label: str, r) -> None:
+    extra = verdict.value(r) == verdict.LOSS  # below zero: mentoring adds exits, said as such
+    st.metric(f"Extra exits {label}" if extra else f"Exits avoided {label}", f"{abs(r.estimate):,.1f}", border=True,
+              **ui.range_delta(wording.exits_words(r).split("(range ", 1)[1].rstrip(")"),
+                               caution=verdict.value(r) != verdict.GAIN))
+
+
+st.subheader("1. What is the mentoring already done still worth?")
+with st.container(horizontal=True):
+    st.metric("People ever mentored, employed now", messages.people_words(x, done.people), border=True)
+    _exits(period, done.avoided_exits)
+    _money(f"Value {period}", done.value, help="Replacement costs the exits avoided save. A credit: no cost is set "
+           "against it, because it is spent whatever is decided now; so no return on investment.")
+st.caption(messages.already_done_sentence(case))
+
+st.subheader("2. What does each 100 new mentees return?")
+with st.container(horizontal=True):
+    st.metric("Full cost", money(new.programme_cost.estimate, unit), border=True,
+              help=f"Fee {wording.money_exact(x.programme_cost_per_mentee, unit)} a year, and "
+                   f"{x.mentor_hours_per_month:g} + {x.mentee_hours_per_month:g} hours a month of mentor and mentee "
+                   f"time at {wording.money_exact(x.hourly_cost, unit)} an hour: "
+                   f"{wording.money_exact(x.full_cost_per_year, unit)} a mentee-year, while the mentoring runs; "
+                   f"discounted at {pct(x.discount_rate)} a year.")
+    _exits(period, new.avoided_exits)
+    _money(f"Value {period}", new.savings)
+    _money("Net value", new.net_benefit)
+with st.container(horizontal=True):
+    st.metric("Return on investment", pct(new.roi.estimate), border=True,
+              **(ui.range_delta(f"effect's range {pct(new.roi.low)} to {pct(new.roi.high)}", prefix="",
+                                caution=verdict.value(new.net_benefit) != verdict.GAIN)
+                 if new.roi.estimate is not None else ui.range_delta("no cost, so no ratio", prefix="")))
+    pay = new.payback_months
+    st.metric("Pays back in", "never" if pay.estimate is None else f"{pay.estimate:,.0f} months", border=True,
+              **(ui.range_delta("no savings at the estimate", prefix="") if pay.estimate is None else
+                 ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
+              help="Months of the estimated savings it takes to cover the full cost.")
+    _money("First year only: net", first.net_benefit,
+           help="The conservative view: the first year's exits avoided alone against the whole cost, not discounted.")
+    st.metric("Doing nothing", money(0, unit), border=True,
+              **ui.range_delta(f"about {case.do_nothing.get('exits', 0):,.0f} of 100 leave {period}", prefix=""),
+              help="No cost and no exits avoided: the line the other figures are set against.")
+st.caption(messages.new_mentees_sentence(case) + " " + messages.first_year_sentence(case))
+st.info(wording.md(messages.reconcile_sentence(case)), icon=":material/balance:")
 st.info(wording.md(messages.lasting_sentence(case)), icon=":material/schedule:")
-st.caption(f"Ranges come from the 95% range of the effects counted; they leave out the uncertainty in each "
-           f"person's own risk and in your assumptions. {messages.people_words(case.inputs, case.inputs.people_in_scope)} people "
-           f"employed now, {pct(case.inputs.coverage_now)} ever mentored; each person's own chance of leaving, from their "
-           f"tenure and characteristics, is {pct(case.inputs.exit_probability)} on average {period} unmentored. "
-           f"Cost counts only while mentoring runs: {case.inputs.mentee_years_now:,.0f} years of today's mentoring "
-           f"are still to run, and each new mentee is mentored for {case.inputs.programme_years:g} year"
-           f"{'s' if case.inputs.programme_years != 1 else ''}.")
-if wording.loss_note(cur.net_benefit):
-    st.warning(wording.loss_note(cur.net_benefit), icon=":material/warning:")
+st.caption(f"Ranges are the effect's 95% range carried through; they leave out the uncertainty in each person's "
+           f"own risk and in your assumptions. {messages.people_words(x, x.people_in_scope)} people employed now, "
+           f"{pct(x.coverage_now)} mentored now and {pct(x.ever_mentored_share)} ever mentored; each person's own chance "
+           f"of leaving, from their tenure and characteristics, is {pct(x.exit_probability)} on average {period} "
+           f"unmentored. {lasting.HORIZON_NOTE}")
+if wording.loss_note(new.net_benefit):
+    st.warning(wording.loss_note(new.net_benefit), icon=":material/warning:")
 if h.adjusted and wording.effect_note(h.adjusted.hazard_ratio):  # harm, or no clear effect: said before any figure
     st.warning(wording.effect_note(h.adjusted.hazard_ratio), icon=":material/help:")
 
-st.subheader(f"If {pct(case.inputs.coverage_target)} were ever mentored")
+st.subheader(f"If {pct(x.coverage_target)} were mentored")
 with st.container(horizontal=True):
-    st.metric("More mentees", messages.people_words(case.inputs, tgt.mentees), border=True)
-    more_exits = verdict.value(tgt.avoided_exits) == verdict.LOSS
-    st.metric(f"Extra exits {period}" if more_exits else f"More exits avoided {period}",
-              f"{abs(tgt.avoided_exits.estimate):,.0f}", border=True,
-              **ui.range_delta(wording.exits_words(tgt.avoided_exits).split("(range ", 1)[1].rstrip(")"),
-                               caution=verdict.value(tgt.avoided_exits) != verdict.GAIN))
-    st.metric("Extra net benefit", money(tgt.net_benefit.estimate), border=True,
-              **ui.range_delta(money_range(tgt.net_benefit), caution=verdict.value(tgt.net_benefit) != verdict.GAIN))
-ui.chart(figures.scenario_figure(coverage_scenarios(case.inputs), years=years), name="coverage scenario")
+    st.metric("New mentees", messages.people_words(x, tgt.mentees), border=True)
+    _exits(period, tgt.avoided_exits)
+    _money("Net value", tgt.net_benefit)
+st.caption(messages.target_sentence(case))
+ui.chart(figures.scenario_figure(coverage_scenarios(x), currency=unit, years=years), name="coverage scenario")
 
-if case.naive_current is not None:
+if case.naive_per_new is not None:
     st.info(messages.naive_value_sentence(case), icon=":material/report:")
 
 st.subheader("Where to extend the programme next")
@@ -115,13 +152,19 @@ if ranking:
 else:
     st.caption("No ranking: it needs the honest effect and the business case above.")
 
-st.subheader("Sensitivity: return on investment")
-grid = sensitivity(case.inputs)
-grid.index = [f"replace at {pct(r)} of salary" for r in grid.index]
-grid.columns = [f"{wording.money_exact(c)} per mentee" for c in grid.columns]
-st.dataframe(grid.style.format(pct))
-st.caption("Return on investment for each replacement cost (rows) and programme cost (columns), "
-           "at the honest effect's point estimate." + (f" {wording.NO_CLEAR_EFFECT}" if h.adjusted and verdict.effect(
+st.subheader("Sensitivity: return on 100 new mentees")
+grids = {bound: sensitivity(case.inputs, bound=bound) for bound in ("estimate", "low", "high")}
+shown = grids["estimate"].copy().astype(object)
+for i in range(shown.shape[0]):
+    for j in range(shown.shape[1]):
+        shown.iat[i, j] = (f"{pct(grids['estimate'].iat[i, j])} ({pct(grids['low'].iat[i, j])} to "
+                           f"{pct(grids['high'].iat[i, j])})")
+shown.index = [f"replace at {pct(r)} of salary" for r in shown.index]
+shown.columns = [f"fee {wording.money_exact(c, unit)}" for c in shown.columns]
+st.dataframe(shown)
+st.caption("Return on investment of 100 new mentees at their full cost, for each replacement cost (rows) and programme "
+           "fee (columns; the mentor and mentee hours as set): at the honest effect's estimate, with the effect's 95% "
+           "range in brackets." + (f" {wording.NO_CLEAR_EFFECT}" if h.adjusted and verdict.effect(
                h.adjusted.hazard_ratio) == verdict.UNCLEAR else ""))
 
 st.subheader("Inputs and where they came from")

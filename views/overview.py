@@ -51,13 +51,18 @@ if h.retention:
                               "with its 95% range. Unadjusted: people as they are, mentored time counted from "
                               "the day mentoring began; the honest effect below compares like with like.")
 if h.business:
-    net = h.business.current.net_benefit
-    loss = verdict.value(net) != verdict.GAIN
-    next(kpi).metric(wording.value_label(h.business.inputs.horizon_years), wording.money(net.estimate), border=True,
-                     **ui.range_delta(messages.money_range(net), caution=loss),
-                     help="Net of programme cost, from each person's own chance of leaving, counting "
-                          + lasting.lasting_label(h.business.inputs.lasting_effect) + ". "
-                          + (wording.loss_note(net) + " " if loss else "") + "Assumptions on the Business case page.")
+    case = h.business
+    done, unit = case.already_done.value, case.inputs.currency
+    new_net = case.per_new.net_benefit
+    next(kpi).metric("Mentoring done: still worth", wording.money(done.estimate, unit), border=True,
+                     **ui.range_delta(messages.money_range(done, unit), caution=verdict.value(done) != verdict.GAIN),
+                     help="The replacement costs the mentoring already done still saves "
+                          + wording.per_period(case.inputs.horizon_years) + ", counting "
+                          + lasting.lasting_label(case.inputs.lasting_effect) + ": a credit, with no cost (it is spent). "
+                          + messages.new_mentees_sentence(case) + " Assumptions on the Business case page.")
+if h.business:
+    (st.warning if wording.loss_note(h.business.per_new.net_benefit) else st.caption)(
+        wording.md(messages.new_mentees_sentence(h.business) + " " + messages.reconcile_sentence(h.business)))
 if h.retention:
     st.caption(f"The {wording.months(h.horizon_days)}-month figures are unadjusted (people as they are); the honest "
                "effect below compares like with like."

@@ -27,7 +27,7 @@ from analytics.outputs import messages, palette
 from analytics.outputs.tables import curve_table
 from analytics.store.cohorts import Cohort
 from analytics.words import lasting, regrettable, verdict, wording
-from analytics.words.wording import hr_words, pct
+from analytics.words.wording import hr_words, money, pct
 
 APPENDIX = "Appendix"  # every slide whose title starts so is for analysts; jargon is allowed there only
 WIDE, HIGH = 13.333, 7.5  # inches, 16:9
@@ -416,27 +416,37 @@ def _quoted_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
 def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     from pptx.enum.chart import XL_CHART_TYPE
 
-    cur = b.headline.business.current
+    case = b.headline.business
+    x, done, new, first, nothing = case.inputs, case.already_done, case.per_new, case.first_year, case.do_nothing
     loss = msg.get("loss", "")
-    s = deck.slide("What the programme is worth, with its range", [
-        msg.get("value", ""), msg.get("lasting", ""), "Savings are the replacement costs of the exits mentoring avoids "
-        "(negative where it adds exits); the cost counts only while mentoring runs.", loss,
-        "The range carries the uncertainty of the effect only, not of each person's risk or of the assumptions "
-        "(see the appendix for each assumption and its source)."])
-    c = deck.chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED, ["Savings", "Programme cost", "Net benefit"],
-                   {label: [getattr(cur.savings, pick), cur.programme_cost.estimate, getattr(cur.net_benefit, pick)]
-                    for label, pick in (("cautious", "low"), ("estimate", "estimate"), ("optimistic", "high"))},
-                   [palette.NAIVE, palette.ACCENT, palette.TIME_VARYING], top=1.5, height=4.0,
-                   number_format=wording.PPTX_MONEY)
-    del c
-    roi = cur.roi
-    lines = [msg.get("value", "")]
-    if roi.estimate is not None:
-        lines.append(f"Return on investment {pct(roi.estimate)} (range {pct(roi.low)} to {pct(roi.high)}).")
-    lines.append(f"Counted: {lasting.lasting_label(b.headline.business.inputs.lasting_effect)}.")
-    deck.text(s, lines, 5.6, size=15, height=1.0)
+    s = deck.slide("Two questions: what mentoring done is still worth, and what more would return", [
+        messages.already_done_sentence(case), messages.new_mentees_sentence(case), messages.first_year_sentence(case),
+        messages.reconcile_sentence(case), msg.get("lasting", ""), messages.horizon_note(), loss,
+        "Full cost: the programme fee, and the mentor's and mentee's hours at a loaded hourly cost (the ROI "
+        "Institute's fully loaded cost); later years' money is discounted. The range carries the uncertainty of the "
+        "effect only, not of each person's risk or of the assumptions (see the appendix for each assumption and its "
+        "source)."])
+    money_format = f'"{wording.currency_prefix(x.currency)}"#,##0'
+    deck.chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED,
+               ["Mentoring already done (no cost)", "100 new mentees", "100 new mentees, first year only",
+                "Doing nothing"],
+               {"Value of exits avoided": [done.value.estimate, new.savings.estimate, first.savings.estimate, 0.0],
+                "Full cost": [0.0, new.programme_cost.estimate, first.programme_cost.estimate, 0.0],
+                "Net": [done.value.estimate, new.net_benefit.estimate, first.net_benefit.estimate, 0.0]},
+               [palette.TIME_VARYING, palette.NAIVE, palette.ACCENT], top=1.4, height=3.6, number_format=money_format)
+    unit = x.currency
+    roi = new.roi
+    lines = [f"Already done: {money(done.value.estimate, unit)} still to come from it (range "
+             f"{messages.money_range(done.value, unit)}), a credit with no cost: its cost is spent.",
+             f"Each 100 new mentees: full cost {money(new.programme_cost.estimate, unit)}, net "
+             f"{money(new.net_benefit.estimate, unit)} (range {messages.money_range(new.net_benefit, unit)})"
+             + ("" if roi.estimate is None else f", return {pct(roi.estimate)} ({pct(roi.low)} to {pct(roi.high)})")
+             + f"; first year only: net {money(first.net_benefit.estimate, unit)}.",
+             f"Doing nothing: about {nothing.get('exits', 0):,.0f} of 100 such people leave "
+             f"{wording.per_period(x.horizon_years, 'within a year')}; decide on more mentoring by the second answer."]
+    deck.text(s, lines, 5.1, size=14, height=1.4)
     if loss:
-        deck.text(s, [loss], 6.6, size=15, height=0.6, colour=palette.WARNING)
+        deck.text(s, [loss], 6.6, size=14, height=0.6, colour=palette.WARNING)
 
 
 def _scenario_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
@@ -445,15 +455,16 @@ def _scenario_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     x = b.headline.business.inputs
     scen = coverage_scenarios(x)
     sentence = messages.target_sentence(b.headline.business)
-    s = deck.slide(f"If {pct(x.coverage_target)} were ever mentored instead of {pct(x.coverage_now)}", [
+    s = deck.slide(f"If {pct(x.coverage_target)} were mentored instead of the {pct(x.coverage_now)} mentored now", [
         sentence, "Why this target: " + messages.WIDELY_QUOTED["want_a_mentor"][0] + " (widely quoted, " +
         messages.WIDELY_QUOTED["want_a_mentor"][1] + "); the target is an assumption anyone can change.",
-        "New mentees are assumed to be like the people not mentored today, with their own chances of leaving."])
+        "New mentees are assumed to be like the people never mentored, with their own chances of leaving; each pays "
+        "the full cost of a new mentee (fee and time)."])
     deck.chart(s, XL_CHART_TYPE.LINE, [pct(c) for c in scen["coverage"]],
                {label: [float(v) for v in scen[col]] for label, col in
                 (("cautious", "net_benefit_low"), ("estimate", "net_benefit"), ("optimistic", "net_benefit_high"))},
                [palette.NAIVE, palette.ACCENT, palette.TIME_VARYING], top=1.5, height=4.5,
-               number_format=wording.PPTX_MONEY, dashes=["dash", "solid", "dash"])
+               number_format=f'"{wording.currency_prefix(x.currency)}"#,##0', dashes=["dash", "solid", "dash"])
     deck.text(s, [sentence or "Today's share already meets the target."], 6.2, size=15, height=0.9)
 
 

@@ -80,10 +80,14 @@ def _kpis(h: Headline) -> str:
                 value, rng = verdict.rate(est), wording.rate_words(est, rounded=fu.rounded).split("(", 1)[-1].rstrip(")")
             cards.append(_kpi(f"{label}: {wording.months(h.horizon_days)} mo", value, rng))
     if h.business:
-        net = h.business.current.net_benefit
-        loss = verdict.value(net) != verdict.GAIN
-        cards.append(_kpi(wording.value_label(h.business.inputs.horizon_years), money(net.estimate),
-                          "range " + messages.money_range(net), caution=loss))
+        case, unit = h.business, h.business.inputs.currency
+        done, net = case.already_done.value, case.per_new.net_benefit
+        cards.append(_kpi("Mentoring done: still worth", money(done.estimate, unit),
+                          "range " + messages.money_range(done, unit) + "; no cost: spent",
+                          caution=verdict.value(done) != verdict.GAIN))
+        cards.append(_kpi("Net per 100 new mentees", money(net.estimate, unit),
+                          "range " + messages.money_range(net, unit) + ", full cost",
+                          caution=verdict.value(net) != verdict.GAIN))
     return f'<div class="kpis">{"".join(cards)}</div>'
 
 
@@ -110,7 +114,10 @@ def _worth(h: Headline, msg: dict[str, str]) -> str:
     if not h.business:
         return (f"<h2>What it is worth</h2><p>No business case for this group: "
                 f"{_e(h.missing.get('business_case', 'not enough data'))}.</p>")
-    parts = [f"<h2>What it is worth</h2><p>{_e(msg['value'])}</p>"]
+    case = h.business
+    parts = [f"<h2>What it is worth: two questions</h2><p>{_e(messages.already_done_sentence(case))}</p>",
+             f"<p>{_e(messages.new_mentees_sentence(case))}</p>", f"<p>{_e(messages.first_year_sentence(case))}</p>",
+             f"<p class='small'>{_e(messages.reconcile_sentence(case))} {_e(messages.horizon_note())}</p>"]
     if msg.get("loss"):
         parts.append(f'<p class="warn">{_e(msg["loss"])}</p>')
     target = messages.target_sentence(h.business)
