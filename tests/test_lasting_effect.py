@@ -95,13 +95,13 @@ def test_a_mentorship_that_has_ended_earns_nothing_while_running_only():
     # mentee A's mentorship runs for a quarter of the horizon's hazard, B's has ended; after an end HR 1:
     # A: p1 = 1 - 0.8^(0.25 x 0.6 + 0.75 x 1) = 1 - 0.8^0.9 = 1 - 0.818052 = 0.181948, avoided 0.018052; B: 0
     case = business_case(_case((0.25, 0.0), (0.6, 0.45, 0.8), (1.0, 1.0, 1.0), lasting_effect=verdict.WHILE_RUNNING))
-    assert case.current.avoided_exits.estimate == pytest.approx(0.018052, abs=1e-6)
+    assert case.already_done.avoided_exits.estimate == pytest.approx(0.018052, abs=1e-6)
     # the range: A at 0.45 and 0.8 while running, p1 = 1 - 0.8^0.8625 and 1 - 0.8^0.95
-    assert case.current.avoided_exits.high == pytest.approx(0.2 - (1 - 0.8 ** 0.8625), abs=1e-9)
-    assert case.current.avoided_exits.low == pytest.approx(0.2 - (1 - 0.8 ** 0.95), abs=1e-9)
+    assert case.already_done.avoided_exits.high == pytest.approx(0.2 - (1 - 0.8 ** 0.8625), abs=1e-9)
+    assert case.already_done.avoided_exits.low == pytest.approx(0.2 - (1 - 0.8 ** 0.95), abs=1e-9)
     # before: the honest effect for good for both, 2 x (0.2 - (1 - 0.8^0.75)) = 2 x 0.045897 = 0.091794: five
     # times as much
-    assert 2 * (0.2 - (1 - 0.8 ** 0.75)) > 5 * case.current.avoided_exits.estimate
+    assert 2 * (0.2 - (1 - 0.8 ** 0.75)) > 5 * case.already_done.avoided_exits.estimate
     # new mentees run the whole horizon at 0.6: each 0.2 - (1 - 0.8^0.6) = 0.074255
     assert case.target.avoided_exits.estimate == pytest.approx(2 * (0.2 - (1 - 0.8 ** 0.6)), abs=1e-9)
 
@@ -112,10 +112,10 @@ def test_a_harm_after_an_end_is_counted_as_extra_exits_not_hidden():
     a = 0.2 - (1 - 0.8 ** 0.6)
     b = 0.2 - (1 - 0.8 ** 1.3)
     assert b < 0
-    assert case.current.avoided_exits.estimate == pytest.approx(a + b, abs=1e-9)
-    assert case.current.avoided_exits.low == pytest.approx((0.2 - (1 - 0.8 ** 0.8)) + (0.2 - (1 - 0.8 ** 1.55)))
-    assert case.current.avoided_exits.low < 0  # the cautious end is a loss, and is said as one
-    assert verdict.value(case.current.net_benefit) != verdict.GAIN
+    assert case.already_done.avoided_exits.estimate == pytest.approx(a + b, abs=1e-9)
+    assert case.already_done.avoided_exits.low == pytest.approx((0.2 - (1 - 0.8 ** 0.8)) + (0.2 - (1 - 0.8 ** 1.55)))
+    assert case.already_done.avoided_exits.low < 0  # the cautious end is a loss, and is said as one
+    assert verdict.value(case.already_done.value) != verdict.GAIN
 
 
 def test_each_persons_credited_hazard_ratio_splits_the_horizon_at_their_end():
@@ -159,7 +159,7 @@ def against_truth(effect: tuple[float, float], seed: int, people: int = PEOPLE) 
     x = h.business.inputs
     p0 = np.asarray(x.exit_risks_now)
     truth = avoided_exits(p0, credited_hazard_ratio(x.running_shares_now, *effect))
-    a = h.business.current.avoided_exits
+    a = h.business.already_done.avoided_exits
     return {"assumption": x.lasting_effect, "estimate": a.estimate, "low": a.low, "high": a.high, "truth": truth,
             "before": avoided_exits(p0, x.hazard_ratio), "phases": h.phases.to_dict() if h.phases else None,
             "running": int((np.asarray(x.running_shares_now) > 0).sum()), "mentees": len(p0)}
@@ -204,7 +204,7 @@ def test_every_output_says_which_assumption_the_money_uses():
     prs = Presentation(io.BytesIO(deck.deck_pptx(h)))
     slides = [" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) + " " + slide.notes_slide
               .notes_text_frame.text for slide in prs.slides]
-    worth = next(text for text in slides if text.startswith("What the programme is worth"))
+    worth = next(text for text in slides if text.startswith(deck.VALUE_TITLE))
     assert f"Counted: {lasting.lasting_label(verdict.WHILE_RUNNING)}." in worth and msg["lasting"] in worth
     assert any(lasting.method_line(verdict.WHILE_RUNNING) in text for text in slides if "method" in text)
 
@@ -218,7 +218,7 @@ def test_the_pages_say_which_assumption_the_money_uses(monkeypatch, demo_db):
     said = " ".join(shown(str(x.value)) for x in at.info)
     assert "How long the effect is counted (" in said and "so the money counts" in said
     at.switch_page("views/overview.py").run()
-    value = next(m for m in at.metric if m.label == "Yearly value")
+    value = next(m for m in at.metric if m.label == "Mentoring done: still worth")
     assert any(shown(label) in shown(value.help) for label in lasting.LABELS.values())
 
 

@@ -83,18 +83,19 @@ def test_money_reads_as_executives_read_amounts(amount, words):
 
 
 def test_briefing_states_the_business_case_in_the_same_money_words(demo, capsys, tmp_path):
-    """The CLI briefing quotes the net benefit as the pages and exports do."""
-    net = demo.business.current.net_benefit
+    """The CLI briefing quotes 100 new mentees' net value as the pages and exports do."""
+    net = demo.business.per_new.net_benefit
     db = tmp_path / "demo.duckdb"
     con = database.connect(db)
     loads.load_demo(con)
     con.close()
     assert main(["summary", "--db", str(db)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    words = f"net benefit {wording.money(net.estimate)} (range {wording.money(net.low)} to {wording.money(net.high)})"
-    assert words in next(line for line in lines if line.startswith("Business case"))
-    # and the warning its range calls for follows it: the demo's cautious end is a loss (test_deck.py says why)
-    assert net.low < 0 < net.estimate and lines[-1] == wording.loss_note(net) == wording.LOSS_NOTE
+    words = f"net value {wording.money(net.estimate)} (range {wording.money(net.low)} to {wording.money(net.high)})"
+    line = next(line for line in lines if line.startswith("Business case"))
+    assert words in line and "the mentoring already done is still worth" in line and "no return claimed" in line
+    # and the warning its range calls for follows it (test_deck.py gives the demo's figures)
+    assert net.low < 0 and lines[-1] == wording.loss_note(net)
 
 
 def test_value_sentence_names_the_horizon_and_the_payback(demo):
@@ -104,7 +105,7 @@ def test_value_sentence_names_the_horizon_and_the_payback(demo):
     loads.load_demo(con)
     three = headline(con, assumptions=Assumptions(horizon_years=3))
     value = messages.key_messages(three)["value"]
-    pay = three.business.current.payback_months
+    pay = three.business.per_new.payback_months
     assert "exits avoided over 3 years" in value and "a year" not in value
     assert value.endswith(messages.payback_words(pay)) and f"in about {pay.estimate:,.0f} months" in value
 

@@ -413,13 +413,16 @@ def _quoted_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
               height=0.8, colour=palette.MUTED)
 
 
+VALUE_TITLE = "Two questions: what mentoring done is still worth, and what more would return"
+
+
 def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     from pptx.enum.chart import XL_CHART_TYPE
 
     case = b.headline.business
     x, done, new, first, nothing = case.inputs, case.already_done, case.per_new, case.first_year, case.do_nothing
     loss = msg.get("loss", "")
-    s = deck.slide("Two questions: what mentoring done is still worth, and what more would return", [
+    s = deck.slide(VALUE_TITLE, [
         messages.already_done_sentence(case), messages.new_mentees_sentence(case), messages.first_year_sentence(case),
         messages.reconcile_sentence(case), msg.get("lasting", ""), messages.horizon_note(), loss,
         "Full cost: the programme fee, and the mentor's and mentee's hours at a loaded hourly cost (the ROI "
@@ -443,7 +446,8 @@ def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
              + ("" if roi.estimate is None else f", return {pct(roi.estimate)} ({pct(roi.low)} to {pct(roi.high)})")
              + f"; first year only: net {money(first.net_benefit.estimate, unit)}.",
              f"Doing nothing: about {nothing.get('exits', 0):,.0f} of 100 such people leave "
-             f"{wording.per_period(x.horizon_years, 'within a year')}; decide on more mentoring by the second answer."]
+             f"{wording.per_period(x.horizon_years, 'within a year')}; decide on more mentoring by the second answer. "
+             f"Counted: {lasting.lasting_label(x.lasting_effect)}."]
     deck.text(s, lines, 5.1, size=14, height=1.4)
     if loss:
         deck.text(s, [loss], 6.6, size=14, height=0.6, colour=palette.WARNING)

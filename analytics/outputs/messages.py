@@ -113,14 +113,12 @@ def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.Da
 
 INPUT_LABELS = {
     "people_in_scope": "People employed now",
-    "exit_probability": "Chance someone employed now leaves voluntarily in the horizon, unmentored "
-                        "(the average of each person's own)",
+    "exit_probability": "Chance of leaving in the horizon, unmentored (mean of each one's own)",
     "hazard_ratio": "Honest effect (hazard ratio)",
     "running_hazard_ratio": "Effect counted while a mentorship runs (hazard ratio)",
     "after_hazard_ratio": "Effect counted after a mentorship has ended (hazard ratio)",
     "naive_hazard_ratio": "Naive effect (hazard ratio)",
-    "coverage_now": "Share mentored now (a mentorship running), of people employed now",
-    "ever_mentored_share": "Share ever mentored, of people employed now",
+    "coverage_now": "Share mentored now (a mentorship running); ever",
     "coverage_target": "Target share mentored",
     "average_salary": "Average salary",
     "replacement_cost_pct": "Cost of replacing a leaver (share of salary)",
@@ -129,15 +127,16 @@ INPUT_LABELS = {
     "mentee_hours_per_month": "Mentee's hours a month",
     "hourly_cost": "Loaded cost of an hour",
     "discount_rate": "Discount rate a year",
-    "currency": "Currency",
     "mentee_years_now": "Years of today's mentoring still to run, within the horizon",
     "programme_years": "Length of a new mentee's mentoring (years)",
     "horizon_years": "Horizon (years)",
 }
 # the naive one is not an assumption; the effects counted while running and after an end are shown as one row
-ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name not in ("naive_hazard_ratio", "after_hazard_ratio"))
+ASSUMPTIONS_SHOWN = tuple(name for name in INPUT_LABELS if name not in ("naive_hazard_ratio", "after_hazard_ratio",
+                                                                          "mentee_hours_per_month", "mentee_years_now"))
+HOURS_LABEL = "Mentor's and mentee's hours a month"  # the two in one row
 COUNTED_LABEL = "Effect counted (hazard ratio): mentoring running; ended"
-_SHARES = ("exit_probability", "coverage_now", "ever_mentored_share", "coverage_target", "replacement_cost_pct",
+_SHARES = ("exit_probability", "coverage_now", "coverage_target", "replacement_cost_pct",
            "discount_rate")
 _AMOUNTS = ("average_salary", "programme_cost_per_mentee", "hourly_cost")
 _DERIVED = {"exit_probability": "exit_risks_now", "coverage_now": "mentored_now",
@@ -177,6 +176,15 @@ def assumptions_frame(x: BusinessCaseInputs) -> pd.DataFrame:
         span = f"{input_value(name, low)}{DASH}{input_value(name, high)}" if low is not None and high is not None else ""
         shown = total_words(value, x.counts_rounded) if name == "people_in_scope" else \
             input_value(name, value, x.currency)
+        if name == "coverage_now":  # mentored now (the scenario's start) and ever (the credit's people) in one row
+            rows.append((INPUT_LABELS[name], f"{pct(value)}; {pct(x.ever_mentored_share)}", "", _source(x, name)))
+            continue
+        if name == "mentor_hours_per_month":  # both sides of the meetings in one row
+            mentee = input_value("mentee_hours_per_month", x.mentee_hours_per_month)
+            same = _source(x, name) == _source(x, "mentee_hours_per_month")
+            rows.append((HOURS_LABEL, f"{shown} + {mentee}", "", _source(x, name) if same else
+                         f"{_source(x, name)}; mentee: {_source(x, 'mentee_hours_per_month')}"))
+            continue
         rows.append((INPUT_LABELS[name], shown, span, _source(x, name)) if name != "running_hazard_ratio" else
                     _counted_row(x, shown, span))
     return pd.DataFrame(rows, columns=["input", "value", "range", "source"])
@@ -338,10 +346,14 @@ def lasting_sentence(case: BusinessCase) -> str:
 def already_done_sentence(case: BusinessCase) -> str:
     """The first question: what the mentoring already done is still worth, a credit with no cost and no ROI."""
     x, done = case.inputs, case.already_done
+    loss = {verdict.LOSS: ", a loss: it adds exits", verdict.EITHER: ", which may be a loss"}.get(
+        verdict.value(done.value), "")
     return (f"The mentoring already done ({people_words(x, done.people)} people employed now were ever mentored) is "
             f"still worth {exits_words(done.avoided_exits, per_period(x.horizon_years, 'a year'))}, "
-            f"{money(done.value.estimate, x.currency)} of replacement costs (range {money_range(done.value, x.currency)}). "
-            "A credit: its cost is already spent, so no return on it is claimed.")
+            f"{money(done.value.estimate, x.currency)} of replacement costs (range "
+            f"{money_range(done.value, x.currency)}{loss}). A credit: its cost is already spent, so no return on it is "
+            "claimed" + (f"; today's running mentorships still cost {money(done.committed_cost, x.currency)} in the "
+                         "horizon, counted in neither answer." if done.committed_cost > 0 else "."))
 
 
 def new_mentees_sentence(case: BusinessCase) -> str:
@@ -359,21 +371,18 @@ def first_year_sentence(case: BusinessCase) -> str:
     x, one = case.inputs, case.first_year
     nothing = case.do_nothing
     return (f"First year only (the conservative view): {exits_words(one.avoided_exits, 'in the first year')} per 100 "
-            f"new mentees against their whole cost of {money(one.programme_cost.estimate, x.currency)}, net "
+            f"new mentees against their whole cost of {money(one.programme_cost.estimate, x.currency)}: net "
             f"{money(one.net_benefit.estimate, x.currency)} (range {money_range(one.net_benefit, x.currency)}). Doing "
-            f"nothing costs nothing and avoids nothing: about {nothing.get('exits', 0):,.0f} of 100 such people would "
-            f"leave {per_period(x.horizon_years, 'within a year')}, {money(nothing.get('replacement_cost'), x.currency)} "
-            "to replace them.")
+            f"nothing: no cost, none avoided; about {nothing.get('exits', 0):,.0f} of 100 such people leave "
+            f"{per_period(x.horizon_years, 'within a year')} ({money(nothing.get('replacement_cost'), x.currency)} "
+            "to replace).")
 
 
 def reconcile_sentence(case: BusinessCase) -> str:
     """Why the two answers differ: the credit counts no cost (spent), new mentees pay all of theirs."""
     x, done, new = case.inputs, case.already_done, case.per_new
-    committed = (f" The rest of today's running mentorships will cost {money(done.committed_cost, x.currency)} more "
-                 "within the horizon, counted in neither." if done.committed_cost > 0 else "")
-    return ("The two answers differ because they ask different things: the mentoring already done is valued without "
-            "its cost, which is spent whatever is decided now; new mentees pay their full cost, fee and time. Decide "
-            "on more mentoring by the second." + committed)
+    return ("Why they differ: mentoring done is valued without its cost, spent whatever is decided now; new mentees pay "
+            "their full cost. Decide on more mentoring by the second.")
 
 
 def horizon_note() -> str:
@@ -382,8 +391,41 @@ def horizon_note() -> str:
 
 
 def value_sentence(case: BusinessCase) -> str:
-    """The two questions in two sentences: the credit, then what 100 new mentees return."""
-    return f"{already_done_sentence(case)} {new_mentees_sentence(case)}"
+    """The two answers in one sentence: the credit, then what 100 new mentees return at their full cost."""
+    x, done, new = case.inputs, case.already_done, case.per_new
+    loss = {verdict.LOSS: ", a loss: it adds exits", verdict.EITHER: ", which may be a loss"}.get(
+        verdict.value(done.value), "")
+    return (f"The mentoring already done is still worth {money(done.value.estimate, x.currency)} "
+            f"{per_period(x.horizon_years, 'over the next year')} (range {money_range(done.value, x.currency)}{loss}), "
+            f"a credit with no cost; each 100 new mentees, at their full cost of "
+            f"{money(new.programme_cost.estimate, x.currency)}, would return a net "
+            f"{money(new.net_benefit.estimate, x.currency)} (range {money_range(new.net_benefit, x.currency)}), "
+            f"{exits_words(new.avoided_exits, per_period(x.horizon_years, 'a year'))}.")
+
+
+def two_questions_rows(case: BusinessCase) -> list[list[str]]:
+    """The two answers, the conservative view, doing nothing and the coverage target side by side: what each is, its
+    exits avoided, their value, the full cost and the net (the one-pager's table; the deck's chart has the same
+    figures)."""
+    x, unit = case.inputs, case.inputs.currency
+    period = per_period(x.horizon_years, "in a year")
+    cell = lambda r: f"{money(r.estimate, unit)} ({money_range(r, unit)})"  # noqa: E731
+    exits = exits_cell  # extra exits said as such
+    done, new, first, nothing = case.already_done, case.per_new, case.first_year, case.do_nothing
+    return [[f"Mentoring done ({people_words(x, done.people)} people)", exits(done.avoided_exits),
+             cell(done.value), "spent", cell(done.value)],
+            [f"100 new mentees, {period}", exits(new.avoided_exits), cell(new.savings),
+             money(new.programme_cost.estimate, unit), cell(new.net_benefit)],
+            ["100 new, first year only", exits(first.avoided_exits), cell(first.savings),
+             money(first.programme_cost.estimate, unit), cell(first.net_benefit)],
+            [f"Doing nothing ({nothing.get('exits', 0):,.0f} of 100 leave)", "0", money(0, unit), money(0, unit),
+             money(0, unit)]] + ([] if round(case.target.mentees) < 1 else [
+            [f"{pct(x.coverage_target)} mentored ({people_words(x, case.target.mentees)} new)",
+             exits(case.target.avoided_exits), cell(case.target.savings),
+             money(case.target.programme_cost.estimate, unit), cell(case.target.net_benefit)]])
+
+
+TWO_QUESTIONS_HEADER = ["", "exits avoided", "their value", "full cost", "net"]
 
 
 # ---------------------------------------------------------------- the sentences every export repeats

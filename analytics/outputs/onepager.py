@@ -19,13 +19,13 @@ from analytics.words.wording import money, pct, pct_range
 # No page size: the browser prints on the reader's paper, and the page is laid out to fit the narrower (A4)
 # and the shorter (US Letter) of the two at once.
 CSS = f"""
-@page {{ margin: 8mm 12mm; }}
+@page {{ margin: 6mm 12mm; }}
 html {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
-body {{ font-family: {svg.FONT}; font-size: 8.6pt; line-height: 1.26; color: {palette.INK}; margin: 0 auto;
+body {{ font-family: {svg.FONT}; font-size: 8.2pt; line-height: 1.22; color: {palette.INK}; margin: 0 auto;
        max-width: 186mm; padding: 8mm 6mm; }}
 @media print {{ body {{ padding: 0; max-width: none; }} }}
 h1 {{ font-size: 17pt; margin: 0; line-height: 1.15; }}
-h2 {{ font-size: 10.5pt; margin: 6px 0 2px; color: {palette.ACCENT}; }}
+h2 {{ font-size: 10pt; margin: 5px 0 1px; color: {palette.ACCENT}; }}
 p {{ margin: 2px 0; }}
 .scope, .small {{ color: {palette.MUTED}; font-size: 8pt; }}
 .demo {{ color: {palette.WARNING}; border-left: 3px solid {palette.WARNING}; padding: 1px 6px; margin: 3px 0;
@@ -34,16 +34,16 @@ p {{ margin: 2px 0; }}
             padding: 5px 10px; margin: 5px 0; }}
 .headline.unclear {{ border-left-color: {palette.WARNING}; }}
 .headline .note {{ font-size: 8.6pt; font-weight: normal; color: {palette.WARNING}; margin-top: 2px; }}
-.kpis {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(28mm, 1fr)); gap: 6px; margin: 6px 0; }}
-.kpi {{ border: 1px solid {palette.GRID}; border-radius: 4px; padding: 4px 7px; }}
+.kpis {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(28mm, 1fr)); gap: 6px; margin: 4px 0; }}
+.kpi {{ border: 1px solid {palette.GRID}; border-radius: 4px; padding: 3px 7px; }}
 .kpi .label {{ font-size: 8pt; color: {palette.MUTED}; }}
-.kpi .value {{ font-size: 13pt; font-weight: bold; line-height: 1.2; }}
+.kpi .value {{ font-size: 12pt; font-weight: bold; line-height: 1.2; }}
 .kpi .range {{ font-size: 7.5pt; color: {palette.MUTED}; }}
 .kpi .range.loss, .loss {{ color: {palette.WARNING}; }}
 .charts {{ display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }}
 .charts svg {{ width: 100%; height: auto; display: block; }}
 .warn {{ color: {palette.WARNING}; font-weight: bold; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 7.4pt; line-height: 1.2; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 7.1pt; line-height: 1.12; }}
 th {{ text-align: left; color: {palette.MUTED}; font-weight: normal; border-bottom: 1px solid {palette.GRID}; }}
 td, th {{ padding: 1.5px 5px 1.5px 0; vertical-align: top; }}
 td {{ border-bottom: 1px solid {palette.GRID}; }}
@@ -81,13 +81,9 @@ def _kpis(h: Headline) -> str:
             cards.append(_kpi(f"{label}: {wording.months(h.horizon_days)} mo", value, rng))
     if h.business:
         case, unit = h.business, h.business.inputs.currency
-        done, net = case.already_done.value, case.per_new.net_benefit
-        cards.append(_kpi("Mentoring done: still worth", money(done.estimate, unit),
-                          "range " + messages.money_range(done, unit) + "; no cost: spent",
+        done = case.already_done.value
+        cards.append(_kpi("Done: still worth", money(done.estimate, unit), "range " + messages.money_range(done, unit),
                           caution=verdict.value(done) != verdict.GAIN))
-        cards.append(_kpi("Net per 100 new mentees", money(net.estimate, unit),
-                          "range " + messages.money_range(net, unit) + ", full cost",
-                          caution=verdict.value(net) != verdict.GAIN))
     return f'<div class="kpis">{"".join(cards)}</div>'
 
 
@@ -98,7 +94,7 @@ def _charts(h: Headline, msg: dict[str, str]) -> str:
         title = wording.staying_title(fu.event)
         cells.append(f"<div><h2>{_e(title)}, by months since hire</h2>"
                      + svg.survival_chart({"mentored": h.curves.mentored, "unmentored": h.curves.unmentored},
-                                          CURVE_MONTHS, h.horizon_days, y_title=title, height=164, rounded=fu.rounded)
+                                          CURVE_MONTHS, h.horizon_days, y_title=title, height=140, rounded=fu.rounded)
                      + f'<p class="small">Mentored people count from the day their mentoring began. Shaded: 95% '
                        f"ranges; a line stops where fewer than {MIN_GROUP_SIZE} remain.</p></div>")
     effects = messages.model_effects(h)
@@ -115,14 +111,14 @@ def _worth(h: Headline, msg: dict[str, str]) -> str:
         return (f"<h2>What it is worth</h2><p>No business case for this group: "
                 f"{_e(h.missing.get('business_case', 'not enough data'))}.</p>")
     case = h.business
-    parts = [f"<h2>What it is worth: two questions</h2><p>{_e(messages.already_done_sentence(case))}</p>",
-             f"<p>{_e(messages.new_mentees_sentence(case))}</p>", f"<p>{_e(messages.first_year_sentence(case))}</p>",
-             f"<p class='small'>{_e(messages.reconcile_sentence(case))} {_e(messages.horizon_note())}</p>"]
-    if msg.get("loss"):
-        parts.append(f'<p class="warn">{_e(msg["loss"])}</p>')
-    target = messages.target_sentence(h.business)
-    if target:
-        parts.append(f"<p>{_e(target)}</p>")
+    head = "".join(f"<th>{_e(c)}</th>" for c in messages.TWO_QUESTIONS_HEADER)
+    rows = "".join("<tr>" + "".join(f"<td{'' if i == 0 else ' class=num'}>{_e(c)}</td>" for i, c in enumerate(row))
+                   + "</tr>" for row in messages.two_questions_rows(case))
+    period = wording.per_period(case.inputs.horizon_years, "over the next year")
+    parts = [f"<h2>What it is worth {_e(period)}: what is done, and what more would return</h2>",
+             f"<table class='worth'><tr>{head}</tr>{rows}</table>",
+             f"<p class='small'>{_e(messages.reconcile_sentence(case))}"
+             + (f' <span class="warn">{_e(msg["loss"])}</span>' if msg.get("loss") else "") + "</p>"]
     return "".join(parts)
 
 

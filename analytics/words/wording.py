@@ -610,10 +610,9 @@ PROGRAMME_ASSUMED = "assumption: a mentorship with no end date runs a year"
 TARGET_ASSUMED = "assumption: the share who want a mentor (widely quoted)"
 HORIZON_ASSUMED = "assumption: one year"
 MENTOR_HOURS_ASSUMED = "assumption to set: about two one-hour meetings a month"
-MENTEE_HOURS_ASSUMED = "assumption to set: the same meetings, the mentee's time"
-HOURLY_FROM_SALARY = ("assumption: average salary / 2,080 hours x 1.4 (benefits are about 30% of employers' "
-                      "compensation cost, BLS Employer Costs for Employee Compensation)")
-DISCOUNT_ASSUMED = "assumption to set: 8%, a common cost of capital; use your finance team's rate"
+MENTEE_HOURS_ASSUMED = MENTOR_HOURS_ASSUMED  # the same meetings, from the mentee's side
+HOURLY_FROM_SALARY = "assumption: salary / 2,080 h x 1.4 (benefits ~30% of pay costs, BLS)"
+DISCOUNT_ASSUMED = "assumption to set: your finance team's rate"
 CURRENCY_ASSUMED = "assumption: no currency in the data or settings"
 CALCULATED = "calculated; range from the hazard ratio's 95% CI"
 MISSING_SALARY = ": the data has no salary column, so enter the average annual salary"
