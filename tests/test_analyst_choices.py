@@ -36,8 +36,8 @@ def test_choosing_what_the_honest_model_compares_on_changes_it_and_the_money_onl
     # without rating and pay, mentoring's pull toward people who stay anyway is left in: the figure rises toward
     # the naive one (demo truth: uptake favours high performers, who leave less)
     assert fewer.adjusted.hazard_ratio.estimate < default.adjusted.hazard_ratio.estimate
-    assert fewer.business.current.avoided_exits.estimate != pytest.approx(
-        default.business.current.avoided_exits.estimate, rel=1e-3)
+    assert fewer.business.already_done.avoided_exits.estimate != pytest.approx(
+        default.business.already_done.avoided_exits.estimate, rel=1e-3)
     for unchanged in ("naive", "time_varying"):
         _same(getattr(fewer, unchanged).hazard_ratio, getattr(default, unchanged).hazard_ratio)
     _same(fewer.retention, default.retention)
@@ -57,7 +57,7 @@ def test_the_retention_horizon_changes_retention_at_the_horizon_only(con, defaul
     _same(other.adjusted.hazard_ratio, default.adjusted.hazard_ratio)
     _same(other.naive.hazard_ratio, default.naive.hazard_ratio)
     _same(other.rmst, default.rmst)
-    _same(other.business.current.avoided_exits, default.business.current.avoided_exits)
+    _same(other.business.already_done.avoided_exits, default.business.already_done.avoided_exits)
 
 
 def test_the_restricted_mean_window_changes_the_restricted_mean_only(con, default):

@@ -57,7 +57,7 @@ def exits_avoided(seed: int) -> tuple[float, float, float, float, float]:
     con = database.connect(":memory:")
     loads.load_demo(con, config=config)
     case = headline(con).business
-    honest, naive = case.current.avoided_exits, case.naive_current.avoided_exits
+    honest, naive = case.already_done.avoided_exits, case.naive_already_done.avoided_exits
     truth = true_exit_probabilities(config, 365)
     now = truth[truth["mentored"]]
     true_avoided = float((now["p_unmentored"] - now["p_mentored"]).sum())

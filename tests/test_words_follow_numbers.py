@@ -151,7 +151,7 @@ def test_only_characteristics_the_data_hold_are_named(company, pages):
 
 def test_money_and_exits_are_said_as_their_ranges_allow(company, pages):
     case = company["h"].business
-    net = case.current.net_benefit
+    net = case.per_new.net_benefit  # the decision the outputs' loss note follows: 100 new mentees at their full cost
     note = wording.loss_note(net)
     for where, text in _all(company, pages).items():
         assert not re.search(r"about -\d|-\d+(\.\d)? exits", text), where  # negative exits are extra exits
@@ -162,7 +162,7 @@ def test_money_and_exits_are_said_as_their_ranges_allow(company, pages):
             assert note in company["text"][where], where
         else:
             assert wording.LOSS_NOTE not in company["text"][where] and wording.ALL_LOSS_NOTE not in company["text"][where]
-    if verdict.value(case.current.avoided_exits) == verdict.LOSS:
+    if verdict.value(case.already_done.avoided_exits) == verdict.LOSS:
         assert "extra exits" in company["text"]["briefing"]
         assert "exits avoided (range" not in company["text"]["briefing"]
 

@@ -82,7 +82,7 @@ st.subheader("1. What is the mentoring already done still worth?")
 with st.container(horizontal=True):
     st.metric("People ever mentored, employed now", messages.people_words(x, done.people), border=True)
     _exits(period, done.avoided_exits)
-    _money(f"Value {period}", done.value, help="Replacement costs the exits avoided save. A credit: no cost is set "
+    _money(f"Still worth {period}", done.value, help="Replacement costs the exits avoided save. A credit: no cost is set "
            "against it, because it is spent whatever is decided now; so no return on investment.")
 st.caption(messages.already_done_sentence(case))
 
@@ -129,7 +129,7 @@ st.subheader(f"If {pct(x.coverage_target)} were mentored")
 with st.container(horizontal=True):
     st.metric("New mentees", messages.people_words(x, tgt.mentees), border=True)
     _exits(period, tgt.avoided_exits)
-    _money("Net value", tgt.net_benefit)
+    _money("Net value of the new mentees", tgt.net_benefit)
 st.caption(messages.target_sentence(case))
 ui.chart(figures.scenario_figure(coverage_scenarios(x), currency=unit, years=years), name="coverage scenario")
 
