@@ -152,6 +152,10 @@ class BusinessCaseInputs:
     # (risks.hazard_shares; outer: the years, inner: the people, as exit_risks_now / _others); None: by its time
     year_shares_now: tuple[tuple[float, ...], ...] | None = None
     year_shares_others: tuple[tuple[float, ...], ...] | None = None
+    # the relative standard error the baseline hazard's own uncertainty gives each group's chances of leaving
+    # (risks.baseline_uncertainty): the ranges of exits avoided and their value carry it beside the effect's
+    baseline_spread_now: float = 0.0
+    baseline_spread_others: float = 0.0
     lasting_effect: str = NOT_CHECKED
     lasting_why: str = ""
     sources: dict[str, str] = field(default_factory=dict, hash=False)
@@ -230,6 +234,8 @@ _RULES: dict[str, tuple[Callable[[float], bool], str]] = {
     "horizon_years": (lambda x: _FIRST_YEAR <= x <= _LAST_YEAR, f"in [{_FIRST_YEAR}, {_LAST_YEAR}]"),
     "mentor_hours_per_month": (lambda x: HOURS_RANGE[0] <= x <= HOURS_RANGE[1], f"in {list(HOURS_RANGE)}"),
     "mentee_hours_per_month": (lambda x: HOURS_RANGE[0] <= x <= HOURS_RANGE[1], f"in {list(HOURS_RANGE)}"),
+    "baseline_spread_now": (lambda x: x >= 0, ">= 0"),
+    "baseline_spread_others": (lambda x: x >= 0, ">= 0"),
     "discount_rate": (lambda x: DISCOUNT_RATE_RANGE[0] <= x <= DISCOUNT_RATE_RANGE[1],
                       f"in [{DISCOUNT_RATE_RANGE[0]:g}, {DISCOUNT_RATE_RANGE[1]:g}]"),
 }
@@ -536,9 +542,27 @@ def _more_mentees(x: BusinessCaseInputs, coverage: float | None = None) -> float
     return max(0.0, min(float(x.staff - x.now_mentored), x.staff * coverage - x.now_mentored))
 
 
+Z95 = 1.959963984540054
+
+
+def _widened(estimate: float, low: float, high: float, spread: float) -> tuple[float, float]:
+    """A range from the effect's limits widened by the baseline's relative standard error `spread`: each side's
+    distance from the estimate and z x spread x the estimate added in quadrature (independent errors)."""
+    extra = (Z95 * spread * estimate) ** 2
+    return estimate - math.sqrt((estimate - low) ** 2 + extra), estimate + math.sqrt((high - estimate) ** 2 + extra)
+
+
 def _outcome(x: BusinessCaseInputs, hrs: HazardRatios, mentees: float, first_year: bool = False,
              for_good: bool = False) -> Outcome:
+    """`mentees` new mentees' figures with their ranges: the effect's limits, widened by the baseline's spread."""
     mid, best, worst = (_new_point(x, hr, mentees, first_year, for_good) for hr in hrs)
+    for name in ("avoided_exits", "savings"):
+        worst[name], best[name] = _widened(mid[name], worst[name], best[name], x.baseline_spread_others)
+    years = 1.0 if first_year else x.horizon_years
+    for end in (best, worst):  # what follows from the value at each end of its range
+        end["net_benefit"] = end["savings"] - end["programme_cost"]
+        end["roi"] = return_on_investment(end["savings"], end["programme_cost"])
+        end["payback_months"] = payback_months(end["savings"], end["programme_cost"], years)
     ranged = {m: Range(mid[m], worst[m], best[m]) for m in MEASURES}
     ranged["payback_months"] = Range(mid["payback_months"], best["payback_months"], worst["payback_months"])
     return Outcome(mentees, **ranged)
@@ -551,9 +575,10 @@ def _credit(x: BusinessCaseInputs, hrs: HazardRatios, for_good: bool = False) ->
     years = None if for_good else x.year_shares_now
     yearly = [yearly_avoided(x.exit_risks_now, shares, years, hr, _year_ends(x)).sum(axis=0) for hr in hrs]
     (mid, best, worst) = yearly
-    return Credit(people=float(len(x.exit_risks_now)),
-                  avoided_exits=Range(float(mid.sum()), float(worst.sum()), float(best.sum())),
-                  value=Range(_values(x, mid), _values(x, worst), _values(x, best)),
+    spread = x.baseline_spread_now
+    avoided = (float(mid.sum()), *_widened(float(mid.sum()), float(worst.sum()), float(best.sum()), spread))
+    value = (_values(x, mid), *_widened(_values(x, mid), _values(x, worst), _values(x, best), spread))
+    return Credit(people=float(len(x.exit_risks_now)), avoided_exits=Range(*avoided), value=Range(*value),
                   committed_cost=x.mentee_years_now * x.full_cost_per_year)
 
 

@@ -29,7 +29,7 @@ from analytics.estimation.models import (ModelFit, at_hire_model, headline_key, 
 from analytics.estimation.outcomes import OUTCOMES, OutcomeEffect, outcome_effects, outcome_incidence
 from analytics.estimation.phases import MentoringPhases, mentoring_phases
 from analytics.estimation.results import Estimate, TestResult
-from analytics.estimation.risks import exit_risks, hazard_shares
+from analytics.estimation.risks import baseline_uncertainty, exit_risks, hazard_shares
 from analytics.estimation.subgroups import (PAIR_LABELS, cross_generation_effects, group_effects, meetings_effects,
                                             mentor_manager_effects, mentor_own_effect, pair_labels,
                                             programme_effects, reverse_pair_effects)
@@ -293,6 +293,10 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     # the first year alone)
     years = [hazard_shares(fu, adjusted, horizon_days, np.full(len(people), k * DAYS_PER_YEAR))
              for k in range(1, int(np.ceil(assumptions.horizon_years)))]
+    p0 = people["p_unmentored"].to_numpy(float)  # the baseline's own uncertainty, for each group's ranges
+    spread = {f"baseline_spread_{group}": Input(baseline_uncertainty(fu, adjusted, horizon_days, p0[pick], pick),
+                                                from_model(in_model, fu.rounded))
+              for group, pick in (("now", mentored), ("others", ~mentored))}
     given = {name: Input(getattr(assumptions, name), YOUR_INPUT)
              for name in ("mentor_hours_per_month", "mentee_hours_per_month", "hourly_cost", "discount_rate", "currency")
              if getattr(assumptions, name) is not None}
@@ -324,7 +328,7 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
         running_shares_others=Input(tuple(shares[~mentored]), PROGRAMME_ASSUMED),
         mentored_now=Input(running_now, from_data(running_now, fu.rounded)),
         year_shares_now=tuple(tuple(y[mentored]) for y in years) or None,
-        year_shares_others=tuple(tuple(y[~mentored]) for y in years) or None, **given,
+        year_shares_others=tuple(tuple(y[~mentored]) for y in years) or None, **given, **spread,
         lasting_effect=assumption,
         lasting_why=lasting_why(assumption, phases.to_dict(fu.rounded) if phases else None, why_not))
 

@@ -56,7 +56,7 @@ def hazard_shares(fu: FollowUp, adjusted: ModelFit, horizon_days: float, days: n
     tenure on, as their risk uses it (their own characteristics scale both parts alike). Where the baseline does not
     rise over the horizon, the share of its time."""
     tenure = exit_risks(fu, adjusted, horizon_days, mentored=False).people["tenure_days"].to_numpy(float)
-    H = _baseline(adjusted.result)
+    H = _baseline(adjusted.result, _followed_to(fu))
     part = np.clip(np.broadcast_to(np.asarray(days, float), tenure.shape), 0.0, float(horizon_days))
     whole = H(tenure + horizon_days) - H(tenure)
     within = H(tenure + part) - H(tenure)
@@ -89,13 +89,14 @@ class _RiskParts:
                         "p_mentored_upper": np.log(hr.upper)}
         # both models' baseline hazards (each a pass over every row), side by side
         parallel.each(lambda model: model.baseline_cumulative_hazard_, [m for m in (fit, other) if m is not None])
-        self.hazards_v = _DailyHazards(fit, tenure, horizon_days)
-        self.hazards_o = _DailyHazards(other, tenure, horizon_days) if other is not None else None
+        followed = _followed_to(fu)
+        self.hazards_v = _DailyHazards(fit, tenure, horizon_days, followed)
+        self.hazards_o = _DailyHazards(other, tenure, horizon_days, followed) if other is not None else None
         self.by_day = _ByDay(self.hazards_v, self.hazards_o) if self.hazards_o is not None and \
             self.hazards_v.table is not None and self.hazards_o.table is not None else None
         self.parts = np.array_split(np.arange(len(tenure)),
                                     max(1, int(np.ceil(len(tenure) * horizon_days / RISK_CELLS))))
-        longest = float(fit.baseline_cumulative_hazard_["time"].max())
+        longest = max(float(fit.baseline_cumulative_hazard_["time"].max()), followed)
         self.extrapolated = int((tenure + horizon_days > longest).sum())
         self.columns: dict[str, np.ndarray] = {}
 
@@ -126,12 +127,20 @@ class _RiskParts:
         return self.columns[name]
 
 
-def _baseline(fit: CoxResult):
-    """The baseline cumulative hazard as a function of tenure (days). Past the longest tenure observed, the
-    hazard stays at its average over the last observed year."""
+def _followed_to(fu: FollowUp) -> float:
+    """The longest tenure followed (an exit or the as-of date), however the follow-up ended."""
+    return float(fu.rows["duration_days"].max()) if len(fu.rows) else 0.0
+
+
+def _baseline(fit: CoxResult, followed_to: float = 0.0):
+    """The baseline cumulative hazard as a function of tenure (days). It stays flat from the last exit to the longest
+    tenure followed (`followed_to`: no exit was seen there), and past that the hazard stays at its average over the
+    last year followed. The year ends where follow-up ends, not at the last exit: a year chosen to end on an exit
+    always holds that exit, among the few still followed then, which made the rate too high (median 1.26 times
+    the truth for people whose horizon ran past the last exit, in the issue's simulated companies)."""
     base = fit.baseline_cumulative_hazard_
     times, cumulative = base["time"].to_numpy(float), base["cumulative_hazard"].to_numpy(float)
-    longest = times[-1]
+    longest = max(times[-1], float(followed_to))
     year_before = np.interp(longest - TAIL_DAYS, times, cumulative, left=0.0)
     tail_rate = max(cumulative[-1] - year_before, 0.0) / min(float(TAIL_DAYS), longest)
 
@@ -149,8 +158,8 @@ class _DailyHazards:
     read from the baseline at each day of one run of days covering them all (the same numbers, without looking
     up every person's every day in the baseline hazard)."""
 
-    def __init__(self, fit: CoxResult, tenure: np.ndarray, horizon_days: float):
-        self.H, self.tenure = _baseline(fit), tenure
+    def __init__(self, fit: CoxResult, tenure: np.ndarray, horizon_days: float, followed_to: float = 0.0):
+        self.H, self.tenure = _baseline(fit, followed_to), tenure
         self.days = np.arange(int(round(horizon_days)) + 1)
         self.table = None
         if len(tenure) and np.all(np.isfinite(tenure)) and np.all(tenure == np.floor(tenure)):
@@ -221,3 +230,36 @@ def _voluntary_probability(since_v: np.ndarray, risk_v: np.ndarray, since_o: np.
     alive = np.exp(np.negative(total, out=total), out=total)  # still employed each morning, and the last evening
     leave = np.subtract(alive[:, :-1], alive[:, 1:], out=day)  # employed that morning and not the next
     return np.einsum("ij,ij->i", leave, share)
+
+
+def baseline_uncertainty(fu: FollowUp, adjusted: ModelFit, horizon_days: float, p0: np.ndarray,
+                         mask: np.ndarray) -> float:
+    """The relative standard error that the baseline hazard's own uncertainty gives the sum of the chances of leaving
+    of exit_risks' people picked by `mask` (their p0 given): what the effect's range leaves out. Each exit's step in
+    the Breslow baseline, dL_j, has variance d_j / S0_j^2 = dL_j^2 / d_j, taken as dL_j^2 (one exit a day: no
+    smaller, so the range errs wide); steps are independent. A person's chance moves with the baseline over their
+    own horizon, by -log(1 - p0)(1 - p0) per unit of its relative change; past the longest tenure followed the
+    baseline is its last year's average, so those steps count again for the time beyond. First order (delta
+    method); the other characteristics' coefficients are taken as known."""
+    tenure = exit_risks(fu, adjusted, horizon_days, mentored=False).people["tenure_days"].to_numpy(float)[mask]
+    p0 = np.asarray(p0, dtype=float)
+    if not len(p0):
+        return 0.0
+    base = adjusted.result.baseline_cumulative_hazard_
+    times, cumulative = base["time"].to_numpy(float), base["cumulative_hazard"].to_numpy(float)
+    steps = np.diff(np.concatenate([[0.0], cumulative]))
+    followed = max(times[-1], _followed_to(fu))
+    H = _baseline(adjusted.result, followed)
+    window = H(tenure + horizon_days) - H(tenure)
+    moves = -np.log1p(-np.clip(p0, 0.0, 1 - 1e-12)) * (1.0 - p0)  # d p0 / d log(baseline) for each person
+    weight = np.where(window > 0, moves / np.where(window > 0, window, 1.0), 0.0)
+    order = np.argsort(tenure)
+    start, cum_w = tenure[order], np.concatenate([[0.0], np.cumsum(weight[order])])
+    # each step's weight: the people whose horizon (t_i, t_i + h] holds it
+    inside = cum_w[np.searchsorted(start, times, side="left")] - \
+        cum_w[np.searchsorted(start, times - horizon_days, side="left")]
+    beyond = np.clip(tenure + horizon_days - np.maximum(tenure, followed), 0.0, None)
+    last_year = times > followed - TAIL_DAYS
+    inside = inside + last_year * float((weight * beyond).sum()) / min(float(TAIL_DAYS), followed)
+    total = float(moves.sum())
+    return float(np.sqrt(((inside * steps) ** 2).sum()) / total) if total > 0 else 0.0
