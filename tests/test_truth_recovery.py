@@ -64,15 +64,26 @@ def exits_avoided(seed: int) -> tuple[float, float, float, float, float]:
     return true_avoided, honest.estimate, honest.low, honest.high, naive.estimate
 
 
-def _check_money(seeds: list[int], min_covered: int) -> None:
-    covered = 0
+def _check_money(seeds: list[int], min_covered: int, pooled_within: float = 0.15) -> None:
+    """The credit for mentoring already done (today's ever-mentored people's exits avoided next year) against the
+    truth: its range covers the true expected figure in at least `min_covered` companies, the naive figure is
+    further off in every one, and pooled over the companies the estimate is within `pooled_within` of the truth
+    (one company's is as noisy as its effect: measured over the 40 of the coverage study, the median company is 9%
+    off, 28 of 40 within 15%)."""
+    covered, truths, estimates = 0, [], []
     for seed in seeds:
         truth, estimate, low, high, naive = exits_avoided(seed)
         print(f"seed {seed}: exits avoided next year, truth {truth:.1f}; estimate {estimate:.1f} "
               f"({low:.1f}-{high:.1f}); naive {naive:.1f}")
         covered += low <= truth <= high
+        truths.append(truth)
+        estimates.append(estimate)
         assert abs(naive - truth) > abs(estimate - truth), seed
+    pooled = sum(estimates) / sum(truths) - 1
+    print(f"pooled: {sum(estimates):.1f} against the truth's {sum(truths):.1f} ({pooled:+.1%}); "
+          f"covered in {covered} of {len(seeds)}")
     assert covered >= min_covered, f"the range covered the true exits avoided in {covered} of {len(seeds)}"
+    assert abs(pooled) <= pooled_within, f"pooled, the credit is {pooled:+.1%} off the truth"
 
 
 def test_exits_avoided_fast():
@@ -85,6 +96,15 @@ def test_exits_avoided_fast():
 def test_exits_avoided_twenty_companies():
     """The bar for the money: covered in at least 17 of 20 companies, the naive figure further off in all."""
     _check_money(list(range(201, 221)), min_covered=17)
+
+
+@pytest.mark.slow
+def test_exits_avoided_coverage_study_forty_companies():
+    """The coverage study: 40 companies not used in building the method (seeds 1001-1040), the range of the credit
+    for mentoring already done covers the true expected exits avoided next year in at least 36 (90%). Measured
+    (range with the effect's and the baseline's uncertainty): covered in 40 of 40, pooled -2.4% off the truth,
+    the naive figure further off in all 40; 45 s of CPU."""
+    _check_money(list(range(1001, 1041)), min_covered=36)
 
 
 # ------------------------------------------------------------ where to extend next
@@ -158,3 +178,41 @@ def test_where_next_twenty_companies():
     in_top3, shrunk, raw = _check_where_next(list(range(311, 331)))
     assert in_top3 == 20
     assert shrunk < raw
+
+
+# Two departments apart from the rest (demo.DemoConfig.department_mentoring_factor): Sales gains most (true HR
+# 0.70 x 0.6 = 0.42), Engineering least (0.70 x 1.3 = 0.91), the others 0.70.
+APART = {"Sales": 0.6, "Engineering": 1.3}
+
+
+def department_ranges_against_truth(seed: int) -> list[tuple[str, float, float, float]]:
+    """Each department's range of exits avoided per 100 new mentees next year, where to extend next gives it, beside
+    the truth: the mean over its people never mentored of their true chance unmentored less as a new mentee."""
+    from analytics.case.summary import headline
+    from analytics.case.where_next import for_headline
+    from analytics.intake.demo import generate, true_exit_probabilities
+
+    config = uniform_effect_config(TRUE_HR, seed=seed, department_mentoring_factor=APART)
+    con = database.connect(":memory:")
+    loads.load_demo(con, config=config)
+    ranking = for_headline(headline(con), dimensions=("department",))
+    truth = true_exit_probabilities(config, 365)
+    truth["department"] = truth["employee_id"].map(generate(config).employees.set_index("employee_id")["department"])
+    candidates = truth[~truth["mentored"]]
+    per_100 = (100 * (candidates["p_unmentored"] - candidates["p_if_mentored_now"])).groupby(
+        candidates["department"]).mean()
+    return [(s.segment["department"], float(per_100[s.segment["department"]]), s.exits_avoided_per_100.low,
+             s.exits_avoided_per_100.high) for s in ranking]
+
+
+@pytest.mark.slow
+def test_where_next_coverage_study_forty_companies():
+    """Where to extend next over 40 companies whose departments differ (seeds 2001-2040): each department's range
+    covers its true exits avoided per 100 new mentees in at least 90% of the 280 department-companies. Measured:
+    the shrunk effect's range alone covered 87% (67 of 77 in the first 11 companies, Sales 6 of 11); spanning the
+    department's own range too, 91.6% of the first 273 (Sales, the department farthest from the rest, 30 of 39);
+    80 s of CPU."""
+    results = [row for seed in range(2001, 2041) for row in department_ranges_against_truth(seed)]
+    covered = sum(low <= truth <= high for _, truth, low, high in results)
+    print(f"where next: covered {covered} of {len(results)}")
+    assert covered >= 0.9 * len(results), f"covered {covered} of {len(results)}"

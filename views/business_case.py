@@ -65,9 +65,9 @@ period = wording.per_period(years)
 
 
 def _money(label: str, r, caution: bool | None = None, **kw) -> None:
-    """A money figure with its range (labelled: the effect's 95% range)."""
+    """A money figure with its 95% range (the effect's and the baseline risk's uncertainty)."""
     kw.setdefault("border", True)
-    st.metric(label, money(r.estimate, unit), **ui.range_delta("effect's range " + money_range(r, unit), prefix="",
+    st.metric(label, money(r.estimate, unit), **ui.range_delta("95% range " + money_range(r, unit), prefix="",
               caution=verdict.value(r) != verdict.GAIN if caution is None else caution), **kw)
 
 
@@ -99,7 +99,7 @@ with st.container(horizontal=True):
     _money("Net value", new.net_benefit)
 with st.container(horizontal=True):
     st.metric("Return on investment", pct(new.roi.estimate), border=True,
-              **(ui.range_delta(f"effect's range {pct(new.roi.low)} to {pct(new.roi.high)}", prefix="",
+              **(ui.range_delta(f"95% range {pct(new.roi.low)} to {pct(new.roi.high)}", prefix="",
                                 caution=verdict.value(new.net_benefit) != verdict.GAIN)
                  if new.roi.estimate is not None else ui.range_delta("no cost, so no ratio", prefix="")))
     pay = new.payback_months
@@ -115,8 +115,8 @@ with st.container(horizontal=True):
 st.caption(messages.new_mentees_sentence(case) + " " + messages.first_year_sentence(case))
 st.info(wording.md(messages.reconcile_sentence(case)), icon=":material/balance:")
 st.info(wording.md(messages.lasting_sentence(case)), icon=":material/schedule:")
-st.caption(f"Ranges are the effect's 95% range carried through; they leave out the uncertainty in each person's "
-           f"own risk and in your assumptions. {messages.people_words(x, x.people_in_scope)} people employed now, "
+st.caption(f"Ranges are 95% ranges: they carry the effect's uncertainty and the baseline risk's (how many leave "
+           f"at all), not your assumptions'; the sensitivity grid below varies those. {messages.people_words(x, x.people_in_scope)} people employed now, "
            f"{pct(x.coverage_now)} mentored now and {pct(x.ever_mentored_share)} ever mentored; each person's own chance "
            f"of leaving, from their tenure and characteristics, is {pct(x.exit_probability)} on average {period} "
            f"unmentored. {lasting.HORIZON_NOTE}")

@@ -60,6 +60,16 @@ class Shrunk:
         """(estimate, lower, upper) of the shrunk effect."""
         return tuple(math.exp(self.log_hr + k * Z * self.se) for k in (0, -1, 1))  # type: ignore[return-value]
 
+    def range_used(self) -> tuple[float, float, float]:
+        """(estimate, lower, upper) the figures use: the shrunk estimate, with a range that spans the shrunk effect's
+        and the segment's own 95% range, whichever reaches further each way. The shrunk range alone held the truth
+        in 87% of departments over simulated companies whose departments differ (the shrinkage's variance takes the
+        spread between segments as known); a department whose effect is far from the rest is the one it missed."""
+        est, lo, hi = self.hazard_ratio()
+        if self.raw is None or self.raw_se is None or self.weight <= 0:
+            return est, lo, hi
+        return est, min(lo, math.exp(self.raw - Z * self.raw_se)), max(hi, math.exp(self.raw + Z * self.raw_se))
+
 
 def _log_se(effect: SubgroupEffect) -> tuple[float, float] | None:
     hr = effect.hazard_ratio
@@ -107,7 +117,7 @@ class Segment:
     def to_dict(self, rounded: bool = False) -> dict[str, Any]:
         """JSON-ready; `rounded`: a filtered group's, or at a chosen as-of date, people to the nearest 5."""
         rng = lambda r: None if r is None else {"estimate": r.estimate, "lower": r.low, "upper": r.high}  # noqa: E731
-        est, lo, hi = self.effect.hazard_ratio()
+        est, lo, hi = self.effect.range_used()
         own = None if self.effect.raw is None else {
             "estimate": math.exp(self.effect.raw), "lower": math.exp(self.effect.raw - Z * self.effect.raw_se),
             "upper": math.exp(self.effect.raw + Z * self.effect.raw_se)}
@@ -178,7 +188,7 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
             if len(part) < smallest:
                 continue
             effect = by_group.get(str(group), Shrunk(None, None, overall, overall_se, 0.0))
-            est, lo, hi = effect.hazard_ratio()
+            est, lo, hi = effect.range_used()
             risks = part["p_unmentored"].to_numpy(float)
             avoided = Range(*(PER * avoided_exits(risks, h) / len(risks) for h in (est, hi, lo)))
             salary = part["salary"].mean() if part["salary"].notna().any() else average_salary
@@ -230,7 +240,7 @@ def as_frame(segments: list[Segment]) -> pd.DataFrame:
     for rank, s in enumerate(segments, 1):
         (dimension, group), = s.segment.items()
         v = s.value_per_100
-        est, lo, hi = s.effect.hazard_ratio()
+        est, lo, hi = s.effect.range_used()
         rows.append({"rank": rank, "dimension": dimension, "group": group,
                      "people_unmentored": shown_count(s.people_unmentored),
                      "hazard_ratio": est, "hazard_ratio_lower": lo, "hazard_ratio_upper": hi,

@@ -426,9 +426,9 @@ def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
         messages.already_done_sentence(case), messages.new_mentees_sentence(case), messages.first_year_sentence(case),
         messages.reconcile_sentence(case), msg.get("lasting", ""), messages.horizon_note(), loss,
         "Full cost: the programme fee, and the mentor's and mentee's hours at a loaded hourly cost (the ROI "
-        "Institute's fully loaded cost); later years' money is discounted. The range carries the uncertainty of the "
-        "effect only, not of each person's risk or of the assumptions (see the appendix for each assumption and its "
-        "source)."])
+        "Institute's fully loaded cost); later years' money is discounted. Ranges are 95% ranges: they carry the "
+        "uncertainty of the effect and of how many leave at all, not of the assumptions (see the appendix for each "
+        "assumption and its source)."])
     money_format = f'"{wording.currency_prefix(x.currency)}"#,##0'
     deck.chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED,
                ["Mentoring already done (no cost)", "100 new mentees", "100 new mentees, first year only",

@@ -101,7 +101,7 @@ def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.Da
     rows = []
     for s in segments:
         avoided, value = s.exits_avoided_per_100, s.value_per_100
-        est, lo, hi = s.effect.hazard_ratio()
+        est, lo, hi = s.effect.range_used()
         # a group's count is always to the nearest 5: the groups of a characteristic are its total's parts, and one
         # exact count each would give a hidden group's as the total less the others
         rows.append({"group": segment_words(s.segment), "never mentored": total_words(s.people_unmentored, True),
