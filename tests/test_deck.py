@@ -209,7 +209,8 @@ def test_a_company_with_no_clear_effect_is_told_so(no_effect_deck, demo_deck):
     assert verdict.value(case.already_done.value) == verdict.GAIN
     demo_net = case.per_new.net_benefit
     assert wording.loss_note(demo_net) and wording.loss_note(demo_net) in demo_worth
-    for sentence in (messages.already_done_sentence(case), messages.reconcile_sentence(case)):
+    for sentence in (messages.already_done_sentence(case), messages.new_mentees_sentence(case),
+                     messages.first_year_sentence(case), messages.reconcile_sentence(case)):
         assert sentence in _notes(demo_deck[1].slides[demo_titles.index(deck.VALUE_TITLE)])
 
 

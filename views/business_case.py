@@ -8,7 +8,7 @@ from analytics.common.policy import (HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLAC
                                      WHERE_NEXT_PAIR_MIN, WHERE_NEXT_ROWS)
 from analytics.outputs import figures, messages
 from analytics.outputs.messages import money_range
-from analytics.words import lasting, verdict, wording
+from analytics.words import costs, lasting, verdict, wording
 from analytics.words.wording import GALLUP, PERCENT_WIDGET, money, pct
 
 st.title("Business case")
@@ -37,11 +37,11 @@ with st.container(border=True):
     cols[3].selectbox("Horizon (years)", list(range(HORIZON_YEARS_RANGE[0], HORIZON_YEARS_RANGE[1] + 1)),
                       help=lasting.HORIZON_NOTE, **ui.remembered("bc_years"))
     more = st.columns(4)
-    more[0].number_input("Mentor's hours a month", 0.0, 40.0, step=0.5, help=wording.MENTOR_HOURS_ASSUMED,
+    more[0].number_input("Mentor's hours a month", 0.0, 40.0, step=0.5, help=costs.MENTOR_HOURS_ASSUMED,
                          **ui.remembered("bc_mentor_hours"))
-    more[1].number_input("Mentee's hours a month", 0.0, 40.0, step=0.5, help=wording.MENTEE_HOURS_ASSUMED,
+    more[1].number_input("Mentee's hours a month", 0.0, 40.0, step=0.5, help=costs.MENTEE_HOURS_ASSUMED,
                          **ui.remembered("bc_mentee_hours"))
-    more[2].number_input("Discount rate, % a year", 0, 30, step=1, help=wording.DISCOUNT_ASSUMED,
+    more[2].number_input("Discount rate, % a year", 0, 30, step=1, help=costs.DISCOUNT_ASSUMED,
                          **ui.remembered("bc_discount"))
     more[3].text_input("Currency", max_chars=5, help="The sign or code money is shown in ($, €, EUR): your data's "
                        "currency. It converts nothing.", **ui.remembered("bc_currency"))

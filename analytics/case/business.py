@@ -92,9 +92,9 @@ from analytics.common.policy import (DISCOUNT_RATE, DISCOUNT_RATE_RANGE, FREE_PR
                                      SENSITIVITY_REPLACEMENT_PCTS, WORK_HOURS_PER_YEAR, shown_total)
 from analytics.words.lasting import NOT_GIVEN, lasting_why
 from analytics.words.verdict import HARM_AFTER, LASTING, NOT_CHECKED, WHILE_RUNNING
-from analytics.words.wording import (CURRENCY, CURRENCY_ASSUMED, DISCOUNT_ASSUMED, GALLUP, HOURLY_FROM_SALARY,
-                                     MENTEE_HOURS_ASSUMED, MENTOR_HOURS_ASSUMED, MISSING_SALARY, PROGRAMME_ASSUMED,
-                                     YOUR_INPUT, naive_case_label, pct)
+from analytics.words.costs import (CURRENCY_ASSUMED, DISCOUNT_ASSUMED, HOURLY_FROM_SALARY, MENTEE_HOURS_ASSUMED,
+                                   MENTOR_HOURS_ASSUMED)
+from analytics.words.wording import CURRENCY, GALLUP, MISSING_SALARY, PROGRAMME_ASSUMED, YOUR_INPUT, naive_case_label, pct
 
 LASTING_ASSUMPTIONS = (LASTING, WHILE_RUNNING, HARM_AFTER, NOT_CHECKED)
 MEASURES = ("avoided_exits", "savings", "programme_cost", "net_benefit", "roi", "payback_months")

@@ -429,7 +429,7 @@ def _value_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
         "Institute's fully loaded cost); later years' money is discounted. Ranges are 95% ranges: they carry the "
         "uncertainty of the effect and of how many leave at all, not of the assumptions (see the appendix for each "
         "assumption and its source)."])
-    money_format = f'"{wording.currency_prefix(x.currency)}"#,##0'
+    money_format = wording.pptx_money(x.currency)
     deck.chart(s, XL_CHART_TYPE.COLUMN_CLUSTERED,
                ["Mentoring already done (no cost)", "100 new mentees", "100 new mentees, first year only",
                 "Doing nothing"],
@@ -468,7 +468,7 @@ def _scenario_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
                {label: [float(v) for v in scen[col]] for label, col in
                 (("cautious", "net_benefit_low"), ("estimate", "net_benefit"), ("optimistic", "net_benefit_high"))},
                [palette.NAIVE, palette.ACCENT, palette.TIME_VARYING], top=1.5, height=4.5,
-               number_format=f'"{wording.currency_prefix(x.currency)}"#,##0', dashes=["dash", "solid", "dash"])
+               number_format=wording.pptx_money(x.currency), dashes=["dash", "solid", "dash"])
     deck.text(s, [sentence or "Today's share already meets the target."], 6.2, size=15, height=0.9)
 
 

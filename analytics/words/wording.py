@@ -110,8 +110,7 @@ def ci_text(est, digits: int = 0) -> str:
 
 
 def money(x: float | None, currency: str = CURRENCY) -> str:
-    """$1.2M, $262k, -$585k: amounts as executives read them (pages, exports and the briefing); a code such as EUR
-    is written before the amount with a space (EUR 262k), a sign without one."""
+    """$1.2M, $262k, -$585k, EUR 262k: amounts as executives read them (pages, exports and the briefing)."""
     if x is None:
         return DASH
     sign = "-" if x < 0 else ""
@@ -127,6 +126,11 @@ def money(x: float | None, currency: str = CURRENCY) -> str:
 def money_exact(x: float, currency: str = CURRENCY) -> str:
     """$1,500: an input amount, to the unit."""
     return f"{currency_prefix(currency)}{x:,.0f}"
+
+
+def pptx_money(currency: str = CURRENCY) -> str:
+    """A slide chart's number format for amounts in `currency`: '"$"#,##0', '"EUR "#,##0'."""
+    return f'"{currency_prefix(currency)}"#,##0'
 
 
 def currency_prefix(currency: str) -> str:
@@ -609,11 +613,6 @@ ASSUMED_COST = "assumption: typical internal programme cost; enter your own"
 PROGRAMME_ASSUMED = "assumption: a mentorship with no end date runs a year"
 TARGET_ASSUMED = "assumption: the share who want a mentor (widely quoted)"
 HORIZON_ASSUMED = "assumption: one year"
-MENTOR_HOURS_ASSUMED = "assumption to set: about two one-hour meetings a month"
-MENTEE_HOURS_ASSUMED = MENTOR_HOURS_ASSUMED  # the same meetings, from the mentee's side
-HOURLY_FROM_SALARY = "assumption: salary / 2,080 h x 1.4 (benefits ~30% of pay costs, BLS)"
-DISCOUNT_ASSUMED = "assumption to set: your finance team's rate"
-CURRENCY_ASSUMED = "assumption: no currency in the data or settings"
 CALCULATED = "calculated; range from the hazard ratio's 95% CI"
 MISSING_SALARY = ": the data has no salary column, so enter the average annual salary"
 
