@@ -161,7 +161,7 @@ def test_fully_loaded_cost_adds_mentor_and_mentee_hours():
     # 1,938.46; a mentee-year costs 1,000 + 1,938.46 = 2,938.46, and 100 new mentees 293,846.2
     x = inputs(mentor_hours_per_month=2.0, mentee_hours_per_month=2.0)
     assert x.hourly_cost == pytest.approx(40.3846, abs=1e-4)
-    assert x.sources["hourly_cost"].startswith("assumption: average salary / 2,080 hours x 1.4")
+    assert x.sources["hourly_cost"].startswith("assumption: salary / 2,080 h x 1.4")
     assert x.full_cost_per_year == pytest.approx(2_938.46, abs=0.01)
     assert business_case(x).per_new.programme_cost.estimate == pytest.approx(293_846.2, abs=0.1)
     # an hourly cost given is used as it is: 48 x 50 = 2,400 more

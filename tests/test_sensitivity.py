@@ -63,9 +63,9 @@ def test_each_persons_risk_against_a_hand_computation():
         dH(15) = 1 / (2 + 2 e^b)   P2, P5; P3, P6 (P6, mentored, leaves)
         dH(20) = 1 / (2 + e^b)     P2, P5; P3
     P4 (employed, 8 days, not mentored), over the next 12 days (8, 20]: 1 - exp(-(dH10 + dH15 + dH20)).
-    P5 (25 days) and P3 (30 days, mentored) are past the longest tenure seen (20): the daily hazard is
-    then H(20) / 20 (the average over the data's last year, here its 20 days), so over 12 days
-    1 - exp(-12 H(20) / 20), and for P3 as mentored 1 - exp(-e^b 12 H(20) / 20)."""
+    P5 (25 days) and P3 (30 days, mentored) are past the last exit (20): the daily hazard is then H(20) / 30, the
+    average over the last year followed, a year that ends where follow-up ends (30, P3's), here its 30 days. So
+    over 12 days 1 - exp(-12 H(20) / 30), and for P3 as mentored 1 - exp(-e^b 12 H(20) / 30)."""
     import numpy as np
     import pandas as pd
 
@@ -92,6 +92,6 @@ def test_each_persons_risk_against_a_hand_computation():
     H = h10 + h15 + h20
     assert sorted(people.index) == ["P3", "P4", "P5"]
     assert people.loc["P4", "p_unmentored"] == pytest.approx(1 - math.exp(-H), rel=1e-12)
-    assert people.loc["P5", "p_unmentored"] == pytest.approx(1 - math.exp(-12 * H / 20), rel=1e-12)
-    assert people.loc["P3", "p_unmentored"] == pytest.approx(1 - math.exp(-12 * H / 20), rel=1e-12)
-    assert people.loc["P3", "p_mentored"] == pytest.approx(1 - math.exp(-e * 12 * H / 20), rel=1e-12)
+    assert people.loc["P5", "p_unmentored"] == pytest.approx(1 - math.exp(-12 * H / 30), rel=1e-12)
+    assert people.loc["P3", "p_unmentored"] == pytest.approx(1 - math.exp(-12 * H / 30), rel=1e-12)
+    assert people.loc["P3", "p_mentored"] == pytest.approx(1 - math.exp(-e * 12 * H / 30), rel=1e-12)

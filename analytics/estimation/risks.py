@@ -133,21 +133,24 @@ def _followed_to(fu: FollowUp) -> float:
 
 
 def _baseline(fit: CoxResult, followed_to: float = 0.0):
-    """The baseline cumulative hazard as a function of tenure (days). It stays flat from the last exit to the longest
-    tenure followed (`followed_to`: no exit was seen there), and past that the hazard stays at its average over the
-    last year followed. The year ends where follow-up ends, not at the last exit: a year chosen to end on an exit
-    always holds that exit, among the few still followed then, which made the rate too high (median 1.26 times
-    the truth for people whose horizon ran past the last exit, in the issue's simulated companies)."""
+    """The baseline cumulative hazard as a function of tenure (days). Past the last exit the hazard stays at its
+    average over the last year followed, a year that ends where follow-up ends (`followed_to`, the longest tenure
+    followed), not at the last exit: a year made to end on an exit always holds that exit, among the few still
+    followed then, and the stretch after the last exit is by its choice one without exits. Measured on ten simulated
+    companies (true HR 0.70, seeds 1001-1010; 2,220 people whose horizon runs past the last exit), their chances
+    against the truth: median 1.37 times it (90th percentile 2.06) with the year ending on the last exit; 0.86 with
+    the stretch after the last exit left flat; as here, 1.12 (90th percentile 1.81). What is left is the constant
+    tail itself: the truth's hazard keeps falling with tenure."""
     base = fit.baseline_cumulative_hazard_
     times, cumulative = base["time"].to_numpy(float), base["cumulative_hazard"].to_numpy(float)
-    longest = max(times[-1], float(followed_to))
+    longest, last = max(times[-1], float(followed_to)), times[-1]
     year_before = np.interp(longest - TAIL_DAYS, times, cumulative, left=0.0)
     tail_rate = max(cumulative[-1] - year_before, 0.0) / min(float(TAIL_DAYS), longest)
 
     def H(t: np.ndarray) -> np.ndarray:
         at = np.searchsorted(times, t, side="right") - 1
         inside = np.where(at >= 0, cumulative[np.maximum(at, 0)], 0.0)
-        return np.where(t > longest, cumulative[-1] + tail_rate * (t - longest), inside)
+        return np.where(t > last, cumulative[-1] + tail_rate * (t - last), inside)
 
     return H
 
