@@ -339,7 +339,7 @@ ASSUMPTION_DEFAULTS = {"bc_target": round(100 * _DEFAULT.coverage_target),
                        "bc_salary": SALARY_IF_NOT_IN_DATA,  # asked for only when the data has none
                        # the fully loaded cost and the money's time (business.py); each default is an assumption
                        "bc_mentor_hours": MENTOR_HOURS_PER_MONTH, "bc_mentee_hours": MENTEE_HOURS_PER_MONTH,
-                       "bc_discount": round(100 * DISCOUNT_RATE), "bc_currency": wording.CURRENCY}
+                       "bc_discount": round(100 * DISCOUNT_RATE), "bc_currency": ""}  # "": the data's own, or $
 
 
 def remembered(key: str, lowest: float | None = None) -> dict:
@@ -378,7 +378,7 @@ def assumptions(state: Mapping | None = None) -> summary.Assumptions:
         mentor_hours_per_month=float(value["bc_mentor_hours"]) if changed["bc_mentor_hours"] else None,
         mentee_hours_per_month=float(value["bc_mentee_hours"]) if changed["bc_mentee_hours"] else None,
         discount_rate=value["bc_discount"] / 100 if changed["bc_discount"] else None,
-        currency=str(value["bc_currency"]).strip() or None if changed["bc_currency"] else None)
+        currency=(str(value["bc_currency"]).strip() or None) if changed["bc_currency"] else None)
 
 
 @st.cache_resource(ttl=3600, max_entries=4, show_spinner=False)

@@ -119,3 +119,34 @@ def test_value_sentence_names_the_horizon_and_the_payback(demo):
 def test_payback_words(estimate, low, high, words):
     from analytics.case.business import Range
     assert messages.payback_words(Range(estimate, low, high)) == words
+
+
+def test_money_is_in_the_currency_the_salaries_are_written_in(tmp_path):
+    """Salaries written as '53.900,00 EUR': the business case's money is in EUR on every output, its source the
+    data; without a currency in the file, $ labelled an assumption."""
+    from analytics.case.summary import Assumptions, to_json
+    from analytics.intake.prepare import prepare_load
+    from analytics.words import costs
+    from tests.builders import employees_table, mentorships_table, write
+
+    emp = employees_table(400, seed=11)
+    men = mentorships_table(emp, 150)
+    euros = emp.assign(salary=[f"{float(s):,.2f} EUR".replace(",", " ").replace(".", ",").replace(" ", ".")
+                               for s in emp["salary"]])  # 85699 as '85.699,00 EUR'
+    salaries = pd.to_numeric(emp["salary"])
+    con = database.connect(tmp_path / "eur.duckdb")
+    loads.load_plan(con, prepare_load(write(euros, tmp_path / "e.csv"), write(men, tmp_path / "m.csv")))
+    h = headline(con)
+    case = to_json(h)["business_case"]
+    assert case["currency"] == "EUR" and case["inputs"]["currency"]["source"].startswith("from your data")
+    assert h.business.inputs.average_salary == pytest.approx(salaries[emp["termination_date"] == ""].mean(),
+                                                             rel=0.2)  # read as euros, not as cents or thousands
+    assert "EUR " in messages.value_sentence(h.business) and "$" not in messages.value_sentence(h.business)
+    assert "EUR " in onepager.one_pager_html(h)
+    chosen = headline(con, assumptions=Assumptions(currency="CHF")).business.inputs  # a setting wins
+    assert chosen.currency == "CHF" and chosen.sources["currency"] == wording.YOUR_INPUT
+    con.close()
+    plain = database.connect(tmp_path / "plain.duckdb")
+    loads.load_plan(plain, prepare_load(write(emp, tmp_path / "e2.csv"), write(men, tmp_path / "m2.csv")))
+    x = headline(plain).business.inputs
+    assert x.currency == "$" and x.sources["currency"] == costs.CURRENCY_ASSUMED

@@ -43,8 +43,10 @@ with st.container(border=True):
                          **ui.remembered("bc_mentee_hours"))
     more[2].number_input("Discount rate, % a year", 0, 30, step=1, help=costs.DISCOUNT_ASSUMED,
                          **ui.remembered("bc_discount"))
-    more[3].text_input("Currency", max_chars=5, help="The sign or code money is shown in ($, €, EUR): your data's "
-                       "currency. It converts nothing.", **ui.remembered("bc_currency"))
+    more[3].text_input("Currency", max_chars=5, placeholder=base.business.inputs.currency if base.business else "$",
+                       help="The sign or code money is shown in ($, €, EUR). Left empty: the currency your salaries "
+                            "are written in, or $ when they name none. It converts nothing.",
+                       **ui.remembered("bc_currency"))
     if base.business and base.business.inputs.sources.get("average_salary") in (wording.ASSUMED_SALARY,
                                                                                  wording.YOUR_INPUT):
         st.number_input("Average annual salary (not in your data)", 1_000, 1_000_000, step=1000,
@@ -146,7 +148,7 @@ ranking = ui.current_where_next(assumptions, tuple(segments_by))
 if ranking and h.adjusted and wording.where_next_warning(h.adjusted.hazard_ratio):
     st.warning(wording.where_next_warning(h.adjusted.hazard_ratio), icon=":material/warning:")
 if ranking:
-    ui.table(messages.where_next_table(ranking[:WHERE_NEXT_ROWS], case.inputs.counts_rounded, years), "where next",
+    ui.table(messages.where_next_table(ranking[:WHERE_NEXT_ROWS], case.inputs.counts_rounded, years, unit), "where next",
              hide_index=True, column_config={"group": st.column_config.TextColumn(width="medium")})
     st.caption(wording.WHERE_NEXT_NOTE + f" Groups of fewer than {MIN_GROUP_SIZE} people not mentored are not shown.")
 else:

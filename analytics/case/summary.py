@@ -61,7 +61,8 @@ class Assumptions:
     mentee_hours_per_month: float | None = None
     hourly_cost: float | None = None     # None: from the average salary, loaded (policy.LOADED_COST_FACTOR)
     discount_rate: float | None = None
-    currency: str | None = None          # None: the default sign, labelled an assumption
+    currency: str | None = None          # None: the salaries' own (the load found it), else the default sign
+    currency_source: str = YOUR_INPUT
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,9 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
     why_not = missing.get("mentoring_phases")
     progress.step("risks")
+    if assumptions.currency is None and queries.salary_currency(con):  # the data's own, said so
+        assumptions = replace(assumptions, currency=queries.salary_currency(con), currency_source=from_data(
+            int(fu.n_employees), fu.rounded) + ": the salaries' currency")
     case = _attempt(missing, "business_case", _business, fu, adjusted, naive, assumptions,
                     queries.mentoring_left(con, fu.as_of, cohort, round(PROGRAMME_YEARS * DAYS_PER_YEAR),
                                            by_person=True),
@@ -297,7 +301,7 @@ def business_inputs(fu: FollowUp, adjusted: ModelFit, naive: ModelFit | None, as
     spread = {f"baseline_spread_{group}": Input(baseline_uncertainty(fu, adjusted, horizon_days, p0[pick], pick),
                                                 from_model(in_model, fu.rounded))
               for group, pick in (("now", mentored), ("others", ~mentored))}
-    given = {name: Input(getattr(assumptions, name), YOUR_INPUT)
+    given = {name: Input(getattr(assumptions, name), assumptions.currency_source if name == "currency" else YOUR_INPUT)
              for name in ("mentor_hours_per_month", "mentee_hours_per_month", "hourly_cost", "discount_rate", "currency")
              if getattr(assumptions, name) is not None}
     assumption = verdict.lasting(phases)

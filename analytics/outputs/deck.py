@@ -512,7 +512,7 @@ def _where_next_slide(deck: _Deck, b: Briefing, msg: dict[str, str]) -> None:
     shown = b.where_next[:WHERE_NEXT_SHOWN]
     years = b.headline.business.inputs.horizon_years
     rounded = b.headline.follow_up.rounded
-    rows = messages.where_next_table(shown, rounded, years).iloc[:, :4].values.tolist()  # the page's cells
+    rows = messages.where_next_table(shown, rounded, years, b.headline.business.inputs.currency).iloc[:, :4].values.tolist()  # the page's cells
     hr = b.headline.adjusted.hazard_ratio
     warning = wording.where_next_warning(hr)
     s = deck.slide("Where to extend the programme next" if not warning else "Where mentoring more people would do least harm"

@@ -95,7 +95,7 @@ def outcome_shares_table(o: Outcomes, at_months: tuple[int, ...]) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.DataFrame:
+def where_next_table(segments, rounded: bool = False, years: float = 1, currency: str = CURRENCY) -> pd.DataFrame:
     """The ranking as people read it: group, people not mentored now, exits avoided and net value per 100 newly
     mentored with their ranges, and the group's effect as used."""
     rows = []
@@ -106,7 +106,8 @@ def where_next_table(segments, rounded: bool = False, years: float = 1) -> pd.Da
         # exact count each would give a hidden group's as the total less the others
         rows.append({"group": segment_words(s.segment), "never mentored": total_words(s.people_unmentored, True),
                      f"exits avoided {per_period(years)}, per 100": exits_cell(avoided),
-                     "net value per 100": DASH if value is None else f"{money(value.estimate)} ({money_range(value)})",
+                     "net value per 100": DASH if value is None else
+                     f"{money(value.estimate, currency)} ({money_range(value, currency)})",
                      "effect used": less_likely({"estimate": est, "lower": lo, "upper": hi}).replace(" likely", "")})
     return pd.DataFrame(rows)
 
