@@ -472,7 +472,7 @@ def test_every_chart_downloads_as_svg_and_png(server, browser, tmp_path):
     page.close()
 
 
-COST_LABEL = "Programme cost per mentee per year"  # wording.INPUT_LABELS["programme_cost_per_mentee"]
+COST_LABEL = "Programme fee per mentee per year"  # messages.INPUT_LABELS["programme_cost_per_mentee"]
 
 
 def _cost_in_deck(path: Path) -> list[str]:
@@ -500,7 +500,7 @@ def test_a_download_clicked_at_once_carries_the_value_just_typed(server, browser
     page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     page.goto(f"{server}/business_case")
     _settle(page)
-    cost = page.get_by_role("spinbutton", name="Cost per mentee per year")
+    cost = page.get_by_role("spinbutton", name="Programme fee per mentee per year")
     assert cost.input_value().replace(",", "") == "1500"  # policy.PROGRAMME_COST_PER_MENTEE, the default
     cost.fill(str(typed))
     with page.expect_download(timeout=180_000) as download:
@@ -600,7 +600,7 @@ def test_a_value_of_one_person_is_not_offered_and_pay_cannot_be_subtracted(brows
         _settle(page)
         _pick(page, level, "L5")
         _settle(page)
-        expect(page.get_by_text("The programme as it is", exact=True)).to_be_visible(timeout=60_000)  # L4 + L5: shown
+        expect(page.get_by_text("1. What is the mentoring already done still worth?", exact=True)).to_be_visible(timeout=60_000)  # L4 + L5: shown
         with page.expect_download(timeout=120_000) as download:
             page.get_by_role("button", name="One-pager (HTML, prints to PDF)").click()
         one_pager = Path(download.value.path()).read_text(encoding="utf-8")
