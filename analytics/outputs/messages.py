@@ -344,11 +344,15 @@ def lasting_sentence(case: BusinessCase) -> str:
     return lasting.lasting_sentence(case.inputs.lasting_effect, case.inputs.lasting_why)
 
 
+def _credit_loss(value: Range) -> str:
+    """What a credit's range says after it, when it is or may be a loss (verdict.value)."""
+    return {verdict.LOSS: ", a loss: it adds exits", verdict.EITHER: ", which may be a loss"}.get(verdict.value(value), "")
+
+
 def already_done_sentence(case: BusinessCase) -> str:
     """The first question: what the mentoring already done is still worth, a credit with no cost and no ROI."""
     x, done = case.inputs, case.already_done
-    loss = {verdict.LOSS: ", a loss: it adds exits", verdict.EITHER: ", which may be a loss"}.get(
-        verdict.value(done.value), "")
+    loss = _credit_loss(done.value)
     return (f"The mentoring already done ({people_words(x, done.people)} people employed now were ever mentored) is "
             f"still worth {exits_words(done.avoided_exits, per_period(x.horizon_years, 'a year'))}, "
             f"{money(done.value.estimate, x.currency)} of replacement costs (range "
@@ -394,8 +398,7 @@ def horizon_note() -> str:
 def value_sentence(case: BusinessCase) -> str:
     """The two answers in one sentence: the credit, then what 100 new mentees return at their full cost."""
     x, done, new = case.inputs, case.already_done, case.per_new
-    loss = {verdict.LOSS: ", a loss: it adds exits", verdict.EITHER: ", which may be a loss"}.get(
-        verdict.value(done.value), "")
+    loss = _credit_loss(done.value)
     return (f"The mentoring already done is still worth {money(done.value.estimate, x.currency)} "
             f"{per_period(x.horizon_years, 'over the next year')} (range {money_range(done.value, x.currency)}{loss}), "
             f"a credit with no cost; each 100 new mentees, at their full cost of "
