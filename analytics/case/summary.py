@@ -168,9 +168,10 @@ def headline(con, cohort: Cohort | None = None, as_of: date | str | None = None,
     medians = _attempt(missing, "median_tenure", median_tenure, curves, needs=("curves",))
     why_not = missing.get("mentoring_phases")
     progress.step("risks")
-    if assumptions.currency is None and queries.salary_currency(con):  # the data's own, said so
-        assumptions = replace(assumptions, currency=queries.salary_currency(con), currency_source=from_data(
-            int(fu.n_employees), fu.rounded) + ": the salaries' currency")
+    found = (database.metadata(con, "load_report") or {}).get("salary_currency")  # as the load read the salaries
+    if assumptions.currency is None and isinstance(found, str) and found:  # the data's own, said so
+        assumptions = replace(assumptions, currency=found, currency_source=from_data(int(fu.n_employees), fu.rounded)
+                              + ": the salaries' currency")
     case = _attempt(missing, "business_case", _business, fu, adjusted, naive, assumptions,
                     queries.mentoring_left(con, fu.as_of, cohort, round(PROGRAMME_YEARS * DAYS_PER_YEAR),
                                            by_person=True),

@@ -705,12 +705,6 @@ def quality_counts(con: duckdb.DuckDBPyConnection, as_of: date | str) -> Quality
     return QualityCounts(set_aside, int(exits), int(no_reason), int(other), unknown)
 
 
-def salary_currency(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The currency the loaded salaries were written in (USD, EUR, ...), as the load found it; None if none named."""
-    found = (metadata(con, "load_report") or {}).get("salary_currency")
-    return found if isinstance(found, str) and found else None
-
-
 def data_warnings(con: duckdb.DuckDBPyConnection, as_of: date | str, event: str) -> list[str]:
     """The data-quality warnings for the loaded data at a settled as-of date and event definition
     (rows set aside by the last load, exits whose reason is unclear or missing)."""

@@ -31,7 +31,6 @@ DASH = "–"  # a figure that cannot be shown
 CURRENCY = "$"
 PERCENT_WIDGET = "%d%%"          # streamlit sliders holding whole percents
 PPTX_PERCENT = "0%"              # PowerPoint axis number formats
-PPTX_MONEY = f'"{CURRENCY}"#,##0'
 PPTX_LESS_MORE = '0%" less";0%" more"'  # 1 - HR on a slide's bars: 0.25 as "25% less", -0.26 (a harm) as "26% more"
 
 
