@@ -69,6 +69,8 @@ def test_roi_and_payback_helpers_by_hand():
     # over 2 years: 100 / (150 / 24) = 16 months
     assert payback_months(150, 100, 2) == pytest.approx(16.0)
     assert return_on_investment(150, 0) is None
+    assert payback_months(99, 100, 1) is None  # the horizon's savings do not cover the cost: not within it
+    assert payback_months(100, 100, 3) == pytest.approx(36.0)  # covered on the horizon's last day
     assert payback_months(0, 100, 1) is None
     assert payback_months(-5, 100, 1) is None
 

@@ -108,17 +108,22 @@ def test_value_sentence_names_the_horizon_and_the_payback(demo):
     pay = three.business.per_new.payback_months
     assert "exits avoided over 3 years" in value and "a year" not in value
     new = messages.new_mentees_sentence(three.business)  # 100 new mentees' payback, in their own sentence
-    assert new.endswith(messages.payback_words(pay)) and f"in about {pay.estimate:,.0f} months" in new
+    assert new.endswith(messages.payback_words(pay, 3))
+    if three.business.per_new.net_benefit.estimate < 0:  # three years' savings below the full cost: not paid back
+        assert pay.estimate is None and "does not pay back within that time" in new and "over 3 years" in new
+    else:
+        assert f"in about {pay.estimate:,.0f} months" in new
 
 
 @pytest.mark.parametrize("estimate, low, high, words", [
     (14.2, 9.6, 30.1, "It pays back its cost in about 14 months (range 10 months to 30 months)."),
-    (14.2, 9.6, None, "It pays back its cost in about 14 months (range 10 months to never)."),
-    (None, 20.0, None, "At the honest estimate it saves nothing, so it does not pay back its cost."),
-], ids=["ranged", "slow-end-never", "no-savings"])
+    (14.2, 9.6, None, "It pays back its cost in about 14 months (range 10 months to not within 2 years)."),
+    (None, 20.0, None, "At the estimate, what it saves over 2 years does not cover its full cost, so it does not pay "
+                       "back within that time."),
+], ids=["ranged", "slow-end-not-within", "not-within"])
 def test_payback_words(estimate, low, high, words):
     from analytics.case.business import Range
-    assert messages.payback_words(Range(estimate, low, high)) == words
+    assert messages.payback_words(Range(estimate, low, high), years=2) == words
 
 
 def test_money_is_in_the_currency_the_salaries_are_written_in(tmp_path):

@@ -9,7 +9,7 @@ from analytics.common.policy import (HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLAC
 from analytics.outputs import figures, messages
 from analytics.outputs.messages import money_range
 from analytics.words import costs, lasting, verdict, wording
-from analytics.words.wording import GALLUP, PERCENT_WIDGET, money, pct
+from analytics.words.wording import GALLUP, PERCENT_WIDGET, money, pct, years_words
 
 st.title("Business case")
 ui.require("business_case")
@@ -105,10 +105,13 @@ with st.container(horizontal=True):
                                 caution=verdict.value(new.net_benefit) != verdict.GAIN)
                  if new.roi.estimate is not None else ui.range_delta("no cost, so no ratio", prefix="")))
     pay = new.payback_months
-    st.metric("Pays back in", "never" if pay.estimate is None else f"{pay.estimate:,.0f} months", border=True,
-              **(ui.range_delta("no savings at the estimate", prefix="") if pay.estimate is None else
-                 ui.range_delta(f"{pay.low:,.0f} to " + ("never" if pay.high is None else f"{pay.high:,.0f} months"))),
-              help="Months of the estimated savings it takes to cover the full cost.")
+    within = f"not within {years_words(x.horizon_years)}"
+    st.metric("Pays back in", within if pay.estimate is None else f"{pay.estimate:,.0f} months", border=True,
+              **(ui.range_delta("savings below the full cost at the estimate", prefix="", caution=True)
+                 if pay.estimate is None else
+                 ui.range_delta(f"{pay.low:,.0f} to " + (within if pay.high is None else f"{pay.high:,.0f} months"))),
+              help="Months of the estimated savings it takes to cover the full cost. Nothing is counted past the "
+                   "horizon, so a cost the horizon's savings do not cover is not paid back within it.")
     _money("First year only: net", first.net_benefit,
            help="The conservative view: the first year's exits avoided alone against the whole cost, not discounted.")
     st.metric("Doing nothing", money(0, unit), border=True,

@@ -56,7 +56,7 @@ Two questions, answered apart (a finance director's reading: money spent is not 
     full cost      = (fee + 12 x (mentor hours + mentee hours) x hourly cost) per mentee-year, paid while the
                      mentoring runs within the horizon, discounted the same way
     net            = value - full cost;  ROI = net / full cost (None when cost is 0)
-    payback months = full cost / (value / (12 H))   (None when value <= 0)
+    payback months = full cost / (value / (12 H))   (None when value < full cost: not within the horizon)
 
 First year only (the conservative view): the exits avoided in the first year alone, against the whole cost of
 the programme, not discounted. Doing nothing costs nothing and avoids nothing: `do_nothing` gives the exits
@@ -69,8 +69,8 @@ discounted.
 Each output is a point with a range from the HR's 95% CI: the upper HR gives the low end of
 the benefit (and the slow end of payback). With two effects (while running and after an end) each is taken at
 its own limit at once (both upper limits for the low end), wider than a joint 95% range would be, as their
-correlation is left out. The range carries the effects' uncertainty only, not that of each person's baseline
-risk, nor of the end dates or the shares s_i. The same is computed with the naive HR for good (what a naive
+correlation is left out. The range is then widened by the baseline risk's own uncertainty (`_widened`); it
+leaves out that of the end dates and of the shares s_i. The same is computed with the naive HR for good (what a naive
 report would claim), labelled by how it compares with the honest one ("naive (overstated)", "naive
 (understated)", "naive (roughly agrees)").
 """
@@ -376,8 +376,13 @@ def return_on_investment(savings: float, cost: float) -> float | None:
 
 
 def payback_months(savings: float, cost: float, years: float) -> float | None:
-    """Months of savings that repay the cost; None when there are no savings."""
-    return cost / (savings / (12 * years)) if savings > 0 else None
+    """Months of the horizon's savings (spread evenly over its `years`) that repay the cost; None when they do not
+    within the horizon (no savings, or fewer than the cost): nothing is counted past the horizon, so nothing
+    repays the cost there, and a payback found by stretching the savings beyond it would be a claim the figures do
+    not make."""
+    if savings <= 0 or savings < cost:
+        return None
+    return cost / (savings / (12 * years))
 
 
 # ------------------------------------------------------------------ results

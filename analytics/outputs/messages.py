@@ -299,11 +299,14 @@ def money_range(r: Range, currency: str = CURRENCY) -> str:
     return f"{money(r.low, currency)} to {money(r.high, currency)}"
 
 
-def payback_words(payback: Range) -> str:
-    """The payback Range in a sentence; `high` is the slow end, None when it never pays back."""
+def payback_words(payback: Range, years: float = 1.0) -> str:
+    """The payback Range in a sentence; `high` is the slow end, None when it does not pay back within the horizon
+    of `years` (business.payback_months)."""
+    horizon = years_words(years)
     if payback.estimate is None:
-        return "At the honest estimate it saves nothing, so it does not pay back its cost."
-    slow = "never" if payback.high is None else months_words(payback.high)
+        return (f"At the estimate, what it saves over {horizon} does not cover its full cost, so it does not pay back "
+                "within that time.")
+    slow = f"not within {horizon}" if payback.high is None else months_words(payback.high)
     return (f"It pays back its cost in about {months_words(payback.estimate)} (range {months_words(payback.low)} to "
             f"{slow}).")
 
@@ -368,7 +371,7 @@ def new_mentees_sentence(case: BusinessCase) -> str:
     return (f"Each 100 new mentees would cost {money(new.programme_cost.estimate, x.currency)} in full (fee and "
             f"mentor and mentee time) and mean {exits_words(new.avoided_exits, per_period(x.horizon_years, 'a year'))}, "
             f"worth {money(new.savings.estimate, x.currency)}: net {money(new.net_benefit.estimate, x.currency)} "
-            f"(range {money_range(new.net_benefit, x.currency)}){roi}. {payback_words(new.payback_months)}")
+            f"(range {money_range(new.net_benefit, x.currency)}){roi}. {payback_words(new.payback_months, x.horizon_years)}")
 
 
 def first_year_sentence(case: BusinessCase) -> str:
