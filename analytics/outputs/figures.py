@@ -329,7 +329,7 @@ def scenario_figure(scenarios: pd.DataFrame, currency: str = CURRENCY, height: i
     x = scenarios["coverage"].to_numpy(float)
     fig = go.Figure([
         go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[scenarios["net_benefit_high"], scenarios["net_benefit_low"][::-1]],
-                   fill="toself", fillcolor=palette.ACCENT, opacity=0.15, line=dict(width=0), name="range (95% CI)",
+                   fill="toself", fillcolor=palette.ACCENT, opacity=0.15, line=dict(width=0), name="95% range",
                    hoverinfo="skip"),
         go.Scatter(x=x, y=scenarios["net_benefit"], mode="lines+markers", line=dict(color=palette.ACCENT, width=2.5),
                    name="net benefit", hovertemplate="%{x:.0%} mentored: %{y:,.0f}<extra></extra>"),
