@@ -211,8 +211,11 @@ def test_where_next_coverage_study_forty_companies():
     covers its true exits avoided per 100 new mentees in at least 90% of the 280 department-companies. Measured:
     the shrunk effect's range alone covered 87% (67 of 77 in the first 11 companies, Sales 6 of 11); spanning the
     department's own range too, 257 of 280 (91.8%; Sales, the department farthest from the rest, 31 of 40), the
-    department truly best placed first in 36 of 40; 78 s of CPU."""
+    department truly best placed first in 36 of 40, with the unmentored people's chances from the common model;
+    from the department model the effects come from, 258 of 280 (92.1%; Sales 37 of 40), best first in 38 of 40."""
     results = [row for seed in range(2001, 2041) for row in department_ranges_against_truth(seed)]
     covered = sum(low <= truth <= high for _, truth, low, high in results)
-    print(f"where next: covered {covered} of {len(results)}")
+    sales = [low <= truth <= high for name, truth, low, high in results if name == "Sales"]
+    print(f"where next: covered {covered} of {len(results)}; Sales {sum(sales)} of {len(sales)}")
     assert covered >= 0.9 * len(results), f"covered {covered} of {len(results)}"
+    assert sum(sales) >= 0.9 * len(sales), f"Sales covered {sum(sales)} of {len(sales)}"

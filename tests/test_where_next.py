@@ -176,3 +176,43 @@ def test_each_persons_risk_by_day_is_the_risk_person_by_person():
         plain = parts.column(name)
         assert plain.size == got.size > 100 and np.all((plain > 0) & (plain < 1))
         np.testing.assert_allclose(got, plain, rtol=1e-12, atol=0)
+
+
+def test_each_segments_baseline_comes_from_the_model_its_effect_comes_from():
+    """The candidates' chances of leaving unmentored are read from the dimension's own model (the one their segment's
+    effect comes from), and from the common adjusted model where the dimension has none; given the common model, the
+    reading is exit_risks' own."""
+    import numpy as np
+
+    from analytics.case.business import avoided_exits
+    from analytics.case.summary import headline
+    from analytics.case.where_next import PER, _labels, _segment_effects, where_next
+    from analytics.estimation import risks
+
+    con = database.connect(":memory:")
+    loads.load_demo(con)
+    h = headline(con)
+    fu, adjusted = h.follow_up, h.adjusted
+    common = risks.exit_risks(fu, adjusted, 365.0, mentored=False)
+    again = risks.unmentored_risks(fu, adjusted, adjusted, 365.0, ("mentored",))
+    np.testing.assert_allclose(again, common.people["p_unmentored"].to_numpy(float), rtol=1e-12)
+
+    effects = _segment_effects(fu, "department")
+    assert effects.model is not None
+    names = [n for n in effects.model.result._data["names"] if n not in set(adjusted.result._data["names"])]
+    own = risks.unmentored_risks(fu, effects.model, adjusted, 365.0, tuple(names))
+    unmentored = ~common.people["mentored"].to_numpy(bool)
+    assert not np.allclose(own[unmentored], common.people["p_unmentored"].to_numpy(float)[unmentored])
+    department = _labels(fu.rows.iloc[common.rows[unmentored]].reset_index(drop=True), "department").to_numpy()
+    args = (fu, adjusted, 1.0, 0.5, 1000.0, 1.0, 50_000.0, ("department",))
+    ranked = where_next(*args, effects=[effects])
+    fallback = where_next(*args, effects=[list(effects)])  # the same effects, without their model
+    assert ranked and {s.baseline for s in ranked} == {"segment model"}
+    assert {s.baseline for s in fallback} == {"common model"}
+    for chances, segments in ((own[unmentored], ranked), (common.people["p_unmentored"].to_numpy(float)[unmentored],
+                                                          fallback)):
+        for s in segments:
+            p = chances[department == s.segment["department"]]
+            assert len(p) == s.people_unmentored
+            assert abs(s.exits_avoided_per_100.estimate - PER * avoided_exits(p, s.effect.range_used()[0]) / len(p)) \
+                < 1e-9

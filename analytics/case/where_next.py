@@ -1,8 +1,11 @@
 """Where to extend the programme next: the exits that 100 more mentees would avoid in each segment.
 
 For each segment (a department, job level, location or generation) the unmentored people employed at the
-as-of date are the candidates. Each has their own chance of leaving within the horizon without mentoring
-(risks.exit_risks, the business case's person-level risks). Mentoring 100 of them avoids
+as-of date are the candidates. Each has their own chance of leaving within the horizon without mentoring, from
+the same model as the segment's own effect (the dimension's model below, fitted on everyone: its characteristics'
+effects and baseline hazard, the mentoring indicators left out; risks.unmentored_risks), so that baseline and
+effect agree; where the dimension has no model of its own, from the common adjusted model (risks.exit_risks, the
+business case's person-level risks; Segment.baseline says which). Mentoring 100 of them avoids
 100 x the mean of (p0_i - p1_i), p1_i = 1 - (1 - p0_i)^HR_s (business.py), where HR_s is the segment's
 own effect shrunk toward the company-wide one:
 
@@ -37,7 +40,7 @@ from analytics.common.errors import RetentionError
 from analytics.common.policy import DAYS_PER_YEAR, MIN_GROUP_SIZE, WHERE_NEXT_PAIR_MIN, shown_count, shown_total
 from analytics.estimation.followup import FollowUp
 from analytics.estimation.models import ModelFit
-from analytics.estimation.risks import exit_risks
+from analytics.estimation.risks import exit_risks, unmentored_risks
 from analytics.estimation.subgroups import SubgroupEffect, segment_effects
 from analytics.words import verdict
 
@@ -113,6 +116,7 @@ class Segment:
     effect: Shrunk
     exits_avoided_per_100: Range
     value_per_100: Range | None  # None without a salary to value exits by
+    baseline: str = "common model"  # whose chances of leaving unmentored: "segment model" (the dimension's own) or this
 
     def to_dict(self, rounded: bool = False) -> dict[str, Any]:
         """JSON-ready; `rounded`: a filtered group's, or at a chosen as-of date, people to the nearest 5."""
@@ -124,7 +128,7 @@ class Segment:
         return {"segment": dict(self.segment), "people_unmentored": shown_total(self.people_unmentored, True),  # parts
                 "exits_avoided_per_100": rng(self.exits_avoided_per_100), "value_per_100": rng(self.value_per_100),
                 "hazard_ratio": {"estimate": est, "lower": lo, "upper": hi, "weight_on_own": self.effect.weight},
-                "own_hazard_ratio": own,
+                "own_hazard_ratio": own, "baseline_from": self.baseline,
                 # what mentoring 100 more here would do, decided once (verdict): fewer exits, more exits or unclear
                 "verdict": verdict.effect({"estimate": est, "lower": lo, "upper": hi})}
 
@@ -180,9 +184,20 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
         models = parallel.each(lambda job: job(), work, memory_each=memory)
     else:
         models = [[] for _ in dimensions]
+    common = candidates["p_unmentored"].to_numpy(float)
     for dimension, effects in zip(dimensions, models):
         labels = _labels(candidates, dimension)
         by_group = shrink(effects, overall, overall_se)
+        # the candidates' chances of leaving unmentored from the model their segments' effects come from
+        model = getattr(effects, "model", None) if shrunk else None
+        if model is not None:
+            head = set(adjusted.result._data["names"])
+            mentoring = tuple(n for n in model.result._data["names"] if n not in head)
+            candidates["p_unmentored"] = unmentored_risks(fu, model, adjusted, horizon_years * DAYS_PER_YEAR,
+                                                          mentoring)[unmentored]
+        else:
+            candidates["p_unmentored"] = common
+        baseline = "segment model" if model is not None else "common model"
         smallest = MIN_GROUP_SIZE if isinstance(dimension, str) else WHERE_NEXT_PAIR_MIN
         for group, part in candidates.groupby(labels, sort=True):
             if len(part) < smallest:
@@ -199,7 +214,7 @@ def where_next(fu: FollowUp, adjusted: ModelFit, horizon_years: float, replaceme
             keys = (dimension,) if isinstance(dimension, str) else dimension
             first = part.iloc[0]  # every row of the part has the segment's values
             segment = {k: "not recorded" if pd.isna(first[k]) else str(first[k]) for k in keys}
-            out.append(Segment(segment, len(part), effect, avoided, value))
+            out.append(Segment(segment, len(part), effect, avoided, value, baseline))
     return sorted(out, key=lambda s: (-s.exits_avoided_per_100.estimate, -s.people_unmentored))
 
 
@@ -226,12 +241,22 @@ def segment_work(fu: FollowUp, adjusted: ModelFit, dimensions: tuple[Dimension, 
     return [functools.partial(_segment_effects, fu, d) for d in dimensions], memory
 
 
+class SegmentEffects(list):
+    """A dimension's segment effects (SubgroupEffect each), and the model they come from (`model`; None where
+    none was fitted): where to extend next reads the candidates' chances of leaving unmentored from it too."""
+
+    model: ModelFit | None = None
+
+
 def _segment_effects(fu: FollowUp, dimension: Dimension) -> list[SubgroupEffect]:
+    fitted: list[ModelFit] = []
     try:
-        return segment_effects(fu, dimension if isinstance(dimension, str) else " and ".join(dimension),
-                               _labels(fu.rows, dimension, categorical=True))
+        out = SegmentEffects(segment_effects(fu, dimension if isinstance(dimension, str) else " and ".join(dimension),
+                                             _labels(fu.rows, dimension, categorical=True), fitted))
     except RetentionError:
-        return []
+        return SegmentEffects()
+    out.model = fitted[0] if fitted else None
+    return out
 
 
 def as_frame(segments: list[Segment]) -> pd.DataFrame:

@@ -50,6 +50,14 @@ def exit_risks(fu: FollowUp, adjusted: ModelFit, horizon_days: float, mentored: 
     return ExitRisk(out, float(horizon_days), parts.extrapolated, parts.rows)
 
 
+def unmentored_risks(fu: FollowUp, model: ModelFit, common: ModelFit, horizon_days: float,
+                     mentoring: tuple[str, ...]) -> np.ndarray:
+    """exit_risks' p_unmentored (its people, in its order) from another model of voluntary exits fitted on the same
+    rows, `model`, whose mentoring is the columns `mentoring` (each left out: no mentoring); the other exits that
+    compete with them from the common adjusted model's characteristics, as exit_risks has them. Not kept."""
+    return _RiskParts(fu, model, horizon_days, mentoring=mentoring, other_from=common).column("p_unmentored")
+
+
 def hazard_shares(fu: FollowUp, adjusted: ModelFit, horizon_days: float, days: np.ndarray) -> np.ndarray:
     """For each of exit_risks' people (in its order), the share of their voluntary cumulative hazard over the horizon
     that falls within its first `days` (each person's own, clipped to the horizon): the baseline's shape from their
@@ -67,20 +75,22 @@ class _RiskParts:
     """What each person's risk is worked out from (the models' linear predictors and baseline hazards), and
     the columns worked out so far."""
 
-    def __init__(self, fu: FollowUp, adjusted: ModelFit, horizon_days: float):
+    def __init__(self, fu: FollowUp, adjusted: ModelFit, horizon_days: float,
+                 mentoring: tuple[str, ...] = ("mentored",), other_from: ModelFit | None = None):
         r = fu.rows  # by position: each person's last row, and those still employed, without a copy of the rows
         fit = adjusted.result
         X = fit._data["X"]
         names = list(fit._data["names"])
         beta = fit.params_.to_numpy()
-        effect = names.index("mentored")
+        effect = np.isin(names, mentoring)
         last = fu.last_rows()
         at = self.rows = last[~r["exited"].to_numpy(bool)[last]]
         now = r.iloc[at][["employee_id", "duration_days", "mentored", "salary"]]
         # each one's linear predictors without mentoring (the flag's column left out) and for the other exits
-        self.lp_unmentored = linear_predictor(X, np.where(np.arange(len(beta)) == effect, 0.0, beta), at)
-        other = kept_other_exits(fu, X) if fu.event != "all" else None
-        self.lp_other = linear_predictor(X, other.params_.to_numpy(), at) if other is not None else None
+        self.lp_unmentored = linear_predictor(X, np.where(effect, 0.0, beta), at)
+        X_other = X if other_from is None else other_from.result._data["X"]
+        other = kept_other_exits(fu, X_other) if fu.event != "all" else None
+        self.lp_other = linear_predictor(X_other, other.params_.to_numpy(), at) if other is not None else None
         tenure = now["duration_days"].to_numpy(float)
         hr = adjusted.hazard_ratio
         self.people = pd.DataFrame({"employee_id": now["employee_id"].to_numpy(), "tenure_days": tenure,

@@ -48,8 +48,10 @@ def _suppressed(dimension: str, group: str, people: int, exits: int, why: str) -
     return SubgroupEffect(dimension, group, shown_people, shown_exits, None, f"not enough data: {why}")
 
 
-def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[SubgroupEffect]:
-    """Each kind of mentoring its own time-varying indicator against the unmentored, adjusted."""
+def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series,
+                       fitted: list[ModelFit] | None = None) -> list[SubgroupEffect]:
+    """Each kind of mentoring its own time-varying indicator against the unmentored, adjusted. `fitted`: a list
+    the model is added to, where one is fitted (its mentoring columns: those not in the headline's)."""
     r = fu.rows
     if isinstance(labels.dtype, pd.CategoricalDtype):  # codes given: no strings hashed
         codes, names = labels.cat.codes.to_numpy(), list(labels.cat.categories)
@@ -90,6 +92,8 @@ def _indicator_effects(fu: FollowUp, dimension: str, labels: pd.Series) -> list[
     head = fu._kept.get(headline_key("mentored", None))  # fitted already: each kind starts at its effect
     start = None if head is None else dict.fromkeys(X.columns, float(head.result.params_["mentored"]))
     fit = adjusted_model(fu, extra=X, effect=X.columns[0], start=start)
+    if fitted is not None:
+        fitted.append(fit)
     return [e if e.note else _effect_or_note(fit.result, e) for e in out]
 
 
@@ -171,14 +175,15 @@ def group_effects(fu: FollowUp, dimension: str, interaction: bool = True
     return out, _interaction_test(fu, dimension, labels) if interaction else None
 
 
-def segment_effects(fu: FollowUp, dimension: str, labels: pd.Series | None = None) -> list[SubgroupEffect]:
+def segment_effects(fu: FollowUp, dimension: str, labels: pd.Series | None = None,
+                    fitted: list[ModelFit] | None = None) -> list[SubgroupEffect]:
     """The mentoring HR in each group of a dimension from one adjusted model: a mentoring indicator per group
     (its coefficient the group's own log HR), the other characteristics' effects shared by all groups. One
     fit per dimension where fitting each group apart takes one per group; a group too small for an effect
-    of its own is named with the reason."""
+    of its own is named with the reason. `fitted`: a list the model is added to, where one is fitted."""
     if labels is None:
         labels = fu.rows[dimension].astype("string").fillna("not recorded")
-    return _indicator_effects(fu, dimension, labels)
+    return _indicator_effects(fu, dimension, labels, fitted)
 
 
 def _interaction_test(fu: FollowUp, dimension: str, labels: pd.Series) -> TestResult | None:
