@@ -292,6 +292,10 @@ def test_methods_shows_the_trial_in_risk_terms_with_its_checks(monkeypatch, effe
     why = next(c for c in captions if c.startswith(f"Of the {result.mentored:,} people whose mentoring began"))
     assert f"{result.starters:,} are the trial's starters" in why
     assert f"{result.not_starters['early']:,} began within their first 90 days in post" in why
+    # a filtered group's trial counts are to the nearest 5, as its other counts, so that two cannot be subtracted
+    filtered = " ".join([messages.trial_sentence(result, rounded=True), *messages.trial_checks(result, rounded=True)])
+    for n in (result.comparison_people, result.starters, result.comparisons, result.mentored):
+        assert f"about {5 * round(n / 5):,}" in filtered and (n % 5 == 0 or f"{n:,}" not in filtered), n
 
 
 @pytest.mark.parametrize("difference, words", [

@@ -3,6 +3,7 @@ briefing, the tables of retention, the business case and where to extend next, a
 """
 from __future__ import annotations
 
+import functools
 import html
 from datetime import date
 from typing import Any
@@ -548,6 +549,12 @@ def count_said(n: int | None, rounded: bool) -> str:
     return f"about {n:,}" if rounded and n else f"{n:,}"
 
 
+def group_count_said(n: int, rounded: bool) -> str:
+    """A count of people for everyone, or for a filtered group to the nearest 5 (shown_total), said as count_said
+    says it: so that two filtered figures cannot be subtracted to single out a few people."""
+    return count_said(shown_total(n, rounded), rounded)
+
+
 # ---------------------------------------------------------------- a chart's text alternative
 
 def _axis_title(axis) -> str:
@@ -607,8 +614,8 @@ def trial_sentence(t: TargetTrial, months: int = 12, rounded: bool = False) -> s
     how many colleagues."""
     d = t.by_horizon[months].difference
     within = "a year" if months == 12 else f"{months} months"
-    against = (f"compared with {count_said(t.comparison_people, rounded)} similar colleagues who could have started "
-               "in the same month and had not")
+    against = (f"compared with {group_count_said(t.comparison_people, rounded)} similar colleagues who could have "
+               "started in the same month and had not")
     # a voluntary exit is said in the verb; any other event after the sentence, so that it reads as a sentence
     leave = "leave voluntarily" if t.event == "voluntary" else "leave"
     meaning = "" if t.event == "voluntary" else \
@@ -655,9 +662,7 @@ NOT_STARTER_WORDS = {"early": "began within their first {days} days in post",
 
 def trial_starters_note(t: TargetTrial, rounded: bool = False) -> list[str]:
     """Why the trial's starters are fewer than the people ever mentored: each reason with its count."""
-    def said(n: int) -> str:
-        return count_said(shown_total(n, rounded), rounded)
-
+    said = functools.partial(group_count_said, rounded=rounded)
     others = [f"{said(k)} {NOT_STARTER_WORDS[why].format(days=t.min_tenure_days)}"
               for why, k in t.not_starters.items() if k]
     if not t.mentored or not others:
@@ -672,12 +677,10 @@ def trial_checks(t: TargetTrial, rounded: bool = False) -> list[str]:
     """The credibility checks in plain words: how many comparisons, the balance, the weights, the negative control."""
     worst = max((abs(b.smd_after) for b in t.balance), default=0.0)
     worst_before = max((abs(b.smd_before) for b in t.balance), default=0.0)
-    def said(n: int) -> str:  # a filtered group's counts to the nearest 5, as everywhere
-        return count_said(shown_total(n, rounded), rounded)
-
-    lines = [f"{said(t.starters)} starters in {t.trials} monthly trials, each compared with the "
-             f"colleagues who could have started that month and had not ({said(t.comparisons)} "
-             f"comparisons of {said(t.comparison_people)} people; {said(t.sampled)} of "
+    count = functools.partial(group_count_said, rounded=rounded)
+    lines = [f"{count(t.starters)} starters in {t.trials} monthly trials, each compared with the "
+             f"colleagues who could have started that month and had not ({count(t.comparisons)} "
+             f"comparisons of {count(t.comparison_people)} people; {count(t.sampled)} of "
              "them kept, each with a chance in proportion to their odds of starting and weighted by its inverse).",
              *trial_starters_note(t, rounded),
              f"Balance: the largest standardised difference in a characteristic was {worst_before:.2f} before "
