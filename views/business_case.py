@@ -3,13 +3,13 @@ import streamlit as st
 
 import ui
 from analytics.case import where_next
-from analytics.case.business import coverage_scenarios, sensitivity
+from analytics.case.business import coverage_scenarios
 from analytics.common.policy import (HORIZON_YEARS_RANGE, MIN_GROUP_SIZE, REPLACEMENT_COST_RANGE,
                                      WHERE_NEXT_PAIR_MIN, WHERE_NEXT_ROWS)
 from analytics.outputs import figures, messages
 from analytics.outputs.messages import money_range
 from analytics.words import costs, lasting, verdict, wording
-from analytics.words.wording import GALLUP, PERCENT_WIDGET, money, pct, years_words
+from analytics.words.wording import GALLUP, PERCENT_WIDGET, money, pct
 
 st.title("Business case")
 ui.require("business_case")
@@ -105,7 +105,7 @@ with st.container(horizontal=True):
                                 caution=verdict.value(new.net_benefit) != verdict.GAIN)
                  if new.roi.estimate is not None else ui.range_delta("no cost, so no ratio", prefix="")))
     pay = new.payback_months
-    within = f"not within {years_words(x.horizon_years)}"
+    within = messages.payback_not_within(x.horizon_years)
     st.metric("Pays back in", within if pay.estimate is None else f"{pay.estimate:,.0f} months", border=True,
               **(ui.range_delta("savings below the full cost at the estimate", prefix="", caution=True)
                  if pay.estimate is None else
@@ -158,15 +158,7 @@ else:
     st.caption("No ranking: it needs the honest effect and the business case above.")
 
 st.subheader("Sensitivity: return on 100 new mentees")
-grids = {bound: sensitivity(case.inputs, bound=bound) for bound in ("estimate", "low", "high")}
-shown = grids["estimate"].copy().astype(object)
-for i in range(shown.shape[0]):
-    for j in range(shown.shape[1]):
-        shown.iat[i, j] = (f"{pct(grids['estimate'].iat[i, j])} ({pct(grids['low'].iat[i, j])} to "
-                           f"{pct(grids['high'].iat[i, j])})")
-shown.index = [f"replace at {pct(r)} of salary" for r in shown.index]
-shown.columns = [f"fee {wording.money_exact(c, unit)}" for c in shown.columns]
-st.dataframe(shown)
+st.dataframe(messages.sensitivity_table(case.inputs))
 st.caption("Return on investment of 100 new mentees at their full cost, for each replacement cost (rows) and programme "
            "fee (columns; the mentor and mentee hours as set): at the honest effect's estimate, with the effect's 95% "
            "range in brackets." + (f" {wording.NO_CLEAR_EFFECT}" if h.adjusted and verdict.effect(

@@ -60,9 +60,8 @@ if h.business:
                           + wording.per_period(case.inputs.horizon_years) + ", counting "
                           + lasting.lasting_label(case.inputs.lasting_effect) + ": a credit, with no cost (it is spent). "
                           + messages.new_mentees_sentence(case) + " Assumptions on the Business case page.")
-if h.business:
-    (st.warning if wording.loss_note(h.business.per_new.net_benefit) else st.caption)(
-        wording.md(messages.new_mentees_sentence(h.business) + " " + messages.reconcile_sentence(h.business)))
+    (st.warning if wording.loss_note(new_net) else st.caption)(
+        wording.md(messages.new_mentees_sentence(case) + " " + messages.reconcile_sentence(case)))
 if h.retention:
     st.caption(f"The {wording.months(h.horizon_days)}-month figures are unadjusted (people as they are); the honest "
                "effect below compares like with like."

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.case.business import BusinessCase, BusinessCaseInputs, Outcome, Range
+from analytics.case.business import BusinessCase, BusinessCaseInputs, Outcome, Range, sensitivity
 from analytics.case.summary import Headline, Outcomes
 from analytics.estimation.trial import TargetTrial
 from analytics.common.policy import DAYS_PER_MONTH, count_words, shown_total
@@ -300,14 +300,33 @@ def money_range(r: Range, currency: str = CURRENCY) -> str:
     return f"{money(r.low, currency)} to {money(r.high, currency)}"
 
 
+def payback_not_within(years: float) -> str:
+    """What a payback the horizon's savings do not reach reads as (business.payback_months gives None)."""
+    return f"not within {years_words(years)}"
+
+
+def sensitivity_table(x: BusinessCaseInputs) -> pd.DataFrame:
+    """The sensitivity grid as people read it: each cell's ROI at the honest effect's estimate, with the ROI at
+    each end of the effect's 95% range in brackets."""
+    grids = {bound: sensitivity(x, bound=bound) for bound in ("estimate", "low", "high")}
+    shown = grids["estimate"].copy().astype(object)
+    for i in range(shown.shape[0]):
+        for j in range(shown.shape[1]):
+            shown.iat[i, j] = (f"{pct(grids['estimate'].iat[i, j])} ({pct(grids['low'].iat[i, j])} to "
+                               f"{pct(grids['high'].iat[i, j])})")
+    shown.index = [f"replace at {pct(r)} of salary" for r in shown.index]
+    shown.columns = [f"fee {money_exact(c, x.currency)}" for c in shown.columns]
+    return shown
+
+
 def payback_words(payback: Range, years: float = 1.0) -> str:
     """The payback Range in a sentence; `high` is the slow end, None when it does not pay back within the horizon
     of `years` (business.payback_months)."""
-    horizon = years_words(years)
+    horizon, within = years_words(years), payback_not_within(years)
     if payback.estimate is None:
         return (f"At the estimate, what it saves over {horizon} does not cover its full cost, so it does not pay back "
                 "within that time.")
-    slow = f"not within {horizon}" if payback.high is None else months_words(payback.high)
+    slow = within if payback.high is None else months_words(payback.high)
     return (f"It pays back its cost in about {months_words(payback.estimate)} (range {months_words(payback.low)} to "
             f"{slow}).")
 
